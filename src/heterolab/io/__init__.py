@@ -1,0 +1,17 @@
+"""Readers and writers: instrument files -> labelled xarray DataArrays with units.
+
+Readers register themselves with :func:`register_reader`, giving the file extensions they
+handle, a ``sniff`` function that looks at the first bytes to claim a file, and the kind of
+data they return (``"decay"``, ``"ta"``, ``"spectrum"``, ...). :func:`read` picks the
+reader by sniffing first and extension second, so a mis-named file still reads.
+
+Standard dims and units (DESIGN.md): ``time`` (ns for TRPL, ps for TA), ``wavelength`` (nm),
+``energy`` (eV), ``two_theta`` (deg), ``binding_energy`` (eV); every array has
+``attrs["units"]`` for its values and each coordinate has its own ``units`` attr.
+"""
+
+from __future__ import annotations
+
+from heterolab.io.registry import ReaderInfo, available_readers, read, register_reader
+
+__all__ = ["ReaderInfo", "available_readers", "read", "register_reader"]

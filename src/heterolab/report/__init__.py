@@ -1,0 +1,1 @@
+"""Figures and reports (imports matplotlib; never imported by ``import heterolab``)."""

@@ -1,0 +1,299 @@
+"""The Result: what every analysis returns and every CLI command prints.
+
+A Result holds fitted parameters and derived quantities (each a :class:`Quantity` with value,
+standard error and unit), fit statistics, provenance, and optionally model curves and
+residuals as xarray DataArrays. ``to_dict()`` is JSON-safe and is exactly what ``--json``
+prints::
+
+    {"parameters": {NAME: {"value": v, "stderr": s, "unit": u}},
+     "derived":    {NAME: {...same form...}},
+     "statistics": {...},      # includes "status" ("ok" | "failed") and "message"
+     "provenance": {...}}
+
+``Result.from_dict(r.to_dict()) == r`` for everything except the curves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import platform
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from os import PathLike
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+if TYPE_CHECKING:
+    import xarray as xr
+    from matplotlib.figure import Figure
+
+__all__ = ["Quantity", "Result", "file_sha256", "make_provenance"]
+
+STATUS_OK = "ok"
+STATUS_FAILED = "failed"
+
+
+@dataclass(frozen=True)
+class Quantity:
+    """A number with its standard error and unit.
+
+    Parameters
+    ----------
+    value
+        Best estimate. ``inf`` is allowed (e.g. a long-lived TA component).
+    stderr
+        One-sigma standard error, ``None`` when not estimated, ``nan`` when the data
+        cannot determine it.
+    unit
+        Unit string understood by :mod:`heterolab.units` (``"1"`` for dimensionless).
+    """
+
+    value: float
+    stderr: float | None = None
+    unit: str = "1"
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe form ``{"value", "stderr", "unit"}``; non-finite numbers become strings."""
+        return {
+            "value": _json_float(self.value),
+            "stderr": _json_float(self.stderr),
+            "unit": self.unit,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Quantity:
+        """Inverse of :meth:`to_dict`."""
+        return cls(
+            _from_json_float(d["value"]), _from_json_float(d.get("stderr")), d.get("unit", "1")
+        )
+
+    @property
+    def relative_error(self) -> float:
+        """stderr / |value| (``nan`` if either is unavailable or value is 0)."""
+        if self.stderr is None or self.value == 0 or not math.isfinite(self.value):
+            return math.nan
+        return abs(self.stderr / self.value)
+
+    def __format__(self, spec: str) -> str:
+        spec = spec or ".4g"
+        if self.stderr is None or not math.isfinite(self.stderr):
+            err = ""
+        else:
+            err = f" ± {self.stderr:{spec}}"
+        unit = "" if self.unit == "1" else f" {self.unit}"
+        return f"{self.value:{spec}}{err}{unit}"
+
+    def __str__(self) -> str:
+        return format(self, "")
+
+
+def _json_float(x: float | None) -> float | str | None:
+    if x is None:
+        return None
+    x = float(x)
+    if math.isnan(x):
+        return "nan"
+    if math.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    return x
+
+
+def _from_json_float(x: float | str | None) -> float | None:
+    if x is None:
+        return None
+    return float(x)
+
+
+def _json_safe(obj: Any) -> Any:
+    """Recursively convert numpy scalars/arrays, paths and non-finite floats to JSON types."""
+    if isinstance(obj, Mapping):
+        return {str(k): _json_safe(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_json_safe(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return [_json_safe(v) for v in obj.tolist()]
+    if isinstance(obj, (bool, np.bool_)):
+        return bool(obj)
+    if isinstance(obj, (int, np.integer)):
+        return int(obj)
+    if isinstance(obj, (float, np.floating)):
+        return _json_float(float(obj))
+    if isinstance(obj, Quantity):
+        return obj.to_dict()
+    if isinstance(obj, PathLike):
+        return str(obj)
+    if obj is None or isinstance(obj, str):
+        return obj
+    return str(obj)
+
+
+@dataclass
+class Result:
+    """Outcome of one analysis.
+
+    Parameters
+    ----------
+    kind
+        Dotted name of the analysis that made it, e.g. ``"trpl.decay_fit"``; selects the plot.
+    parameters
+        Fitted parameters by name.
+    derived
+        Quantities computed from the parameters, with propagated errors.
+    statistics
+        Fit statistics (chi-square, deviance, ...); always contains ``status`` and
+        ``message``.
+    provenance
+        Input file hashes, settings and versions (see :func:`make_provenance`).
+    curves
+        Data, model and residual curves as DataArrays (not serialised by ``to_dict``).
+    warnings
+        Human-readable notes about the result (e.g. an inconsistency in reference data).
+    """
+
+    kind: str
+    parameters: dict[str, Quantity] = field(default_factory=dict)
+    derived: dict[str, Quantity] = field(default_factory=dict)
+    statistics: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    curves: dict[str, xr.DataArray] = field(default_factory=dict, compare=False, repr=False)
+    warnings: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.statistics.setdefault("status", STATUS_OK)
+        self.statistics.setdefault("message", "")
+
+    # ------------------------------------------------------------------ status
+    @property
+    def status(self) -> str:
+        """``"ok"`` or ``"failed"``."""
+        return str(self.statistics["status"])
+
+    @property
+    def ok(self) -> bool:
+        """True when the analysis converged / succeeded."""
+        return self.status == STATUS_OK
+
+    @property
+    def message(self) -> str:
+        """Why the analysis failed, or notes on its convergence."""
+        return str(self.statistics["message"])
+
+    def mark_failed(self, message: str) -> None:
+        """Record that the analysis failed and why (never leaves start values as an answer)."""
+        self.statistics["status"] = STATUS_FAILED
+        self.statistics["message"] = message
+
+    # ------------------------------------------------------------------ access
+    def __getitem__(self, name: str) -> Quantity:
+        if name in self.parameters:
+            return self.parameters[name]
+        if name in self.derived:
+            return self.derived[name]
+        known = ", ".join([*self.parameters, *self.derived])
+        raise KeyError(
+            f"{name!r} is not a parameter or derived quantity of this result; known: {known}"
+        )
+
+    def value(self, name: str) -> float:
+        """Value of parameter or derived quantity ``name``."""
+        return self[name].value
+
+    # ------------------------------------------------------------------ serialisation
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-safe dictionary; the form every ``--json`` prints."""
+        statistics = dict(self.statistics)
+        statistics["kind"] = self.kind
+        if self.warnings:
+            statistics["warnings"] = list(self.warnings)
+        return {
+            "parameters": {k: q.to_dict() for k, q in self.parameters.items()},
+            "derived": {k: q.to_dict() for k, q in self.derived.items()},
+            "statistics": _json_safe(statistics),
+            "provenance": _json_safe(self.provenance),
+        }
+
+    def to_json(self, **kwargs: Any) -> str:
+        """``json.dumps(self.to_dict())``."""
+        return json.dumps(self.to_dict(), **kwargs)
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Result:
+        """Rebuild a Result from :meth:`to_dict` output (curves are not restored)."""
+        statistics = dict(d.get("statistics", {}))
+        kind = statistics.pop("kind", "unknown")
+        warnings = list(statistics.pop("warnings", []))
+        return cls(
+            kind=kind,
+            parameters={k: Quantity.from_dict(v) for k, v in d.get("parameters", {}).items()},
+            derived={k: Quantity.from_dict(v) for k, v in d.get("derived", {}).items()},
+            statistics=statistics,
+            provenance=dict(d.get("provenance", {})),
+            warnings=warnings,
+        )
+
+    # ------------------------------------------------------------------ display
+    def summary(self) -> str:
+        """Readable multi-line table of parameters, derived quantities and key statistics."""
+        lines = [f"{self.kind}  [{self.status}]" + (f"  {self.message}" if self.message else "")]
+        for title, group in (("parameters", self.parameters), ("derived", self.derived)):
+            if group:
+                lines.append(f"  {title}:")
+                width = max(len(k) for k in group)
+                lines.extend(f"    {k:<{width}}  {q}" for k, q in group.items())
+        stats = {k: v for k, v in self.statistics.items() if k not in ("status", "message")}
+        scalar = {k: v for k, v in stats.items() if isinstance(v, (int, float, str, np.number))}
+        if scalar:
+            lines.append("  statistics:")
+            width = max(len(k) for k in scalar)
+            for k, v in scalar.items():
+                text = f"{v:.6g}" if isinstance(v, (float, np.floating)) else str(v)
+                lines.append(f"    {k:<{width}}  {text}")
+        lines.extend(f"  warning: {w}" for w in self.warnings)
+        return "\n".join(lines)
+
+    def plot(self, **kwargs: Any) -> Figure:
+        """Matplotlib figure of the curves (data, model, residuals) appropriate to ``kind``."""
+        from heterolab.report.plots import plot_result
+
+        return plot_result(self, **kwargs)
+
+
+# ---------------------------------------------------------------------- provenance
+def file_sha256(path: str | PathLike[str]) -> str:
+    """SHA-256 hex digest of a file's bytes."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def make_provenance(
+    inputs: Iterable[str | PathLike[str]] = (),
+    settings: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Provenance record: input files with SHA-256, settings, and software versions.
+
+    Deterministic (no timestamps), so identical inputs give identical records.
+    """
+    from heterolab import __version__
+
+    files = {}
+    for p in inputs:
+        path = Path(p)
+        files[path.name if path.exists() else str(p)] = (
+            {"path": str(path), "sha256": file_sha256(path)}
+            if path.is_file()
+            else {"path": str(path)}
+        )
+    return {
+        "heterolab_version": __version__,
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "inputs": files,
+        "settings": _json_safe(dict(settings or {})),
+    }

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to ../shared/data (read-only) with clean skips when absent."""
+"""Shared fixtures."""
 
 from __future__ import annotations
 
@@ -6,16 +6,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
-
-
-def shared_file(*parts: str) -> Path:
-    """Path into ../shared/data; skips the calling test when the file is absent."""
-    p = SHARED_DATA.joinpath(*parts)
-    if not p.exists():
-        pytest.skip(f"shared data not available: {p}")
-    return p
+from shared_paths import SHARED_DATA
 
 
 @pytest.fixture

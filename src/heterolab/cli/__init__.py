@@ -20,6 +20,7 @@ _COMMAND_MODULES = (
     "heterolab.cli.ta",
     "heterolab.cli.spectroscopy",
     "heterolab.cli.physics",
+    "heterolab.cli.simulate",
     "heterolab.cli.demo",
 )
 

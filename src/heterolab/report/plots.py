@@ -18,6 +18,31 @@ __all__ = ["plot_result", "register_plotter"]
 
 _PLOTTERS: dict[str, Callable[..., Figure]] = {}
 
+# Modules that register plotters for their analyses' kinds; imported on first plot.
+_PLOTTER_MODULES = (
+    "heterolab.report.trpl",
+    "heterolab.report.flim",
+    "heterolab.report.ta",
+    "heterolab.report.spectroscopy",
+    "heterolab.report.physics",
+)
+_loaded = False
+
+
+def _load_plotters() -> None:
+    global _loaded
+    if _loaded:
+        return
+    import importlib
+
+    for mod in _PLOTTER_MODULES:
+        try:
+            importlib.import_module(mod)
+        except ModuleNotFoundError as exc:  # area without plots yet
+            if exc.name != mod:
+                raise
+    _loaded = True
+
 
 def register_plotter(kind: str) -> Callable[[Callable[..., Figure]], Callable[..., Figure]]:
     """Decorator registering ``func(result, **kwargs) -> Figure`` for results of ``kind``."""
@@ -31,6 +56,7 @@ def register_plotter(kind: str) -> Callable[[Callable[..., Figure]], Callable[..
 
 def plot_result(result: Result, **kwargs: Any) -> Figure:
     """Figure for ``result``: its kind's plotter, else data/model over residuals."""
+    _load_plotters()
     if result.kind in _PLOTTERS:
         return _PLOTTERS[result.kind](result, **kwargs)
     return _generic_plot(result)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import matplotlib
@@ -14,7 +15,7 @@ from matplotlib.figure import Figure
 
 from heterolab.result import Result
 
-__all__ = ["plot_result", "register_plotter"]
+__all__ = ["plot_result", "register_plotter", "save_figure"]
 
 _PLOTTERS: dict[str, Callable[..., Figure]] = {}
 
@@ -90,3 +91,12 @@ def _generic_plot(result: Result) -> Figure:
         axes[1, 0].set_ylabel("residual")
     fig.tight_layout()
     return fig
+
+
+def save_figure(fig: Figure, path: str | Path, dpi: int = 130) -> Path:
+    """Save ``fig`` as PNG at ``path`` (parent folders created) and close it."""
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(p, dpi=dpi)
+    plt.close(fig)
+    return p

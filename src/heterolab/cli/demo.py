@@ -1,0 +1,58 @@
+"""``heterolab demo`` and ``heterolab run CAMPAIGN``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+from heterolab.cli._apps import app
+from heterolab.cli._common import JSON_OPTION, handle_errors
+
+
+@app.command("demo")
+@handle_errors
+def demo(
+    out: Path = typer.Option(Path("heterolab-demo"), "--out", "-o", help="Output folder."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Recompute every step."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Analyse the bundled example campaign (thesis TRPL, chapters 3-4) and write results."""
+    from heterolab.demo import format_run_summary, run_demo
+
+    run = run_demo(out, use_cache=not no_cache, progress=not as_json)
+    _print_run(run, as_json, format_run_summary)
+    if not as_json:
+        typer.echo(f"\nDemo results written to {run.outdir.resolve()}")
+    if run.failed:
+        raise typer.Exit(1)
+
+
+@app.command("run")
+@handle_errors
+def run(
+    campaign: Path = typer.Argument(
+        ..., help="campaign.toml describing samples, files and analyses."
+    ),
+    out: Path = typer.Option(Path("heterolab-results"), "--out", "-o", help="Output folder."),
+    no_cache: bool = typer.Option(False, "--no-cache", help="Recompute every step."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Run a campaign: every analysis, figures, results table and result store."""
+    from heterolab.campaign import run_campaign
+    from heterolab.demo import format_run_summary
+
+    result = run_campaign(campaign, out, use_cache=not no_cache, progress=not as_json)
+    _print_run(result, as_json, format_run_summary)
+    if not as_json:
+        typer.echo(f"\nResults written to {result.outdir.resolve()}")
+    if result.failed:
+        raise typer.Exit(1)
+
+
+def _print_run(run, as_json: bool, formatter) -> None:  # type: ignore[no-untyped-def]
+    if as_json:
+        typer.echo(json.dumps({sid: r.to_dict() for sid, r in run.results.items()}, indent=2))
+    else:
+        typer.echo(formatter(run))

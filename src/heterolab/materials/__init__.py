@@ -43,6 +43,7 @@ __all__ = [
     "MaterialParameter",
     "available",
     "get",
+    "lattice_from_cif",
     "load_file",
 ]
 
@@ -273,4 +274,66 @@ def _parse_lattice(key: str, raw: Any, problems: list[str]) -> LatticeParameters
     return LatticeParameters(
         a, b, c, *angles, space_group=str(raw.get("space_group", "")),
         source=str(raw["source"]), note=str(raw.get("note", "")),
+    )
+
+
+_CIF_KEYS = {
+    "a": "_cell_length_a",
+    "b": "_cell_length_b",
+    "c": "_cell_length_c",
+    "alpha": "_cell_angle_alpha",
+    "beta": "_cell_angle_beta",
+    "gamma": "_cell_angle_gamma",
+}
+_CIF_SG_KEYS = ("_symmetry_space_group_name_h-m", "_space_group_name_h-m_alt")
+
+
+def _cif_number(text: str) -> float:
+    """CIF numbers may carry a standard uncertainty in brackets: ``5.874(2)``."""
+    return float(text.split("(")[0])
+
+
+def lattice_from_cif(path: str | PathLike[str]) -> LatticeParameters:
+    """Cell constants and space group of the first data block of a CIF file.
+
+    Reads only the ``_cell_length_*``, ``_cell_angle_*`` and space-group tags (IUCr CIF 1.1
+    core dictionary); atom positions are not needed for plane spacings and mismatch.
+
+    Raises
+    ------
+    FormatError
+        If a cell tag is missing or not a number (names the file, line and tag).
+    """
+    p = Path(path)
+    try:
+        lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError as exc:
+        raise FormatError(p, f"cannot read file: {exc.strerror}") from None
+    found: dict[str, float] = {}
+    space_group = ""
+    blocks = 0
+    for lineno, line in enumerate(lines, 1):
+        parts = line.split(None, 1)
+        if not parts:
+            continue
+        tag = parts[0].lower()
+        if tag.startswith("data_"):
+            blocks += 1
+            if blocks > 1:
+                break
+        value = parts[1].strip().strip("'\"") if len(parts) > 1 else ""
+        for key, cif_tag in _CIF_KEYS.items():
+            if tag == cif_tag:
+                try:
+                    found[key] = _cif_number(value)
+                except ValueError:
+                    raise FormatError(p, f"{cif_tag} is not a number: {value!r}", line=lineno) from None
+        if tag in _CIF_SG_KEYS and not space_group:
+            space_group = value.replace(" ", "")
+    missing = [_CIF_KEYS[k] for k in _CIF_KEYS if k not in found]
+    if missing:
+        raise FormatError(p, f"missing cell tags: {', '.join(missing)}")
+    return LatticeParameters(
+        found["a"], found["b"], found["c"], found["alpha"], found["beta"], found["gamma"],
+        space_group=space_group, source=f"CIF file {p.name}",
     )

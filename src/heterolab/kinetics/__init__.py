@@ -1,1 +1,28 @@
-"""kinetics."""
+"""Kinetics: decay fitting (TCSPC/TRPL), average lifetimes, TRPL maps; TA analysis.
+
+The public functions are imported lazily (PEP 562) so that ``import heterolab.kinetics`` does
+not pull scipy's optimisers or xarray until a fit is run.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["average_lifetimes", "fit_decay", "fit_trpl_map"]
+
+_LAZY = {
+    "fit_decay": "heterolab.kinetics.decay_fit",
+    "average_lifetimes": "heterolab.kinetics.averages",
+    "fit_trpl_map": "heterolab.kinetics.trpl_map",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'heterolab.kinetics' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

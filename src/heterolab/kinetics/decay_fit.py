@@ -40,8 +40,9 @@ from scipy.special import gammainc
 from heterolab.errors import ParameterError
 from heterolab.kinetics.averages import average_lifetimes
 from heterolab.kinetics.decay_models import (
+    _binned_irf_convolution,
+    _earlier_pulse_tail,
     exp_conv_gaussian_binned,
-    exp_conv_irf,
     fwhm_to_sigma,
     shift_histogram,
 )
@@ -227,8 +228,14 @@ def _components(p: _Problem, nl: dict[str, float]) -> np.ndarray:
             src = _gauss_histogram(t, delta, nl["shift"], fwhm_to_sigma(nl["irf_fwhm"]))
         return np.convolve(src, h)[: t.size][None, :]
     taus = np.array([nl[f"tau_{i + 1}"] for i in range(p.n_components)])
-    if p.irf_kind == "measured":
-        return np.atleast_2d(exp_conv_irf(t, taus, p.irf, nl["shift"], p.period))
+    if p.irf_kind == "measured":  # = decay_models.exp_conv_irf without re-validating the IRF
+        src = shift_histogram(p.irf / p.irf.sum(), nl["shift"] / delta)
+        rows = np.empty((taus.size, t.size))
+        for i, tau in enumerate(taus):
+            rows[i] = _binned_irf_convolution(src, tau, delta)
+            if p.period is not None:
+                rows[i] += _earlier_pulse_tail(src, tau, delta, p.period)
+        return rows
     if p.irf_kind == "gaussian":
         edges = np.append(t, t[-1] + delta)
         sigma = fwhm_to_sigma(nl["irf_fwhm"])
@@ -415,7 +422,9 @@ def _varpro_prefit(p: _Problem, x0: np.ndarray) -> np.ndarray:
 
     if k == 0:
         return x0
-    res = least_squares(resid, x0[:k], bounds=(lo, hi), method="trf", max_nfev=60 * k)
+    res = least_squares(
+        resid, x0[:k], bounds=(lo, hi), method="trf", ftol=1e-6, xtol=1e-6, max_nfev=40 * k
+    )
     lin = _linear_amplitudes(p, res.x, float(x0[-1]) if p.lin_names else 0.0)
     return np.concatenate([res.x, lin])
 

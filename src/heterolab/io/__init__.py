@@ -12,6 +12,36 @@ Standard dims and units (DESIGN.md): ``time`` (ns for TRPL, ps for TA), ``wavele
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
+from heterolab.io._api import read_decay, read_decays, read_flim
 from heterolab.io.registry import ReaderInfo, available_readers, read, register_reader
 
-__all__ = ["ReaderInfo", "available_readers", "read", "register_reader"]
+# Loaded on first access (they import xarray / h5py).
+_LAZY = {
+    "read_matrix_text": "heterolab.io.text",
+    "detect_matrix_layout": "heterolab.io.text",
+    "read_hdf5": "heterolab.io.hdf5",
+    "write_hdf5": "heterolab.io.hdf5",
+}
+
+__all__ = [
+    "ReaderInfo",
+    "available_readers",
+    "detect_matrix_layout",
+    "read",
+    "read_decay",
+    "read_decays",
+    "read_flim",
+    "read_hdf5",
+    "read_matrix_text",
+    "register_reader",
+    "write_hdf5",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'heterolab.io' has no attribute {name!r}")

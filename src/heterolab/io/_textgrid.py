@@ -1,0 +1,368 @@
+"""Tokenising delimited text tables with line numbers (shared by the text readers).
+
+A text table is split into *header* lines (everything before the first numeric row) and a
+block of *data* rows. Every data row keeps its 1-based line number so that a bad cell can be
+reported as ``file, line N: problem``. Delimiters (tab, semicolon, comma, whitespace) and the
+decimal separator (point or comma) are detected from the data rows unless given.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from heterolab.errors import FormatError, ParameterError
+
+__all__ = [
+    "DELIMITERS",
+    "TextTable",
+    "detect_delimiter",
+    "is_probably_text",
+    "parse_float_row",
+    "parse_rows",
+    "read_lines",
+    "split_table",
+    "unit_from_label",
+]
+
+#: Accepted ``delimiter`` option values -> the separator used for splitting (None: whitespace).
+DELIMITERS: dict[str, str | None] = {
+    "tab": "\t",
+    "\t": "\t",
+    "semicolon": ";",
+    ";": ";",
+    "comma": ",",
+    ",": ",",
+    "whitespace": None,
+    " ": None,
+}
+
+_UNIT_PATTERNS = (
+    re.compile(r"\(\s*([^()]+?)\s*\)\s*$"),  # "Time (ps)"
+    re.compile(r"\[\s*([^\[\]]+?)\s*\]\s*$"),  # "Time [ps]"
+    re.compile(r"^[^/]+/\s*([A-Za-zµμ]+)\s*$"),  # "t / ps", "t/ns"
+)
+
+
+@dataclass
+class TextTable:
+    """A parsed table: header lines and numeric data rows with their line numbers.
+
+    Attributes
+    ----------
+    path
+        Source file.
+    header
+        Lines before the first data row, as ``(line_number, text)``.
+    rows
+        Split cells of each data row (strings), as read.
+    line_numbers
+        1-based line number of each data row.
+    separator
+        The separator used (None: runs of whitespace).
+    decimal_comma
+        True if cells use a decimal comma.
+    footer
+        Lines after the data block (only when ``stop_at_text=True``), as ``(line, text)``.
+    """
+
+    path: Path
+    header: list[tuple[int, str]]
+    rows: list[list[str]]
+    line_numbers: list[int]
+    separator: str | None
+    decimal_comma: bool
+    footer: list[tuple[int, str]] = field(default_factory=list)
+
+    def header_cells(self) -> list[str] | None:
+        """Cells of the last header line when it splits into as many cells as a data row."""
+        if not self.header or not self.rows:
+            return None
+        cells = _split(self.header[-1][1], self.separator)
+        if len(cells) == len(self.rows[0]):
+            return cells
+        return None
+
+
+def read_lines(path: Path) -> list[str]:
+    """Decode a text file into lines (UTF-8, falling back to Latin-1).
+
+    Raises
+    ------
+    FormatError
+        If the file does not exist, is empty, or contains NUL bytes (binary file).
+    """
+    if not path.exists():
+        raise FormatError(path, "file does not exist")
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise FormatError(path, "file is empty")
+    if b"\x00" in raw[:65536]:
+        raise FormatError(path, "binary content (NUL bytes), expected a text table")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    return text.splitlines()
+
+
+def is_probably_text(head: bytes) -> bool:
+    """True if the first bytes of a file look like a text table (no NUL, decodable)."""
+    if not head or b"\x00" in head:
+        return False
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:  # a multi-byte character cut at the sniff boundary
+        if exc.start < len(head) - 4:
+            return False
+    return True
+
+
+def _split(line: str, sep: str | None) -> list[str]:
+    s = line.strip()
+    if sep is None:
+        return s.split()
+    cells = [c.strip() for c in s.split(sep)]
+    if cells and cells[-1] == "" and len(cells) > 1 and s.endswith(sep):
+        cells = cells[:-1]  # a trailing delimiter closes the row, it is not an empty cell
+    return cells
+
+
+def _looks_numeric(cell: str, decimal_comma: bool | None) -> bool:
+    c = cell.strip()
+    if decimal_comma:
+        c = c.replace(",", ".")
+    try:
+        float(c)
+    except ValueError:
+        return False
+    return "_" not in c
+
+
+def _first_cell_numeric(line: str) -> bool:
+    tok = re.split(r"[\t;,\s]+", line.strip(), maxsplit=1)[0]
+    return bool(tok) and _looks_numeric(tok, decimal_comma=False)
+
+
+def detect_delimiter(lines: list[str]) -> tuple[str | None, bool]:
+    """Guess the separator and the decimal separator from sample data lines.
+
+    Tabs win over semicolons, semicolons over commas. A comma is the *decimal* separator
+    when whitespace splits every line into the same number (>= 2) of cells that each contain
+    exactly one inner comma and no point; otherwise a comma separates cells (so a
+    single-column file ``1,5`` per line reads as two columns: pass ``decimal=","``). With tab,
+    semicolon or whitespace separators, cells with commas and no points mean decimal commas.
+
+    Returns
+    -------
+    separator, decimal_comma
+        ``separator`` is None for whitespace.
+    """
+    sample = [ln for ln in lines if ln.strip()][:50]
+    joined = "\n".join(sample)
+    if "\t" in joined:
+        sep: str | None = "\t"
+    elif ";" in joined:
+        sep = ";"
+    elif "," in joined:
+        sep = ","
+        ws = [ln.split() for ln in sample]
+        if (
+            len({len(c) for c in ws}) == 1
+            and len(ws[0]) >= 2
+            and all(
+                cell.count(",") == 1 and "." not in cell and not cell.endswith(",")
+                for cells in ws
+                for cell in cells
+            )
+        ):
+            sep = None  # "1,5  2,5": whitespace table with decimal commas
+    else:
+        sep = None
+    if sep == ",":
+        return sep, False
+    cells = [c for ln in sample for c in _split(ln, sep)]
+    decimal_comma = any("," in c for c in cells) and not any("." in c for c in cells)
+    return sep, decimal_comma
+
+
+def _resolve_delimiter(delimiter: str | None) -> str | bool | None:
+    if delimiter is None:
+        return False  # sentinel: detect
+    if delimiter not in DELIMITERS:
+        raise ParameterError(
+            f"unknown delimiter {delimiter!r}; use one of 'tab', 'semicolon', 'comma', 'whitespace'"
+        )
+    return DELIMITERS[delimiter]
+
+
+def _resolve_decimal(decimal: str | None) -> bool | None:
+    if decimal is None:
+        return None
+    if decimal not in (".", ","):
+        raise ParameterError(f"unknown decimal separator {decimal!r}; use '.' or ','")
+    return decimal == ","
+
+
+def _is_comment(line: str, comment: str | None) -> bool:
+    return bool(comment) and line.lstrip().startswith(comment)  # type: ignore[arg-type]
+
+
+def split_table(
+    path: Path,
+    lines: list[str],
+    *,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    comment: str | None = "#",
+    first_data_line: int | None = None,
+    stop_at_text: bool = False,
+) -> TextTable:
+    """Split lines into header and data rows, detecting delimiter and decimal separator.
+
+    Parameters
+    ----------
+    path
+        File name used in error messages.
+    lines
+        The file's lines (see :func:`read_lines`).
+    delimiter
+        ``"tab"``, ``"semicolon"``, ``"comma"``, ``"whitespace"`` or None to detect.
+    decimal
+        ``"."``, ``","`` or None to detect.
+    comment
+        Lines starting with this prefix are header/comment lines; None disables comments.
+    first_data_line
+        0-based index of the first data line when the caller knows it (e.g. a matrix whose
+        first row starts with a text label); None: the first line whose first cell is numeric.
+    stop_at_text
+        If True the data block ends at the first blank or non-numeric line after it starts;
+        the remaining lines go to ``footer``. If False (default) such lines are errors later.
+
+    Raises
+    ------
+    FormatError
+        If there is no data row.
+    """
+    sep_opt = _resolve_delimiter(delimiter)
+    dec_opt = _resolve_decimal(decimal)
+    start = first_data_line
+    if start is None:
+        start = next(
+            (
+                i
+                for i, ln in enumerate(lines)
+                if ln.strip() and not _is_comment(ln, comment) and _first_cell_numeric(ln)
+            ),
+            None,
+        )
+    if start is None:
+        raise FormatError(path, "no numeric data rows found (only header or text lines)")
+    header = [(i + 1, ln) for i, ln in enumerate(lines[:start]) if ln.strip()]
+    data_idx: list[int] = []
+    footer: list[tuple[int, str]] = []
+    for i in range(start, len(lines)):
+        ln = lines[i]
+        if footer:
+            if ln.strip():
+                footer.append((i + 1, ln))
+            continue
+        if not ln.strip() or _is_comment(ln, comment):
+            if stop_at_text and data_idx and not ln.strip():
+                footer.append((i + 1, ln))
+            continue
+        if stop_at_text and data_idx and not _first_cell_numeric(ln):
+            footer.append((i + 1, ln))
+            continue
+        data_idx.append(i)
+    footer = [(n, t) for n, t in footer if t.strip()]
+    if not data_idx:
+        raise FormatError(path, "no numeric data rows found (only header or text lines)")
+    sample = [lines[i] for i in data_idx[1:60]] or [lines[data_idx[0]]]
+    if sep_opt is False:
+        sep, dec_auto = detect_delimiter(sample)
+    else:
+        sep = sep_opt  # type: ignore[assignment]
+        dec_auto = sep != "," and any(
+            "," in c and "." not in c for ln in sample for c in _split(ln, sep)
+        )
+    decimal_comma = dec_auto if dec_opt is None else dec_opt
+    if decimal_comma and sep == ",":
+        raise ParameterError("decimal comma and comma delimiter cannot be used together")
+    rows = [_split(lines[i], sep) for i in data_idx]
+    return TextTable(
+        path=path,
+        header=header,
+        rows=rows,
+        line_numbers=[i + 1 for i in data_idx],
+        separator=sep,
+        decimal_comma=decimal_comma,
+        footer=footer,
+    )
+
+
+def parse_float_row(
+    cells: list[str], *, path: Path, line: int, decimal_comma: bool, col_offset: int = 0
+) -> np.ndarray:
+    """Convert the cells of one row to float64; "nan"/"inf" are accepted as such.
+
+    Raises
+    ------
+    FormatError
+        Naming the line, the column (1-based, plus ``col_offset``) and the bad cell.
+    """
+    vals = np.empty(len(cells), dtype=float)
+    for j, cell in enumerate(cells):
+        c = cell.replace(",", ".") if decimal_comma else cell
+        if c == "":
+            raise FormatError(path, f"empty cell in column {j + 1 + col_offset}", line=line)
+        if "_" in c:
+            raise FormatError(
+                path, f"non-numeric cell {cell!r} in column {j + 1 + col_offset}", line=line
+            )
+        try:
+            vals[j] = float(c)
+        except ValueError:
+            raise FormatError(
+                path, f"non-numeric cell {cell!r} in column {j + 1 + col_offset}", line=line
+            ) from None
+    return vals
+
+
+def parse_rows(table: TextTable, *, n_cols: int | None = None) -> np.ndarray:
+    """All data rows as a float64 array ``(n_rows, n_cols)``; ragged rows are errors.
+
+    Raises
+    ------
+    FormatError
+        For a row with a different number of cells than the first data row (named
+        "truncated or ragged row") or a non-numeric cell.
+    """
+    expected = len(table.rows[0]) if n_cols is None else n_cols
+    out = np.empty((len(table.rows), expected), dtype=float)
+    for k, (cells, line) in enumerate(zip(table.rows, table.line_numbers, strict=True)):
+        if len(cells) != expected:
+            raise FormatError(
+                table.path,
+                f"row has {len(cells)} cells, expected {expected} (truncated or ragged row)",
+                line=line,
+            )
+        out[k] = parse_float_row(
+            cells, path=table.path, line=line, decimal_comma=table.decimal_comma
+        )
+    return out
+
+
+def unit_from_label(label: str) -> str | None:
+    """The unit written in a column label: ``"Time (ps)"``, ``"t [ns]"``, ``"t / us"``.
+
+    Returns None when the label carries no unit.
+    """
+    for pat in _UNIT_PATTERNS:
+        m = pat.search(label.strip())
+        if m:
+            return m.group(1).strip()
+    return None

@@ -1,0 +1,78 @@
+"""Plots of physics Results: LaMer simulation, confinement curves, nucleation barrier."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from heterolab.report.plots import register_plotter
+from heterolab.result import Result
+
+__all__ = ["plot_brus", "plot_lamer", "plot_nucleation"]
+
+
+@register_plotter("physics.lamer")
+def plot_lamer(result: Result, **_: Any) -> Figure:
+    """Supersaturation, mean size, dispersion and size distributions against time."""
+    c = result.curves
+    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5))
+    t = c["supersaturation"]["time"].values
+    pos = t > 0
+    ax = axes[0, 0]
+    ax.semilogx(t[pos], c["supersaturation"].values[pos])
+    ax.set_ylabel("supersaturation S")
+    ax2 = axes[0, 1]
+    ax2.semilogx(t[pos], c["mean_diameter"].values[pos], label="mean diameter")
+    ax2.set_ylabel("mean diameter (nm)")
+    ax3 = axes[1, 0]
+    ax3.semilogx(t[pos], c["relative_std"].values[pos])
+    ax3.set_ylabel("σ_r / ⟨r⟩")
+    for a in (ax, ax2, ax3):
+        a.set_xlabel("time (s)")
+    dist = c["distribution"]
+    ax4 = axes[1, 1]
+    d = dist["diameter"].values
+    idx = np.unique(np.geomspace(1, len(t) - 1, 6).astype(int))
+    for i in idx:
+        row = dist.values[i]
+        if row.sum() > 0:
+            ax4.plot(d, row / row.max(), label=f"{t[i]:.3g} s")
+    ax4.set_xlabel("diameter (nm)")
+    ax4.set_ylabel("number (normalised)")
+    ax4.legend(fontsize=7)
+    fig.suptitle("LaMer burst nucleation, growth and ripening")
+    fig.tight_layout()
+    return fig
+
+
+@register_plotter("physics.brus")
+def plot_brus(result: Result, **_: Any) -> Figure:
+    """Exciton energy against diameter for each confinement model, with the chosen size."""
+    fig, ax = plt.subplots(figsize=(6.4, 4.5))
+    for name, da in result.curves.items():
+        ax.plot(da["diameter"].values, da.values, label=name, ls="--" if name == "thesis" else "-")
+    d = result.statistics.get("diameter_nm")
+    if d is not None and "E_brus" in result.derived:
+        ax.plot([d], [result.derived["E_brus"].value], "ko")
+    ax.set_xlabel("diameter (nm)")
+    ax.set_ylabel("exciton energy (eV)")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+@register_plotter("physics.nucleation")
+def plot_nucleation(result: Result, **_: Any) -> Figure:
+    """Free energy of a spherical nucleus against its radius, with the critical point."""
+    da = result.curves["free_energy"]
+    fig, ax = plt.subplots(figsize=(6.4, 4.5))
+    ax.plot(da["radius"].values, da.values)
+    ax.plot([result.derived["critical_radius"].value], [result.derived["barrier"].value], "ko")
+    ax.axhline(0, color="k", lw=0.5)
+    ax.set_xlabel("radius (nm)")
+    ax.set_ylabel("ΔG (eV)")
+    fig.tight_layout()
+    return fig

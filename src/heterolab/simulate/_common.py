@@ -1,0 +1,90 @@
+"""Shared helpers of the simulators: argument checks, seeded generators, Poisson noise."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+
+from heterolab.errors import ParameterError
+
+
+def rng_from_seed(seed: int | np.random.Generator | None) -> np.random.Generator:
+    """A numpy ``Generator`` from a seed (or pass a Generator through).
+
+    ``None`` is refused: every simulated draw must be reproducible (STYLE.md).
+    """
+    if isinstance(seed, np.random.Generator):
+        return seed
+    if seed is None:
+        raise ParameterError("seed is required so that the simulated data are reproducible")
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ParameterError(f"seed must be a non-negative integer, got {seed!r}")
+    return np.random.default_rng(int(seed))
+
+
+def positive(name: str, value: Any, *, allow_zero: bool = False) -> float:
+    """Return ``value`` as float, raising ParameterError unless finite and > 0 (or >= 0)."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be a number, got {value!r}") from None
+    ok = math.isfinite(v) and (v >= 0 if allow_zero else v > 0)
+    if not ok:
+        bound = ">= 0" if allow_zero else "> 0"
+        raise ParameterError(f"{name} must be finite and {bound}, got {value!r}")
+    return v
+
+
+def positive_int(name: str, value: Any, minimum: int = 1) -> int:
+    """Return ``value`` as int, raising ParameterError unless an integer >= ``minimum``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ParameterError(f"{name} must be an integer >= {minimum}, got {value!r}")
+    return int(value)
+
+
+def float_vector(name: str, value: ArrayLike, *, positive_only: bool = False) -> np.ndarray:
+    """1-D finite float array from ``value``; ParameterError naming ``name`` otherwise."""
+    try:
+        arr = np.atleast_1d(np.asarray(value, dtype=float))
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be numbers, got {value!r}") from None
+    if arr.ndim != 1 or arr.size == 0:
+        raise ParameterError(f"{name} must be a non-empty 1-D sequence, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        raise ParameterError(f"{name} must be finite, got {arr.tolist()}")
+    if positive_only and np.any(arr <= 0):
+        raise ParameterError(f"{name} must all be > 0, got {arr.tolist()}")
+    return arr
+
+
+def poisson_counts(expected: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Poisson-distributed photon counts with the given (non-negative) expectation."""
+    lam = np.clip(np.asarray(expected, dtype=float), 0.0, None)
+    return rng.poisson(lam).astype(float)
+
+
+def json_ready(obj: Any) -> Any:
+    """Convert numpy scalars/arrays inside dicts/lists into plain Python for ``json.dumps``."""
+    if isinstance(obj, dict):
+        return {str(k): json_ready(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [json_ready(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return json_ready(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return str(obj)  # "inf"/"nan": JSON has no literal for them
+    return obj
+
+
+def check_same_length(**arrays: Sequence[Any] | np.ndarray) -> None:
+    """Raise ParameterError listing the lengths when the named sequences differ in length."""
+    lengths = {name: len(a) for name, a in arrays.items()}
+    if len(set(lengths.values())) > 1:
+        desc = ", ".join(f"{k} has {v}" for k, v in lengths.items())
+        raise ParameterError(f"lengths differ: {desc}")

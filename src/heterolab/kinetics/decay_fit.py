@@ -286,8 +286,9 @@ def _nl_bounds(p: _Problem, name: str) -> tuple[float, float]:
         return math.log(0.05 * p.delta), math.log(0.25 * span)
     if name == "beta":
         return 0.05, 1.0
-    if p.irf_kind == "measured":  # IRF shift
-        return -0.2 * span, 0.2 * span
+    if p.irf_kind == "measured":  # IRF shift: a few IRF widths at most
+        width = p.delta * (3.0 * _fwhm_bins(p.irf) + 5.0)
+        return -width, width
     return float(p.t[0]) - 0.1 * span, float(p.t[-1])  # Gaussian IRF centre
 
 
@@ -407,7 +408,7 @@ def _linear_amplitudes(p: _Problem, x_nl: np.ndarray, b0: float) -> np.ndarray:
     return lin
 
 
-def _varpro_prefit(p: _Problem, x0: np.ndarray) -> np.ndarray:
+def _varpro_prefit(p: _Problem, x0: np.ndarray, shift_stage: bool) -> tuple[np.ndarray, float]:
     """Variable-projection pre-fit (nonlinear parameters only, amplitudes by linear LSQ)."""
     k = len(p.nl_names)
     lo = np.array([_nl_bounds(p, n)[0] for n in p.nl_names])
@@ -421,12 +422,28 @@ def _varpro_prefit(p: _Problem, x0: np.ndarray) -> np.ndarray:
         return (target - D @ lin) * w
 
     if k == 0:
-        return x0
+        return x0, 0.0
+    start = x0[:k].copy()
+    if shift_stage and "shift" in p.nl_names:  # lifetimes first with the IRF where it was measured, then release
+        j = p.nl_names.index("shift")
+        free = [i for i in range(k) if i != j]
+
+        def resid_fixed_shift(xf: np.ndarray) -> np.ndarray:
+            full = start.copy()
+            full[free] = xf
+            return resid(full)
+
+        if free:
+            res0 = least_squares(
+                resid_fixed_shift, start[free], bounds=(lo[free], hi[free]), method="trf",
+                ftol=1e-6, xtol=1e-6, max_nfev=40 * k,
+            )
+            start[free] = res0.x
     res = least_squares(
-        resid, x0[:k], bounds=(lo, hi), method="trf", ftol=1e-6, xtol=1e-6, max_nfev=40 * k
+        resid, start, bounds=(lo, hi), method="trf", ftol=1e-6, xtol=1e-6, max_nfev=40 * k
     )
     lin = _linear_amplitudes(p, res.x, float(x0[-1]) if p.lin_names else 0.0)
-    return np.concatenate([res.x, lin])
+    return np.concatenate([res.x, lin]), float(res.cost)
 
 
 # ----------------------------------------------------------------------------- the fit
@@ -473,7 +490,13 @@ def _best_fit(p: _Problem, estimator: str, initial: dict[str, float] | None) -> 
         factor_sets = [_TAU_FACTORS[p.n_components]]
         if p.n_components in _ALT_FACTORS and p.model == "exp":
             factor_sets.append(_ALT_FACTORS[p.n_components])
-        starts = [_varpro_prefit(p, _start_values(p, f)) for f in factor_sets]
+        stages = [False, True] if "shift" in p.nl_names and p.irf_kind == "measured" else [False]
+        pre = [_varpro_prefit(p, _start_values(p, f), st) for f in factor_sets for st in stages]
+        best = min(c for _, c in pre)
+        # polish every pre-fit that is competitive (a local minimum of the LSQ cost can still be
+        # the better ML solution), at most two
+        ranked = sorted(pre, key=lambda xc: xc[1])
+        starts = [x for x, c in ranked if c <= 1.05 * best + 1.0][:2]
     results = [_optimise(p, x0, estimator) for x0 in starts]
     return min(results, key=lambda r: r.objective if np.isfinite(r.objective) else np.inf)
 

@@ -1,0 +1,335 @@
+"""Steady-state spectrum readers: delimited text/CSV, JASCO text export, JCAMP-DX.
+
+Every reader returns an :class:`xarray.DataArray` whose spectral dimension is one of
+``"wavelength"`` (coordinate units ``nm``), ``"energy"`` (``eV``) or ``"wavenumber"``
+(``1/cm``). A file with several value columns gives a 2-D array with a second dimension
+``"channel"`` whose coordinate holds the column names. The spectral axis is taken from the
+file's header (column name or JASCO/JCAMP ``XUNITS``) or from the ``axis`` argument; it is
+never guessed from the numbers. Bad input raises :class:`heterolab.errors.FormatError`
+naming the file and line.
+"""
+
+from __future__ import annotations
+
+import re
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from heterolab.errors import FormatError, ParameterError
+from heterolab.io.registry import register_reader
+
+__all__ = [
+    "AXIS_UNITS",
+    "axis_from_label",
+    "make_spectrum",
+    "read_jcamp",
+    "read_spectrum_text",
+    "write_spectrum_csv",
+]
+
+#: Standard spectral dimensions and the units of their coordinates.
+AXIS_UNITS: dict[str, str] = {"wavelength": "nm", "energy": "eV", "wavenumber": "1/cm"}
+
+# Header words (lower case) that identify each axis; checked in this order.
+_AXIS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("wavenumber", ("wavenumber", "cm-1", "cm^-1", "1/cm", "cm−1")),
+    ("wavelength", ("wavelength", "nanometer", "(nm)", "[nm]", "lambda", "nm")),
+    ("energy", ("energy", "(ev)", "[ev]", "ev", "photon energy")),
+)
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+
+
+def axis_from_label(label: str) -> str | None:
+    """Spectral axis named by a header label or JCAMP/JASCO ``XUNITS`` value, or ``None``.
+
+    Examples
+    --------
+    >>> axis_from_label("Wavelength (nm)"), axis_from_label("1/CM"), axis_from_label("Int")
+    ('wavelength', 'wavenumber', None)
+    """
+    low = label.strip().lower()
+    for axis, words in _AXIS_WORDS:
+        if any(w in low for w in words):
+            return axis
+    return None
+
+
+def make_spectrum(
+    axis_values: np.ndarray,
+    values: np.ndarray,
+    axis: str,
+    *,
+    units: str = "counts",
+    name: str = "intensity",
+    attrs: dict[str, Any] | None = None,
+) -> xr.DataArray:
+    """Build a 1-D spectrum DataArray sorted by increasing axis value.
+
+    Parameters
+    ----------
+    axis_values
+        Wavelengths [nm], energies [eV] or wavenumbers [cm⁻¹].
+    values
+        Intensity, absorbance, ... (same length).
+    axis
+        ``"wavelength"``, ``"energy"`` or ``"wavenumber"``.
+    units
+        Units of ``values`` (``"counts"``, ``"OD"``, ``"1"``, ...).
+
+    Raises
+    ------
+    ParameterError
+        Unknown axis, mismatched lengths, fewer than 3 points or non-finite axis values.
+    """
+    if axis not in AXIS_UNITS:
+        raise ParameterError(f"axis must be one of {', '.join(AXIS_UNITS)}, got {axis!r}")
+    x = np.asarray(axis_values, dtype=float)
+    y = np.asarray(values, dtype=float)
+    if x.ndim != 1 or y.shape[0] != x.shape[0]:
+        raise ParameterError(
+            f"axis has {x.shape} points but values have shape {y.shape}; lengths must match"
+        )
+    if x.size < 3:
+        raise ParameterError(f"a spectrum needs at least 3 points, got {x.size}")
+    if not np.all(np.isfinite(x)):
+        raise ParameterError("spectral axis contains non-finite values")
+    order = np.argsort(x, kind="stable")
+    dims = (axis,) if y.ndim == 1 else (axis, "channel")
+    da = xr.DataArray(y[order], dims=dims, coords={axis: (axis, x[order])}, name=name)
+    da[axis].attrs["units"] = AXIS_UNITS[axis]
+    da.attrs.update(attrs or {})
+    da.attrs["units"] = units
+    return da
+
+
+# ----------------------------------------------------------------------------- delimited text
+def _split(line: str, delimiter: str | None) -> list[str]:
+    if delimiter is None:
+        return line.split()
+    return [c.strip() for c in line.split(delimiter)]
+
+
+def _detect_delimiter(lines: list[str]) -> str | None:
+    for cand in ("\t", ";", ","):
+        if lines and all(cand in ln for ln in lines[: min(5, len(lines))]):
+            return cand
+    return None
+
+
+def _is_data_line(line: str, delimiter: str | None) -> bool:
+    cells = [c for c in _split(line, delimiter) if c != ""]
+    return len(cells) >= 2 and all(_NUMBER.match(c) for c in cells)
+
+
+def _header_fields(header: list[str]) -> dict[str, str]:
+    fields: dict[str, str] = {}
+    for ln in header:
+        parts = re.split(r"\t|,|;|:|=", ln, maxsplit=1)
+        if len(parts) == 2 and parts[0].strip():
+            fields[parts[0].strip().upper().lstrip("#")] = parts[1].strip()
+    return fields
+
+
+def _y_units(label: str | None) -> str:
+    low = (label or "").lower()
+    if "abs" in low or "od" in low.split():
+        return "OD"
+    if "%t" in low or "transmit" in low:
+        return "%"
+    return "counts"
+
+
+def read_spectrum_text(
+    path: str | PathLike[str],
+    *,
+    axis: str | None = None,
+    units: str | None = None,
+    delimiter: str | None = None,
+) -> xr.DataArray:
+    """Read a delimited text spectrum (CSV, TSV, whitespace; JASCO ``XYDATA`` export too).
+
+    The first column is the spectral axis, the others are values. Leading non-numeric lines
+    are the header; its last line before the data names the columns. A JASCO V-series text
+    export (``XUNITS``/``YUNITS`` fields followed by ``XYDATA``) is read with its units.
+
+    Parameters
+    ----------
+    path
+        File to read.
+    axis
+        ``"wavelength"``, ``"energy"`` or ``"wavenumber"``; required when the header does
+        not name the axis (it is never inferred from the numbers).
+    units
+        Units of the values; default from the header (``OD`` for absorbance) else ``counts``.
+    delimiter
+        Column separator; detected (tab, ``;``, ``,`` or whitespace) when omitted.
+
+    Returns
+    -------
+    xarray.DataArray
+        1-D (one value column) or 2-D with dim ``"channel"`` (several value columns).
+
+    Raises
+    ------
+    FormatError
+        No numeric data, ragged rows, non-numeric cells inside the data block, axis not
+        named in the header and no ``axis`` given, or a repeated axis value.
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig", errors="strict")
+    except UnicodeDecodeError as exc:
+        raise FormatError(p, f"not a UTF-8 text file ({exc.reason})", offset=exc.start) from None
+    lines = text.splitlines()
+    numbered = [(i + 1, ln) for i, ln in enumerate(lines) if ln.strip()]
+    delim = delimiter
+    if delim is None:
+        delim = _detect_delimiter(
+            [
+                ln
+                for _, ln in numbered
+                if _is_data_line(ln, "\t")
+                or _is_data_line(ln, ",")
+                or _is_data_line(ln, ";")
+                or _is_data_line(ln, None)
+            ][:5]
+        )
+    start = next((k for k, (_, ln) in enumerate(numbered) if _is_data_line(ln, delim)), None)
+    if start is None:
+        raise FormatError(p, "no numeric data rows (need at least two numeric columns)")
+    header = [ln for _, ln in numbered[:start]]
+    fields = _header_fields(header)
+    rows: list[list[float]] = []
+    block = numbered[start:]
+    for k, (lineno, ln) in enumerate(block):
+        if ln.strip().startswith("#") or ln.strip().upper().startswith("##END"):
+            continue
+        cells = [c for c in _split(ln, delim) if c != ""]
+        if not all(_NUMBER.match(c) for c in cells):
+            bad = next(c for c in cells if not _NUMBER.match(c))
+            # trailing footer (e.g. JASCO "[Comments]") ends the data block
+            if not any(_is_data_line(x, delim) for _, x in block[k + 1 :]):
+                break
+            raise FormatError(p, f"non-numeric cell {bad!r} inside the data block", line=lineno)
+        if rows and len(cells) != len(rows[0]):
+            raise FormatError(
+                p, f"row has {len(cells)} columns, expected {len(rows[0])}", line=lineno
+            )
+        rows.append([float(c) for c in cells])
+    data = np.asarray(rows, dtype=float)
+    names: list[str] | None = None
+    if header:
+        cand = [c for c in _split(header[-1], delim) if c != ""]
+        if len(cand) == data.shape[1]:
+            names = cand
+    file_axis = None
+    if "XUNITS" in fields:
+        file_axis = axis_from_label(fields["XUNITS"])
+    elif names:
+        file_axis = axis_from_label(names[0])
+    chosen = axis or file_axis
+    if chosen is None:
+        raise FormatError(
+            p,
+            "the header does not name the spectral axis (wavelength nm, energy eV or "
+            "wavenumber cm-1); pass axis='wavelength' | 'energy' | 'wavenumber'",
+        )
+    if axis is not None and file_axis is not None and axis != file_axis:
+        raise FormatError(p, f"axis={axis!r} given but the header says {file_axis!r}")
+    if np.unique(data[:, 0]).size != data.shape[0]:
+        raise FormatError(p, "repeated values on the spectral axis (first column)")
+    y_label = fields.get("YUNITS") or (names[1] if names else None)
+    y_units = units or _y_units(y_label)
+    attrs = {"source_file": str(p), "reader": "spectrum_text", "header": dict(fields)}
+    values = data[:, 1] if data.shape[1] == 2 else data[:, 1:]
+    da = make_spectrum(data[:, 0], values, chosen, units=y_units, attrs=attrs)
+    if da.ndim == 2:
+        channel = names[1:] if names else [f"column{i}" for i in range(2, data.shape[1] + 1)]
+        da = da.assign_coords(channel=("channel", channel))
+    return da
+
+
+def _sniff_spectrum_text(head: bytes) -> bool:
+    text = head[:2048].decode("utf-8", errors="ignore").upper()
+    return "XYDATA" in text and "XUNITS" in text and "##" not in text
+
+
+register_reader(
+    "spectrum_text", "spectrum", (".csv", ".txt", ".dat", ".tsv"), _sniff_spectrum_text
+)(read_spectrum_text)
+
+
+# ----------------------------------------------------------------------------- JCAMP-DX
+def read_jcamp(path: str | PathLike[str], *, axis: str | None = None) -> xr.DataArray:
+    """Read a JCAMP-DX spectrum (IUPAC JCAMP-DX 4.24/5.01) with the ``jcamp`` package.
+
+    The axis comes from ``##XUNITS`` (``NANOMETERS``, ``1/CM``, ``EV``) unless ``axis`` is
+    given; ``##YUNITS`` ``ABSORBANCE`` gives values in ``OD``.
+
+    Raises
+    ------
+    FormatError
+        If the file does not parse, holds no XY data, or its XUNITS are not a spectral axis
+        and no ``axis`` is given.
+    """
+    import jcamp
+
+    p = Path(path)
+    try:
+        d = jcamp.readfile(str(p))
+    except Exception as exc:  # the parser raises bare Python errors on malformed input
+        raise FormatError(
+            p, f"not a readable JCAMP-DX file ({type(exc).__name__}: {exc})"
+        ) from None
+    if "x" not in d or "y" not in d or len(np.atleast_1d(d["x"])) < 3:
+        raise FormatError(p, "JCAMP-DX file holds no XY data block (##XYDATA / ##PEAK TABLE)")
+    xunits = str(d.get("xunits", ""))
+    file_axis = axis_from_label(xunits) if xunits else None
+    if "micrometer" in xunits.lower() and axis is None:
+        x = np.asarray(d["x"], dtype=float) * 1e3
+        file_axis = "wavelength"
+    else:
+        x = np.asarray(d["x"], dtype=float)
+    chosen = axis or file_axis
+    if chosen is None:
+        raise FormatError(p, f"##XUNITS={xunits!r} is not a spectral axis; pass axis=...")
+    attrs = {
+        "source_file": str(p),
+        "reader": "jcamp",
+        "title": str(d.get("title", "")),
+        "yunits_file": str(d.get("yunits", "")),
+    }
+    y_units = _y_units(str(d.get("yunits", "")))
+    return make_spectrum(x, np.asarray(d["y"], dtype=float), chosen, units=y_units, attrs=attrs)
+
+
+def _sniff_jcamp(head: bytes) -> bool:
+    return head.lstrip()[:8].upper().startswith(b"##TITLE")
+
+
+register_reader("jcamp", "spectrum", (".jdx", ".dx", ".jcamp"), _sniff_jcamp)(read_jcamp)
+
+
+# ----------------------------------------------------------------------------- writer
+def write_spectrum_csv(spectrum: xr.DataArray, path: str | PathLike[str]) -> Path:
+    """Write a 1-D spectrum as two-column CSV with a header that names axis and units.
+
+    ``read_spectrum_text(write_spectrum_csv(s, p))`` returns ``s`` (values and axis).
+    """
+    if spectrum.ndim != 1 or spectrum.dims[0] not in AXIS_UNITS:
+        raise ParameterError(
+            f"expected a 1-D spectrum with dim in {list(AXIS_UNITS)}, got dims {spectrum.dims}"
+        )
+    dim = str(spectrum.dims[0])
+    p = Path(path)
+    head = f"{dim} ({AXIS_UNITS[dim]}),{spectrum.attrs.get('units', 'counts')}"
+    body = "\n".join(
+        f"{x!r},{y!r}"
+        for x, y in zip(spectrum[dim].values.tolist(), spectrum.values.tolist(), strict=True)
+    )
+    p.write_text(head + "\n" + body + "\n", encoding="utf-8")
+    return p

@@ -18,6 +18,7 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import FormatError, ParameterError, UnitError
+from heterolab.io._arrays import decay_dataarray
 from heterolab.io._textgrid import (
     TextTable,
     is_probably_text,
@@ -108,19 +109,6 @@ def _check_counts(path: Path, counts: np.ndarray, lines: list[int], col: int) ->
         raise FormatError(path, f"negative counts {counts[k]:g} in column {col}", line=lines[k])
 
 
-def _bin_width(t: np.ndarray) -> tuple[float, bool]:
-    """Median bin width and whether all bins equal it to 1e-6 relative (or 1e-9 of the span)."""
-    if t.size < 2:
-        return float("nan"), True
-    d = np.diff(t)
-    w = float(np.median(d))
-    tol = max(1e-6 * abs(w), 1e-9 * float(t[-1] - t[0]))
-    uniform = bool(np.all(np.abs(d - w) <= tol))
-    if uniform:  # the mean over the whole axis is free of per-bin rounding
-        w = float((t[-1] - t[0]) / (t.size - 1))
-    return w, uniform
-
-
 def _header_metadata(table: TextTable) -> dict[str, Any]:
     """Instrument metadata found in header lines (Horiba calibration and real time)."""
     meta: dict[str, Any] = {}
@@ -162,25 +150,8 @@ def _decay_array(
     attrs: dict[str, Any],
     labels: list[str] | None = None,
 ) -> xr.DataArray:
-    width, uniform = _bin_width(time)
-    time_coord = xr.Variable(("time",), time.astype(float), attrs={"units": time_unit})
-    base = {"units": "counts", "bin_width": width, "uniform_bins": uniform}
-    base.update(attrs)
-    if labels is None:
-        return xr.DataArray(
-            counts.astype(float),
-            dims=("time",),
-            coords={"time": time_coord},
-            name="counts",
-            attrs=base,
-        )
-    return xr.DataArray(
-        counts.astype(float),
-        dims=("decay", "time"),
-        coords={"decay": np.array(labels, dtype=object).astype(str), "time": time_coord},
-        name="counts",
-        attrs=base,
-    )
+    leading = () if labels is None else (("decay", np.array(labels, dtype=str)),)
+    return decay_dataarray(counts, time, time_unit, attrs, leading=leading)
 
 
 def _time_from_channels(

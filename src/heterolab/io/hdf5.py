@@ -1,0 +1,353 @@
+"""heterolab's own HDF5 format: DataArrays (with coords, attrs and units) and Results.
+
+Layout (format version 1)::
+
+    /                      attrs: heterolab_format = "heterolab-hdf5", format_version = 1,
+                                  heterolab_version, content = "dataarray" | "result"
+    /data/                 (content "dataarray") one DataArray, see below
+    /result                attrs: result_json = json.dumps(Result.to_dict())
+    /result/curves/<name>/ one DataArray per Result curve
+
+    DataArray group:       attrs: name (JSON), dims (JSON list), attrs (JSON, tagged types)
+      values               dataset with attrs dtype (numpy dtype string)
+      coords/<name>        dataset with attrs dims (JSON list), attrs (JSON), dtype
+
+Attribute values are stored as JSON with tags for numpy arrays and scalars, tuples and
+non-finite floats, so that ``read_hdf5(write_hdf5(x))`` is identical to ``x`` for the attr
+types xarray users put there (str, int, float, bool, None, lists, dicts, numpy scalars and
+arrays). Files are written to a temporary name and moved into place, and an existing file is
+never replaced unless ``overwrite=True``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from heterolab.errors import FormatError, ParameterError
+from heterolab.io.registry import register_reader
+
+__all__ = ["FORMAT_MARKER", "FORMAT_VERSION", "read_hdf5", "write_hdf5"]
+
+FORMAT_MARKER = "heterolab-hdf5"
+FORMAT_VERSION = 1
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+# --------------------------------------------------------------------------- attr JSON
+
+
+def _encode(value: Any, where: str) -> Any:
+    """JSON-ready form of an attr value with type tags; ParameterError for unknown types."""
+    if value is None or isinstance(value, (str, bool)):
+        return value
+    if isinstance(value, int) and not isinstance(value, np.integer):
+        return value
+    if isinstance(value, float) and not isinstance(value, np.floating):
+        return value if math.isfinite(value) else {"__float__": repr(value)}
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in "biufcU":
+            raise ParameterError(f"attr {where}: arrays of dtype {value.dtype} cannot be stored")
+        return {
+            "__ndarray__": _encode(value.tolist(), where),
+            "dtype": value.dtype.str,
+            "shape": list(value.shape),
+        }
+    if isinstance(value, np.generic):
+        return {"__npscalar__": _encode(value.item(), where), "dtype": value.dtype.str}
+    if isinstance(value, complex):
+        return {"__complex__": [value.real, value.imag]}
+    if isinstance(value, tuple):
+        return {"__tuple__": [_encode(v, where) for v in value]}
+    if isinstance(value, list):
+        return [_encode(v, where) for v in value]
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise ParameterError(f"attr {where}: dict keys must be strings to be stored")
+        if any(k.startswith("__") for k in value):
+            raise ParameterError(f"attr {where}: dict keys starting with '__' are reserved")
+        return {k: _encode(v, f"{where}.{k}") for k, v in value.items()}
+    raise ParameterError(
+        f"attr {where} has type {type(value).__name__}, which cannot be stored in heterolab "
+        "HDF5 (use str, int, float, bool, None, list, tuple, dict or numpy arrays/scalars)"
+    )
+
+
+def _decode(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__float__" in value:
+        return float(value["__float__"])
+    if "__complex__" in value:
+        re_, im_ = value["__complex__"]
+        return complex(_decode(re_), _decode(im_))
+    if "__tuple__" in value:
+        return tuple(_decode(v) for v in value["__tuple__"])
+    if "__ndarray__" in value:
+        arr = np.array(_decode(value["__ndarray__"]), dtype=np.dtype(value["dtype"]))
+        return arr.reshape(value["shape"])
+    if "__npscalar__" in value:
+        return np.dtype(value["dtype"]).type(_decode(value["__npscalar__"]))
+    return {k: _decode(v) for k, v in value.items()}
+
+
+def _attrs_json(attrs: dict[Any, Any], where: str) -> str:
+    if not all(isinstance(k, str) for k in attrs):
+        raise ParameterError(f"{where}: attr names must be strings")
+    return json.dumps({k: _encode(v, f"{where}[{k!r}]") for k, v in attrs.items()}, allow_nan=False)
+
+
+# --------------------------------------------------------------------------- arrays
+
+
+def _write_array(group: Any, name: str, values: np.ndarray, where: str) -> Any:
+    """Dataset for a numpy array; strings as UTF-8, datetimes as int64 with their dtype."""
+    import h5py
+
+    kind = values.dtype.kind
+    if kind in "biufc":
+        ds = group.create_dataset(name, data=values)
+    elif kind in "Mm":
+        ds = group.create_dataset(name, data=values.view(np.int64))
+    elif kind == "U" or (kind == "O" and all(isinstance(v, str) for v in values.ravel())):
+        ds = group.create_dataset(
+            name, data=values.astype(object), dtype=h5py.string_dtype("utf-8")
+        )
+    else:
+        raise ParameterError(f"{where}: values of dtype {values.dtype} cannot be stored")
+    ds.attrs["dtype"] = values.dtype.str
+    return ds
+
+
+def _read_array(ds: Any) -> np.ndarray:
+    dtype = np.dtype(ds.attrs["dtype"])
+    if dtype.kind in "UO":
+        data = np.array(ds.asstr()[()], dtype=object)
+        return data.astype(dtype) if dtype.kind == "U" else data
+    data = np.asarray(ds[()])
+    if dtype.kind in "Mm":
+        return data.view(dtype)
+    return data.astype(dtype, copy=False)
+
+
+def _write_dataarray(group: Any, da: xr.DataArray) -> None:
+    group.attrs["name"] = json.dumps(_encode(da.name, "name"))
+    group.attrs["dims"] = json.dumps(list(map(str, da.dims)))
+    group.attrs["attrs"] = _attrs_json(da.attrs, "DataArray attrs")
+    _write_array(group, "values", np.asarray(da.values), "DataArray values")
+    coords = group.create_group("coords")
+    for cname, coord in da.coords.items():
+        if not isinstance(cname, str):
+            raise ParameterError(f"coordinate name {cname!r} must be a string")
+        ds = _write_array(coords, cname, np.asarray(coord.values), f"coord {cname!r}")
+        ds.attrs["dims"] = json.dumps(list(map(str, coord.dims)))
+        ds.attrs["attrs"] = _attrs_json(coord.attrs, f"coord {cname!r} attrs")
+
+
+def _read_dataarray(group: Any) -> xr.DataArray:
+    coords = {}
+    for cname, ds in group["coords"].items():
+        coords[cname] = xr.Variable(
+            tuple(json.loads(ds.attrs["dims"])),
+            _read_array(ds),
+            attrs=_decode(json.loads(ds.attrs["attrs"])),
+        )
+    return xr.DataArray(
+        _read_array(group["values"]),
+        dims=tuple(json.loads(group.attrs["dims"])),
+        coords=coords,
+        name=_decode(json.loads(group.attrs["name"])),
+        attrs=_decode(json.loads(group.attrs["attrs"])),
+    )
+
+
+# --------------------------------------------------------------------------- public API
+
+
+def write_hdf5(obj: Any, path: str | PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write a DataArray or a :class:`~heterolab.result.Result` to heterolab HDF5.
+
+    Parameters
+    ----------
+    obj
+        ``xarray.DataArray`` or ``Result`` (its ``to_dict()`` plus its curves).
+    path
+        Destination file.
+    overwrite
+        Replace an existing file. Default False: an existing file is an error and is left
+        untouched.
+
+    Returns
+    -------
+    Path
+        The written file (so ``read_hdf5(write_hdf5(x, p))`` works).
+
+    Raises
+    ------
+    ParameterError
+        ``path`` exists and ``overwrite`` is False (the file is not touched), ``obj`` is of
+        another type, or it holds attrs/values that cannot be stored.
+    """
+    import h5py
+
+    from heterolab import __version__
+    from heterolab.result import Result
+
+    p = Path(path)
+    if not isinstance(obj, (xr.DataArray, Result)):
+        raise ParameterError(
+            f"write_hdf5 stores DataArray or Result objects, not {type(obj).__name__}"
+        )
+    if p.exists() and not overwrite:
+        raise _exists_error(p)
+    tmp = p.with_name(f".{p.name}.{os.getpid()}.tmp")
+    try:
+        with h5py.File(tmp, "w") as f:
+            f.attrs["heterolab_format"] = FORMAT_MARKER
+            f.attrs["format_version"] = FORMAT_VERSION
+            f.attrs["heterolab_version"] = __version__
+            if isinstance(obj, xr.DataArray):
+                f.attrs["content"] = "dataarray"
+                _write_dataarray(f.create_group("data"), obj)
+            else:
+                f.attrs["content"] = "result"
+                g = f.create_group("result")
+                g.attrs["result_json"] = json.dumps(obj.to_dict())
+                curves = g.create_group("curves")
+                for name, curve in obj.curves.items():
+                    _write_dataarray(curves.create_group(name), curve)
+        _move_into_place(tmp, p, overwrite)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return p
+
+
+def _exists_error(p: Path) -> ParameterError:
+    return ParameterError(f"{p} already exists; pass overwrite=True to replace it")
+
+
+def _move_into_place(tmp: Path, p: Path, overwrite: bool) -> None:
+    """Rename the finished temporary file to ``p``; without ``overwrite`` never replace."""
+    if overwrite:
+        os.replace(tmp, p)
+        return
+    try:
+        os.link(tmp, p)  # atomic and fails if p appeared meanwhile
+    except FileExistsError:
+        raise _exists_error(p) from None
+    except OSError:  # file systems without hard links
+        if p.exists():
+            raise _exists_error(p) from None
+        os.replace(tmp, p)
+
+
+def _check_marker(f: Any, p: Path) -> str:
+    marker = f.attrs.get("heterolab_format")
+    if isinstance(marker, bytes):
+        marker = marker.decode()
+    if marker != FORMAT_MARKER:
+        raise FormatError(p, "HDF5 file not written by heterolab (no 'heterolab_format' attribute)")
+    version = int(f.attrs.get("format_version", 0))
+    if version > FORMAT_VERSION:
+        raise FormatError(
+            p,
+            f"written with heterolab HDF5 format version {version}; this heterolab reads up to {FORMAT_VERSION}",
+        )
+    return str(f.attrs["content"])
+
+
+def read_hdf5(path: str | PathLike[str]) -> Any:
+    """Read a DataArray or Result written by :func:`write_hdf5`.
+
+    Returns
+    -------
+    xarray.DataArray or Result
+        As written (Result with its curves restored).
+
+    Raises
+    ------
+    FormatError
+        Missing file, not HDF5, not written by heterolab, or damaged content.
+    """
+    import h5py
+
+    from heterolab.result import Result
+
+    p = Path(path)
+    if not p.exists():
+        raise FormatError(p, "file does not exist")
+    try:
+        f = h5py.File(p, "r")
+    except OSError as exc:
+        raise FormatError(p, f"not a readable HDF5 file: {exc}") from None
+    with f:
+        content = _check_marker(f, p)
+        try:
+            if content == "dataarray":
+                return _read_dataarray(f["data"])
+            if content == "result":
+                g = f["result"]
+                result = Result.from_dict(json.loads(g.attrs["result_json"]))
+                result.curves = {n: _read_dataarray(c) for n, c in g["curves"].items()}
+                return result
+        except (KeyError, ValueError, TypeError, OSError) as exc:
+            raise FormatError(p, f"damaged heterolab HDF5 content: {exc}") from None
+    raise FormatError(p, f"unknown heterolab HDF5 content {content!r}")
+
+
+def _read_kind(path: Path, kind: str, dims: tuple[str, ...], time_unit: str) -> xr.DataArray:
+    obj = read_hdf5(path)
+    if not isinstance(obj, xr.DataArray) or obj.dims != dims:
+        what = obj.dims if isinstance(obj, xr.DataArray) else type(obj).__name__
+        raise FormatError(path, f"holds {what}, not a {kind} with dims {dims}")
+    return _to_time_unit(obj, time_unit)
+
+
+def _to_time_unit(da: xr.DataArray, time_unit: str) -> xr.DataArray:
+    from heterolab.units import normalize_unit, scale_factor
+
+    unit = da["time"].attrs.get("units")
+    target = normalize_unit(time_unit)
+    if unit is None or normalize_unit(unit) == target:
+        return da
+    k = scale_factor(unit, target)
+    out = da.assign_coords(
+        time=xr.Variable(
+            ("time",), da["time"].values * k, attrs={**da["time"].attrs, "units": target}
+        )
+    )
+    if "bin_width" in out.attrs:
+        out.attrs["bin_width"] = float(out.attrs["bin_width"]) * k
+    return out
+
+
+def _hdf5_decay(path: str | PathLike[str], *, time_unit: str = "ns") -> xr.DataArray:
+    return _read_kind(Path(path), "decay", ("time",), time_unit)
+
+
+def _hdf5_decays(path: str | PathLike[str], *, time_unit: str = "ns") -> xr.DataArray:
+    return _read_kind(Path(path), "set of decays", ("decay", "time"), time_unit)
+
+
+def _hdf5_flim(path: str | PathLike[str], *, time_unit: str = "ns") -> xr.DataArray:
+    return _read_kind(Path(path), "FLIM image", ("y", "x", "time"), time_unit)
+
+
+def _sniff_hdf5(head: bytes) -> bool:
+    return head.startswith(HDF5_MAGIC)
+
+
+_EXT = (".h5", ".hdf5", ".hdf")
+register_reader("hdf5", "hdf5", _EXT, _sniff_hdf5)(read_hdf5)
+register_reader("hdf5_decay", "decay", _EXT, _sniff_hdf5)(_hdf5_decay)
+register_reader("hdf5_decays", "decays", _EXT, _sniff_hdf5)(_hdf5_decays)
+register_reader("hdf5_flim", "flim", _EXT, _sniff_hdf5)(_hdf5_flim)

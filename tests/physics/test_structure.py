@@ -11,12 +11,16 @@ from heterolab.materials import LatticeParameters, get, lattice_from_cif
 from heterolab.physics.structure import (
     bartel_tau,
     biaxial_epitaxial_strain,
+    bragg_two_theta_deg,
+    d_from_two_theta_angstrom,
     d_spacing_angstrom,
-    electron_wavelength_pm,
     find_matching_planes,
     lattice_mismatch,
     perovskite_stability,
     reflection_allowed,
+    reflections,
+    scattering_vector_per_angstrom,
+    strain_from_peak_shift,
     tolerance_factor,
 )
 from shared_paths import shared_file
@@ -129,11 +133,35 @@ def test_cif_errors(tmp_path):
         lattice_from_cif(bad)
 
 
-def test_epitaxial_strain_and_electron_wavelength():
+def test_epitaxial_strain():
     e_par, e_perp = biaxial_epitaxial_strain(5.874, 5.9362, poisson_ratio=0.3)
     assert e_par == pytest.approx(0.010589, abs=1e-6)
     assert e_perp == pytest.approx(-2 * 0.3 / 0.7 * e_par)
-    # spec P-20 / V18
-    assert electron_wavelength_pm(100e3) == pytest.approx(3.701, abs=1e-3)
-    assert electron_wavelength_pm(200e3) == pytest.approx(2.508, abs=1e-3)
-    assert electron_wavelength_pm(300e3) == pytest.approx(1.969, abs=1e-3)
+    assert biaxial_epitaxial_strain(5.874, 5.874) == (0.0, None)
+
+
+def test_bragg_and_reflection_list_match_cif_anchors():
+    # shared/data/cif README (pymatgen XRDCalculator, Cu Ka1): CsPbBr3 a=5.874 and PbS a=5.9362
+    cs = {r.hkl: r for r in reflections(_cubic(A_CSPBBR3), two_theta_max_deg=45)}
+    for hkl, tt in (((1, 1, 0), 21.375), ((2, 0, 0), 30.409), ((2, 1, 1), 37.472), ((2, 2, 0), 43.543)):
+        assert cs[hkl].two_theta == pytest.approx(tt, abs=2e-3)
+    assert cs[(1, 1, 0)].multiplicity == 12 and cs[(2, 0, 0)].multiplicity == 6
+    pbs = reflections(get("PbS").lattice("rocksalt"), two_theta_max_deg=45)
+    assert [r.hkl for r in pbs] == [(1, 1, 1), (2, 0, 0), (2, 2, 0)]
+    assert [round(r.two_theta, 2) for r in pbs] == [25.98, 30.08, 43.06]
+    # thesis XRD peaks (110) 21.38 deg -> a = 5.873 A (V9)
+    assert d_from_two_theta_angstrom(21.38) * math.sqrt(2) == pytest.approx(5.873, abs=1e-3)
+    assert bragg_two_theta_deg(d_from_two_theta_angstrom(30.41)) == pytest.approx(30.41)
+    assert scattering_vector_per_angstrom(2 * math.pi) == pytest.approx(1.0)
+    with pytest.raises(ParameterError, match="no reflection"):
+        bragg_two_theta_deg(0.5)
+
+
+@pytest.mark.parametrize(
+    ("ref", "obs", "strain"),
+    [(30.43, 30.25, 0.58), (43.61, 43.47, 0.31), (29.50, 29.71, -0.69), (42.45, 42.59, -0.31)],
+)
+def test_thesis_xrd_strains_v9(ref, obs, strain):
+    assert 100 * strain_from_peak_shift(ref, obs) == pytest.approx(strain, abs=0.006)
+    approx = strain_from_peak_shift(ref, obs, approximate=True)
+    assert approx == pytest.approx(strain_from_peak_shift(ref, obs), rel=0.02)

@@ -2,7 +2,7 @@
 
 Pure numpy (no pymatgen). Lengths in ångström, angles in degrees. Thesis: Yang Yongge, PhD
 thesis, UEC Tokyo (2024), §1.2.2 Eq. 1-13, §3.3.1 (CsPbBr3/PbS (200)/(220) matching),
-§4.3.1 (0.94 %, 1.35 %, 5.61 %); spec items P-08, P-09, P-12, P-20.
+§4.3.1 (0.94 %, 1.35 %, 5.61 %); spec items P-08, P-09, P-11, P-12.
 """
 
 from __future__ import annotations
@@ -14,21 +14,24 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy import constants as _c
+from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
 from heterolab.materials import LatticeParameters
 from heterolab.materials.radii import RADII_SOURCE, ionic_radius_angstrom
 
 __all__ = [
+    "CU_KALPHA1_ANGSTROM",
     "OCTAHEDRAL_WINDOW",
     "TOLERANCE_WINDOW",
     "PerovskiteStability",
     "PlaneMatch",
+    "Reflection",
     "bartel_tau",
     "biaxial_epitaxial_strain",
+    "bragg_two_theta_deg",
+    "d_from_two_theta_angstrom",
     "d_spacing_angstrom",
-    "electron_wavelength_pm",
     "find_matching_planes",
     "lattice_centering",
     "lattice_mismatch",
@@ -36,6 +39,9 @@ __all__ = [
     "perovskite_stability",
     "reciprocal_metric",
     "reflection_allowed",
+    "reflections",
+    "scattering_vector_per_angstrom",
+    "strain_from_peak_shift",
     "tolerance_factor",
 ]
 
@@ -43,6 +49,9 @@ __all__ = [
 TOLERANCE_WINDOW: tuple[float, float] = (0.8, 1.0)
 #: Octahedral-factor window (thesis §1.2.2, ref. 108: Travis et al., Chem. Sci. 7, 4548 (2016)).
 OCTAHEDRAL_WINDOW: tuple[float, float] = (0.442, 0.895)
+#: Cu Kα1 wavelength [Å] (Hölzer et al., Phys. Rev. A 56, 4554 (1997)); the thesis's XRD
+#: wavelength is not stated (Rigaku TTR-III, Cu Kα assumed; spec reference values).
+CU_KALPHA1_ANGSTROM = 1.5406
 #: Mismatch above which in-situ heteroepitaxy is unlikely (thesis §4.3.1, ref. 19:
 #: Liu & Zhang, Chem. Rev. 120, 2123 (2020)).
 EPITAXY_LIMIT = 0.05
@@ -317,13 +326,111 @@ def biaxial_epitaxial_strain(
     return e_par, -2 * poisson_ratio / (1 - poisson_ratio) * e_par
 
 
-def electron_wavelength_pm(accelerating_voltage_v: float) -> float:
-    """Relativistic electron wavelength λ = h / √(2 m0 e V (1 + eV/(2 m0 c²))) [pm].
+def bragg_two_theta_deg(
+    d_angstrom: ArrayLike, wavelength_angstrom: float = CU_KALPHA1_ANGSTROM, order: int = 1
+) -> np.ndarray | float:
+    """Diffraction angle 2θ [deg] from Bragg's law nλ = 2d sin θ (thesis Eq. 2-1, §2.6).
 
-    Spec P-20 (thesis §2.10): 100 kV → 3.701 pm, 200 kV → 2.508 pm, 300 kV → 1.969 pm
-    (Williams & Carter, *Transmission Electron Microscopy*, 2nd ed. (2009), Table 1.2).
+    Raises
+    ------
+    ParameterError
+        If nλ > 2d (no reflection) or inputs are not positive.
     """
-    _positive(accelerating_voltage_v=accelerating_voltage_v)
-    ev = _c.e * accelerating_voltage_v
-    p = math.sqrt(2 * _c.m_e * ev * (1 + ev / (2 * _c.m_e * _c.c**2)))
-    return _c.h / p * 1e12
+    d = np.asarray(d_angstrom, dtype=float)
+    if not (np.all(d > 0) and wavelength_angstrom > 0 and order >= 1):
+        raise ParameterError(
+            f"need d > 0, wavelength > 0 and order >= 1; got {d_angstrom!r}, "
+            f"{wavelength_angstrom!r}, {order!r}"
+        )
+    x = order * wavelength_angstrom / (2 * d)
+    if np.any(x > 1):
+        raise ParameterError(
+            f"no reflection: n λ = {order * wavelength_angstrom:g} Å exceeds 2d for d = {d_angstrom!r} Å"
+        )
+    out = np.degrees(2 * np.arcsin(x))
+    return float(out) if out.ndim == 0 else out
+
+
+def d_from_two_theta_angstrom(
+    two_theta_deg: ArrayLike, wavelength_angstrom: float = CU_KALPHA1_ANGSTROM, order: int = 1
+) -> np.ndarray | float:
+    """Plane spacing d = nλ / (2 sin θ) [Å] from a diffraction angle 2θ [deg] (Eq. 2-1)."""
+    tt = np.asarray(two_theta_deg, dtype=float)
+    if not (np.all((tt > 0) & (tt < 180)) and wavelength_angstrom > 0):
+        raise ParameterError(f"2θ must lie in (0, 180) degrees, got {two_theta_deg!r}")
+    out = order * wavelength_angstrom / (2 * np.sin(np.radians(tt / 2)))
+    return float(out) if out.ndim == 0 else out
+
+
+def scattering_vector_per_angstrom(d_angstrom: ArrayLike) -> np.ndarray | float:
+    """Scattering vector q = 2π/d = 4π sin θ / λ [Å⁻¹] (spec P-09)."""
+    d = np.asarray(d_angstrom, dtype=float)
+    if not np.all(d > 0):
+        raise ParameterError(f"d must be positive, got {d_angstrom!r}")
+    out = 2 * math.pi / d
+    return float(out) if out.ndim == 0 else out
+
+
+def strain_from_peak_shift(
+    two_theta_ref_deg: ArrayLike, two_theta_deg: ArrayLike, *, approximate: bool = False
+) -> np.ndarray | float:
+    """Lattice strain ε = (d − d₀)/d₀ = sin θ₀ / sin θ − 1 of one reflection [1] (spec P-11).
+
+    Positive = tensile (peak moved to lower angle). ``approximate=True`` gives the small-shift
+    form −cot θ₀ Δθ. Thesis §3.3.1: CsPbBr3 (200) 30.43° → 30.25° is +0.58 %, (220) 43.61° →
+    43.47° +0.31 %; a homogeneous cubic strain would give equal values, so reflection-dependent
+    strain signals specimen displacement or anisotropy (spec verification §2 item 8).
+    """
+    t0 = np.radians(np.asarray(two_theta_ref_deg, dtype=float) / 2)
+    t1 = np.radians(np.asarray(two_theta_deg, dtype=float) / 2)
+    if np.any(t0 <= 0) or np.any(t1 <= 0) or np.any(t0 >= math.pi / 2) or np.any(t1 >= math.pi / 2):
+        raise ParameterError("2θ values must lie in (0, 180) degrees")
+    out = -(t1 - t0) / np.tan(t0) if approximate else np.sin(t0) / np.sin(t1) - 1
+    return float(out) if np.ndim(out) == 0 else out
+
+
+@dataclass(frozen=True)
+class Reflection:
+    """One allowed reflection: indices, spacing [Å], 2θ [deg], index-triple multiplicity."""
+
+    hkl: tuple[int, int, int]
+    d: float
+    two_theta: float
+    multiplicity: int
+
+
+def reflections(
+    lattice: LatticeParameters,
+    *,
+    wavelength_angstrom: float = CU_KALPHA1_ANGSTROM,
+    two_theta_max_deg: float = 90.0,
+    max_index: int = 6,
+) -> list[Reflection]:
+    """Allowed reflections of a lattice up to ``two_theta_max_deg``, by increasing 2θ.
+
+    Centring extinctions only (no structure factors: intensities need the atom positions).
+    ``multiplicity`` counts the index triples (all signs and permutations within
+    ``max_index``) with the same d, which equals the crystallographic multiplicity unless two
+    sets coincide accidentally. The listed hkl has the largest indices first.
+    """
+    if two_theta_max_deg <= 0 or two_theta_max_deg >= 180:
+        raise ParameterError(f"two_theta_max must lie in (0, 180), got {two_theta_max_deg}")
+    d_min = wavelength_angstrom / (2 * math.sin(math.radians(two_theta_max_deg / 2)))
+    centering = lattice_centering(lattice)
+    g_star = reciprocal_metric(lattice)
+    groups: dict[float, list[tuple[int, int, int]]] = {}
+    rng = range(-max_index, max_index + 1)
+    for hkl in itertools.product(rng, repeat=3):
+        if not any(hkl) or not reflection_allowed(hkl, centering):
+            continue
+        h = np.asarray(hkl)
+        d = 1 / math.sqrt(float(h @ g_star @ h))
+        if d < d_min - 1e-9:
+            continue
+        groups.setdefault(round(d, 6), []).append(hkl)  # type: ignore[arg-type]
+    out = []
+    for d, members in groups.items():
+        rep = max(members, key=lambda x: (x[0] >= 0 and x[1] >= 0 and x[2] >= 0, x))
+        tt = float(bragg_two_theta_deg(d, wavelength_angstrom))
+        out.append(Reflection(rep, d, tt, len(members)))
+    return sorted(out, key=lambda r: r.two_theta)

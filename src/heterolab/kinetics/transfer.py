@@ -1,0 +1,758 @@
+"""Carrier transfer and transport from lifetimes: Results with propagated errors.
+
+Analysis layer over :mod:`heterolab.physics.rates` and :mod:`heterolab.physics.transport`:
+every function validates its inputs (all problems at once), computes the quantities, and
+propagates the inputs' standard errors with :mod:`heterolab.uncertainty` (first order,
+independent inputs). Disagreements between estimators, and with the thesis's printed numbers
+(:func:`thesis_table_4_1`), go into ``Result.warnings`` with the numbers.
+
+Thesis: Yang Yongge, PhD thesis, UEC Tokyo (2024), §3.3.3, §4.3.2, Table 4-1, Fig. 4-10;
+spec items P-30, P-38, P-40 to P-42; verification V3, V4, V5, V13, V14.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from os import PathLike
+from typing import Any, Literal
+
+import numpy as np
+
+from heterolab.errors import ParameterError
+from heterolab.physics import rates, transport
+from heterolab.reference import load_table
+from heterolab.result import Quantity, Result, make_provenance
+from heterolab.uncertainty import propagate_independent
+from heterolab.units import convert, normalize_unit
+
+__all__ = [
+    "radiative_rates",
+    "thesis_table_4_1",
+    "transfer_from_decays",
+    "transfer_from_lifetimes",
+    "transport_from_quenching",
+]
+
+Carrier = Literal["electron", "hole"]
+_CARRIERS: tuple[Carrier, ...] = ("electron", "hole")
+_QUENCHER = {"electron": "PCBM", "hole": "Spiro-OMeTAD"}
+
+
+# ----------------------------------------------------------------------------- helpers
+def _quantity(
+    func: Callable[[np.ndarray], float],
+    x: Sequence[float],
+    errs: Sequence[float | None],
+    unit: str,
+) -> Quantity:
+    """func(x) with its first-order standard error; ``None`` error when no input has one."""
+    if all(e is None for e in errs):
+        return Quantity(float(func(np.asarray(x, dtype=float))), None, unit)
+    v, s = propagate_independent(func, x, list(errs))
+    return Quantity(v, s, unit)
+
+
+def _time_unit(unit: str) -> str:
+    u = normalize_unit(unit)
+    if u not in ("s", "ms", "us", "ns", "ps", "fs"):
+        raise ParameterError(f"unit must be a time unit (s, ms, us, ns, ps, fs), got {unit!r}")
+    return u
+
+
+def _check_errors(problems: list[str], **errs: float | None) -> None:
+    for name, e in errs.items():
+        if e is not None and (not math.isfinite(e) or e < 0):
+            problems.append(f"{name} must be a non-negative standard error, got {e!r}")
+
+
+def _check_positive(problems: list[str], **values: float | None) -> None:
+    for name, v in values.items():
+        if v is not None and (not math.isfinite(v) or v <= 0):
+            problems.append(f"{name} must be positive, got {v!r}")
+
+
+def _raise(problems: list[str]) -> None:
+    if problems:
+        raise ParameterError("; ".join(problems))
+
+
+def _consistent(a: Quantity, b: Quantity, rel_tol: float) -> bool:
+    """True when a and b agree within 2 combined standard errors, or ``rel_tol`` if none."""
+    sa, sb = a.stderr or 0.0, b.stderr or 0.0
+    if sa > 0 or sb > 0:
+        return abs(a.value - b.value) <= 2 * math.hypot(sa, sb)
+    return abs(a.value - b.value) <= rel_tol * max(abs(a.value), abs(b.value))
+
+
+# ----------------------------------------------------------------------------- transfer
+def transfer_from_lifetimes(
+    tau_d: float,
+    tau_da: float,
+    *,
+    unit: str = "ns",
+    tau_d_err: float | None = None,
+    tau_da_err: float | None = None,
+    a_fast_ref: float | None = None,
+    a_fast_het: float | None = None,
+    tau_rise: float | None = None,
+    tau_rise_err: float | None = None,
+    tau_rise_ref: float | None = None,
+    lifetime_kind: str = "stated",
+) -> Result:
+    """Transfer rate, time and efficiency from donor lifetimes without/with acceptor.
+
+    k_ET = 1/τ_DA − 1/τ_D, τ_ET = 1/k_ET, η = 1 − τ_DA/τ_D (thesis §3.3.3; spec P-38), with
+    optional second and third estimators: the fast-amplitude efficiency
+    (A_fast,het − A_fast,ref)/(1 − A_fast,ref) and the injection rate 1/τ_rise from the
+    acceptor's rise (the added rise τ_rise − τ_rise,ref when the bare acceptor's rise is
+    given). Estimators that disagree are named in the warnings (verification V13).
+
+    Parameters
+    ----------
+    tau_d, tau_da
+        Donor lifetime without and with acceptor, in ``unit``; τ_DA < τ_D.
+    unit
+        Time unit of every lifetime; rates come back in its inverse (and in 1/s).
+    tau_d_err, tau_da_err, tau_rise_err
+        Standard errors (same unit); ``None`` = exact.
+    a_fast_ref, a_fast_het
+        Fractional amplitude (0–1) of the fast component in reference and heterostructure.
+    tau_rise, tau_rise_ref
+        Rise time of the acceptor signal in the heterostructure and in the bare acceptor.
+    lifetime_kind
+        Which average the lifetimes are ("intensity", "amplitude", "single", "stated");
+        recorded in the provenance.
+
+    Returns
+    -------
+    Result
+        kind ``"trpl.transfer"``; derived ``k_ET`` [1/unit], ``k_ET_per_s`` [1/s],
+        ``tau_ET`` [unit], ``eta`` [1], optionally ``eta_amplitude``, ``k_inj``, ``tau_inj``,
+        ``added_rise_time``.
+
+    Examples
+    --------
+    >>> r = transfer_from_lifetimes(8.08, 0.52, unit="ps")
+    >>> round(r.value("eta"), 4), round(r.value("tau_ET"), 3)
+    (0.9356, 0.556)
+    """
+    u = _time_unit(unit)
+    problems: list[str] = []
+    _check_positive(
+        problems, tau_d=tau_d, tau_da=tau_da, tau_rise=tau_rise, tau_rise_ref=tau_rise_ref
+    )
+    _check_errors(problems, tau_d_err=tau_d_err, tau_da_err=tau_da_err, tau_rise_err=tau_rise_err)
+    if not problems and tau_da >= tau_d:
+        problems.append(
+            f"tau_da = {tau_da:g} {u} must be shorter than tau_d = {tau_d:g} {u}: "
+            "the acceptor cannot lengthen the donor lifetime (no transfer to quantify)"
+        )
+    if (a_fast_ref is None) != (a_fast_het is None):
+        problems.append("give both a_fast_ref and a_fast_het, or neither")
+    _raise(problems)
+
+    x, e = [tau_d, tau_da], [tau_d_err, tau_da_err]
+    k = _quantity(lambda v: rates.transfer_rate_from_lifetimes(v[0], v[1]), x, e, f"1/{u}")
+    res = Result(
+        kind="trpl.transfer",
+        parameters={
+            "tau_d": Quantity(tau_d, tau_d_err, u),
+            "tau_da": Quantity(tau_da, tau_da_err, u),
+        },
+        provenance=make_provenance(settings={"unit": u, "lifetime_kind": lifetime_kind}),
+    )
+    to_s = convert(1.0, f"1/{u}", "1/s")
+    res.derived["k_ET"] = k
+    res.derived["k_ET_per_s"] = Quantity(
+        k.value * to_s, None if k.stderr is None else k.stderr * to_s, "1/s"
+    )
+    res.derived["tau_ET"] = _quantity(
+        lambda v: 1 / rates.transfer_rate_from_lifetimes(v[0], v[1]), x, e, u
+    )
+    res.derived["eta"] = _quantity(
+        lambda v: rates.transfer_efficiency_from_lifetimes(v[0], v[1]), x, e, "1"
+    )
+    if a_fast_ref is not None and a_fast_het is not None:
+        _add_amplitude_estimator(res, a_fast_het, a_fast_ref)
+    if tau_rise is not None:
+        _add_rise_estimator(res, tau_rise, tau_rise_err, tau_rise_ref, u)
+    return res
+
+
+def _add_amplitude_estimator(res: Result, a_het: float, a_ref: float) -> None:
+    eta_a = float(rates.transfer_efficiency_from_amplitudes(a_het, a_ref))
+    res.parameters["a_fast_het"] = Quantity(a_het, None, "1")
+    res.parameters["a_fast_ref"] = Quantity(a_ref, None, "1")
+    res.derived["eta_amplitude"] = Quantity(eta_a, None, "1")
+    eta = res.derived["eta"]
+    if abs(eta_a - eta.value) > 0.05:
+        res.warnings.append(
+            f"transfer efficiency depends on the estimator: lifetimes give eta = {100 * eta.value:.1f} %, "
+            f"fast amplitudes {100 * a_ref:.2f} % -> {100 * a_het:.2f} % give {100 * eta_a:.1f} % "
+            "(the amplitude estimator counts only the sub-population that transfers; spec P-38)"
+        )
+
+
+def _add_rise_estimator(
+    res: Result, tau_rise: float, tau_rise_err: float | None, tau_rise_ref: float | None, u: str
+) -> None:
+    res.parameters["tau_rise"] = Quantity(tau_rise, tau_rise_err, u)
+    res.derived["k_inj"] = _quantity(lambda v: 1 / v[0], [tau_rise], [tau_rise_err], f"1/{u}")
+    res.derived["tau_inj"] = Quantity(tau_rise, tau_rise_err, u)
+    if tau_rise_ref is not None:
+        res.parameters["tau_rise_ref"] = Quantity(tau_rise_ref, None, u)
+        res.derived["added_rise_time"] = Quantity(
+            float(rates.added_rise_time(tau_rise, tau_rise_ref)), tau_rise_err, u
+        )
+    tau_et = res.derived["tau_ET"]
+    if _consistent(res.derived["tau_inj"], tau_et, 0.15):
+        return
+    res.warnings.append(
+        f"acceptor rise tau_inj = {tau_rise:.3g} {u} disagrees with the donor transfer time "
+        f"tau_ET = {tau_et.value:.3g} {u} (1/k_ET): the donor decay and the acceptor rise do not "
+        "describe one first-order transfer step"
+    )
+
+
+def transfer_from_decays(
+    donor: str | PathLike[str] | Any,
+    donor_acceptor: str | PathLike[str] | Any,
+    *,
+    irf: str | PathLike[str] | Any | None = None,
+    n_components: int = 2,
+    average: Literal["intensity", "amplitude"] = "intensity",
+    estimator: str = "mle",
+) -> Result:
+    """Fit donor and donor–acceptor TRPL decays and compute the transfer from their averages.
+
+    Each decay (file path or DataArray) is fitted with :func:`heterolab.kinetics.fit_decay`
+    (Poisson ML, IRF reconvolution); the chosen average lifetime with its error feeds
+    :func:`transfer_from_lifetimes` (spec P-38, P-33: state which average). The two fits'
+    parameters are stored as ``donor.*`` / ``donor_acceptor.*``.
+    """
+    if average not in ("intensity", "amplitude"):
+        raise ParameterError(f"average must be 'intensity' or 'amplitude', got {average!r}")
+    from heterolab.kinetics.decay_fit import fit_decay
+
+    inputs = [p for p in (donor, donor_acceptor, irf) if isinstance(p, (str, PathLike))]
+    irf_data = _load_decay(irf) if irf is not None else None
+    fits = {}
+    for label, src in (("donor", donor), ("donor_acceptor", donor_acceptor)):
+        fit = fit_decay(
+            _load_decay(src), irf=irf_data, n_components=n_components, estimator=estimator
+        )
+        if not fit.ok:
+            raise ParameterError(f"fit of the {label} decay failed: {fit.message}")
+        fits[label] = fit
+    name = f"tau_avg_{average}"
+    td, tda = fits["donor"][name], fits["donor_acceptor"][name]
+    res = transfer_from_lifetimes(
+        td.value,
+        tda.value,
+        unit=td.unit,
+        tau_d_err=td.stderr,
+        tau_da_err=tda.stderr,
+        lifetime_kind=average,
+    )
+    for label, fit in fits.items():
+        for k, q in fit.parameters.items():
+            res.parameters[f"{label}.{k}"] = q
+        res.warnings.extend(f"{label} fit: {w}" for w in fit.warnings)
+    res.provenance = make_provenance(
+        inputs, {"n_components": n_components, "average": average, "estimator": estimator}
+    )
+    return res
+
+
+def _load_decay(src: Any) -> Any:
+    if isinstance(src, (str, PathLike)):
+        from heterolab.io import read_decay
+
+        return read_decay(src)
+    return src
+
+
+# ----------------------------------------------------------------------------- rates
+def radiative_rates(
+    plqy: float,
+    tau: float,
+    *,
+    unit: str = "ns",
+    plqy_err: float | None = None,
+    tau_err: float | None = None,
+) -> Result:
+    """Radiative and non-radiative rates k_r = Φ/τ, k_nr = (1 − Φ)/τ [1/s] (spec P-30).
+
+    ``plqy`` is a fraction (0–1); ``tau`` the stated average lifetime in ``unit``. Also
+    returns the radiative lifetime τ_r = τ/Φ. Thesis §4.3.2: Φ = 0.010, τ = 82.5 ns gives
+    k_r = 1.2×10⁵ s⁻¹ (verification V14).
+    """
+    u = _time_unit(unit)
+    problems: list[str] = []
+    if not math.isfinite(plqy) or not 0 < plqy <= 1:
+        problems.append(f"plqy must be a fraction in (0, 1] (e.g. 0.01 for 1 %), got {plqy!r}")
+    _check_positive(problems, tau=tau)
+    _check_errors(problems, plqy_err=plqy_err, tau_err=tau_err)
+    _raise(problems)
+    s = convert(1.0, u, "s")
+    x, e = [plqy, tau], [plqy_err, tau_err]
+    return Result(
+        kind="trpl.radiative_rates",
+        parameters={"plqy": Quantity(plqy, plqy_err, "1"), "tau": Quantity(tau, tau_err, u)},
+        derived={
+            "k_r": _quantity(lambda v: rates.radiative_rate(v[0], v[1] * s), x, e, "1/s"),
+            "k_nr": _quantity(lambda v: rates.nonradiative_rate(v[0], v[1] * s), x, e, "1/s"),
+            "tau_r": _quantity(lambda v: v[1] / v[0], x, e, u),
+        },
+        provenance=make_provenance(settings={"unit": u}),
+    )
+
+
+# ----------------------------------------------------------------------------- transport
+def transport_from_quenching(
+    tau0: float,
+    tau_q_electron: float | None,
+    tau_q_hole: float | None,
+    thickness_nm: float,
+    temperature_k: float | None,
+    *,
+    unit: str = "ns",
+    tau0_err: float | None = None,
+    tau_q_electron_err: float | None = None,
+    tau_q_hole_err: float | None = None,
+    thickness_err_nm: float | None = None,
+    pl_quench_electron: float | None = None,
+    pl_quench_hole: float | None = None,
+) -> Result:
+    """Diffusion length, diffusion coefficient and mobility from quenching-layer lifetimes.
+
+    First-mode 1-D model (Xing et al., Science 342, 344 (2013); thesis §4.3.2, Table 4-1;
+    spec P-40–P-42): L_D = (2L/π)√(τ₀/τ_Q − 1), D = L_D²/τ₀, μ = eD/(k_B T), for electrons
+    (PCBM quencher) and/or holes (Spiro-OMeTAD). Also L_D/L and the lifetime quenching
+    1 − τ_Q/τ₀; with the measured steady-state PL quenching (fractions 0–1) it reports the
+    1-D prediction (L_D/L)tanh(L/L_D) and warns when the measured quenching is far larger
+    (static or sub-IRF quenching, verification V5).
+
+    Parameters
+    ----------
+    tau0
+        Lifetime of the film without quencher, in ``unit``.
+    tau_q_electron, tau_q_hole
+        Lifetimes with the electron / hole quencher (``None`` to skip a carrier).
+    thickness_nm
+        Film thickness L [nm].
+    temperature_k
+        Temperature [K] for the Einstein relation; required.
+    unit
+        Time unit of the lifetimes.
+    tau0_err, tau_q_electron_err, tau_q_hole_err, thickness_err_nm
+        Standard errors, propagated to every output.
+    pl_quench_electron, pl_quench_hole
+        Measured steady-state quenched fractions 1 − PL_Q/PL₀.
+
+    Raises
+    ------
+    ParameterError
+        Listing every invalid input (τ_Q ≥ τ₀, non-positive thickness, missing temperature...).
+    """
+    u = _time_unit(unit)
+    problems = _transport_problems(
+        tau0, {"electron": tau_q_electron, "hole": tau_q_hole}, thickness_nm, temperature_k, u
+    )
+    _check_errors(
+        problems,
+        tau0_err=tau0_err,
+        tau_q_electron_err=tau_q_electron_err,
+        tau_q_hole_err=tau_q_hole_err,
+        thickness_err_nm=thickness_err_nm,
+    )
+    for name, q in (("pl_quench_electron", pl_quench_electron), ("pl_quench_hole", pl_quench_hole)):
+        if q is not None and not 0 < q < 1:
+            problems.append(f"{name} must be a fraction strictly between 0 and 1, got {q!r}")
+    _raise(problems)
+    assert temperature_k is not None  # checked above
+    res = Result(
+        kind="trpl.transport",
+        parameters={
+            "tau0": Quantity(tau0, tau0_err, u),
+            "thickness": Quantity(thickness_nm, thickness_err_nm, "nm"),
+            "temperature": Quantity(temperature_k, None, "K"),
+        },
+        provenance=make_provenance(settings={"unit": u, "model": "first-mode 1-D diffusion"}),
+    )
+    tq = {"electron": (tau_q_electron, tau_q_electron_err), "hole": (tau_q_hole, tau_q_hole_err)}
+    pq = {"electron": pl_quench_electron, "hole": pl_quench_hole}
+    for c in _CARRIERS:
+        if tq[c][0] is not None:
+            _add_carrier(
+                res,
+                c,
+                tau0,
+                tau0_err,
+                tq[c],
+                thickness_nm,
+                thickness_err_nm,
+                temperature_k,
+                u,
+                pq[c],
+            )
+    return res
+
+
+def _transport_problems(
+    tau0: float,
+    tau_q: dict[str, float | None],
+    thickness_nm: float,
+    temperature_k: float | None,
+    u: str,
+) -> list[str]:
+    problems: list[str] = []
+    _check_positive(problems, tau0=tau0, tau_q_electron=tau_q["electron"], tau_q_hole=tau_q["hole"])
+    if all(v is None for v in tau_q.values()):
+        problems.append("give at least one of tau_q_electron (PCBM) and tau_q_hole (Spiro)")
+    for c, v in tau_q.items():
+        if v is not None and math.isfinite(tau0) and tau0 > 0 and v >= tau0:
+            problems.append(
+                f"tau_q_{c} = {v:g} {u} must be shorter than tau0 = {tau0:g} {u}: "
+                f"the {_QUENCHER[c]} layer does not quench, so there is no diffusion length"
+            )
+    if not math.isfinite(thickness_nm) or thickness_nm <= 0:
+        problems.append(f"thickness_nm must be positive, got {thickness_nm!r}")
+    if temperature_k is None:
+        problems.append(
+            "temperature_k is required for the Einstein relation mu = eD/(kB T); "
+            "heterolab does not assume room temperature"
+        )
+    elif not math.isfinite(temperature_k) or temperature_k <= 0:
+        problems.append(f"temperature_k must be positive (kelvin), got {temperature_k!r}")
+    return problems
+
+
+def _add_carrier(
+    res: Result,
+    c: str,
+    tau0: float,
+    tau0_err: float | None,
+    tq: tuple[float | None, float | None],
+    L_nm: float,
+    L_err: float | None,
+    temperature_k: float,
+    u: str,
+    pl_quench: float | None,
+) -> None:
+    tau_q, tau_q_err = tq
+    assert tau_q is not None
+    s = convert(1.0, u, "s")
+    x, e = [tau0, tau_q, L_nm], [tau0_err, tau_q_err, L_err]
+
+    def l_d(v: np.ndarray) -> float:
+        return float(transport.diffusion_length_first_mode(v[0], v[1], v[2]))
+
+    def d_cm2_s(v: np.ndarray) -> float:
+        return (
+            float(transport.diffusion_coefficient_first_mode(v[0] * s, v[1] * s, v[2] * 1e-9)) * 1e4
+        )
+
+    def mu(v: np.ndarray) -> float:
+        d = transport.diffusion_coefficient_first_mode(v[0] * s, v[1] * s, v[2] * 1e-9)
+        return float(transport.einstein_mobility(d, temperature_k=temperature_k)) * 1e4
+
+    res.parameters[f"tau_q_{c}"] = Quantity(tau_q, tau_q_err, u)
+    ld = _quantity(l_d, x, e, "nm")
+    res.derived[f"L_D_{c}"] = ld
+    res.derived[f"D_{c}"] = _quantity(d_cm2_s, x, e, "cm^2/s")
+    res.derived[f"mu_{c}"] = _quantity(mu, x, e, "cm^2/(V s)")
+    res.derived[f"L_D_over_L_{c}"] = _quantity(lambda v: l_d(v) / v[2], x, e, "1")
+    q_tau = _quantity(lambda v: float(transport.lifetime_quenching(v[0], v[1])), x, e, "1")
+    res.derived[f"lifetime_quenching_{c}"] = q_tau
+    if q_tau.value < 0.1:
+        res.warnings.append(
+            f"{c}s: tau_q = {tau_q:g} {u} is within 10 % of tau0 = {tau0:g} {u}; L_D "
+            "depends on sqrt(tau0/tau_q - 1) and is dominated by the lifetimes' uncertainty"
+        )
+    if ld.value > 3 * L_nm:
+        res.warnings.append(
+            f"{c}s: L_D = {ld.value:.0f} nm exceeds 3x the film thickness {L_nm:g} nm; the "
+            "first-mode formula then extrapolates well beyond the film (use a thicker film)"
+        )
+    if pl_quench is not None:
+        _add_steady_state(res, c, pl_quench, ld.value, L_nm, q_tau.value)
+
+
+def _add_steady_state(
+    res: Result, c: str, q_meas: float, l_d_nm: float, L_nm: float, q_tau: float
+) -> None:
+    q_model = float(transport.steady_state_quenching(l_d_nm, L_nm))
+    l_ss = transport.diffusion_length_from_steady_state_quenching(q_meas, L_nm)
+    res.parameters[f"pl_quench_{c}"] = Quantity(q_meas, None, "1")
+    res.derived[f"pl_quench_model_{c}"] = Quantity(q_model, None, "1")
+    res.derived[f"L_D_steady_state_{c}"] = Quantity(l_ss, None, "nm")
+    if q_meas - q_model > 0.05:
+        res.warnings.append(
+            f"{c}s: steady-state PL quenching {100 * q_meas:.2f} % exceeds the 1-D diffusion "
+            f"prediction {100 * q_model:.1f} % for L_D = {l_d_nm:.0f} nm (lifetime quenching "
+            f"{100 * q_tau:.1f} %); it would need L_D = {l_ss:.0f} nm (L_D/L = {l_ss / L_nm:.2f}). "
+            "Most quenching is static or faster than the IRF, so the TRPL L_D and D are lower "
+            "bounds and the two quenching metrics must not be mixed (spec P-41)"
+        )
+
+
+# ----------------------------------------------------------------------------- Table 4-1
+def thesis_table_4_1(
+    *, temperature_k: float = 298.15, thickness_nm: float | None = None
+) -> list[Result]:
+    """Reproduce thesis Table 4-1 (and Fig. 4-10e) and name every inconsistency in it.
+
+    For each film (heterojunction, ligand-exchanged) this runs
+    :func:`transport_from_quenching` on the thesis's τ₀ and τ_Q (PCBM → electrons, Spiro →
+    holes) with the film thickness ``thickness_nm`` (default: the thickness the printed L_D
+    imply for that film, which the thesis never states; verification V4) and the given
+    temperature, then compares with the printed D, L_D and μ: √(Dτ₀) against the printed L_D,
+    the implied thickness per carrier, D_e/D_h from the lifetimes, the temperature each printed
+    μ implies (V3), the other lifetime of the same film in Fig. 4-8c, and the §5.1 quotation.
+    Rounding of the printed digits is taken into account; only disagreements beyond it are
+    called inconsistent.
+    """
+    table = load_table("table_4_1")
+    rows = {row["key"]: row for row in table["rows"]}
+    temps = {
+        (key, c): _implied_temperature_range(row, table["rounding"][key], c)
+        for key, row in rows.items()
+        for c in ("e", "h")
+    }
+    results = []
+    for key, row in rows.items():
+        half = table["rounding"][key]
+        L = thickness_nm if thickness_nm is not None else _implied_thickness_mean(row)
+        res = transport_from_quenching(
+            row["tau0"],
+            row["tau_q_electron"],
+            row["tau_q_hole"],
+            L,
+            temperature_k,
+            pl_quench_electron=row["pl_quench_electron"] / 100,
+            pl_quench_hole=row["pl_quench_hole"] / 100,
+        )
+        res.kind = "trpl.transport.thesis_table_4_1"
+        res.statistics["film"] = row["film"]
+        res.statistics["source"] = table["source"]
+        res.provenance["settings"]["thickness_source"] = (
+            "given"
+            if thickness_nm is not None
+            else "implied by the printed L_D (thesis gives none)"
+        )
+        _check_printed_lengths(res, row, half)
+        _check_thickness(res, row, half, L, given=thickness_nm is not None)
+        _check_diffusion_ratio(res, row, half)
+        _check_mobilities(res, row, half, temperature_k, temps)
+        _check_other_lifetime(res, row)
+        _check_chapter_5(res, key, row, rows, table["chapter_5_claim"])
+        res.warnings.append(
+            "Table 4-1 prints the D column in 'nm'; the values are cm^2/s (confirmed by "
+            "mu = eD/kT and L_D = sqrt(D tau0))"
+        )
+        results.append(res)
+    return results
+
+
+def _corners(values: dict[str, float], half: dict[str, float]) -> list[dict[str, float]]:
+    """Every corner of the rounding box around ``values``."""
+    keys = list(values)
+    return [
+        {k: values[k] + s * half.get(k, 0.0) for k, s in zip(keys, signs, strict=True)}
+        for signs in itertools.product((-1, 1), repeat=len(keys))
+    ]
+
+
+def _span(
+    func: Callable[[dict[str, float]], float], values: dict[str, float], half: dict[str, float]
+) -> tuple[float, float]:
+    """Range of ``func`` over the rounding box (monotonic functions: extremes at corners)."""
+    out = [func(c) for c in _corners(values, half)]
+    return min(out), max(out)
+
+
+def _implied_thickness_mean(row: dict[str, Any]) -> float:
+    """Mean of the electron and hole thicknesses implied by the printed L_D [nm]."""
+    return float(
+        np.mean(
+            [
+                transport.implied_thickness_first_mode(
+                    row[f"L_D_{c}"], row["tau0"], row[f"tau_q_{n}"]
+                )
+                for c, n in (("e", "electron"), ("h", "hole"))
+            ]
+        )
+    )
+
+
+def _check_printed_lengths(res: Result, row: dict[str, Any], half: dict[str, float]) -> None:
+    """sqrt(D tau0) from the printed D vs the printed L_D (verification V3)."""
+    for c, name in (("e", "electron"), ("h", "hole")):
+        D, tau0, printed = row[f"D_{c}"], row["tau0"], row[f"L_D_{c}"]
+
+        def ld(v: dict[str, float]) -> float:
+            return math.sqrt(v["D"] * 1e-4 * v["tau0"] * 1e-9) * 1e9
+
+        vals = {"D": D, "tau0": tau0}
+        hw = {"D": half[f"D_{c}"], "tau0": half["tau0"]}
+        value = ld(vals)
+        lo, hi = _span(ld, vals, hw)
+        res.derived[f"L_D_{name}_from_printed_D"] = Quantity(value, None, "nm")
+        res.derived[f"L_D_{name}_printed"] = Quantity(float(printed), None, "nm")
+        if round(value) == printed:
+            continue
+        tau_needed = (printed * 1e-9) ** 2 / (D * 1e-4) * 1e9
+        explained = lo - half[f"L_D_{c}"] <= printed <= hi + half[f"L_D_{c}"]
+        res.warnings.append(
+            f"{name}s: sqrt(D tau0) = {value:.1f} nm from the printed D = {D:g} cm^2/s and "
+            f"tau0 = {tau0:g} ns, but L_D is printed as {printed:g} nm (needs tau0 = "
+            f"{tau_needed:.2f} ns); the rounding of D and tau0 allows {lo:.1f}-{hi:.1f} nm, "
+            + (
+                "which only just reaches the printed value"
+                if explained
+                else "so the printed value is inconsistent"
+            )
+        )
+
+
+def _check_thickness(
+    res: Result, row: dict[str, Any], half: dict[str, float], L: float, *, given: bool
+) -> None:
+    """Film thickness implied by each carrier's printed L_D and D (verification V4)."""
+    spans = {}
+    for c, name in (("e", "electron"), ("h", "hole")):
+        tq = f"tau_q_{name}"
+
+        def thick(v: dict[str, float], tq: str = tq) -> float:
+            return float(transport.implied_thickness_first_mode(v["L_D"], v["tau0"], v[tq]))
+
+        vals = {"L_D": row[f"L_D_{c}"], "tau0": row["tau0"], tq: row[tq]}
+        hw = {"L_D": half[f"L_D_{c}"], "tau0": half["tau0"], tq: half[tq]}
+        from_ld = thick(vals)
+        ld_from_d = math.sqrt(row[f"D_{c}"] * 1e-4 * row["tau0"] * 1e-9) * 1e9
+        from_d = thick({**vals, "L_D": ld_from_d})
+        spans[name] = (from_ld, *_span(thick, vals, hw))
+        res.derived[f"implied_thickness_{name}"] = Quantity(from_ld, None, "nm")
+        res.derived[f"implied_thickness_{name}_from_printed_D"] = Quantity(from_d, None, "nm")
+    (e, elo, ehi), (h, hlo, hhi) = spans["electron"], spans["hole"]
+    overlap = max(elo, hlo) <= min(ehi, hhi)
+    res.warnings.append(
+        f"the thesis never states the film thickness; the printed L_D imply L = {e:.1f} nm "
+        f"(electrons, PCBM) and {h:.1f} nm (holes, Spiro) [verification V4]; this reproduction "
+        f"uses L = {L:.1f} nm ({'given' if given else 'their mean'})"
+    )
+    if abs(e - h) > 0.02 * (e + h) / 2:
+        res.warnings.append(
+            f"the implied thickness differs between carriers: {e:.1f} nm (electrons) vs "
+            f"{h:.1f} nm (holes) for one film"
+            + (
+                f"; the rounding of the printed lifetimes still allows a common L of "
+                f"{max(elo, hlo):.1f}-{min(ehi, hhi):.1f} nm"
+                if overlap
+                else f"; no common L within the printed rounding ({elo:.1f}-{ehi:.1f} vs {hlo:.1f}-{hhi:.1f} nm)"
+            )
+        )
+
+
+def _check_diffusion_ratio(res: Result, row: dict[str, Any], half: dict[str, float]) -> None:
+    """D_e/D_h of the table vs (1/tau_Qe - 1/tau0)/(1/tau_Qh - 1/tau0), any common L."""
+    table_ratio = row["D_e"] / row["D_h"]
+
+    def life(v: dict[str, float]) -> float:
+        return (1 / v["e"] - 1 / v["t0"]) / (1 / v["h"] - 1 / v["t0"])
+
+    vals = {"e": row["tau_q_electron"], "h": row["tau_q_hole"], "t0": row["tau0"]}
+    hw = {"e": half["tau_q_electron"], "h": half["tau_q_hole"], "t0": half["tau0"]}
+    life_ratio = life(vals)
+    lo, hi = _span(life, vals, hw)
+    res.derived["D_ratio_printed"] = Quantity(table_ratio, None, "1")
+    res.derived["D_ratio_from_lifetimes"] = Quantity(life_ratio, None, "1")
+    if abs(table_ratio / life_ratio - 1) > 0.05:
+        res.warnings.append(
+            f"D_e/D_h = {table_ratio:.2f} in the table but {life_ratio:.2f} from the lifetimes "
+            f"for any common thickness ({100 * (table_ratio / life_ratio - 1):+.1f} %; lifetime "
+            f"rounding allows {lo:.2f}-{hi:.2f})"
+        )
+
+
+def _implied_temperature_range(
+    row: dict[str, Any], half: dict[str, float], c: str
+) -> tuple[float, float, float]:
+    """T = eD/(kB mu) from the printed D and mu: central value and rounding range [K]."""
+
+    def temp(v: dict[str, float]) -> float:
+        return float(transport.einstein_temperature(v["D"] * 1e-4, v["mu"] * 1e-4))
+
+    vals = {"D": row[f"D_{c}"], "mu": row[f"mu_{c}"]}
+    hw = {"D": half[f"D_{c}"], "mu": half[f"mu_{c}"]}
+    return (temp(vals), *_span(temp, vals, hw))
+
+
+def _check_mobilities(
+    res: Result,
+    row: dict[str, Any],
+    half: dict[str, float],
+    temperature_k: float,
+    temps: dict[tuple[str, str], tuple[float, float, float]],
+) -> None:
+    """Printed mu vs eD/kT; whether one temperature reproduces all four (verification V3)."""
+    key = row["key"]
+    for c, name in (("e", "electron"), ("h", "hole")):
+        mu = (
+            float(transport.einstein_mobility(row[f"D_{c}"] * 1e-4, temperature_k=temperature_k))
+            * 1e4
+        )
+        t, lo, hi = temps[(key, c)]
+        res.derived[f"mu_{name}_from_printed_D"] = Quantity(mu, None, "cm^2/(V s)")
+        res.derived[f"temperature_implied_{name}"] = Quantity(t, None, "K")
+        if not lo <= temperature_k <= hi:
+            res.warnings.append(
+                f"{name}s: eD/kT at {temperature_k:g} K gives mu = {mu:.3g} cm^2/(V s) from the "
+                f"printed D, but mu is printed as {row[f'mu_{c}']:g}; the printed pair implies "
+                f"T = {t:.1f} K (rounding allows {lo:.1f}-{hi:.1f} K)"
+            )
+    lo_all = max(v[1] for v in temps.values())
+    hi_all = min(v[2] for v in temps.values())
+    if lo_all > hi_all:
+        ranges = ", ".join(f"{k} {c}: {v[1]:.1f}-{v[2]:.1f} K" for (k, c), v in temps.items())
+        res.warnings.append(
+            f"no single temperature reproduces all four printed mobilities with mu = eD/kT "
+            f"(implied ranges including the rounding of D and mu: {ranges})"
+        )
+
+
+def _check_other_lifetime(res: Result, row: dict[str, Any]) -> None:
+    """Fig. 4-8c lifetime of the same film vs the tau0 of Fig. 4-10 (inconsistency 5)."""
+    tau0, other = row["tau0"], row["tau_fig_4_8c"]
+    if abs(other / tau0 - 1) <= 0.1:
+        return
+    lds = [math.sqrt(row[f"D_{c}"] * 1e-4 * other * 1e-9) * 1e9 for c in ("e", "h")]
+    res.warnings.append(
+        f"two lifetimes for the same film: Fig. 4-10 gives tau0 = {tau0:g} ns, Fig. 4-8c "
+        f"{other:g} ns (x{other / tau0:.2f}); with {other:g} ns the printed D would give "
+        f"L_D = {lds[0]:.0f} / {lds[1]:.0f} nm (electrons / holes)"
+    )
+
+
+def _check_chapter_5(
+    res: Result,
+    key: str,
+    row: dict[str, Any],
+    rows: dict[str, dict[str, Any]],
+    claim: dict[str, Any],
+) -> None:
+    """§5.1 quotes diffusion lengths for the heterojunction; are they this film's?"""
+    if claim["film"] != key:
+        return
+    quoted = (claim["L_D_e"], claim["L_D_h"])
+    if quoted == (row["L_D_e"], row["L_D_h"]):
+        return
+    owner = next((r["film"] for r in rows.values() if (r["L_D_e"], r["L_D_h"]) == quoted), None)
+    res.warnings.append(
+        f"{claim['source']} attributes L_D^e = {quoted[0]} nm, L_D^h = {quoted[1]} nm to this "
+        f"film, but Table 4-1 / Fig. 4-10e give {row['L_D_e']} / {row['L_D_h']} nm"
+        + (f"; {quoted[0]} / {quoted[1]} nm are the values of the {owner}" if owner else "")
+    )

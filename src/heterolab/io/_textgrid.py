@@ -82,6 +82,8 @@ class TextTable:
         if not self.header or not self.rows:
             return None
         cells = _split(self.header[-1][1], self.separator)
+        if len(cells) == len(self.rows[0]) + 1 and cells[-1] == "":
+            cells = cells[:-1]  # header closed by a trailing delimiter like the rows
         if len(cells) == len(self.rows[0]):
             return cells
         return None
@@ -125,10 +127,7 @@ def _split(line: str, sep: str | None) -> list[str]:
     s = line.strip()
     if sep is None:
         return s.split()
-    cells = [c.strip() for c in s.split(sep)]
-    if cells and cells[-1] == "" and len(cells) > 1 and s.endswith(sep):
-        cells = cells[:-1]  # a trailing delimiter closes the row, it is not an empty cell
-    return cells
+    return [c.strip() for c in s.split(sep)]
 
 
 def _looks_numeric(cell: str, decimal_comma: bool | None) -> bool:
@@ -152,7 +151,7 @@ def detect_delimiter(lines: list[str]) -> tuple[str | None, bool]:
 
     Tabs win over semicolons, semicolons over commas. A comma is the *decimal* separator
     when whitespace splits every line into the same number (>= 2) of cells that each contain
-    exactly one inner comma and no point; otherwise a comma separates cells (so a
+    at most one inner comma and no point; otherwise a comma separates cells (so a
     single-column file ``1,5`` per line reads as two columns: pass ``decimal=","``). With tab,
     semicolon or whitespace separators, cells with commas and no points mean decimal commas.
 
@@ -174,7 +173,10 @@ def detect_delimiter(lines: list[str]) -> tuple[str | None, bool]:
             len({len(c) for c in ws}) == 1
             and len(ws[0]) >= 2
             and all(
-                cell.count(",") == 1 and "." not in cell and not cell.endswith(",")
+                cell.count(",") <= 1
+                and "." not in cell
+                and not cell.endswith(",")
+                and not cell.startswith(",")
                 for cells in ws
                 for cell in cells
             )
@@ -293,6 +295,8 @@ def split_table(
     if decimal_comma and sep == ",":
         raise ParameterError("decimal comma and comma delimiter cannot be used together")
     rows = [_split(lines[i], sep) for i in data_idx]
+    if sep is not None and all(len(r) > 1 and r[-1] == "" for r in rows):
+        rows = [r[:-1] for r in rows]  # every row ends with the delimiter: not an empty cell
     return TextTable(
         path=path,
         header=header,

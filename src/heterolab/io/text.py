@@ -81,7 +81,7 @@ def _check_time_axis(path: Path, t: np.ndarray, lines: list[int], unit: str) -> 
     bad = np.flatnonzero(~np.isfinite(t))
     if bad.size:
         k = int(bad[0])
-        raise FormatError(path, f"non-finite time value {t[k]!r}", line=lines[k])
+        raise FormatError(path, f"non-finite time value {t[k]:g}", line=lines[k])
     d = np.diff(t)
     dup = np.flatnonzero(d == 0)
     if dup.size:
@@ -102,7 +102,7 @@ def _check_counts(path: Path, counts: np.ndarray, lines: list[int], col: int) ->
     bad = np.flatnonzero(~np.isfinite(counts))
     if bad.size:
         k = int(bad[0])
-        raise FormatError(path, f"non-finite counts {counts[k]!r} in column {col}", line=lines[k])
+        raise FormatError(path, f"non-finite counts {counts[k]:g} in column {col}", line=lines[k])
     neg = np.flatnonzero(counts < 0)
     if neg.size:
         k = int(neg[0])

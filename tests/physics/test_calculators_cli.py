@@ -136,3 +136,13 @@ def test_plots_write_files(tmp_path):
     fig = nucleation_summary(gamma=0.1, temperature=500, supersaturation=5,
                              molar_volume=3e-5).plot()
     assert fig.axes[0].get_xlabel() == "radius (nm)"
+
+
+def test_pma2pbbr4_stacking_period_mismatch_and_stem_value():
+    # HR-STEM c = 32.76 A gives 1.43 / 3.52 / 7.58 % (d3D - d2D)/d2D (V10), not 0.94/1.35/5.61
+    for hkl_a, hkl_b, f in (("110", "0,0,8", 1.43), ("111", "0,0,10", 3.52), ("100", "0,0,6", 7.58)):
+        r = mismatch("CsPbBr3", hkl_a, "PMA2PbBr4", hkl_b, phase_b="stacking_period_stem")
+        assert r.derived["mismatch"].value == pytest.approx(f, abs=0.01)
+        assert "HR-STEM" in r.warnings[0]
+    with pytest.raises(ParameterError, match=r"give a \(0,0,l\) plane or a CIF"):
+        mismatch("CsPbBr3", "110", "PMA2PbBr4", "1,1,0")

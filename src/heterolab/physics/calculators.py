@@ -264,6 +264,36 @@ def lattice_of(material: Material | str | Path, phase: str | None = None) -> Lat
     return next(iter(mat.lattices.values()))
 
 
+def _stacking_spacing(
+    obj: object, hkl: tuple[int, int, int], phase: str | None
+) -> tuple[float, str] | None:
+    """d(00l) = c/l for a layered material known only by its stacking period c.
+
+    Used for PMA2PbBr4, for which no licensed CIF is available: ``phase`` names the parameter
+    (``stacking_period`` by default, or ``stacking_period_stem``).
+    """
+    if isinstance(obj, Material):
+        mat = obj
+    elif isinstance(obj, str) and not obj.lower().endswith(".cif"):
+        mat = get(obj)
+    else:
+        return None
+    if mat.lattices:
+        return None
+    key = phase or "stacking_period"
+    if key not in mat.parameters:
+        return None
+    if hkl[0] or hkl[1] or not hkl[2]:
+        raise ParameterError(
+            f"{mat.name} is known only by its stacking period: give a (0,0,l) plane or a CIF"
+        )
+    p = mat.parameter(key)
+    note = f"{mat.name} d(00l) = c/l with c = {p.to('angstrom'):g} A: {p.source}"
+    if p.note:
+        note += f" ({p.note})"
+    return p.to("angstrom") / hkl[2], note
+
+
 def mismatch(
     a: Material | str | Path | float,
     hkl_a: Sequence[int] | str | None,
@@ -278,11 +308,13 @@ def mismatch(
 ) -> Result:
     """Mismatch between plane (hkl)_A of phase A and (hkl)_B of phase B (spec P-12).
 
-    ``a``/``b`` are materials, CIF paths or plane spacings in Å (then hkl is ignored). The
+    ``a``/``b`` are materials, CIF paths or plane spacings in Å (then hkl is ignored). A
+    layered material known only by its stacking period (PMA2PbBr4) accepts (0,0,l) planes;
+    ``phase_*`` then names the period parameter and its source is reported. The
     convention (which side is the denominator) is recorded; |f| > 5 % is flagged (thesis
     §4.3.1, Liu & Zhang, Chem. Rev. 120, 2123 (2020)).
     """
-    d_vals, labels = [], []
+    d_vals, labels, notes = [], [], []
     for obj, hkl, phase in ((a, hkl_a, phase_a), (b, hkl_b, phase_b)):
         if isinstance(obj, (int, float)):
             d_vals.append(float(obj))
@@ -291,6 +323,13 @@ def mismatch(
         if hkl is None:
             raise ParameterError(f"Miller indices are required for {obj}")
         h = parse_hkl(hkl)
+        stacked = _stacking_spacing(obj, h, phase)
+        if stacked is not None:
+            d, note = stacked
+            d_vals.append(d)
+            labels.append(f"{obj}({''.join(map(str, h))})")
+            notes.append(note)
+            continue
         lat = lattice_of(obj, phase)
         if not st.reflection_allowed(h, st.lattice_centering(lat)):
             raise ParameterError(
@@ -302,7 +341,7 @@ def mismatch(
     conv = (
         "(m d_A - n d_B)/(n d_B)" if reference == "b" else "(n d_B - m d_A)/(m d_A)"
     )
-    warnings = []
+    warnings = list(notes)
     if abs(f) > st.EPITAXY_LIMIT:
         warnings.append(f"|f| = {100 * abs(f):.2f} % exceeds the ~5 % limit for heteroepitaxy")
     return Result(

@@ -170,3 +170,14 @@ def test_lamer_runtime_and_validation(standard_run):
     assert standard_run.runtime_s < 2.0
     with pytest.raises(ParameterError, match=r"gamma = -0\.1.*nucleus_size_factor"):
         simulate_lamer(LaMerParameters(gamma=-0.1, nucleus_size_factor=0.9))
+
+
+def test_lamer_reaction_limited_growth_does_not_focus():
+    # Sugimoto 1987 / Talapin 2001: focusing needs diffusion-limited growth (dr/dt ~ 1/r);
+    # reaction-limited growth (Da = k r / D ~ 0.02) keeps the burst's spread.
+    diff = simulate_lamer(LaMerParameters(rate_constant=10.0, duration=1.0)).to_result()
+    reac = simulate_lamer(LaMerParameters(rate_constant=0.01, duration=1.0)).to_result()
+    best_diff = diff.derived["minimum_relative_std_after_nucleation"].value
+    best_reac = reac.derived["minimum_relative_std_after_nucleation"].value
+    assert best_diff < 0.06
+    assert best_reac > 3 * best_diff

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from heterolab.errors import ParameterError
+from heterolab.errors import HeterolabError, ParameterError
 from heterolab.physics import rates, transport
 from heterolab.reference import load_table
 from heterolab.result import Quantity, Result, make_provenance
@@ -52,6 +52,24 @@ def _quantity(
         return Quantity(float(func(np.asarray(x, dtype=float))), None, unit)
     v, s = propagate_independent(func, x, list(errs))
     return Quantity(v, s, unit)
+
+
+def _unpack(
+    name: str, x: float | Quantity | None, err: float | None, unit: str
+) -> tuple[float | None, float | None]:
+    """Value and standard error of ``x`` in ``unit``; a Quantity brings its own unit and error.
+
+    Campaign steps pass fitted lifetimes as :class:`Quantity`; an explicit ``err`` wins over
+    the Quantity's stderr.
+    """
+    if not isinstance(x, Quantity):
+        return (None if x is None else float(x)), err
+    try:
+        factor = convert(1.0, x.unit, unit)
+    except HeterolabError as exc:
+        raise ParameterError(f"{name}: {exc}") from None
+    stderr = x.stderr if err is None else err
+    return float(x.value) * factor, (None if stderr is None else float(stderr) * factor)
 
 
 def _time_unit(unit: str) -> str:
@@ -88,8 +106,8 @@ def _consistent(a: Quantity, b: Quantity, rel_tol: float) -> bool:
 
 # ----------------------------------------------------------------------------- transfer
 def transfer_from_lifetimes(
-    tau_d: float,
-    tau_da: float,
+    tau_d: float | Quantity,
+    tau_da: float | Quantity,
     *,
     unit: str = "ns",
     tau_d_err: float | None = None,
@@ -139,6 +157,9 @@ def transfer_from_lifetimes(
     (0.9356, 0.556)
     """
     u = _time_unit(unit)
+    tau_d, tau_d_err = _unpack("tau_d", tau_d, tau_d_err, u)
+    tau_da, tau_da_err = _unpack("tau_da", tau_da, tau_da_err, u)
+    assert tau_d is not None and tau_da is not None
     problems: list[str] = []
     _check_positive(
         problems, tau_d=tau_d, tau_da=tau_da, tau_rise=tau_rise, tau_rise_ref=tau_rise_ref
@@ -224,13 +245,15 @@ def transfer_from_decays(
     n_components: int = 2,
     average: Literal["intensity", "amplitude"] = "intensity",
     estimator: str = "mle",
+    repetition_rate_hz: float | None = None,
 ) -> Result:
     """Fit donor and donor–acceptor TRPL decays and compute the transfer from their averages.
 
     Each decay (file path or DataArray) is fitted with :func:`heterolab.kinetics.fit_decay`
     (Poisson ML, IRF reconvolution); the chosen average lifetime with its error feeds
     :func:`transfer_from_lifetimes` (spec P-38, P-33: state which average). The two fits'
-    parameters are stored as ``donor.*`` / ``donor_acceptor.*``.
+    parameters are stored as ``donor.*`` / ``donor_acceptor.*``. Give ``repetition_rate_hz``
+    when the decays do not die out within one laser period (earlier-pulse tails).
     """
     if average not in ("intensity", "amplitude"):
         raise ParameterError(f"average must be 'intensity' or 'amplitude', got {average!r}")
@@ -241,7 +264,11 @@ def transfer_from_decays(
     fits = {}
     for label, src in (("donor", donor), ("donor_acceptor", donor_acceptor)):
         fit = fit_decay(
-            _load_decay(src), irf=irf_data, n_components=n_components, estimator=estimator
+            _load_decay(src),
+            irf=irf_data,
+            n_components=n_components,
+            estimator=estimator,
+            repetition_rate_hz=repetition_rate_hz,
         )
         if not fit.ok:
             raise ParameterError(f"fit of the {label} decay failed: {fit.message}")
@@ -261,7 +288,13 @@ def transfer_from_decays(
             res.parameters[f"{label}.{k}"] = q
         res.warnings.extend(f"{label} fit: {w}" for w in fit.warnings)
     res.provenance = make_provenance(
-        inputs, {"n_components": n_components, "average": average, "estimator": estimator}
+        inputs,
+        {
+            "n_components": n_components,
+            "average": average,
+            "estimator": estimator,
+            "repetition_rate_hz": repetition_rate_hz,
+        },
     )
     return res
 
@@ -276,8 +309,8 @@ def _load_decay(src: Any) -> Any:
 
 # ----------------------------------------------------------------------------- rates
 def radiative_rates(
-    plqy: float,
-    tau: float,
+    plqy: float | Quantity,
+    tau: float | Quantity,
     *,
     unit: str = "ns",
     plqy_err: float | None = None,
@@ -290,6 +323,9 @@ def radiative_rates(
     k_r = 1.2×10⁵ s⁻¹ (verification V14).
     """
     u = _time_unit(unit)
+    plqy, plqy_err = _unpack("plqy", plqy, plqy_err, "1")
+    tau, tau_err = _unpack("tau", tau, tau_err, u)
+    assert plqy is not None and tau is not None
     problems: list[str] = []
     if not math.isfinite(plqy) or not 0 < plqy <= 1:
         problems.append(f"plqy must be a fraction in (0, 1] (e.g. 0.01 for 1 %), got {plqy!r}")
@@ -312,11 +348,11 @@ def radiative_rates(
 
 # ----------------------------------------------------------------------------- transport
 def transport_from_quenching(
-    tau0: float,
-    tau_q_electron: float | None,
-    tau_q_hole: float | None,
-    thickness_nm: float,
-    temperature_k: float | None,
+    tau0: float | Quantity,
+    tau_q_electron: float | Quantity | None = None,
+    tau_q_hole: float | Quantity | None = None,
+    thickness_nm: float | None = None,
+    temperature_k: float | None = None,
     *,
     unit: str = "ns",
     tau0_err: float | None = None,
@@ -358,6 +394,12 @@ def transport_from_quenching(
         Listing every invalid input (τ_Q ≥ τ₀, non-positive thickness, missing temperature...).
     """
     u = _time_unit(unit)
+    tau0, tau0_err = _unpack("tau0", tau0, tau0_err, u)
+    tau_q_electron, tau_q_electron_err = _unpack(
+        "tau_q_electron", tau_q_electron, tau_q_electron_err, u
+    )
+    tau_q_hole, tau_q_hole_err = _unpack("tau_q_hole", tau_q_hole, tau_q_hole_err, u)
+    assert tau0 is not None
     problems = _transport_problems(
         tau0, {"electron": tau_q_electron, "hole": tau_q_hole}, thickness_nm, temperature_k, u
     )
@@ -372,7 +414,7 @@ def transport_from_quenching(
         if q is not None and not 0 < q < 1:
             problems.append(f"{name} must be a fraction strictly between 0 and 1, got {q!r}")
     _raise(problems)
-    assert temperature_k is not None  # checked above
+    assert temperature_k is not None and thickness_nm is not None  # checked above
     res = Result(
         kind="trpl.transport",
         parameters={
@@ -404,7 +446,7 @@ def transport_from_quenching(
 def _transport_problems(
     tau0: float,
     tau_q: dict[str, float | None],
-    thickness_nm: float,
+    thickness_nm: float | None,
     temperature_k: float | None,
     u: str,
 ) -> list[str]:
@@ -418,7 +460,11 @@ def _transport_problems(
                 f"tau_q_{c} = {v:g} {u} must be shorter than tau0 = {tau0:g} {u}: "
                 f"the {_QUENCHER[c]} layer does not quench, so there is no diffusion length"
             )
-    if not math.isfinite(thickness_nm) or thickness_nm <= 0:
+    if thickness_nm is None:
+        problems.append(
+            "thickness_nm is required: the film thickness L sets L_D = (2L/pi) sqrt(tau0/tau_q - 1)"
+        )
+    elif not math.isfinite(thickness_nm) or thickness_nm <= 0:
         problems.append(f"thickness_nm must be positive, got {thickness_nm!r}")
     if temperature_k is None:
         problems.append(

@@ -12,6 +12,7 @@ from heterolab.errors import ParameterError
 from heterolab.physics.calculators import (
     brus_energies,
     confined_band_edges,
+    heterojunction,
     mismatch,
     nucleation_summary,
     parse_hkl,
@@ -146,3 +147,18 @@ def test_pma2pbbr4_stacking_period_mismatch_and_stem_value():
         assert "HR-STEM" in r.warnings[0]
     with pytest.raises(ParameterError, match=r"give a \(0,0,l\) plane or a CIF"):
         mismatch("CsPbBr3", "110", "PMA2PbBr4", "1,1,0")
+
+
+def test_heterojunction_thesis_type_ii_and_confinement():
+    # thesis §4.3.2 / V6: type II, CBO 1.35 eV, VBO 0.66 eV, e- -> CsPbBr3, h+ -> PMA2PbBr4
+    r = heterojunction("CsPbBr3", "PMA2PbBr4")
+    assert r.statistics["type"] == "type II"
+    assert r.derived["conduction_band_offset"].value == pytest.approx(1.35)
+    assert r.derived["valence_band_offset"].value == pytest.approx(0.66)
+    assert (r.statistics["electrons_to"], r.statistics["holes_to"]) == ("CsPbBr3", "PMA2PbBr4")
+    # shrinking CsPbBr3 raises its CBM and lowers its VBM: the CBO shrinks, the VBO grows
+    small = heterojunction("CsPbBr3", "PMA2PbBr4", diameter_a_nm=4.0)
+    assert small.derived["conduction_band_offset"].value < 1.35
+    assert small.derived["valence_band_offset"].value > 0.66
+    code, out = _run("physics", "bands", "CsPbBr3", "PMA2PbBr4", "--json")
+    assert code == 0 and json.loads(out)["statistics"]["type"] == "type II"

@@ -140,18 +140,27 @@ def mismatch(
 @handle_errors
 def bands(
     material: str = typer.Argument(..., help="Material name or TOML path (with band edges)."),
-    diameter: float | None = typer.Option(None, "--diameter", help="NC diameter [nm]."),
-    cbm: float | None = typer.Option(None, "--cbm", help="Bulk CBM [eV, vacuum scale]."),
-    vbm: float | None = typer.Option(None, "--vbm", help="Bulk VBM [eV, vacuum scale]."),
+    other: str | None = typer.Argument(None, help="Second material: offsets and junction type."),
+    diameter: float | None = typer.Option(None, "--diameter", help="NC diameter of the first [nm]."),
+    diameter_b: float | None = typer.Option(None, "--diameter-b", help="NC diameter of the second."),
+    cbm: float | None = typer.Option(None, "--cbm", help="Bulk CBM of the first [eV, vacuum]."),
+    vbm: float | None = typer.Option(None, "--vbm", help="Bulk VBM of the first [eV, vacuum]."),
     shape: str = typer.Option("sphere", "--shape", help="sphere or cube."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Band edges of a material, shifted by quantum confinement for a given size.
+    """Band edges (shifted by confinement for a size) or, for two materials, the heterojunction.
 
-    Example: heterolab physics bands CsPbBr3 --diameter 8
+    Examples: heterolab physics bands CsPbBr3 --diameter 8;
+    heterolab physics bands CsPbBr3 PMA2PbBr4
     """
-    from heterolab.physics.calculators import confined_band_edges
+    from heterolab.physics.calculators import confined_band_edges, heterojunction
 
+    if other is not None:
+        if cbm is not None or vbm is not None:
+            raise ParameterError("--cbm/--vbm apply to a single material; use material files")
+        emit(heterojunction(material, other, diameter_a_nm=diameter, diameter_b_nm=diameter_b),
+             as_json)
+        return
     emit(confined_band_edges(material, diameter_nm=diameter, cbm_ev=cbm, vbm_ev=vbm,
                              shape=shape), as_json)
 

@@ -20,6 +20,7 @@ from scipy import constants as _c
 
 from heterolab.errors import ParameterError
 from heterolab.materials import LatticeParameters, Material, get, lattice_from_cif
+from heterolab.physics import bands as bnd
 from heterolab.physics import confinement as conf
 from heterolab.physics import nucleation as nuc
 from heterolab.physics import sizing
@@ -30,6 +31,7 @@ from heterolab.units import HC_EV_NM
 __all__ = [
     "brus_energies",
     "confined_band_edges",
+    "heterojunction",
     "lattice_of",
     "mismatch",
     "nucleation_summary",
@@ -461,4 +463,46 @@ def confined_band_edges(
         statistics={"material": mat.name, "diameter_nm": diameter_nm, "shape": shape},
         provenance=make_provenance([], {"material": mat.path or mat.name}),
         warnings=warnings,
+    )
+
+
+def heterojunction(
+    material_a: Material | str,
+    material_b: Material | str,
+    *,
+    diameter_a_nm: float | None = None,
+    diameter_b_nm: float | None = None,
+    quasi_threshold_ev: float = 0.1,
+) -> Result:
+    """Band offsets and heterojunction type of two materials, with optional confinement.
+
+    Band edges come from the materials (vacuum scale) and are shifted for nanocrystal sizes by
+    :func:`confined_band_edges`; offsets, type and carrier destinations by
+    :mod:`heterolab.physics.bands` (spec P-46). Thesis §4.3.2 (films): CsPbBr3/PMA2PbBr4 is
+    type II with CBO 1.35 eV and VBO 0.66 eV, electrons to CsPbBr3, holes to PMA2PbBr4 (V6).
+    """
+    ra = confined_band_edges(material_a, diameter_nm=diameter_a_nm)
+    rb = confined_band_edges(material_b, diameter_nm=diameter_b_nm)
+    ea = bnd.BandEdges(str(ra.statistics["material"]), ra.derived["VBM"].value,
+                       ra.derived["CBM"].value)
+    eb = bnd.BandEdges(str(rb.statistics["material"]), rb.derived["VBM"].value,
+                       rb.derived["CBM"].value)
+    dc, dv = bnd.band_offsets(ea, eb)
+    kind = bnd.heterojunction_type(ea, eb, quasi_threshold=quasi_threshold_ev)
+    electrons, holes = bnd.carrier_destinations(ea, eb)
+    derived = {
+        f"CBM_{ea.name}": Quantity(ea.cbm, None, "eV"),
+        f"VBM_{ea.name}": Quantity(ea.vbm, None, "eV"),
+        f"CBM_{eb.name}": Quantity(eb.cbm, None, "eV"),
+        f"VBM_{eb.name}": Quantity(eb.vbm, None, "eV"),
+        "conduction_band_offset": Quantity(abs(dc), None, "eV"),
+        "valence_band_offset": Quantity(abs(dv), None, "eV"),
+    }
+    return Result(
+        kind="physics.heterojunction",
+        derived=derived,
+        statistics={"type": kind, "electrons_to": electrons, "holes_to": holes,
+                    "diameter_a_nm": diameter_a_nm, "diameter_b_nm": diameter_b_nm},
+        provenance=make_provenance([], {"a": ea.name, "b": eb.name}),
+        warnings=ra.warnings[:1] + rb.warnings[:1] if (diameter_a_nm or diameter_b_nm) else [],
     )

@@ -192,6 +192,7 @@ def _sniff_sdt(head: bytes) -> bool:
     return _SETUP_MARK in head[:1024] and b"SPC" in head
 
 
-register_reader("sdt_decay", "decay", (".sdt",), _sniff_sdt)(read_sdt_decay)
+# multi-curve readers first: heterolab.io.read(path) without kind returns every curve
 register_reader("sdt_decays", "decays", (".sdt",), _sniff_sdt)(read_sdt_decays)
+register_reader("sdt_decay", "decay", (".sdt",), _sniff_sdt)(read_sdt_decay)
 register_reader("sdt_flim", "flim", (".sdt",), _sniff_sdt)(read_sdt_flim)

@@ -14,6 +14,8 @@ markers) are kept in ``attrs["reader_warnings"]`` instead of being printed.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -21,7 +23,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from heterolab.errors import FormatError, ParameterError
+from heterolab.errors import FormatError, HeterolabError, ParameterError
 from heterolab.io._arrays import capture_log, decay_dataarray, histogram_time_axis
 from heterolab.io.registry import register_reader
 
@@ -37,19 +39,42 @@ PTU_MAGIC = b"PQTTTR\x00\x00"
 PHU_MAGIC = b"PQHISTO\x00"
 
 
-def _open(path: Path, kind: str) -> Any:
-    """Open with ptufile, turning its errors into FormatError naming the file."""
+@contextmanager
+def _pq_file(path: Path, kind: str) -> Iterator[tuple[Any, list[str]]]:
+    """Open a PicoQuant file; any failure inside the block becomes a FormatError.
+
+    Yields the open ptufile object and the list collecting ptufile's log messages.
+    """
     import ptufile
 
     if not path.exists():
         raise FormatError(path, "file does not exist")
     cls = ptufile.PtuFile if kind == "ptu" else ptufile.PhuFile
-    try:
-        return cls(path)
-    except ptufile.PqFileError as exc:
-        raise FormatError(path, f"not a valid PicoQuant .{kind} file: {exc}") from None
-    except (ValueError, EOFError, OSError, IndexError, KeyError) as exc:
-        raise FormatError(path, f"cannot read PicoQuant .{kind} header: {exc}") from None
+    with capture_log("ptufile") as messages:
+        try:
+            with cls(path) as f:
+                yield f, messages
+        except HeterolabError:
+            raise
+        except ptufile.PqFileError as exc:
+            raise FormatError(path, f"not a valid PicoQuant .{kind} file: {exc}") from None
+        except KeyError as exc:
+            raise FormatError(path, f"header lacks the tag {exc.args[0]!r}") from None
+        except (ValueError, IndexError, EOFError, OSError, TypeError) as exc:
+            raise FormatError(path, f"corrupt or truncated PicoQuant .{kind} file: {exc}") from None
+
+
+def _check_complete(f: Any, path: Path) -> None:
+    """The header's record count must fit in the file (a cut file is an error, not less data)."""
+    announced = int(f.tags.get("TTResult_NumberOfRecords", 0))
+    size = path.stat().st_size - int(f.record_offset)
+    present = size // (int(f.tags.get("TTResultFormat_BitsPerRecord", 32)) // 8)
+    if announced > present:
+        raise FormatError(
+            path,
+            f"truncated: the header announces {announced} records but the file holds {present}",
+            offset=path.stat().st_size,
+        )
 
 
 def _record_type_name(value: int) -> str:
@@ -89,16 +114,6 @@ def _check_t3(f: Any, path: Path) -> None:
         )
 
 
-def _ptu_histogram(f: Any, path: Path) -> tuple[np.ndarray, list[str]]:
-    """Histogram of all photons per active channel, shape (n_channels, n_bins)."""
-    try:
-        with capture_log("ptufile") as messages:
-            hist = np.asarray(f.decode_histogram(dtime=0, dtype=np.uint64))
-    except (ValueError, IndexError, EOFError, OSError) as exc:
-        raise FormatError(path, f"cannot decode TTTR records (truncated file?): {exc}") from None
-    return hist, messages
-
-
 def _channel_labels(f: Any, n: int) -> list[int]:
     active = [int(c) for c in f.active_channels]
     return active if len(active) == n else list(range(n))
@@ -120,9 +135,10 @@ def read_ptu_decays(path: str | PathLike[str], *, time_unit: str = "ns") -> xr.D
         Not a PTU file, a T2 file, or undecodable records.
     """
     p = Path(path)
-    with _open(p, "ptu") as f:
+    with _pq_file(p, "ptu") as (f, messages):
         _check_t3(f, p)
-        hist, messages = _ptu_histogram(f, p)
+        _check_complete(f, p)
+        hist = np.asarray(f.decode_histogram(dtime=0, dtype=np.uint64))
         chans = _channel_labels(f, hist.shape[0])
         t = histogram_time_axis(hist.shape[1], f.tcspc_resolution, "s", time_unit)
         attrs = _ptu_attrs(f, p, "ptu_decays", time_unit)
@@ -218,8 +234,9 @@ def read_ptu_flim(
         Channel or frame out of range.
     """
     p = Path(path)
-    with _open(p, "ptu") as f:
+    with _pq_file(p, "ptu") as (f, messages):
         _check_t3(f, p)
+        _check_complete(f, p)
         if not f.is_image:
             raise FormatError(p, "not an image scan (measurement sub-mode is point or line)")
         chans = _channel_labels(f, f.number_channels)
@@ -228,17 +245,13 @@ def read_ptu_flim(
         if frame is not None and not 0 <= frame < f.shape[0]:
             raise ParameterError(f"{p}: frame {frame} out of range (0..{f.shape[0] - 1})")
         c_index = -1 if channel is None else chans.index(channel)
-        try:
-            with capture_log("ptufile") as messages:
-                img = f.decode_image(
-                    channel=c_index,
-                    frame=-1 if frame is None else frame,
-                    dtime=0,
-                    dtype=np.uint32,
-                    keepdims=False,
-                )
-        except (ValueError, IndexError, EOFError, OSError, NotImplementedError) as exc:
-            raise FormatError(p, f"cannot decode the FLIM image: {exc}") from None
+        img = f.decode_image(
+            channel=c_index,
+            frame=-1 if frame is None else frame,
+            dtime=0,
+            dtype=np.uint32,
+            keepdims=False,
+        )
         img = np.asarray(img)
         t = histogram_time_axis(img.shape[-1], f.tcspc_resolution, "s", time_unit)
         attrs = _ptu_attrs(f, p, "ptu_flim", time_unit)
@@ -255,8 +268,53 @@ def read_ptu_flim(
     )
 
 
+def _phu_curves(p: Path) -> tuple[list[np.ndarray], list[float], dict[str, Any]]:
+    """Histograms, bin widths (s) and metadata of a .phu file."""
+    with _pq_file(p, "phu") as (f, messages):
+        tags = f.tags
+        n = int(tags["HistoResult_NumberOfCurves"])
+        hists = [np.asarray(h) for h in f.histograms()]
+        if "HistResDscr_MDescResolution" in tags:  # per-curve bin width (base x binning)
+            res = [float(r) for r in np.ravel(tags["HistResDscr_MDescResolution"])]
+        elif "MeasDesc_Resolution" in tags:
+            res = [float(tags["MeasDesc_Resolution"])] * n
+        else:
+            raise FormatError(
+                p,
+                "no histogram resolution tag (HistResDscr_MDescResolution or MeasDesc_Resolution)",
+            )
+        bins = [int(b) for b in np.ravel(tags["HistResDscr_HistogramBins"])]
+        offsets = [int(o) for o in np.ravel(tags["HistResDscr_DataOffset"])]
+        attrs: dict[str, Any] = {
+            "source": str(p),
+            "reader": "phu_decays",
+            "instrument": str(tags.get("HW_Type", "PicoQuant TCSPC")).strip(),
+        }
+        rates = tags.get("HistResDscr_SyncRate")
+        if rates is not None:
+            r = [float(x) for x in np.ravel(rates)]
+            attrs["repetition_rate_hz"] = r[0] if len(set(r)) == 1 else r
+        if tags.get("MeasDesc_AcquisitionTime"):
+            attrs["acquisition_time_s"] = float(tags["MeasDesc_AcquisitionTime"]) * 1e-3
+    for k, (h, nb) in enumerate(zip(hists, bins, strict=True)):
+        if h.size != nb:
+            raise FormatError(
+                p,
+                f"truncated: curve {k} should have {nb} bins, the file holds {h.size}",
+                offset=offsets[k] + 4 * h.size,
+            )
+    if messages:
+        attrs["reader_warnings"] = "\n".join(messages)
+    if not hists:
+        raise FormatError(p, "file holds no histograms")
+    return hists, res, attrs
+
+
 def read_phu_decays(path: str | PathLike[str], *, time_unit: str = "ns") -> xr.DataArray:
     """All TCSPC histograms of a .phu file (PicoHarp/HydraHarp histogram mode).
+
+    The bin width of curve k is its ``HistResDscr_MDescResolution`` tag (hardware base
+    resolution times binning), else ``MeasDesc_Resolution``.
 
     Returns
     -------
@@ -266,32 +324,15 @@ def read_phu_decays(path: str | PathLike[str], *, time_unit: str = "ns") -> xr.D
     Raises
     ------
     FormatError
-        Not a PHU file, no histograms, or histograms of different length or resolution.
+        Not a PHU file, no histograms, a curve cut short, or curves of different length
+        or bin width (read those with :func:`read_phu_decay`).
     """
     p = Path(path)
-    with _open(p, "phu") as f:
-        try:
-            hists = [np.asarray(h) for h in f.histograms()]
-            res = [float(r) for r in f.histogram_resolutions]
-        except (ValueError, IndexError, EOFError, OSError) as exc:
-            raise FormatError(p, f"cannot read histograms (truncated file?): {exc}") from None
-        tags = f.tags
-        attrs: dict[str, Any] = {
-            "source": str(p),
-            "reader": "phu_decays",
-            "instrument": str(tags.get("HW_Type", "PicoQuant TCSPC")).strip(),
-        }
-        if tags.get("HWSync_Rate") or tags.get("HistResDscr_SyncRate"):
-            rate = tags.get("HistResDscr_SyncRate") or tags.get("HWSync_Rate")
-            attrs["repetition_rate_hz"] = float(np.ravel(rate)[0])
-        if tags.get("MeasDesc_AcquisitionTime"):
-            attrs["acquisition_time_s"] = float(tags["MeasDesc_AcquisitionTime"]) * 1e-3
-    if not hists:
-        raise FormatError(p, "file holds no histograms")
+    hists, res, attrs = _phu_curves(p)
     if len({h.size for h in hists}) != 1 or len(set(res)) != 1:
         raise FormatError(
             p,
-            f"histograms differ in length {[h.size for h in hists]} or resolution {res}; "
+            f"histograms differ in length {[h.size for h in hists]} or bin width {res}; "
             "read them one at a time with read_phu_decay(curve=...)",
         )
     t = histogram_time_axis(hists[0].size, res[0], "s", time_unit)
@@ -300,10 +341,28 @@ def read_phu_decays(path: str | PathLike[str], *, time_unit: str = "ns") -> xr.D
 
 
 def read_phu_decay(
-    path: str | PathLike[str], *, time_unit: str = "ns", curve: int | str | None = None
+    path: str | PathLike[str], *, time_unit: str = "ns", curve: int | None = None
 ) -> xr.DataArray:
-    """One histogram of a .phu file (``curve`` index, ``"sum"``, or None if only one)."""
-    return _select_decay(read_phu_decays(path, time_unit=time_unit), curve, "curve", Path(path))
+    """One histogram of a .phu file: ``curve`` index, or None if the file holds only one.
+
+    Raises
+    ------
+    ParameterError
+        Several curves and no ``curve``, or an index out of range.
+    """
+    p = Path(path)
+    hists, res, attrs = _phu_curves(p)
+    if curve is None:
+        if len(hists) != 1:
+            raise ParameterError(
+                f"{p} has {len(hists)} curves (0..{len(hists) - 1}); pass curve=, or use read_decays"
+            )
+        curve = 0
+    if not 0 <= curve < len(hists):
+        raise ParameterError(f"{p}: no curve {curve}; the file has curves 0..{len(hists) - 1}")
+    attrs.update(reader="phu_decay", curve=curve)
+    t = histogram_time_axis(hists[curve].size, res[curve], "s", time_unit)
+    return decay_dataarray(hists[curve], t, time_unit, attrs)
 
 
 def _sniff_ptu(head: bytes) -> bool:
@@ -314,8 +373,9 @@ def _sniff_phu(head: bytes) -> bool:
     return head.startswith(PHU_MAGIC)
 
 
-register_reader("ptu_decay", "decay", (".ptu",), _sniff_ptu)(read_ptu_decay)
+# multi-curve readers first: heterolab.io.read(path) without kind returns every curve
 register_reader("ptu_decays", "decays", (".ptu",), _sniff_ptu)(read_ptu_decays)
+register_reader("phu_decays", "decays", (".phu",), _sniff_phu)(read_phu_decays)
+register_reader("ptu_decay", "decay", (".ptu",), _sniff_ptu)(read_ptu_decay)
 register_reader("ptu_flim", "flim", (".ptu",), _sniff_ptu)(read_ptu_flim)
 register_reader("phu_decay", "decay", (".phu",), _sniff_phu)(read_phu_decay)
-register_reader("phu_decays", "decays", (".phu",), _sniff_phu)(read_phu_decays)

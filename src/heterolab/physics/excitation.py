@@ -28,7 +28,9 @@ __all__ = [
 MULTIEXCITON_THRESHOLD = 0.1
 
 
-def photon_fluence_per_cm2(energy_fluence_uj_cm2: ArrayLike, wavelength_nm: float):
+def photon_fluence_per_cm2(
+    energy_fluence_uj_cm2: ArrayLike, wavelength_nm: float
+) -> np.ndarray | float:
     """Photon fluence j = F λ / (h c) [photons cm⁻²] of a pulse with energy fluence F [µJ cm⁻²].
 
     Examples
@@ -52,7 +54,7 @@ def mean_occupancy(
     *,
     cross_section_cm2: float | None = None,
     molar_extinction: float | None = None,
-):
+) -> np.ndarray | float:
     """Mean number of excitations per nanocrystal ⟨N⟩ = j σ [1] (Klimov 2000).
 
     Give the absorption cross-section σ [cm²] at the pump wavelength, or the molar extinction
@@ -72,7 +74,7 @@ def mean_occupancy(
     return photon_fluence_per_cm2(energy_fluence_uj_cm2, wavelength_nm) * sigma
 
 
-def occupancy_probability(n: ArrayLike, mean: float):
+def occupancy_probability(n: ArrayLike, mean: float) -> np.ndarray | float:
     """Poisson probability P(N) = ⟨N⟩^N e^{−⟨N⟩}/N! of N excitations (Klimov 2000)."""
     if not mean >= 0:
         raise ParameterError(f"mean occupancy must be >= 0, got {mean!r}")

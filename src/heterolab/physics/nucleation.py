@@ -64,20 +64,27 @@ def _supersaturated(s: ArrayLike) -> None:
         )
 
 
+def _out(x: ArrayLike) -> np.ndarray | float:
+    """Python float for scalar results, array otherwise."""
+    return float(x) if np.ndim(x) == 0 else np.asarray(x)
+
+
 def gibbs_free_energy(delta_h: float, temperature: float, delta_s: float) -> float:
     """ΔG = ΔH − TΔS [J mol⁻¹] (thesis Eq. 1-5); the process is spontaneous if ΔG < 0."""
     _pos(temperature=temperature)
     return delta_h - temperature * delta_s
 
 
-def volume_free_energy(temperature: float, supersaturation: ArrayLike, molar_volume: float):
+def volume_free_energy(
+    temperature: float, supersaturation: ArrayLike, molar_volume: float
+) -> np.ndarray | float:
     """Free energy change per unit volume of crystal ΔG_v = −RT ln S / V_m [J m⁻³].
 
     Thesis Eq. 1-6 (§1.1.3.1); Thanh, Maclean & Mahiddine, Chem. Rev. 114, 7610 (2014).
     """
     _pos(temperature=temperature, molar_volume=molar_volume)
     _supersaturated(supersaturation)
-    return -R_GAS * temperature * np.log(supersaturation) / molar_volume
+    return _out(-R_GAS * temperature * np.log(supersaturation) / molar_volume)
 
 
 def nucleus_free_energy(
@@ -110,7 +117,7 @@ def critical_radius(
     0.78
     """
     _pos(gamma=gamma)
-    return -2 * gamma / volume_free_energy(temperature, supersaturation, molar_volume)
+    return _out(-2 * gamma / volume_free_energy(temperature, supersaturation, molar_volume))
 
 
 def critical_free_energy(
@@ -122,7 +129,7 @@ def critical_free_energy(
     """
     _pos(gamma=gamma)
     gv = volume_free_energy(temperature, supersaturation, molar_volume)
-    return 16 * math.pi * gamma**3 / (3 * gv**2)
+    return _out(16 * math.pi * gamma**3 / (3 * gv**2))
 
 
 def nucleation_rate(
@@ -143,7 +150,7 @@ def nucleation_rate(
         gamma=gamma, temperature=temperature, supersaturation=supersaturation,
         molar_volume=molar_volume,
     )
-    return prefactor * np.exp(-dg / (K_B * temperature))
+    return _out(prefactor * np.exp(-dg / (K_B * temperature)))
 
 
 def critical_supersaturation(
@@ -221,10 +228,12 @@ def surface_concentration(
     return (particle_solubility + q * bulk) / (1 + q)
 
 
-def damkohler_number(rate_constant: float, radius: ArrayLike, diffusion: float):
+def damkohler_number(
+    rate_constant: float, radius: ArrayLike, diffusion: float
+) -> np.ndarray | float:
     """Da = k r / D [1]: ≫ 1 diffusion-limited, ≪ 1 reaction-limited (spec P-07)."""
     _pos(rate_constant=rate_constant, diffusion=diffusion)
-    return rate_constant * np.asarray(radius, dtype=float) / diffusion
+    return _out(rate_constant * np.asarray(radius, dtype=float) / diffusion)
 
 
 GrowthRegime = Literal["diffusion", "reaction", "mixed"]

@@ -29,22 +29,30 @@ objective.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from scipy.optimize import least_squares
 from scipy.special import gamma as gamma_fn
-from scipy.special import gammainc
 
 from heterolab.errors import ParameterError
 from heterolab.kinetics.averages import average_lifetimes
-from heterolab.kinetics.decay_models import (
-    _binned_irf_convolution,
-    _earlier_pulse_tail,
-    exp_conv_gaussian_binned,
-    fwhm_to_sigma,
-    shift_histogram,
+from heterolab.kinetics.decay_diagnostics import (
+    correlation_matrix,
+    decay_curves,
+    durbin_watson,
+    residual_autocorrelation,
+)
+from heterolab.kinetics.decay_setup import (
+    DecayProblem,
+    build_problem,
+    design_matrix,
+    expected_counts,
+    from_internal,
+    internal_bounds,
+    to_internal,
+    unpack,
 )
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.uncertainty import propagate
@@ -61,246 +69,8 @@ _TAU_FACTORS = {1: [1.0], 2: [0.3, 1.5], 3: [0.1, 0.5, 2.0], 4: [0.05, 0.2, 0.7,
 _ALT_FACTORS = {3: [0.25, 1.0, 3.0], 4: [0.1, 0.4, 1.2, 3.0]}
 
 
-# ----------------------------------------------------------------------------- setup
-@dataclass
-class _Problem:
-    """Validated inputs of one decay fit (full axis plus the fit window)."""
-
-    t: np.ndarray  # bin start times, ns
-    y: np.ndarray  # counts, full axis
-    delta: float
-    window: slice
-    n_components: int
-    irf_kind: str  # "measured" | "gaussian" | "tail"
-    model: str  # "exp" | "stretched"
-    irf: np.ndarray | None = None
-    period: float | None = None
-    tail_start: float | None = None
-    fixed: dict[str, float] = field(default_factory=dict)
-    nl_names: list[str] = field(default_factory=list)  # nonlinear parameter names (free)
-    lin_names: list[str] = field(default_factory=list)  # linear parameter names (free)
-
-    @property
-    def yw(self) -> np.ndarray:
-        return self.y[self.window]
-
-    @property
-    def tw(self) -> np.ndarray:
-        return self.t[self.window]
-
-
-def _as_arrays(decay: Any, time: Any) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Counts and time axis (ns) from a DataArray or plain arrays."""
-    attrs: dict[str, Any] = {}
-    if hasattr(decay, "dims") and hasattr(decay, "coords"):
-        if decay.ndim != 1:
-            raise ParameterError(f"decay must be 1-D, got dims {decay.dims}")
-        dim = decay.dims[0]
-        if time is None:
-            if dim not in decay.coords:
-                raise ParameterError(f"decay has no coordinate {dim!r}; pass time=")
-            coord = decay[dim]
-            time = np.asarray(coord.values, dtype=float)
-            unit = coord.attrs.get("units", "ns")
-            if unit not in ("ns", "nanosecond"):
-                from heterolab.units import convert
-
-                time = np.asarray(convert(time, unit, "ns"), dtype=float)
-        attrs = dict(decay.attrs)
-        y = np.asarray(decay.values, dtype=float)
-    else:
-        y = np.asarray(decay, dtype=float)
-        if time is None:
-            raise ParameterError("a plain array decay needs time= (bin start times in ns)")
-    t = np.asarray(time, dtype=float)
-    if y.ndim != 1 or y.size < 8:
-        raise ParameterError(f"decay must be a 1-D histogram with >= 8 bins, got shape {y.shape}")
-    if t.shape != y.shape:
-        raise ParameterError(f"time axis has {t.size} points but the decay has {y.size} bins")
-    if not np.all(np.isfinite(y)):
-        raise ParameterError("decay contains NaN or infinite counts")
-    if np.any(y < 0):
-        i = int(np.argmin(y))
-        raise ParameterError(
-            f"decay has negative counts (e.g. {y[i]:g} in bin {i}); photon counts must be >= 0 "
-            "(was a background subtracted? fit the raw counts with a free background instead)"
-        )
-    d = np.diff(t)
-    if np.any(d <= 0) or np.ptp(d) > 1e-6 * abs(d.mean()) + 1e-12:
-        raise ParameterError("time axis must be equally spaced and increasing")
-    return y, t, attrs
-
-
-def _irf_array(irf: Any, n: int) -> np.ndarray:
-    arr = np.asarray(irf.values if hasattr(irf, "values") else irf, dtype=float)
-    if arr.ndim != 1 or arr.size != n:
-        raise ParameterError(
-            f"IRF has {arr.size} bins but the decay has {n}; the IRF must be on the same time bins"
-        )
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or not np.any(arr > 0):
-        raise ParameterError("IRF must be finite, non-negative and not all zero")
-    return arr
-
-
-def _fit_window(
-    y: np.ndarray, t: np.ndarray, fit_range: tuple[float, float] | None, lead_bins: int
-) -> slice:
-    """Fit window: ``fit_range`` (ns), else from ``lead_bins`` before the peak to the end of the
-    measured data (see :func:`_measured_extent`)."""
-    if not np.any(y > 0):
-        raise ParameterError("decay has no counts (all bins are 0)")
-    if fit_range is not None:
-        lo, hi = float(fit_range[0]), float(fit_range[1])
-        if not hi > lo:
-            raise ParameterError(f"fit_range must be (start, stop) with stop > start, got {fit_range}")
-        i0 = int(np.searchsorted(t, lo, side="left"))
-        i1 = int(np.searchsorted(t, hi, side="right"))
-    else:
-        first, i1 = _measured_extent(y)
-        i0 = max(first, int(np.argmax(y)) - lead_bins)
-    if i1 - i0 < 8:
-        raise ParameterError(f"fit window holds only {max(i1 - i0, 0)} bins; need >= 8")
-    return slice(i0, i1)
-
-
-def _measured_extent(y: np.ndarray, run_stat: float = 20.0) -> tuple[int, int]:
-    """Bins ``[first, stop)`` holding measurements: a leading or trailing run of exact zeros is
-    cut off only when it is impossible as Poisson noise (run length x neighbouring mean level
-    > ``run_stat``, i.e. probability < e^-20), as outside an ADC window. Genuine zero counts of a
-    low-count tail stay in the fit; dropping them would bias lifetimes upwards."""
-    nz = np.nonzero(y > 0)[0]
-    first, stop = 0, y.size
-    lead, trail = int(nz[0]), y.size - int(nz[-1]) - 1
-    if lead and lead * float(np.mean(y[nz[0] : nz[0] + 50])) > run_stat:
-        first = int(nz[0])
-    if trail and trail * float(np.mean(y[max(nz[-1] - 49, 0) : nz[-1] + 1])) > run_stat:
-        stop = int(nz[-1]) + 1
-    return first, stop
-
-
-def _fwhm_bins(h: np.ndarray) -> float:
-    """FWHM of a peaked histogram, in bins (linear interpolation at half maximum)."""
-    k = int(np.argmax(h))
-    half = 0.5 * h[k]
-    left = k
-    while left > 0 and h[left] > half:
-        left -= 1
-    right = k
-    while right < h.size - 1 and h[right] > half:
-        right += 1
-    return float(max(right - left - 1, 1))
-
-
-# ----------------------------------------------------------------------------- model
-def _stretched_cdf(s: np.ndarray, tau: float, beta: float) -> np.ndarray:
-    """Integral of exp(-(s/tau)^beta) from 0 to s >= 0: (tau/beta) Gamma(1/beta) P(1/beta, (s/tau)^beta)."""
-    return tau / beta * gamma_fn(1.0 / beta) * gammainc(1.0 / beta, (np.maximum(s, 0) / tau) ** beta)
-
-
-def _stretched_kernel(n: int, delta: float, tau: float, beta: float) -> np.ndarray:
-    """Bin-averaged stretched exponential (Kohlrausch) for photons created at bin starts."""
-    edges = np.arange(n + 1) * delta
-    return np.diff(_stretched_cdf(edges, tau, beta)) / delta
-
-
-def _gauss_histogram(t: np.ndarray, delta: float, t0: float, sigma: float) -> np.ndarray:
-    from scipy.special import ndtr
-
-    edges = np.append(t, t[-1] + delta)
-    return np.diff(ndtr((edges - t0) / sigma))
-
-
-def _components(p: _Problem, nl: dict[str, float]) -> np.ndarray:
-    """Unit-amplitude component shapes on the full axis, shape ``(k, n)``."""
-    t, delta = p.t, p.delta
-    if p.model == "stretched":
-        h = _stretched_kernel(t.size, delta, nl["tau_1"], nl["beta"])
-        if p.irf_kind == "tail":
-            s = t - p.tail_start
-            out = np.zeros_like(t)
-            ok = s >= 0
-            cdf = _stretched_cdf(np.append(s[ok], s[ok][-1] + delta), nl["tau_1"], nl["beta"])
-            out[ok] = np.diff(cdf) / delta
-            return out[None, :]
-        if p.irf_kind == "measured":
-            src = shift_histogram(p.irf / p.irf.sum(), nl["shift"] / delta)
-        else:
-            src = _gauss_histogram(t, delta, nl["shift"], fwhm_to_sigma(nl["irf_fwhm"]))
-        return np.convolve(src, h)[: t.size][None, :]
-    taus = np.array([nl[f"tau_{i + 1}"] for i in range(p.n_components)])
-    if p.irf_kind == "measured":  # = decay_models.exp_conv_irf without re-validating the IRF
-        src = shift_histogram(p.irf / p.irf.sum(), nl["shift"] / delta)
-        rows = np.empty((taus.size, t.size))
-        for i, tau in enumerate(taus):
-            rows[i] = _binned_irf_convolution(src, tau, delta)
-            if p.period is not None:
-                rows[i] += _earlier_pulse_tail(src, tau, delta, p.period)
-        return rows
-    if p.irf_kind == "gaussian":
-        edges = np.append(t, t[-1] + delta)
-        sigma = fwhm_to_sigma(nl["irf_fwhm"])
-        rows = exp_conv_gaussian_binned(edges, taus[:, None], nl["shift"], sigma)
-        if p.period is not None:  # earlier pulses: fully decayed-through-IRF tails
-            r = delta / taus[:, None]
-            bin_avg = -np.expm1(-r) / r
-            tail = np.exp(
-                -(t - nl["shift"]) / taus[:, None] + 0.5 * (sigma / taus[:, None]) ** 2
-                - p.period / taus[:, None]
-            ) / (-np.expm1(-p.period / taus[:, None]))
-            rows = rows + bin_avg * np.minimum(tail, 1e300)
-        return rows
-    # tail fit: bin-averaged exponentials from tail_start, no IRF
-    s = (t - p.tail_start)[None, :]
-    r = delta / taus[:, None]
-    return np.where(s >= 0, np.exp(-np.maximum(s, 0) / taus[:, None]) * (-np.expm1(-r) / r), 0.0)
-
-
-def _design(p: _Problem, nl: dict[str, float]) -> np.ndarray:
-    """Columns of the linear model on the fit window: components, then background if free."""
-    comp = _components(p, nl)[:, p.window]
-    cols = [comp]
-    if "background" in p.lin_names:
-        cols.append(np.ones((1, comp.shape[1])))
-    return np.vstack(cols).T
-
-
-def _model(p: _Problem, nl: dict[str, float], lin: np.ndarray) -> np.ndarray:
-    m = _design(p, nl) @ lin
-    return m + p.fixed.get("background", 0.0)
-
-
-# ----------------------------------------------------------------------------- parameters
-def _nl_transform(name: str, value: float) -> float:
-    return math.log(value) if name.startswith(("tau_", "irf_fwhm")) else value
-
-
-def _nl_inverse(name: str, x: float) -> float:
-    return math.exp(x) if name.startswith(("tau_", "irf_fwhm")) else x
-
-
-def _nl_bounds(p: _Problem, name: str) -> tuple[float, float]:
-    span = p.delta * p.t.size
-    if name.startswith("tau_"):
-        return math.log(1e-3 * p.delta), math.log(100.0 * span)
-    if name == "irf_fwhm":
-        return math.log(0.05 * p.delta), math.log(0.25 * span)
-    if name == "beta":
-        return 0.05, 1.0
-    if p.irf_kind == "measured":  # IRF shift: a few IRF widths at most
-        width = p.delta * (3.0 * _fwhm_bins(p.irf) + 5.0)
-        return -width, width
-    return float(p.t[0]) - 0.1 * span, float(p.t[-1])  # Gaussian IRF centre
-
-
-def _unpack(p: _Problem, x: np.ndarray) -> tuple[dict[str, float], np.ndarray]:
-    k = len(p.nl_names)
-    nl = {n: _nl_inverse(n, v) for n, v in zip(p.nl_names, x[:k], strict=True)}
-    nl.update({n: v for n, v in p.fixed.items() if n != "background"})
-    return nl, x[k:]
-
-
 # ----------------------------------------------------------------------------- objective
-def _lsq_weights(p: _Problem, estimator: str) -> np.ndarray:
+def _lsq_weights(p: DecayProblem, estimator: str) -> np.ndarray:
     """Least-squares weights: 1/max(y, 1) (Neyman chi-square, ``lsq``) or 1 (``ols``)."""
     if estimator == "ols":
         return np.ones_like(p.yw)
@@ -323,19 +93,19 @@ def _deviance_residuals(y: np.ndarray, m: np.ndarray) -> tuple[np.ndarray, np.nd
     return r, dr
 
 
-def _residuals(x: np.ndarray, p: _Problem, estimator: str, w: np.ndarray) -> np.ndarray:
-    nl, lin = _unpack(p, x)
-    m = _model(p, nl, lin)
+def _residuals(x: np.ndarray, p: DecayProblem, estimator: str, w: np.ndarray) -> np.ndarray:
+    nl, lin = unpack(p, x)
+    m = expected_counts(p, nl, lin)
     if estimator == "mle":
         return _deviance_residuals(p.yw, m)[0]
     return (p.yw - m) * w
 
 
-def _model_jacobian(p: _Problem, x: np.ndarray, central: bool = False) -> np.ndarray:
+def _model_jacobian(p: DecayProblem, x: np.ndarray, central: bool = False) -> np.ndarray:
     """d m / d x on the fit window (nonlinear columns by finite differences, linear exact)."""
-    nl, lin = _unpack(p, x)
+    nl, lin = unpack(p, x)
     k = len(p.nl_names)
-    D = _design(p, nl)
+    D = design_matrix(p, nl)
     J = np.empty((D.shape[0], x.size))
     J[:, k:] = D
     base = D @ lin if not central else None
@@ -343,27 +113,27 @@ def _model_jacobian(p: _Problem, x: np.ndarray, central: bool = False) -> np.nda
         h = 1e-6 * max(abs(x[i]), 1.0) if central else 1e-7 * max(abs(x[i]), 1.0)
         xp = x.copy()
         xp[i] += h
-        mp = _design(p, _unpack(p, xp)[0]) @ lin
+        mp = design_matrix(p, unpack(p, xp)[0]) @ lin
         if central:
             xm = x.copy()
             xm[i] -= h
-            J[:, i] = (mp - _design(p, _unpack(p, xm)[0]) @ lin) / (2 * h)
+            J[:, i] = (mp - design_matrix(p, unpack(p, xm)[0]) @ lin) / (2 * h)
         else:
             J[:, i] = (mp - base) / h
     return J
 
 
-def _jacobian(x: np.ndarray, p: _Problem, estimator: str, w: np.ndarray) -> np.ndarray:
+def _jacobian(x: np.ndarray, p: DecayProblem, estimator: str, w: np.ndarray) -> np.ndarray:
     Jm = _model_jacobian(p, x)
     if estimator == "mle":
-        nl, lin = _unpack(p, x)
-        dr = _deviance_residuals(p.yw, _model(p, nl, lin))[1]
+        nl, lin = unpack(p, x)
+        dr = _deviance_residuals(p.yw, expected_counts(p, nl, lin))[1]
         return Jm * dr[:, None]
     return -Jm * w[:, None]
 
 
 # ----------------------------------------------------------------------------- starting values
-def _start_values(p: _Problem, factors: list[float]) -> np.ndarray:
+def _start_values(p: DecayProblem, factors: list[float]) -> np.ndarray:
     """Starting vector from the data: background level, first-moment lifetime, rise time."""
     y, t = p.yw, p.tw
     peak = int(np.argmax(y))
@@ -389,17 +159,17 @@ def _start_values(p: _Problem, factors: list[float]) -> np.ndarray:
         t80 = t[int(np.argmax(rise >= 0.8 * amp))]
         guesses["shift"] = float(t50)
         guesses["irf_fwhm"] = float(max((t80 - t20) / 1.68 * 2.3548, p.delta))
-    x_nl = np.array([_nl_transform(n, guesses[n]) for n in p.nl_names])
-    lo = np.array([_nl_bounds(p, n)[0] for n in p.nl_names])
-    hi = np.array([_nl_bounds(p, n)[1] for n in p.nl_names])
+    x_nl = np.array([to_internal(n, guesses[n]) for n in p.nl_names])
+    lo = np.array([internal_bounds(p, n)[0] for n in p.nl_names])
+    hi = np.array([internal_bounds(p, n)[1] for n in p.nl_names])
     x_nl = np.clip(x_nl, lo + 1e-9 * (hi - lo), hi - 1e-9 * (hi - lo))
     lin = _linear_amplitudes(p, x_nl, b0)
     return np.concatenate([x_nl, lin])
 
 
-def _linear_amplitudes(p: _Problem, x_nl: np.ndarray, b0: float) -> np.ndarray:
+def _linear_amplitudes(p: DecayProblem, x_nl: np.ndarray, b0: float) -> np.ndarray:
     """Weighted linear least squares for amplitudes (and background) at fixed nonlinear values."""
-    D = _design(p, _unpack(p, np.concatenate([x_nl, np.zeros(len(p.lin_names))]))[0])
+    D = design_matrix(p, unpack(p, np.concatenate([x_nl, np.zeros(len(p.lin_names))]))[0])
     target = p.yw - p.fixed.get("background", 0.0)
     w = 1.0 / np.sqrt(np.maximum(p.yw, 1.0))
     lin, *_ = np.linalg.lstsq(D * w[:, None], target * w, rcond=None)
@@ -408,23 +178,25 @@ def _linear_amplitudes(p: _Problem, x_nl: np.ndarray, b0: float) -> np.ndarray:
     return lin
 
 
-def _varpro_prefit(p: _Problem, x0: np.ndarray, shift_stage: bool) -> tuple[np.ndarray, float]:
+def _varpro_prefit(p: DecayProblem, x0: np.ndarray, shift_stage: bool) -> tuple[np.ndarray, float]:
     """Variable-projection pre-fit (nonlinear parameters only, amplitudes by linear LSQ)."""
     k = len(p.nl_names)
-    lo = np.array([_nl_bounds(p, n)[0] for n in p.nl_names])
-    hi = np.array([_nl_bounds(p, n)[1] for n in p.nl_names])
+    lo = np.array([internal_bounds(p, n)[0] for n in p.nl_names])
+    hi = np.array([internal_bounds(p, n)[1] for n in p.nl_names])
     w = 1.0 / np.sqrt(np.maximum(p.yw, 1.0))
     target = p.yw - p.fixed.get("background", 0.0)
 
     def resid(xn: np.ndarray) -> np.ndarray:
-        D = _design(p, _unpack(p, np.concatenate([xn, np.zeros(len(p.lin_names))]))[0])
+        D = design_matrix(p, unpack(p, np.concatenate([xn, np.zeros(len(p.lin_names))]))[0])
         lin, *_ = np.linalg.lstsq(D * w[:, None], target * w, rcond=None)
         return (target - D @ lin) * w
 
     if k == 0:
         return x0, 0.0
     start = x0[:k].copy()
-    if shift_stage and "shift" in p.nl_names:  # lifetimes first with the IRF where it was measured, then release
+    if (
+        shift_stage and "shift" in p.nl_names
+    ):  # lifetimes first with the IRF where it was measured, then release
         j = p.nl_names.index("shift")
         free = [i for i in range(k) if i != j]
 
@@ -435,8 +207,13 @@ def _varpro_prefit(p: _Problem, x0: np.ndarray, shift_stage: bool) -> tuple[np.n
 
         if free:
             res0 = least_squares(
-                resid_fixed_shift, start[free], bounds=(lo[free], hi[free]), method="trf",
-                ftol=1e-6, xtol=1e-6, max_nfev=40 * k,
+                resid_fixed_shift,
+                start[free],
+                bounds=(lo[free], hi[free]),
+                method="trf",
+                ftol=1e-6,
+                xtol=1e-6,
+                max_nfev=40 * k,
             )
             start[free] = res0.x
     res = least_squares(
@@ -457,10 +234,10 @@ class _Optimum:
     message: str
 
 
-def _optimise(p: _Problem, x0: np.ndarray, estimator: str) -> _Optimum:
+def _optimise(p: DecayProblem, x0: np.ndarray, estimator: str) -> _Optimum:
     k = len(p.nl_names)
-    lo = np.array([_nl_bounds(p, n)[0] for n in p.nl_names] + [-np.inf] * len(p.lin_names))
-    hi = np.array([_nl_bounds(p, n)[1] for n in p.nl_names] + [np.inf] * len(p.lin_names))
+    lo = np.array([internal_bounds(p, n)[0] for n in p.nl_names] + [-np.inf] * len(p.lin_names))
+    hi = np.array([internal_bounds(p, n)[1] for n in p.nl_names] + [np.inf] * len(p.lin_names))
     if "background" in p.lin_names:
         lo[-1] = 0.0
     x0 = np.clip(x0, lo, hi)
@@ -483,7 +260,7 @@ def _optimise(p: _Problem, x0: np.ndarray, estimator: str) -> _Optimum:
     return _Optimum(res.x, x0, 2.0 * float(res.cost), int(res.nfev), int(res.status), res.message)
 
 
-def _best_fit(p: _Problem, estimator: str, initial: dict[str, float] | None) -> _Optimum:
+def _best_fit(p: DecayProblem, estimator: str, initial: dict[str, float] | None) -> _Optimum:
     if initial:
         starts = [_start_from_initial(p, initial)]
     else:
@@ -501,7 +278,7 @@ def _best_fit(p: _Problem, estimator: str, initial: dict[str, float] | None) -> 
     return min(results, key=lambda r: r.objective if np.isfinite(r.objective) else np.inf)
 
 
-def _start_from_initial(p: _Problem, initial: dict[str, float]) -> np.ndarray:
+def _start_from_initial(p: DecayProblem, initial: dict[str, float]) -> np.ndarray:
     x = _start_values(p, _TAU_FACTORS.get(p.n_components, [1.0]))
     k = len(p.nl_names)
     unknown = set(initial) - set(p.nl_names)
@@ -512,17 +289,17 @@ def _start_from_initial(p: _Problem, initial: dict[str, float]) -> np.ndarray:
         )
     for i, name in enumerate(p.nl_names):
         if name in initial:
-            x[i] = _nl_transform(name, float(initial[name]))
+            x[i] = to_internal(name, float(initial[name]))
     x[k:] = _linear_amplitudes(p, x[:k], 0.0)
     return x
 
 
-def _natural(p: _Problem, x: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
+def _natural(p: DecayProblem, x: np.ndarray) -> tuple[list[str], np.ndarray, np.ndarray]:
     """Names, values and d(natural)/d(x) diagonal for the free parameters."""
     k = len(p.nl_names)
     vals, deriv = [], []
     for name, xi in zip(p.nl_names, x[:k], strict=True):
-        v = _nl_inverse(name, xi)
+        v = from_internal(name, xi)
         vals.append(v)
         deriv.append(v if name.startswith(("tau_", "irf_fwhm")) else 1.0)
     names = [*p.nl_names, *p.lin_names]
@@ -530,7 +307,7 @@ def _natural(p: _Problem, x: np.ndarray) -> tuple[list[str], np.ndarray, np.ndar
 
 
 def _covariance(
-    p: _Problem, x: np.ndarray, m: np.ndarray, estimator: str, chi2_red: float
+    p: DecayProblem, x: np.ndarray, m: np.ndarray, estimator: str, chi2_red: float
 ) -> tuple[np.ndarray, list[str]]:
     """Covariance of the natural parameters from the Fisher information; notes on singularity."""
     J = _model_jacobian(p, x, central=True)
@@ -544,7 +321,9 @@ def _covariance(
     eig = np.linalg.eigvalsh(Fs)
     if eig.min() <= 1e-12 * eig.max():
         cov = np.linalg.pinv(Fs, rcond=1e-12) / np.outer(scale, scale)
-        notes.append("Fisher information is singular: some parameters are not determined by the data")
+        notes.append(
+            "Fisher information is singular: some parameters are not determined by the data"
+        )
     else:
         cov = np.linalg.inv(Fs) / np.outer(scale, scale)
     if estimator != "mle":
@@ -626,9 +405,19 @@ def fit_decay(
         Invalid settings or data (negative counts, IRF length mismatch, n_components outside
         1..4, unknown estimator or model).
     """
-    p, settings = _build_problem(
-        decay, time, irf, irf_fwhm, n_components, estimator, fit_range, shift, background,
-        repetition_rate_hz, model, tail_start,
+    p, settings = build_problem(
+        decay,
+        time,
+        irf,
+        irf_fwhm,
+        n_components,
+        estimator,
+        fit_range,
+        shift,
+        background,
+        repetition_rate_hz,
+        model,
+        tail_start,
     )
     with _single_threaded_blas():
         opt = _best_fit(p, estimator, initial)
@@ -651,108 +440,10 @@ def _single_threaded_blas() -> Any:
     return _BLAS_CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
-def _build_problem(
-    decay: Any, time: Any, irf: Any, irf_fwhm: float | None, n_components: int, estimator: str,
-    fit_range: tuple[float, float] | None, shift: Any, background: Any,
-    repetition_rate_hz: float | None, model: str, tail_start: float | None,
-) -> tuple[_Problem, dict[str, Any]]:
-    if estimator not in ("mle", "lsq", "ols"):
-        raise ParameterError(f"estimator must be 'mle', 'lsq' or 'ols', got {estimator!r}")
-    if model not in ("exp", "stretched"):
-        raise ParameterError(f"model must be 'exp' or 'stretched', got {model!r}")
-    if model == "exp" and not (isinstance(n_components, int) and 1 <= n_components <= 4):
-        raise ParameterError(f"n_components must be an integer from 1 to 4, got {n_components!r}")
-    n_comp = 1 if model == "stretched" else n_components
-    y, t, attrs = _as_arrays(decay, time)
-    delta = float(t[1] - t[0])
-    if repetition_rate_hz is None and attrs.get("repetition_rate_hz"):
-        repetition_rate_hz = None  # file metadata is recorded, not applied silently
-    period = None
-    if repetition_rate_hz is not None:
-        if not repetition_rate_hz > 0:
-            raise ParameterError(f"repetition_rate_hz must be > 0, got {repetition_rate_hz}")
-        if model == "stretched":
-            raise ParameterError("repetition_rate_hz (earlier-pulse tails) needs model='exp'")
-        period = 1e9 / repetition_rate_hz
-        if period < delta * t.size * (1 - 1e-9):
-            raise ParameterError(
-                f"repetition period {period:g} ns is shorter than the time window "
-                f"{delta * t.size:g} ns"
-            )
-    if tail_start is not None:
-        kind, irf_arr = "tail", None
-        if period is not None:
-            raise ParameterError("repetition_rate_hz is not used by a tail fit; leave it unset")
-    elif irf is None or (isinstance(irf, str) and irf == "gaussian"):
-        kind, irf_arr = "gaussian", None
-    elif isinstance(irf, str):
-        raise ParameterError(f"irf must be an array, a DataArray or 'gaussian', got {irf!r}")
-    else:
-        kind, irf_arr = "measured", _irf_array(irf, y.size)
-    fixed: dict[str, float] = {}
-    nl_names = [f"tau_{i + 1}" for i in range(n_comp)]
-    if model == "stretched":
-        nl_names.append("beta")
-    if kind != "tail":
-        if shift == "free":
-            nl_names.append("shift")
-        else:
-            fixed["shift"] = _as_float(shift, "shift")
-    if kind == "gaussian":
-        if irf_fwhm is None:
-            nl_names.append("irf_fwhm")
-        else:
-            if not irf_fwhm > 0:
-                raise ParameterError(f"irf_fwhm must be > 0 ns, got {irf_fwhm}")
-            fixed["irf_fwhm"] = float(irf_fwhm)
-    lin_names = [f"amplitude_raw_{i + 1}" for i in range(n_comp)]
-    if background == "free":
-        lin_names.append("background")
-    else:
-        fixed["background"] = _as_float(background, "background")
-    if kind == "measured":
-        lead = int(5 * _fwhm_bins(irf_arr))
-    elif kind == "gaussian" and irf_fwhm is not None:
-        lead = int(5 * irf_fwhm / delta)
-    else:
-        lead = 10 * max(int(_fwhm_bins(y)), 2)
-    if kind == "tail":
-        lo = float(tail_start)
-        hi = float(fit_range[1]) if fit_range is not None else float(t[_measured_extent(y)[1] - 1])
-        if not t[0] <= lo < hi:
-            raise ParameterError(f"tail_start {tail_start} ns is outside the data ({t[0]:g}..{hi:g} ns)")
-        window = _fit_window(y, t, (lo, hi), 0)
-    else:
-        window = _fit_window(y, t, fit_range, max(lead, 10))
-    p = _Problem(
-        t=t, y=y, delta=delta, window=window, n_components=n_comp, irf_kind=kind, model=model,
-        irf=irf_arr, period=period, tail_start=tail_start, fixed=fixed, nl_names=nl_names,
-        lin_names=lin_names,
-    )
-    settings = {
-        "n_components": n_comp, "estimator": estimator, "model": model, "irf": kind,
-        "fit_range_ns": [float(t[window.start]), float(t[window.stop - 1] + delta)],
-        "shift": shift, "background": background, "irf_fwhm": irf_fwhm,
-        "repetition_rate_hz": repetition_rate_hz, "tail_start": tail_start,
-        "bin_width_ns": delta,
-    }
-    return p, settings
-
-
-def _as_float(v: Any, name: str) -> float:
-    try:
-        out = float(v)
-    except (TypeError, ValueError):
-        raise ParameterError(f"{name} must be 'free' or a number, got {v!r}") from None
-    if not math.isfinite(out):
-        raise ParameterError(f"{name} must be finite, got {v!r}")
-    return out
-
-
 # ----------------------------------------------------------------------------- assembling
-def _assemble(p: _Problem, opt: _Optimum, estimator: str, settings: dict[str, Any]) -> Result:
-    nl, lin = _unpack(p, opt.x)
-    m = _model(p, nl, lin)
+def _assemble(p: DecayProblem, opt: _Optimum, estimator: str, settings: dict[str, Any]) -> Result:
+    nl, lin = unpack(p, opt.x)
+    m = expected_counts(p, nl, lin)
     y = p.yw
     names, values, _ = _natural(p, opt.x)
     npar = len(names)
@@ -768,11 +459,20 @@ def _assemble(p: _Problem, opt: _Optimum, estimator: str, settings: dict[str, An
     result.warnings.extend(notes)
     _fill_parameters(result, p, names, values, cov)
     _fill_derived(result, p, names, values, cov)
-    wres = (y - m) / np.sqrt(np.maximum(m if estimator == "mle" else np.maximum(y, 1.0), _MIN_MODEL))
+    wres = (y - m) / np.sqrt(
+        np.maximum(m if estimator == "mle" else np.maximum(y, 1.0), _MIN_MODEL)
+    )
     if estimator == "ols":
         wres = (y - m) / math.sqrt(max(chi2_red, 1e-300))
     ac = residual_autocorrelation(wres)
-    dev = float(2 * np.sum(m - y + np.where(y > 0, y * np.log(np.where(y > 0, y, 1) / np.maximum(m, _MIN_MODEL)), 0)))
+    dev = float(
+        2
+        * np.sum(
+            m
+            - y
+            + np.where(y > 0, y * np.log(np.where(y > 0, y, 1) / np.maximum(m, _MIN_MODEL)), 0)
+        )
+    )
     result.statistics.update(
         estimator=estimator,
         deviance=dev,
@@ -785,7 +485,7 @@ def _assemble(p: _Problem, opt: _Optimum, estimator: str, settings: dict[str, An
         iterations=opt.nfev,
         converged=opt.status > 0,
         optimizer_message=opt.message,
-        durbin_watson=float(np.sum(np.diff(wres) ** 2) / max(np.sum(wres**2), 1e-300)),
+        durbin_watson=durbin_watson(wres),
         autocorrelation_lag1=float(ac[1]) if ac.size > 1 else math.nan,
         autocorrelation_max=float(np.max(np.abs(ac[1:21]))) if ac.size > 2 else math.nan,
         autocorrelation_threshold=float(2.0 / math.sqrt(y.size)),
@@ -794,18 +494,20 @@ def _assemble(p: _Problem, opt: _Optimum, estimator: str, settings: dict[str, An
         stderr_method="fisher" if estimator == "mle" else "covariance*objective_reduced",
         fit_range_ns=settings["fit_range_ns"],
     )
-    result.curves.update(_build_curves(p, m, wres, ac))
+    result.curves.update(
+        decay_curves(p.tw, p.yw, m, wres, ac, p.delta, None if p.irf is None else p.irf[p.window])
+    )
     _check_failure(result, p, opt, names, values)
     return result
 
 
-def _component_order(p: _Problem, values: np.ndarray, names: list[str]) -> np.ndarray:
+def _component_order(p: DecayProblem, values: np.ndarray, names: list[str]) -> np.ndarray:
     taus = np.array([values[names.index(f"tau_{i + 1}")] for i in range(p.n_components)])
     return np.argsort(taus, kind="stable")
 
 
 def _reorder(
-    values: np.ndarray, cov: np.ndarray, names: list[str], order: np.ndarray, p: _Problem
+    values: np.ndarray, cov: np.ndarray, names: list[str], order: np.ndarray, p: DecayProblem
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
     """Permute component parameters so that tau_1 < tau_2 < ..."""
     perm = list(range(len(names)))
@@ -818,7 +520,7 @@ def _reorder(
 
 
 def _fill_parameters(
-    result: Result, p: _Problem, names: list[str], values: np.ndarray, cov: np.ndarray
+    result: Result, p: DecayProblem, names: list[str], values: np.ndarray, cov: np.ndarray
 ) -> None:
     err = np.sqrt(np.clip(np.diag(cov), 0, None))
     corr = correlation_matrix(cov)
@@ -837,7 +539,9 @@ def _fill_parameters(
             continue
         result.parameters[name] = Quantity(float(values[i]), se, unit)
     for name, v in p.fixed.items():
-        result.parameters[name] = Quantity(float(v), None, "counts" if name == "background" else "ns")
+        result.parameters[name] = Quantity(
+            float(v), None, "counts" if name == "background" else "ns"
+        )
     _fill_fractions(result, p, names, values, cov)
     result.parameters.update(raw)
     for name in sorted(undetermined):
@@ -848,7 +552,7 @@ def _fill_parameters(
 
 
 def _fill_fractions(
-    result: Result, p: _Problem, names: list[str], values: np.ndarray, cov: np.ndarray
+    result: Result, p: DecayProblem, names: list[str], values: np.ndarray, cov: np.ndarray
 ) -> None:
     idx = [names.index(f"amplitude_raw_{i + 1}") for i in range(p.n_components)]
     a = values[idx]
@@ -859,7 +563,7 @@ def _fill_fractions(
 
 
 def _fill_derived(
-    result: Result, p: _Problem, names: list[str], values: np.ndarray, cov: np.ndarray
+    result: Result, p: DecayProblem, names: list[str], values: np.ndarray, cov: np.ndarray
 ) -> None:
     if p.model == "stretched":
         i_t, i_b = names.index("tau_1"), names.index("beta")
@@ -889,7 +593,7 @@ def _fill_derived(
 
 
 def _check_failure(
-    result: Result, p: _Problem, opt: _Optimum, names: list[str], values: np.ndarray
+    result: Result, p: DecayProblem, opt: _Optimum, names: list[str], values: np.ndarray
 ) -> None:
     if opt.status <= 0:
         result.mark_failed(f"optimizer did not converge: {opt.message}")
@@ -899,56 +603,15 @@ def _check_failure(
         result.mark_failed("optimizer did not move the lifetimes from their starting values")
         return
     for i, name in enumerate(p.nl_names):
-        lo, hi = _nl_bounds(p, name)
+        lo, hi = internal_bounds(p, name)
         if min(opt.x[i] - lo, hi - opt.x[i]) < 1e-6 * (hi - lo):
             result.warnings.append(f"{name} ended at its bound; the fit is not trustworthy")
     if not np.all(np.isfinite(values)):
         result.mark_failed("fit produced non-finite parameters")
 
 
-# ----------------------------------------------------------------------------- diagnostics
-def residual_autocorrelation(residuals: np.ndarray) -> np.ndarray:
-    """Normalised autocorrelation of weighted residuals, lags 0..n/2 (Grinvald & Steinberg,
-    Anal. Biochem. 59, 583 (1974)); ``ac[0] == 1``; |ac[k]| > 2/sqrt(n) hints at misfit."""
-    r = np.asarray(residuals, dtype=float) - np.mean(residuals)
-    n = r.size
-    nfft = 1 << (2 * n - 1).bit_length()
-    f = np.fft.rfft(r, nfft)
-    ac = np.fft.irfft(f * np.conj(f), nfft)[: n // 2 + 1]
-    return ac / ac[0] if ac[0] > 0 else np.zeros_like(ac)
-
-
-def correlation_matrix(cov: np.ndarray) -> np.ndarray:
-    """Correlation matrix from a covariance matrix (nan where a variance is not positive)."""
-    d = np.sqrt(np.diag(cov))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return cov / np.outer(d, d)
-
-
-def _build_curves(
-    p: _Problem, m: np.ndarray, wres: np.ndarray, ac: np.ndarray
-) -> dict[str, Any]:
-    import xarray as xr
-
-    tw = p.tw
-    tcoord = {"time": ("time", tw, {"units": "ns"})}
-    curves = {
-        "data": xr.DataArray(p.yw, coords=tcoord, dims="time", attrs={"units": "counts"}),
-        "model": xr.DataArray(m, coords=tcoord, dims="time", attrs={"units": "counts"}),
-        "residuals": xr.DataArray(wres, coords=tcoord, dims="time", attrs={"units": "1"}),
-        "autocorrelation": xr.DataArray(
-            ac, coords={"lag": ("lag", np.arange(ac.size) * p.delta, {"units": "ns"})},
-            dims="lag", attrs={"units": "1"},
-        ),
-    }
-    if p.irf is not None:
-        irf = p.irf[p.window] / max(p.irf.max(), 1e-300) * max(p.yw.max(), 1.0)
-        curves["irf"] = xr.DataArray(irf, coords=tcoord, dims="time", attrs={"units": "counts"})
-    return curves
-
-
 def _apply_bootstrap(
-    result: Result, p: _Problem, x: np.ndarray, estimator: str, n_boot: int, seed: int | None
+    result: Result, p: DecayProblem, x: np.ndarray, estimator: str, n_boot: int, seed: int | None
 ) -> None:
     """Nonparametric bootstrap of a histogram: every bin redrawn as Poisson(y) (equivalent to
     resampling the photons; Efron & Tibshirani, *An Introduction to the Bootstrap*, 1993), refit

@@ -1,0 +1,389 @@
+"""The decay-fit problem: validated inputs, fit window, model shapes and parameter transforms.
+
+Used by :mod:`heterolab.kinetics.decay_fit`. The expected counts per bin are
+``m = sum_i a_i * shape_i(t; tau_i, shift, ...) + b`` where the component shapes are the kernels
+of :mod:`heterolab.kinetics.decay_models` (measured-IRF reconvolution, Gaussian-IRF closed form,
+bin-averaged tail exponentials, stretched exponentials); see :func:`component_shapes`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from heterolab.errors import ParameterError
+from heterolab.kinetics.decay_models import (
+    _binned_irf_convolution,
+    _earlier_pulse_tail,
+    exp_conv_gaussian_binned,
+    fwhm_to_sigma,
+    gaussian_histogram,
+    shift_histogram,
+    stretched_exp_binned,
+    stretched_exp_integral,
+)
+
+__all__ = [
+    "DecayProblem",
+    "build_problem",
+    "component_shapes",
+    "design_matrix",
+    "expected_counts",
+    "from_internal",
+    "internal_bounds",
+    "to_internal",
+    "unpack",
+]
+
+
+# ----------------------------------------------------------------------------- setup
+@dataclass
+class DecayProblem:
+    """Validated inputs of one decay fit (full axis plus the fit window)."""
+
+    t: np.ndarray  # bin start times, ns
+    y: np.ndarray  # counts, full axis
+    delta: float
+    window: slice
+    n_components: int
+    irf_kind: str  # "measured" | "gaussian" | "tail"
+    model: str  # "exp" | "stretched"
+    irf: np.ndarray | None = None
+    period: float | None = None
+    tail_start: float | None = None
+    fixed: dict[str, float] = field(default_factory=dict)
+    nl_names: list[str] = field(default_factory=list)  # nonlinear parameter names (free)
+    lin_names: list[str] = field(default_factory=list)  # linear parameter names (free)
+
+    @property
+    def yw(self) -> np.ndarray:
+        return self.y[self.window]
+
+    @property
+    def tw(self) -> np.ndarray:
+        return self.t[self.window]
+
+
+def counts_and_time(decay: Any, time: Any) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
+    """Counts and time axis (ns) from a DataArray or plain arrays."""
+    attrs: dict[str, Any] = {}
+    if hasattr(decay, "dims") and hasattr(decay, "coords"):
+        if decay.ndim != 1:
+            raise ParameterError(f"decay must be 1-D, got dims {decay.dims}")
+        dim = decay.dims[0]
+        if time is None:
+            if dim not in decay.coords:
+                raise ParameterError(f"decay has no coordinate {dim!r}; pass time=")
+            coord = decay[dim]
+            time = np.asarray(coord.values, dtype=float)
+            unit = coord.attrs.get("units", "ns")
+            if unit not in ("ns", "nanosecond"):
+                from heterolab.units import convert
+
+                time = np.asarray(convert(time, unit, "ns"), dtype=float)
+        attrs = dict(decay.attrs)
+        y = np.asarray(decay.values, dtype=float)
+    else:
+        y = np.asarray(decay, dtype=float)
+        if time is None:
+            raise ParameterError("a plain array decay needs time= (bin start times in ns)")
+    t = np.asarray(time, dtype=float)
+    if y.ndim != 1 or y.size < 8:
+        raise ParameterError(f"decay must be a 1-D histogram with >= 8 bins, got shape {y.shape}")
+    if t.shape != y.shape:
+        raise ParameterError(f"time axis has {t.size} points but the decay has {y.size} bins")
+    if not np.all(np.isfinite(y)):
+        raise ParameterError("decay contains NaN or infinite counts")
+    if np.any(y < 0):
+        i = int(np.argmin(y))
+        raise ParameterError(
+            f"decay has negative counts (e.g. {y[i]:g} in bin {i}); photon counts must be >= 0 "
+            "(was a background subtracted? fit the raw counts with a free background instead)"
+        )
+    d = np.diff(t)
+    if np.any(d <= 0) or np.ptp(d) > 1e-6 * abs(d.mean()) + 1e-12:
+        raise ParameterError("time axis must be equally spaced and increasing")
+    return y, t, attrs
+
+
+def checked_irf(irf: Any, n: int) -> np.ndarray:
+    arr = np.asarray(irf.values if hasattr(irf, "values") else irf, dtype=float)
+    if arr.ndim != 1 or arr.size != n:
+        raise ParameterError(
+            f"IRF has {arr.size} bins but the decay has {n}; the IRF must be on the same time bins"
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or not np.any(arr > 0):
+        raise ParameterError("IRF must be finite, non-negative and not all zero")
+    return arr
+
+
+def fit_window(
+    y: np.ndarray, t: np.ndarray, fit_range: tuple[float, float] | None, lead_bins: int
+) -> slice:
+    """Fit window: ``fit_range`` (ns), else from ``lead_bins`` before the peak to the end of the
+    measured data (see :func:`measured_extent`)."""
+    if not np.any(y > 0):
+        raise ParameterError("decay has no counts (all bins are 0)")
+    if fit_range is not None:
+        lo, hi = float(fit_range[0]), float(fit_range[1])
+        if not hi > lo:
+            raise ParameterError(
+                f"fit_range must be (start, stop) with stop > start, got {fit_range}"
+            )
+        i0 = int(np.searchsorted(t, lo, side="left"))
+        i1 = int(np.searchsorted(t, hi, side="right"))
+    else:
+        first, i1 = measured_extent(y)
+        i0 = max(first, int(np.argmax(y)) - lead_bins)
+    if i1 - i0 < 8:
+        raise ParameterError(f"fit window holds only {max(i1 - i0, 0)} bins; need >= 8")
+    return slice(i0, i1)
+
+
+def measured_extent(y: np.ndarray, run_stat: float = 20.0) -> tuple[int, int]:
+    """Bins ``[first, stop)`` holding measurements: a leading or trailing run of exact zeros is
+    cut off only when it is impossible as Poisson noise (run length x neighbouring mean level
+    > ``run_stat``, i.e. probability < e^-20), as outside an ADC window. Genuine zero counts of a
+    low-count tail stay in the fit; dropping them would bias lifetimes upwards."""
+    nz = np.nonzero(y > 0)[0]
+    first, stop = 0, y.size
+    lead, trail = int(nz[0]), y.size - int(nz[-1]) - 1
+    if lead and lead * float(np.mean(y[nz[0] : nz[0] + 50])) > run_stat:
+        first = int(nz[0])
+    if trail and trail * float(np.mean(y[max(nz[-1] - 49, 0) : nz[-1] + 1])) > run_stat:
+        stop = int(nz[-1]) + 1
+    return first, stop
+
+
+def fwhm_bins(h: np.ndarray) -> float:
+    """FWHM of a peaked histogram, in bins (linear interpolation at half maximum)."""
+    k = int(np.argmax(h))
+    half = 0.5 * h[k]
+    left = k
+    while left > 0 and h[left] > half:
+        left -= 1
+    right = k
+    while right < h.size - 1 and h[right] > half:
+        right += 1
+    return float(max(right - left - 1, 1))
+
+
+# ----------------------------------------------------------------------------- model
+def component_shapes(p: DecayProblem, nl: dict[str, float]) -> np.ndarray:
+    """Unit-amplitude component shapes on the full axis, shape ``(k, n)``."""
+    t, delta = p.t, p.delta
+    if p.model == "stretched":
+        h = stretched_exp_binned(t.size, delta, nl["tau_1"], nl["beta"])
+        if p.irf_kind == "tail":
+            s = t - p.tail_start
+            out = np.zeros_like(t)
+            ok = s >= 0
+            cdf = stretched_exp_integral(
+                np.append(s[ok], s[ok][-1] + delta), nl["tau_1"], nl["beta"]
+            )
+            out[ok] = np.diff(cdf) / delta
+            return out[None, :]
+        if p.irf_kind == "measured":
+            src = shift_histogram(p.irf / p.irf.sum(), nl["shift"] / delta)
+        else:
+            src = gaussian_histogram(t, nl["shift"], fwhm_to_sigma(nl["irf_fwhm"]))
+        return np.convolve(src, h)[: t.size][None, :]
+    taus = np.array([nl[f"tau_{i + 1}"] for i in range(p.n_components)])
+    if p.irf_kind == "measured":  # = decay_models.exp_conv_irf without re-validating the IRF
+        src = shift_histogram(p.irf / p.irf.sum(), nl["shift"] / delta)
+        rows = np.empty((taus.size, t.size))
+        for i, tau in enumerate(taus):
+            rows[i] = _binned_irf_convolution(src, tau, delta)
+            if p.period is not None:
+                rows[i] += _earlier_pulse_tail(src, tau, delta, p.period)
+        return rows
+    if p.irf_kind == "gaussian":
+        edges = np.append(t, t[-1] + delta)
+        sigma = fwhm_to_sigma(nl["irf_fwhm"])
+        rows = exp_conv_gaussian_binned(edges, taus[:, None], nl["shift"], sigma)
+        if p.period is not None:  # earlier pulses: fully decayed-through-IRF tails
+            r = delta / taus[:, None]
+            bin_avg = -np.expm1(-r) / r
+            tail = np.exp(
+                -(t - nl["shift"]) / taus[:, None]
+                + 0.5 * (sigma / taus[:, None]) ** 2
+                - p.period / taus[:, None]
+            ) / (-np.expm1(-p.period / taus[:, None]))
+            rows = rows + bin_avg * np.minimum(tail, 1e300)
+        return rows
+    # tail fit: bin-averaged exponentials from tail_start, no IRF
+    s = (t - p.tail_start)[None, :]
+    r = delta / taus[:, None]
+    return np.where(s >= 0, np.exp(-np.maximum(s, 0) / taus[:, None]) * (-np.expm1(-r) / r), 0.0)
+
+
+def design_matrix(p: DecayProblem, nl: dict[str, float]) -> np.ndarray:
+    """Columns of the linear model on the fit window: components, then background if free."""
+    comp = component_shapes(p, nl)[:, p.window]
+    cols = [comp]
+    if "background" in p.lin_names:
+        cols.append(np.ones((1, comp.shape[1])))
+    return np.vstack(cols).T
+
+
+def expected_counts(p: DecayProblem, nl: dict[str, float], lin: np.ndarray) -> np.ndarray:
+    m = design_matrix(p, nl) @ lin
+    return m + p.fixed.get("background", 0.0)
+
+
+# ----------------------------------------------------------------------------- parameters
+def to_internal(name: str, value: float) -> float:
+    return math.log(value) if name.startswith(("tau_", "irf_fwhm")) else value
+
+
+def from_internal(name: str, x: float) -> float:
+    return math.exp(x) if name.startswith(("tau_", "irf_fwhm")) else x
+
+
+def internal_bounds(p: DecayProblem, name: str) -> tuple[float, float]:
+    span = p.delta * p.t.size
+    if name.startswith("tau_"):
+        return math.log(1e-3 * p.delta), math.log(100.0 * span)
+    if name == "irf_fwhm":
+        return math.log(0.05 * p.delta), math.log(0.25 * span)
+    if name == "beta":
+        return 0.05, 1.0
+    if p.irf_kind == "measured":  # IRF shift: a few IRF widths at most
+        width = p.delta * (3.0 * fwhm_bins(p.irf) + 5.0)
+        return -width, width
+    return float(p.t[0]) - 0.1 * span, float(p.t[-1])  # Gaussian IRF centre
+
+
+def unpack(p: DecayProblem, x: np.ndarray) -> tuple[dict[str, float], np.ndarray]:
+    k = len(p.nl_names)
+    nl = {n: from_internal(n, v) for n, v in zip(p.nl_names, x[:k], strict=True)}
+    nl.update({n: v for n, v in p.fixed.items() if n != "background"})
+    return nl, x[k:]
+
+
+def build_problem(
+    decay: Any,
+    time: Any,
+    irf: Any,
+    irf_fwhm: float | None,
+    n_components: int,
+    estimator: str,
+    fit_range: tuple[float, float] | None,
+    shift: Any,
+    background: Any,
+    repetition_rate_hz: float | None,
+    model: str,
+    tail_start: float | None,
+) -> tuple[DecayProblem, dict[str, Any]]:
+    if estimator not in ("mle", "lsq", "ols"):
+        raise ParameterError(f"estimator must be 'mle', 'lsq' or 'ols', got {estimator!r}")
+    if model not in ("exp", "stretched"):
+        raise ParameterError(f"model must be 'exp' or 'stretched', got {model!r}")
+    if model == "exp" and not (isinstance(n_components, int) and 1 <= n_components <= 4):
+        raise ParameterError(f"n_components must be an integer from 1 to 4, got {n_components!r}")
+    n_comp = 1 if model == "stretched" else n_components
+    y, t, attrs = counts_and_time(decay, time)
+    delta = float(t[1] - t[0])
+    if repetition_rate_hz is None and attrs.get("repetition_rate_hz"):
+        repetition_rate_hz = None  # file metadata is recorded, not applied silently
+    period = None
+    if repetition_rate_hz is not None:
+        if not repetition_rate_hz > 0:
+            raise ParameterError(f"repetition_rate_hz must be > 0, got {repetition_rate_hz}")
+        if model == "stretched":
+            raise ParameterError("repetition_rate_hz (earlier-pulse tails) needs model='exp'")
+        period = 1e9 / repetition_rate_hz
+        if period < delta * t.size * (1 - 1e-9):
+            raise ParameterError(
+                f"repetition period {period:g} ns is shorter than the time window "
+                f"{delta * t.size:g} ns"
+            )
+    if tail_start is not None:
+        kind, irf_arr = "tail", None
+        if period is not None:
+            raise ParameterError("repetition_rate_hz is not used by a tail fit; leave it unset")
+    elif irf is None or (isinstance(irf, str) and irf == "gaussian"):
+        kind, irf_arr = "gaussian", None
+    elif isinstance(irf, str):
+        raise ParameterError(f"irf must be an array, a DataArray or 'gaussian', got {irf!r}")
+    else:
+        kind, irf_arr = "measured", checked_irf(irf, y.size)
+    fixed: dict[str, float] = {}
+    nl_names = [f"tau_{i + 1}" for i in range(n_comp)]
+    if model == "stretched":
+        nl_names.append("beta")
+    if kind != "tail":
+        if shift == "free":
+            nl_names.append("shift")
+        else:
+            fixed["shift"] = fixed_value(shift, "shift")
+    if kind == "gaussian":
+        if irf_fwhm is None:
+            nl_names.append("irf_fwhm")
+        else:
+            if not irf_fwhm > 0:
+                raise ParameterError(f"irf_fwhm must be > 0 ns, got {irf_fwhm}")
+            fixed["irf_fwhm"] = float(irf_fwhm)
+    lin_names = [f"amplitude_raw_{i + 1}" for i in range(n_comp)]
+    if background == "free":
+        lin_names.append("background")
+    else:
+        fixed["background"] = fixed_value(background, "background")
+    if kind == "measured":
+        lead = int(5 * fwhm_bins(irf_arr))
+    elif kind == "gaussian" and irf_fwhm is not None:
+        lead = int(5 * irf_fwhm / delta)
+    else:
+        lead = 10 * max(int(fwhm_bins(y)), 2)
+    if kind == "tail":
+        lo = float(tail_start)
+        hi = float(fit_range[1]) if fit_range is not None else float(t[measured_extent(y)[1] - 1])
+        if not t[0] <= lo < hi:
+            raise ParameterError(
+                f"tail_start {tail_start} ns is outside the data ({t[0]:g}..{hi:g} ns)"
+            )
+        window = fit_window(y, t, (lo, hi), 0)
+    else:
+        window = fit_window(y, t, fit_range, max(lead, 10))
+    p = DecayProblem(
+        t=t,
+        y=y,
+        delta=delta,
+        window=window,
+        n_components=n_comp,
+        irf_kind=kind,
+        model=model,
+        irf=irf_arr,
+        period=period,
+        tail_start=tail_start,
+        fixed=fixed,
+        nl_names=nl_names,
+        lin_names=lin_names,
+    )
+    settings = {
+        "n_components": n_comp,
+        "estimator": estimator,
+        "model": model,
+        "irf": kind,
+        "fit_range_ns": [float(t[window.start]), float(t[window.stop - 1] + delta)],
+        "shift": shift,
+        "background": background,
+        "irf_fwhm": irf_fwhm,
+        "repetition_rate_hz": repetition_rate_hz,
+        "tail_start": tail_start,
+        "bin_width_ns": delta,
+    }
+    return p, settings
+
+
+def fixed_value(v: Any, name: str) -> float:
+    try:
+        out = float(v)
+    except (TypeError, ValueError):
+        raise ParameterError(f"{name} must be 'free' or a number, got {v!r}") from None
+    if not math.isfinite(out):
+        raise ParameterError(f"{name} must be finite, got {v!r}")
+    return out

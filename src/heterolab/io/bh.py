@@ -39,13 +39,27 @@ class _Blocks:
         if not path.exists():
             raise FormatError(path, "file does not exist")
         try:
-            with capture_log("sdtfile") as messages, sdtfile.SdtFile(path) as f:
+            # an open handle we close ourselves: sdtfile leaks its own when its header parse fails
+            with (
+                capture_log("sdtfile") as messages,
+                open(path, "rb") as fh,
+                sdtfile.SdtFile(fh) as f,
+            ):
                 self.data = [np.asarray(d) for d in f.data]
                 self.times = [np.asarray(t, dtype=float) for t in f.times]
                 self.info = list(f.measure_info)
                 self.block_info = [f.block_measure_info(i) for i in range(len(f.data))]
-        except (ValueError, IndexError, EOFError, OSError, KeyError, TypeError) as exc:
-            raise FormatError(path, f"not a readable Becker & Hickl .sdt file: {exc}") from None
+        except (
+            ValueError,
+            IndexError,
+            EOFError,
+            OSError,
+            KeyError,
+            TypeError,
+            AssertionError,
+        ) as exc:
+            detail = str(exc) or "inconsistent header"
+            raise FormatError(path, f"not a readable Becker & Hickl .sdt file: {detail}") from None
         self.messages = messages
         if not self.data:
             raise FormatError(path, "file holds no data blocks")

@@ -52,7 +52,8 @@ def _pq_file(path: Path, kind: str) -> Iterator[tuple[Any, list[str]]]:
     cls = ptufile.PtuFile if kind == "ptu" else ptufile.PhuFile
     with capture_log("ptufile") as messages:
         try:
-            with cls(path) as f:
+            # pass an open handle that we close: a failed header parse must not leak it
+            with open(path, "rb") as fh, cls(fh) as f:
                 yield f, messages
         except HeterolabError:
             raise
@@ -60,8 +61,10 @@ def _pq_file(path: Path, kind: str) -> Iterator[tuple[Any, list[str]]]:
             raise FormatError(path, f"not a valid PicoQuant .{kind} file: {exc}") from None
         except KeyError as exc:
             raise FormatError(path, f"header lacks the tag {exc.args[0]!r}") from None
-        except (ValueError, IndexError, EOFError, OSError, TypeError) as exc:
-            raise FormatError(path, f"corrupt or truncated PicoQuant .{kind} file: {exc}") from None
+        except Exception as exc:  # ptufile's parser fails in many ways on damaged headers
+            raise FormatError(
+                path, f"corrupt or truncated PicoQuant .{kind} file ({type(exc).__name__}: {exc})"
+            ) from None
 
 
 def _check_complete(f: Any, path: Path) -> None:

@@ -76,7 +76,7 @@ def ftir_peaks(
         s.attrs["units"] = "OD"
     corrected, base = subtract_baseline(s, baseline, **(baseline_options or {}))
     y = corrected.values
-    idx, props = find_peaks(y, prominence=prominence_fraction * float(np.max(y)))
+    idx, _ = find_peaks(y, prominence=prominence_fraction * float(np.max(y)))
     x = corrected["wavenumber"].values
     positions = [float(x[i]) for i in idx]
     res = Result(

@@ -331,9 +331,13 @@ def fit_diffusion_coefficient(
             n_modes=n_modes,
         )
 
-    p0 = np.array([math.log10(d0), max(float(y.max()), 1e-300)])
+    p0 = np.array([min(max(math.log10(d0), -15.0), 1.0), max(float(y.max()), 1e-300)])
     sol = least_squares(
-        lambda p: (model(p) - y) / s, p0, x_scale=np.array([1.0, p0[1]]), method="lm"
+        lambda p: (model(p) - y) / s,
+        p0,
+        x_scale=np.array([1.0, p0[1]]),
+        bounds=([-16.0, 0.0], [2.0, np.inf]),
+        method="trf",
     )
     dof = max(t.size - 2, 1)
     chi2 = float(np.sum(sol.fun**2)) / dof

@@ -185,7 +185,7 @@ def simulate_lamer(
     params: LaMerParameters | None = None,
     *,
     n_outputs: int = 200,
-    n_bins: int = 120,
+    n_bins: int = 60,
     max_rel_radius_step: float = 0.02,
     max_steps: int = 200_000,
 ) -> LaMerRun:

@@ -35,11 +35,13 @@ def plot_lamer(result: Result, **_: Any) -> Figure:
     dist = c["distribution"]
     ax4 = axes[1, 1]
     d = dist["diameter"].values
-    idx = np.unique(np.geomspace(1, len(t) - 1, 6).astype(int))
-    for i in idx:
-        row = dist.values[i]
-        if row.sum() > 0:
-            ax4.plot(d, row / row.max(), label=f"{t[i]:.3g} s")
+    filled = np.flatnonzero(dist.values.sum(axis=1) > 0)
+    if filled.size:
+        times = np.geomspace(t[filled[0]], t[-1], 6)
+        for i in np.unique(np.searchsorted(t, times).clip(max=len(t) - 1)):
+            row = dist.values[i]
+            if row.sum() > 0:
+                ax4.step(d, row / row.max(), where="mid", label=f"{t[i]:.3g} s")
     ax4.set_xlabel("diameter (nm)")
     ax4.set_ylabel("number (normalised)")
     ax4.legend(fontsize=7)

@@ -236,3 +236,9 @@ def test_rows_all_closed_by_a_trailing_delimiter_are_not_ragged(tmp_path):
     da = read_decay(write(tmp_path, "time (ps);counts;\n0;4;\n5;6;\n"))
     np.testing.assert_array_equal(da.values, [4, 6])
     np.testing.assert_allclose(da["time"].values, [0, 0.005])
+
+
+def test_an_option_of_another_format_is_named(tmp_path):
+    p = write(tmp_path, table(","))
+    with pytest.raises(ParameterError, match=r"option 'channel' does not apply to the reader for this file"):
+        read_decay(p, channel=1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from os import PathLike
 from typing import Any
 
+from heterolab.errors import ParameterError
 from heterolab.io.registry import read
 
 __all__ = ["read_decay", "read_decays", "read_flim"]
@@ -18,6 +19,19 @@ __all__ = ["read_decay", "read_decays", "read_flim"]
 
 def _given(options: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in options.items() if v is not None}
+
+
+def _read(path: str | PathLike[str], kind: str, options: dict[str, Any]) -> Any:
+    """``read`` with an option the chosen reader does not take reported as ParameterError."""
+    try:
+        return read(path, kind=kind, **options)
+    except TypeError as exc:
+        if "unexpected keyword argument" not in str(exc):
+            raise
+        name = str(exc).split("argument")[-1].strip()
+        raise ParameterError(
+            f"{path}: option {name} does not apply to the reader for this file ({exc})"
+        ) from None
 
 
 def read_decay(
@@ -57,7 +71,7 @@ def read_decay(
         An option does not apply (e.g. a multi-channel file without ``channel``).
     """
     opts = _given({"time_column": time_column, "counts_column": counts_column, **options})
-    return read(path, kind="decay", time_unit=time_unit, **opts)
+    return _read(path, "decay", {"time_unit": time_unit, **opts})
 
 
 def read_decays(path: str | PathLike[str], *, time_unit: str = "ns", **options: Any) -> Any:
@@ -68,7 +82,7 @@ def read_decays(path: str | PathLike[str], *, time_unit: str = "ns", **options: 
     xarray.DataArray
         ``counts`` with dims ``("decay", "time")`` and a ``decay`` coord of labels.
     """
-    return read(path, kind="decays", time_unit=time_unit, **_given(options))
+    return _read(path, "decays", {"time_unit": time_unit, **_given(options)})
 
 
 def read_flim(path: str | PathLike[str], *, time_unit: str = "ns", **options: Any) -> Any:
@@ -80,4 +94,4 @@ def read_flim(path: str | PathLike[str], *, time_unit: str = "ns", **options: An
         ``counts`` with dims ``("y", "x", "time")`` (channels summed unless ``channel`` is
         given; see the reader).
     """
-    return read(path, kind="flim", time_unit=time_unit, **_given(options))
+    return _read(path, "flim", {"time_unit": time_unit, **_given(options)})

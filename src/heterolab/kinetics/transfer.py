@@ -253,49 +253,40 @@ def transfer_from_decays(
     (Poisson ML, IRF reconvolution); the chosen average lifetime with its error feeds
     :func:`transfer_from_lifetimes` (spec P-38, P-33: state which average). The two fits'
     parameters are stored as ``donor.*`` / ``donor_acceptor.*``. Give ``repetition_rate_hz``
-    when the decays do not die out within one laser period (earlier-pulse tails).
+    when the decays do not die out within one laser period (earlier-pulse tails). If either
+    fit fails, the Result is marked failed (no transfer numbers) and says which.
     """
     if average not in ("intensity", "amplitude"):
         raise ParameterError(f"average must be 'intensity' or 'amplitude', got {average!r}")
     from heterolab.kinetics.decay_fit import fit_decay
 
     inputs = [p for p in (donor, donor_acceptor, irf) if isinstance(p, (str, PathLike))]
+    settings = {"n_components": n_components, "average": average, "estimator": estimator}
+    settings["repetition_rate_hz"] = repetition_rate_hz
     irf_data = _load_decay(irf) if irf is not None else None
-    fits = {}
-    for label, src in (("donor", donor), ("donor_acceptor", donor_acceptor)):
-        fit = fit_decay(
-            _load_decay(src),
-            irf=irf_data,
-            n_components=n_components,
-            estimator=estimator,
+    fits = {
+        label: fit_decay(
+            _load_decay(src), irf=irf_data, n_components=n_components, estimator=estimator,
             repetition_rate_hz=repetition_rate_hz,
         )
-        if not fit.ok:
-            raise ParameterError(f"fit of the {label} decay failed: {fit.message}")
-        fits[label] = fit
-    name = f"tau_avg_{average}"
-    td, tda = fits["donor"][name], fits["donor_acceptor"][name]
-    res = transfer_from_lifetimes(
-        td.value,
-        tda.value,
-        unit=td.unit,
-        tau_d_err=td.stderr,
-        tau_da_err=tda.stderr,
-        lifetime_kind=average,
-    )
+        for label, src in (("donor", donor), ("donor_acceptor", donor_acceptor))
+    }  # fmt: skip
+    failed = [f"{label}: {fit.message}" for label, fit in fits.items() if not fit.ok]
+    if failed:
+        res = Result(kind="trpl.transfer", provenance=make_provenance(inputs, settings))
+        res.mark_failed("decay fit failed, no transfer computed (" + "; ".join(failed) + ")")
+    else:
+        name = f"tau_avg_{average}"
+        td, tda = fits["donor"][name], fits["donor_acceptor"][name]
+        res = transfer_from_lifetimes(
+            td.value, tda.value, unit=td.unit, tau_d_err=td.stderr, tau_da_err=tda.stderr,
+            lifetime_kind=average,
+        )  # fmt: skip
+        res.provenance = make_provenance(inputs, settings)
     for label, fit in fits.items():
         for k, q in fit.parameters.items():
             res.parameters[f"{label}.{k}"] = q
         res.warnings.extend(f"{label} fit: {w}" for w in fit.warnings)
-    res.provenance = make_provenance(
-        inputs,
-        {
-            "n_components": n_components,
-            "average": average,
-            "estimator": estimator,
-            "repetition_rate_hz": repetition_rate_hz,
-        },
-    )
     return res
 
 

@@ -82,7 +82,7 @@ def test_exact_series_against_method_of_lines() -> None:
     w[0] = dx / 2
     pl_fd = (w @ states) / (w @ n0)
     pl = tr.quenched_pl_decay(t, d, TAU0, L, alpha_per_m=alpha, excited_surface="free")
-    np.testing.assert_allclose(pl, pl_fd, rtol=3e-3, atol=1e-5)
+    np.testing.assert_allclose(pl, pl_fd, rtol=5e-4)  # O(dx^2) spatial error ~7e-5
     # light entering through the quencher side is quenched faster than through the free side
     pl_q = tr.quenched_pl_decay(t[1:], d, TAU0, L, alpha_per_m=alpha, excited_surface="quencher")
     assert np.all(pl_q < pl[1:])

@@ -1,0 +1,185 @@
+"""PLQY (de Mello, relative, partition) and the transfer efficiency of thesis Table 3-1."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from heterolab.cli import app
+from heterolab.errors import FormatError, ParameterError
+from heterolab.io.spectra import make_spectrum, write_spectrum_csv
+from heterolab.reference import load_table
+from heterolab.spectroscopy.plqy import de_mello_plqy, plqy_absolute, plqy_partition, plqy_relative
+from heterolab.spectroscopy.transfer import (
+    absorbed_fractions,
+    collection_factor_from_reference,
+    read_transfer_table,
+    transfer_efficiency,
+    transfer_table_analysis,
+)
+
+runner = CliRunner()
+
+
+def sphere_spectra(plqy: float, absorptance: float, seed: int = 0):
+    """Integrating-sphere spectra (counts per nm) of a sample with known PLQY and absorptance."""
+    rng = np.random.default_rng(seed)
+    lam = np.arange(440.0, 600.0, 0.5)
+    laser = 2e6 * np.exp(-0.5 * ((lam - 465) / 1.5) ** 2) / (1.5 * math.sqrt(2 * math.pi))
+    emit_shape = np.exp(-0.5 * ((lam - 515) / 8) ** 2) / (8 * math.sqrt(2 * math.pi))
+    absorbed = absorptance * laser.sum() * 0.5
+    blank = laser + 20.0
+    sample = laser * (1 - absorptance) + plqy * absorbed * emit_shape + 20.0
+    noisy = [make_spectrum(lam, rng.poisson(y).astype(float), "wavelength") for y in (sample, blank)]
+    return noisy
+
+
+def test_de_mello_formula_on_constructed_counts():
+    # empty sphere L_a = 1000; indirect: 10 % of laser absorbed after scattering, emission 20
+    la, lb, lc = 1000.0, 900.0, 540.0  # A = 1 - 540/900 = 0.4
+    phi_true = 0.5
+    pb = 20.0
+    pc = phi_true * la * 0.4 + (1 - 0.4) * pb
+    phi, a = de_mello_plqy(la, lb, lc, pb, pc)
+    assert a == pytest.approx(0.4)
+    assert phi == pytest.approx(phi_true)
+    with pytest.raises(ParameterError, match="absorbs no laser light"):
+        de_mello_plqy(1000, 900, 950, 0, 0)
+
+
+def test_absolute_plqy_from_spectra_recovers_truth_within_poisson_error():
+    sample, blank = sphere_spectra(0.62, 0.3, seed=4)
+    r = plqy_absolute(sample, blank, laser_window=(455, 475), emission_window=(480, 580))
+    q = r.parameters["plqy"]
+    assert q.stderr is not None and 0 < q.stderr < 0.01
+    # backgrounds of 20 counts/bin cancel between sample and blank
+    assert abs(q.value - 0.62) < 4 * q.stderr
+    assert r.derived["absorptance"].value == pytest.approx(0.3, abs=0.005)
+
+
+def test_relative_plqy_against_standard():
+    # identical absorbance and solvent: ratio of areas
+    assert plqy_relative(2.0, 0.05, 1.0, 0.05, 0.45).value == pytest.approx(0.90)
+    # absorptance ratio and refractive index correction (Würth 2013)
+    q = plqy_relative(1.0, 0.1, 1.0, 0.05, 0.5, n=1.496, n_ref=1.333)
+    expect = 0.5 * (1 - 10**-0.05) / (1 - 10**-0.1) * (1.496 / 1.333) ** 2
+    assert q.value == pytest.approx(expect)
+    with pytest.raises(ParameterError, match="absorbance=0"):
+        plqy_relative(1.0, 0.0, 1.0, 0.05, 0.5)
+
+
+def test_plqy_partition_of_the_heterostructure_and_its_warning():
+    r = plqy_partition(0.30, 150.0, 450.0)
+    assert r.derived["plqy_pbs_in_het"].value == pytest.approx(0.10)
+    assert r.derived["plqy_het"].value == pytest.approx(0.40)
+    assert any("circular" in w for w in r.warnings)
+
+
+# ----------------------------------------------------------------------------- Table 3-1
+@pytest.fixture(scope="module")
+def table31():
+    t = load_table("table_3_1")
+    return t, transfer_table_analysis(t["rows"], rounding=t["rounding"], source=t["source"])
+
+
+def test_table_3_1_common_collection_factor(table31):
+    _, r = table31
+    assert r.parameters["k"].value == pytest.approx(0.03359, abs=5e-6)
+    assert 1 / r.parameters["k"].value == pytest.approx(29.77, abs=0.01)
+    assert r.statistics["k_relative_spread"] < 1e-4
+    assert r.derived["k_1:3"].value == pytest.approx(0.03087, abs=5e-6)
+
+
+def test_table_3_1_eta_reproduced_within_rounding_except_row_1_3(table31):
+    t, r = table31
+    for row in t["rows"]:
+        lab = row["ratio"]
+        eta = r.derived[f"eta_{lab}"].value
+        if lab == "1:3":
+            assert eta == pytest.approx(19.92, abs=0.005)
+        else:
+            assert eta == pytest.approx(row["eta_trans"], abs=0.015), lab
+
+
+def test_table_3_1_reports_row_1_3_with_the_values_that_would_fit(table31):
+    _, r = table31
+    assert r.statistics["inconsistent_rows"] == ["1:3"]
+    assert r.derived["A_PbS_implied_1:3"].value == pytest.approx(0.0510, abs=5e-5)
+    assert r.derived["PLQY_PbS_implied_1:3"].value == pytest.approx(0.0478, abs=5e-5)
+    (w,) = r.warnings
+    assert w.startswith("row 1:3 does not fit the others: its k = 0.03087 (-8.1 %")
+    assert "printed 24.92 %" in w
+
+
+def test_eta_with_given_k_and_error_propagation():
+    r = transfer_efficiency(5502883, 0.113, 0.180, 0.225, 3011395668, 0.03359,
+                            stderr={"absorbance_perov": 0.0005})
+    q = r.parameters["eta_trans"]
+    assert q.value == pytest.approx(0.7156, abs=2e-4)
+    # d eta / d A_perov = -eta / A_perov
+    assert q.stderr == pytest.approx(0.7156 / 0.180 * 0.0005, rel=0.01)
+    circ = transfer_efficiency(5502883, 0.113, 0.180, 0.225, 3011395668, 0.03359,
+                               plqy_from_heterostructure=True)
+    assert any("circular" in w for w in circ.warnings)
+    bad = transfer_efficiency(5502883, 0.113, 0.180, 0.225, 3011395668, 0.01)
+    assert any("outside [0, 1]" in w for w in bad.warnings)
+    with pytest.raises(ParameterError, match="stderr for unknown inputs"):
+        transfer_efficiency(1, 0.1, 0.1, 0.1, 1, 1, stderr={"PL": 1.0})
+
+
+def test_absorptance_option_bias_of_the_linear_form():
+    """Spec V21: absorptance/(ln10·OD) is 0.836 for 1:1 (OD 0.160) and 0.727 for 1:30 (0.293)."""
+    for a_pbs, a_per, ratio in ((0.022, 0.138, 0.836), (0.113, 0.180, 0.727)):
+        f1, f2 = absorbed_fractions(a_pbs, a_per, "absorptance")
+        assert (f1 + f2) / (math.log(10) * (a_pbs + a_per)) == pytest.approx(ratio, abs=0.001)
+        assert f1 / f2 == pytest.approx(a_pbs / a_per)
+
+
+def test_k_from_a_pure_pbs_reference_recovers_eta():
+    k_true, iex, q = 0.02, 1e9, 0.3
+    pl_ref = k_true * 0.1 * q * iex
+    k = collection_factor_from_reference(pl_ref, 0.1, q, iex)
+    assert k == pytest.approx(k_true)
+    pl = k_true * (0.05 + 0.4 * 0.2) * q * iex
+    assert transfer_efficiency(pl, 0.05, 0.2, q, iex, k).value("eta_trans") == pytest.approx(0.4)
+
+
+def test_transfer_table_csv_and_cli(tmp_path):
+    p = tmp_path / "t31.csv"
+    cols = ["ratio", "I_ex", "PL_PbS", "A_PbS", "A_perov", "PLQY_PbS", "eta_trans"]
+    t = load_table("table_3_1")
+    lines = [",".join(cols)]
+    for row in t["rows"]:
+        lines.append(",".join(
+            f"{row[c]:.3f}" if c in ("A_PbS", "A_perov", "PLQY_PbS") else
+            str(int(row[c])) if c in ("I_ex", "PL_PbS") else str(row[c]) for c in cols))
+    p.write_text("\n".join(lines) + "\n")
+    rows, rounding = read_transfer_table(p)
+    assert rounding["A_perov"] == pytest.approx(0.0005)
+    assert rounding["eta_trans"] == pytest.approx(0.005)
+    out = runner.invoke(app, ["transfer-efficiency", str(p), "--json"])
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)
+    assert d["statistics"]["inconsistent_rows"] == ["1:3"]
+    assert d["parameters"]["k"]["value"] == pytest.approx(0.03359, abs=5e-6)
+    thesis = runner.invoke(app, ["transfer-efficiency", "--thesis"])
+    assert thesis.exit_code == 0 and "row 1:3 does not fit" in thesis.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ratio,I_ex\n1:1,3\n")
+    with pytest.raises(FormatError, match="missing columns PL_PbS, A_PbS, A_perov, PLQY_PbS"):
+        read_transfer_table(bad)
+    out = runner.invoke(app, ["transfer-efficiency", str(bad)])
+    assert out.exit_code == 2 and "error:" in out.output
+
+
+def test_plqy_cli(tmp_path):
+    sample, blank = sphere_spectra(0.4, 0.5, seed=9)
+    ps, pb = write_spectrum_csv(sample, tmp_path / "s.csv"), write_spectrum_csv(blank, tmp_path / "b.csv")
+    out = runner.invoke(app, ["plqy", str(ps), str(pb), "--laser", "455", "475", "--emission", "480", "580", "--json"])
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)
+    assert d["parameters"]["plqy"]["value"] == pytest.approx(0.4, abs=0.02)

@@ -79,12 +79,23 @@ def _best_linear_window(
     if n < min_points:
         raise ParameterError(f"{n} points are fewer than min_points={min_points}")
     cands = []
+    cx, cy = np.concatenate([[0.0], np.cumsum(x)]), np.concatenate([[0.0], np.cumsum(y)])
+    cxx = np.concatenate([[0.0], np.cumsum(x * x)])
+    cxy = np.concatenate([[0.0], np.cumsum(x * y)])
+    cyy = np.concatenate([[0.0], np.cumsum(y * y)])
     for length in (min_points, int(1.5 * min_points), 2 * min_points):
         if length > n:
             continue
-        for i in range(0, n - length + 1):
-            p, _, r2 = _line_fit(x[i : i + length], y[i : i + length])
-            cands.append((i, i + length, p[0], r2))
+        i = np.arange(0, n - length + 1)
+        j = i + length
+        sx, sy = cx[j] - cx[i], cy[j] - cy[i]
+        sxx = cxx[j] - cxx[i] - sx * sx / length
+        sxy = cxy[j] - cxy[i] - sx * sy / length
+        syy = cyy[j] - cyy[i] - sy * sy / length
+        slope = sxy / sxx
+        with np.errstate(divide="ignore", invalid="ignore"):
+            r2 = np.where(syy > 0, sxy * sxy / (sxx * syy), 0.0)
+        cands.extend(zip(i.tolist(), j.tolist(), slope.tolist(), r2.tolist(), strict=True))
     steepest = max(c[2] for c in cands)
     if steepest <= 0:
         raise ParameterError(

@@ -1,0 +1,118 @@
+"""Tauc gap, Urbach energy and Elliott fit recovered from synthetic spectra with noise."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from heterolab.cli import app
+from heterolab.errors import ParameterError
+from heterolab.io.spectra import make_spectrum, write_spectrum_csv
+from heterolab.spectroscopy.absorption import (
+    absorption_coefficient,
+    elliott_absorption,
+    elliott_fit,
+    tauc_gap,
+    urbach_energy,
+)
+from heterolab.units import HC_EV_NM
+
+
+def direct_edge_with_urbach_tail(e, eg, eu, scale=5.0):
+    """α hν = scale √(E − E_g) above the gap joined (value and slope) to an Urbach tail."""
+    e_join = eg + eu / 2  # where d ln(√(E−Eg))/dE = 1/E_U
+    above = scale * np.sqrt(np.clip(e - eg, 0, None)) / e
+    a_join = scale * math.sqrt(e_join - eg) / e_join
+    tail = a_join * np.exp((e - e_join) / eu)
+    return np.where(e >= e_join, above, tail)
+
+
+def test_absorption_coefficient_units():
+    # OD 0.434 in 100 nm: alpha = ln10 * 0.434 / 1e-5 cm ≈ 1e5 cm^-1
+    assert absorption_coefficient(0.4343, 100.0) == pytest.approx(1.0e5, rel=1e-3)
+    with pytest.raises(ParameterError, match="thickness must be > 0"):
+        absorption_coefficient(0.1, 0.0)
+
+
+def test_tauc_direct_gap_recovered_with_noise_and_range_reported():
+    rng = np.random.default_rng(1)
+    e = np.linspace(2.0, 2.9, 451)
+    a = direct_edge_with_urbach_tail(e, 2.37, 0.015) + 0.01 + rng.normal(0, 0.002, e.size)
+    s = make_spectrum(HC_EV_NM / e, a, "wavelength", units="OD")
+    r = tauc_gap(s, window=(2.2, 2.9))
+    q = r.parameters["band_gap"]
+    assert q.value == pytest.approx(2.37, abs=0.01)
+    lo, hi = r.statistics["fit_range_ev"]
+    assert 2.37 < lo < hi <= 2.9
+    assert r.statistics["r_squared"] > 0.99
+    assert not r.warnings
+
+
+def test_tauc_indirect_gap():
+    e = np.linspace(1.0, 1.6, 301)
+    alpha_hv = 3.0 * np.clip(e - 1.12, 0, None) ** 2
+    rng = np.random.default_rng(2)
+    a = alpha_hv / e + rng.normal(0, 1e-4, e.size)
+    r = tauc_gap(make_spectrum(e, a, "energy", units="OD"), transition="indirect")
+    assert r.parameters["band_gap"].value == pytest.approx(1.12, abs=0.01)
+
+
+def test_tauc_warns_on_an_excitonic_peak():
+    e = np.linspace(2.2, 2.8, 301)
+    a = elliott_absorption(e, 2.45, 0.04, 0.015)
+    r = tauc_gap(make_spectrum(e, a, "energy", units="OD"))
+    assert any("excitonic peak" in w for w in r.warnings)
+
+
+def test_urbach_energy_recovered():
+    rng = np.random.default_rng(4)
+    e = np.linspace(2.1, 2.7, 601)
+    a = direct_edge_with_urbach_tail(e, 2.40, 0.020) + rng.normal(0, 2e-4, e.size)
+    r = urbach_energy(make_spectrum(e, a, "energy", units="OD"))
+    q = r.parameters["urbach_energy"]
+    assert q.value == pytest.approx(20.0, abs=1.0)
+    assert r.statistics["fit_range_ev"][1] < 2.41
+    fixed = urbach_energy(make_spectrum(e, a, "energy", units="OD"), fit_window=(2.32, 2.40))
+    qf = fixed.parameters["urbach_energy"]
+    assert abs(qf.value - 20.0) < 4 * qf.stderr + 0.2
+
+
+def test_elliott_fit_recovers_gap_binding_energy_and_width():
+    rng = np.random.default_rng(6)
+    e = np.linspace(2.2, 2.8, 601)
+    truth = {"eg": 2.40, "eb": 0.030, "g": 0.015}
+    a = elliott_absorption(e, truth["eg"], truth["eb"], truth["g"], 1.0) + 0.02
+    a = a + rng.normal(0, 0.002, e.size)
+    r = elliott_fit(make_spectrum(e, a, "energy", units="OD"))
+    assert r.ok
+    for name, true in (("band_gap", truth["eg"]), ("binding_energy", 1000 * truth["eb"]),
+                       ("gamma", 1000 * truth["g"])):
+        q = r.parameters[name]
+        assert abs(q.value - true) < 4 * q.stderr, (name, q, true)
+    assert r.derived["exciton_energy"].value == pytest.approx(2.37, abs=0.002)
+
+
+def test_elliott_small_binding_energy_mapbi3_like():
+    """Thesis Fig. 1-32a benchmark: E_b ≈ 11 meV (MAPbI3) is resolvable with Γ = 10 meV."""
+    rng = np.random.default_rng(8)
+    e = np.linspace(1.5, 1.8, 601)
+    a = elliott_absorption(e, 1.62, 0.011, 0.010, 2.0) + rng.normal(0, 0.001, e.size)
+    r = elliott_fit(make_spectrum(e, a, "energy", units="OD"), binding_energy=0.02, gamma=0.012,
+                    background=False)
+    assert r.parameters["binding_energy"].value == pytest.approx(11.0, abs=1.0)
+
+
+def test_tauc_and_urbach_cli(tmp_path):
+    e = np.linspace(2.0, 2.9, 451)
+    a = direct_edge_with_urbach_tail(e, 2.37, 0.015) + 0.01
+    p = write_spectrum_csv(make_spectrum(HC_EV_NM / e, a, "wavelength", units="OD"), tmp_path / "abs.csv")
+    out = CliRunner().invoke(app, ["spectrum", "tauc", str(p), "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["parameters"]["band_gap"]["value"] == pytest.approx(2.37, abs=0.01)
+    out = CliRunner().invoke(app, ["spectrum", "urbach", str(p), "--fit-window", "2.2", "2.36"])
+    assert out.exit_code == 0, out.output
+    assert "urbach_energy" in out.output

@@ -98,3 +98,30 @@ def test_assert_recovered_reports_every_miss_and_bad_stderr():
     failed.mark_failed("did not converge")
     with pytest.raises(AssertionError, match="x failed: did not converge"):
         assert_recovered(failed, {})
+
+
+def test_flim_lifetime_map_recovered_pixelwise():
+    flim = pytest.importorskip("heterolab.kinetics.flim", reason="FLIM fitting not present")
+    from heterolab.simulate import simulate_flim
+
+    tau = np.array([[1.0, 2.0, 3.0], [1.5, 2.5, 4.0]])
+    img, truth = simulate_flim(tau, photons_per_pixel=3000, background_counts_per_bin=0.5,
+                               seed=1)
+    r = flim.fit_flim(img, irf=0.2, n_components=1)
+    assert r.ok
+    z = (r.curves["tau_1"].values - np.array(truth["lifetime_map_ns"])) / r.curves[
+        "tau_1_stderr"].values
+    assert np.all(np.abs(z) < 4), z
+
+
+def test_pbs_size_from_simulated_absorption():
+    sizes = pytest.importorskip("heterolab.spectroscopy.sizes",
+                                reason="spectroscopy sizing not present")
+    from heterolab.simulate import Emitter, simulate_absorption
+
+    wl = np.arange(700.0, 1400.0, 1.0)
+    pbs = Emitter("PbS", "PbS", 3.4, size_spread=0.0, absorbance=0.1, continuum_ratio=2.0,
+                  homogeneous_fwhm_mev=80.0)
+    a, _ = simulate_absorption(wl, [pbs], noise_od=2e-4, seed=1)
+    r = sizes.pbs_size_from_absorption(a, (850.0, 1250.0))
+    assert_recovered(r, {"diameter": 3.4}, n_sigma=4)

@@ -141,6 +141,7 @@ def test_multi_column_without_header_is_labelled_by_column(tmp_path):
             "row has 3 cells, expected 2 (truncated or ragged row)",
         ),
         ("time,counts\n0,1\n1,abc\n2,3\n", 3, "non-numeric cell 'abc' in column 2"),
+        ("time,counts\n0,1\n1,1_0\n2,3\n", 3, "non-numeric cell '1_0' in column 2"),
         ("time,counts\n0,1\n1,\n2,3\n", 3, "empty cell in column 2"),
         ("time,counts\n0,1\n1,-4\n2,3\n", 3, "negative counts -4 in column 2"),
         ("time,counts\n0,1\n1,nan\n2,3\n", 3, "non-finite counts nan in column 2"),

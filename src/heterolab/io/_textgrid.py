@@ -127,7 +127,10 @@ def _split(line: str, sep: str | None) -> list[str]:
     s = line.strip()
     if sep is None:
         return s.split()
-    return [c.strip() for c in s.split(sep)]
+    cells = s.split(sep)
+    if " " in s or "\t" in s:
+        return [c.strip() for c in cells]
+    return cells
 
 
 def _looks_numeric(cell: str, decimal_comma: bool | None) -> bool:
@@ -346,18 +349,37 @@ def parse_rows(table: TextTable, *, n_cols: int | None = None) -> np.ndarray:
         "truncated or ragged row") or a non-numeric cell.
     """
     expected = len(table.rows[0]) if n_cols is None else n_cols
-    out = np.empty((len(table.rows), expected), dtype=float)
-    for k, (cells, line) in enumerate(zip(table.rows, table.line_numbers, strict=True)):
+    for cells, line in zip(table.rows, table.line_numbers, strict=True):
         if len(cells) != expected:
             raise FormatError(
                 table.path,
                 f"row has {len(cells)} cells, expected {expected} (truncated or ragged row)",
                 line=line,
             )
+    fast = _parse_all_at_once(table.rows, expected, table.decimal_comma)
+    if fast is not None:
+        return fast
+    out = np.empty((len(table.rows), expected), dtype=float)
+    for k, (cells, line) in enumerate(zip(table.rows, table.line_numbers, strict=True)):
         out[k] = parse_float_row(
             cells, path=table.path, line=line, decimal_comma=table.decimal_comma
         )
     return out
+
+
+def _parse_all_at_once(
+    rows: list[list[str]], n_cols: int, decimal_comma: bool
+) -> np.ndarray | None:
+    """Vectorised conversion of a clean table; None if any cell needs the checked path."""
+    flat = [c for r in rows for c in r]
+    if decimal_comma:
+        flat = [c.replace(",", ".") for c in flat]
+    if "" in flat or "_" in "".join(flat):
+        return None
+    try:
+        return np.array(flat, dtype=float).reshape(len(rows), n_cols)
+    except ValueError:
+        return None  # the row-by-row path names the bad cell and its line
 
 
 def unit_from_label(label: str) -> str | None:

@@ -241,5 +241,7 @@ def test_rows_all_closed_by_a_trailing_delimiter_are_not_ragged(tmp_path):
 
 def test_an_option_of_another_format_is_named(tmp_path):
     p = write(tmp_path, table(","))
-    with pytest.raises(ParameterError, match=r"option 'channel' does not apply to the reader for this file"):
+    with pytest.raises(
+        ParameterError, match=r"option 'channel' does not apply to the reader for this file"
+    ):
         read_decay(p, channel=1)

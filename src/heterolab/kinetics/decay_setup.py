@@ -287,8 +287,6 @@ def build_problem(
     n_comp = 1 if model == "stretched" else n_components
     y, t, attrs = counts_and_time(decay, time)
     delta = float(t[1] - t[0])
-    if repetition_rate_hz is None and attrs.get("repetition_rate_hz"):
-        repetition_rate_hz = None  # file metadata is recorded, not applied silently
     period = None
     if repetition_rate_hz is not None:
         if not repetition_rate_hz > 0:
@@ -375,6 +373,8 @@ def build_problem(
         "repetition_rate_hz": repetition_rate_hz,
         "tail_start": tail_start,
         "bin_width_ns": delta,
+        # recorded, never applied silently: pass repetition_rate_hz= to model earlier pulses
+        "file_repetition_rate_hz": attrs.get("repetition_rate_hz"),
     }
     return p, settings
 

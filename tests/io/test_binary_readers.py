@@ -243,3 +243,21 @@ def test_missing_file_and_unknown_content(tmp_path):
     odd.write_bytes(b"\x00\x01binary")
     with pytest.raises(FormatError, match=r"no reader recognises this file as 'decay'"):
         read_decay(odd)
+
+
+def test_t2_ptu_is_refused_with_the_record_type(tmp_path):
+    """beads.ptu with its record-type tag rewritten to HydraHarp2 T2 (0x01010204)."""
+    import struct
+
+    data = bytearray(shared_file(*BEADS).read_bytes())
+    for tag, value in (("TTResultFormat_TTTRRecType", 0x01010204), ("Measurement_Mode", 2)):
+        ident = tag.encode().ljust(32, b"\x00")
+        pos = data.index(ident)
+        data[pos + 40 : pos + 48] = struct.pack("<q", value)
+    p = tmp_path / "t2.ptu"
+    p.write_bytes(bytes(data))
+    with pytest.raises(
+        FormatError,
+        match=r"t2\.ptu: record type HydraHarp2T2 is T2 \(time tags without TCSPC delay time\)",
+    ):
+        read_decays(p)

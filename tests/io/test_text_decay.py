@@ -245,3 +245,31 @@ def test_an_option_of_another_format_is_named(tmp_path):
         ParameterError, match=r"option 'channel' does not apply to the reader for this file"
     ):
         read_decay(p, channel=1)
+
+
+def test_a_non_time_unit_in_the_time_label_is_an_error(tmp_path):
+    p = write(tmp_path, "Wavelength (nm),counts\n400,1\n401,2\n", "w.csv")
+    with pytest.raises(
+        FormatError,
+        match=r"w\.csv: time column label 'Wavelength \(nm\)' has unit 'nm', not a time unit",
+    ):
+        read_decay(p)
+
+
+def test_all_columns_are_decays_when_bin_width_is_given(tmp_path):
+    da = read_decays(write(tmp_path, "irf;sample\n1;2\n3;4\n5;6\n"), bin_width=0.1)
+    assert list(da["decay"].values) == ["irf", "sample"]
+    np.testing.assert_array_equal(da.values, [[1, 3, 5], [2, 4, 6]])
+    np.testing.assert_allclose(da["time"].values, [0, 0.1, 0.2])
+
+
+def test_importing_heterolab_io_stays_light():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, heterolab, heterolab.io; "
+        "print(','.join(m for m in ('xarray', 'h5py', 'ptufile', 'sdtfile', 'matplotlib') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""

@@ -125,3 +125,16 @@ def test_pbs_size_from_simulated_absorption():
     a, _ = simulate_absorption(wl, [pbs], noise_od=2e-4, seed=1)
     r = sizes.pbs_size_from_absorption(a, (850.0, 1250.0))
     assert_recovered(r, {"diameter": 3.4}, n_sigma=4)
+
+
+def test_every_table_3_2_row_fits_back_to_its_tabulated_average_lifetime():
+    from heterolab.simulate.presets import table_3_2_decays
+
+    for ds in table_3_2_decays(seed=4):
+        r = fit_decay(ds.data, irf="gaussian", n_components=2)
+        truth = decay_truth_values(ds.truth)
+        assert_recovered(r, {"tau_avg_intensity": truth["tau_avg_intensity"]}, n_sigma=4)
+        avg = r.derived["tau_avg_intensity"]
+        # thesis tau_ave (us) within the fit error plus the rounding of its printed inputs
+        assert avg.value / 1e3 == pytest.approx(ds.truth["tau_ave_table_us"],
+                                                abs=4 * avg.stderr / 1e3 + 0.05), ds.name

@@ -33,7 +33,14 @@ from heterolab.simulate.trpl import simulate_decay, simulate_irf
 from heterolab.simulate.xps import Doublet, simulate_xps
 from heterolab.simulate.xrd import CSPBBR3_CUBIC, CU_KALPHA1_A, PBS_ROCKSALT, Phase, simulate_xrd
 
-__all__ = ["Dataset", "PresetOutput", "available_presets", "make_preset", "write_preset"]
+__all__ = [
+    "Dataset",
+    "PresetOutput",
+    "available_presets",
+    "make_preset",
+    "table_3_2_decays",
+    "write_preset",
+]
 
 THESIS = "Yang Yongge, PhD thesis, UEC Tokyo (2024)"
 
@@ -146,6 +153,9 @@ def _ch3_ta(rngs: list[np.random.Generator]) -> list[Dataset]:
         chirp_ps=[-0.05], chirp_center_nm=1000.0, noise_od=5e-5, seed=rngs[3],
         irf_fwhm_ps=0.15, species_names=["PbS hot exciton", "PbS band-edge exciton"],
     )
+    for truth, fluence in ((tr_vis, 6.03), (tr_nir, 6.03), (tr_ref, 6.03), (tr_pbs, 6.03)):
+        truth["pump_nm"] = 470.0
+        truth["fluence_uj_cm2"] = fluence  # Fig. 3-21 c-d, 3-23, 3-24 (6.72 in Fig. 3-21a-b)
     assumed = ["spectral shapes (Gaussian bands, widths, ΔOD scale), chirp polynomial, noise "
                "level and the 20 % direct PbS excitation at 470 nm are assumptions"]
     return [
@@ -221,22 +231,46 @@ def _ch3_structure(rngs: list[np.random.Generator]) -> list[Dataset]:
     ]
 
 
-def _ch3_decay(rng: np.random.Generator) -> list[Dataset]:
+def table_3_2_decays(*, seed: int = 0, total_counts: float = 2e5) -> list[Dataset]:
+    """One simulated decay per row of thesis Table 3-2 (ns-TA of PbS, 600 nm excitation).
+
+    Bi-exponential with the tabulated tau1, A1, tau2, A2 (µs, converted to ns); the truth
+    carries the tabulated ``tau_ave_table_us`` so an analysis can be compared with the thesis.
+    The kinetics are ΔOD traces in the thesis; here they are counting histograms (10 ns
+    Gaussian IRF, 25 ns bins, 1 count/bin background: assumptions).
+
+    Returns
+    -------
+    list of Dataset
+        Named ``decay_ns_ta_<ratio>`` (``1to1`` ... ``1to30``).
+    """
     table = load_table("table_3_2")
-    row = next(r for r in table["rows"] if r["ratio"] == "1:30")
-    da, truth = simulate_decay([row["tau1"] * 1e3, row["tau2"] * 1e3], [row["A1"], row["A2"]],
-                               total_counts=2e5, n_bins=1024, bin_width_ns=25.0,
-                               irf_fwhm_ns=10.0, t0_ns=500.0, background_counts_per_bin=1.0,
-                               seed=rng)
-    truth["tau_ave_table_us"] = row["tau_ave"]
-    return [Dataset("decay_ns_ta_1to30", da, truth, f"{THESIS}, {table['source']}",
-                    ["10 ns Gaussian IRF, 25 ns bins, counts and background assumed"])]
+    # entropy (seed, 302) keeps these streams apart from the other datasets of a preset
+    rngs = [np.random.default_rng(s)
+            for s in np.random.SeedSequence([seed, 302]).spawn(len(table["rows"]))]
+    out = []
+    for row, rng in zip(table["rows"], rngs, strict=True):
+        da, truth = simulate_decay(
+            [row["tau1"] * 1e3, row["tau2"] * 1e3], [row["A1"], row["A2"]],
+            total_counts=total_counts, n_bins=1024, bin_width_ns=25.0, irf_fwhm_ns=10.0,
+            t0_ns=500.0, background_counts_per_bin=1.0, seed=rng,
+        )
+        truth["ratio_pb_s"] = row["ratio"]
+        truth["tau_ave_table_us"] = row["tau_ave"]
+        name = "decay_ns_ta_" + row["ratio"].replace(":", "to")
+        out.append(Dataset(name, da, truth, f"{THESIS}, {table['source']}",
+                           ["10 ns Gaussian IRF, 25 ns bins, counts and background assumed"]))
+    return out
+
+
+def _ch3_decay(seed: int) -> list[Dataset]:
+    return [d for d in table_3_2_decays(seed=seed) if d.name == "decay_ns_ta_1to30"]
 
 
 def _build_ch3(seed: int) -> PresetOutput:
-    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(12)]
+    rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(11)]
     datasets = (_ch3_ta(rngs[0:4]) + _ch3_spectra(rngs[4:8]) + _ch3_structure(rngs[8:11])
-                + _ch3_decay(rngs[11]))
+                + _ch3_decay(seed))
     return PresetOutput("thesis-cspbbr3-pbs-1to30", _CH3_SOURCE, seed, datasets, _ch3_warnings())
 
 
@@ -248,6 +282,7 @@ CH4_LIFETIMES_NS = {
     ("le", "none"): 6.0, ("le", "spiro"): 5.1, ("le", "pcbm"): 3.9,
 }
 CH4_FIG48_LIFETIMES_NS = {"het": 82.5, "le": 19.5}
+CH4_PLQY = {"het": 0.010, "le": 0.021}  # Fig. 4-8a
 
 
 def _ch4_warnings() -> list[str]:
@@ -292,6 +327,7 @@ def _ch4_decays(rngs: list[np.random.Generator]) -> list[Dataset]:
         da, truth = simulate_decay([tau], [1.0], total_counts=1e5, n_bins=2048, bin_width_ns=0.2,
                                    irf_fwhm_ns=0.15, t0_ns=5.0, background_counts_per_bin=1.0,
                                    repetition_rate_hz=2e6, seed=rngs[j])
+        truth["plqy"] = CH4_PLQY[film]
         out.append(Dataset(f"trpl_fig4-8c_{film}", da, truth,
                            f"{THESIS}, §4.3.2 Fig. 4-8c (tau = {tau} ns)",
                            ["mono-exponential, Gaussian IRF 150 ps, 2 MHz assumed"]))

@@ -11,14 +11,22 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from heterolab.errors import ParameterError
 from heterolab.units import normalize_unit, scale_factor
 
-__all__ = ["bin_width_of", "capture_log", "decay_dataarray", "histogram_time_axis"]
+__all__ = [
+    "bin_width_of",
+    "capture_log",
+    "decay_dataarray",
+    "histogram_time_axis",
+    "select_decay",
+]
 
 
 def bin_width_of(t: np.ndarray) -> tuple[float, bool]:
@@ -111,3 +119,30 @@ def capture_log(name: str) -> Iterator[list[str]]:
     finally:
         logger.removeHandler(handler)
         logger.propagate = old_propagate
+
+
+def select_decay(
+    decays: xr.DataArray, which: int | str | None, word: str, path: Path
+) -> xr.DataArray:
+    """One curve of a ``("decay", "time")`` array by label ``f"{word} {which}"``, ``"sum"``,
+    or the only curve when ``which`` is None (ParameterError listing the curves otherwise)."""
+    labels = [str(v) for v in decays["decay"].values]
+    if which is None:
+        if len(labels) != 1:
+            raise ParameterError(
+                f"{path} has {len(labels)} curves ({', '.join(labels)}); pass {word}= one of "
+                f"them or 'sum', or use read_decays"
+            )
+        out = decays.isel(decay=0, drop=True)
+    elif which == "sum":
+        out = decays.sum("decay", keep_attrs=True)
+        out.attrs[word] = "sum of " + ", ".join(labels)
+    else:
+        label = f"{word} {which}"
+        if label not in labels:
+            raise ParameterError(f"{path}: no {label!r}; the file has {', '.join(labels)}")
+        out = decays.sel(decay=label, drop=True)
+        out.attrs[word] = which
+    out.name = "counts"
+    out.attrs["reader"] = decays.attrs["reader"].removesuffix("s")
+    return out

@@ -20,6 +20,8 @@ __all__ = [
     "DELIMITERS",
     "TextTable",
     "detect_delimiter",
+    "first_cell_numeric",
+    "is_comment",
     "is_probably_text",
     "parse_float_row",
     "parse_rows",
@@ -144,7 +146,7 @@ def _looks_numeric(cell: str, decimal_comma: bool | None) -> bool:
     return "_" not in c
 
 
-def _first_cell_numeric(line: str) -> bool:
+def first_cell_numeric(line: str) -> bool:
     tok = re.split(r"[\t;,\s]+", line.strip(), maxsplit=1)[0]
     return bool(tok) and _looks_numeric(tok, decimal_comma=False)
 
@@ -212,7 +214,7 @@ def _resolve_decimal(decimal: str | None) -> bool | None:
     return decimal == ","
 
 
-def _is_comment(line: str, comment: str | None) -> bool:
+def is_comment(line: str, comment: str | None) -> bool:
     return bool(comment) and line.lstrip().startswith(comment)  # type: ignore[arg-type]
 
 
@@ -260,7 +262,7 @@ def split_table(
             (
                 i
                 for i, ln in enumerate(lines)
-                if ln.strip() and not _is_comment(ln, comment) and _first_cell_numeric(ln)
+                if ln.strip() and not is_comment(ln, comment) and first_cell_numeric(ln)
             ),
             None,
         )
@@ -275,11 +277,11 @@ def split_table(
             if ln.strip():
                 footer.append((i + 1, ln))
             continue
-        if not ln.strip() or _is_comment(ln, comment):
+        if not ln.strip() or is_comment(ln, comment):
             if stop_at_text and data_idx and not ln.strip():
                 footer.append((i + 1, ln))
             continue
-        if stop_at_text and data_idx and not _first_cell_numeric(ln):
+        if stop_at_text and data_idx and not first_cell_numeric(ln):
             footer.append((i + 1, ln))
             continue
         data_idx.append(i)

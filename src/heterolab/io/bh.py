@@ -18,9 +18,9 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import FormatError, ParameterError
-from heterolab.io._arrays import capture_log, decay_dataarray
-from heterolab.io.picoquant import _select_decay
+from heterolab.io._arrays import capture_log, decay_dataarray, select_decay
 from heterolab.io.registry import register_reader
+from heterolab.units import scale_factor
 
 __all__ = ["read_sdt_decay", "read_sdt_decays", "read_sdt_flim"]
 
@@ -95,8 +95,6 @@ def _curve(data: np.ndarray) -> np.ndarray | None:
 
 
 def _time(path: Path, t: np.ndarray, time_unit: str) -> np.ndarray:
-    from heterolab.units import scale_factor
-
     if t.size > 1 and not np.all(np.diff(t) > 0):
         raise FormatError(path, "TAC settings give no valid time axis (TAC gain 0?)")
     return t * scale_factor("s", time_unit)
@@ -149,7 +147,7 @@ def read_sdt_decay(
     """
     p = Path(path)
     decays = read_sdt_decays(p, time_unit=time_unit)
-    out = _select_decay(decays, curve, "curve", p)
+    out = select_decay(decays, curve, "curve", p)
     if isinstance(curve, int):
         k = [str(v) for v in decays["decay"].values].index(f"curve {curve}")
         acq = decays.attrs["acquisition_time_s"]

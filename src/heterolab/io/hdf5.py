@@ -31,8 +31,11 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from heterolab import __version__
 from heterolab.errors import FormatError, ParameterError
 from heterolab.io.registry import register_reader
+from heterolab.result import Result
+from heterolab.units import normalize_unit, scale_factor
 
 __all__ = ["FORMAT_MARKER", "FORMAT_VERSION", "read_hdf5", "write_hdf5"]
 
@@ -199,9 +202,6 @@ def write_hdf5(obj: Any, path: str | PathLike[str], *, overwrite: bool = False) 
     """
     import h5py
 
-    from heterolab import __version__
-    from heterolab.result import Result
-
     p = Path(path)
     if not isinstance(obj, (xr.DataArray, Result)):
         raise ParameterError(
@@ -280,8 +280,6 @@ def read_hdf5(path: str | PathLike[str]) -> Any:
     """
     import h5py
 
-    from heterolab.result import Result
-
     p = Path(path)
     if not p.exists():
         raise FormatError(p, "file does not exist")
@@ -313,8 +311,6 @@ def _read_kind(path: Path, kind: str, dims: tuple[str, ...], time_unit: str) -> 
 
 
 def _to_time_unit(da: xr.DataArray, time_unit: str) -> xr.DataArray:
-    from heterolab.units import normalize_unit, scale_factor
-
     unit = da["time"].attrs.get("units")
     target = normalize_unit(time_unit)
     if unit is None or normalize_unit(unit) == target:

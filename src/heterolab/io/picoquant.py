@@ -24,7 +24,12 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import FormatError, HeterolabError, ParameterError
-from heterolab.io._arrays import capture_log, decay_dataarray, histogram_time_axis
+from heterolab.io._arrays import (
+    capture_log,
+    decay_dataarray,
+    histogram_time_axis,
+    select_decay,
+)
 from heterolab.io.registry import register_reader
 
 __all__ = [
@@ -172,32 +177,7 @@ def read_ptu_decay(
         Several channels and no ``channel``, or a channel that is not in the file.
     """
     decays = read_ptu_decays(path, time_unit=time_unit)
-    return _select_decay(decays, channel, "channel", Path(path))
-
-
-def _select_decay(
-    decays: xr.DataArray, which: int | str | None, word: str, path: Path
-) -> xr.DataArray:
-    labels = [str(v) for v in decays["decay"].values]
-    if which is None:
-        if len(labels) != 1:
-            raise ParameterError(
-                f"{path} has {len(labels)} curves ({', '.join(labels)}); pass {word}= one of "
-                f"them or 'sum', or use read_decays"
-            )
-        out = decays.isel(decay=0, drop=True)
-    elif which == "sum":
-        out = decays.sum("decay", keep_attrs=True)
-        out.attrs[word] = "sum of " + ", ".join(labels)
-    else:
-        label = f"{word} {which}"
-        if label not in labels:
-            raise ParameterError(f"{path}: no {label!r}; the file has {', '.join(labels)}")
-        out = decays.sel(decay=label, drop=True)
-        out.attrs[word] = which
-    out.name = "counts"
-    out.attrs["reader"] = decays.attrs["reader"].removesuffix("s")
-    return out
+    return select_decay(decays, channel, "channel", Path(path))
 
 
 def read_ptu_flim(

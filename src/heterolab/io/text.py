@@ -21,6 +21,8 @@ from heterolab.errors import FormatError, ParameterError, UnitError
 from heterolab.io._arrays import decay_dataarray
 from heterolab.io._textgrid import (
     TextTable,
+    first_cell_numeric,
+    is_comment,
     is_probably_text,
     parse_float_row,
     parse_rows,
@@ -465,12 +467,10 @@ def detect_matrix_layout(
 def _find_axis_row(path: Path, lines: list[str], comment: str | None) -> int:
     """Index of the column-axis row: the line before the first numeric row, or that row itself
     when the top-left cell is numeric and the row below has the same shape."""
-    from heterolab.io._textgrid import _first_cell_numeric, _is_comment
-
-    numeric = [i for i, ln in enumerate(lines) if ln.strip() and not _is_comment(ln, comment)]
+    numeric = [i for i, ln in enumerate(lines) if ln.strip() and not is_comment(ln, comment)]
     if not numeric:
         raise FormatError(path, "no data rows found")
-    first_num = next((i for i in numeric if _first_cell_numeric(lines[i])), None)
+    first_num = next((i for i in numeric if first_cell_numeric(lines[i])), None)
     if first_num is None:
         raise FormatError(path, "no numeric data rows found (only header or text lines)")
     before = [i for i in numeric if i < first_num]

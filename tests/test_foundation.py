@@ -113,3 +113,18 @@ def test_import_is_light():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+@pytest.mark.parametrize(
+    ("q", "text"),
+    [
+        (Quantity(9.168, 0.02913, "ns"), "9.168 ± 0.029 ns"),
+        (Quantity(298.15, None, "K"), "298.15 K"),
+        (Quantity(8.947e8, 2.028e6, "1/s"), "(8.947 ± 0.020)e+08 1/s"),
+        (Quantity(0.8913, 0.0004074), "0.89130 ± 0.00041"),
+        (Quantity(math.inf, None, "ps"), "inf ps"),
+        (Quantity(1.2, math.nan, "ns"), "1.2 ± nan ns"),
+    ],
+)
+def test_quantity_text_rounds_to_its_uncertainty(q, text):
+    assert str(q) == text

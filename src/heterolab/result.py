@@ -79,16 +79,35 @@ class Quantity:
         return abs(self.stderr / self.value)
 
     def __format__(self, spec: str) -> str:
-        spec = spec or ".4g"
-        if self.stderr is None or not math.isfinite(self.stderr):
-            err = ""
-        else:
-            err = f" ± {self.stderr:{spec}}"
+        """``value ± stderr unit``; without a format spec the error is rounded to two
+        significant digits and the value to the same decimal place (e.g. ``9.168 ± 0.029 ns``)."""
         unit = "" if self.unit == "1" else f" {self.unit}"
-        return f"{self.value:{spec}}{err}{unit}"
+        has_err = self.stderr is not None and math.isfinite(self.stderr) and self.stderr > 0
+        if spec:
+            err = f" ± {self.stderr:{spec}}" if has_err else ""
+            return f"{self.value:{spec}}{err}{unit}"
+        if not math.isfinite(self.value):
+            return f"{self.value}{unit}"
+        if not has_err:
+            suffix = " ± nan" if self.stderr is not None and math.isnan(self.stderr) else ""
+            return f"{self.value:.6g}{suffix}{unit}"
+        return _format_with_error(self.value, float(self.stderr)) + unit  # type: ignore[arg-type]
 
     def __str__(self) -> str:
         return format(self, "")
+
+
+def _format_with_error(value: float, err: float) -> str:
+    """Value and error rounded to the error's two leading significant digits; scientific
+    notation for very large or small magnitudes."""
+    exponent = math.floor(math.log10(err)) - 1
+    scale = max(abs(value), err)
+    if scale >= 1e5 or scale < 1e-3:
+        power = math.floor(math.log10(scale))
+        digits = max(power - exponent, 0)
+        return f"({value / 10**power:.{digits}f} ± {err / 10**power:.{digits}f})e{power:+03d}"
+    decimals = max(-exponent, 0)
+    return f"{value:.{decimals}f} ± {err:.{decimals}f}"
 
 
 def _json_float(x: float | None) -> float | str | None:

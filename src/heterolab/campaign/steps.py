@@ -84,7 +84,15 @@ def _trpl_rates(step: Step, used: dict[str, Quantity]) -> Result:
     return radiative_rates(tau=used["tau"], **step.options)
 
 
+def _trpl_table_averages(step: Step, used: dict[str, Quantity]) -> Result:
+    """``heterolab.kinetics.thesis.thesis_table_3_2``: the thesis's Table 3-2 tau_ave column."""
+    from heterolab.kinetics.thesis import thesis_table_3_2
+
+    return thesis_table_3_2(**step.options)
+
+
 STEP_TYPES: dict[str, StepFunc] = {
+    "trpl.table_averages": _trpl_table_averages,
     "trpl.fit": _trpl_fit,
     "trpl.flim": _trpl_flim,
     "trpl.transfer": _trpl_transfer,

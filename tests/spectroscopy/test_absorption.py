@@ -89,8 +89,11 @@ def test_elliott_fit_recovers_gap_binding_energy_and_width():
     a = a + rng.normal(0, 0.002, e.size)
     r = elliott_fit(make_spectrum(e, a, "energy", units="OD"))
     assert r.ok
-    for name, true in (("band_gap", truth["eg"]), ("binding_energy", 1000 * truth["eb"]),
-                       ("gamma", 1000 * truth["g"])):
+    for name, true in (
+        ("band_gap", truth["eg"]),
+        ("binding_energy", 1000 * truth["eb"]),
+        ("gamma", 1000 * truth["g"]),
+    ):
         q = r.parameters[name]
         assert abs(q.value - true) < 4 * q.stderr, (name, q, true)
     assert r.derived["exciton_energy"].value == pytest.approx(2.37, abs=0.002)
@@ -101,18 +104,26 @@ def test_elliott_small_binding_energy_mapbi3_like():
     rng = np.random.default_rng(8)
     e = np.linspace(1.5, 1.8, 601)
     a = elliott_absorption(e, 1.62, 0.011, 0.010, 2.0) + rng.normal(0, 0.001, e.size)
-    r = elliott_fit(make_spectrum(e, a, "energy", units="OD"), binding_energy=0.02, gamma=0.012,
-                    background=False)
+    r = elliott_fit(
+        make_spectrum(e, a, "energy", units="OD"),
+        binding_energy=0.02,
+        gamma=0.012,
+        background=False,
+    )
     assert r.parameters["binding_energy"].value == pytest.approx(11.0, abs=1.0)
 
 
 def test_tauc_and_urbach_cli(tmp_path):
     e = np.linspace(2.0, 2.9, 451)
     a = direct_edge_with_urbach_tail(e, 2.37, 0.015) + 0.01
-    p = write_spectrum_csv(make_spectrum(HC_EV_NM / e, a, "wavelength", units="OD"), tmp_path / "abs.csv")
+    p = write_spectrum_csv(
+        make_spectrum(HC_EV_NM / e, a, "wavelength", units="OD"), tmp_path / "abs.csv"
+    )
     out = CliRunner().invoke(app, ["spectrum", "tauc", str(p), "--json"])
     assert out.exit_code == 0, out.output
-    assert json.loads(out.output)["parameters"]["band_gap"]["value"] == pytest.approx(2.37, abs=0.01)
+    assert json.loads(out.output)["parameters"]["band_gap"]["value"] == pytest.approx(
+        2.37, abs=0.01
+    )
     out = CliRunner().invoke(app, ["spectrum", "urbach", str(p), "--fit-window", "2.2", "2.36"])
     assert out.exit_code == 0, out.output
     assert "urbach_energy" in out.output

@@ -72,8 +72,17 @@ def test_secondary_electron_cutoff_and_vbm_onset_from_synthetic_ups():
 
 
 def test_bands_cli_json_and_plot(tmp_path):
-    out = CliRunner().invoke(app, ["bands", "CsPbBr3:4.56:1.40:2.37", "PMA2PbBr4:4.85:0.45:3.06",
-                                   "--plot", str(tmp_path / "bands.png"), "--json"])
+    out = CliRunner().invoke(
+        app,
+        [
+            "bands",
+            "CsPbBr3:4.56:1.40:2.37",
+            "PMA2PbBr4:4.85:0.45:3.06",
+            "--plot",
+            str(tmp_path / "bands.png"),
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     d = json.loads(out.output)
     assert d["statistics"]["type"] == "type II"

@@ -11,7 +11,9 @@ from heterolab.io.spectra import make_spectrum, read_jcamp, read_spectrum_text, 
 
 
 def test_csv_round_trip_keeps_axis_values_and_units(tmp_path):
-    s = make_spectrum(np.linspace(400, 700, 31), np.arange(31.0) ** 1.5, "wavelength", units="counts")
+    s = make_spectrum(
+        np.linspace(400, 700, 31), np.arange(31.0) ** 1.5, "wavelength", units="counts"
+    )
     p = write_spectrum_csv(s, tmp_path / "pl.csv")
     back = read_spectrum_text(p)
     assert back.dims == ("wavelength",)
@@ -78,9 +80,21 @@ def test_file_without_numbers_is_rejected(tmp_path):
 
 def test_jcamp_dx_wavenumber_spectrum(tmp_path):
     p = tmp_path / "ir.jdx"
-    lines = ["##TITLE=test", "##JCAMP-DX=4.24", "##DATA TYPE=INFRARED SPECTRUM", "##XUNITS=1/CM",
-             "##YUNITS=ABSORBANCE", "##XFACTOR=1.0", "##YFACTOR=0.001", "##FIRSTX=1000",
-             "##LASTX=1004", "##NPOINTS=5", "##XYDATA=(X++(Y..Y))", "1000 100 200 300 400 500", "##END="]
+    lines = [
+        "##TITLE=test",
+        "##JCAMP-DX=4.24",
+        "##DATA TYPE=INFRARED SPECTRUM",
+        "##XUNITS=1/CM",
+        "##YUNITS=ABSORBANCE",
+        "##XFACTOR=1.0",
+        "##YFACTOR=0.001",
+        "##FIRSTX=1000",
+        "##LASTX=1004",
+        "##NPOINTS=5",
+        "##XYDATA=(X++(Y..Y))",
+        "1000 100 200 300 400 500",
+        "##END=",
+    ]
     p.write_text("\n".join(lines) + "\n")
     s = read(p)
     assert s.dims == ("wavenumber",)

@@ -34,7 +34,9 @@ def sphere_spectra(plqy: float, absorptance: float, seed: int = 0):
     absorbed = absorptance * laser.sum() * 0.5
     blank = laser + 20.0
     sample = laser * (1 - absorptance) + plqy * absorbed * emit_shape + 20.0
-    noisy = [make_spectrum(lam, rng.poisson(y).astype(float), "wavelength") for y in (sample, blank)]
+    noisy = [
+        make_spectrum(lam, rng.poisson(y).astype(float), "wavelength") for y in (sample, blank)
+    ]
     return noisy
 
 
@@ -116,14 +118,16 @@ def test_table_3_1_reports_row_1_3_with_the_values_that_would_fit(table31):
 
 
 def test_eta_with_given_k_and_error_propagation():
-    r = transfer_efficiency(5502883, 0.113, 0.180, 0.225, 3011395668, 0.03359,
-                            stderr={"absorbance_perov": 0.0005})
+    r = transfer_efficiency(
+        5502883, 0.113, 0.180, 0.225, 3011395668, 0.03359, stderr={"absorbance_perov": 0.0005}
+    )
     q = r.parameters["eta_trans"]
     assert q.value == pytest.approx(0.7156, abs=2e-4)
     # d eta / d A_perov = -eta / A_perov
     assert q.stderr == pytest.approx(0.7156 / 0.180 * 0.0005, rel=0.01)
-    circ = transfer_efficiency(5502883, 0.113, 0.180, 0.225, 3011395668, 0.03359,
-                               plqy_from_heterostructure=True)
+    circ = transfer_efficiency(
+        5502883, 0.113, 0.180, 0.225, 3011395668, 0.03359, plqy_from_heterostructure=True
+    )
     assert any("circular" in w for w in circ.warnings)
     bad = transfer_efficiency(5502883, 0.113, 0.180, 0.225, 3011395668, 0.01)
     assert any("outside [0, 1]" in w for w in bad.warnings)
@@ -154,9 +158,16 @@ def test_transfer_table_csv_and_cli(tmp_path):
     t = load_table("table_3_1")
     lines = [",".join(cols)]
     for row in t["rows"]:
-        lines.append(",".join(
-            f"{row[c]:.3f}" if c in ("A_PbS", "A_perov", "PLQY_PbS") else
-            str(int(row[c])) if c in ("I_ex", "PL_PbS") else str(row[c]) for c in cols))
+        lines.append(
+            ",".join(
+                f"{row[c]:.3f}"
+                if c in ("A_PbS", "A_perov", "PLQY_PbS")
+                else str(int(row[c]))
+                if c in ("I_ex", "PL_PbS")
+                else str(row[c])
+                for c in cols
+            )
+        )
     p.write_text("\n".join(lines) + "\n")
     rows, rounding = read_transfer_table(p)
     assert rounding["A_perov"] == pytest.approx(0.0005)
@@ -178,8 +189,14 @@ def test_transfer_table_csv_and_cli(tmp_path):
 
 def test_plqy_cli(tmp_path):
     sample, blank = sphere_spectra(0.4, 0.5, seed=9)
-    ps, pb = write_spectrum_csv(sample, tmp_path / "s.csv"), write_spectrum_csv(blank, tmp_path / "b.csv")
-    out = runner.invoke(app, ["plqy", str(ps), str(pb), "--laser", "455", "475", "--emission", "480", "580", "--json"])
+    ps, pb = (
+        write_spectrum_csv(sample, tmp_path / "s.csv"),
+        write_spectrum_csv(blank, tmp_path / "b.csv"),
+    )
+    out = runner.invoke(
+        app,
+        ["plqy", str(ps), str(pb), "--laser", "455", "475", "--emission", "480", "580", "--json"],
+    )
     assert out.exit_code == 0, out.output
     d = json.loads(out.output)
     assert d["parameters"]["plqy"]["value"] == pytest.approx(0.4, abs=0.02)

@@ -136,8 +136,13 @@ def test_bigaussian_recovers_asymmetry_with_pybaselines_baseline():
     assert r.parameters["p0_center"].value == pytest.approx(2.3, abs=0.003)
     assert r.derived["p0_asymmetry"].value == pytest.approx(0.5, abs=0.03)
     assert r.parameters["p0_area"].value == pytest.approx(100.0, rel=0.02)
-    r2 = fit_peaks(make_spectrum(e, y + 5.0, "energy"), [2.3], shape="bigaussian", baseline="snip",
-                   window=(1.6, 2.9))
+    r2 = fit_peaks(
+        make_spectrum(e, y + 5.0, "energy"),
+        [2.3],
+        shape="bigaussian",
+        baseline="snip",
+        window=(1.6, 2.9),
+    )
     assert r2.parameters["p0_center"].value == pytest.approx(2.3, abs=0.01)
 
 

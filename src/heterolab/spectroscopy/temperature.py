@@ -203,11 +203,18 @@ def noise_sigma(values: np.ndarray) -> float:
     return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
 
 
-def _peak_energies(e: xr.DataArray, fraction: float, k_sigma: float) -> list[float]:
-    from scipy.signal import find_peaks
+def _peak_energies(
+    e: xr.DataArray, fraction: float, k_sigma: float, smooth_points: int = 11
+) -> list[float]:
+    """Peaks of the Savitzky–Golay-smoothed spectrum (quadratic, ``smooth_points`` wide) with
+    prominence ≥ max(fraction × maximum, k_sigma × raw noise σ)."""
+    from scipy.signal import find_peaks, savgol_filter
 
-    prominence = max(fraction * float(e.max()), k_sigma * noise_sigma(e.values))
-    idx, _ = find_peaks(e.values, prominence=prominence)
+    y = e.values.astype(float)
+    if y.size > smooth_points + 2:
+        y = savgol_filter(y, smooth_points | 1, 2)
+    prominence = max(fraction * float(np.max(y)), k_sigma * noise_sigma(e.values))
+    idx, _ = find_peaks(y, prominence=prominence)
     return [float(e["energy"].values[i]) for i in idx]
 
 
@@ -223,7 +230,8 @@ def detect_new_peaks(
 
     Peaks are local maxima of the energy-axis spectrum with prominence ≥ the larger of
     ``prominence_fraction`` × that spectrum's maximum and ``k_sigma`` × its noise σ
-    (:func:`noise_sigma`). A peak is new if no peak of the
+    (:func:`noise_sigma`), found on the spectrum smoothed over 11 points (Savitzky & Golay,
+    Anal. Chem. 36, 1627 (1964)) so that noise spikes are not taken for peaks. A peak is new if no peak of the
     highest-T spectrum lies within ``tolerance_ev``; its onset temperature is the highest T
     from which it is present in every colder spectrum (spec P-32). Thesis: peaks at 436, 468,
     487 nm below 260 K.

@@ -261,3 +261,31 @@ def test_t2_ptu_is_refused_with_the_record_type(tmp_path):
         match=r"t2\.ptu: record type HydraHarp2T2 is T2 \(time tags without TCSPC delay time\)",
     ):
         read_decays(p)
+
+
+def test_sdt_image_blocks(tmp_path):
+    """The SPC-830 file with its measurement descriptions rewritten to 2 x 2 pixels x 256 channels.
+
+    Offsets: measurement description blocks start at byte 13534, 383 bytes each; adc_re,
+    scan_x and scan_y sit at 82, 173 and 177 within a block (sdtfile's MEASURE_INFO).
+    """
+    import struct
+
+    src = shared_file(*SDT)
+    curves = read_decays(src)
+    data = bytearray(src.read_bytes())
+    for i in range(3):
+        base = 13534 + i * 383
+        data[base + 82 : base + 84] = struct.pack("<h", 256)
+        data[base + 173 : base + 181] = struct.pack("<ii", 2, 2)
+    p = tmp_path / "img.sdt"
+    p.write_bytes(bytes(data))
+    with pytest.raises(ParameterError, match=r"has image blocks \[0, 1, 2\]; pass block="):
+        read_flim(p)
+    img = read_flim(p, block=1)
+    assert img.dims == ("y", "x", "time") and img.shape == (2, 2, 256)
+    np.testing.assert_array_equal(img.values.ravel(), curves.isel(decay=1).values)
+    assert img.attrs["bin_width"] == pytest.approx(4 * curves.attrs["bin_width"], rel=1e-9)
+    assert img.attrs["block"] == 1
+    with pytest.raises(FormatError, match="no single-curve blocks"):
+        read_decays(p)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -80,11 +79,3 @@ def json_ready(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return str(obj)  # "inf"/"nan": JSON has no literal for them
     return obj
-
-
-def check_same_length(**arrays: Sequence[Any] | np.ndarray) -> None:
-    """Raise ParameterError listing the lengths when the named sequences differ in length."""
-    lengths = {name: len(a) for name, a in arrays.items()}
-    if len(set(lengths.values())) > 1:
-        desc = ", ".join(f"{k} has {v}" for k, v in lengths.items())
-        raise ParameterError(f"lengths differ: {desc}")

@@ -21,6 +21,7 @@ import json
 import math
 import os
 import sys
+import warnings
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -143,7 +144,10 @@ def _save_figure(result: Result, path: Path, title: str) -> Path | None:
     from heterolab.report.plots import save_figure
 
     fig = result.plot()
-    fig.suptitle(title, fontsize=9)
+    fig.suptitle(title, fontsize=9, y=0.998)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # tight_layout may decline for some layouts: harmless
+        fig.tight_layout(rect=(0, 0, 1, 0.965))
     return save_figure(fig, path)
 
 

@@ -106,5 +106,5 @@ def test_jcamp_dx_wavenumber_spectrum(tmp_path):
 def test_unreadable_jcamp_raises_format_error(tmp_path):
     p = tmp_path / "x.jdx"
     p.write_text("##TITLE=x\n##XUNITS=SECONDS\n##END=\n")
-    with pytest.raises(FormatError, match="x.jdx"):
+    with pytest.raises(FormatError, match=r"x\.jdx"):
         read_jcamp(p)

@@ -170,6 +170,7 @@ def test_transfer_table_csv_and_cli(tmp_path):
         )
     p.write_text("\n".join(lines) + "\n")
     rows, rounding = read_transfer_table(p)
+    assert [r["ratio"] for r in rows] == ["1:1", "1:3", "1:5", "1:10", "1:30"]
     assert rounding["A_perov"] == pytest.approx(0.0005)
     assert rounding["eta_trans"] == pytest.approx(0.005)
     out = runner.invoke(app, ["transfer-efficiency", str(p), "--json"])

@@ -12,6 +12,7 @@ from heterolab.io.spectra import make_spectrum
 from heterolab.spectroscopy.peakfit import fit_peaks
 from heterolab.spectroscopy.spectra import (
     analyze_peak,
+    correct_response,
     excitonic_peak,
     fwhm,
     integrate,
@@ -88,7 +89,7 @@ def test_fwhm_undefined_side_is_nan_and_empty_window_raises():
     s = make_spectrum(x, np.linspace(0, 1, 11), "wavelength")
     width, _, hi = fwhm(s)
     assert math.isnan(width) and math.isnan(hi)
-    with pytest.raises(ParameterError, match="window .* holds 0 points"):
+    with pytest.raises(ParameterError, match=r"window .* holds 0 points"):
         analyze_peak(s, (600, 700))
 
 
@@ -154,3 +155,20 @@ def test_fit_peaks_rejects_bad_requests():
         fit_peaks(s, [1.5], shape="lorentzian")
     with pytest.raises(ParameterError, match="2 shapes for 1 peaks"):
         fit_peaks(s, [1.5], shape=["gaussian", "voigt"])
+
+
+def test_detector_response_correction_restores_band_ratio():
+    lam = np.linspace(400, 1300, 901)
+    true = emission_per_nm(lam, [(2.43, 0.08, 300.0), (1.08, 0.15, 100.0)])
+    response = make_spectrum(
+        np.linspace(350, 1400, 50), np.linspace(1.0, 0.2, 50), "wavelength", units="1"
+    )
+    measured = make_spectrum(
+        lam, true * np.interp(lam, response["wavelength"], response.values), "wavelength"
+    )
+    fixed = correct_response(measured, response)
+    np.testing.assert_allclose(fixed.values, true, rtol=1e-6, atol=1e-12)
+    assert fixed.attrs["response_corrected"] is True
+    short = make_spectrum(np.linspace(450, 1400, 20), np.ones(20), "wavelength", units="1")
+    with pytest.raises(ParameterError, match="response covers 450–1400"):
+        correct_response(measured, short)

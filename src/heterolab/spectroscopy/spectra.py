@@ -19,6 +19,7 @@ from heterolab.units import HC_EV_NM
 
 __all__ = [
     "analyze_peak",
+    "correct_response",
     "excitonic_peak",
     "fwhm",
     "integrate",
@@ -135,6 +136,35 @@ def to_wavelength(spectrum: xr.DataArray, *, jacobian: bool | None = None) -> xr
         name=e.name or "intensity",
         attrs=attrs,
     )
+
+
+def correct_response(spectrum: xr.DataArray, response: xr.DataArray) -> xr.DataArray:
+    """Divide a measured spectrum by the relative spectral response of its detector chain.
+
+    ``response`` (same kind of axis, any sampling) is interpolated onto the spectrum's axis.
+    Needed before comparing band areas recorded on different detectors, e.g. visible CsPbBr3
+    and NIR PbS emission (spec P-26).
+
+    Raises
+    ------
+    ParameterError
+        If the axes differ, the response does not cover the spectrum, or is ≤ 0 inside it.
+    """
+    dim = spectral_axis(spectrum)
+    if spectral_axis(response) != dim:
+        raise ParameterError(f"response is on {response.dims[0]!r}, spectrum on {dim!r}")
+    x, rx = spectrum[dim].values, response[dim].values
+    if x[0] < rx[0] or x[-1] > rx[-1]:
+        raise ParameterError(
+            f"response covers {rx[0]:g}–{rx[-1]:g} but the spectrum spans {x[0]:g}–{x[-1]:g} "
+            f"{AXIS_UNITS[dim]}"
+        )
+    r = np.interp(x, rx, response.values.astype(float))
+    if np.any(r <= 0):
+        raise ParameterError("spectral response is <= 0 inside the spectrum's range")
+    out = spectrum / r
+    out.attrs = dict(spectrum.attrs, response_corrected=True)
+    return out
 
 
 def _window(spectrum: xr.DataArray, window: tuple[float, float] | None) -> xr.DataArray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from scipy.signal import fftconvolve
 
 from heterolab.errors import ParameterError
 from heterolab.kinetics.decay_models import (
@@ -83,7 +84,7 @@ def _brute_binned_irf(irf, tau, delta, sub=400):
     lag = np.arange(n * sub)
     kernel = tau * np.exp(-(lag - 0.5) * h / tau) * (-np.expm1(-h / tau))
     kernel[0] = tau * (-np.expm1(-0.5 * h / tau))
-    dens = np.convolve(src, kernel)[: n * sub]
+    dens = fftconvolve(src, kernel)[: n * sub]  # same sum as np.convolve, O(n log n)
     return dens.reshape(n, sub).sum(axis=1) / delta
 
 
@@ -145,3 +146,28 @@ def test_exp_conv_irf_rejects_bad_input_with_clear_messages():
 def test_fwhm_sigma_round_trip():
     assert sigma_to_fwhm(1.0) == pytest.approx(2.354820045)
     assert fwhm_to_sigma(sigma_to_fwhm(0.37)) == pytest.approx(0.37)
+
+
+def test_stretched_exp_integral_reduces_to_the_exponential_and_gives_the_mean():
+    from scipy.special import gamma
+
+    from heterolab.kinetics.decay_models import stretched_exp_binned, stretched_exp_integral
+
+    s = np.array([0.0, 0.5, 2.0, 10.0])
+    np.testing.assert_allclose(stretched_exp_integral(s, 2.0, 1.0), 2.0 * (1 - np.exp(-s / 2.0)))
+    # total area = mean lifetime (tau/beta) Gamma(1/beta) (Lindsey & Patterson 1980)
+    assert stretched_exp_integral(1e6, 1.5, 0.5) == pytest.approx(1.5 / 0.5 * gamma(2.0))
+    fine = np.linspace(0, 0.1, 20001)
+    avg = np.trapezoid(np.exp(-((fine / 0.7) ** 0.6)), fine) / 0.1
+    assert stretched_exp_binned(3, 0.1, 0.7, 0.6)[0] == pytest.approx(avg, rel=1e-6)
+
+
+def test_gaussian_histogram_is_the_binned_unit_area_gaussian():
+    from heterolab.kinetics.decay_models import gaussian_histogram
+
+    t = np.arange(400) * 0.01
+    h = gaussian_histogram(t, 2.0, 0.1)
+    assert h.sum() == pytest.approx(1.0, abs=1e-12)
+    centres = t + 0.005
+    assert np.sum(h * centres) == pytest.approx(2.0, abs=1e-9)
+    assert np.sqrt(np.sum(h * (centres - 2.0) ** 2) - 0.01**2 / 12) == pytest.approx(0.1, rel=1e-4)

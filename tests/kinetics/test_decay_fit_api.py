@@ -28,9 +28,7 @@ def poisson(m, seed=0):
 
 def test_dataarray_input_result_layout_and_json_round_trip():
     m = exp_conv_irf(T, np.array([0.5, 3.0]), IRF, 0.0).T @ np.array([4000.0, 2000.0]) + 2.0
-    da = xr.DataArray(
-        poisson(m), dims="time", coords={"time": ("time", T * 1e3, {"units": "ps"})}
-    )
+    da = xr.DataArray(poisson(m), dims="time", coords={"time": ("time", T * 1e3, {"units": "ps"})})
     r = fit_decay(da, irf=IRF, n_components=2)
     assert r.ok and r.kind == "trpl.decay_fit"
     assert r["tau_1"].value < r["tau_2"].value  # ascending, in ns although the axis was in ps
@@ -41,7 +39,9 @@ def test_dataarray_input_result_layout_and_json_round_trip():
     assert r["amplitude_raw_1"].unit == "counts" and r["tau_1"].unit == "ns"
     a, t = np.array([r[f"amplitude_{i}"].value for i in (1, 2)]), [0.5, 3.0]
     assert r["tau_avg_amplitude"].value == pytest.approx(np.dot(a, t), rel=0.02)
-    assert r["tau_avg_intensity"].value == pytest.approx(np.dot(a, np.square(t)) / np.dot(a, t), rel=0.02)
+    assert r["tau_avg_intensity"].value == pytest.approx(
+        np.dot(a, np.square(t)) / np.dot(a, t), rel=0.02
+    )
     s = r.statistics
     assert s["dof"] == s["n_points"] - 6 and s["estimator"] == "mle" and s["converged"]
     assert 0.8 < s["chi2_reduced"] < 1.2
@@ -70,7 +70,10 @@ def test_gaussian_irf_width_and_position_are_recovered():
     assert r["irf_fwhm"].value == pytest.approx(0.3, abs=4 * r["irf_fwhm"].stderr)
     assert r["shift"].value == pytest.approx(3.0, abs=4 * r["shift"].stderr)
     fixed = fit_decay(poisson(m, 2), time=T, irf_fwhm=0.3, n_components=1)
-    assert fixed["irf_fwhm"].stderr is None and "irf_fwhm" not in fixed.statistics["correlation"]["names"]
+    assert (
+        fixed["irf_fwhm"].stderr is None
+        and "irf_fwhm" not in fixed.statistics["correlation"]["names"]
+    )
 
 
 def test_tail_fit_from_a_chosen_start():
@@ -83,7 +86,12 @@ def test_tail_fit_from_a_chosen_start():
 
 def test_stretched_exponential_and_its_mean_lifetime():
     tau, beta = 2.0, 0.6
-    h = np.diff(tau / beta * gamma(1 / beta) * gammainc(1 / beta, (np.arange(N + 1) * DT / tau) ** beta)) / DT
+    h = (
+        np.diff(
+            tau / beta * gamma(1 / beta) * gammainc(1 / beta, (np.arange(N + 1) * DT / tau) ** beta)
+        )
+        / DT
+    )
     m = 3000 * np.convolve(IRF, h)[:N] + 2
     r = fit_decay(poisson(m, 4), time=T, irf=IRF, model="stretched")
     assert r.ok
@@ -149,7 +157,9 @@ def test_non_convergence_is_marked_failed(monkeypatch):
             self.x, self.cost, self.nfev, self.status = x0 * 1.01, 1.0, 500, 0
             self.message = "The maximum number of function evaluations is exceeded."
 
-    monkeypatch.setattr(decay_fit_module, "least_squares", lambda f, x0, *a, **k: NoConv(np.asarray(x0)))
+    monkeypatch.setattr(
+        decay_fit_module, "least_squares", lambda f, x0, *a, **k: NoConv(np.asarray(x0))
+    )
     m = 5000 * exp_conv_irf(T, 1.0, IRF, 0) + 1
     r = fit_decay(poisson(m), time=T, irf=IRF, n_components=1)
     assert r.status == "failed"
@@ -159,7 +169,10 @@ def test_non_convergence_is_marked_failed(monkeypatch):
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"irf": IRF[:-1]}, "IRF has 511 bins but the decay has 512; the IRF must be on the same time bins"),
+        (
+            {"irf": IRF[:-1]},
+            "IRF has 511 bins but the decay has 512; the IRF must be on the same time bins",
+        ),
         ({"n_components": 5}, "n_components must be an integer from 1 to 4, got 5"),
         ({"n_components": 0}, "n_components must be an integer from 1 to 4, got 0"),
         ({"estimator": "chi2"}, "estimator must be 'mle', 'lsq' or 'ols', got 'chi2'"),
@@ -167,7 +180,10 @@ def test_non_convergence_is_marked_failed(monkeypatch):
         ({"irf": "lorentz"}, "irf must be an array, a DataArray or 'gaussian', got 'lorentz'"),
         ({"irf": -IRF}, "IRF must be finite, non-negative and not all zero"),
         ({"shift": "auto"}, "shift must be 'free' or a number, got 'auto'"),
-        ({"repetition_rate_hz": 80e6}, "repetition period 12.5 ns is shorter than the time window 25.6 ns"),
+        (
+            {"repetition_rate_hz": 80e6},
+            "repetition period 12.5 ns is shorter than the time window 25.6 ns",
+        ),
         ({"fit_range": (5.0, 1.0)}, "fit_range must be (start, stop) with stop > start"),
         ({"initial": {"tau_9": 1.0}}, "initial values for unknown parameters ['tau_9']"),
     ],
@@ -195,3 +211,20 @@ def test_bad_data_raise_named_errors():
     nan[3] = np.nan
     with pytest.raises(ParameterError, match="decay contains NaN or infinite counts"):
         fit_decay(nan, time=T, irf=IRF)
+
+
+def test_gaussian_irf_earlier_pulse_tails_match_an_explicit_sum_over_pulses():
+    from heterolab.kinetics.decay_models import exp_conv_gaussian_binned
+
+    period, tau, t0, sigma = N * DT, 9.0, 2.0, 0.1
+    shape = sum(exp_conv_gaussian_binned(EDGES, tau, t0 - k * period, sigma) for k in range(30))
+    m = 2000 * shape + 1.0
+    r = fit_decay(
+        poisson(m, 8),
+        time=T,
+        irf_fwhm=sigma * 2.3548,
+        n_components=1,
+        repetition_rate_hz=1e9 / period,
+    )
+    assert r["tau_1"].value == pytest.approx(tau, abs=4 * r["tau_1"].stderr)
+    assert r["background"].value == pytest.approx(1.0, abs=4 * r["background"].stderr)

@@ -108,3 +108,14 @@ def test_unreadable_jcamp_raises_format_error(tmp_path):
     p.write_text("##TITLE=x\n##XUNITS=SECONDS\n##END=\n")
     with pytest.raises(FormatError, match=r"x\.jdx"):
         read_jcamp(p)
+
+
+def test_mev_and_micrometre_axes_are_converted_to_standard_units(tmp_path):
+    p = tmp_path / "mev.csv"
+    p.write_text("Energy (meV),counts\n2400,1\n2410,2\n2420,3\n")
+    s = read_spectrum_text(p)
+    assert s.dims == ("energy",)
+    np.testing.assert_allclose(s["energy"].values, [2.40, 2.41, 2.42])
+    q = tmp_path / "um.csv"
+    q.write_text("Wavelength (um),counts\n1.0,1\n1.1,2\n1.2,3\n")
+    np.testing.assert_allclose(read_spectrum_text(q)["wavelength"].values, [1000, 1100, 1200])

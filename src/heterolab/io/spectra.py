@@ -25,6 +25,7 @@ from heterolab.io.registry import register_reader
 __all__ = [
     "AXIS_UNITS",
     "axis_from_label",
+    "axis_scale",
     "make_spectrum",
     "read_jcamp",
     "read_spectrum_text",
@@ -37,7 +38,21 @@ AXIS_UNITS: dict[str, str] = {"wavelength": "nm", "energy": "eV", "wavenumber": 
 # Header words (lower case) that identify each axis; checked in this order.
 _AXIS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("wavenumber", ("wavenumber", "cm-1", "cm^-1", "1/cm", "cm−1")),
-    ("wavelength", ("wavelength", "nanometer", "(nm)", "[nm]", "lambda", "nm")),
+    (
+        "wavelength",
+        (
+            "wavelength",
+            "nanometer",
+            "(nm)",
+            "[nm]",
+            "lambda",
+            "nm",
+            "micrometer",
+            "(um)",
+            "[um]",
+            "(µm)",
+        ),
+    ),
     ("energy", ("energy", "(ev)", "[ev]", "ev", "photon energy")),
 )
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
@@ -56,6 +71,22 @@ def axis_from_label(label: str) -> str | None:
         if any(w in low for w in words):
             return axis
     return None
+
+
+def axis_scale(label: str) -> float:
+    """Factor converting a labelled axis to the standard unit: meV → eV (1e-3), µm → nm (1e3).
+
+    Examples
+    --------
+    >>> axis_scale("Energy (meV)"), axis_scale("Wavelength [um]"), axis_scale("nm")
+    (0.001, 1000.0, 1.0)
+    """
+    low = label.strip().lower()
+    if "mev" in low:
+        return 1e-3
+    if any(w in low for w in ("(um)", "[um]", "(µm)", "[µm]", "micrometer", "micron")):
+        return 1e3
+    return 1.0
 
 
 def make_spectrum(
@@ -227,10 +258,11 @@ def read_spectrum_text(
         if len(cand) == data.shape[1]:
             names = cand
     file_axis = None
-    if "XUNITS" in fields:
-        file_axis = axis_from_label(fields["XUNITS"])
-    elif names:
-        file_axis = axis_from_label(names[0])
+    axis_label = fields.get("XUNITS") or (names[0] if names else "")
+    if axis_label:
+        file_axis = axis_from_label(axis_label)
+    if file_axis is not None:
+        data[:, 0] *= axis_scale(axis_label)
     chosen = axis or file_axis
     if chosen is None:
         raise FormatError(

@@ -172,3 +172,14 @@ def test_detector_response_correction_restores_band_ratio():
     short = make_spectrum(np.linspace(450, 1400, 20), np.ones(20), "wavelength", units="1")
     with pytest.raises(ParameterError, match="response covers 450–1400"):
         correct_response(measured, short)
+
+
+def test_thesis_stokes_shifts_of_the_2d_3d_film():
+    """§4.3.2 (Fig. 4-7): absorption 400/494 nm, PL 410/518 nm → Stokes 76 / 116 meV
+    (reference_values pl_peaks_film); Tauc 2.37 eV lies 24 meV below the 518 nm PL peak
+    (verification item 16)."""
+    from heterolab.spectroscopy.spectra import stokes_shift_mev
+
+    assert stokes_shift_mev(HC_EV_NM / 400, HC_EV_NM / 410) == pytest.approx(76, abs=0.5)
+    assert stokes_shift_mev(HC_EV_NM / 494, HC_EV_NM / 518) == pytest.approx(116, abs=0.5)
+    assert stokes_shift_mev(2.37, HC_EV_NM / 518) == pytest.approx(-24, abs=0.5)

@@ -201,3 +201,27 @@ def test_plqy_cli(tmp_path):
     assert out.exit_code == 0, out.output
     d = json.loads(out.output)
     assert d["parameters"]["plqy"]["value"] == pytest.approx(0.4, abs=0.02)
+
+
+def test_three_measurement_de_mello_from_spectra():
+    """Indirect illumination absorbs μ = 0.1 of the scattered laser and emits accordingly."""
+    lam = np.arange(440.0, 600.0, 0.5)
+    laser = 1e6 * np.exp(-0.5 * ((lam - 465) / 1.5) ** 2) / (1.5 * math.sqrt(2 * math.pi))
+    shape = np.exp(-0.5 * ((lam - 515) / 8) ** 2) / (8 * math.sqrt(2 * math.pi))
+    phi, a, mu = 0.55, 0.4, 0.1
+    la = laser.sum() * 0.5
+    indirect = laser * (1 - mu) + phi * mu * la * shape
+    direct = laser * (1 - a) * (1 - mu) + phi * (a + (1 - a) * mu) * la * shape
+    spectra = [make_spectrum(lam, y, "wavelength", units="1") for y in (direct, laser, indirect)]
+    r = plqy_absolute(
+        spectra[0],
+        spectra[1],
+        laser_window=(455, 475),
+        emission_window=(480, 580),
+        indirect=spectra[2],
+    )
+    assert r.parameters["plqy"].value == pytest.approx(phi, rel=1e-3)
+    assert r.derived["absorptance"].value == pytest.approx(a, rel=1e-3)
+    # the two-measurement formula is biased by the indirect absorption
+    r2 = plqy_absolute(spectra[0], spectra[1], laser_window=(455, 475), emission_window=(480, 580))
+    assert abs(r2.parameters["plqy"].value - phi) > 0.01

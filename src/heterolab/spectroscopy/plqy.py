@@ -28,7 +28,8 @@ def photon_area(spectrum: xr.DataArray, window: tuple[float, float]) -> float:
 
     The spectrum is put on an energy axis with the Jacobian (counts per eV; Mooney &
     Kambhampati, J. Phys. Chem. Lett. 4, 3316 (2013)) and integrated over the window converted
-    to eV; for counts per nm this equals ∫ S_λ dλ over the same range.
+    to eV; for counts per nm this equals ∫ S_λ dλ over the same range. Emission and laser
+    spectra are always treated as spectral densities, whatever their value units.
     """
     from heterolab.spectroscopy.spectra import spectral_axis
     from heterolab.units import HC_EV_NM
@@ -39,7 +40,7 @@ def photon_area(spectrum: xr.DataArray, window: tuple[float, float]) -> float:
         lo, hi = HC_EV_NM / hi, HC_EV_NM / lo
     elif dim == "wavenumber":
         lo, hi = lo * HC_EV_NM * 1e-7, hi * HC_EV_NM * 1e-7
-    return integrate(to_energy(spectrum), (lo, hi))
+    return integrate(to_energy(spectrum, jacobian=True), (lo, hi))
 
 
 def _check_counts(**values: float) -> None:

@@ -33,7 +33,7 @@ __all__ = [
 ]
 
 #: Value units that are not densities per unit axis (no Jacobian on axis conversion).
-NON_DENSITY_UNITS = frozenset({"OD", "mOD", "1", "%"})
+NON_DENSITY_UNITS = frozenset({"OD", "mOD", "%"})
 HC_EV_CM = HC_EV_NM * 1e-7  #: h c in eV cm: E [eV] = HC_EV_CM * wavenumber [cm⁻¹]
 
 
@@ -71,8 +71,9 @@ def to_energy(spectrum: xr.DataArray, *, jacobian: bool | None = None) -> xr.Dat
 
     E = hc/λ; a spectral density S_λ becomes S_E = S_λ |dλ/dE| = S_λ hc/E² (Mooney &
     Kambhampati, J. Phys. Chem. Lett. 4, 3316 (2013)). From wavenumbers, E = hc ν̃ and
-    |dν̃/dE| = 1/(hc) (a constant). Absorbance-like values (units ``OD``, ``mOD``, ``1``,
-    ``%``) are not densities and are not multiplied unless ``jacobian=True``.
+    |dν̃/dE| = 1/(hc) (a constant). Absorbance-like values (units ``OD``, ``mOD``, ``%``) are
+    not densities and are not multiplied unless ``jacobian=True``; any other units are
+    treated as a spectral density unless ``jacobian=False``.
 
     Parameters
     ----------
@@ -273,8 +274,10 @@ def stokes_shift_mev(absorption_peak_ev: float, emission_peak_ev: float) -> floa
 
 
 # ----------------------------------------------------------------------------- derivatives
-def _uniform_energy(spectrum: xr.DataArray, step_ev: float | None) -> tuple[np.ndarray, np.ndarray]:
-    e = to_energy(spectrum)
+def _uniform_energy(
+    spectrum: xr.DataArray, step_ev: float | None, jacobian: bool | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    e = to_energy(spectrum, jacobian=jacobian)
     x, y = e["energy"].values, e.values
     step = step_ev or float(np.median(np.diff(x)))
     grid = np.arange(x[0], x[-1] + step / 2, step)
@@ -287,8 +290,11 @@ def second_derivative(
     window_ev: float = 0.05,
     polyorder: int = 3,
     step_ev: float | None = None,
+    jacobian: bool | None = None,
 ) -> xr.DataArray:
     """d²S/dE² by Savitzky–Golay on a uniform energy grid (spec P-25).
+
+    ``jacobian`` as in :func:`to_energy` (absorbance: no Jacobian).
 
     Savitzky & Golay, Anal. Chem. 36, 1627 (1964); derivative spectroscopy of excitonic
     absorption: Talsky et al., Angew. Chem. Int. Ed. 17, 785 (1978); Moreels & Hens,
@@ -303,7 +309,7 @@ def second_derivative(
     """
     from scipy.signal import savgol_filter
 
-    grid, y = _uniform_energy(spectrum, step_ev)
+    grid, y = _uniform_energy(spectrum, step_ev, jacobian)
     step = grid[1] - grid[0]
     n = round(window_ev / step) | 1
     n = max(n, polyorder + 2 + (polyorder + 1) % 2)
@@ -378,7 +384,9 @@ def excitonic_peak(
     elif method == "second_derivative":
         found = []
         for f in windows_for_sensitivity:
-            minima = second_derivative_minima(second_derivative(s, window_ev=window_ev * f))
+            minima = second_derivative_minima(
+                second_derivative(s, window_ev=window_ev * f, jacobian=False)
+            )
             if minima:
                 found.append(minima[0])
         if not found:

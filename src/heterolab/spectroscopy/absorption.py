@@ -122,6 +122,7 @@ def tauc_gap(
     fit_window: tuple[float, float] | None = None,
     min_points: int = 8,
     thickness_nm: float | None = None,
+    baseline_window: tuple[float, float] | None = None,
 ) -> Result:
     """Optical gap from a Tauc plot (αhν)^(1/r) = B(hν − E_g) (spec P-22).
 
@@ -139,6 +140,10 @@ def tauc_gap(
         Absorbance (OD) over wavelength or energy.
     window
         Energy range [eV] considered for the automatic choice.
+    baseline_window
+        Sub-gap range [eV]; when given, E_g is where the edge line meets a straight line fitted
+        to the Tauc curve there (baseline-intercept method, Makuła, Pacia & Macyk, J. Phys.
+        Chem. Lett. 9, 6814 (2018)) instead of the x-axis.
     """
     r = {"direct": 0.5, "indirect": 2.0}.get(transition)
     if r is None:
@@ -154,7 +159,18 @@ def tauc_gap(
     else:
         i, j = _best_linear_window(x, y, min_points)
     p, cov, r2 = _line_fit(x[i:j], y[i:j])
-    eg, err = propagate(lambda q: -q[1] / q[0], p, cov)
+    if baseline_window is None:
+        eg, err = propagate(lambda q: -q[1] / q[0], p, cov)
+    else:
+        mb = (x >= min(baseline_window)) & (x <= max(baseline_window))
+        if mb.sum() < 3:
+            raise ParameterError(
+                f"baseline_window {baseline_window} eV holds {int(mb.sum())} points; need 3"
+            )
+        pb, covb, _ = _line_fit(x[mb], y[mb])
+        full = np.zeros((4, 4))
+        full[:2, :2], full[2:, 2:] = cov, covb
+        eg, err = propagate(lambda q: (q[3] - q[1]) / (q[0] - q[2]), np.concatenate([p, pb]), full)
     res = Result(
         kind="spectrum.tauc",
         provenance=make_provenance(
@@ -164,6 +180,7 @@ def tauc_gap(
                 "window": window,
                 "fit_window": fit_window,
                 "min_points": min_points,
+                "baseline_window": baseline_window,
             },
         ),
     )

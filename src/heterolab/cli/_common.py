@@ -6,6 +6,7 @@ import functools
 import json
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO, TypeVar
 
 import typer
@@ -16,14 +17,26 @@ from heterolab.result import Result
 F = TypeVar("F", bound=Callable[..., Any])
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the Result as JSON (Result.to_dict()).")
+PLOT_OPTION = typer.Option(None, "--plot", help="Also save the figure here (format from the suffix: .png, .pdf, .svg).")
 
 
-def emit(result: Result | list[Result], as_json: bool, stream: TextIO | None = None) -> None:
+def emit(
+    result: Result | list[Result],
+    as_json: bool,
+    stream: TextIO | None = None,
+    *,
+    plot: Path | None = None,
+) -> None:
     """Print ``result`` to ``stream`` (stdout): its summary, or ``to_dict()`` as JSON.
 
     A list of results prints as a JSON list / consecutive summaries. A failed result still
-    prints, and the command exits with status 1 afterwards.
+    prints, and the command exits with status 1 afterwards. With ``plot`` (a single result
+    only), ``result.plot()`` is saved there first (matplotlib is imported only then).
     """
+    if plot is not None and not isinstance(result, list):
+        from heterolab.report.plots import save_figure
+
+        save_figure(result.plot(), plot)
     out = stream or sys.stdout
     results = result if isinstance(result, list) else [result]
     if as_json:

@@ -11,24 +11,13 @@ from pathlib import Path
 import typer
 
 from heterolab.cli._apps import app, physics_app
-from heterolab.cli._common import JSON_OPTION, emit, handle_errors
+from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
-from heterolab.result import Result
 
 recipe_app = typer.Typer(
     help="Synthesis recipes of the thesis and a stoichiometry calculator.", no_args_is_help=True
 )
 app.add_typer(recipe_app, name="recipe")
-
-PLOT_OPTION = typer.Option(None, "--plot", help="Also save the figure as PNG here.")
-
-
-def _emit(result: Result, as_json: bool, plot: Path | None = None) -> None:
-    if plot is not None:
-        from heterolab.report.plots import save_figure
-
-        save_figure(result.plot(), plot)
-    emit(result, as_json)
 
 
 @physics_app.command("size")
@@ -72,7 +61,7 @@ def brus(
     """
     from heterolab.physics.calculators import brus_energies
 
-    _emit(brus_energies(material, diameter, band_gap_ev=band_gap), as_json, plot)
+    emit(brus_energies(material, diameter, band_gap_ev=band_gap), as_json, plot=plot)
 
 
 @physics_app.command("tolerance")
@@ -183,9 +172,9 @@ def nucleation(
     """
     from heterolab.physics.calculators import nucleation_summary
 
-    _emit(nucleation_summary(gamma=gamma, temperature=temperature,
-                             supersaturation=supersaturation, molar_volume=molar_volume,
-                             prefactor=prefactor), as_json, plot)
+    emit(nucleation_summary(gamma=gamma, temperature=temperature,
+                            supersaturation=supersaturation, molar_volume=molar_volume,
+                            prefactor=prefactor), as_json, plot=plot)
 
 
 @physics_app.command("lamer")
@@ -210,7 +199,7 @@ def lamer(
         supply_rate=supply_rate, supply_duration=supply_duration, duration=duration,
         temperature=temperature, gamma=gamma, rate_constant=rate_constant,
     )
-    _emit(simulate_lamer(params).to_result(), as_json, plot)
+    emit(simulate_lamer(params).to_result(), as_json, plot=plot)
 
 
 # ---------------------------------------------------------------------------- recipes

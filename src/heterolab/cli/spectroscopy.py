@@ -9,7 +9,7 @@ from pathlib import Path
 import typer
 
 from heterolab.cli._apps import app, spectrum_app
-from heterolab.cli._common import JSON_OPTION, emit, handle_errors
+from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
 
 AXIS_OPTION = typer.Option(
@@ -130,7 +130,7 @@ def fit(
     elliott: bool = typer.Option(
         False, "--elliott", help="Fit the Elliott absorption model instead (centers ignored)."
     ),
-    plot: Path | None = typer.Option(None, "--plot", help="Write the fit figure to this file."),
+    plot: Path | None = PLOT_OPTION,
     axis: str | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -147,11 +147,7 @@ def fit(
         from heterolab.spectroscopy.peakfit import fit_peaks
 
         res = fit_peaks(s, center, shape=shape, baseline=baseline, window=_window(window))  # type: ignore[arg-type]
-    if plot is not None:
-        from heterolab.report.plots import save_figure
-
-        save_figure(res.plot(), plot)
-    emit(res, as_json)
+    emit(res, as_json, plot=plot)
 
 
 @app.command("plqy")
@@ -250,7 +246,7 @@ def _material(spec: str) -> tuple[str, float, float, float]:
 def bands(
     material_a: str = typer.Argument(..., help="NAME:WORK_FUNCTION:VBM_BELOW_EF:GAP in eV."),
     material_b: str = typer.Argument(..., help="Second material, same form."),
-    plot: Path | None = typer.Option(None, "--plot", help="Write the band diagram to this file."),
+    plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Band alignment from UPS and optical gaps: levels, offsets, junction type.
@@ -260,11 +256,7 @@ def bands(
     from heterolab.spectroscopy.ups import band_alignment
 
     res = band_alignment(_material(material_a), _material(material_b))
-    if plot is not None:
-        from heterolab.report.plots import save_figure
-
-        save_figure(res.plot(), plot)
-    emit(res, as_json)
+    emit(res, as_json, plot=plot)
 
 
 @app.command("temperature")

@@ -49,23 +49,6 @@ def _material(material: Material | str) -> Material:
     return material if isinstance(material, Material) else get(material)
 
 
-def _exciton_parameters(mat: Material, band_gap_ev: float | None) -> dict[str, float]:
-    missing = [
-        k for k in ("electron_mass", "hole_mass", "dielectric_constant", "band_gap")
-        if k not in mat.parameters and not (k == "band_gap" and band_gap_ev is not None)
-    ]
-    if missing:
-        raise ParameterError(
-            f"material {mat.name!r} lacks {', '.join(missing)} needed by the effective-mass model"
-        )
-    return {
-        "band_gap_ev": mat.band_gap_ev if band_gap_ev is None else band_gap_ev,
-        "electron_mass": mat.electron_mass,
-        "hole_mass": mat.hole_mass,
-        "eps_r": mat.dielectric_constant,
-    }
-
-
 def _size_result(
     mat: Material, diameter: float, energy: float, method: str, source: str,
     band_gap_ev: float | None, warnings: list[str],
@@ -125,7 +108,7 @@ def size_from_peak(
             warnings.append(f"d = {d:.2f} nm is outside the calibrated range 2.5-10 nm")
         return _size_result(mat, d, e, "moreels2009", sizing.MOREELS_2009, None, warnings)
     e = sizing._peak_to_ev(peak, unit)
-    kw = _exciton_parameters(mat, band_gap_ev)
+    kw = sizing.effective_mass_parameters(mat, band_gap_ev)
     d = conf.diameter_from_exciton_energy_nm(e, model=model, **kw)
     return _size_result(
         mat, d, e, f"brus:{model}", "Brus, J. Chem. Phys. 80, 4403 (1984)", kw["band_gap_ev"],
@@ -146,7 +129,7 @@ def peak_from_size(
     if mat.name == _PBS and band_gap_ev is None:
         e = float(sizing.pbs_peak_from_diameter(diameter_nm, "eV"))
         return _size_result(mat, diameter_nm, e, "moreels2009", sizing.MOREELS_2009, None, [])
-    kw = _exciton_parameters(mat, band_gap_ev)
+    kw = sizing.effective_mass_parameters(mat, band_gap_ev)
     e = float(conf.exciton_energy_ev(diameter_nm, model=model, **kw))
     return _size_result(
         mat, diameter_nm, e, f"brus:{model}", "Brus, J. Chem. Phys. 80, 4403 (1984)",
@@ -165,7 +148,7 @@ def brus_energies(
     0.3–3× the diameter. Warns that the thesis form is an erratum (spec P-03).
     """
     mat = _material(material)
-    kw = _exciton_parameters(mat, band_gap_ev)
+    kw = sizing.effective_mass_parameters(mat, band_gap_ev)
     mu = conf.reduced_mass(kw["electron_mass"], kw["hole_mass"])
     r = diameter_nm / 2
     ry = conf.exciton_rydberg_ev(kw["electron_mass"], kw["hole_mass"], kw["eps_r"])

@@ -29,6 +29,7 @@ __all__ = [
     "absorption_cross_section_cm2",
     "cspbbr3_diameter_from_peak",
     "cspbbr3_peak_from_diameter",
+    "effective_mass_parameters",
     "pbs_concentration_from_absorbance",
     "pbs_diameter_from_peak",
     "pbs_extinction_400nm",
@@ -52,6 +53,15 @@ def _peak_to_ev(peak: float, unit: str) -> float:
     raise ParameterError(f"peak unit must be 'nm' or 'eV', got {unit!r}")
 
 
+def _ev_to_unit(energy_ev: np.ndarray | float, unit: str) -> np.ndarray | float:
+    """A photon energy [eV] in ``unit`` (``"eV"``, or ``"nm"`` via λ = hc/E)."""
+    if unit == "eV":
+        return energy_ev
+    if unit == "nm":
+        return HC_EV_NM / energy_ev
+    raise ParameterError(f"unit must be 'nm' or 'eV', got {unit!r}")
+
+
 def pbs_peak_from_diameter(diameter_nm: ArrayLike, unit: str = "nm") -> np.ndarray | float:
     """First-exciton *absorption* peak of PbS QDs of diameter ``diameter_nm`` [nm or eV].
 
@@ -67,9 +77,7 @@ def pbs_peak_from_diameter(diameter_nm: ArrayLike, unit: str = "nm") -> np.ndarr
     if not np.all(np.isfinite(d)) or np.any(d <= 0):
         raise ParameterError(f"diameter must be positive and finite, got {diameter_nm!r}")
     e = 0.41 + 1.0 / (0.0252 * d**2 + 0.283 * d)
-    out = e if unit == "eV" else HC_EV_NM / e
-    if unit not in ("eV", "nm"):
-        raise ParameterError(f"unit must be 'nm' or 'eV', got {unit!r}")
+    out = np.asarray(_ev_to_unit(e, unit))
     return float(out) if out.ndim == 0 else out
 
 
@@ -118,8 +126,30 @@ def _invert_curve(curve: SizingCurve, energy_ev: float) -> float:
     return float(brentq(lambda d: float(curve(d)) - energy_ev, lo, hi, xtol=1e-10))
 
 
-def _material_kwargs(material: Material | str, band_gap_ev: float | None) -> dict[str, float]:
-    mat = get(material) if isinstance(material, str) else material
+def effective_mass_parameters(
+    material: Material | str, band_gap_ev: float | None = None
+) -> dict[str, float]:
+    """Keyword arguments of the confinement models for ``material``.
+
+    Returns ``band_gap_ev`` (``band_gap_ev`` overrides the material's gap), ``electron_mass``,
+    ``hole_mass`` (units of m_0) and ``eps_r``, as taken by
+    :func:`heterolab.physics.confinement.exciton_energy_ev` (Brus, J. Chem. Phys. 80, 4403
+    (1984)).
+
+    Raises
+    ------
+    ParameterError
+        Naming every parameter the material file lacks.
+    """
+    mat = material if isinstance(material, Material) else get(material)
+    missing = [
+        k for k in ("electron_mass", "hole_mass", "dielectric_constant", "band_gap")
+        if k not in mat.parameters and not (k == "band_gap" and band_gap_ev is not None)
+    ]
+    if missing:
+        raise ParameterError(
+            f"material {mat.name!r} lacks {', '.join(missing)} needed by the effective-mass model"
+        )
     return {
         "band_gap_ev": mat.band_gap_ev if band_gap_ev is None else band_gap_ev,
         "electron_mass": mat.electron_mass,
@@ -143,12 +173,9 @@ def cspbbr3_peak_from_diameter(
     given. Spec verification V8: 8.14 nm → 492.4 nm (thesis PL 495 nm), 9.40 nm → 504.7 nm
     (thesis 505 nm). The effective-mass model is semi-quantitative in intermediate confinement.
     """
-    e = exciton_energy_ev(diameter_nm, model=model, **_material_kwargs(material, band_gap_ev))
-    if unit == "eV":
-        return e
-    if unit == "nm":
-        return HC_EV_NM / e
-    raise ParameterError(f"unit must be 'nm' or 'eV', got {unit!r}")
+    kw = effective_mass_parameters(material, band_gap_ev)
+    e = exciton_energy_ev(diameter_nm, model=model, **kw)
+    return _ev_to_unit(e, unit)
 
 
 def cspbbr3_diameter_from_peak(
@@ -169,7 +196,7 @@ def cspbbr3_diameter_from_peak(
         If the peak lies below the bulk exciton limit or on the unphysical branch.
     """
     return diameter_from_exciton_energy_nm(
-        _peak_to_ev(peak, unit), model=model, **_material_kwargs(material, band_gap_ev)
+        _peak_to_ev(peak, unit), model=model, **effective_mass_parameters(material, band_gap_ev)
     )
 
 

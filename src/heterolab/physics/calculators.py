@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import xarray as xr
-from scipy import constants as _c
 
 from heterolab.errors import ParameterError
 from heterolab.materials import LatticeParameters, Material, get, lattice_from_cif
@@ -26,7 +25,7 @@ from heterolab.physics import nucleation as nuc
 from heterolab.physics import sizing
 from heterolab.physics import structure as st
 from heterolab.result import Quantity, Result, make_provenance
-from heterolab.units import HC_EV_NM
+from heterolab.units import E_CHARGE, HC_EV_NM, K_B, N_A
 
 __all__ = [
     "brus_energies",
@@ -387,7 +386,7 @@ def nucleation_summary(
     rate = float(nuc.nucleation_rate(prefactor=prefactor, **kw))
     r = np.linspace(0.0, 3 * rc, 301)
     curve = xr.DataArray(
-        np.asarray(nuc.nucleus_free_energy(r, **kw)) / _c.e, dims=["radius"],
+        np.asarray(nuc.nucleus_free_energy(r, **kw)) / E_CHARGE, dims=["radius"],
         coords={"radius": ("radius", r * 1e9, {"units": "nm"})},
         attrs={"units": "eV", "long_name": "free energy of a nucleus"},
     )
@@ -395,10 +394,10 @@ def nucleation_summary(
         kind="physics.nucleation",
         derived={
             "critical_radius": Quantity(rc * 1e9, None, "nm"),
-            "barrier": Quantity(dg / _c.e, None, "eV"),
-            "barrier_over_kT": Quantity(dg / (_c.k * temperature), None, "1"),
+            "barrier": Quantity(dg / E_CHARGE, None, "eV"),
+            "barrier_over_kT": Quantity(dg / (K_B * temperature), None, "1"),
             "molecules_in_critical_nucleus": Quantity(
-                4 / 3 * math.pi * rc**3 / (molar_volume / _c.N_A), None, "1"
+                4 / 3 * math.pi * rc**3 / (molar_volume / N_A), None, "1"
             ),
             "nucleation_rate": Quantity(rate, None, "1/(m^3 s)"),
         },

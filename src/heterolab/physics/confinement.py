@@ -19,6 +19,7 @@ from scipy import constants as _c
 from scipy.optimize import brentq
 
 from heterolab.errors import ParameterError
+from heterolab.units import E_CHARGE, EPS0, HBAR, M_E
 
 __all__ = [
     "BRUS_MODELS",
@@ -36,9 +37,9 @@ __all__ = [
 ]
 
 #: ħ²/(2 m0) = 0.0380998 eV nm² (CODATA 2018).
-HBAR2_2M0_EV_NM2: float = _c.hbar**2 / (2 * _c.m_e) / _c.e * 1e18
+HBAR2_2M0_EV_NM2: float = HBAR**2 / (2 * M_E) / E_CHARGE * 1e18
 #: e²/(4π ε0) = 1.439965 eV nm (CODATA 2018).
-COULOMB_EV_NM: float = _c.e / (4 * math.pi * _c.epsilon_0) * 1e9
+COULOMB_EV_NM: float = E_CHARGE / (4 * math.pi * EPS0) * 1e9
 #: Hydrogen Bohr radius [nm] and Rydberg energy [eV].
 _A_H_NM: float = _c.physical_constants["Bohr radius"][0] * 1e9
 _RY_EV: float = _c.physical_constants["Rydberg constant times hc in eV"][0]

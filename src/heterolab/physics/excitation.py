@@ -10,11 +10,11 @@ import math
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import constants as _c
 from scipy.stats import poisson
 
 from heterolab.errors import ParameterError
 from heterolab.physics.sizing import absorption_cross_section_cm2
+from heterolab.units import C_LIGHT, H_PLANCK
 
 __all__ = [
     "MULTIEXCITON_THRESHOLD",
@@ -44,7 +44,7 @@ def photon_fluence_per_cm2(
             f"need fluence >= 0 and wavelength > 0, got {energy_fluence_uj_cm2!r} uJ/cm2, "
             f"{wavelength_nm!r} nm"
         )
-    out = f * 1e-6 * wavelength_nm * 1e-9 / (_c.h * _c.c)
+    out = f * 1e-6 * wavelength_nm * 1e-9 / (H_PLANCK * C_LIGHT)
     return float(out) if out.ndim == 0 else out
 
 

@@ -36,10 +36,10 @@ from heterolab.physics.nucleation import (
     gibbs_thomson_solubility,
 )
 from heterolab.result import Quantity, Result, make_provenance
+from heterolab.units import K_B
 
 __all__ = ["LaMerParameters", "LaMerRun", "simulate_lamer"]
 
-_K_B = 1.380649e-23
 #: Nuclei are placed as a new cohort once they reach this fraction of the particles present.
 NUCLEI_BATCH = 1e-4
 #: Largest relative increase of the particle number per step (resolves the burst in time).
@@ -227,7 +227,7 @@ def simulate_lamer(
         raise ParameterError(f"n_outputs and n_bins must be >= 2, got {n_outputs}, {n_bins}")
     started = time.perf_counter()
     out_t = np.concatenate([[0.0], np.geomspace(1e-3, p.duration, n_outputs)])
-    kT = _K_B * p.temperature
+    kT = K_B * p.temperature
     gt = {"bulk_solubility": p.bulk_solubility, "gamma": p.gamma,
           "molar_volume": p.molar_volume, "temperature": p.temperature}
     nuc = {"gamma": p.gamma, "temperature": p.temperature, "molar_volume": p.molar_volume}

@@ -11,9 +11,8 @@ from __future__ import annotations
 import math
 from typing import Literal
 
-from scipy import constants as _c
-
 from heterolab.errors import ParameterError
+from heterolab.units import C_LIGHT, E_CHARGE, H_PLANCK, M_E
 
 __all__ = [
     "chromatic_aberration_radius",
@@ -39,9 +38,9 @@ def electron_wavelength_pm(accelerating_voltage_v: float) -> float:
     0.037 and 0.019 Å).
     """
     _positive(accelerating_voltage_v=accelerating_voltage_v)
-    ev = _c.e * accelerating_voltage_v
-    p = math.sqrt(2 * _c.m_e * ev * (1 + ev / (2 * _c.m_e * _c.c**2)))
-    return _c.h / p * 1e12
+    ev = E_CHARGE * accelerating_voltage_v
+    p = math.sqrt(2 * M_E * ev * (1 + ev / (2 * M_E * C_LIGHT**2)))
+    return H_PLANCK / p * 1e12
 
 
 def rayleigh_resolution_nm(wavelength_nm: float, refractive_index: float, half_angle_deg: float) -> float:

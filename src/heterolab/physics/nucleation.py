@@ -17,10 +17,10 @@ from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy import constants as _c
 
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result, make_provenance
+from heterolab.units import K_B, K_B_EV, N_A
 
 __all__ = [
     "GrowthRegime",
@@ -42,8 +42,8 @@ __all__ = [
     "volume_free_energy",
 ]
 
-R_GAS: float = _c.R
-K_B: float = _c.k
+#: Molar gas constant R = N_A k_B [J mol⁻¹ K⁻¹] (exact in the 2019 SI).
+R_GAS: float = N_A * K_B
 
 
 def _pos(**values: float) -> None:
@@ -334,7 +334,7 @@ def lsw_mean_radius(
     _pos(alpha=alpha, d0=d0, temperature=temperature)
     if np.any(t < 0) or initial_radius < 0:
         raise ParameterError("time and initial radius must be non-negative")
-    d = d0 * np.exp(-activation_energy_ev / (_c.k / _c.e * np.asarray(temperature, dtype=float)))
+    d = d0 * np.exp(-activation_energy_ev / (K_B_EV * np.asarray(temperature, dtype=float)))
     out = np.cbrt(initial_radius**3 + 4 / 9 * alpha * d * t)
     return float(out) if out.ndim == 0 else out
 
@@ -400,9 +400,8 @@ def fit_lsw_arrhenius(
         ks.append(line.slope)
         derived[f"rate_constant_{level:g}K"] = Quantity(line.slope, line.slope_err, "m^3/s")
     arr = _fit_line(1 / levels, np.log(np.asarray(ks)))
-    k_b_ev = _c.k / _c.e
     params = {
-        "activation_energy": Quantity(-arr.slope * k_b_ev, arr.slope_err * k_b_ev, "eV"),
+        "activation_energy": Quantity(-arr.slope * K_B_EV, arr.slope_err * K_B_EV, "eV"),
         "prefactor": Quantity(
             math.exp(arr.intercept), math.exp(arr.intercept) * arr.intercept_err, "m^3/s"
         ),

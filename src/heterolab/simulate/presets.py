@@ -32,6 +32,7 @@ from heterolab.simulate.tem import simulate_lattice_image
 from heterolab.simulate.trpl import simulate_decay, simulate_irf
 from heterolab.simulate.xps import Doublet, simulate_xps
 from heterolab.simulate.xrd import CSPBBR3_CUBIC, CU_KALPHA1_A, PBS_ROCKSALT, Phase, simulate_xrd
+from heterolab.units import HC_EV_NM
 
 __all__ = [
     "Dataset",
@@ -172,10 +173,10 @@ def _ch3_ta(rngs: list[np.random.Generator]) -> list[Dataset]:
 
 def _ch3_emitters() -> list[Emitter]:
     stokes_cs = 20.0  # meV, assumed
-    e_pl = 1239.841984 / 471.0
+    e_pl = HC_EV_NM / 471.0
     return [
         Emitter("CsPbBr3", "CsPbBr3", 6.0, absorbance=0.180, plqy=0.92,
-                stokes_shift_mev=stokes_cs, peak_nm=1239.841984 / (e_pl + stokes_cs * 1e-3),
+                stokes_shift_mev=stokes_cs, peak_nm=HC_EV_NM / (e_pl + stokes_cs * 1e-3),
                 homogeneous_fwhm_mev=60.0, inhomogeneous_fwhm_mev=60.0),
         Emitter("PbS", "PbS", 3.4, size_spread=0.08, absorbance=0.113, plqy=0.225,
                 stokes_shift_mev=135.0, homogeneous_fwhm_mev=80.0),
@@ -336,12 +337,12 @@ def _ch4_decays(rngs: list[np.random.Generator]) -> list[Dataset]:
 
 def _ch4_spectra(rngs: list[np.random.Generator]) -> list[Dataset]:
     wl = np.arange(350.0, 601.0, 0.5)
-    e_pma, e_cs = 1239.841984 / 400.0, 1239.841984 / 494.0
+    e_pma, e_cs = HC_EV_NM / 400.0, HC_EV_NM / 494.0
     em = [
         Emitter("PMA2PbBr4", "PMA2PbBr4", 1.0, absorbance=0.3, plqy=0.02, peak_nm=400.0,
-                stokes_shift_mev=1e3 * (e_pma - 1239.841984 / 410.0), homogeneous_fwhm_mev=60.0),
+                stokes_shift_mev=1e3 * (e_pma - HC_EV_NM / 410.0), homogeneous_fwhm_mev=60.0),
         Emitter("CsPbBr3", "CsPbBr3", 7.6, absorbance=0.2, plqy=0.01, peak_nm=494.0,
-                stokes_shift_mev=1e3 * (e_cs - 1239.841984 / 518.0), homogeneous_fwhm_mev=70.0,
+                stokes_shift_mev=1e3 * (e_cs - HC_EV_NM / 518.0), homogeneous_fwhm_mev=70.0,
                 inhomogeneous_fwhm_mev=40.0),
     ]
     a, ta = simulate_absorption(wl, em, noise_od=5e-4, seed=rngs[0])

@@ -1,4 +1,5 @@
-"""Shared helpers of the simulators: argument checks, seeded generators, Poisson noise."""
+"""Shared helpers of the simulators: argument checks, seeded generators, Poisson noise, line
+shapes."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
+from heterolab.kinetics.decay_models import fwhm_to_sigma
 
 
 def rng_from_seed(seed: int | np.random.Generator | None) -> np.random.Generator:
@@ -64,6 +66,35 @@ def poisson_counts(expected: np.ndarray, rng: np.random.Generator) -> np.ndarray
     """Poisson-distributed photon counts with the given (non-negative) expectation."""
     lam = np.clip(np.asarray(expected, dtype=float), 0.0, None)
     return rng.poisson(lam).astype(float)
+
+
+def gaussian_peak(x: ArrayLike, center: ArrayLike, fwhm: float) -> np.ndarray:
+    """Unit-height Gaussian ``exp(-4 ln2 (x - c)^2 / FWHM^2)`` (broadcasts ``x`` against ``c``).
+
+    ``x``, ``center`` and ``fwhm`` share one unit (nm, eV, ...); ``fwhm`` > 0.
+    """
+    sigma = fwhm_to_sigma(positive("fwhm", fwhm))
+    z = (np.asarray(x, dtype=float) - np.asarray(center, dtype=float)) / sigma
+    return np.exp(-0.5 * z**2)
+
+
+def voigt_peak(
+    x: ArrayLike, center: float, gaussian_fwhm: float, lorentzian_fwhm: float
+) -> np.ndarray:
+    """Unit-area Voigt profile (Gaussian ⊗ Lorentzian) given both FWHMs (>= 0, not both 0),
+    in ``1/unit of x``.
+
+    ``sigma = FWHM_G / (2 sqrt(2 ln 2))`` and half-width ``gamma = FWHM_L / 2`` passed to
+    :func:`scipy.special.voigt_profile` (Faddeeva-function form; Olivero & Longbothum,
+    J. Quant. Spectrosc. Radiat. Transfer 17, 233 (1977) for the FWHM definitions).
+    """
+    from scipy.special import voigt_profile
+
+    sigma = fwhm_to_sigma(positive("gaussian_fwhm", gaussian_fwhm, allow_zero=True))
+    gamma = positive("lorentzian_fwhm", lorentzian_fwhm, allow_zero=True) / 2
+    if sigma == 0 and gamma == 0:
+        raise ParameterError("gaussian_fwhm and lorentzian_fwhm are both 0: no line width")
+    return voigt_profile(np.asarray(x, dtype=float) - center, sigma, gamma)
 
 
 def json_ready(obj: Any) -> Any:

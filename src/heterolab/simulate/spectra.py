@@ -37,9 +37,11 @@ from numpy.typing import ArrayLike
 from scipy.special import erf
 
 from heterolab.errors import ParameterError
+from heterolab.kinetics.decay_models import fwhm_to_sigma, sigma_to_fwhm
 from heterolab.physics.sizing import cspbbr3_peak_from_diameter, pbs_peak_from_diameter
 from heterolab.simulate._common import (
     float_vector,
+    gaussian_peak,
     poisson_counts,
     positive,
     rng_from_seed,
@@ -57,7 +59,6 @@ __all__ = [
 
 _SIZE_MODELS = ("CsPbBr3", "PbS")
 _N_QUADRATURE = 41
-_FWHM_TO_SIGMA = 1.0 / (2.0 * np.sqrt(2.0 * np.log(2.0)))
 
 
 @dataclass(frozen=True)
@@ -169,8 +170,8 @@ def _size_nodes(emitter: Emitter) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _gauss(e: np.ndarray, centre: np.ndarray, fwhm_ev: float) -> np.ndarray:
-    s = fwhm_ev * _FWHM_TO_SIGMA
-    return np.exp(-0.5 * ((e[:, None] - centre[None, :]) / s) ** 2)
+    """Unit-height Gaussians, shape ``(len(e), len(centre))``."""
+    return gaussian_peak(e[:, None], centre[None, :], fwhm_ev)
 
 
 def _line_width_ev(emitter: Emitter) -> float:
@@ -185,7 +186,7 @@ def _absorbance(emitter: Emitter, energy_ev: np.ndarray) -> np.ndarray:
     width = _line_width_ev(emitter)
     exciton = _gauss(energy_ev, e_x, width) @ vol
     onset = e_x + 1e-3 * emitter.continuum_offset_mev
-    cont = 0.5 * (1 + erf((energy_ev[:, None] - onset[None, :]) / (width * _FWHM_TO_SIGMA * 2)))
+    cont = 0.5 * (1 + erf((energy_ev[:, None] - onset[None, :]) / (2 * fwhm_to_sigma(width))))
     continuum = cont @ vol
     peak = exciton.max() if exciton.max() > 0 else 1.0
     return emitter.absorbance * (exciton / peak + emitter.continuum_ratio * continuum)
@@ -225,7 +226,7 @@ def _emitter_truth(emitter: Emitter) -> dict[str, Any]:
     mean_peak = float(exciton_peak_ev(emitter, emitter.diameter_nm))
     d, w = _size_nodes(emitter)
     e = exciton_peak_ev(emitter, d)
-    inhom = float(np.sqrt(np.sum(w * (e - np.sum(w * e)) ** 2))) / _FWHM_TO_SIGMA
+    inhom = sigma_to_fwhm(float(np.sqrt(np.sum(w * (e - np.sum(w * e)) ** 2))))
     return {
         "material": emitter.material,
         "diameter_nm": emitter.diameter_nm,

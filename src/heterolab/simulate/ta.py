@@ -36,7 +36,7 @@ from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
 from heterolab.kinetics.decay_models import exp_conv_gaussian, fwhm_to_sigma
-from heterolab.simulate._common import float_vector, positive, rng_from_seed
+from heterolab.simulate._common import float_vector, gaussian_peak, positive, rng_from_seed
 
 __all__ = [
     "chirp_t0",
@@ -55,9 +55,8 @@ def gaussian_band(
 
     Negative ``amplitude`` is a bleach / stimulated emission, positive an induced absorption.
     """
-    wl = np.asarray(wavelength_nm, dtype=float)
     fwhm = positive("fwhm_nm", fwhm_nm)
-    return float(amplitude) * np.exp(-4.0 * np.log(2.0) * ((wl - center_nm) / fwhm) ** 2)
+    return float(amplitude) * gaussian_peak(wavelength_nm, center_nm, fwhm)
 
 
 def chirp_t0(

@@ -22,16 +22,20 @@ from typing import Any
 import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
-from scipy.special import voigt_profile
 
 from heterolab.errors import ParameterError
-from heterolab.simulate._common import float_vector, poisson_counts, positive, rng_from_seed
+from heterolab.simulate._common import (
+    float_vector,
+    poisson_counts,
+    positive,
+    rng_from_seed,
+    voigt_peak,
+)
 
 __all__ = ["PB4F_AREA_RATIO", "PB4F_SPLITTING_EV", "Doublet", "shirley_step", "simulate_xps"]
 
 PB4F_SPLITTING_EV = 4.87
 PB4F_AREA_RATIO = 6.0 / 8.0  # area(4f5/2)/area(4f7/2) from (2j + 1)
-_FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
 
 
 @dataclass(frozen=True)
@@ -49,11 +53,11 @@ class Doublet:
 
 def _doublet_profile(energy: np.ndarray, d: Doublet) -> np.ndarray:
     positive(f"area of {d.name}", d.area)
-    sigma = positive(f"gaussian_fwhm_ev of {d.name}", d.gaussian_fwhm_ev) / _FWHM_PER_SIGMA
-    gamma = positive(f"lorentzian_fwhm_ev of {d.name}", d.lorentzian_fwhm_ev, allow_zero=True) / 2
+    fwhm_g = positive(f"gaussian_fwhm_ev of {d.name}", d.gaussian_fwhm_ev)
+    fwhm_l = positive(f"lorentzian_fwhm_ev of {d.name}", d.lorentzian_fwhm_ev, allow_zero=True)
     ratio = positive(f"area_ratio of {d.name}", d.area_ratio, allow_zero=True)
-    lower = voigt_profile(energy - d.position_ev, sigma, gamma)
-    upper = voigt_profile(energy - d.position_ev - d.splitting_ev, sigma, gamma)
+    lower = voigt_peak(energy, d.position_ev, fwhm_g, fwhm_l)
+    upper = voigt_peak(energy, d.position_ev + d.splitting_ev, fwhm_g, fwhm_l)
     return d.area / (1.0 + ratio) * (lower + ratio * upper)
 
 

@@ -28,10 +28,15 @@ from typing import Any
 import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
-from scipy.special import voigt_profile
 
 from heterolab.errors import ParameterError
-from heterolab.simulate._common import float_vector, poisson_counts, positive, rng_from_seed
+from heterolab.simulate._common import (
+    float_vector,
+    poisson_counts,
+    positive,
+    rng_from_seed,
+    voigt_peak,
+)
 
 __all__ = [
     "CROMER_MANN",
@@ -234,7 +239,7 @@ def simulate_xrd(
                 if ratio >= 1:
                     continue
                 centre = float(np.degrees(2 * np.arcsin(ratio)))
-                prof = voigt_profile(tt - centre, fg / 2.3548200450309493, fl / 2)
+                prof = voigt_peak(tt, centre, fg, fl)
                 pattern += ph.scale * weight * r["intensity"] / 100.0 * prof
         truth_phases[ph.crystal.name] = {
             "a_angstrom": ph.crystal.a_angstrom * (1 + ph.lattice_strain),

@@ -68,6 +68,16 @@ def poisson_counts(expected: np.ndarray, rng: np.random.Generator) -> np.ndarray
     return rng.poisson(lam).astype(float)
 
 
+def noisy_counts(
+    expected: np.ndarray, *, noise: bool, seed: int | np.random.Generator | None
+) -> np.ndarray:
+    """Poisson draws of ``expected`` from a seeded generator, or ``expected`` itself.
+
+    ``noise=False`` returns the noise-free expectation (float counts; ``seed`` unused).
+    """
+    return poisson_counts(expected, rng_from_seed(seed)) if noise else expected
+
+
 def gaussian_peak(x: ArrayLike, center: ArrayLike, fwhm: float) -> np.ndarray:
     """Unit-height Gaussian ``exp(-4 ln2 (x - c)^2 / FWHM^2)`` (broadcasts ``x`` against ``c``).
 

@@ -42,7 +42,7 @@ from heterolab.physics.sizing import cspbbr3_peak_from_diameter, pbs_peak_from_d
 from heterolab.simulate._common import (
     float_vector,
     gaussian_peak,
-    poisson_counts,
+    noisy_counts,
     positive,
     rng_from_seed,
 )
@@ -315,7 +315,7 @@ def simulate_pl(
     if expected.sum() <= 0:
         raise ParameterError("no emission on the wavelength grid (all PLQY 0 or nothing absorbed)")
     expected = positive("total_counts", total_counts) * expected / expected.sum()
-    counts = poisson_counts(expected, rng_from_seed(seed)) if noise else expected
+    counts = noisy_counts(expected, noise=noise, seed=seed)
     da = _spectrum_array(counts, wl, "intensity", "counts")
     da.attrs["excitation_nm"] = float(excitation_nm)
     total_yield = sum(yields.values())

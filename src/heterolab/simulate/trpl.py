@@ -38,7 +38,7 @@ from heterolab.kinetics.decay_models import (
 )
 from heterolab.simulate._common import (
     float_vector,
-    poisson_counts,
+    noisy_counts,
     positive,
     positive_int,
     rng_from_seed,
@@ -239,7 +239,7 @@ def simulate_irf(
     tail = exp_conv_gaussian_binned(edges, tail_tau, t0_ns, sigma) * dt / tail_tau
     shape = (1 - f) * core + f * tail
     expected = total * shape / shape.sum()
-    counts = poisson_counts(expected, rng_from_seed(seed)) if noise else expected
+    counts = noisy_counts(expected, noise=noise, seed=seed)
     da = _decay_array(counts, t, dt, None)
     da.attrs["kind"] = "irf"
     truth = {
@@ -255,15 +255,27 @@ def simulate_irf(
     return da, truth
 
 
+def _counts_array(
+    counts: np.ndarray,
+    dt: float,
+    repetition_rate_hz: float | None,
+    **axes: tuple[np.ndarray, str | None],
+) -> xr.DataArray:
+    """Photon-count DataArray in the io readers' convention; ``axes``: dim -> (coord, unit)."""
+    da = xr.DataArray(
+        counts, dims=tuple(axes), coords={dim: values for dim, (values, _) in axes.items()},
+        name="counts", attrs=_decay_attrs(dt, repetition_rate_hz),
+    )
+    for dim, (_, unit) in axes.items():
+        if unit is not None:
+            da[dim].attrs["units"] = unit
+    return da
+
+
 def _decay_array(
     counts: np.ndarray, t: np.ndarray, dt: float, repetition_rate_hz: float | None
 ) -> xr.DataArray:
-    da = xr.DataArray(
-        counts, dims=("time",), coords={"time": t}, name="counts",
-        attrs=_decay_attrs(dt, repetition_rate_hz),
-    )
-    da["time"].attrs["units"] = "ns"
-    return da
+    return _counts_array(counts, dt, repetition_rate_hz, time=(t, "ns"))
 
 
 # ----------------------------------------------------------------------------- decays
@@ -332,7 +344,7 @@ def simulate_decay(
     shape = fractions @ comps
     scale = total / shape.sum()
     expected = scale * shape + bg
-    counts = poisson_counts(expected, rng_from_seed(seed)) if noise else expected
+    counts = noisy_counts(expected, noise=noise, seed=seed)
     dt = float(bin_width_ns)
     da = _decay_array(counts, _time_axis(int(n_bins), dt), dt, repetition_rate_hz)
     truth = {
@@ -402,12 +414,10 @@ def simulate_decay_batch(
         )
         rows.append(da.values)
         truths.append(truth)
-    out = xr.DataArray(
-        np.stack(rows), dims=("decay", "time"),
-        coords={"decay": np.arange(len(rows)), "time": da["time"].values}, name="counts",
-        attrs=_decay_attrs(float(bin_width_ns), repetition_rate_hz),
+    out = _counts_array(
+        np.stack(rows), float(bin_width_ns), repetition_rate_hz,
+        decay=(np.arange(len(rows)), None), time=(da["time"].values, "ns"),
     )
-    out["time"].attrs["units"] = "ns"
     return out, truths
 
 
@@ -462,15 +472,12 @@ def simulate_trpl_map(
         irf_fwhm_ns=irf_fwhm_ns, t0_ns=t0_ns, repetition_rate_hz=repetition_rate_hz,
     )
     expected = das_arr.T @ comps + bg
-    counts = poisson_counts(expected, rng_from_seed(seed)) if noise else expected
+    counts = noisy_counts(expected, noise=noise, seed=seed)
     dt = float(bin_width_ns)
-    da = xr.DataArray(
-        counts, dims=("wavelength", "time"),
-        coords={"wavelength": wl, "time": _time_axis(int(n_bins), dt)}, name="counts",
-        attrs=_decay_attrs(dt, repetition_rate_hz),
+    da = _counts_array(
+        counts, dt, repetition_rate_hz,
+        wavelength=(wl, "nm"), time=(_time_axis(int(n_bins), dt), "ns"),
     )
-    da["time"].attrs["units"] = "ns"
-    da["wavelength"].attrs["units"] = "nm"
     truth = {
         "kind": "trpl.map",
         "taus_ns": taus.tolist(),
@@ -533,17 +540,14 @@ def simulate_flim(
     )
     comps = comps / comps.sum(axis=1, keepdims=True)
     expected = photons.ravel()[:, None] * comps + bg
-    counts = poisson_counts(expected, rng_from_seed(seed)) if noise else expected
+    counts = noisy_counts(expected, noise=noise, seed=seed)
     ny, nx = tau_map.shape
     dt = float(bin_width_ns)
-    da = xr.DataArray(
-        counts.reshape(ny, nx, -1), dims=("y", "x", "time"),
-        coords={"y": np.arange(ny), "x": np.arange(nx), "time": _time_axis(int(n_bins), dt)},
-        name="counts", attrs=_decay_attrs(dt, repetition_rate_hz),
+    da = _counts_array(
+        counts.reshape(ny, nx, -1), dt, repetition_rate_hz,
+        y=(np.arange(ny), "pixel"), x=(np.arange(nx), "pixel"),
+        time=(_time_axis(int(n_bins), dt), "ns"),
     )
-    da["time"].attrs["units"] = "ns"
-    da["x"].attrs["units"] = "pixel"
-    da["y"].attrs["units"] = "pixel"
     truth = {
         "kind": "trpl.flim",
         "lifetime_map_ns": tau_map.tolist(),

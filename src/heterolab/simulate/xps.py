@@ -26,9 +26,8 @@ from numpy.typing import ArrayLike
 from heterolab.errors import ParameterError
 from heterolab.simulate._common import (
     float_vector,
-    poisson_counts,
+    noisy_counts,
     positive,
-    rng_from_seed,
     voigt_peak,
 )
 
@@ -114,7 +113,7 @@ def simulate_xps(
     step = positive("shirley_fraction", shirley_fraction, allow_zero=True) * float(np.max(peaks))
     expected = peaks + step * shirley_step(e, peaks) + positive(
         "baseline_counts", baseline_counts, allow_zero=True)
-    counts = poisson_counts(expected, rng_from_seed(seed)) if noise else expected
+    counts = noisy_counts(expected, noise=noise, seed=seed)
     da = xr.DataArray(counts, dims=("binding_energy",), coords={"binding_energy": e},
                       name="intensity",
                       attrs={"units": "counts", "source": "simulated", "simulated": True})

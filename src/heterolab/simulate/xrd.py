@@ -32,9 +32,8 @@ from numpy.typing import ArrayLike
 from heterolab.errors import ParameterError
 from heterolab.simulate._common import (
     float_vector,
-    poisson_counts,
+    noisy_counts,
     positive,
-    rng_from_seed,
     voigt_peak,
 )
 
@@ -249,7 +248,7 @@ def simulate_xrd(
     # a profile of unit area peaks at ~1/FWHM; scale so a 0.1-deg-wide unit peak has peak_counts
     expected = positive("peak_counts", peak_counts) * 0.1 * pattern + positive(
         "background_counts", background_counts, allow_zero=True)
-    counts = poisson_counts(expected, rng_from_seed(seed)) if noise else expected
+    counts = noisy_counts(expected, noise=noise, seed=seed)
     da = xr.DataArray(counts, dims=("two_theta",), coords={"two_theta": tt}, name="intensity",
                       attrs={"units": "counts", "source": "simulated", "simulated": True,
                              "wavelength_angstrom": lam1})

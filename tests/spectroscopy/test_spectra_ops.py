@@ -12,6 +12,7 @@ from heterolab.io.spectra import make_spectrum
 from heterolab.spectroscopy.peakfit import fit_peaks
 from heterolab.spectroscopy.spectra import (
     analyze_peak,
+    axis_to_ev,
     correct_response,
     excitonic_peak,
     fwhm,
@@ -183,3 +184,21 @@ def test_thesis_stokes_shifts_of_the_2d_3d_film():
     assert stokes_shift_mev(HC_EV_NM / 400, HC_EV_NM / 410) == pytest.approx(76, abs=0.5)
     assert stokes_shift_mev(HC_EV_NM / 494, HC_EV_NM / 518) == pytest.approx(116, abs=0.5)
     assert stokes_shift_mev(2.37, HC_EV_NM / 518) == pytest.approx(-24, abs=0.5)
+
+
+def test_excitonic_maximum_on_every_axis_gives_the_same_energy():
+    # one absorption band at 2.40 eV (516.6 nm, 19357 cm^-1), sampled on each spectral axis
+    e = np.linspace(2.0, 2.8, 801)
+    od = 0.5 * np.exp(-0.5 * ((e - 2.40) / 0.03) ** 2)
+    wavenumber = e / (HC_EV_NM * 1e-7)
+    on_axis = {
+        "energy": make_spectrum(e, od, "energy", units="OD"),
+        "wavelength": make_spectrum(HC_EV_NM / e, od, "wavelength", units="OD"),
+        "wavenumber": make_spectrum(wavenumber, od, "wavenumber", units="OD"),
+    }
+    for axis, s in on_axis.items():
+        r = excitonic_peak(s, method="maximum")
+        assert r.parameters["peak_energy"].value == pytest.approx(2.40, abs=1e-3), axis
+    assert axis_to_ev(19357.0, "wavenumber") == pytest.approx(2.40, abs=1e-4)
+    with pytest.raises(ParameterError, match="spectral axis must be one of"):
+        axis_to_ev(500.0, "two_theta")

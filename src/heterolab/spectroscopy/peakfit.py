@@ -18,7 +18,7 @@ import xarray as xr
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import make_spectrum
 from heterolab.result import Quantity, Result, make_provenance
-from heterolab.spectroscopy.spectra import spectral_axis, to_energy
+from heterolab.spectroscopy.spectra import axis_to_ev, spectral_axis, to_energy
 from heterolab.units import HC_EV_NM
 
 __all__ = ["PEAK_SHAPES", "bigaussian", "fit_peaks", "subtract_baseline"]
@@ -76,14 +76,6 @@ def _peak_model(shape: str, prefix: str):  # -> lmfit.Model
     if shape == "bigaussian":
         return lmfit.Model(bigaussian, prefix=prefix)
     raise ParameterError(f"shape must be one of {', '.join(PEAK_SHAPES)}, got {shape!r}")
-
-
-def _to_ev(value: float, dim: str) -> float:
-    if dim == "wavelength":
-        return HC_EV_NM / value
-    if dim == "wavenumber":
-        return value * HC_EV_NM * 1e-7
-    return value
 
 
 def fit_peaks(
@@ -161,7 +153,7 @@ def fit_peaks(
     params = model.make_params()
     sig = width_ev / _FWHM_PER_SIGMA
     for i, (c, sh) in enumerate(zip(centers, shapes, strict=True)):
-        c_ev = _to_ev(float(c), dim)
+        c_ev = axis_to_ev(float(c), dim)
         p = f"p{i}_"
         height = float(np.interp(c_ev, x, y))
         params[p + "center"].set(

@@ -11,7 +11,7 @@ import xarray as xr
 
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result, make_provenance
-from heterolab.spectroscopy.spectra import integrate, to_energy
+from heterolab.spectroscopy.spectra import axis_to_ev, integrate, spectral_axis, to_energy
 from heterolab.uncertainty import propagate_independent
 
 __all__ = [
@@ -31,15 +31,8 @@ def photon_area(spectrum: xr.DataArray, window: tuple[float, float]) -> float:
     to eV; for counts per nm this equals ∫ S_λ dλ over the same range. Emission and laser
     spectra are always treated as spectral densities, whatever their value units.
     """
-    from heterolab.spectroscopy.spectra import spectral_axis
-    from heterolab.units import HC_EV_NM
-
     dim = spectral_axis(spectrum)
-    lo, hi = sorted(window)
-    if dim == "wavelength":
-        lo, hi = HC_EV_NM / hi, HC_EV_NM / lo
-    elif dim == "wavenumber":
-        lo, hi = lo * HC_EV_NM * 1e-7, hi * HC_EV_NM * 1e-7
+    lo, hi = sorted(axis_to_ev(float(w), dim) for w in window)
     return integrate(to_energy(spectrum, jacobian=True), (lo, hi))
 
 

@@ -19,6 +19,7 @@ from heterolab.units import HC_EV_NM
 
 __all__ = [
     "analyze_peak",
+    "axis_to_ev",
     "correct_response",
     "excitonic_peak",
     "fwhm",
@@ -58,6 +59,20 @@ def spectral_axis(spectrum: xr.DataArray) -> str:
     if dim not in AXIS_UNITS:
         raise ParameterError(f"spectrum dim must be one of {list(AXIS_UNITS)}, got {dim!r}")
     return dim
+
+
+def axis_to_ev(value: float, dim: str) -> float:
+    """Photon energy [eV] of a position on the spectral axis ``dim``.
+
+    ``wavelength`` [nm]: E = hc/λ; ``wavenumber`` [cm⁻¹]: E = hc ν̃; ``energy`` [eV]: itself.
+    """
+    if dim == "wavelength":
+        return HC_EV_NM / value
+    if dim == "wavenumber":
+        return HC_EV_CM * value
+    if dim == "energy":
+        return value
+    raise ParameterError(f"spectral axis must be one of {list(AXIS_UNITS)}, got {dim!r}")
 
 
 def _use_jacobian(spectrum: xr.DataArray, jacobian: bool | None) -> bool:
@@ -379,7 +394,7 @@ def excitonic_peak(
     )
     if method == "maximum":
         pos, _ = peak_maximum(s)
-        e = HC_EV_NM / pos if dim == "wavelength" else pos
+        e = axis_to_ev(pos, dim)
         res.parameters["peak_energy"] = Quantity(e, None, "eV")
     elif method == "second_derivative":
         found = []

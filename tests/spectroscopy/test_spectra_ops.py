@@ -9,6 +9,7 @@ import pytest
 
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import make_spectrum
+from heterolab.result import Quantity
 from heterolab.spectroscopy.peakfit import fit_peaks
 from heterolab.spectroscopy.spectra import (
     analyze_peak,
@@ -20,6 +21,7 @@ from heterolab.spectroscopy.spectra import (
     peak_maximum,
     to_energy,
     to_wavelength,
+    wavelength_quantity,
 )
 from heterolab.units import HC_EV_NM
 
@@ -202,3 +204,12 @@ def test_excitonic_maximum_on_every_axis_gives_the_same_energy():
     assert axis_to_ev(19357.0, "wavenumber") == pytest.approx(2.40, abs=1e-4)
     with pytest.raises(ParameterError, match="spectral axis must be one of"):
         axis_to_ev(500.0, "two_theta")
+
+
+def test_wavelength_quantity_propagates_the_energy_error():
+    q = wavelength_quantity(Quantity(2.0, 0.01, "eV"))
+    assert q.unit == "nm"
+    assert q.value == pytest.approx(HC_EV_NM / 2.0)
+    # sigma_lambda = hc sigma_E / E^2 = 1239.84 * 0.01 / 4
+    assert q.stderr == pytest.approx(HC_EV_NM * 0.01 / 4.0, rel=1e-9)
+    assert wavelength_quantity(Quantity(2.0, None, "eV")).stderr is None

@@ -18,7 +18,12 @@ import xarray as xr
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import make_spectrum
 from heterolab.result import Quantity, Result, make_provenance
-from heterolab.spectroscopy.spectra import axis_to_ev, spectral_axis, to_energy
+from heterolab.spectroscopy.spectra import (
+    axis_to_ev,
+    spectral_axis,
+    to_energy,
+    wavelength_quantity,
+)
 from heterolab.units import HC_EV_NM
 
 __all__ = ["PEAK_SHAPES", "bigaussian", "fit_peaks", "subtract_baseline"]
@@ -232,9 +237,7 @@ def _add_peak_quantities(res: Result, params, p: str, shape: str) -> None:
     else:
         fw = _q(params, p + "fwhm", 1000.0, "meV")
     res.parameters[p + "fwhm"] = fw
-    lam = HC_EV_NM / center.value
-    lam_err = None if center.stderr is None else HC_EV_NM / center.value**2 * center.stderr
-    res.derived[p + "wavelength"] = Quantity(lam, lam_err, "nm")
+    res.derived[p + "wavelength"] = wavelength_quantity(center)
     half = fw.value / 2000.0
     res.derived[p + "fwhm_nm"] = Quantity(
         HC_EV_NM / (center.value - half) - HC_EV_NM / (center.value + half), None, "nm"

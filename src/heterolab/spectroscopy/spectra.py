@@ -15,6 +15,7 @@ import xarray as xr
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import AXIS_UNITS, make_spectrum
 from heterolab.result import Quantity, Result, make_provenance
+from heterolab.uncertainty import propagate
 from heterolab.units import HC_EV_NM
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "stokes_shift_mev",
     "to_energy",
     "to_wavelength",
+    "wavelength_quantity",
 ]
 
 #: Value units that are not densities per unit axis (no Jacobian on axis conversion).
@@ -73,6 +75,21 @@ def axis_to_ev(value: float, dim: str) -> float:
     if dim == "energy":
         return value
     raise ParameterError(f"spectral axis must be one of {list(AXIS_UNITS)}, got {dim!r}")
+
+
+def wavelength_quantity(energy: Quantity) -> Quantity:
+    """Vacuum wavelength λ = hc/E [nm] of a photon energy [eV], with its propagated error.
+
+    σ_λ = hc σ_E / E² (first order); an exact energy (``stderr`` None) gives an exact λ.
+    """
+    lam = HC_EV_NM / energy.value
+    if energy.stderr is None:
+        return Quantity(lam, None, "nm")
+    _, err = propagate(
+        lambda x: HC_EV_NM / x[0], [energy.value], [[energy.stderr**2]],
+        gradient=[-HC_EV_NM / energy.value**2],
+    )
+    return Quantity(lam, err, "nm")
 
 
 def _use_jacobian(spectrum: xr.DataArray, jacobian: bool | None) -> bool:
@@ -414,9 +431,7 @@ def excitonic_peak(
         res.statistics["window_sensitivity_ev"] = spread
     else:
         raise ParameterError(f"method must be 'second_derivative' or 'maximum', got {method!r}")
-    q = res.parameters["peak_energy"]
-    lam_err = None if q.stderr is None else HC_EV_NM / q.value**2 * q.stderr
-    res.derived["peak_wavelength"] = Quantity(HC_EV_NM / q.value, lam_err, "nm")
+    res.derived["peak_wavelength"] = wavelength_quantity(res.parameters["peak_energy"])
     return res
 
 

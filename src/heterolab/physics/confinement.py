@@ -19,6 +19,7 @@ from scipy import constants as _c
 from scipy.optimize import brentq
 
 from heterolab.errors import ParameterError
+from heterolab.physics._checks import require_positive
 from heterolab.units import E_CHARGE, EPS0, HBAR, M_E
 
 __all__ = [
@@ -48,22 +49,12 @@ BrusModel = Literal["brus", "kinetic", "weak", "cube", "thesis"]
 BRUS_MODELS: tuple[str, ...] = ("brus", "kinetic", "weak", "cube", "thesis")
 
 
-def _check_positive(**values: float) -> None:
-    bad = [
-        f"{k} = {v!r}"
-        for k, v in values.items()
-        if not np.all(np.isfinite(v)) or not np.all(np.asarray(v) > 0)
-    ]
-    if bad:
-        raise ParameterError(f"must be positive and finite: {', '.join(bad)}")
-
-
 def reduced_mass(electron_mass: float, hole_mass: float) -> float:
     """Exciton reduced mass μ = (1/m*_e + 1/m*_h)⁻¹ [m0].
 
     Source: thesis Eq. 1-2 (§1.1.2.1).
     """
-    _check_positive(electron_mass=electron_mass, hole_mass=hole_mass)
+    require_positive(electron_mass=electron_mass, hole_mass=hole_mass)
     return 1.0 / (1.0 / electron_mass + 1.0 / hole_mass)
 
 
@@ -79,7 +70,7 @@ def exciton_bohr_radius_nm(electron_mass: float, hole_mass: float, eps_r: float)
     >>> round(exciton_bohr_radius_nm(0.15, 0.14, 4.96), 2)
     3.62
     """
-    _check_positive(eps_r=eps_r)
+    require_positive(eps_r=eps_r)
     return eps_r * _A_H_NM / reduced_mass(electron_mass, hole_mass)
 
 
@@ -88,7 +79,7 @@ def exciton_rydberg_ev(electron_mass: float, hole_mass: float, eps_r: float) -> 
 
     Hydrogenic model (e.g. Yu & Cardona, *Fundamentals of Semiconductors*, §6.3).
     """
-    _check_positive(eps_r=eps_r)
+    require_positive(eps_r=eps_r)
     return _RY_EV * reduced_mass(electron_mass, hole_mass) / eps_r**2
 
 
@@ -98,7 +89,7 @@ def confinement_regime(diameter_nm: float, bohr_radius_nm: float) -> str:
     ``"strong"`` for R < a_B, ``"intermediate"`` for a_B ≤ R < 3 a_B, ``"weak"`` otherwise
     (Efros & Efros, Sov. Phys. Semicond. 16, 772 (1982); boundaries are conventional).
     """
-    _check_positive(diameter_nm=diameter_nm, bohr_radius_nm=bohr_radius_nm)
+    require_positive(diameter_nm=diameter_nm, bohr_radius_nm=bohr_radius_nm)
     ratio = diameter_nm / 2 / bohr_radius_nm
     if ratio < 1:
         return "strong"
@@ -156,7 +147,7 @@ def exciton_energy_ev(
     492.4
     """
     d = np.asarray(diameter_nm, dtype=float)
-    _check_positive(diameter_nm=d, band_gap_ev=band_gap_ev)
+    require_positive(diameter_nm=d, band_gap_ev=band_gap_ev)
     mu = reduced_mass(electron_mass, hole_mass)
     ry = exciton_rydberg_ev(electron_mass, hole_mass, eps_r)
     R = d / 2
@@ -185,7 +176,7 @@ def brus_minimum_diameter_nm(electron_mass: float, hole_mass: float, eps_r: floa
     rises again with size) and cannot be inverted.
     """
     mu = reduced_mass(electron_mass, hole_mass)
-    _check_positive(eps_r=eps_r)
+    require_positive(eps_r=eps_r)
     a = HBAR2_2M0_EV_NM2 * math.pi**2 / mu
     b = 1.786 * COULOMB_EV_NM / eps_r
     return 2 * (2 * a / b)
@@ -259,7 +250,7 @@ def confined_band_edges_ev(
     vacuum scale (e.g. CBM −3.59 eV) keep their sign convention.
     """
     d = np.asarray(diameter_nm, dtype=float)
-    _check_positive(diameter_nm=d, electron_mass=electron_mass, hole_mass=hole_mass)
+    require_positive(diameter_nm=d, electron_mass=electron_mass, hole_mass=hole_mass)
     if cbm_ev <= vbm_ev:
         raise ParameterError(f"CBM ({cbm_ev} eV) must lie above VBM ({vbm_ev} eV)")
     if shape == "sphere":
@@ -315,7 +306,7 @@ def density_of_states(
         Highest quantum number n per confined direction summed over.
     """
     e = np.asarray(energy_ev, dtype=float)
-    _check_positive(effective_mass=effective_mass, broadening_ev=broadening_ev)
+    require_positive(effective_mass=effective_mass, broadening_ev=broadening_ev)
     k2 = HBAR2_2M0_EV_NM2 / effective_mass  # ħ²/(2m) [eV nm²]
     if dimensionality == 3:
         return np.where(e > 0, (1 / (2 * math.pi**2)) * k2**-1.5 * np.sqrt(np.clip(e, 0, None)), 0)
@@ -323,7 +314,7 @@ def density_of_states(
         raise ParameterError(f"dimensionality must be 3, 2, 1 or 0, got {dimensionality!r}")
     if size_nm is None:
         raise ParameterError(f"size_nm is required for a {dimensionality}D density of states")
-    _check_positive(size_nm=size_nm)
+    require_positive(size_nm=size_nm)
     n_conf = 3 - dimensionality
     ns = np.arange(1, max_level + 1)
     grids = np.meshgrid(*([ns] * n_conf), indexing="ij")

@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
+from heterolab.physics._checks import require_positive, scalar_or_array
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.units import K_B, K_B_EV, N_A
 
@@ -46,16 +47,6 @@ __all__ = [
 R_GAS: float = N_A * K_B
 
 
-def _pos(**values: float) -> None:
-    bad = [
-        f"{k} = {v!r}"
-        for k, v in values.items()
-        if not (np.all(np.isfinite(v)) and np.all(np.asarray(v) > 0))
-    ]
-    if bad:
-        raise ParameterError(f"must be positive and finite: {', '.join(bad)}")
-
-
 def _supersaturated(s: ArrayLike) -> None:
     if not np.all(np.asarray(s) > 1) or not np.all(np.isfinite(s)):
         raise ParameterError(
@@ -64,14 +55,9 @@ def _supersaturated(s: ArrayLike) -> None:
         )
 
 
-def _out(x: ArrayLike) -> np.ndarray | float:
-    """Python float for scalar results, array otherwise."""
-    return float(x) if np.ndim(x) == 0 else np.asarray(x)
-
-
 def gibbs_free_energy(delta_h: float, temperature: float, delta_s: float) -> float:
     """ΔG = ΔH − TΔS [J mol⁻¹] (thesis Eq. 1-5); the process is spontaneous if ΔG < 0."""
-    _pos(temperature=temperature)
+    require_positive(temperature=temperature)
     return delta_h - temperature * delta_s
 
 
@@ -82,9 +68,9 @@ def volume_free_energy(
 
     Thesis Eq. 1-6 (§1.1.3.1); Thanh, Maclean & Mahiddine, Chem. Rev. 114, 7610 (2014).
     """
-    _pos(temperature=temperature, molar_volume=molar_volume)
+    require_positive(temperature=temperature, molar_volume=molar_volume)
     _supersaturated(supersaturation)
-    return _out(-R_GAS * temperature * np.log(supersaturation) / molar_volume)
+    return scalar_or_array(-R_GAS * temperature * np.log(supersaturation) / molar_volume)
 
 
 def nucleus_free_energy(
@@ -97,7 +83,7 @@ def nucleus_free_energy(
 ) -> np.ndarray | float:
     """Free energy of a spherical nucleus ΔG(r) = (4/3)πr³ΔG_v + 4πr²γ [J] (thesis Eq. 1-6)."""
     r = np.asarray(radius, dtype=float)
-    _pos(gamma=gamma)
+    require_positive(gamma=gamma)
     gv = volume_free_energy(temperature, supersaturation, molar_volume)
     out = 4 / 3 * math.pi * r**3 * gv + 4 * math.pi * r**2 * gamma
     return float(out) if out.ndim == 0 else out
@@ -116,8 +102,8 @@ def critical_radius(
     ...                       molar_volume=1.8e-5) * 1e9, 2)
     0.78
     """
-    _pos(gamma=gamma)
-    return _out(-2 * gamma / volume_free_energy(temperature, supersaturation, molar_volume))
+    require_positive(gamma=gamma)
+    return scalar_or_array(-2 * gamma / volume_free_energy(temperature, supersaturation, molar_volume))
 
 
 def critical_free_energy(
@@ -127,9 +113,9 @@ def critical_free_energy(
 
     Thesis Eqs. 1-4 and 1-8 (spec P-04, P-06; Mullin, *Crystallization*, 4th ed. (2001), §5.1).
     """
-    _pos(gamma=gamma)
+    require_positive(gamma=gamma)
     gv = volume_free_energy(temperature, supersaturation, molar_volume)
-    return _out(16 * math.pi * gamma**3 / (3 * gv**2))
+    return scalar_or_array(16 * math.pi * gamma**3 / (3 * gv**2))
 
 
 def nucleation_rate(
@@ -145,12 +131,12 @@ def nucleation_rate(
     **Thesis erratum**: the thesis divides by RT; ΔG_c is per nucleus so k_B T is required.
     ``prefactor`` A [m⁻³ s⁻¹].
     """
-    _pos(prefactor=prefactor)
+    require_positive(prefactor=prefactor)
     dg = critical_free_energy(
         gamma=gamma, temperature=temperature, supersaturation=supersaturation,
         molar_volume=molar_volume,
     )
-    return _out(prefactor * np.exp(-dg / (K_B * temperature)))
+    return scalar_or_array(prefactor * np.exp(-dg / (K_B * temperature)))
 
 
 def critical_supersaturation(
@@ -160,7 +146,7 @@ def critical_supersaturation(
 
     Inverts Eq. 1-4 analytically: ln²S = 16πγ³V_m² / (3 (RT)² k_B T ln(A/J)).
     """
-    _pos(target_rate=target_rate, prefactor=prefactor, gamma=gamma, temperature=temperature,
+    require_positive(target_rate=target_rate, prefactor=prefactor, gamma=gamma, temperature=temperature,
          molar_volume=molar_volume)
     if target_rate >= prefactor:
         raise ParameterError(
@@ -196,7 +182,7 @@ def gibbs_thomson_solubility(
     Gibbs–Thomson relation (spec P-07; Talapin et al., J. Phys. Chem. B 105, 12278 (2001)).
     """
     r = np.asarray(radius, dtype=float)
-    _pos(radius=r, bulk_solubility=bulk_solubility, temperature=temperature)
+    require_positive(radius=r, bulk_solubility=bulk_solubility, temperature=temperature)
     out = bulk_solubility * np.exp(2 * gamma * molar_volume / (r * R_GAS * temperature))
     return float(out) if out.ndim == 0 else out
 
@@ -205,7 +191,7 @@ def capillary_length(
     *, gamma: float, molar_volume: float, bulk_solubility: float, temperature: float
 ) -> float:
     """α = 2σV_m²C_∞/(RT) [m] of the LSW law (spec P-01; the thesis calls α "surface energy")."""
-    _pos(gamma=gamma, molar_volume=molar_volume, bulk_solubility=bulk_solubility,
+    require_positive(gamma=gamma, molar_volume=molar_volume, bulk_solubility=bulk_solubility,
          temperature=temperature)
     return 2 * gamma * molar_volume**2 * bulk_solubility / (R_GAS * temperature)
 
@@ -221,7 +207,7 @@ def surface_concentration(
     (C_s − C_r)/(C_b − C_s) = D/(kr) (1 + r/δ) (Eq. 1-12; the thesis says "1-9 and 1-10"),
     i.e. C_s = (C_r + Q C_b)/(1 + Q) with Q = D(1 + r/δ)/(k r).
     """
-    _pos(diffusion=diffusion, rate_constant=rate_constant, radius=radius)
+    require_positive(diffusion=diffusion, rate_constant=rate_constant, radius=radius)
     if not layer_thickness > 0:
         raise ParameterError(f"diffusion-layer thickness must be > 0 (inf allowed), got {layer_thickness}")
     q = diffusion * (1 + radius / layer_thickness) / (rate_constant * radius)
@@ -232,8 +218,8 @@ def damkohler_number(
     rate_constant: float, radius: ArrayLike, diffusion: float
 ) -> np.ndarray | float:
     """Da = k r / D [1]: ≫ 1 diffusion-limited, ≪ 1 reaction-limited (spec P-07)."""
-    _pos(rate_constant=rate_constant, diffusion=diffusion)
-    return _out(rate_constant * np.asarray(radius, dtype=float) / diffusion)
+    require_positive(rate_constant=rate_constant, diffusion=diffusion)
+    return scalar_or_array(rate_constant * np.asarray(radius, dtype=float) / diffusion)
 
 
 GrowthRegime = Literal["diffusion", "reaction", "mixed"]
@@ -286,10 +272,10 @@ def growth_rate(
     )
     drive = molar_volume * (bulk - c_r)
     if regime == "diffusion":
-        _pos(diffusion=diffusion)
+        require_positive(diffusion=diffusion)
         out = diffusion * drive / r
     elif regime == "reaction":
-        _pos(rate_constant=rate_constant)
+        require_positive(rate_constant=rate_constant)
         out = rate_constant * drive * np.ones_like(r)
     elif regime == "mixed":
         if math.isinf(diffusion) and math.isinf(rate_constant):
@@ -297,7 +283,7 @@ def growth_rate(
         if math.isinf(diffusion):
             out = rate_constant * drive * np.ones_like(r)
         else:
-            _pos(diffusion=diffusion, rate_constant=rate_constant)
+            require_positive(diffusion=diffusion, rate_constant=rate_constant)
             out = diffusion * drive / (r + diffusion / rate_constant)
     else:
         raise ParameterError(
@@ -331,7 +317,7 @@ def lsw_mean_radius(
         ΔE [eV].
     """
     t = np.asarray(time_s, dtype=float)
-    _pos(alpha=alpha, d0=d0, temperature=temperature)
+    require_positive(alpha=alpha, d0=d0, temperature=temperature)
     if np.any(t < 0) or initial_radius < 0:
         raise ParameterError("time and initial radius must be non-negative")
     d = d0 * np.exp(-activation_energy_ev / (K_B_EV * np.asarray(temperature, dtype=float)))
@@ -387,7 +373,7 @@ def fit_lsw_arrhenius(
             f"time, temperature and radius must have equal lengths, got {t.size}, {temp.size}, "
             f"{a.size}"
         )
-    _pos(temperature=temp, mean_radius=a)
+    require_positive(temperature=temp, mean_radius=a)
     levels = np.unique(temp)
     if levels.size < 2:
         raise ParameterError("need at least two temperatures for the Arrhenius fit")

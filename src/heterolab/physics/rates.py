@@ -18,7 +18,9 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
-from heterolab.units import E_CHARGE, HBAR, K_B_EV, M_E
+from heterolab.physics._checks import fraction_array, positive_array, scalar_or_array
+from heterolab.physics.confinement import HBAR2_2M0_EV_NM2
+from heterolab.units import E_CHARGE, HBAR, K_B_EV
 
 __all__ = [
     "FORSTER_EXPONENTS",
@@ -40,30 +42,11 @@ __all__ = [
 ]
 
 _HBAR_EV_S: float = HBAR / E_CHARGE  # ħ [eV s]
-_HBAR2_2M0_EV_NM2: float = HBAR**2 / (2 * M_E) / E_CHARGE * 1e18  # 0.0380998 eV nm²
 
 #: Distance exponent of the Förster rate per geometry: point dipole to point dipole (r^-6),
 #: to an infinite plane of acceptors (r^-4), to a semi-infinite slab (r^-3)
 #: (Kuhn, J. Chem. Phys. 53, 101 (1970); Lakowicz 2006, ch. 13).
 FORSTER_EXPONENTS: dict[str, int] = {"point": 6, "plane": 4, "slab": 3}
-
-
-def _positive(name: str, value: ArrayLike) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ParameterError(f"{name} must be positive and finite, got {value!r}")
-    return arr
-
-
-def _fraction(name: str, value: ArrayLike) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr > 1):
-        raise ParameterError(f"{name} must be a fraction between 0 and 1, got {value!r}")
-    return arr
-
-
-def _out(arr: np.ndarray) -> np.ndarray | float:
-    return float(arr) if arr.ndim == 0 else arr
 
 
 def _check_quenched(
@@ -97,9 +80,9 @@ def transfer_rate_from_lifetimes(tau_d: ArrayLike, tau_da: ArrayLike) -> np.ndar
     >>> round(transfer_rate_from_lifetimes(8.08, 0.52), 4)
     1.7993
     """
-    td, tda = _positive("tau_d", tau_d), _positive("tau_da", tau_da)
+    td, tda = positive_array("tau_d", tau_d), positive_array("tau_da", tau_da)
     _check_quenched(td, tda, tau_d, tau_da)
-    return _out(1.0 / tda - 1.0 / td)
+    return scalar_or_array(1.0 / tda - 1.0 / td)
 
 
 def transfer_efficiency_from_lifetimes(tau_d: ArrayLike, tau_da: ArrayLike) -> np.ndarray | float:
@@ -108,9 +91,9 @@ def transfer_efficiency_from_lifetimes(tau_d: ArrayLike, tau_da: ArrayLike) -> n
     Thesis §3.3.3 (spec P-38); Lakowicz, *Principles of Fluorescence Spectroscopy*, 3rd ed.
     (2006), Eq. 13.13. Example: τ_D = 8.08 ps, τ_DA = 0.52 ps gives η = 0.9356.
     """
-    td, tda = _positive("tau_d", tau_d), _positive("tau_da", tau_da)
+    td, tda = positive_array("tau_d", tau_d), positive_array("tau_da", tau_da)
     _check_quenched(td, tda, tau_d, tau_da)
-    return _out(1.0 - tda / td)
+    return scalar_or_array(1.0 - tda / td)
 
 
 def transfer_efficiency_from_amplitudes(
@@ -123,10 +106,10 @@ def transfer_efficiency_from_amplitudes(
     Amplitudes are fractions of the total (0–1). Thesis Tables 3-3/3-4: 0.0927 → 0.4746
     gives 0.421.
     """
-    het, ref = _fraction("a_fast_het", a_fast_het), _fraction("a_fast_ref", a_fast_ref)
+    het, ref = fraction_array("a_fast_het", a_fast_het), fraction_array("a_fast_ref", a_fast_ref)
     if np.any(ref >= 1):
         raise ParameterError(f"a_fast_ref must be < 1, got {a_fast_ref!r}")
-    return _out((het - ref) / (1.0 - ref))
+    return scalar_or_array((het - ref) / (1.0 - ref))
 
 
 def injection_rate_from_rise(tau_rise: ArrayLike) -> np.ndarray | float:
@@ -136,7 +119,7 @@ def injection_rate_from_rise(tau_rise: ArrayLike) -> np.ndarray | float:
     rise time equals the transfer time, so k_inj should match k_ET from the donor decay
     (spec P-38; thesis §3.3.3: 0.55 ps rise → 1.82 ps⁻¹ vs 1/0.556 ps from lifetimes).
     """
-    return _out(1.0 / _positive("tau_rise", tau_rise))
+    return scalar_or_array(1.0 / positive_array("tau_rise", tau_rise))
 
 
 def added_rise_time(tau_rise_het: ArrayLike, tau_rise_ref: ArrayLike) -> np.ndarray | float:
@@ -147,13 +130,14 @@ def added_rise_time(tau_rise_het: ArrayLike, tau_rise_ref: ArrayLike) -> np.ndar
     J. Chem. Educ. 67, 375 (1990)), so the intrinsic rise of the bare acceptor (cooling,
     0.30 ps in thesis §3.3.3) is subtracted to leave the transfer's share (0.25 ps).
     """
-    het, ref = _positive("tau_rise_het", tau_rise_het), _positive("tau_rise_ref", tau_rise_ref)
+    het = positive_array("tau_rise_het", tau_rise_het)
+    ref = positive_array("tau_rise_ref", tau_rise_ref)
     if np.any(het < ref):
         raise ParameterError(
             f"tau_rise_het = {tau_rise_het!r} is shorter than tau_rise_ref = {tau_rise_ref!r}: "
             "the heterostructure rise cannot be faster than the bare acceptor's"
         )
-    return _out(het - ref)
+    return scalar_or_array(het - ref)
 
 
 def radiative_rate(plqy: ArrayLike, tau: ArrayLike) -> np.ndarray | float:
@@ -162,12 +146,12 @@ def radiative_rate(plqy: ArrayLike, tau: ArrayLike) -> np.ndarray | float:
     Φ is the PL quantum yield as a fraction; τ the (stated, e.g. intensity-weighted) lifetime.
     Example: Φ = 0.010, τ = 82.5 ns gives 1.21×10⁻⁴ ns⁻¹ = 1.2×10⁵ s⁻¹.
     """
-    return _out(_fraction("plqy", plqy) / _positive("tau", tau))
+    return scalar_or_array(fraction_array("plqy", plqy) / positive_array("tau", tau))
 
 
 def nonradiative_rate(plqy: ArrayLike, tau: ArrayLike) -> np.ndarray | float:
     """Non-radiative rate k_nr = (1 − Φ)/τ in the inverse of τ's unit (spec P-30)."""
-    return _out((1.0 - _fraction("plqy", plqy)) / _positive("tau", tau))
+    return scalar_or_array((1.0 - fraction_array("plqy", plqy)) / positive_array("tau", tau))
 
 
 # ----------------------------------------------------------------------------- Marcus
@@ -199,12 +183,12 @@ def marcus_rate(
     (1985), Eq. 4. The rate is maximal at −ΔG⁰ = λ (activationless) and falls again in the
     inverted region −ΔG⁰ > λ.
     """
-    lam = _positive("reorganisation_ev", reorganisation_ev)
-    kt = K_B_EV * float(_positive("temperature_k", temperature_k))
+    lam = positive_array("reorganisation_ev", reorganisation_ev)
+    kt = K_B_EV * float(positive_array("temperature_k", temperature_k))
     dg = np.asarray(delta_g_ev, dtype=float)
     h = np.asarray(coupling_ev, dtype=float)
     pref = 2 * math.pi / _HBAR_EV_S * h**2 / np.sqrt(4 * math.pi * lam * kt)
-    return _out(pref * np.exp(-((dg + lam) ** 2) / (4 * lam * kt)))
+    return scalar_or_array(pref * np.exp(-((dg + lam) ** 2) / (4 * lam * kt)))
 
 
 def marcus_max_rate(
@@ -227,12 +211,12 @@ def marcus_rate_at_distance(
     1985, §4; Moser et al., Nature 355, 796 (1992): β ≈ 14 nm⁻¹ through protein). For a
     ligand shell β ≈ 8–12 nm⁻¹ is typical. Rates in the unit of ``rate_at_contact``.
     """
-    beta = float(_positive("beta_per_nm", beta_per_nm))
+    beta = float(positive_array("beta_per_nm", beta_per_nm))
     r = np.asarray(distance_nm, dtype=float)
     if np.any(r < 0):
         raise ParameterError(f"distance_nm must be >= 0, got {distance_nm!r}")
     k0 = np.asarray(rate_at_contact, dtype=float)
-    return _out(k0 * np.exp(-beta * (r - float(contact_distance_nm))))
+    return scalar_or_array(k0 * np.exp(-beta * (r - float(contact_distance_nm))))
 
 
 # ----------------------------------------------------------------------------- Förster
@@ -257,9 +241,9 @@ def forster_rate(
     ``distance_nm`` and ``forster_radius`` share a length unit (nm).
     """
     p = _forster_exponent(geometry)
-    r0 = float(_positive("forster_radius", forster_radius))
-    r = _positive("distance_nm", distance_nm)
-    return _out((r0 / r) ** p / _positive("tau_d", tau_d))
+    r0 = float(positive_array("forster_radius", forster_radius))
+    r = positive_array("distance_nm", distance_nm)
+    return scalar_or_array((r0 / r) ** p / positive_array("tau_d", tau_d))
 
 
 def forster_efficiency(
@@ -272,9 +256,9 @@ def forster_efficiency(
     Lakowicz, *Principles of Fluorescence Spectroscopy*, 3rd ed. (2006), Eq. 13.12 (p = 6).
     """
     p = _forster_exponent(geometry)
-    r0 = float(_positive("forster_radius", forster_radius))
-    r = _positive("distance_nm", distance_nm)
-    return _out(1.0 / (1.0 + (r / r0) ** p))
+    r0 = float(positive_array("forster_radius", forster_radius))
+    r = positive_array("distance_nm", distance_nm)
+    return scalar_or_array(1.0 / (1.0 + (r / r0) ** p))
 
 
 def forster_radius_nm(
@@ -287,9 +271,9 @@ def forster_radius_nm(
 
     Lakowicz 2006, Eq. 13.8; κ² = 2/3 is the isotropic dynamic average (spec P-49).
     """
-    j = float(_positive("overlap_m1cm1nm4", overlap_m1cm1nm4))
-    q = float(_fraction("donor_qy", donor_qy))
-    n = float(_positive("refractive_index", refractive_index))
+    j = float(positive_array("overlap_m1cm1nm4", overlap_m1cm1nm4))
+    q = float(fraction_array("donor_qy", donor_qy))
+    n = float(positive_array("refractive_index", refractive_index))
     k2 = float(np.asarray(kappa2, dtype=float))
     if not 0 <= k2 <= 4:
         raise ParameterError(f"kappa2 must lie in [0, 4], got {kappa2!r}")
@@ -300,10 +284,10 @@ def forster_radius_nm(
 def _barrier_inputs(
     energy_ev: ArrayLike, barrier_ev: float, width_nm: float, effective_mass: float
 ) -> tuple[np.ndarray, float, float, float]:
-    e = _positive("energy_ev", energy_ev)
-    v = float(_positive("barrier_ev", barrier_ev))
-    a = float(_positive("width_nm", width_nm))
-    m = float(_positive("effective_mass", effective_mass))
+    e = positive_array("energy_ev", energy_ev)
+    v = float(positive_array("barrier_ev", barrier_ev))
+    a = float(positive_array("width_nm", width_nm))
+    m = float(positive_array("effective_mass", effective_mass))
     return e, v, a, m
 
 
@@ -321,14 +305,14 @@ def tunnelling_transmission_rectangular(
     in eV, width in nm, m* in units of m₀.
     """
     e, v, a, m = _barrier_inputs(energy_ev, barrier_ev, width_nm, effective_mass)
-    q = np.sqrt(np.abs(v - e) * m / _HBAR2_2M0_EV_NM2)  # |κ| or k inside [1/nm]
+    q = np.sqrt(np.abs(v - e) * m / HBAR2_2M0_EV_NM2)  # |κ| or k inside [1/nm]
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         below = v**2 * np.sinh(q * a) ** 2 / (4 * e * (v - e))
         above = v**2 * np.sin(q * a) ** 2 / (4 * e * (e - v))
-    at_top = m * v * a**2 / (4 * _HBAR2_2M0_EV_NM2)  # m V a²/(2ħ²) with ħ²/(2m0) given
+    at_top = m * v * a**2 / (4 * HBAR2_2M0_EV_NM2)  # m V a²/(2ħ²) with ħ²/(2m0) given
     close = np.isclose(e, v, rtol=1e-9, atol=0)
     term = np.where(close, at_top, np.where(e < v, below, above))
-    return _out(1.0 / (1.0 + term))
+    return scalar_or_array(1.0 / (1.0 + term))
 
 
 def tunnelling_transmission_wkb(
@@ -344,5 +328,5 @@ def tunnelling_transmission_wkb(
         raise ParameterError(
             f"WKB tunnelling needs energy_ev < barrier_ev = {v}, got {energy_ev!r}"
         )
-    kappa = np.sqrt((v - e) * m / _HBAR2_2M0_EV_NM2)
-    return _out(np.exp(-2 * kappa * a))
+    kappa = np.sqrt((v - e) * m / HBAR2_2M0_EV_NM2)
+    return scalar_or_array(np.exp(-2 * kappa * a))

@@ -19,6 +19,7 @@ from numpy.typing import ArrayLike
 from heterolab.errors import ParameterError
 from heterolab.materials import LatticeParameters
 from heterolab.materials.radii import RADII_SOURCE, ionic_radius_angstrom
+from heterolab.physics._checks import require_positive
 
 __all__ = [
     "CU_KALPHA1_ANGSTROM",
@@ -57,25 +58,19 @@ CU_KALPHA1_ANGSTROM = 1.5406
 EPITAXY_LIMIT = 0.05
 
 
-def _positive(**values: float) -> None:
-    bad = [f"{k} = {v!r}" for k, v in values.items() if not (math.isfinite(v) and v > 0)]
-    if bad:
-        raise ParameterError(f"must be positive and finite: {', '.join(bad)}")
-
-
 def tolerance_factor(r_a: float, r_b: float, r_x: float) -> float:
     """Goldschmidt tolerance factor t = (r_A + r_X) / (√2 (r_B + r_X)) [1].
 
     Thesis Eq. 1-13 (§1.2.2); Goldschmidt, Naturwissenschaften 14, 477 (1926). Radii in any
     common length unit.
     """
-    _positive(r_a=r_a, r_b=r_b, r_x=r_x)
+    require_positive(r_a=r_a, r_b=r_b, r_x=r_x)
     return (r_a + r_x) / (math.sqrt(2) * (r_b + r_x))
 
 
 def octahedral_factor(r_b: float, r_x: float) -> float:
     """Octahedral factor μ = r_B / r_X [1] (thesis §1.2.2; Li et al., Acta Cryst. B 64, 702 (2008))."""
-    _positive(r_b=r_b, r_x=r_x)
+    require_positive(r_b=r_b, r_x=r_x)
     return r_b / r_x
 
 
@@ -85,7 +80,7 @@ def bartel_tau(r_a: float, r_b: float, r_x: float, n_a: int = 1) -> float:
     Perovskite predicted for τ < 4.18 (Bartel et al., Sci. Adv. 5, eaav0693 (2019));
     n_A is the oxidation state of A. Requires r_A > r_B.
     """
-    _positive(r_a=r_a, r_b=r_b, r_x=r_x)
+    require_positive(r_a=r_a, r_b=r_b, r_x=r_x)
     if r_a <= r_b:
         raise ParameterError(f"Bartel tau needs r_A > r_B, got r_A = {r_a}, r_B = {r_b}")
     ratio = r_a / r_b
@@ -211,7 +206,7 @@ def lattice_mismatch(
     >>> round(100 * lattice_mismatch(33.54 / 8, 5.874 / math.sqrt(2)), 2)
     0.94
     """
-    _positive(d_a=d_a, d_b=d_b)
+    require_positive(d_a=d_a, d_b=d_b)
     if m < 1 or n < 1:
         raise ParameterError(f"domain-matching integers must be >= 1, got m = {m}, n = {n}")
     if reference == "b":
@@ -317,7 +312,7 @@ def biaxial_epitaxial_strain(
     ε_⊥ = −2ν/(1 − ν) ε_∥ (Freund & Suresh, *Thin Film Materials* (2003), §1.5). Returns
     (ε_∥, ε_⊥) with ε_⊥ ``None`` when ν is not given. Positive = tensile.
     """
-    _positive(a_film=a_film, a_substrate=a_substrate)
+    require_positive(a_film=a_film, a_substrate=a_substrate)
     e_par = (a_substrate - a_film) / a_film
     if poisson_ratio is None:
         return e_par, None

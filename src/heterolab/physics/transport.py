@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
+from heterolab.physics._checks import positive_array, scalar_or_array
 from heterolab.units import E_CHARGE, K_B
 
 __all__ = [
@@ -40,19 +41,8 @@ __all__ = [
 ]
 
 
-def _positive(name: str, value: ArrayLike) -> np.ndarray:
-    arr = np.asarray(value, dtype=float)
-    if not np.all(np.isfinite(arr)) or np.any(arr <= 0):
-        raise ParameterError(f"{name} must be positive and finite, got {value!r}")
-    return arr
-
-
-def _out(arr: np.ndarray) -> np.ndarray | float:
-    return float(arr) if np.ndim(arr) == 0 else arr
-
-
 def _quench_ratio(tau0: ArrayLike, tau_q: ArrayLike) -> np.ndarray:
-    t0, tq = _positive("tau0", tau0), _positive("tau_q", tau_q)
+    t0, tq = positive_array("tau0", tau0), positive_array("tau_q", tau_q)
     if np.any(tq >= t0):
         raise ParameterError(
             f"tau_q = {tau_q!r} must be shorter than tau0 = {tau0!r}: a quenching layer that "
@@ -73,7 +63,8 @@ def diffusion_length_first_mode(
     the same time unit.
     """
     ratio = _quench_ratio(tau0, tau_q)
-    return _out(2 * _positive("thickness", thickness) / math.pi * np.sqrt(ratio - 1))
+    thick = positive_array("thickness", thickness)
+    return scalar_or_array(2 * thick / math.pi * np.sqrt(ratio - 1))
 
 
 def diffusion_coefficient_first_mode(
@@ -81,8 +72,9 @@ def diffusion_coefficient_first_mode(
 ) -> np.ndarray | float:
     """D = (4L²/π²)(1/τ_Q − 1/τ₀) [m² s⁻¹] (Xing et al. 2013; spec P-40)."""
     _quench_ratio(tau0_s, tau_q_s)
-    L = _positive("thickness_m", thickness_m)
-    return _out(4 * L**2 / math.pi**2 * (1 / np.asarray(tau_q_s) - 1 / np.asarray(tau0_s)))
+    L = positive_array("thickness_m", thickness_m)
+    rate_gain = 1 / np.asarray(tau_q_s) - 1 / np.asarray(tau0_s)
+    return scalar_or_array(4 * L**2 / math.pi**2 * rate_gain)
 
 
 def implied_thickness_first_mode(
@@ -94,19 +86,19 @@ def implied_thickness_first_mode(
     thesis Table 4-1, which is never stated (verification V4: ≈ 99 nm).
     """
     ratio = _quench_ratio(tau0, tau_q)
-    return _out(
-        math.pi * _positive("diffusion_length", diffusion_length) / (2 * np.sqrt(ratio - 1))
+    return scalar_or_array(
+        math.pi * positive_array("diffusion_length", diffusion_length) / (2 * np.sqrt(ratio - 1))
     )
 
 
 def diffusion_length_from_coefficient(d: ArrayLike, tau0: ArrayLike) -> np.ndarray | float:
     """L_D = √(D τ₀) (consistent units, e.g. m² s⁻¹ and s → m) (Stranks et al. 2013)."""
-    return _out(np.sqrt(_positive("d", d) * _positive("tau0", tau0)))
+    return scalar_or_array(np.sqrt(positive_array("d", d) * positive_array("tau0", tau0)))
 
 
 def diffusion_coefficient_from_length(l_d: ArrayLike, tau0: ArrayLike) -> np.ndarray | float:
     """D = L_D²/τ₀ (consistent units) (Stranks et al. 2013; spec P-40)."""
-    return _out(_positive("l_d", l_d) ** 2 / _positive("tau0", tau0))
+    return scalar_or_array(positive_array("l_d", l_d) ** 2 / positive_array("tau0", tau0))
 
 
 def quenched_slowest_rate(
@@ -116,8 +108,8 @@ def quenched_slowest_rate(
     d = np.asarray(d_m2_s, dtype=float)
     if np.any(d < 0):
         raise ParameterError(f"d_m2_s must be >= 0, got {d_m2_s!r}")
-    L = _positive("thickness_m", thickness_m)
-    return _out(1 / _positive("tau0_s", tau0_s) + math.pi**2 * d / (4 * L**2))
+    L = positive_array("thickness_m", thickness_m)
+    return scalar_or_array(1 / positive_array("tau0_s", tau0_s) + math.pi**2 * d / (4 * L**2))
 
 
 # ----------------------------------------------------------------------------- Einstein
@@ -132,18 +124,18 @@ def einstein_mobility(d_m2_s: ArrayLike, *, temperature_k: float | None) -> np.n
             "temperature_k is required for the Einstein relation mu = eD/(kB T); "
             "heterolab does not assume room temperature"
         )
-    T = float(_positive("temperature_k", temperature_k))
+    T = float(positive_array("temperature_k", temperature_k))
     d = np.asarray(d_m2_s, dtype=float)
     if not np.all(np.isfinite(d)) or np.any(d < 0):
         raise ParameterError(f"d_m2_s must be >= 0 and finite, got {d_m2_s!r}")
-    return _out(E_CHARGE * d / (K_B * T))
+    return scalar_or_array(E_CHARGE * d / (K_B * T))
 
 
 def einstein_temperature(d_m2_s: ArrayLike, mobility_m2_vs: ArrayLike) -> np.ndarray | float:
     """Temperature T = eD/(k_B μ) [K] at which D and μ obey the Einstein relation (spec P-42)."""
-    return _out(
-        E_CHARGE * _positive("d_m2_s", d_m2_s) / (K_B * _positive("mobility_m2_vs", mobility_m2_vs))
-    )
+    d = positive_array("d_m2_s", d_m2_s)
+    mu = positive_array("mobility_m2_vs", mobility_m2_vs)
+    return scalar_or_array(E_CHARGE * d / (K_B * mu))
 
 
 # ----------------------------------------------------------------------------- quenching
@@ -154,8 +146,9 @@ def steady_state_quenching(diffusion_length: ArrayLike, thickness: ArrayLike) ->
     density is n ∝ 1 − cosh(x/L_D)/cosh(L/L_D) (steady state of the P-40 equation), whose
     integral gives Q (spec P-41; thesis §4.3.2 reports 97.08 / 99.70 / 82.42 / 96.17 %).
     """
-    x = _positive("diffusion_length", diffusion_length) / _positive("thickness", thickness)
-    return _out(x * np.tanh(1 / x))
+    length = positive_array("diffusion_length", diffusion_length)
+    x = length / positive_array("thickness", thickness)
+    return scalar_or_array(x * np.tanh(1 / x))
 
 
 def diffusion_length_from_steady_state_quenching(
@@ -172,7 +165,7 @@ def diffusion_length_from_steady_state_quenching(
         )
     from scipy.optimize import brentq
 
-    L = float(_positive("thickness", thickness))
+    L = float(positive_array("thickness", thickness))
 
     def resid(log_x: float) -> float:
         x = math.exp(log_x)
@@ -184,7 +177,7 @@ def diffusion_length_from_steady_state_quenching(
 def lifetime_quenching(tau0: ArrayLike, tau_q: ArrayLike) -> np.ndarray | float:
     """Lifetime-based quenching Q_τ = 1 − τ_Q/τ₀ (spec P-41). Q ≫ Q_τ signals static quenching."""
     ratio = _quench_ratio(tau0, tau_q)
-    return _out(1 - 1 / ratio)
+    return scalar_or_array(1 - 1 / ratio)
 
 
 # ----------------------------------------------------------------------------- exact series
@@ -253,13 +246,13 @@ def quenched_pl_decay(
     d = float(d_m2_s)
     if not math.isfinite(d) or d < 0:
         raise ParameterError(f"d_m2_s must be >= 0 and finite, got {d_m2_s!r}")
-    tau0 = float(_positive("tau0_s", tau0_s))
-    L = float(_positive("thickness_m", thickness_m))
+    tau0 = float(positive_array("tau0_s", tau0_s))
+    L = float(positive_array("thickness_m", thickness_m))
     if excited_surface not in ("free", "quencher"):
         raise ParameterError(
             f"excited_surface must be 'free' or 'quencher', got {excited_surface!r}"
         )
-    alpha = None if alpha_per_m is None else float(_positive("alpha_per_m", alpha_per_m))
+    alpha = None if alpha_per_m is None else float(positive_array("alpha_per_m", alpha_per_m))
     if int(n_modes) < 1:
         raise ParameterError(f"n_modes must be >= 1, got {n_modes!r}")
     k = (2 * np.arange(int(n_modes)) + 1) * math.pi / (2 * L)
@@ -315,9 +308,9 @@ def fit_diffusion_coefficient(
         )
     if not np.all(np.isfinite(y)):
         raise ParameterError("pl contains non-finite values")
-    tau0 = float(_positive("tau0_s", tau0_s))
-    L = float(_positive("thickness_m", thickness_m))
-    s = np.ones_like(y) if sigma is None else _positive("sigma", sigma) * np.ones_like(y)
+    tau0 = float(positive_array("tau0_s", tau0_s))
+    L = float(positive_array("thickness_m", thickness_m))
+    s = np.ones_like(y) if sigma is None else positive_array("sigma", sigma) * np.ones_like(y)
     d0 = d_initial_m2_s if d_initial_m2_s is not None else _initial_d(t, y, tau0, L)
 
     def model(p: np.ndarray) -> np.ndarray:

@@ -19,7 +19,7 @@ from scipy import constants as _c
 from scipy.optimize import brentq
 
 from heterolab.errors import ParameterError
-from heterolab.physics._checks import require_positive
+from heterolab.physics._checks import require_positive, scalar_or_array
 from heterolab.units import E_CHARGE, EPS0, HBAR, M_E
 
 __all__ = [
@@ -165,7 +165,7 @@ def exciton_energy_ev(
         e = band_gap_ev + HBAR2_2M0_EV_NM2 / (4 * R**2 * mu)
     else:
         raise ParameterError(f"unknown confinement model {model!r}; choose one of {BRUS_MODELS}")
-    return float(e) if e.ndim == 0 else e
+    return scalar_or_array(e)
 
 
 def brus_minimum_diameter_nm(electron_mass: float, hole_mass: float, eps_r: float) -> float:

@@ -13,6 +13,7 @@ from numpy.typing import ArrayLike
 from scipy.stats import poisson
 
 from heterolab.errors import ParameterError
+from heterolab.physics._checks import scalar_or_array
 from heterolab.physics.sizing import absorption_cross_section_cm2
 from heterolab.units import C_LIGHT, H_PLANCK
 
@@ -45,7 +46,7 @@ def photon_fluence_per_cm2(
             f"{wavelength_nm!r} nm"
         )
     out = f * 1e-6 * wavelength_nm * 1e-9 / (H_PLANCK * C_LIGHT)
-    return float(out) if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 def mean_occupancy(
@@ -82,7 +83,7 @@ def occupancy_probability(n: ArrayLike, mean: float) -> np.ndarray | float:
     if np.any(k < 0) or np.any(k != np.round(k)):
         raise ParameterError(f"N must be non-negative integers, got {n!r}")
     out = poisson.pmf(k, mean)
-    return float(out) if np.ndim(out) == 0 else out
+    return scalar_or_array(out)
 
 
 def multiexciton_fraction(mean: float) -> float:

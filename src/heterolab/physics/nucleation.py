@@ -86,7 +86,7 @@ def nucleus_free_energy(
     require_positive(gamma=gamma)
     gv = volume_free_energy(temperature, supersaturation, molar_volume)
     out = 4 / 3 * math.pi * r**3 * gv + 4 * math.pi * r**2 * gamma
-    return float(out) if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 def critical_radius(
@@ -170,7 +170,7 @@ def heterogeneous_factor(contact_angle_deg: ArrayLike) -> np.ndarray | float:
         raise ParameterError(f"contact angle must lie in [0, 180] degrees, got {contact_angle_deg!r}")
     c = np.cos(np.radians(th))
     out = (2 + c) * (1 - c) ** 2 / 4
-    return float(out) if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 def gibbs_thomson_solubility(
@@ -184,7 +184,7 @@ def gibbs_thomson_solubility(
     r = np.asarray(radius, dtype=float)
     require_positive(radius=r, bulk_solubility=bulk_solubility, temperature=temperature)
     out = bulk_solubility * np.exp(2 * gamma * molar_volume / (r * R_GAS * temperature))
-    return float(out) if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 def capillary_length(
@@ -289,7 +289,7 @@ def growth_rate(
         raise ParameterError(
             f"unknown growth regime {regime!r}; choose 'diffusion', 'reaction' or 'mixed'"
         )
-    return float(out) if np.ndim(out) == 0 else out
+    return scalar_or_array(out)
 
 
 def lsw_mean_radius(
@@ -322,7 +322,7 @@ def lsw_mean_radius(
         raise ParameterError("time and initial radius must be non-negative")
     d = d0 * np.exp(-activation_energy_ev / (K_B_EV * np.asarray(temperature, dtype=float)))
     out = np.cbrt(initial_radius**3 + 4 / 9 * alpha * d * t)
-    return float(out) if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 @dataclass(frozen=True)

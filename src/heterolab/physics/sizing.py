@@ -16,6 +16,7 @@ from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
 from heterolab.materials import Material, get
+from heterolab.physics._checks import scalar_or_array
 from heterolab.physics.confinement import (
     BrusModel,
     diameter_from_exciton_energy_nm,
@@ -78,7 +79,7 @@ def pbs_peak_from_diameter(diameter_nm: ArrayLike, unit: str = "nm") -> np.ndarr
         raise ParameterError(f"diameter must be positive and finite, got {diameter_nm!r}")
     e = 0.41 + 1.0 / (0.0252 * d**2 + 0.283 * d)
     out = np.asarray(_ev_to_unit(e, unit))
-    return float(out) if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 def pbs_diameter_from_peak(
@@ -209,7 +210,7 @@ def pbs_extinction_400nm(diameter_nm: ArrayLike) -> np.ndarray | float:
     if not np.all(np.isfinite(d)) or np.any(d <= 0):
         raise ParameterError(f"diameter must be positive and finite, got {diameter_nm!r}")
     eps = 0.0233 * d**3 * 1e6
-    return float(eps) if eps.ndim == 0 else eps
+    return scalar_or_array(eps)
 
 
 def pbs_concentration_from_absorbance(

@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from heterolab.errors import ParameterError
 from heterolab.materials import LatticeParameters
 from heterolab.materials.radii import RADII_SOURCE, ionic_radius_angstrom
-from heterolab.physics._checks import require_positive
+from heterolab.physics._checks import require_positive, scalar_or_array
 
 __all__ = [
     "CU_KALPHA1_ANGSTROM",
@@ -343,7 +343,7 @@ def bragg_two_theta_deg(
             f"no reflection: n λ = {order * wavelength_angstrom:g} Å exceeds 2d for d = {d_angstrom!r} Å"
         )
     out = np.degrees(2 * np.arcsin(x))
-    return float(out) if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 def d_from_two_theta_angstrom(
@@ -354,7 +354,7 @@ def d_from_two_theta_angstrom(
     if not (np.all((tt > 0) & (tt < 180)) and wavelength_angstrom > 0):
         raise ParameterError(f"2θ must lie in (0, 180) degrees, got {two_theta_deg!r}")
     out = order * wavelength_angstrom / (2 * np.sin(np.radians(tt / 2)))
-    return float(out) if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 def scattering_vector_per_angstrom(d_angstrom: ArrayLike) -> np.ndarray | float:
@@ -363,7 +363,7 @@ def scattering_vector_per_angstrom(d_angstrom: ArrayLike) -> np.ndarray | float:
     if not np.all(d > 0):
         raise ParameterError(f"d must be positive, got {d_angstrom!r}")
     out = 2 * math.pi / d
-    return float(out) if out.ndim == 0 else out
+    return scalar_or_array(out)
 
 
 def strain_from_peak_shift(
@@ -381,7 +381,7 @@ def strain_from_peak_shift(
     if np.any(t0 <= 0) or np.any(t1 <= 0) or np.any(t0 >= math.pi / 2) or np.any(t1 >= math.pi / 2):
         raise ParameterError("2θ values must lie in (0, 180) degrees")
     out = -(t1 - t0) / np.tan(t0) if approximate else np.sin(t0) / np.sin(t1) - 1
-    return float(out) if np.ndim(out) == 0 else out
+    return scalar_or_array(out)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from heterolab.errors import FormatError
+from heterolab.errors import FormatError, ParameterError
 from heterolab.io import read
 from heterolab.io.spectra import make_spectrum, read_jcamp, read_spectrum_text, write_spectrum_csv
 
@@ -119,3 +119,14 @@ def test_mev_and_micrometre_axes_are_converted_to_standard_units(tmp_path):
     q = tmp_path / "um.csv"
     q.write_text("Wavelength (um),counts\n1.0,1\n1.1,2\n1.2,3\n")
     np.testing.assert_allclose(read_spectrum_text(q)["wavelength"].values, [1000, 1100, 1200])
+
+
+def test_delimiter_option_takes_the_decay_readers_names(tmp_path):
+    p = tmp_path / "pl.txt"
+    p.write_text("wavelength (nm)\tintensity\n500\t1.5\n501\t2.5\n502\t3.5\n")
+    by_name = read_spectrum_text(p, delimiter="tab")
+    by_char = read_spectrum_text(p, delimiter="\t")
+    np.testing.assert_array_equal(by_name.values, [1.5, 2.5, 3.5])
+    np.testing.assert_array_equal(by_name["wavelength"].values, by_char["wavelength"].values)
+    with pytest.raises(ParameterError, match="unknown delimiter 'pipe'; use one of 'tab'"):
+        read_spectrum_text(p, delimiter="pipe")

@@ -26,6 +26,7 @@ __all__ = [
     "parse_float_row",
     "parse_rows",
     "read_lines",
+    "resolve_delimiter",
     "split_table",
     "unit_from_label",
 ]
@@ -196,7 +197,9 @@ def detect_delimiter(lines: list[str]) -> tuple[str | None, bool]:
     return sep, decimal_comma
 
 
-def _resolve_delimiter(delimiter: str | None) -> str | bool | None:
+def resolve_delimiter(delimiter: str | None) -> str | bool | None:
+    """The cell separator a ``delimiter`` option names (``None`` = whitespace), or ``False``
+    (detect) when the option is ``None``; ParameterError naming the valid choices otherwise."""
     if delimiter is None:
         return False  # sentinel: detect
     if delimiter not in DELIMITERS:
@@ -254,7 +257,7 @@ def split_table(
     FormatError
         If there is no data row.
     """
-    sep_opt = _resolve_delimiter(delimiter)
+    sep_opt = resolve_delimiter(delimiter)
     dec_opt = _resolve_decimal(decimal)
     start = first_data_line
     if start is None:

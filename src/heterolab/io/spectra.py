@@ -20,6 +20,7 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import FormatError, ParameterError
+from heterolab.io._textgrid import resolve_delimiter
 from heterolab.io.registry import register_reader
 
 __all__ = [
@@ -197,7 +198,8 @@ def read_spectrum_text(
     units
         Units of the values; default from the header (``OD`` for absorbance) else ``counts``.
     delimiter
-        Column separator; detected (tab, ``;``, ``,`` or whitespace) when omitted.
+        Column separator, as for the decay readers: ``"tab"``, ``"semicolon"``, ``"comma"``,
+        ``"whitespace"`` (or the character itself); detected when omitted.
 
     Returns
     -------
@@ -217,8 +219,11 @@ def read_spectrum_text(
         raise FormatError(p, f"not a UTF-8 text file ({exc.reason})", offset=exc.start) from None
     lines = text.splitlines()
     numbered = [(i + 1, ln) for i, ln in enumerate(lines) if ln.strip()]
-    delim = delimiter
-    if delim is None:
+    resolved = resolve_delimiter(delimiter)
+    delim: str | None
+    if resolved is not False:
+        delim = resolved  # type: ignore[assignment]
+    else:
         delim = _detect_delimiter(
             [
                 ln

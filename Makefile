@@ -22,7 +22,7 @@ demo: $(STAMP)
 	$(BIN)/heterolab demo
 
 test: $(STAMP)
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests $(wildcard benchmarks examples)
 	$(BIN)/python -m pytest -q -n 2 -p xdist tests
 
 bench: $(STAMP)

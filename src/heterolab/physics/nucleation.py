@@ -12,12 +12,12 @@ Thesis errata implemented corrected (spec P-04, P-06): the nucleation exponent i
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
 
+from heterolab._linefit import fit_line
 from heterolab.errors import ParameterError
 from heterolab.physics._checks import require_positive, scalar_or_array
 from heterolab.result import Quantity, Result, make_provenance
@@ -325,26 +325,6 @@ def lsw_mean_radius(
     return scalar_or_array(out)
 
 
-@dataclass(frozen=True)
-class _Line:
-    slope: float
-    slope_err: float
-    intercept: float
-    intercept_err: float
-    cov: float
-
-
-def _fit_line(x: np.ndarray, y: np.ndarray) -> _Line:
-    a = np.column_stack([x, np.ones_like(x)])
-    coef, res, rank, _ = np.linalg.lstsq(a, y, rcond=None)
-    dof = len(x) - 2
-    if rank < 2:
-        raise ParameterError("need at least two distinct x values for a straight-line fit")
-    s2 = float(res[0]) / dof if dof > 0 and res.size else 0.0
-    cov = s2 * np.linalg.inv(a.T @ a)
-    return _Line(coef[0], math.sqrt(cov[0, 0]), coef[1], math.sqrt(cov[1, 1]), cov[0, 1])
-
-
 def fit_lsw_arrhenius(
     time_s: ArrayLike,
     temperature: ArrayLike,
@@ -380,12 +360,12 @@ def fit_lsw_arrhenius(
     ks, derived = [], {}
     for level in levels:
         sel = temp == level
-        line = _fit_line(t[sel], a[sel] ** 3 - initial_radius**3)
+        line = fit_line(t[sel], a[sel] ** 3 - initial_radius**3)
         if line.slope <= 0:
             raise ParameterError(f"radius does not grow with time at T = {level:g} K")
         ks.append(line.slope)
         derived[f"rate_constant_{level:g}K"] = Quantity(line.slope, line.slope_err, "m^3/s")
-    arr = _fit_line(1 / levels, np.log(np.asarray(ks)))
+    arr = fit_line(1 / levels, np.log(np.asarray(ks)))
     params = {
         "activation_energy": Quantity(-arr.slope * K_B_EV, arr.slope_err * K_B_EV, "eV"),
         "prefactor": Quantity(

@@ -12,6 +12,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from heterolab._linefit import fit_line
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import make_spectrum
 from heterolab.result import Quantity, Result, make_provenance
@@ -57,14 +58,6 @@ def _energy_xy(
             f"need at least 5 finite points in the energy window {window}, got {x.size}"
         )
     return x, y
-
-
-def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    p, cov = np.polyfit(x, y, 1, cov=True)
-    resid = y - np.polyval(p, x)
-    ss = float(np.sum((y - y.mean()) ** 2))
-    r2 = 1.0 - float(np.sum(resid**2)) / ss if ss > 0 else 0.0
-    return p, cov, r2
 
 
 def _best_linear_window(
@@ -158,7 +151,7 @@ def tauc_gap(
         i, j = int(np.argmax(m)), int(np.argmax(m)) + int(m.sum())
     else:
         i, j = _best_linear_window(x, y, min_points)
-    p, cov, r2 = _line_fit(x[i:j], y[i:j])
+    p, cov, r2 = fit_line(x[i:j], y[i:j])
     if baseline_window is None:
         eg, err = propagate(lambda q: -q[1] / q[0], p, cov)
     else:
@@ -167,7 +160,7 @@ def tauc_gap(
             raise ParameterError(
                 f"baseline_window {baseline_window} eV holds {int(mb.sum())} points; need 3"
             )
-        pb, covb, _ = _line_fit(x[mb], y[mb])
+        pb, covb, _ = fit_line(x[mb], y[mb])
         full = np.zeros((4, 4))
         full[:2, :2], full[2:, 2:] = cov, covb
         eg, err = propagate(lambda q: (q[3] - q[1]) / (q[0] - q[2]), np.concatenate([p, pb]), full)
@@ -229,7 +222,7 @@ def urbach_energy(
     if fit_window is None:
         i, j = _best_linear_window(xs, ly, min_points)
         xs, ly = xs[i:j], ly[i:j]
-    p, cov, r2 = _line_fit(xs, ly)
+    p, cov, r2 = fit_line(xs, ly)
     eu, err = propagate(lambda q: 1000.0 / q[0], p, cov)
     res = Result(
         kind="spectrum.urbach",

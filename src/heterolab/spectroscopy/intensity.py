@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from heterolab._linefit import fit_line
 from heterolab.errors import ParameterError
 from heterolab.physics.excitation import photon_fluence_per_cm2
 from heterolab.result import Quantity, Result, make_provenance
@@ -37,11 +38,7 @@ def power_law_fit(excitation: np.ndarray, pl: np.ndarray) -> Result:
         )
     if np.any(x <= 0) or np.any(y <= 0):
         raise ParameterError("excitation and PL must be > 0 for a log-log fit")
-    p, cov = (
-        np.polyfit(np.log10(x), np.log10(y), 1, cov=True)
-        if x.size > 3
-        else (np.polyfit(np.log10(x), np.log10(y), 1), np.full((2, 2), np.nan))
-    )
+    p, cov, _ = fit_line(np.log10(x), np.log10(y))
     res = Result(
         kind="spectrum.power_law", provenance=make_provenance([], {"n_points": int(x.size)})
     )

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 
+from heterolab._linefit import fit_line
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result, make_provenance
 
@@ -66,7 +67,7 @@ def retention_series(
             res.warnings.append(f"{name.upper()} not reached within {t[-1]:g} h")
     res.statistics["retention"] = r.tolist()
     if fit and t.size >= 3 and np.all(r > 0):
-        p, cov = np.polyfit(t - t[0], np.log(r), 1, cov=True)
+        p, cov, _ = fit_line(t - t[0], np.log(r))
         slope = p[0]
         if slope < 0:
             tau = -1.0 / slope

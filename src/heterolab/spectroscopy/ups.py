@@ -14,6 +14,7 @@ from typing import Literal
 import numpy as np
 import xarray as xr
 
+from heterolab._linefit import fit_line
 from heterolab.errors import ParameterError
 from heterolab.physics.bands import (
     HE_I_EV,
@@ -24,6 +25,7 @@ from heterolab.physics.bands import (
     heterojunction_type,
 )
 from heterolab.result import Quantity, Result, make_provenance
+from heterolab.uncertainty import propagate
 
 __all__ = ["band_alignment", "edge_onset", "secondary_electron_cutoff", "valence_band_onset"]
 
@@ -79,16 +81,17 @@ def edge_onset(
     if log_scale:
         floor = 1e-3 * top
         yy = np.log10(np.clip(h[idx], floor, None))
-        (slope, icpt), cov = np.polyfit(xs[idx], yy, 1, cov=True)
+        (slope, icpt), cov, _ = fit_line(xs[idx], yy)
         target = math.log10(floor * 10)
     else:
-        (slope, icpt), cov = np.polyfit(xs[idx], h[idx], 1, cov=True)
+        (slope, icpt), cov, _ = fit_line(xs[idx], h[idx])
         target = 0.0
     if slope <= 0:
         raise ParameterError("edge fit gave a non-increasing line; choose fit_range")
-    x0 = (target - icpt) / slope
-    g = np.array([-(target - icpt) / slope**2, -1.0 / slope])
-    err = float(math.sqrt(max(g @ cov @ g, 0.0)))
+    x0, err = propagate(
+        lambda q: (target - q[1]) / q[0], [slope, icpt], cov,
+        gradient=[-(target - icpt) / slope**2, -1.0 / slope],
+    )
     return (float(x0) if rising else float(-x0)), err
 
 

@@ -144,18 +144,35 @@ def fit_window(
 
 
 def measured_extent(y: np.ndarray, run_stat: float = 20.0) -> tuple[int, int]:
-    """Bins ``[first, stop)`` holding measurements: a leading or trailing run of exact zeros is
-    cut off only when it is impossible as Poisson noise (run length x neighbouring mean level
-    > ``run_stat``, i.e. probability < e^-20), as outside an ADC window. Genuine zero counts of a
-    low-count tail stay in the fit; dropping them would bias lifetimes upwards."""
+    """Bins ``[first, stop)`` holding measurements.
+
+    A leading or trailing run of exact zeros is cut off only when the 50 bins next to it form a
+    flat plateau (see :func:`plateau_level`) on which the run is impossible as Poisson noise
+    (run length x level > ``run_stat``, probability < e^-20): the outside of an ADC window.
+    The zeros before the first photon of a rising edge or after the last photon of a fast decay
+    are measurements and stay in the fit; dropping them biases lifetimes.
+    """
     nz = np.nonzero(y > 0)[0]
     first, stop = 0, y.size
     lead, trail = int(nz[0]), y.size - int(nz[-1]) - 1
-    if lead and lead * float(np.mean(y[nz[0] : nz[0] + 50])) > run_stat:
+    if lead and lead * plateau_level(y[nz[0] : nz[0] + 50]) > run_stat:
         first = int(nz[0])
-    if trail and trail * float(np.mean(y[max(nz[-1] - 49, 0) : nz[-1] + 1])) > run_stat:
+    if trail and trail * plateau_level(y[max(nz[-1] - 49, 0) : nz[-1] + 1]) > run_stat:
         stop = int(nz[-1]) + 1
     return first, stop
+
+
+def plateau_level(block: np.ndarray) -> float:
+    """Median counts of ``block`` if it is flat (the means of its halves agree within 4 Poisson
+    standard errors), else 0."""
+    if block.size < 10:
+        return 0.0
+    h = block.size // 2
+    m1, m2 = float(block[:h].mean()), float(block[h:].mean())
+    mean = 0.5 * (m1 + m2)
+    if mean <= 0 or abs(m1 - m2) > 4.0 * math.sqrt(2.0 * mean / h):
+        return 0.0
+    return float(np.median(block))
 
 
 def fwhm_bins(h: np.ndarray) -> float:

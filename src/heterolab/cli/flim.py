@@ -1,0 +1,145 @@
+"""``heterolab trpl flim | phasor | batch``: FLIM images and many decays (thin CLI layer).
+
+Examples::
+
+    heterolab trpl flim beads.ptu --binning 3 --out results/ --json
+    heterolab trpl phasor beads.ptu --binning 2
+    heterolab trpl batch 140507p.sdt --irf-curve 0 --components 2
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from heterolab.cli._apps import trpl_app
+from heterolab.cli._common import JSON_OPTION, emit, handle_errors
+from heterolab.errors import ParameterError
+
+
+def _irf_argument(irf: Path | None, irf_fwhm: float | None, n_bins: int) -> Any:
+    """A measured IRF read from a file (same bins as the data) or a Gaussian FWHM, or None."""
+    if irf is not None and irf_fwhm is not None:
+        raise ParameterError("give either --irf FILE or --irf-fwhm NS, not both")
+    if irf_fwhm is not None:
+        return float(irf_fwhm)
+    if irf is None:
+        return None
+    from heterolab.io import read_decay
+
+    da = read_decay(irf)
+    if da.sizes["time"] != n_bins:
+        raise ParameterError(f"{irf}: IRF has {da.sizes['time']} time bins, the data have {n_bins}")
+    return da.values
+
+
+def _write_outputs(result: Any, out: Path, stem: str) -> None:
+    from heterolab.io import write_hdf5
+    from heterolab.report.plots import save_figure
+
+    out.mkdir(parents=True, exist_ok=True)
+    write_hdf5(result, out / f"{stem}.h5", overwrite=True)
+    save_figure(result.plot(), out / f"{stem}.png")
+
+
+@trpl_app.command("flim")
+@handle_errors
+def flim_command(
+    image: Path = typer.Argument(..., help="FLIM file (PTU/SDT image or heterolab HDF5)."),
+    irf: Path | None = typer.Option(None, "--irf", help="Measured IRF file on the same time bins."),
+    irf_fwhm: float | None = typer.Option(None, "--irf-fwhm", help="Gaussian IRF FWHM in ns (default: fitted)."),
+    components: int = typer.Option(1, "--components", "-n", help="Exponential components per pixel (1-3)."),
+    binning: int = typer.Option(0, "--binning", "-b", help="Spatial binning half-width K ((2K+1)^2 pixels)."),
+    min_photons: float | None = typer.Option(None, "--min-photons", help="Mask pixels with fewer photons (default 100 per component)."),
+    estimator: str = typer.Option("mle", "--estimator", help="mle or lsq."),
+    out: Path | None = typer.Option(None, "--out", help="Folder for the lifetime map PNG and HDF5."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Pixel-wise lifetime fit of a FLIM image (calls heterolab.kinetics.flim.fit_flim)."""
+    from heterolab.io import read_flim
+    from heterolab.kinetics.flim import fit_flim
+
+    da = read_flim(image)
+    result = fit_flim(
+        da, irf=_irf_argument(irf, irf_fwhm, da.sizes["time"]), n_components=components,
+        binning=binning, min_photons=min_photons, estimator=estimator,  # type: ignore[arg-type]
+    )
+    result.provenance["inputs"] = {image.name: {"path": str(image)}}
+    if out is not None:
+        _write_outputs(result, out, f"{image.stem}_flim")
+    emit(result, as_json)
+
+
+@trpl_app.command("phasor")
+@handle_errors
+def phasor_command(
+    image: Path = typer.Argument(..., help="FLIM file or decay file."),
+    reference: Path | None = typer.Option(None, "--reference", help="Reference decay/image (IRF or dye) file."),
+    reference_lifetime: float | None = typer.Option(None, "--reference-lifetime", help="Lifetime of the reference in ns (0 for an IRF). Without --reference the image itself is the reference."),
+    frequency: float | None = typer.Option(None, "--frequency-mhz", help="Laser frequency in MHz (default from the file, else 1/window)."),
+    harmonic: int = typer.Option(1, "--harmonic", help="Harmonic of the laser frequency."),
+    binning: int = typer.Option(0, "--binning", "-b", help="Spatial binning half-width K for images."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Phasor coordinates and apparent lifetimes (calls heterolab.kinetics.phasor.phasor_analysis)."""
+    from heterolab.kinetics.flim import bin_image
+    from heterolab.kinetics.phasor import phasor_analysis
+
+    da = _read_any(image)
+    if set(da.dims) == {"y", "x", "time"} and binning:
+        da = da.transpose("y", "x", "time").copy(data=bin_image(da.transpose("y", "x", "time").values, binning))
+    ref = None if reference is None else _read_any(reference)
+    if frequency is None and da.attrs.get("repetition_rate_hz"):
+        frequency = float(da.attrs["repetition_rate_hz"]) / 1e6
+    result = phasor_analysis(
+        da, frequency_mhz=frequency, harmonic=harmonic, reference=ref,
+        reference_lifetime_ns=reference_lifetime,
+    )
+    emit(result, as_json)
+
+
+def _read_any(path: Path) -> Any:
+    """A FLIM image if the file holds one, else its decay(s)."""
+    from heterolab.errors import FormatError
+    from heterolab.io import read_decays, read_flim
+
+    try:
+        return read_flim(path)
+    except (FormatError, ParameterError):
+        return read_decays(path)
+
+
+@trpl_app.command("batch")
+@handle_errors
+def batch_command(
+    file: Path = typer.Argument(..., help="File with several decays on one time axis (text columns, SDT curves, PTU channels)."),
+    irf: Path | None = typer.Option(None, "--irf", help="Measured IRF file on the same bins."),
+    irf_curve: int | None = typer.Option(None, "--irf-curve", help="Use this curve of FILE as the IRF (and do not fit it)."),
+    irf_fwhm: float | None = typer.Option(None, "--irf-fwhm", help="Gaussian IRF FWHM in ns (default: fitted)."),
+    components: int = typer.Option(1, "--components", "-n", help="Exponential components (1-3)."),
+    estimator: str = typer.Option("mle", "--estimator", help="mle or lsq."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Fit every decay of a multi-decay file (calls heterolab.kinetics.batch.fit_decays)."""
+    from heterolab.io import read_decays
+    from heterolab.kinetics.batch import fit_decays
+
+    da = read_decays(file)
+    irf_arg = _irf_argument(irf, irf_fwhm, da.sizes["time"])
+    if irf_curve is not None:
+        if irf_arg is not None:
+            raise ParameterError("give only one of --irf, --irf-curve, --irf-fwhm")
+        n = da.sizes["decay"]
+        if not 0 <= irf_curve < n:
+            raise ParameterError(f"--irf-curve {irf_curve} is not a curve of {file} (0..{n - 1})")
+        irf_arg = da.isel(decay=irf_curve).values
+        da = da.isel(decay=[i for i in range(n) if i != irf_curve])
+    result = fit_decays(da, irf=irf_arg, n_components=components, estimator=estimator)  # type: ignore[arg-type]
+    result.provenance["inputs"] = {file.name: {"path": str(file)}}
+    for i, label in enumerate(da["decay"].values if "decay" in da.coords else range(da.sizes["decay"])):
+        parts = [f"{name}={result.curves[name].values[i]:.4g}" for name in result.curves
+                 if name.startswith("tau_") and not name.endswith("stderr") and result.curves[name].ndim == 1]
+        result.statistics[f"decay {label}"] = ", ".join(parts) + f", status={int(result.curves['fit_status'].values[i])}"
+    emit(result, as_json)

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import xarray as xr
-from shared_paths import shared_file
 from typer.testing import CliRunner
 
 from heterolab.cli import app
 from heterolab.kinetics.decay_models import exp_conv_gaussian_binned
+from shared_paths import shared_file
 
 runner = CliRunner()
 T = np.arange(128) * 0.1

@@ -50,7 +50,7 @@ def plot_batch(result: Result, **_: Any) -> Figure:
     names = [n for n in result.curves if n.startswith("tau_") and n[4:].isdigit()]
     fig, axes = plt.subplots(1, len(names) + 1, figsize=(4.0 * (len(names) + 1), 3.4), squeeze=False)
     ok = result.curves["converged"].values.reshape(-1)
-    for ax, name in zip(axes[0], names):
+    for ax, name in zip(axes[0][:-1], names, strict=True):
         v = result.curves[name].values.reshape(-1)[ok]
         v = v[np.isfinite(v)]
         if v.size:

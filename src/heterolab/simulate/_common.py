@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import numpy as np
+import xarray as xr
 from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
@@ -66,6 +67,29 @@ def poisson_counts(expected: np.ndarray, rng: np.random.Generator) -> np.ndarray
     """Poisson-distributed photon counts with the given (non-negative) expectation."""
     lam = np.clip(np.asarray(expected, dtype=float), 0.0, None)
     return rng.poisson(lam).astype(float)
+
+
+def simulated_array(
+    values: np.ndarray,
+    axes: dict[str, tuple[np.ndarray, str | None]],
+    *,
+    name: str,
+    units: str,
+    **attrs: Any,
+) -> xr.DataArray:
+    """A DataArray in the io readers' convention, marked as simulated.
+
+    ``axes`` maps each dim (in order) to ``(coordinate values, unit or None)``; the array
+    gets ``attrs`` ``units``, ``source="simulated"``, ``simulated=True`` and ``attrs``.
+    """
+    da = xr.DataArray(
+        values, dims=tuple(axes), coords={dim: coord for dim, (coord, _) in axes.items()},
+        name=name, attrs={"units": units, "source": "simulated", "simulated": True, **attrs},
+    )
+    for dim, (_, unit) in axes.items():
+        if unit is not None:
+            da[dim].attrs["units"] = unit
+    return da
 
 
 def noisy_counts(

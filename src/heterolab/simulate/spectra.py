@@ -45,6 +45,7 @@ from heterolab.simulate._common import (
     noisy_counts,
     positive,
     rng_from_seed,
+    simulated_array,
 )
 from heterolab.units import HC_EV_NM
 
@@ -214,11 +215,7 @@ def _check_emitters(emitters: list[Emitter]) -> None:
 
 
 def _spectrum_array(values: np.ndarray, wl: np.ndarray, name: str, units: str) -> xr.DataArray:
-    da = xr.DataArray(
-        values, dims=("wavelength",), coords={"wavelength": wl}, name=name,
-        attrs={"units": units, "source": "simulated", "simulated": True},
-    )
-    da["wavelength"].attrs["units"] = "nm"
+    da = simulated_array(values, {"wavelength": (wl, "nm")}, name=name, units=units)
     return da
 
 

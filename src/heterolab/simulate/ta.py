@@ -36,7 +36,13 @@ from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
 from heterolab.kinetics.decay_models import exp_conv_gaussian, fwhm_to_sigma
-from heterolab.simulate._common import float_vector, gaussian_peak, positive, rng_from_seed
+from heterolab.simulate._common import (
+    float_vector,
+    gaussian_peak,
+    positive,
+    rng_from_seed,
+    simulated_array,
+)
 
 __all__ = [
     "chirp_t0",
@@ -252,13 +258,10 @@ def simulate_ta(
         signal = signal + float(coherent_artifact_od) * _coherent_artifact(t, t0_wl, sigma)
     if noise > 0:
         signal = signal + rng_from_seed(seed).normal(0.0, noise, size=signal.shape)
-    da = xr.DataArray(
-        signal, dims=("time", "wavelength"), coords={"time": t, "wavelength": wl},
-        name="delta_od",
-        attrs={"units": "OD", "long_name": "ΔOD", "source": "simulated", "simulated": True},
+    da = simulated_array(
+        signal, {"time": (t, "ps"), "wavelength": (wl, "nm")}, name="delta_od", units="OD",
+        long_name="ΔOD",
     )
-    da["time"].attrs["units"] = "ps"
-    da["wavelength"].attrs["units"] = "nm"
     rates, _, _ = _eigen_solution(k, c0)
     names = species_names or [f"species_{i + 1}" for i in range(c0.size)]
     truth = {

@@ -27,7 +27,7 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import ParameterError
-from heterolab.simulate._common import positive, positive_int, rng_from_seed
+from heterolab.simulate._common import positive, positive_int, rng_from_seed, simulated_array
 
 __all__ = ["simulate_lattice_image"]
 
@@ -105,11 +105,9 @@ def simulate_lattice_image(
     noise = positive("noise_std", noise_std, allow_zero=True)
     if noise > 0:
         image = image + rng_from_seed(seed).normal(0.0, noise, size=image.shape)
-    da = xr.DataArray(image, dims=("y", "x"), coords={"y": y, "x": x}, name="intensity",
-                      attrs={"units": "a.u.", "source": "simulated", "simulated": True,
-                             "pixel_nm": px})
-    da["x"].attrs["units"] = "nm"
-    da["y"].attrs["units"] = "nm"
+    da = simulated_array(
+        image, {"y": (y, "nm"), "x": (x, "nm")}, name="intensity", units="a.u.", pixel_nm=px
+    )
     truth = {
         "kind": "tem.lattice_image",
         "spacing_nm": d,

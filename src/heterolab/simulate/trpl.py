@@ -42,6 +42,7 @@ from heterolab.simulate._common import (
     positive,
     positive_int,
     rng_from_seed,
+    simulated_array,
 )
 
 __all__ = [
@@ -57,17 +58,6 @@ __all__ = [
 # ----------------------------------------------------------------------------- helpers
 def _time_axis(n_bins: int, bin_width_ns: float) -> np.ndarray:
     return np.arange(n_bins, dtype=float) * bin_width_ns
-
-
-def _decay_attrs(bin_width_ns: float, repetition_rate_hz: float | None) -> dict[str, Any]:
-    return {
-        "units": "counts",
-        "long_name": "photon counts",
-        "bin_width": bin_width_ns,
-        "source": "simulated",
-        "simulated": True,
-        "repetition_rate_hz": repetition_rate_hz,
-    }
 
 
 def _period_ns(repetition_rate_hz: float | None, window_ns: float) -> float | None:
@@ -262,14 +252,10 @@ def _counts_array(
     **axes: tuple[np.ndarray, str | None],
 ) -> xr.DataArray:
     """Photon-count DataArray in the io readers' convention; ``axes``: dim -> (coord, unit)."""
-    da = xr.DataArray(
-        counts, dims=tuple(axes), coords={dim: values for dim, (values, _) in axes.items()},
-        name="counts", attrs=_decay_attrs(dt, repetition_rate_hz),
+    return simulated_array(
+        counts, axes, name="counts", units="counts", long_name="photon counts", bin_width=dt,
+        repetition_rate_hz=repetition_rate_hz,
     )
-    for dim, (_, unit) in axes.items():
-        if unit is not None:
-            da[dim].attrs["units"] = unit
-    return da
 
 
 def _decay_array(

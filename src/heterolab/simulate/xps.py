@@ -28,6 +28,7 @@ from heterolab.simulate._common import (
     float_vector,
     noisy_counts,
     positive,
+    simulated_array,
     voigt_peak,
 )
 
@@ -114,10 +115,9 @@ def simulate_xps(
     expected = peaks + step * shirley_step(e, peaks) + positive(
         "baseline_counts", baseline_counts, allow_zero=True)
     counts = noisy_counts(expected, noise=noise, seed=seed)
-    da = xr.DataArray(counts, dims=("binding_energy",), coords={"binding_energy": e},
-                      name="intensity",
-                      attrs={"units": "counts", "source": "simulated", "simulated": True})
-    da["binding_energy"].attrs["units"] = "eV"
+    da = simulated_array(
+        counts, {"binding_energy": (e, "eV")}, name="intensity", units="counts"
+    )
     truth = {
         "kind": "xps.core_level",
         "shirley_step_counts": step,

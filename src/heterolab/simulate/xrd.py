@@ -34,6 +34,7 @@ from heterolab.simulate._common import (
     float_vector,
     noisy_counts,
     positive,
+    simulated_array,
     voigt_peak,
 )
 
@@ -249,10 +250,10 @@ def simulate_xrd(
     expected = positive("peak_counts", peak_counts) * 0.1 * pattern + positive(
         "background_counts", background_counts, allow_zero=True)
     counts = noisy_counts(expected, noise=noise, seed=seed)
-    da = xr.DataArray(counts, dims=("two_theta",), coords={"two_theta": tt}, name="intensity",
-                      attrs={"units": "counts", "source": "simulated", "simulated": True,
-                             "wavelength_angstrom": lam1})
-    da["two_theta"].attrs["units"] = "deg"
+    da = simulated_array(
+        counts, {"two_theta": (tt, "deg")}, name="intensity", units="counts",
+        wavelength_angstrom=lam1,
+    )
     truth = {"kind": "xrd.pattern", "wavelength_angstrom": lam1, "kalpha2": kalpha2,
              "instrument_fwhm_deg": instrument_fwhm_deg, "shape_factor": shape_factor,
              "phases": truth_phases}

@@ -1,0 +1,330 @@
+"""Readers of transient-absorption (TA) matrices: delay x wavelength ΔOD maps.
+
+Every reader returns an :class:`xarray.DataArray` with dims ``("time", "wavelength")``,
+``time`` in ps, ``wavelength`` in nm and values in OD (``attrs["units"] == "OD"``); a file in
+mOD is converted when ``signal_unit="mOD"`` is given (never guessed).
+
+Formats
+-------
+- Delimited matrix text (``.csv``, ``.txt``, ``.dat``, ``.sia``; tab, comma, semicolon or
+  blanks): one axis in the first row, the other in the first column, the top-left cell empty
+  or a label. Which axis is the delay is detected (a non-positive value, a label naming the
+  time axis, or the axis not looking like a wavelength grid) or given with
+  ``orientation="time_rows"`` (delays down the first column) / ``"time_columns"``. Ultrafast
+  Systems / Surface Xplorer CSV exports and KiMoPack ``.SIA`` files have this layout
+  (Surface Xplorer puts wavelengths down the first column and delays in the first row).
+- Glotaran legacy ASCII (``.ascii``), as read by pyglotaran's ``load_dataset``: two free
+  header lines, ``Time explicit`` or ``Wavelength explicit``, ``Intervalnr N``, the N values
+  of the explicit axis, then records ``value_of_other_axis  x_1 ... x_N`` (records may wrap
+  over several lines).
+- heterolab HDF5 files are read by :mod:`heterolab.io.hdf5`.
+
+Bad input — ragged rows, non-numeric cells, duplicated or non-monotonic axes, all-NaN rows
+or columns, empty files — raises :class:`~heterolab.errors.FormatError` naming the file, the
+line and the problem. Strictly decreasing axes are accepted and reversed.
+"""
+
+from __future__ import annotations
+
+import re
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from heterolab.errors import FormatError, ParameterError
+from heterolab.io.registry import register_reader
+
+__all__ = ["make_ta_array", "read_glotaran_ascii", "read_ta_matrix"]
+
+_SIGNAL_SCALE = {"OD": 1.0, "mOD": 1e-3}
+_ORIENTATIONS = ("auto", "time_rows", "time_columns")
+_TIME_LABEL = re.compile(r"time|delay|ps\b|fs\b", re.IGNORECASE)
+_WL_LABEL = re.compile(r"wave|lambda|nm\b|λ", re.IGNORECASE)
+
+
+# ---------------------------------------------------------------------------- helpers
+def make_ta_array(
+    data: np.ndarray,
+    time_ps: np.ndarray,
+    wavelength_nm: np.ndarray,
+    *,
+    source: str = "",
+    signal_unit: str = "OD",
+) -> xr.DataArray:
+    """Assemble a validated TA DataArray (dims ``time``, ``wavelength``; values in OD).
+
+    Parameters
+    ----------
+    data
+        Array of shape (n_time, n_wavelength) in ``signal_unit``.
+    time_ps, wavelength_nm
+        Axes in ps and nm; strictly increasing or strictly decreasing (reversed here).
+    source
+        Name used in error messages (file path).
+    signal_unit
+        ``"OD"`` or ``"mOD"`` (converted to OD).
+    """
+    if signal_unit not in _SIGNAL_SCALE:
+        raise ParameterError(f"signal_unit {signal_unit!r} is not one of {sorted(_SIGNAL_SCALE)}")
+    data = np.asarray(data, dtype=float)
+    t = np.asarray(time_ps, dtype=float)
+    wl = np.asarray(wavelength_nm, dtype=float)
+    if data.shape != (t.size, wl.size):
+        raise FormatError(
+            source,
+            f"matrix shape {data.shape} does not match axes ({t.size} delays, {wl.size} wavelengths)",
+        )
+    t, data = _monotonic_axis(t, data, 0, "delay", source)
+    wl, data = _monotonic_axis(wl, data, 1, "wavelength", source)
+    _check_nan_regions(data, t, wl, source)
+    da = xr.DataArray(
+        data * _SIGNAL_SCALE[signal_unit],
+        dims=("time", "wavelength"),
+        coords={"time": t, "wavelength": wl},
+        name="delta_od",
+        attrs={"units": "OD", "long_name": "ΔOD", "source": str(source)},
+    )
+    da["time"].attrs["units"] = "ps"
+    da["wavelength"].attrs["units"] = "nm"
+    return da
+
+
+def _monotonic_axis(
+    axis: np.ndarray, data: np.ndarray, dim: int, name: str, source: str
+) -> tuple[np.ndarray, np.ndarray]:
+    if axis.size < 2:
+        raise FormatError(source, f"{name} axis has {axis.size} value(s); need at least 2")
+    if not np.all(np.isfinite(axis)):
+        bad = int(np.flatnonzero(~np.isfinite(axis))[0])
+        raise FormatError(source, f"{name} axis value #{bad + 1} is not a finite number")
+    d = np.diff(axis)
+    if np.any(d == 0):
+        i = int(np.flatnonzero(d == 0)[0])
+        raise FormatError(
+            source, f"duplicated {name} value {axis[i]:g} (positions {i + 1} and {i + 2})"
+        )
+    if np.all(d < 0):
+        return axis[::-1].copy(), np.flip(data, axis=dim).copy()
+    if not np.all(d > 0):
+        i = int(np.flatnonzero(d < 0)[0])
+        raise FormatError(
+            source,
+            f"{name} axis is not sorted: {axis[i]:g} is followed by {axis[i + 1]:g} (position {i + 2})",
+        )
+    return axis, data
+
+
+def _check_nan_regions(data: np.ndarray, t: np.ndarray, wl: np.ndarray, source: str) -> None:
+    finite = np.isfinite(data)
+    if not finite.any():
+        raise FormatError(source, "the matrix holds no finite value (all NaN)")
+    bad_rows = np.flatnonzero(~finite.any(axis=1))
+    if bad_rows.size:
+        raise FormatError(
+            source,
+            f"{bad_rows.size} delay row(s) are all NaN, first at {t[bad_rows[0]]:g} ps; crop or mask them",
+        )
+    bad_cols = np.flatnonzero(~finite.any(axis=0))
+    if bad_cols.size:
+        raise FormatError(
+            source,
+            f"{bad_cols.size} wavelength column(s) are all NaN, first at {wl[bad_cols[0]]:g} nm; crop or mask them",
+        )
+
+
+def _split(line: str) -> list[str]:
+    for sep in ("\t", ",", ";"):
+        if sep in line:
+            return [c.strip() for c in line.rstrip("\r\n").split(sep)]
+    return line.split()
+
+
+def _to_float(cell: str, path: Path, line: int, col: int) -> float:
+    if cell == "" or cell.lower() in ("nan", "na"):
+        return np.nan
+    try:
+        return float(cell)
+    except ValueError:
+        raise FormatError(path, f"non-numeric cell {cell!r} in column {col}", line=line) from None
+
+
+def _looks_like_wavelengths(axis: np.ndarray) -> bool:
+    """A wavelength grid: positive, 150-30000 nm, and roughly uniform steps."""
+    if np.any(axis <= 0) or axis.min() < 150 or axis.max() > 30000:
+        return False
+    steps = np.abs(np.diff(axis))
+    return bool(steps.max() <= 5 * np.median(steps))
+
+
+def _first_row_is_time(first_row: np.ndarray, first_col: np.ndarray, corner: str) -> bool:
+    """Decide whether delays run along the first row (True) or down the first column."""
+    if corner and _TIME_LABEL.search(corner) and not _WL_LABEL.search(corner):
+        return False  # a "Time in ps" corner labels the first column (KiMoPack .SIA)
+    if corner and _WL_LABEL.search(corner) and not _TIME_LABEL.search(corner):
+        return True
+    row_wl, col_wl = _looks_like_wavelengths(first_row), _looks_like_wavelengths(first_col)
+    if np.any(first_row <= 0) and col_wl:
+        return True
+    if np.any(first_col <= 0) and row_wl:
+        return False
+    if row_wl != col_wl:
+        return col_wl
+    return False
+
+
+# ---------------------------------------------------------------------------- matrix text
+def _sniff_matrix(head: bytes) -> bool:
+    text = head.decode("utf-8", errors="replace")
+    lines = [ln for ln in text.splitlines() if ln.strip()][:3]
+    if len(lines) < 3 or "explicit" in text.lower():
+        return False
+    cells = [_split(ln) for ln in lines[1:]]
+    try:
+        [float(c) for row in cells for c in row[:4] if c]
+    except ValueError:
+        return False
+    return all(len(c) >= 4 for c in cells)
+
+
+@register_reader("ta_matrix", "ta", (".csv", ".sia", ".txt", ".dat"), _sniff_matrix)
+def read_ta_matrix(
+    path: str | PathLike[str],
+    *,
+    orientation: str = "auto",
+    signal_unit: str = "OD",
+) -> xr.DataArray:
+    """Read a delimited delay x wavelength matrix (axes in the first row and first column).
+
+    Parameters
+    ----------
+    path
+        Text file; cells separated by tab, comma, semicolon or blanks. Lines starting with
+        ``#`` are comments. Trailing all-empty columns (a trailing delimiter) are ignored.
+    orientation
+        ``"auto"`` (detect), ``"time_rows"`` (delays down the first column, wavelengths in
+        the first row) or ``"time_columns"`` (the transposed layout).
+    signal_unit
+        ``"OD"`` or ``"mOD"`` (converted to OD).
+
+    Returns
+    -------
+    DataArray
+        dims ``("time", "wavelength")``, ps and nm, values in OD.
+
+    Raises
+    ------
+    FormatError
+        Ragged rows, non-numeric cells, duplicated/unsorted axes, all-NaN rows or columns.
+    """
+    p = Path(path)
+    if orientation not in _ORIENTATIONS:
+        raise ParameterError(f"orientation {orientation!r} is not one of {_ORIENTATIONS}")
+    rows: list[tuple[int, list[str]]] = []
+    with open(p, encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            if line.strip() and not line.lstrip().startswith("#"):
+                rows.append((n, _split(line)))
+    if len(rows) < 3:
+        raise FormatError(
+            p, f"need an axis row and at least 2 data rows, found {len(rows)} non-empty line(s)"
+        )
+    while all(r[-1] == "" for _, r in rows) and len(rows[0][1]) > 1:
+        rows = [(n, r[:-1]) for n, r in rows]
+    width = len(rows[0][1])
+    for n, r in rows[1:]:
+        if len(r) != width:
+            raise FormatError(
+                p, f"ragged row: {len(r)} cells where the first row has {width}", line=n
+            )
+    corner = rows[0][1][0]
+    first_row = np.array([_to_float(c, p, rows[0][0], j + 2) for j, c in enumerate(rows[0][1][1:])])
+    first_col = np.empty(len(rows) - 1)
+    body = np.empty((len(rows) - 1, width - 1))
+    for i, (n, r) in enumerate(rows[1:]):
+        first_col[i] = _to_float(r[0], p, n, 1)
+        body[i] = [_to_float(c, p, n, j + 2) for j, c in enumerate(r[1:])]
+    try:
+        float(corner)
+        corner_is_number = corner != ""
+    except ValueError:
+        corner_is_number = False
+    if corner_is_number:
+        raise FormatError(
+            p,
+            f"top-left cell {corner!r} is a number; expected it empty or a label (axes in the first row and first column)",
+            line=rows[0][0],
+        )
+    if orientation == "auto":
+        time_in_row = _first_row_is_time(first_row, first_col, corner)
+    else:
+        time_in_row = orientation == "time_columns"
+    if time_in_row:
+        return make_ta_array(body.T, first_row, first_col, source=str(p), signal_unit=signal_unit)
+    return make_ta_array(body, first_col, first_row, source=str(p), signal_unit=signal_unit)
+
+
+# ---------------------------------------------------------------------------- glotaran ascii
+def _sniff_glotaran(head: bytes) -> bool:
+    lines = head.decode("utf-8", errors="replace").lower().splitlines()[:6]
+    return any(ln.strip() in ("time explicit", "wavelength explicit") for ln in lines)
+
+
+@register_reader("glotaran_ascii", "ta", (".ascii",), _sniff_glotaran)
+def read_glotaran_ascii(path: str | PathLike[str], *, signal_unit: str = "OD") -> xr.DataArray:
+    """Read a Glotaran legacy ASCII file ("Time explicit" or "Wavelength explicit").
+
+    Parameters
+    ----------
+    path
+        The ``.ascii`` file (format of Glotaran 1.x and pyglotaran's ``load_dataset``;
+        Snellenburg et al., J. Stat. Softw. 49(3), 2012).
+    signal_unit
+        ``"OD"`` or ``"mOD"`` (converted to OD).
+
+    Raises
+    ------
+    FormatError
+        Missing ``explicit``/``Intervalnr`` lines, non-numeric tokens, a token count that is
+        not a whole number of records, or bad axes.
+    """
+    p = Path(path)
+    with open(p, encoding="utf-8", errors="replace") as fh:
+        lines = fh.readlines()
+    mode_line = next(
+        (i for i, ln in enumerate(lines[:6]) if ln.strip().lower().endswith("explicit")), None
+    )
+    if mode_line is None:
+        raise FormatError(
+            p, "no 'Time explicit' or 'Wavelength explicit' line in the first 6 lines"
+        )
+    mode = lines[mode_line].strip().lower().split()[0]
+    if mode not in ("time", "wavelength"):
+        raise FormatError(
+            p,
+            f"unknown layout {lines[mode_line].strip()!r}; expected 'Time explicit' or 'Wavelength explicit'",
+            line=mode_line + 1,
+        )
+    m = re.match(
+        r"\s*intervalnr\s+(\d+)", lines[mode_line + 1] if mode_line + 1 < len(lines) else "", re.I
+    )
+    if m is None:
+        raise FormatError(p, "expected 'Intervalnr N' after the explicit line", line=mode_line + 2)
+    n = int(m.group(1))
+    values: list[float] = []
+    for k, ln in enumerate(lines[mode_line + 2 :], mode_line + 3):
+        for tok in ln.split():
+            values.append(_to_float(tok, p, k, len(values) + 1))
+    arr = np.asarray(values)
+    if arr.size <= n or (arr.size - n) % (n + 1):
+        raise FormatError(
+            p,
+            f"{arr.size - n} values after the {n} axis values is not a whole number of records of {n + 1} (axis value + {n} signals)",
+        )
+    explicit = arr[:n]
+    records = arr[n:].reshape(-1, n + 1)
+    other, body = records[:, 0], records[:, 1:]
+    if mode == "time":
+        return make_ta_array(body.T, explicit, other, source=str(p), signal_unit=signal_unit)
+    return make_ta_array(body, other, explicit, source=str(p), signal_unit=signal_unit)

@@ -1,0 +1,1 @@
+"""Transient absorption: preprocessing, SVD, single-wavelength kinetics, global and target analysis."""

@@ -1,0 +1,175 @@
+"""Global analysis of TA matrices: parallel (DAS) and sequential (EAS) models (physics.md P-37).
+
+Both are special target models (van Stokkum, Larsen & van Grondelle, Biochim. Biophys. Acta
+1657, 82 (2004), §3): *parallel* — N independent decays from one excitation, whose spectra
+are decay-associated spectra (DAS); *sequential* — A→B→C→…, whose spectra are
+evolution-associated spectra (EAS). A long-lived component (longer than the delay window,
+"Inf" in the thesis' tables) is a compartment that does not decay. The IRF centre may follow
+a polynomial in wavelength (chirp), started from :func:`~heterolab.kinetics.ta.preprocess.
+estimate_chirp` when ``chirp="auto"``; an optional coherent-artefact term is available.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from os import PathLike
+
+import numpy as np
+import xarray as xr
+
+from heterolab.errors import ParameterError
+from heterolab.kinetics.ta.model import DatasetSpec, IrfSpec, KineticScheme, ParameterSet, Transition
+from heterolab.kinetics.ta.preprocess import estimate_chirp
+from heterolab.kinetics.ta.target import TargetModel, fit_target
+from heterolab.result import Quantity, Result
+
+__all__ = ["build_global_model", "fit_global"]
+
+MODELS = ("parallel", "sequential")
+
+
+def build_global_model(
+    kind: str,
+    n_components: int,
+    *,
+    lifetimes: Sequence[float],
+    irf_center: float,
+    irf_width: float,
+    long_lived: bool = False,
+    dispersion: Sequence[float] = (),
+    dispersion_center: float = 550.0,
+    coherent_artifact: int = 0,
+    fix_irf: bool = False,
+) -> TargetModel:
+    """A parallel or sequential :class:`TargetModel` with start lifetimes (ps).
+
+    ``n_components`` counts the long-lived component when ``long_lived`` is True; rates are
+    named ``k1 … kM`` with M = number of decaying components.
+    """
+    if kind not in MODELS:
+        raise ParameterError(f"model {kind!r} is not one of {MODELS} (or a .toml target-model file)")
+    n_dec = n_components - int(long_lived)
+    if n_dec < 1 or len(lifetimes) < n_dec:
+        raise ParameterError(f"need at least one decaying component and {n_dec} start lifetimes, got n_components={n_components}, lifetimes={list(lifetimes)}")
+    comps = [f"c{i + 1}" for i in range(n_components)]
+    trans = []
+    for i in range(n_dec):
+        target = "ground" if kind == "parallel" or i + 1 >= n_components else comps[i + 1]
+        trans.append(Transition(comps[i], target, f"k{i + 1}"))
+    params = ParameterSet()
+    for i, tau in enumerate(sorted(lifetimes)[:n_dec]):
+        params.add(f"k{i + 1}", 1.0 / tau, positive=True, unit="1/ps")
+    params.add("irf_center", irf_center, unit="ps", vary=not fix_irf)
+    params.add("irf_width", irf_width, positive=True, unit="ps", vary=not fix_irf)
+    names = []
+    for i, d in enumerate(dispersion):
+        params.add(f"disp{i + 1}", d, unit="ps")
+        names.append(f"disp{i + 1}")
+    initial = dict.fromkeys(comps, 1.0) if kind == "parallel" else {comps[0]: 1.0}
+    ds = DatasetSpec("data", initial, IrfSpec("irf_center", "irf_width", names, dispersion_center), coherent_artifact=coherent_artifact)
+    return TargetModel(KineticScheme(comps, trans), params, [ds], source=f"{kind} model")
+
+
+def _start_lifetimes(time: np.ndarray, irf_width: float, n: int) -> list[float]:
+    lo = max(5.0 * irf_width, float(np.min(np.diff(time))) * 3)
+    hi = max(lo * 10, 0.3 * float(time.max() - max(time.min(), 0.0)))
+    return list(np.geomspace(lo, hi, n)) if n > 1 else [float(np.sqrt(lo * hi))]
+
+
+def _chirp_start(da: xr.DataArray, order: int, center: float) -> tuple[float, list[float]]:
+    """IRF centre at ``center`` nm and dispersion coefficients (per 100 nm) from the onset."""
+    ch = estimate_chirp(da, order=order)
+    wl = ch.curves["polynomial"]["wavelength"].values
+    poly = ch.curves["polynomial"].values
+    x = (wl - center) / 100.0
+    coef = np.polyfit(x, poly, order)[::-1]
+    return float(coef[0]), [float(c) for c in coef[1:]]
+
+
+def fit_global(
+    da: xr.DataArray,
+    model: str = "sequential",
+    n_components: int = 3,
+    *,
+    irf_center: float | None = None,
+    irf_width: float = 0.1,
+    long_lived: bool = False,
+    chirp: str | None = None,
+    chirp_order: int = 3,
+    dispersion_center: float | None = None,
+    lifetimes: Sequence[float] | None = None,
+    coherent_artifact: int = 0,
+    fix_irf: bool = False,
+    inputs: Sequence[str | PathLike[str]] = (),
+) -> Result:
+    """Global lifetime analysis of one TA matrix with a parallel or sequential model.
+
+    Parameters
+    ----------
+    da
+        Matrix, dims ``time`` (ps) and ``wavelength`` (nm), ΔOD.
+    model
+        ``"parallel"`` (DAS) or ``"sequential"`` (EAS).
+    n_components
+        Number of components, including the long-lived one if ``long_lived``.
+    irf_center, irf_width
+        Start values (ps) of the Gaussian IRF centre and standard deviation; the centre
+        defaults to the delay of the steepest mean signal change.
+    long_lived
+        Add a non-decaying component (reported as ``tau = inf``).
+    chirp
+        ``None`` (one IRF centre for all wavelengths) or ``"auto"`` (centre follows a
+        polynomial of degree ``chirp_order`` in wavelength, started from the signal onset).
+    lifetimes
+        Start lifetimes (ps); default log-spaced over the delay window.
+    coherent_artifact
+        Number of IRF-derivative artefact terms (0–3).
+    fix_irf
+        Keep the IRF centre and width at the given values.
+
+    Returns
+    -------
+    Result
+        kind ``"ta.global"``; parameters ``tau_1 … tau_N`` (ps, ascending, ``inf`` for the
+        long-lived one), ``irf_center``, ``irf_width`` (ps) and dispersion coefficients;
+        curves as :func:`~heterolab.kinetics.ta.target.fit_target` with spectra labelled
+        ``c1 …`` (DAS for parallel, EAS for sequential).
+    """
+    if model not in MODELS:
+        raise ParameterError(f"model {model!r} is not one of {MODELS}")
+    t = np.asarray(da["time"].values, float)
+    wl = np.asarray(da["wavelength"].values, float)
+    if irf_center is None:
+        mean = np.nanmean(np.abs(da.transpose("time", "wavelength").values), axis=1)
+        irf_center = float(t[int(np.argmax(np.gradient(mean, t)))])
+    center_wl = float(dispersion_center if dispersion_center is not None else np.median(wl))
+    dispersion: list[float] = []
+    if chirp == "auto":
+        irf_center, dispersion = _chirp_start(da, chirp_order, center_wl)
+    elif chirp is not None:
+        raise ParameterError(f"chirp must be None or 'auto', got {chirp!r}")
+    n_dec = n_components - int(long_lived)
+    starts = list(lifetimes) if lifetimes is not None else _start_lifetimes(t, irf_width, n_dec)
+    tm = build_global_model(
+        model, n_components, lifetimes=starts, irf_center=irf_center, irf_width=irf_width,
+        long_lived=long_lived, dispersion=dispersion, dispersion_center=center_wl,
+        coherent_artifact=coherent_artifact, fix_irf=fix_irf,
+    )
+    fit = fit_target(tm, da, kind="ta.global", inputs=inputs)
+    return _relabel(fit, model, n_dec, long_lived)
+
+
+def _relabel(fit: Result, model: str, n_dec: int, long_lived: bool) -> Result:
+    """Parameters as ascending lifetimes tau_1 … tau_N (ps) plus IRF and dispersion."""
+    taus = sorted((fit.derived[f"tau_k{i + 1}"] for i in range(n_dec)), key=lambda q: q.value)
+    params: dict[str, Quantity] = {f"tau_{i + 1}": q for i, q in enumerate(taus)}
+    if long_lived:
+        params[f"tau_{n_dec + 1}"] = Quantity(float("inf"), None, "ps")
+    for name, q in fit.parameters.items():
+        if not (name.startswith("k") and name[1:].isdigit()):
+            params[name] = q
+    derived = {name: q for name, q in fit.parameters.items() if name.startswith("k") and name[1:].isdigit()}
+    out = Result("ta.global", params, derived, dict(fit.statistics), dict(fit.provenance), dict(fit.curves), list(fit.warnings))
+    out.statistics["model"] = model
+    out.statistics["spectra"] = "DAS" if model == "parallel" else "EAS"
+    return out

@@ -1,0 +1,238 @@
+"""TA pre-processing: background, masking, region selection, chirp, SVD (physics.md P-35, P-37).
+
+All functions take and return DataArrays with dims ``time`` (ps) and ``wavelength`` (nm);
+they never change the data silently — every cut or correction is an explicit argument.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from os import PathLike
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from heterolab.errors import FormatError, ParameterError
+from heterolab.result import Quantity, Result, make_provenance
+
+__all__ = [
+    "chirp_delay",
+    "correct_chirp",
+    "estimate_chirp",
+    "filter_outliers",
+    "mask_wavelengths",
+    "read_chirp_file",
+    "select_region",
+    "subtract_background",
+    "svd_analysis",
+]
+
+
+def _check(da: xr.DataArray) -> None:
+    if not isinstance(da, xr.DataArray) or set(da.dims) != {"time", "wavelength"}:
+        raise ParameterError(f"expected a DataArray with dims ('time', 'wavelength'), got {getattr(da, 'dims', type(da))}")
+
+
+def subtract_background(da: xr.DataArray, before: float = -0.5) -> xr.DataArray:
+    """Subtract the mean signal at delays < ``before`` (ps) from every wavelength.
+
+    Removes pump-induced offsets and scattered light present before time zero (P-35).
+
+    Raises
+    ------
+    ParameterError
+        If no delay is earlier than ``before``.
+    """
+    _check(da)
+    pre = da.sel(time=da["time"] < before)
+    if pre.sizes["time"] == 0:
+        raise ParameterError(f"no delay before {before} ps (earliest is {float(da['time'].min()):g} ps) to estimate the background")
+    out = da - pre.mean("time", skipna=True)
+    out.attrs = dict(da.attrs)
+    return out
+
+
+def mask_wavelengths(da: xr.DataArray, ranges: Sequence[tuple[float, float]]) -> xr.DataArray:
+    """Drop wavelength columns inside any ``(lo, hi)`` range (nm): pump scatter, bad pixels."""
+    _check(da)
+    wl = da["wavelength"].values
+    keep = np.ones(wl.size, bool)
+    for lo, hi in ranges:
+        keep &= ~((wl >= min(lo, hi)) & (wl <= max(lo, hi)))
+    if not keep.any():
+        raise ParameterError(f"masking {list(ranges)} nm removes every wavelength")
+    return da.isel(wavelength=np.flatnonzero(keep))
+
+
+def filter_outliers(da: xr.DataArray, max_abs: float) -> xr.DataArray:
+    """Set points with |ΔOD| > ``max_abs`` (same unit as the data) to NaN (zero weight in fits)."""
+    _check(da)
+    if not max_abs > 0:
+        raise ParameterError(f"max_abs must be > 0, got {max_abs}")
+    out = da.where(np.abs(da) <= max_abs)
+    out.attrs = dict(da.attrs)
+    return out
+
+
+def select_region(
+    da: xr.DataArray,
+    time: tuple[float, float] | None = None,
+    wavelength: tuple[float, float] | None = None,
+) -> xr.DataArray:
+    """Keep delays within ``time`` (ps) and wavelengths within ``wavelength`` (nm), inclusive."""
+    _check(da)
+    out = da
+    if time is not None:
+        out = out.sel(time=(out["time"] >= min(time)) & (out["time"] <= max(time)))
+    if wavelength is not None:
+        out = out.sel(wavelength=(out["wavelength"] >= min(wavelength)) & (out["wavelength"] <= max(wavelength)))
+    if out.sizes["time"] < 2 or out.sizes["wavelength"] < 1:
+        raise ParameterError(f"region time={time} ps, wavelength={wavelength} nm leaves {dict(out.sizes)} points")
+    return out
+
+
+# ---------------------------------------------------------------------------- chirp
+def chirp_delay(coefficients: Sequence[float], wavelength: np.ndarray) -> np.ndarray:
+    """Time zero (ps) at each wavelength (nm) from polynomial coefficients (numpy.polyval order)."""
+    return np.polyval(np.asarray(coefficients, float), np.asarray(wavelength, float))
+
+
+def read_chirp_file(path: str | PathLike[str]) -> np.ndarray:
+    """Read KiMoPack-style chirp coefficients: one line of comma-separated numbers (polyval order).
+
+    Raises
+    ------
+    FormatError
+        If the file does not hold numbers.
+    """
+    p = Path(path)
+    text = p.read_text(encoding="utf-8").replace(";", ",").replace("\t", ",")
+    try:
+        coeffs = np.array([float(c) for c in text.replace("\n", ",").split(",") if c.strip()])
+    except ValueError as exc:
+        raise FormatError(p, f"chirp coefficients are not numbers ({exc})") from None
+    if coeffs.size == 0:
+        raise FormatError(p, "no chirp coefficients found")
+    return coeffs
+
+
+def estimate_chirp(
+    da: xr.DataArray,
+    order: int = 3,
+    fraction: float = 0.5,
+    window: tuple[float, float] | None = None,
+    min_signal: float = 0.2,
+) -> Result:
+    """Time zero against wavelength from the signal onset, fitted by a polynomial (P-35).
+
+    At each wavelength the onset is the first delay (within ``window``) where |ΔOD| reaches
+    ``fraction`` of its maximum in the window, linearly interpolated between samples. Only
+    wavelengths whose maximum |ΔOD| exceeds ``min_signal`` x the global maximum are used; the
+    polynomial of degree ``order`` in wavelength is fitted with two passes of 3-sigma outlier
+    rejection. (Onset/coherent-artefact based group-velocity-dispersion estimation, e.g.
+    Megerle et al., Appl. Phys. B 96, 215 (2009).)
+
+    Returns
+    -------
+    Result
+        kind ``"ta.chirp"``; parameters ``c0 … c<order>`` (polyval order, ps per nm^k);
+        derived ``t0_min``/``t0_max`` (ps); curves ``onset`` and ``polynomial`` against
+        wavelength.
+    """
+    _check(da)
+    d = da.transpose("wavelength", "time")
+    t = d["time"].values
+    lo, hi = window if window is not None else (t.min(), min(t.max(), t.min() + 0.25 * (t.max() - t.min())))
+    sel = (t >= lo) & (t <= hi)
+    if sel.sum() < 3:
+        raise ParameterError(f"chirp window {lo}..{hi} ps holds fewer than 3 delays")
+    tw = t[sel]
+    y = np.abs(np.nan_to_num(d.values[:, sel]))
+    peak = y.max(axis=1)
+    good = peak > min_signal * peak.max()
+    onset = np.full(y.shape[0], np.nan)
+    for i in np.flatnonzero(good):
+        level = fraction * peak[i]
+        j = int(np.argmax(y[i] >= level))
+        if j == 0:
+            onset[i] = tw[0]
+            continue
+        y0, y1 = y[i, j - 1], y[i, j]
+        onset[i] = tw[j - 1] + (level - y0) / (y1 - y0) * (tw[j] - tw[j - 1])
+    wl = d["wavelength"].values
+    ok = np.isfinite(onset)
+    if ok.sum() <= order + 1:
+        raise ParameterError(f"only {ok.sum()} wavelengths carry enough signal to fit a degree-{order} chirp polynomial")
+    use = ok.copy()
+    for _ in range(2):
+        coef = np.polyfit(wl[use], onset[use], order)
+        resid = onset - np.polyval(coef, wl)
+        s = np.std(resid[use])
+        use = ok & (np.abs(resid) <= 3 * s + 1e-12)
+    coef = np.polyfit(wl[use], onset[use], order)
+    poly = np.polyval(coef, wl)
+    res = Result(
+        "ta.chirp",
+        parameters={f"c{k}": Quantity(float(c), None, f"ps/nm^{order - k}") for k, c in enumerate(coef)},
+        derived={"t0_min": Quantity(float(poly.min()), None, "ps"), "t0_max": Quantity(float(poly.max()), None, "ps")},
+        statistics={"n_wavelengths_used": int(use.sum()), "rms_onset_residual_ps": float(np.sqrt(np.mean((onset[use] - poly[use]) ** 2)))},
+        provenance=make_provenance((), {"order": order, "fraction": fraction, "window": [float(lo), float(hi)]}),
+    )
+    res.curves["onset"] = xr.DataArray(onset, dims="wavelength", coords={"wavelength": wl}, attrs={"units": "ps"})
+    res.curves["polynomial"] = xr.DataArray(poly, dims="wavelength", coords={"wavelength": wl}, attrs={"units": "ps"})
+    return res
+
+
+def correct_chirp(da: xr.DataArray, coefficients: Sequence[float]) -> xr.DataArray:
+    """Shift every wavelength so that time zero is at 0 ps: new(t, λ) = old(t + t0(λ)).
+
+    ``t0(λ)`` = ``numpy.polyval(coefficients, λ)`` (the convention of KiMoPack's chirp files).
+    Linear interpolation; delays outside the measured range become NaN (zero weight in fits).
+    """
+    _check(da)
+    d = da.transpose("time", "wavelength")
+    t = d["time"].values
+    t0 = chirp_delay(coefficients, d["wavelength"].values)
+    out = np.empty(d.shape)
+    for j in range(d.shape[1]):
+        out[:, j] = np.interp(t + t0[j], t, d.values[:, j], left=np.nan, right=np.nan)
+    res = d.copy(data=out)
+    res.attrs = dict(da.attrs, chirp_corrected="polyval " + ", ".join(f"{c:.6g}" for c in coefficients))
+    return res
+
+
+# ---------------------------------------------------------------------------- SVD
+def svd_analysis(da: xr.DataArray, n_vectors: int = 5, noise_ratio: float = 3.0) -> Result:
+    """Singular value decomposition of the TA matrix (P-37): how many components it holds.
+
+    The matrix (NaN set to 0) is decomposed as ``U S V^T``. The number of significant
+    components is the count of singular values above ``noise_ratio`` times the median of the
+    lower half of the spectrum (a noise-floor estimate; Henry & Hofrichter, Methods Enzymol.
+    210, 129 (1992) discuss SVD rank of time-resolved spectra).
+
+    Returns
+    -------
+    Result
+        kind ``"ta.svd"``; statistics ``singular_values`` (all), ``n_significant``;
+        curves ``singular_values``, ``time_vectors`` (time x index),
+        ``spectral_vectors`` (index x wavelength).
+    """
+    _check(da)
+    d = da.transpose("time", "wavelength")
+    m = np.nan_to_num(d.values)
+    u, s, vt = np.linalg.svd(m, full_matrices=False)
+    n = min(n_vectors, s.size)
+    floor = np.median(s[s.size // 2 :]) if s.size > 3 else 0.0
+    n_sig = int(np.sum(s > noise_ratio * floor)) if floor > 0 else int(np.sum(s > 0))
+    res = Result(
+        "ta.svd",
+        derived={"n_significant": Quantity(float(n_sig), None, "1")},
+        statistics={"singular_values": s[: max(n, 10)], "n_significant": n_sig, "noise_floor": float(floor)},
+        provenance=make_provenance((), {"n_vectors": n, "noise_ratio": noise_ratio}),
+    )
+    idx = np.arange(n)
+    res.curves["singular_values"] = xr.DataArray(s, dims="index", coords={"index": np.arange(s.size)}, attrs={"units": "OD"})
+    res.curves["time_vectors"] = xr.DataArray(u[:, :n], dims=("time", "index"), coords={"time": d["time"].values, "index": idx})
+    res.curves["spectral_vectors"] = xr.DataArray(vt[:n], dims=("index", "wavelength"), coords={"index": idx, "wavelength": d["wavelength"].values})
+    return res

@@ -1,0 +1,367 @@
+"""Target analysis: fit one or several TA matrices with one compartmental scheme.
+
+Rates (and IRF parameters) are shared between datasets by name; each dataset has its own
+initial populations (e.g. pump 470 nm exciting donor and acceptor, pump 600 nm only the
+acceptor), IRF centre, spectral constraints and weights. The spectra are eliminated by
+variable projection (:mod:`heterolab.kinetics.ta.varpro`); the few nonlinear parameters are
+optimised with ``scipy.optimize.least_squares`` (trust-region reflective), positive ones in
+log space. Standard errors come from the covariance :math:`s^2 (J^TJ)^{-1}` at the optimum
+with :math:`s^2 = \\mathrm{SSE}/(N - n_{nonlin} - n_{lin})` (Bates & Watts, *Nonlinear
+Regression Analysis*, Wiley 1988, §2.3). Parameters the data cannot determine get a NaN
+standard error and a warning naming the correlation that shows it.
+
+Model files are TOML (see ``examples/models/``)::
+
+    compartments = ["s1", "s2"]
+    transitions = [{from = "s1", to = "s2", rate = "k1"}, {from = "s2", to = "ground", rate = "k2"}]
+    [parameters]
+    k1 = {value = 2.0, positive = true, unit = "1/ps"}
+    [[datasets]]
+    name = "vis"
+    initial = {s1 = 1.0}
+    irf = {center = "irf_center", width = "irf_width", dispersion = [], dispersion_center = 550}
+"""
+
+from __future__ import annotations
+
+import time as _time
+import tomllib
+from collections.abc import Mapping, Sequence
+from os import PathLike
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import xarray as xr
+from scipy.optimize import least_squares
+
+from heterolab.errors import ModelError, ParameterError
+from heterolab.kinetics.ta.model import (
+    Constraint,
+    DatasetSpec,
+    IrfSpec,
+    KineticScheme,
+    ParameterSet,
+    Transition,
+    Weight,
+)
+from heterolab.kinetics.ta.varpro import PreparedDataset
+from heterolab.result import Quantity, Result, make_provenance
+
+__all__ = ["TargetModel", "fit_target", "load_model"]
+
+CORRELATION_WARN = 0.99
+_VERBOSE = 0
+
+
+class TargetModel:
+    """A kinetic scheme, its parameters and one specification per dataset."""
+
+    def __init__(self, scheme: KineticScheme, params: ParameterSet, datasets: list[DatasetSpec], source: str = "model") -> None:
+        self.scheme = scheme
+        self.params = params
+        self.datasets = datasets
+        self.source = source
+        problems = scheme.validate(params)
+        for ds in datasets:
+            problems += ds.validate(scheme, params)
+        if not datasets:
+            problems.append("no [[datasets]] given")
+        if problems:
+            raise ModelError(problems, source=source)
+
+    @property
+    def rate_names(self) -> list[str]:
+        """Parameter names used as rates, in transition order (unique)."""
+        return list(dict.fromkeys(tr.rate for tr in self.scheme.transitions))
+
+
+# ---------------------------------------------------------------------------- loading
+def _irf_from(d: Mapping[str, Any], where: str, problems: list[str]) -> IrfSpec:
+    if "center" not in d or "width" not in d:
+        problems.append(f"{where}: irf needs 'center' and 'width' parameter names")
+        return IrfSpec("irf_center", "irf_width")
+    return IrfSpec(
+        str(d["center"]),
+        str(d["width"]),
+        [str(x) for x in d.get("dispersion", [])],
+        float(d.get("dispersion_center", 550.0)),
+        float(d.get("dispersion_scale", 100.0)),
+    )
+
+
+def load_model(path: str | PathLike[str]) -> TargetModel:
+    """Read a target model from a TOML file (format in the module docstring).
+
+    Raises
+    ------
+    ModelError
+        Listing every problem in the file (unknown compartments, undefined parameters, ...).
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise ModelError(f"model file {p} does not exist")
+    try:
+        spec = tomllib.loads(p.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ModelError(f"not valid TOML: {exc}", source=str(p)) from None
+    return model_from_mapping(spec, source=str(p))
+
+
+def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> TargetModel:
+    """Build a :class:`TargetModel` from the parsed TOML mapping."""
+    problems: list[str] = []
+    known = {"compartments", "transitions", "parameters", "datasets", "description"}
+    problems += [f"unknown top-level key {k!r}; known: {sorted(known)}" for k in spec if k not in known]
+    comps = [str(c) for c in spec.get("compartments", [])]
+    if not comps:
+        problems.append("'compartments' is missing or empty")
+    transitions = []
+    for i, tr in enumerate(spec.get("transitions", [])):
+        if not {"from", "rate"} <= set(tr):
+            problems.append(f"transition #{i + 1} needs 'from', 'to' (or 'ground') and 'rate'")
+            continue
+        transitions.append(Transition(str(tr["from"]), str(tr.get("to", "ground")), str(tr["rate"])))
+    params = ParameterSet.from_mapping(spec.get("parameters", {}), source=source)
+    for tr in transitions:
+        if tr.rate in params.params:
+            params.params[tr.rate].positive = True
+            params.params[tr.rate].unit = "1/ps"
+    datasets = []
+    for i, d in enumerate(spec.get("datasets", [])):
+        where = f"dataset #{i + 1}"
+        irf = _irf_from(d.get("irf", {}), where, problems)
+        if irf.width in params.params:
+            params.params[irf.width].positive = True
+            params.params[irf.width].unit = "ps"
+        if irf.center in params.params:
+            params.params[irf.center].unit = "ps"
+        cons = [
+            Constraint(str(c.get("kind", "")), str(c.get("compartment", "")), tuple(c.get("range", (-np.inf, np.inf))), c.get("target"), c.get("ratio", 1.0))
+            for c in d.get("constraints", [])
+        ]
+        weights = [
+            Weight(float(w["value"]), tuple(w.get("wavelength", (-np.inf, np.inf))), tuple(w.get("time", (-np.inf, np.inf))))
+            for w in d.get("weights", [])
+        ]
+        datasets.append(
+            DatasetSpec(
+                str(d.get("name", f"dataset{i + 1}")),
+                dict(d.get("initial", {})),
+                irf,
+                cons,
+                weights,
+                int(d.get("coherent_artifact", 0)),
+                d.get("compartments"),
+            )
+        )
+    if problems:
+        raise ModelError(problems, source=source)
+    return TargetModel(KineticScheme(comps, transitions), params, datasets, source=source)
+
+
+# ---------------------------------------------------------------------------- fitting
+def fit_target(
+    model: TargetModel,
+    data: xr.DataArray | Sequence[xr.DataArray] | Mapping[str, xr.DataArray],
+    *,
+    max_nfev: int | None = None,
+    kind: str = "ta.target",
+    inputs: Sequence[str | PathLike[str]] = (),
+) -> Result:
+    """Fit ``model`` to one or several TA matrices (global/target analysis by variable projection).
+
+    Parameters
+    ----------
+    model
+        The target model; its parameters hold the start values and are not modified.
+    data
+        One DataArray (single dataset), a list in the order of ``model.datasets`` or a mapping
+        from dataset name to DataArray. Dims ``time`` (ps) and ``wavelength`` (nm), ΔOD.
+    max_nfev
+        Cap on residual evaluations (default: 100 x (n_free + 1)).
+    kind
+        Result kind.
+    inputs
+        Input files for the provenance record.
+
+    Returns
+    -------
+    Result
+        ``parameters``: every model parameter (fixed ones with stderr ``None``); ``derived``:
+        lifetimes ``tau_<rate>`` = 1/k (ps); ``curves``: per dataset ``<name>/data``,
+        ``<name>/fit``, ``<name>/residuals`` (time x wavelength), ``<name>/spectra``
+        (species x wavelength) and ``<name>/concentrations`` (time x species at the
+        dispersion centre); statistics: SSE, chi2_reduced, n_points, n_linear, nfev,
+        wall_time_s, correlation matrix.
+    """
+    prepared = [PreparedDataset(d, s, model.scheme) for d, s in zip(_as_list(model, data), model.datasets, strict=True)]
+    params = _copy_params(model.params)
+    x0 = params.to_vector()
+    if x0.size == 0:
+        raise ParameterError("the model has no free parameter to fit")
+
+    def fun(x: np.ndarray) -> np.ndarray:
+        values = params.from_vector(x)
+        return np.concatenate([p.residuals(values) for p in prepared])
+
+    positive = [params.params[n].positive for n in params.free]
+
+    def jac(x: np.ndarray) -> np.ndarray:
+        values = params.from_vector(x)
+        return np.concatenate([p.jacobian(values, params.free, positive) for p in prepared])
+
+    r0 = fun(x0)
+    if not np.all(np.isfinite(r0)):
+        raise ModelError("the model gives non-finite residuals at the start values; check rates and IRF", source=model.source)
+    start = _time.perf_counter()
+    sol = least_squares(fun, x0, jac=jac, method="trf", x_scale="jac", verbose=_VERBOSE, max_nfev=max_nfev or 100 * (x0.size + 1), xtol=1e-8, ftol=1e-9)
+    wall = _time.perf_counter() - start
+    params.set_vector(sol.x)
+    return _build_result(model, params, prepared, sol, wall, kind, inputs)
+
+
+def _as_list(model: TargetModel, data: Any) -> list[xr.DataArray]:
+    names = [d.name for d in model.datasets]
+    if isinstance(data, xr.DataArray):
+        data = [data]
+    if isinstance(data, Mapping):
+        missing = [n for n in names if n not in data]
+        if missing:
+            raise ParameterError(f"no data for dataset(s) {missing}; given: {sorted(data)}")
+        return [data[n] for n in names]
+    data = list(data)
+    if len(data) != len(names):
+        raise ParameterError(f"the model has {len(names)} dataset(s) {names} but {len(data)} matrices were given")
+    return data
+
+
+def _copy_params(ps: ParameterSet) -> ParameterSet:
+    out = ParameterSet()
+    for n, p in ps.params.items():
+        out.params[n] = type(p)(p.value, p.vary, p.positive, p.unit, p.expr)
+    return out
+
+
+def _covariance(params: ParameterSet, sol: Any, dof: int) -> tuple[np.ndarray, np.ndarray]:
+    """Covariance of the free parameters in their own (not log) space, and correlations."""
+    jac = np.asarray(sol.jac)
+    sse = float(np.sum(sol.fun**2))
+    s2 = sse / max(dof, 1)
+    jtj = jac.T @ jac
+    scale = np.sqrt(np.clip(np.diag(jtj), 1e-300, None))
+    jn = jtj / np.outer(scale, scale)
+    w, v = np.linalg.eigh(jn)
+    good = w > 1e-12 * w.max()
+    inv = (v[:, good] / w[good]) @ v[:, good].T
+    cov_x = s2 * inv / np.outer(scale, scale)
+    cov_x[:, ~np.isfinite(np.diag(cov_x))] = np.nan
+    if not good.all():  # a direction the data do not constrain: mark the parameters in it
+        bad = np.any(np.abs(v[:, ~good]) > 0.1, axis=1)
+        cov_x[bad, :] = np.nan
+        cov_x[:, bad] = np.nan
+    vals = params.values()
+    d = np.array([vals[n] if params.params[n].positive else 1.0 for n in params.free])
+    cov = cov_x * np.outer(d, d)
+    sd = np.sqrt(np.diag(cov))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        corr = cov / np.outer(sd, sd)
+    return cov, corr
+
+
+def _undetermined(model: TargetModel, params: ParameterSet, cov: np.ndarray, corr: np.ndarray, spans: tuple[float, float]) -> tuple[set[str], list[str]]:
+    """Names of parameters the data cannot determine, and warnings explaining why."""
+    free = params.free
+    vals = params.values()
+    bad: set[str] = set()
+    notes: list[str] = []
+    t_min_res, t_span = spans
+    for i, n in enumerate(free):
+        sd = np.sqrt(cov[i, i]) if np.isfinite(cov[i, i]) else np.nan
+        partner = ""
+        row = np.where(np.arange(len(free)) == i, 0.0, np.nan_to_num(np.abs(corr[i])))
+        if row.size > 1 and row.max() > 0:
+            j = int(np.argmax(row))
+            partner = f"; most correlated with {free[j]} (r = {corr[i, j]:+.4f})"
+        why = ""
+        if not np.isfinite(sd):
+            why = "the fit is insensitive to it (singular curvature)"
+        elif params.params[n].positive and sd > vals[n]:
+            why = f"relative error {sd / vals[n]:.3g} > 1"
+        if n in model.rate_names:
+            tau = 1.0 / vals[n]
+            if tau < 0.05 * t_min_res:
+                why = why or f"lifetime 1/{n} = {tau:.3g} ps is far below the time resolution ({t_min_res:.3g} ps)"
+            if tau > 20.0 * t_span:
+                why = why or f"lifetime 1/{n} = {tau:.3g} ps is far beyond the measured window ({t_span:.3g} ps)"
+        if why:
+            bad.add(n)
+            notes.append(f"parameter {n} = {vals[n]:.4g} is not determined by the data: {why}{partner}")
+    for i in range(len(free)):
+        for j in range(i + 1, len(free)):
+            if np.isfinite(corr[i, j]) and abs(corr[i, j]) > CORRELATION_WARN:
+                notes.append(f"{free[i]} and {free[j]} are correlated (r = {corr[i, j]:+.4f}); only a combination of them is well determined")
+    return bad, notes
+
+
+def _build_result(model: TargetModel, params: ParameterSet, prepared: list[PreparedDataset], sol: Any, wall: float, kind: str, inputs: Sequence[Any]) -> Result:
+    values = params.values()
+    n_points = sum(p.n_points for p in prepared)
+    n_lin = sum(p.n_linear(values) for p in prepared)
+    dof = n_points - len(params.free) - n_lin
+    cov, corr = _covariance(params, sol, dof)
+    widths = [values[p.spec.irf.width] for p in prepared]
+    span = max(float(p.time.max() - p.time.min()) for p in prepared)
+    bad, notes = _undetermined(model, params, cov, corr, (float(np.min(widths)), span))
+    free = params.free
+    out_params: dict[str, Quantity] = {}
+    for n, p in params.params.items():
+        if n in free:
+            i = free.index(n)
+            sd = float(np.sqrt(cov[i, i])) if np.isfinite(cov[i, i]) and n not in bad else float("nan")
+            out_params[n] = Quantity(values[n], sd, p.unit)
+        else:
+            out_params[n] = Quantity(values[n], None, p.unit)
+    derived = {}
+    for r in model.rate_names:
+        q = out_params[r]
+        sd = None if q.stderr is None else q.stderr / q.value**2
+        derived[f"tau_{r}"] = Quantity(1.0 / q.value if q.value > 0 else float("inf"), sd, "ps")
+    sse = float(np.sum(sol.fun**2))
+    stats: dict[str, Any] = {
+        "sse": sse,
+        "chi2_reduced": sse / max(dof, 1),
+        "n_points": n_points,
+        "n_linear": n_lin,
+        "n_free": len(free),
+        "nfev": int(sol.nfev),
+        "wall_time_s": wall,
+        "free_parameters": free,
+        "correlation": np.round(np.nan_to_num(corr, nan=np.nan), 6),
+        "optimizer_status": int(sol.status),
+    }
+    res = Result(kind, out_params, derived, stats, make_provenance(inputs, {"model": model.source}), warnings=notes)
+    if sol.status <= 0:
+        res.mark_failed(f"optimizer did not converge: {sol.message}")
+    else:
+        res.statistics["message"] = str(sol.message)
+    for p in prepared:
+        _add_curves(res, p, values)
+    return res
+
+
+def _add_curves(res: Result, p: PreparedDataset, values: Mapping[str, float]) -> None:
+    spectra, model_y, labels, conc = p.solve(values)
+    coords = {"time": p.time, "wavelength": p.wavelength}
+    for key, arr in (("data", p.y), ("fit", model_y), ("residuals", (p.y - model_y) * (p.w > 0))):
+        da = xr.DataArray(arr.T, dims=("time", "wavelength"), coords=coords, attrs={"units": "OD"})
+        da["time"].attrs["units"] = "ps"
+        da["wavelength"].attrs["units"] = "nm"
+        res.curves[f"{p.name}/{key}"] = da
+    res.curves[f"{p.name}/spectra"] = xr.DataArray(
+        spectra.T, dims=("species", "wavelength"), coords={"species": labels, "wavelength": p.wavelength}, attrs={"units": "OD"}
+    )
+    ref = int(np.argmin(np.abs(p.wavelength - p.spec.irf.dispersion_center))) if p.dispersive else 0
+    res.curves[f"{p.name}/concentrations"] = xr.DataArray(
+        conc[ref], dims=("time", "species"), coords={"time": p.time, "species": labels}, attrs={"units": "1"}
+    )

@@ -1,0 +1,444 @@
+"""Variable-projection engine for global and target analysis of TA matrices.
+
+The model of a dataset is :math:`Y \\approx C(\\theta)\\,S` with concentrations C depending on
+a few nonlinear parameters θ (rates, IRF centre/width, dispersion coefficients) and the
+spectra S entering linearly. S is eliminated for every wavelength by an orthogonal
+projection, :math:`r(\\theta) = (I - Q Q^T) y`, with Q from a QR factorisation of the
+(weighted) concentration matrix — the variable projection functional of Golub & Pereyra
+(SIAM J. Numer. Anal. 10, 413 (1973)), as used for TA by Mullen & van Stokkum (J. Stat.
+Softw. 18(3), 2007). All wavelengths are projected at once with numpy's stacked QR, so the
+cost of one residual is a few array operations, not a Python loop over wavelengths.
+
+Populations under a Gaussian IRF follow from the eigen-decomposition :math:`K = V\\Lambda
+V^{-1}`: :math:`c(t) = V\\,\\mathrm{diag}(e_i(t))\\,V^{-1}c_0` with :math:`e_i` the
+IRF-convolved exponential of rate :math:`-\\lambda_i` (van Stokkum, Larsen & van Grondelle,
+Biochim. Biophys. Acta 1657, 82 (2004), eqs. (8) and (18)); the kernel is
+:func:`heterolab.kinetics.decay_models.exp_conv_gaussian`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import xarray as xr
+
+from heterolab.errors import ModelError
+from heterolab.kinetics.decay_models import exp_conv_gaussian
+from heterolab.kinetics.ta.model import DatasetSpec, KineticScheme
+
+__all__ = [
+    "PreparedDataset",
+    "coherent_artifact_columns",
+    "concentrations",
+    "eigen_amplitudes",
+    "irf_exponentials",
+]
+
+_SQRT2PI = np.sqrt(2.0 * np.pi)
+
+
+def eigen_amplitudes(k: np.ndarray, c0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lifetimes and species amplitudes of :math:`\\dot c = Kc`, :math:`c(0)=c_0`.
+
+    Returns
+    -------
+    tau
+        Lifetimes -1/λ_i (ps); ``inf`` for λ_i = 0.
+    amp
+        ``amp[s, i]``: amplitude of exponential i in species s, so that
+        ``c_s(t) = Σ_i amp[s, i] exp(-t/tau_i)``.
+
+    Raises
+    ------
+    ModelError
+        If K has complex eigenvalues (an oscillating scheme is not a compartmental model).
+    """
+    n = k.shape[0]
+    lam, vec = np.linalg.eig(k)
+    if np.iscomplexobj(lam):
+        if np.max(np.abs(lam.imag)) > 1e-9 * max(1.0, np.max(np.abs(lam.real))):
+            raise ModelError(f"the rate matrix has complex eigenvalues {lam}; check the scheme")
+        lam, vec = lam.real, vec.real
+    if np.linalg.cond(vec) > 1e10:  # repeated rates: separate them by a negligible amount
+        scale = max(np.max(np.abs(np.diag(k))), 1e-12)
+        k = k - np.diag(np.arange(n) * 1e-7 * scale)
+        lam, vec = np.linalg.eig(k)
+        lam, vec = lam.real, vec.real
+    b = np.linalg.solve(vec, c0)
+    amp = vec * b[None, :]
+    with np.errstate(divide="ignore"):
+        tau = np.where(np.abs(lam) > 1e-14, -1.0 / np.where(lam == 0, -1.0, lam), np.inf)
+    return tau, amp
+
+
+def concentrations(
+    time: np.ndarray, t0: np.ndarray, sigma: float, tau: np.ndarray, amp: np.ndarray
+) -> np.ndarray:
+    """Species populations convolved with the Gaussian IRF.
+
+    Parameters
+    ----------
+    time
+        Delays (ps), shape (n_t,).
+    t0
+        IRF centre per wavelength (ps), shape (n_w,) (n_w = 1 without dispersion).
+    sigma
+        IRF standard deviation (ps).
+    tau, amp
+        From :func:`eigen_amplitudes`.
+
+    Returns
+    -------
+    ndarray
+        Shape (n_w, n_t, n_species).
+    """
+    return irf_exponentials(time, t0, sigma, tau) @ amp.T
+
+
+def irf_exponentials(time: np.ndarray, t0: np.ndarray, sigma: float, tau: np.ndarray) -> np.ndarray:
+    """IRF-convolved unit exponentials e_i(t - t0(λ)), shape (n_w, n_t, n_tau).
+
+    Only the points within the IRF (``-8σ <= t - t0 <= σ²/τ + 8σ``) need the erfc form of
+    :func:`~heterolab.kinetics.decay_models.exp_conv_gaussian`, which is called on them alone.
+    Later points take its exact limit ``exp(-(t-t0)/τ + σ²/2τ²)`` (erfc(-z) = 2 to double
+    precision for z > 5.7) and earlier ones are 0 (below e^-32 of the peak). This keeps the
+    cost of a residual at a few array passes over the matrix.
+    """
+    x = time[None, :, None] - t0[:, None, None]
+    tau = np.asarray(tau, float)[None, None, :]
+    shape = (t0.size, time.size, tau.shape[-1])
+    finite = np.isfinite(tau)
+    inv = np.where(finite, 1.0 / np.where(finite, tau, 1.0), 0.0)
+    lag = sigma**2 * inv
+    far = x > lag + 8.0 * sigma
+    near = ~far & (x >= -8.0 * sigma)
+    with np.errstate(over="ignore", under="ignore"):
+        out = np.where(far, np.exp(np.minimum(-x * inv + 0.5 * lag * inv, 0.0)), 0.0)
+    if near.any():
+        xb = np.broadcast_to(x, shape)[near]
+        tb = np.broadcast_to(tau, shape)[near]
+        out[near] = exp_conv_gaussian(xb, tb, 0.0, sigma)
+    return out
+
+
+def coherent_artifact_columns(time: np.ndarray, t0: np.ndarray, sigma: float, order: int) -> np.ndarray:
+    """IRF Gaussian and its first ``order - 1`` time derivatives, each scaled to unit peak.
+
+    Shape (n_w, n_t, order). Lorenc et al., Appl. Phys. B 74, 19 (2002) model the coherent
+    artefact of pump-probe data with the Gaussian cross-correlation and its derivatives.
+    """
+    x = (time[None, :] - t0[:, None]) / sigma
+    g = np.exp(-0.5 * x**2)
+    cols = [g, -x * g, (x**2 - 1.0) * g][:order]
+    norms = [1.0, np.exp(-0.5), 1.0][:order]
+    return np.stack([c / n for c, n in zip(cols, norms, strict=True)], axis=-1)
+
+
+def _apply_projection(q: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Q Q^T y for stacked Q (n_w, n_t, k) and y (n_w, n_t)."""
+    return (q @ (np.swapaxes(q, 1, 2) @ y[:, :, None]))[:, :, 0]
+
+
+def _contract(a: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Σ_i a[w, t, i] beta[w, i] for a of shape (n_w or 1, n_t, n) and beta (n_w, n)."""
+    if a.shape[0] == 1 and beta.shape[0] != 1:
+        return (a[0] @ beta.T).T
+    return (a @ beta[:, :, None])[:, :, 0]
+
+
+def _triangular_solve(r: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Solve stacked R x = b (R upper triangular), least-squares where R is singular."""
+    try:
+        return np.linalg.solve(r, b)
+    except np.linalg.LinAlgError:
+        return np.linalg.pinv(r) @ b
+
+
+def _in_range(x: np.ndarray, rng: tuple[float, float]) -> np.ndarray:
+    lo, hi = min(rng), max(rng)
+    return (x >= lo) & (x <= hi)
+
+
+@dataclass
+class _Group:
+    """Wavelengths sharing one pattern of spectral constraints."""
+
+    index: np.ndarray  # positions in the dataset's wavelength axis
+    pattern: tuple[bool, ...]
+
+
+class PreparedDataset:
+    """A TA matrix bound to its dataset specification, ready for fast residual evaluation.
+
+    Parameters
+    ----------
+    data
+        DataArray with dims ``time`` (ps) and ``wavelength`` (nm); NaN points get zero weight.
+    spec
+        The dataset's specification.
+    scheme
+        The kinetic scheme.
+    """
+
+    def __init__(self, data: xr.DataArray, spec: DatasetSpec, scheme: KineticScheme) -> None:
+        if set(data.dims) != {"time", "wavelength"}:
+            raise ModelError(f"dataset {spec.name!r}: dims must be ('time', 'wavelength'), got {data.dims}")
+        data = data.transpose("wavelength", "time")
+        self.spec = spec
+        self.scheme = scheme
+        self.name = spec.name
+        self.time = np.asarray(data["time"].values, float)
+        self.wavelength = np.asarray(data["wavelength"].values, float)
+        y = np.asarray(data.values, float)
+        w = np.ones_like(y)
+        for wt in spec.weights:
+            sel = _in_range(self.wavelength, wt.wavelength)[:, None] & _in_range(self.time, wt.time)[None, :]
+            w[sel] *= wt.value
+        finite = np.isfinite(y)
+        w[~finite] = 0.0
+        self.y = np.where(finite, y, 0.0)
+        self.w = w
+        self.yw = self.y * w
+        self.n_points = int(np.count_nonzero(w))
+        self.separable = bool(np.all(finite)) and bool(np.all(w == w[:, :1]))
+        self.dispersive = bool(spec.irf.dispersion)
+        self.n_ca = spec.coherent_artifact
+        patterns = np.zeros((self.wavelength.size, len(spec.constraints)), dtype=bool)
+        for i, con in enumerate(spec.constraints):
+            patterns[:, i] = _in_range(self.wavelength, con.range)
+        self.groups = [
+            _Group(np.flatnonzero((patterns == p).all(axis=1)), tuple(bool(v) for v in p))
+            for p in np.unique(patterns, axis=0)
+        ]
+        self.species = list(spec.compartments) if spec.compartments is not None else None
+
+    # ------------------------------------------------------------------ model pieces
+    def full_columns(self, values: Mapping[str, float]) -> tuple[np.ndarray, list[str]]:
+        """Concentration columns of all species (+ artefact terms): (n_w or 1, n_t, n_col), labels."""
+        k = self.scheme.rate_matrix(values)
+        c0 = self.spec.initial_vector(self.scheme, values)
+        tau, amp = eigen_amplitudes(k, c0)
+        sigma = values[self.spec.irf.width]
+        wl = self.wavelength if self.dispersive else self.wavelength[:1]
+        t0 = self.spec.irf.centers(wl, values)
+        c = concentrations(self.time, t0, sigma, tau, amp)
+        labels = list(self.scheme.compartments)
+        if self.n_ca:
+            c = np.concatenate([c, coherent_artifact_columns(self.time, t0, sigma, self.n_ca)], axis=-1)
+            labels += [f"artifact_{i}" for i in range(self.n_ca)]
+        return c, labels
+
+    def transform(self, group: _Group, labels: list[str], values: Mapping[str, float], active: np.ndarray) -> np.ndarray:
+        """T with full spectra = T @ free spectra for ``group`` (constraints applied)."""
+        n = len(labels)
+        t = np.diag(active.astype(float))
+        for con, on in zip(self.spec.constraints, group.pattern, strict=True):
+            if not on:
+                continue
+            i = labels.index(con.compartment)
+            if con.kind == "zero":
+                t[i, :] = 0.0
+            else:
+                j = labels.index(con.target)  # type: ignore[arg-type]
+                ratio = values[con.ratio] if isinstance(con.ratio, str) else float(con.ratio)
+                t[i, :] = ratio * t[j, :]
+        keep = np.flatnonzero(np.any(t != 0, axis=0))
+        return t[:, keep] if keep.size else np.zeros((n, 0))
+
+    def active_columns(self, c: np.ndarray, labels: list[str]) -> np.ndarray:
+        """Columns that carry signal (species never populated are dropped)."""
+        mag = np.max(np.abs(c), axis=(0, 1))
+        act = mag > 1e-10 * max(float(mag.max()), 1e-300)
+        if self.species is not None:
+            act &= np.array([lab in self.species or lab.startswith("artifact_") for lab in labels])
+        return act
+
+    # ------------------------------------------------------------------ residuals
+    def residuals(self, values: Mapping[str, float]) -> np.ndarray:
+        """Weighted variable-projection residuals, flattened (wavelength-major)."""
+        c, labels = self.full_columns(values)
+        act = self.active_columns(c, labels)
+        out = np.empty_like(self.yw)
+        for g in self.groups:
+            t = self.transform(g, labels, values, act)
+            out[g.index] = self._project(c, t, g.index)
+        return out.ravel()
+
+    def _project(self, c: np.ndarray, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        if t.shape[1] == 0:
+            return self.yw[idx]
+        if not self.dispersive and self.separable:
+            q, _ = np.linalg.qr(c[0] @ t)
+            y = self.y[idx]
+            return (y - (y @ q) @ q.T) * self.w[idx]
+        cg = c[idx] if self.dispersive else np.broadcast_to(c[0], (idx.size, *c.shape[1:]))
+        if self.separable:  # weights constant along time: projection unchanged by them
+            q, _ = np.linalg.qr(cg @ t)
+            y = self.y[idx]
+            return (y - _apply_projection(q, y)) * self.w[idx]
+        q, _ = np.linalg.qr((cg @ t) * self.w[idx][:, :, None])
+        yw = self.yw[idx]
+        return yw - _apply_projection(q, yw)
+
+    def jacobian(self, values: Mapping[str, float], free: list[str], positive: list[bool]) -> np.ndarray:
+        r"""Kaufman's variable-projection Jacobian of :meth:`residuals`, shape (n_res, n_free).
+
+        :math:`J_\theta \approx -P^\perp (\partial C/\partial\theta)\,s` with s the projected
+        spectra (Kaufman, BIT 15, 49 (1975)). The derivatives of the IRF-convolved
+        exponentials are analytic: with g the unit-area Gaussian and x = t - t0,
+        :math:`\partial_x e = g - e/\tau`, :math:`\partial_\sigma e = \sigma\,\partial_x^2 e`
+        (heat equation) and :math:`\partial_\tau e = (x e + \sigma^2\partial_x e)/\tau^2`
+        (derived for this module). They are contracted with the spectra at the level of the
+        exponentials, so no derivative of the full concentration matrix is ever formed.
+        Rates enter through the eigen-decomposition of K, whose small derivative is taken by
+        finite differences. Parameters outside the scheme and IRF (initial populations,
+        spectral ratios) are differenced through the residual. Positive parameters are fitted
+        as logarithms: their columns are multiplied by θ.
+        """
+        irf = self.spec.irf
+        rate_names = {tr.rate for tr in self.scheme.transitions}
+        disp = [d for d in irf.dispersion if d in free]
+        analytic = rate_names | {irf.center, irf.width} | set(disp)
+        out = np.zeros((len(free), *self.y.shape))
+        base = None
+        for j, name in enumerate(free):
+            if name not in analytic:
+                base = self.residuals(values) if base is None else base
+                h = 1e-6 * max(abs(values[name]), 1e-6)
+                v2 = dict(values)
+                v2[name] = values[name] + h
+                out[j] = ((self.residuals(v2) - base) / h).reshape(self.y.shape)
+        k = self.scheme.rate_matrix(values)
+        c0 = self.spec.initial_vector(self.scheme, values)
+        tau, amp = eigen_amplitudes(k, c0)
+        sigma = values[irf.width]
+        wl = self.wavelength if self.dispersive else self.wavelength[:1]
+        t0 = irf.centers(wl, values)
+        e = irf_exponentials(self.time, t0, sigma, tau)
+        x = self.time[None, :, None] - t0[:, None, None]
+        gauss = np.exp(-0.5 * (x / sigma) ** 2) / (sigma * _SQRT2PI)
+        finite = np.isfinite(tau)
+        inv = np.where(finite, 1.0 / np.where(finite, tau, 1.0), 0.0)[None, None, :]
+        de_dx = gauss - e * inv
+        c, labels = e @ amp.T, list(self.scheme.compartments)
+        n_sp = len(labels)
+        ca = dca_t0 = dca_s = None
+        if self.n_ca:
+            ca = coherent_artifact_columns(self.time, t0, sigma, self.n_ca)
+            h = 1e-6 * sigma
+            dca_t0 = (coherent_artifact_columns(self.time, t0 + h, sigma, self.n_ca) - ca) / h
+            dca_s = (coherent_artifact_columns(self.time, t0, sigma + h, self.n_ca) - ca) / h
+            c = np.concatenate([c, ca], axis=-1)
+            labels += [f"artifact_{i}" for i in range(self.n_ca)]
+        act = self.active_columns(c, labels)
+        rates = [n for n in free if n in rate_names]
+        dlam, damp = self._eigen_derivatives(values, rates, c0, tau, amp)
+        h_tau = (x * e + sigma**2 * de_dx) * finite[None, None, :]
+        de_ds = sigma * (-x * gauss / sigma**2 - gauss * inv + e * inv**2) if irf.width in free else None
+        xw = (wl - irf.dispersion_center) / irf.dispersion_scale
+        col = {n: i for i, n in enumerate(free)}
+        for g in self.groups:
+            t = self.transform(g, labels, values, act)
+            if t.shape[1] == 0:
+                continue
+            idx = g.index
+            cg = (c[idx] if self.dispersive else c[:1]) @ t
+            wg = self.w[idx]
+            if self.separable:
+                q, r = np.linalg.qr(np.broadcast_to(cg, (idx.size, *cg.shape[1:])))
+                coef = _triangular_solve(r, np.swapaxes(q, 1, 2) @ self.y[idx][:, :, None])[:, :, 0]
+            else:
+                q, r = np.linalg.qr(cg * wg[:, :, None])
+                coef = _triangular_solve(r, np.swapaxes(q, 1, 2) @ self.yw[idx][:, :, None])[:, :, 0]
+            s_full = coef @ t.T  # (n_g, n_col)
+            beta = s_full[:, :n_sp] @ amp  # weights of the exponentials, (n_g, n_eig)
+
+            def pick(a: np.ndarray, idx: np.ndarray = idx) -> np.ndarray:
+                return a[idx] if a.shape[0] > 1 else a
+
+            def store(name: str, v: np.ndarray, q: np.ndarray = q, wg: np.ndarray = wg, idx: np.ndarray = idx) -> None:
+                if self.separable:
+                    out[col[name], idx] = -(v - _apply_projection(q, v)) * wg
+                else:
+                    vw = v * wg
+                    out[col[name], idx] = -(vw - _apply_projection(q, vw))
+
+            if irf.center in free or disp:
+                v_t0 = -_contract(pick(de_dx), beta)
+                if ca is not None:
+                    v_t0 = v_t0 + _contract(pick(dca_t0), s_full[:, n_sp:])
+                if irf.center in free:
+                    store(irf.center, v_t0)
+                for i, dname in enumerate(irf.dispersion):
+                    if dname in free:
+                        store(dname, v_t0 * (pick(xw[:, None]) ** (i + 1)))
+            if de_ds is not None:
+                v_s = _contract(pick(de_ds), beta)
+                if ca is not None:
+                    v_s = v_s + _contract(pick(dca_s), s_full[:, n_sp:])
+                store(irf.width, v_s)
+            for rname in rates:
+                v_k = _contract(pick(h_tau), beta * dlam[rname][None, :])
+                v_k = v_k + _contract(pick(e), s_full[:, :n_sp] @ damp[rname])
+                store(rname, v_k)
+        for j, pos in enumerate(positive):
+            if pos:
+                out[j] *= values[free[j]]
+        return out.reshape(len(free), -1).T
+
+    def _eigen_derivatives(self, values: Mapping[str, float], rates: list[str], c0: np.ndarray, tau: np.ndarray, amp: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """dλ_i/dk and d amp/dk for each rate k (forward differences of the small eigen-system).
+
+        With λ = -1/τ, dτ/dk = τ² dλ/dk, so ∂e/∂k = (x e + σ² ∂_x e) dλ/dk.
+        """
+        lam = np.where(np.isfinite(tau), -1.0 / np.where(np.isfinite(tau), tau, 1.0), 0.0)
+        dlam, damp = {}, {}
+        for name in rates:
+            h = 1e-7 * max(values[name], 1e-12)
+            v2 = dict(values)
+            v2[name] = values[name] + h
+            tau2, amp2 = eigen_amplitudes(self.scheme.rate_matrix(v2), c0)
+            lam2 = np.where(np.isfinite(tau2), -1.0 / np.where(np.isfinite(tau2), tau2, 1.0), 0.0)
+            order = np.argmin(np.abs(lam[:, None] - lam2[None, :]), axis=1)
+            dlam[name] = (lam2[order] - lam) / h
+            damp[name] = (amp2[:, order] - amp) / h
+        return dlam, damp
+
+    def n_linear(self, values: Mapping[str, float]) -> int:
+        """Number of linear (spectral) parameters eliminated by the projection."""
+        c, labels = self.full_columns(values)
+        act = self.active_columns(c, labels)
+        return sum(self.transform(g, labels, values, act).shape[1] * g.index.size for g in self.groups)
+
+    def solve(self, values: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+        """Spectra, model matrix, labels and concentrations at the optimum.
+
+        Returns
+        -------
+        spectra
+            (n_w, n_col) full spectra (constraints applied; NaN for unused columns).
+        model
+            (n_w, n_t) fitted ΔOD.
+        labels
+            Column labels.
+        conc
+            (n_w or 1, n_t, n_col) concentrations.
+        """
+        c, labels = self.full_columns(values)
+        act = self.active_columns(c, labels)
+        spectra = np.full((self.wavelength.size, len(labels)), np.nan)
+        model = np.zeros_like(self.y)
+        for g in self.groups:
+            t = self.transform(g, labels, values, act)
+            for i in g.index:
+                ci = c[i] if self.dispersive else c[0]
+                if t.shape[1] == 0:
+                    continue
+                a = (ci @ t) * self.w[i][:, None]
+                coef, *_ = np.linalg.lstsq(a, self.yw[i], rcond=None)
+                full = t @ coef
+                spectra[i] = np.where(act, full, np.nan)
+                model[i] = ci @ full
+        return spectra, model, labels, c

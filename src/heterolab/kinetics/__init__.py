@@ -9,12 +9,15 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["average_lifetimes", "fit_decay", "fit_trpl_map"]
+__all__ = ["average_lifetimes", "fit_decay", "fit_decays", "fit_flim", "fit_trpl_map", "phasor_analysis"]
 
 _LAZY = {
     "fit_decay": "heterolab.kinetics.decay_fit",
     "average_lifetimes": "heterolab.kinetics.averages",
     "fit_trpl_map": "heterolab.kinetics.trpl_map",
+    "fit_decays": "heterolab.kinetics.batch",
+    "fit_flim": "heterolab.kinetics.flim",
+    "phasor_analysis": "heterolab.kinetics.phasor",
 }
 
 

@@ -29,7 +29,7 @@ objective.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -47,6 +47,7 @@ from heterolab.kinetics.decay_diagnostics import (
 from heterolab.kinetics.decay_setup import (
     DecayProblem,
     build_problem,
+    component_shapes,
     design_matrix,
     expected_counts,
     from_internal,
@@ -100,6 +101,15 @@ def _model_jacobian(p: DecayProblem, x: np.ndarray, central: bool = False) -> np
     base = D @ lin if not central else None
     for i in range(k):
         h = 1e-6 * max(abs(x[i]), 1.0) if central else 1e-7 * max(abs(x[i]), 1.0)
+        name = p.nl_names[i]
+        if p.model == "exp" and name.startswith("tau_"):  # only that component changes
+            j = int(name.removeprefix("tau_")) - 1
+            up = _one_component(p, unpack(p, _nudged(x, i, h))[0], j)
+            down = _one_component(p, nl, j) if not central else None
+            if central:
+                down = _one_component(p, unpack(p, _nudged(x, i, -h))[0], j)
+            J[:, i] = lin[j] * (up - down) / (2 * h if central else h)
+            continue
         xp = x.copy()
         xp[i] += h
         mp = design_matrix(p, unpack(p, xp)[0]) @ lin
@@ -110,6 +120,19 @@ def _model_jacobian(p: DecayProblem, x: np.ndarray, central: bool = False) -> np
         else:
             J[:, i] = (mp - base) / h
     return J
+
+
+def _nudged(x: np.ndarray, i: int, h: float) -> np.ndarray:
+    out = x.copy()
+    out[i] += h
+    return out
+
+
+def _one_component(p: DecayProblem, nl: dict[str, float], j: int) -> np.ndarray:
+    """Shape of exponential component ``j`` alone on the fit window."""
+    single = dict(nl)
+    single["tau_1"] = nl[f"tau_{j + 1}"]
+    return component_shapes(replace(p, n_components=1), single)[0, p.window]
 
 
 def _jacobian(x: np.ndarray, p: DecayProblem, estimator: str, w: np.ndarray) -> np.ndarray:
@@ -306,7 +329,11 @@ def _best_fit(p: DecayProblem, estimator: str, initial: dict[str, float] | None)
         factor_sets = [_TAU_FACTORS[p.n_components]]
         if p.n_components in _ALT_FACTORS and p.model == "exp":
             factor_sets.append(_ALT_FACTORS[p.n_components])
-        stages = [False, True] if "shift" in p.nl_names and p.irf_kind == "measured" else [False]
+        stages = [False]
+        if "shift" in p.nl_names and p.irf_kind == "measured":
+            # lifetimes first at the measured IRF position; for several components also the
+            # direct pre-fit (a rise term can pull the shift-fixed stage astray)
+            stages = [True] if p.n_components == 1 else [False, True]
         pre = [_varpro_prefit(p, _start_values(p, f), st) for f in factor_sets for st in stages]
         best = min(c for _, c in pre)
         # polish every pre-fit that is competitive (a local minimum of the LSQ cost can still be

@@ -30,6 +30,7 @@ import xarray as xr
 from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
+from heterolab.io._arrays import decay_dataarray
 from heterolab.kinetics.decay_models import (
     exp_conv_gaussian_binned,
     exp_conv_irf,
@@ -42,7 +43,6 @@ from heterolab.simulate._common import (
     positive,
     positive_int,
     rng_from_seed,
-    simulated_array,
 )
 
 __all__ = [
@@ -251,11 +251,20 @@ def _counts_array(
     repetition_rate_hz: float | None,
     **axes: tuple[np.ndarray, str | None],
 ) -> xr.DataArray:
-    """Photon-count DataArray in the io readers' convention; ``axes``: dim -> (coord, unit)."""
-    return simulated_array(
-        counts, axes, name="counts", units="counts", long_name="photon counts", bin_width=dt,
-        repetition_rate_hz=repetition_rate_hz,
+    """Photon counts built by the readers' own :func:`heterolab.io._arrays.decay_dataarray`
+    (time last, in ns); ``axes``: dim -> (coord, unit), ending with ``time``."""
+    *leading, (_, (t, _)) = axes.items()
+    attrs = {
+        "long_name": "photon counts", "bin_width": dt, "source": "simulated", "simulated": True,
+        "repetition_rate_hz": repetition_rate_hz,
+    }
+    da = decay_dataarray(
+        counts, t, "ns", attrs, leading=tuple((dim, coord) for dim, (coord, _) in leading)
     )
+    for dim, (_, unit) in leading:
+        if unit is not None:
+            da[dim].attrs["units"] = unit
+    return da
 
 
 def _decay_array(

@@ -21,6 +21,7 @@ from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
 from heterolab.physics._checks import positive_array, scalar_or_array
+from heterolab.uncertainty import propagate
 from heterolab.units import E_CHARGE, K_B
 
 __all__ = [
@@ -340,8 +341,9 @@ def fit_diffusion_coefficient(
         cov = np.full((2, 2), np.nan)
     if sigma is None:
         cov = cov * chi2
-    d = 10 ** sol.x[0]
-    d_err = d * math.log(10) * math.sqrt(cov[0, 0]) if cov[0, 0] >= 0 else math.nan
+    d, d_err = propagate(
+        lambda p: 10 ** p[0], sol.x, cov, gradient=[10 ** sol.x[0] * math.log(10), 0.0]
+    )
     return DiffusionFit(
         float(d),
         float(d_err),

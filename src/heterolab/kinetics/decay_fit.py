@@ -61,7 +61,7 @@ from heterolab.uncertainty import propagate
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["fit_decay"]
+__all__ = ["fit_decay", "poisson_deviance"]
 
 Estimator = Literal["mle", "lsq", "ols"]
 _MIN_MODEL = 1e-12  # counts; expected counts are clamped here so the deviance stays finite
@@ -449,7 +449,9 @@ def fit_decay(
     model
         ``"exp"`` (sum of exponentials) or ``"stretched"`` (Kohlrausch exp(-(t/tau)^beta)).
     tail_start
-        Fit only from this time (ns) on, without IRF (tail fit).
+        Fit only from this time (ns) on, without IRF (tail fit). A stretched exponential is
+        then referenced to ``tail_start`` (it has no memoryless tail, so its parameters differ
+        from those of the full decay).
     bootstrap
         Number of Poisson-resampled refits; when > 0 the reported stderr are the bootstrap
         standard deviations (``statistics["stderr_method"] == "bootstrap"``).

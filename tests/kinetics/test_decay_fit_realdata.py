@@ -72,7 +72,9 @@ def test_lifefit_poisson_ml_fit_and_its_diagnostics(lifefit):
     r3 = fit_decay(y, time=t, irf=irf, n_components=3)
     assert r3.ok
     assert r3.statistics["deviance"] < r2.statistics["deviance"] - 100
-    assert [r3[f"tau_{i}"].value for i in (1, 2, 3)] == sorted(r3[f"tau_{i}"].value for i in (1, 2, 3))
+    assert [r3[f"tau_{i}"].value for i in (1, 2, 3)] == sorted(
+        r3[f"tau_{i}"].value for i in (1, 2, 3)
+    )
 
 
 def test_becker_hickl_sdt_decay_reads_and_fits():

@@ -9,7 +9,14 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["average_lifetimes", "fit_decay", "fit_decays", "fit_flim", "fit_trpl_map", "phasor_analysis"]
+__all__ = [
+    "average_lifetimes",
+    "fit_decay",
+    "fit_decays",
+    "fit_flim",
+    "fit_trpl_map",
+    "phasor_analysis",
+]
 
 _LAZY = {
     "fit_decay": "heterolab.kinetics.decay_fit",

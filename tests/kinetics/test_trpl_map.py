@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -82,3 +84,37 @@ def test_per_wavelength_only_and_bad_input():
     assert 0 < fitted_rows < WL.size  # dim rows below min_counts are skipped
     with pytest.raises(ParameterError, match=r"dims \('wavelength', 'time'\)"):
         fit_trpl_map(xr.DataArray(y, dims=("x", "time")), irf=IRF)
+
+
+def test_trpl_map_cli_with_a_fixed_gaussian_irf(tmp_path):
+    from typer.testing import CliRunner
+
+    from heterolab.cli import app
+
+    m = DAS @ exp_conv_irf(T, TAUS, IRF, 0.0) + 1.0
+    y = np.random.default_rng(3).poisson(m)
+    path = tmp_path / "map.txt"
+    lines = ["wl\t" + "\t".join(f"{v:.4f}" for v in T)]
+    lines += [f"{w}\t" + "\t".join(str(int(v)) for v in row) for w, row in zip(WL, y, strict=True)]
+    path.write_text("\n".join(lines) + "\n")
+    res = CliRunner().invoke(
+        app,
+        [
+            "trpl",
+            "map",
+            str(path),
+            "--irf-fwhm",
+            "0.2",
+            "--plot",
+            str(tmp_path / "m.png"),
+            "--json",
+        ],
+    )
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["statistics"]["kind"] == "trpl.map_fit"
+    for i, tau in enumerate(TAUS, start=1):
+        q = d["parameters"][f"tau_{i}"]
+        assert q["value"] == pytest.approx(tau, abs=4 * q["stderr"])
+    assert d["parameters"]["irf_fwhm"]["stderr"] is None
+    assert (tmp_path / "m.png").stat().st_size > 10_000

@@ -116,3 +116,57 @@ def fit(
 
         save_figure(result.plot(), plot)
     emit(result, as_json)
+
+
+@trpl_app.command("map")
+@handle_errors
+def trpl_map(
+    path: Path = typer.Argument(
+        ..., help="Text matrix: first row times, first column wavelengths (nm), counts inside."
+    ),
+    irf: Path | None = typer.Option(
+        None, "--irf", help="Measured IRF file on the map's time bins (default: Gaussian IRF)."
+    ),
+    components: int = typer.Option(2, "--components", "-n", help="Shared exponentials (1-4)."),
+    time_unit: str = typer.Option("ns", "--time-unit", help="Unit of the time axis in the file."),
+    transposed: bool = typer.Option(
+        False, "--transposed", help="The file's rows are times and its columns wavelengths."
+    ),
+    irf_fwhm: float | None = typer.Option(
+        None, "--irf-fwhm", help="Gaussian IRF FWHM in ns (fixed; fitted when omitted)."
+    ),
+    min_counts: float = typer.Option(
+        1000.0, "--min-counts", help="Smallest row total fitted on its own."
+    ),
+    plot: Path | None = typer.Option(None, "--plot", help="Save DAS and lifetime-vs-energy PNG."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Global fit of a TRPL map: shared lifetimes, decay-associated spectra, and the
+    intensity-weighted lifetime per wavelength against photon energy."""
+    from heterolab.io import read_matrix_text
+    from heterolab.kinetics.trpl_map import fit_trpl_map
+    from heterolab.result import make_provenance
+
+    data = read_matrix_text(
+        path,
+        row_dim="wavelength",
+        col_dim="time",
+        row_unit="nm",
+        col_unit=time_unit,
+        value_unit="counts",
+        name="counts",
+        layout="transposed" if transposed else "as_is",
+    )
+    irf_counts: Any = None
+    if irf is not None:
+        irf_counts = _irf_on_decay_bins(_read(irf, None), data, irf)
+    result = fit_trpl_map(
+        data, irf=irf_counts, irf_fwhm=irf_fwhm, n_components=components, min_counts=min_counts
+    )
+    inputs = [path] if irf is None else [path, irf]
+    result.provenance["inputs"] = make_provenance(inputs)["inputs"]
+    if plot is not None:
+        from heterolab.report.plots import save_figure
+
+        save_figure(result.plot(), plot)
+    emit(result, as_json)

@@ -277,7 +277,7 @@ def _project(
     p: DecayProblem, x: np.ndarray, Y: np.ndarray, W: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Weighted linear amplitudes (per wavelength: DAS and background) and the model map."""
-    nl = {nm: from_internal(nm, v) for nm, v in zip(p.nl_names, x, strict=True)}
+    nl = _shared_values(p, x)
     D = np.vstack([component_shapes(p, nl)[:, p.window], np.ones((1, Y.shape[1]))])  # (k, T)
     A = np.einsum("kt,lt,jt->lkj", D, W, D)  # normal matrices per wavelength
     b = np.einsum("kt,lt->lk", D, W * Y)
@@ -285,6 +285,13 @@ def _project(
         A + 1e-12 * np.eye(D.shape[0]) * np.trace(A, axis1=1, axis2=2)[:, None, None], b[..., None]
     )[..., 0]
     return C, C @ D
+
+
+def _shared_values(p: DecayProblem, x: np.ndarray) -> dict[str, float]:
+    """Nonlinear parameter values (free from ``x``, plus the fixed IRF width/shift)."""
+    nl = {nm: from_internal(nm, v) for nm, v in zip(p.nl_names, x, strict=True)}
+    nl.update({k: v for k, v in p.fixed.items() if k != "background"})
+    return nl
 
 
 def _projected_residuals(
@@ -297,7 +304,7 @@ def _projected_residuals(
 def _das_with_errors(
     p: DecayProblem, x: np.ndarray, Y: np.ndarray, W: np.ndarray, order: np.ndarray, n: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    nl = {nm: from_internal(nm, v) for nm, v in zip(p.nl_names, x, strict=True)}
+    nl = _shared_values(p, x)
     D = np.vstack([component_shapes(p, nl)[:, p.window], np.ones((1, Y.shape[1]))])
     A = np.einsum("kt,lt,jt->lkj", D, W, D)
     C, _ = _project(p, x, Y, W)

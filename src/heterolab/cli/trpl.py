@@ -1,8 +1,9 @@
-"""``heterolab trpl fit``: fit a TCSPC / TRPL decay file (thin layer over ``fit_decay``).
+"""``heterolab trpl fit`` / ``trpl map``: thin layers over ``fit_decay`` / ``fit_trpl_map``.
 
 Example::
 
     heterolab trpl fit Atto550_DNA.txt --irf irf.txt --components 2 --json
+    heterolab trpl map map.txt --irf-fwhm 0.2 --components 2 --plot das.png
 """
 
 from __future__ import annotations
@@ -141,8 +142,10 @@ def trpl_map(
     plot: Path | None = typer.Option(None, "--plot", help="Save DAS and lifetime-vs-energy PNG."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Global fit of a TRPL map: shared lifetimes, decay-associated spectra, and the
-    intensity-weighted lifetime per wavelength against photon energy."""
+    """Global fit of a TRPL map: shared lifetimes, DAS, lifetime per wavelength and energy.
+
+    The per-wavelength lifetime is the intensity-weighted mean of separate Poisson-ML fits.
+    """
     from heterolab.io import read_matrix_text
     from heterolab.kinetics.trpl_map import fit_trpl_map
     from heterolab.result import make_provenance

@@ -18,7 +18,13 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import ParameterError
-from heterolab.kinetics.ta.model import DatasetSpec, IrfSpec, KineticScheme, ParameterSet, Transition
+from heterolab.kinetics.ta.model import (
+    DatasetSpec,
+    IrfSpec,
+    KineticScheme,
+    ParameterSet,
+    Transition,
+)
 from heterolab.kinetics.ta.preprocess import estimate_chirp
 from heterolab.kinetics.ta.target import TargetModel, fit_target
 from heterolab.result import Quantity, Result

@@ -1,0 +1,145 @@
+"""Benchmark: heterolab vs pyglotaran on the Hippius et al. 2007 TA matrix (target model).
+
+Both programs fit the same matrix with the same target model (pyglotaran-examples
+``study_transient_absorption/models/model.yml``: 5 rates, s2/s3 equal spectra, a fixed
+IRF-limited artefact compartment, Gaussian IRF with 3rd-order dispersion, weights 0.1 in
+280-550 and 720-890 nm) from the same start values (examples/models/hippius2007_target.toml),
+in one process. Prints both sets of lifetimes, SSE, wall times and the speed ratio.
+
+Run: ``python benchmarks/bench_ta_pyglotaran.py [--skip-pyglotaran]`` with pyglotaran
+installed (``pip install heterolab[bench]``). Data: ../shared/data/ta/hippius2007_calixarene_pbi.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+import tomllib
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared/data/ta/hippius2007_calixarene_pbi/demo_data_Hippius_etal_JPCC2007_111_13988_Figs5_9.ascii"
+MODEL = REPO / "examples/models/hippius2007_target.toml"
+RATES = ["k1", "k2", "k3", "k4", "k5"]
+
+GLOTARAN_MODEL = """
+default_megacomplex: decay
+dataset:
+  dataset1:
+    megacomplex: [cmplx1]
+    initial_concentration: input1
+    irf: irf1
+megacomplex:
+  cmplx1:
+    k_matrix: [km1]
+k_matrix:
+  km1:
+    matrix:
+      (s2, s1): rates.k1
+      (s3, s1): rates.k2
+      (s4, s2): rates.k3
+      (s4, s3): rates.k4
+      (s4, s4): rates.k5
+      (s5, s5): rates.kC
+initial_concentration:
+  input1:
+    compartments: [s1, s2, s3, s4, s5]
+    parameters: [inputs.1, inputs.0, inputs.0, inputs.0, inputs.iC]
+irf:
+  irf1:
+    type: spectral-multi-gaussian
+    center: [irf.center]
+    width: [irf.width]
+    dispersion_center: irf.dispc
+    center_dispersion_coefficients: [irf.disp1, irf.disp2, irf.disp3]
+clp_relations:
+  - source: s2
+    target: s3
+    parameter: rel.r1
+    interval: [[0, 1000]]
+weights:
+  - datasets: [dataset1]
+    global_interval: [280, 550]
+    value: 0.1
+  - datasets: [dataset1]
+    global_interval: [720, 890]
+    value: 0.1
+"""
+
+
+def glotaran_parameters(start: dict) -> str:
+    """pyglotaran parameter YAML with heterolab's start values."""
+    p = start["parameters"]
+    rates = "\n".join(f"  - ['{k}', {p[k]}]" for k in RATES)
+    return f"""
+inputs:
+  - ['1', 1, {{'vary': False}}]
+  - ['0', 0, {{'vary': False}}]
+  - ['iC', 1, {{'vary': False}}]
+rel:
+  - ['r1', 1, {{'vary': False}}]
+rates:
+{rates}
+  - ['kC', {p['kC']['value']}, {{'vary': False}}]
+  - {{'non-negative': True}}
+irf:
+  - ['center', {p['irf_center']}]
+  - ['width', {p['irf_width']}]
+  - ['dispc', 550, {{'vary': False}}]
+  - ['disp1', {p['disp1']}]
+  - ['disp2', {p['disp2']}]
+  - ['disp3', {p['disp3']}]
+"""
+
+
+def run_heterolab() -> tuple[dict[str, float], float, float]:
+    """Fit with heterolab; lifetimes (ps), SSE and wall time (s, including reading)."""
+    import heterolab.io as hio
+    from heterolab.kinetics.ta.target import fit_target, load_model
+
+    t = time.perf_counter()
+    res = fit_target(load_model(MODEL), hio.read(DATA, kind="ta"))
+    wall = time.perf_counter() - t
+    return {k: 1.0 / res.value(k) for k in RATES}, res.statistics["sse"], wall
+
+
+def run_pyglotaran(start: dict) -> tuple[dict[str, float], float, float]:
+    """Fit with pyglotaran; lifetimes (ps), SSE and wall time (s, including reading)."""
+    from glotaran.io import load_dataset, load_model, load_parameters
+    from glotaran.optimization.optimize import optimize
+    from glotaran.project.scheme import Scheme
+
+    t = time.perf_counter()
+    dataset = load_dataset(DATA)
+    model = load_model(GLOTARAN_MODEL, format_name="yml_str")
+    params = load_parameters(glotaran_parameters(start), format_name="yml_str")
+    scheme = Scheme(model, params, {"dataset1": dataset}, maximum_number_function_evaluations=None)
+    result = optimize(scheme, verbose=False)
+    wall = time.perf_counter() - t
+    opt = result.optimized_parameters
+    taus = {k: 1.0 / opt.get(f"rates.{k}").value for k in RATES}
+    sse = float(np.sum(result.data["dataset1"].weighted_residual.values ** 2)) if "weighted_residual" in result.data["dataset1"] else float(result.chi_square)
+    return taus, sse, wall
+
+
+def main() -> None:
+    """Run both programs and print lifetimes, SSE, wall times and the ratio."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--skip-pyglotaran", action="store_true")
+    args = ap.parse_args()
+    start = tomllib.loads(MODEL.read_text())
+    h_tau, h_sse, h_wall = run_heterolab()
+    print(f"heterolab : {h_wall:8.2f} s  SSE {h_sse:.6g}  lifetimes (ps) " + ", ".join(f"{k}={v:.4g}" for k, v in h_tau.items()))
+    if args.skip_pyglotaran:
+        return
+    g_tau, g_sse, g_wall = run_pyglotaran(start)
+    print(f"pyglotaran: {g_wall:8.2f} s  SSE {g_sse:.6g}  lifetimes (ps) " + ", ".join(f"{k}={v:.4g}" for k, v in g_tau.items()))
+    dev = {k: 100 * (h_tau[k] / g_tau[k] - 1) for k in RATES}
+    print("deviation heterolab vs pyglotaran (%): " + ", ".join(f"{k}={v:+.2f}" for k, v in dev.items()))
+    print(f"speed ratio pyglotaran/heterolab: {g_wall / h_wall:.1f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,57 @@
+"""heterolab ta fit / kinetics / svd / chirp through the CLI (thin layer over the API)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+from helpers_ta import gaussian_band, synthetic_matrix
+from typer.testing import CliRunner
+
+from heterolab.cli import app
+
+RUNNER = CliRunner()
+T = np.concatenate([np.linspace(-1, 3, 61), np.geomspace(3.1, 500, 40)])
+WL = np.linspace(450, 700, 26)
+
+
+def _csv(tmp_path: Path) -> Path:
+    k = np.array([[-1 / 1.5, 0.0], [1 / 1.5, 0.0]])  # 1.5 ps into a long-lived state
+    s = np.stack([gaussian_band(WL, 520, 50, -0.01), gaussian_band(WL, 620, 50, 0.006)])
+    da = synthetic_matrix(k, np.array([1.0, 0.0]), s, T, WL, 0.2, 0.08, 5e-5, seed=3)
+    p = tmp_path / "ta.csv"
+    lines = [",".join(["time_ps", *map(str, WL)])]
+    lines += [",".join([f"{t:.6g}", *(f"{v:.8g}" for v in row)]) for t, row in zip(T, da.values, strict=True)]
+    p.write_text("\n".join(lines))
+    return p
+
+
+def test_fit_sequential_json(tmp_path: Path) -> None:
+    out = RUNNER.invoke(app, ["ta", "fit", str(_csv(tmp_path)), "--model", "sequential", "--components", "2", "--long-lived", "--irf-width", "0.1", "--json"])
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)
+    tau1 = d["parameters"]["tau_1"]
+    assert abs(tau1["value"] - 1.5) < 4 * tau1["stderr"]
+    assert d["parameters"]["tau_2"]["value"] == "inf"
+    assert {"irf_center", "irf_width"} <= set(d["parameters"])
+
+
+def test_text_output_and_other_commands(tmp_path: Path) -> None:
+    p = _csv(tmp_path)
+    out = RUNNER.invoke(app, ["ta", "fit", str(p), "--model", "parallel", "--components", "2", "--long-lived"])
+    assert out.exit_code == 0 and "tau_1" in out.output and "irf_width" in out.output
+    k = RUNNER.invoke(app, ["ta", "kinetics", str(p), "--wavelength", "520", "--json"])
+    assert k.exit_code == 0 and "fraction_1" in json.loads(k.output)["derived"]
+    s = RUNNER.invoke(app, ["ta", "svd", str(p), "--json"])
+    assert s.exit_code == 0 and json.loads(s.output)["statistics"]["n_significant"] == 2
+    c = RUNNER.invoke(app, ["ta", "chirp", str(p), "--order", "1"])
+    assert c.exit_code == 0 and "t0_min" in c.output
+
+
+def test_bad_file_gives_error_message(tmp_path: Path) -> None:
+    p = tmp_path / "bad.csv"
+    p.write_text(",500,510\n0,1,2\n1,x,4\n2,5,6\n")
+    out = RUNNER.invoke(app, ["ta", "svd", str(p)])
+    assert out.exit_code == 2
+    assert "line 3: non-numeric cell 'x' in column 2" in out.output

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import sys
+import textwrap
 from os import PathLike
 from pathlib import Path
 from typing import TextIO
@@ -57,6 +58,12 @@ def format_run_summary(run: CampaignRun, max_quantities: int = 6) -> str:
         flag = "" if res.ok else "  [FAILED]"
         cached = "  (cached)" if step.id in run.cached else ""
         lines.append(f"{step.id}: {step.label}{flag}{cached}")
+        if step.note:
+            lines.extend(
+                textwrap.wrap(
+                    step.note, width=96, initial_indent="    note: ", subsequent_indent="          "
+                )
+            )
         if not res.ok:
             lines.append(f"    {res.message}")
             continue

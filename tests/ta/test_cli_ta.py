@@ -55,3 +55,18 @@ def test_bad_file_gives_error_message(tmp_path: Path) -> None:
     out = RUNNER.invoke(app, ["ta", "svd", str(p)])
     assert out.exit_code == 2
     assert "line 3: non-numeric cell 'x' in column 2" in out.output
+
+
+def test_plots_of_fit_kinetics_and_svd(tmp_path: Path) -> None:
+    import matplotlib.pyplot as plt
+
+    from heterolab.io import read
+    from heterolab.kinetics.ta.global_fit import fit_global
+    from heterolab.kinetics.ta.preprocess import svd_analysis
+    from heterolab.kinetics.ta.single import fit_kinetics
+
+    da = read(_csv(tmp_path), kind="ta")
+    for res in (fit_global(da, "sequential", 2, long_lived=True, irf_width=0.1), fit_kinetics(da, 520.0), svd_analysis(da)):
+        fig = res.plot()
+        assert len(fig.axes) >= 2
+        plt.close(fig)

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.figure import Figure
 
-__all__ = ["Quantity", "Result", "file_sha256", "make_provenance"]
+__all__ = ["Quantity", "Result", "file_sha256", "json_safe", "make_provenance"]
 
 STATUS_OK = "ok"
 STATUS_FAILED = "failed"
@@ -127,14 +127,14 @@ def _from_json_float(x: float | str | None) -> float | None:
     return float(x)
 
 
-def _json_safe(obj: Any) -> Any:
+def json_safe(obj: Any) -> Any:
     """Recursively convert numpy scalars/arrays, paths and non-finite floats to JSON types."""
     if isinstance(obj, Mapping):
-        return {str(k): _json_safe(v) for k, v in obj.items()}
+        return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
-        return [_json_safe(v) for v in obj]
+        return [json_safe(v) for v in obj]
     if isinstance(obj, np.ndarray):
-        return [_json_safe(v) for v in obj.tolist()]
+        return [json_safe(v) for v in obj.tolist()]
     if isinstance(obj, (bool, np.bool_)):
         return bool(obj)
     if isinstance(obj, (int, np.integer)):
@@ -231,8 +231,8 @@ class Result:
         return {
             "parameters": {k: q.to_dict() for k, q in self.parameters.items()},
             "derived": {k: q.to_dict() for k, q in self.derived.items()},
-            "statistics": _json_safe(statistics),
-            "provenance": _json_safe(self.provenance),
+            "statistics": json_safe(statistics),
+            "provenance": json_safe(self.provenance),
         }
 
     def to_json(self, **kwargs: Any) -> str:
@@ -314,5 +314,5 @@ def make_provenance(
         "python": platform.python_version(),
         "numpy": np.__version__,
         "inputs": files,
-        "settings": _json_safe(dict(settings or {})),
+        "settings": json_safe(dict(settings or {})),
     }

@@ -131,16 +131,3 @@ def voigt_peak(
     return voigt_profile(np.asarray(x, dtype=float) - center, sigma, gamma)
 
 
-def json_ready(obj: Any) -> Any:
-    """Convert numpy scalars/arrays inside dicts/lists into plain Python for ``json.dumps``."""
-    if isinstance(obj, dict):
-        return {str(k): json_ready(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [json_ready(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return json_ready(obj.tolist())
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return str(obj)  # "inf"/"nan": JSON has no literal for them
-    return obj

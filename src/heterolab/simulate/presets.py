@@ -24,7 +24,7 @@ import xarray as xr
 
 from heterolab.errors import ParameterError
 from heterolab.reference import load_table
-from heterolab.simulate._common import json_ready
+from heterolab.result import json_safe
 from heterolab.simulate.files import write_array
 from heterolab.simulate.spectra import Emitter, EnergyTransfer, simulate_absorption, simulate_pl
 from heterolab.simulate.ta import gaussian_band, simulate_ta
@@ -447,6 +447,6 @@ def write_preset(
         "warnings": preset.warnings,
         "files": files,
     }
-    (out / "truth.json").write_text(json.dumps(json_ready(manifest), indent=2) + "\n",
+    (out / "truth.json").write_text(json.dumps(json_safe(manifest), indent=2) + "\n",
                                     encoding="utf-8")
     return manifest

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import numpy as np
 from numpy.typing import ArrayLike
-from scipy.signal import lfilter
 from scipy.special import erfc, erfcx, gammainc, ndtr
 from scipy.special import gamma as gamma_fn
 
@@ -265,6 +264,8 @@ def _binned_irf_convolution(irf_n: np.ndarray, tau: float, delta: float) -> np.n
     # h0 = tau*(1 - tau/delta*(1-q)) / delta, written in r; series below r = 1e-4 (cancellation)
     h0 = 0.5 - r / 6.0 + r * r / 24.0 if r < 1e-4 else (1.0 - one_minus_q / r) / r
     c = (one_minus_q / r) ** 2  # (tau^2/delta)(1-q)^2 / delta
+    from scipy.signal import lfilter  # heavy (~0.3-1.5 s): loaded on the first measured-IRF fit
+
     tail = lfilter([0.0, c], [1.0, -q], irf_n)
     return h0 * irf_n + tail
 

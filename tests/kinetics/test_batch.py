@@ -65,6 +65,18 @@ def test_mle_bias_below_half_percent_at_1e3_photons_and_lsq_is_biased(tau):
     assert lsq.curves["tau_1"].values.mean() / tau - 1 < -0.03  # Neyman chi2 underestimates
 
 
+def test_gaussian_irf_without_background_and_free_shift_at_1e3_photons():
+    """Bins before the Gaussian IRF's support have model 0 with no background: still fitted."""
+    n, tau = 2000, 0.5
+    m = biexp_gaussian(1e3, taus=(tau, 1.0), fractions=(1.0, 0.0), bg_fraction=0.0)
+    y = np.random.default_rng(6).poisson(m, size=(n, N_BINS)).astype(float)
+    r = fit_decays(y, time=T, irf=0.15, n_components=1, background=0.0)
+    assert r.statistics["n_converged"] == n, r.statistics["status_counts"]
+    v = r.curves["tau_1"].values
+    assert abs(v.mean() / tau - 1) < 0.005
+    assert r.derived["shift"].value == pytest.approx(1.0, abs=0.005)  # profiled IRF centre
+
+
 def test_agrees_with_single_decay_engine():
     from heterolab.kinetics.decay_fit import fit_decay
 

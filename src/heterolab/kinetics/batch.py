@@ -186,7 +186,9 @@ def _evaluate(x, y, w, irf, geom, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m
         mk = m[k]
         if mle:
             if mk <= 0.0:
-                return np.inf
+                if y[k] > 0.0:  # a count where the model forbids one
+                    return np.inf
+                continue  # 2 m -> 0: bins outside the IRF support with no background
             yk = y[k]
             if yk > 0.0:
                 obj += 2.0 * (yk * math.log(yk / mk) - (yk - mk))
@@ -210,7 +212,7 @@ def _normal_equations(x, y, w, ncomp, fit_bg, mle, kk, dk, m, jac, hess, grad):
     wk = np.empty(n)
     rk = np.empty(n)
     for k in range(n):
-        if w[k] == 0.0:
+        if w[k] == 0.0 or (mle and m[k] <= 0.0):
             wk[k] = 0.0
             rk[k] = 0.0
         elif mle:

@@ -11,6 +11,7 @@ naming the file and line.
 
 from __future__ import annotations
 
+import math
 import re
 from os import PathLike
 from pathlib import Path
@@ -25,11 +26,17 @@ from heterolab.io.registry import register_reader
 
 __all__ = [
     "AXIS_UNITS",
+    "PHOTOEMISSION_AXES",
     "axis_from_label",
     "axis_scale",
+    "make_photoemission_spectrum",
     "make_spectrum",
+    "photoemission_axis_from_label",
     "read_jcamp",
     "read_spectrum_text",
+    "read_ups_text",
+    "read_vamas",
+    "read_vamas_blocks",
     "write_spectrum_csv",
 ]
 
@@ -175,44 +182,14 @@ def _y_units(label: str | None) -> str:
     return "counts"
 
 
-def read_spectrum_text(
-    path: str | PathLike[str],
-    *,
-    axis: str | None = None,
-    units: str | None = None,
-    delimiter: str | None = None,
-) -> xr.DataArray:
-    """Read a delimited text spectrum (CSV, TSV, whitespace; JASCO ``XYDATA`` export too).
+def _read_table(
+    p: Path, delimiter: str | None
+) -> tuple[np.ndarray, list[str] | None, dict[str, str], list[str]]:
+    """Numeric block of a delimited text file: (rows x columns, names, fields, header lines).
 
-    The first column is the spectral axis, the others are values. Leading non-numeric lines
-    are the header; its last line before the data names the columns. A JASCO V-series text
-    export (``XUNITS``/``YUNITS`` fields followed by ``XYDATA``) is read with its units.
-
-    Parameters
-    ----------
-    path
-        File to read.
-    axis
-        ``"wavelength"``, ``"energy"`` or ``"wavenumber"``; required when the header does
-        not name the axis (it is never inferred from the numbers).
-    units
-        Units of the values; default from the header (``OD`` for absorbance) else ``counts``.
-    delimiter
-        Column separator, as for the decay readers: ``"tab"``, ``"semicolon"``, ``"comma"``,
-        ``"whitespace"`` (or the character itself); detected when omitted.
-
-    Returns
-    -------
-    xarray.DataArray
-        1-D (one value column) or 2-D with dim ``"channel"`` (several value columns).
-
-    Raises
-    ------
-    FormatError
-        No numeric data, ragged rows, non-numeric cells inside the data block, axis not
-        named in the header and no ``axis`` given, or a repeated axis value.
+    Raises :class:`FormatError` naming the file and line for ragged rows, non-numeric cells
+    inside the data block or a file without numeric rows.
     """
-    p = Path(path)
     try:
         text = p.read_text(encoding="utf-8-sig", errors="strict")
     except UnicodeDecodeError as exc:
@@ -262,6 +239,48 @@ def read_spectrum_text(
         cand = [c for c in _split(header[-1], delim) if c != ""]
         if len(cand) == data.shape[1]:
             names = cand
+    return data, names, fields, header
+
+
+def read_spectrum_text(
+    path: str | PathLike[str],
+    *,
+    axis: str | None = None,
+    units: str | None = None,
+    delimiter: str | None = None,
+) -> xr.DataArray:
+    """Read a delimited text spectrum (CSV, TSV, whitespace; JASCO ``XYDATA`` export too).
+
+    The first column is the spectral axis, the others are values. Leading non-numeric lines
+    are the header; its last line before the data names the columns. A JASCO V-series text
+    export (``XUNITS``/``YUNITS`` fields followed by ``XYDATA``) is read with its units.
+
+    Parameters
+    ----------
+    path
+        File to read.
+    axis
+        ``"wavelength"``, ``"energy"`` or ``"wavenumber"``; required when the header does
+        not name the axis (it is never inferred from the numbers).
+    units
+        Units of the values; default from the header (``OD`` for absorbance) else ``counts``.
+    delimiter
+        Column separator, as for the decay readers: ``"tab"``, ``"semicolon"``, ``"comma"``,
+        ``"whitespace"`` (or the character itself); detected when omitted.
+
+    Returns
+    -------
+    xarray.DataArray
+        1-D (one value column) or 2-D with dim ``"channel"`` (several value columns).
+
+    Raises
+    ------
+    FormatError
+        No numeric data, ragged rows, non-numeric cells inside the data block, axis not
+        named in the header and no ``axis`` given, or a repeated axis value.
+    """
+    p = Path(path)
+    data, names, fields, _ = _read_table(p, delimiter)
     file_axis = None
     axis_label = fields.get("XUNITS") or (names[0] if names else "")
     if axis_label:
@@ -370,3 +389,295 @@ def write_spectrum_csv(spectrum: xr.DataArray, path: str | PathLike[str]) -> Pat
     )
     p.write_text(head + "\n" + body + "\n", encoding="utf-8")
     return p
+
+
+# ----------------------------------------------------------------------------- photoemission
+#: Photoemission axes accepted by the UPS/XPS readers.
+PHOTOEMISSION_AXES = ("binding_energy", "kinetic_energy")
+_BINDING_LABEL = re.compile(r"^(binding|be\b|e_?b\b|e_?bin|ebind)")
+_KINETIC_LABEL = re.compile(r"^(kinetic|ke\b|e_?k\b|e_?kin|ekin)")
+_PHOTON_IN_HEADER = re.compile(
+    r"(?:h\s*[νv]|hnu|photon[ _]energy)\s*[=:]\s*([0-9]+(?:\.[0-9]*)?)\s*(?:ev)?", re.I
+)
+
+
+def photoemission_axis_from_label(label: str) -> str | None:
+    """``"binding_energy"``, ``"kinetic_energy"`` or ``None`` for a column label.
+
+    Examples
+    --------
+    >>> photoemission_axis_from_label("BE/eV"), photoemission_axis_from_label("#E_kin")
+    ('binding_energy', 'kinetic_energy')
+    >>> photoemission_axis_from_label("Binding Energy (eV)"), photoemission_axis_from_label("I")
+    ('binding_energy', None)
+    """
+    low = label.strip().lstrip("#").strip().lower()
+    if "binding" in low or _BINDING_LABEL.match(low):
+        return "binding_energy"
+    if "kinetic" in low or _KINETIC_LABEL.match(low):
+        return "kinetic_energy"
+    return None
+
+
+def _photon_energy_from_header(header: list[str]) -> float | None:
+    for ln in header:
+        m = _PHOTON_IN_HEADER.search(ln)
+        if m:
+            return float(m.group(1))
+    return None
+
+
+def make_photoemission_spectrum(
+    energies: np.ndarray,
+    counts: np.ndarray,
+    axis: str,
+    *,
+    photon_energy: float | None,
+    units: str = "counts",
+    attrs: dict[str, Any] | None = None,
+) -> xr.DataArray:
+    """Photoemission spectrum over ``binding_energy`` [eV, relative to E_F, increasing].
+
+    Kinetic energies are converted with E_B = hν − E_kin (Einstein photoelectric equation;
+    Hüfner, *Photoelectron Spectroscopy*, 3rd ed., Springer 2003, §1.1), which assumes the
+    kinetic energies are referenced to the Fermi level (spectrometer work function already
+    applied, as analyser software reports them); the kinetic energies are kept as a
+    coordinate ``kinetic_energy`` and hν as ``attrs["photon_energy"]`` [eV].
+
+    Raises
+    ------
+    ParameterError
+        Unknown axis, a kinetic axis without a positive photon energy, mismatched lengths,
+        fewer than 3 points, non-finite or repeated energies.
+    """
+    if axis not in PHOTOEMISSION_AXES:
+        raise ParameterError(f"axis must be one of {', '.join(PHOTOEMISSION_AXES)}, got {axis!r}")
+    x = np.asarray(energies, dtype=float)
+    y = np.asarray(counts, dtype=float)
+    if x.ndim != 1 or y.shape != x.shape:
+        raise ParameterError(f"energies have shape {x.shape} but counts {y.shape}; must match")
+    if x.size < 3 or not np.all(np.isfinite(x)) or np.unique(x).size != x.size:
+        raise ParameterError("need at least 3 finite, distinct energies")
+    coords: dict[str, Any] = {}
+    if axis == "kinetic_energy":
+        if photon_energy is None or not photon_energy > 0:
+            raise ParameterError(
+                "a kinetic-energy axis needs the photon energy (eV) to give binding energies; "
+                "pass photon_energy= (He I 21.22, He II 40.81, Al Kα 1486.6)"
+            )
+        ke = x
+        x = photon_energy - ke
+        coords["kinetic_energy"] = ke
+    order = np.argsort(x, kind="stable")
+    da = xr.DataArray(
+        y[order],
+        dims=("binding_energy",),
+        coords={
+            "binding_energy": x[order],
+            **{k: ("binding_energy", v[order]) for k, v in coords.items()},
+        },
+        name="intensity",
+    )
+    da["binding_energy"].attrs["units"] = "eV"
+    if "kinetic_energy" in da.coords:
+        da["kinetic_energy"].attrs["units"] = "eV"
+    da.attrs.update(attrs or {})
+    da.attrs["units"] = units
+    da.attrs["photon_energy"] = float(photon_energy) if photon_energy is not None else math.nan
+    return da
+
+
+def read_ups_text(
+    path: str | PathLike[str],
+    *,
+    axis: str | None = None,
+    photon_energy: float | None = None,
+    units: str | None = None,
+    delimiter: str | None = None,
+) -> xr.DataArray:
+    """Read a UPS/XPS spectrum from delimited text into a ``binding_energy`` DataArray [eV].
+
+    The first column is the energy, the second the intensity. The energy axis comes from the
+    header's first column label (``BE/eV``, ``Binding Energy (eV)`` → binding energy relative
+    to E_F; ``KE``, ``E_kin``, ``Kinetic Energy`` → kinetic energy) or from ``axis``; it is
+    never guessed from the numbers. A kinetic axis needs the photon energy, from
+    ``photon_energy`` or a header entry such as ``hv=180eV``/``Photon energy: 21.22``;
+    see :func:`make_photoemission_spectrum` for the conversion.
+
+    Parameters
+    ----------
+    path
+        File to read.
+    axis
+        ``"binding_energy"`` or ``"kinetic_energy"`` when the header does not say.
+    photon_energy
+        hν [eV] for a kinetic-energy axis.
+    units
+        Intensity units (default ``"counts"``).
+    delimiter
+        As for :func:`read_spectrum_text`.
+
+    Raises
+    ------
+    FormatError
+        Unreadable rows (with the line), not exactly two columns, no axis in header or
+        argument, an ``axis`` or ``photon_energy`` contradicting the header, a kinetic axis
+        without photon energy, or repeated energies.
+    """
+    p = Path(path)
+    if axis is not None and axis not in PHOTOEMISSION_AXES:
+        raise ParameterError(f"axis must be one of {', '.join(PHOTOEMISSION_AXES)}, got {axis!r}")
+    data, _, fields, header = _read_table(p, delimiter)
+    if data.shape[1] != 2:
+        raise FormatError(p, f"expected 2 columns (energy, intensity), found {data.shape[1]}")
+    label = ""
+    if header:
+        first = re.split(r"\t|,|;", header[-1].strip())[0]
+        label = first if first.strip() else header[-1]
+    file_axis = photoemission_axis_from_label(label) if label else None
+    if axis is not None and file_axis is not None and axis != file_axis:
+        raise FormatError(p, f"axis={axis!r} given but the header says {file_axis!r}")
+    chosen = axis or file_axis
+    if chosen is None:
+        raise FormatError(
+            p,
+            "the header does not name the energy axis (e.g. 'BE/eV' or 'Kinetic Energy'); "
+            "pass axis='binding_energy' | 'kinetic_energy'",
+        )
+    file_hv = _photon_energy_from_header(header)
+    if photon_energy is not None and file_hv is not None and abs(photon_energy - file_hv) > 1e-6:
+        raise FormatError(
+            p, f"photon_energy={photon_energy} eV given but the header says {file_hv} eV"
+        )
+    hv = photon_energy if photon_energy is not None else file_hv
+    if chosen == "kinetic_energy" and hv is None:
+        raise FormatError(
+            p,
+            "kinetic-energy axis but no photon energy in the header; pass photon_energy= "
+            "(He I 21.22 eV, He II 40.81 eV)",
+        )
+    if np.unique(data[:, 0]).size != data.shape[0]:
+        raise FormatError(p, "repeated values on the energy axis (first column)")
+    attrs = {"source_file": str(p), "reader": "ups_text", "header": dict(fields)}
+    return make_photoemission_spectrum(
+        data[:, 0], data[:, 1], chosen, photon_energy=hv, units=units or "counts", attrs=attrs
+    )
+
+
+register_reader("ups_text", "photoemission", (".csv", ".txt", ".dat", ".tsv"))(read_ups_text)
+
+
+# ----------------------------------------------------------------------------- VAMAS
+_VAMAS_ID = b"VAMAS Surface Chemical Analysis Standard Data Transfer Format"
+
+
+def _parse_vamas(p: Path) -> Any:
+    """Parse with the ``vamas`` package, tolerating leading blank lines (Kratos exports)."""
+    import contextlib
+    import io
+
+    from vamas import Vamas
+
+    raw = p.read_bytes()
+    body = raw.lstrip(b"\r\n \t")
+    if not body.startswith(_VAMAS_ID):
+        raise FormatError(
+            p, "not a VAMAS file (first non-blank line is not the ISO 14976 identifier)"
+        )
+    sink = io.StringIO()  # the parser prints notes on unsupported entries to stdout
+    try:
+        with contextlib.redirect_stdout(sink):
+            return Vamas(body)
+    except StopIteration:
+        raise FormatError(p, "VAMAS file ends before its last block is complete") from None
+    except Exception as exc:  # the parser raises bare Python errors on malformed input
+        raise FormatError(p, f"not a readable VAMAS file ({type(exc).__name__}: {exc})") from None
+
+
+def _vamas_block_spectrum(p: Path, blk: Any) -> xr.DataArray:
+    label = f"{blk.x_label} ({blk.x_units})"
+    axis = photoemission_axis_from_label(blk.x_label)
+    if axis is None or blk.x_units.strip().lower() != "ev":
+        raise FormatError(
+            p, f"block {blk.block_identifier!r}: x axis {label!r} is not an energy in eV"
+        )
+    var = blk.corresponding_variables[0]
+    y = np.asarray(var.y_values, dtype=float)
+    x = blk.x_start + blk.x_step * np.arange(y.size)
+    attrs = {
+        "source_file": str(p),
+        "reader": "vamas",
+        "block": blk.block_identifier,
+        "sample": blk.sample_identifier,
+        "technique": blk.technique,
+        "analyser_work_function": blk.analyzer_work_function_or_acceptance_energy,
+        "pass_energy": blk.analyzer_pass_energy_or_retard_ratio_or_mass_res,
+        "dwell_time_s": blk.signal_collection_time,
+        "scans": blk.num_scans_to_compile_block,
+        "y_label": var.label,
+    }
+    return make_photoemission_spectrum(
+        x, y, axis, photon_energy=blk.analysis_source_characteristic_energy, attrs=attrs
+    )
+
+
+def read_vamas_blocks(path: str | PathLike[str]) -> dict[str, xr.DataArray]:
+    """All blocks of a VAMAS (ISO 14976, ``.vms``) file as ``binding_energy`` spectra.
+
+    Read with the ``vamas`` package (REGULAR scans); kinetic energies become binding
+    energies with the block's source energy (:func:`make_photoemission_spectrum`; the
+    analyser work function in the block is kept in ``attrs`` and not applied). Keys are the
+    block identifiers (made unique with ``#2``, ``#3`` ... when repeated).
+
+    Raises
+    ------
+    FormatError
+        Not a VAMAS file, a truncated file, or a block whose axis is not an energy in eV.
+    """
+    p = Path(path)
+    vms = _parse_vamas(p)
+    out: dict[str, xr.DataArray] = {}
+    for blk in vms.blocks:
+        key = blk.block_identifier
+        n = 2
+        while key in out:
+            key, n = f"{blk.block_identifier}#{n}", n + 1
+        out[key] = _vamas_block_spectrum(p, blk)
+    if not out:
+        raise FormatError(p, "VAMAS file holds no blocks")
+    return out
+
+
+def read_vamas(path: str | PathLike[str], *, block: str | int | None = None) -> xr.DataArray:
+    """One block of a VAMAS file as a ``binding_energy`` spectrum (see :func:`read_vamas_blocks`).
+
+    ``block`` is the block identifier (``"W 4f"``) or its 0-based index; it may be omitted
+    only when the file holds a single block.
+
+    Raises
+    ------
+    ParameterError
+        Several blocks and no ``block``, or an unknown block (the message lists them).
+    """
+    blocks = read_vamas_blocks(path)
+    names = list(blocks)
+    if block is None:
+        if len(names) > 1:
+            raise ParameterError(
+                f"{path}: holds {len(names)} blocks ({', '.join(names)}); pass block=NAME or index"
+            )
+        return blocks[names[0]]
+    if isinstance(block, int) and not isinstance(block, bool):
+        if not -len(names) <= block < len(names):
+            raise ParameterError(f"{path}: block index {block} out of range 0..{len(names) - 1}")
+        return blocks[names[block]]
+    if block not in blocks:
+        raise ParameterError(f"{path}: no block {block!r}; blocks: {', '.join(names)}")
+    return blocks[block]
+
+
+def _sniff_vamas(head: bytes) -> bool:
+    return head.lstrip(b"\r\n \t").startswith(_VAMAS_ID)
+
+
+register_reader("vamas", "photoemission", (".vms",), _sniff_vamas)(read_vamas)

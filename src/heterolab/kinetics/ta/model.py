@@ -136,6 +136,14 @@ class ParameterSet:
                 vals[n] = p.expr[0] * vals[p.expr[1]]
         return vals
 
+    def resolve(self, values: Mapping[str, float]) -> dict[str, float]:
+        """``values`` with every expression parameter recomputed from its source."""
+        out = dict(values)
+        for n, p in self.params.items():
+            if p.expr is not None:
+                out[n] = p.expr[0] * out[p.expr[1]]
+        return out
+
     def set_vector(self, x: np.ndarray) -> None:
         """Store optimiser vector ``x`` as the parameters' values."""
         vals = self.from_vector(x)

@@ -209,7 +209,7 @@ def fit_target(
 
     def jac(x: np.ndarray) -> np.ndarray:
         values = params.from_vector(x)
-        return np.concatenate([p.jacobian(values, params.free, positive) for p in prepared])
+        return np.concatenate([p.jacobian(values, params.free, positive, params.resolve) for p in prepared])
 
     r0 = fun(x0)
     if not np.all(np.isfinite(r0)):

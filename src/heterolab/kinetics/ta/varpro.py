@@ -18,7 +18,7 @@ Biochim. Biophys. Acta 1657, 82 (2004), eqs. (8) and (18)); the kernel is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -213,13 +213,37 @@ class PreparedDataset:
             for p in np.unique(patterns, axis=0)
         ]
         self.species = list(spec.compartments) if spec.compartments is not None else None
+        self.reach = self._reachable()
+
+    def _reachable(self) -> np.ndarray:
+        """Indices of compartments reachable from the initially populated ones."""
+        comps = self.scheme.compartments
+        seen = {c for c in self.spec.initial if c in comps}
+        grow = True
+        while grow:
+            new = {tr.target for tr in self.scheme.transitions if tr.source in seen and tr.target in comps}
+            grow = not new <= seen
+            seen |= new
+        return np.array([i for i, c in enumerate(comps) if c in seen], dtype=int)
+
+    def _rates_and_start(self, values: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray]:
+        """Rate matrix and initial populations restricted to the reachable compartments."""
+        r = self.reach
+        k = self.scheme.rate_matrix(values)[np.ix_(r, r)]
+        return k, self.spec.initial_vector(self.scheme, values)[r]
+
+    def _expand(self, amp: np.ndarray) -> np.ndarray:
+        """Amplitudes of the reachable compartments placed into all compartments' rows."""
+        full = np.zeros((len(self.scheme.compartments), amp.shape[1]))
+        full[self.reach] = amp
+        return full
 
     # ------------------------------------------------------------------ model pieces
     def full_columns(self, values: Mapping[str, float]) -> tuple[np.ndarray, list[str]]:
         """Concentration columns of all species (+ artefact terms): (n_w or 1, n_t, n_col), labels."""
-        k = self.scheme.rate_matrix(values)
-        c0 = self.spec.initial_vector(self.scheme, values)
+        k, c0 = self._rates_and_start(values)
         tau, amp = eigen_amplitudes(k, c0)
+        amp = self._expand(amp)
         sigma = values[self.spec.irf.width]
         wl = self.wavelength if self.dispersive else self.wavelength[:1]
         t0 = self.spec.irf.centers(wl, values)
@@ -282,7 +306,13 @@ class PreparedDataset:
         yw = self.yw[idx]
         return yw - _apply_projection(q, yw)
 
-    def jacobian(self, values: Mapping[str, float], free: list[str], positive: list[bool]) -> np.ndarray:
+    def jacobian(
+        self,
+        values: Mapping[str, float],
+        free: list[str],
+        positive: list[bool],
+        resolve: Callable[[Mapping[str, float]], dict[str, float]] | None = None,
+    ) -> np.ndarray:
         r"""Kaufman's variable-projection Jacobian of :meth:`residuals`, shape (n_res, n_free).
 
         :math:`J_\theta \approx -P^\perp (\partial C/\partial\theta)\,s` with s the projected
@@ -294,13 +324,22 @@ class PreparedDataset:
         exponentials, so no derivative of the full concentration matrix is ever formed.
         Rates enter through the eigen-decomposition of K, whose small derivative is taken by
         finite differences. Parameters outside the scheme and IRF (initial populations,
-        spectral ratios) are differenced through the residual. Positive parameters are fitted
-        as logarithms: their columns are multiplied by θ.
+        spectral ratios) and parameters that other parameters are tied to by an expression
+        are differenced through the residual (``resolve`` recomputes the tied ones). Positive
+        parameters are fitted as logarithms: their columns are multiplied by θ.
         """
+        resolve = resolve or dict
         irf = self.spec.irf
         rate_names = {tr.rate for tr in self.scheme.transitions}
         disp = [d for d in irf.dispersion if d in free]
         analytic = rate_names | {irf.center, irf.width} | set(disp)
+        probe = dict(values)
+        for name in free:  # a parameter others are tied to needs the residual route
+            probe[name] = values[name] * 1.5 + 1.0
+            changed = [n for n, v in resolve(probe).items() if n != name and v != values[n]]
+            probe[name] = values[name]
+            if changed:
+                analytic.discard(name)
         out = np.zeros((len(free), *self.y.shape))
         base = None
         for j, name in enumerate(free):
@@ -309,10 +348,10 @@ class PreparedDataset:
                 h = 1e-6 * max(abs(values[name]), 1e-6)
                 v2 = dict(values)
                 v2[name] = values[name] + h
-                out[j] = ((self.residuals(v2) - base) / h).reshape(self.y.shape)
-        k = self.scheme.rate_matrix(values)
-        c0 = self.spec.initial_vector(self.scheme, values)
-        tau, amp = eigen_amplitudes(k, c0)
+                out[j] = ((self.residuals(resolve(v2)) - base) / h).reshape(self.y.shape)
+        k, c0 = self._rates_and_start(values)
+        tau, amp_r = eigen_amplitudes(k, c0)
+        amp = self._expand(amp_r)
         sigma = values[irf.width]
         wl = self.wavelength if self.dispersive else self.wavelength[:1]
         t0 = irf.centers(wl, values)
@@ -333,10 +372,11 @@ class PreparedDataset:
             c = np.concatenate([c, ca], axis=-1)
             labels += [f"artifact_{i}" for i in range(self.n_ca)]
         act = self.active_columns(c, labels)
-        rates = [n for n in free if n in rate_names]
-        dlam, damp = self._eigen_derivatives(values, rates, c0, tau, amp)
+        rates = [n for n in free if n in rate_names and n in analytic]
+        dlam, damp = self._eigen_derivatives(values, rates, c0, tau, amp_r)
         h_tau = (x * e + sigma**2 * de_dx) * finite[None, None, :]
-        de_ds = sigma * (-x * gauss / sigma**2 - gauss * inv + e * inv**2) if irf.width in free else None
+        fa = [n for n in free if n in analytic]
+        de_ds = sigma * (-x * gauss / sigma**2 - gauss * inv + e * inv**2) if irf.width in fa else None
         xw = (wl - irf.dispersion_center) / irf.dispersion_scale
         col = {n: i for i, n in enumerate(free)}
         for g in self.groups:
@@ -365,14 +405,14 @@ class PreparedDataset:
                     vw = v * wg
                     out[col[name], idx] = -(vw - _apply_projection(q, vw))
 
-            if irf.center in free or disp:
+            if irf.center in fa or any(d in fa for d in disp):
                 v_t0 = -_contract(pick(de_dx), beta)
                 if ca is not None:
                     v_t0 = v_t0 + _contract(pick(dca_t0), s_full[:, n_sp:])
-                if irf.center in free:
+                if irf.center in fa:
                     store(irf.center, v_t0)
                 for i, dname in enumerate(irf.dispersion):
-                    if dname in free:
+                    if dname in fa:
                         store(dname, v_t0 * (pick(xw[:, None]) ** (i + 1)))
             if de_ds is not None:
                 v_s = _contract(pick(de_ds), beta)
@@ -399,11 +439,12 @@ class PreparedDataset:
             h = 1e-7 * max(values[name], 1e-12)
             v2 = dict(values)
             v2[name] = values[name] + h
-            tau2, amp2 = eigen_amplitudes(self.scheme.rate_matrix(v2), c0)
+            k2, _ = self._rates_and_start(v2)
+            tau2, amp2 = eigen_amplitudes(k2, c0)
             lam2 = np.where(np.isfinite(tau2), -1.0 / np.where(np.isfinite(tau2), tau2, 1.0), 0.0)
             order = np.argmin(np.abs(lam[:, None] - lam2[None, :]), axis=1)
             dlam[name] = (lam2[order] - lam) / h
-            damp[name] = (amp2[:, order] - amp) / h
+            damp[name] = self._expand((amp2[:, order] - amp) / h)
         return dlam, damp
 
     def n_linear(self, values: Mapping[str, float]) -> int:

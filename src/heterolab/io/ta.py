@@ -180,12 +180,13 @@ def _sniff_matrix(head: bytes) -> bool:
     lines = [ln for ln in text.splitlines() if ln.strip()][:3]
     if len(lines) < 3 or "explicit" in text.lower():
         return False
-    cells = [_split(ln) for ln in lines[1:]]
-    try:
-        [float(c) for row in cells for c in row[:4] if c]
+    cells = [_split(ln) for ln in lines]
+    try:  # a numeric axis in the first row after the corner cell, numeric rows below it
+        [float(c) for row in cells for c in row[1:5] if c]
+        [float(row[0]) for row in cells[1:]]
     except ValueError:
         return False
-    return all(len(c) >= 4 for c in cells)
+    return all(len(c) >= 4 and len(c) == len(cells[0]) for c in cells)
 
 
 @register_reader("ta_matrix", "ta", (".csv", ".sia", ".txt", ".dat"), _sniff_matrix)

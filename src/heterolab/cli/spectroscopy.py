@@ -241,22 +241,102 @@ def _material(spec: str) -> tuple[str, float, float, float]:
         ) from None
 
 
+def _material_files(spec: str) -> tuple[str, Path, Path, Path]:
+    parts = spec.split(":")
+    if len(parts) != 4 or not all(p.strip() for p in parts):
+        raise ParameterError(
+            f"--material {spec!r}: expected NAME:SECONDARY_FILE:VALENCE_FILE:ABSORPTION_FILE "
+            "(the same UPS file may be given twice)"
+        )
+    return parts[0], Path(parts[1]), Path(parts[2]), Path(parts[3])
+
+
 @app.command("bands")
 @handle_errors
 def bands(
-    material_a: str = typer.Argument(..., help="NAME:WORK_FUNCTION:VBM_BELOW_EF:GAP in eV."),
-    material_b: str = typer.Argument(..., help="Second material, same form."),
+    material_a: str | None = typer.Argument(
+        None, help="NAME:WORK_FUNCTION:VBM_BELOW_EF:GAP in eV (numbers-only use)."
+    ),
+    material_b: str | None = typer.Argument(None, help="Second material, same form."),
+    material: list[str] = typer.Option(
+        [],
+        "--material",
+        help="NAME:SECONDARY_FILE:VALENCE_FILE:ABSORPTION_FILE; give twice (A then B).",
+    ),
+    photon_energy: float = typer.Option(
+        21.22, "--photon-energy", help="UPS photon energy [eV] (He I 21.22)."
+    ),
+    he_ii: bool = typer.Option(False, "--he-ii", help="He II source (hν = 40.81 eV)."),
+    vbm_method: str = typer.Option(
+        "linear", "--vbm-method", help="linear (thesis) or log (Endres et al. 2016)."
+    ),
+    cutoff_window: tuple[float, float] = typer.Option(
+        (0.0, 0.0), "--cutoff-window", help="Binding-energy range [eV] of the cutoff edge."
+    ),
+    valence_window: tuple[float, float] = typer.Option(
+        (0.0, 0.0), "--valence-window", help="Binding-energy range [eV] of the VB edge."
+    ),
+    indirect: bool = typer.Option(False, "--indirect", help="Indirect allowed Tauc gap."),
+    tauc_window: tuple[float, float] = typer.Option(
+        (0.0, 0.0), "--tauc-window", help="Tauc linear range [eV]; automatic when omitted."
+    ),
+    ups_axis: str | None = typer.Option(
+        None, "--ups-axis", help="binding_energy or kinetic_energy when the header lacks it."
+    ),
+    axis: str | None = AXIS_OPTION,
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Band alignment from UPS and optical gaps: levels, offsets, junction type.
 
-    Example (thesis Fig. 4-9): heterolab bands CsPbBr3:4.56:1.40:2.37 PMA2PbBr4:4.85:0.45:3.06
-    """
-    from heterolab.spectroscopy.ups import band_alignment
+    From numbers (thesis Fig. 4-9):
+    heterolab bands CsPbBr3:4.56:1.40:2.37 PMA2PbBr4:4.85:0.45:3.06
 
-    res = band_alignment(_material(material_a), _material(material_b))
-    emit(res, as_json, plot=plot)
+    From files (work function from the secondary-electron cutoff, E_F-E_VBM from the valence
+    edge, Tauc gap from the absorbance):
+    heterolab bands --material CsPbBr3:A_sec.csv:A_vb.csv:A_abs.csv
+    --material PMA2PbBr4:B_sec.csv:B_vb.csv:B_abs.csv --plot bands.png --json
+    """
+    from heterolab.spectroscopy.ups import (
+        band_alignment,
+        band_alignment_from_materials,
+        material_levels_from_files,
+    )
+
+    numbers = [m for m in (material_a, material_b) if m is not None]
+    if material and numbers:
+        raise ParameterError(
+            "give two materials either as numbers or as --material files, not both"
+        )
+    if not material:
+        if len(numbers) != 2:
+            raise ParameterError(
+                "give two materials: NAME:WORK_FUNCTION:VBM_BELOW_EF:GAP twice, "
+                "or --material NAME:SECONDARY:VALENCE:ABSORPTION twice"
+            )
+        emit(band_alignment(_material(numbers[0]), _material(numbers[1])), as_json, plot=plot)
+        return
+    if len(material) != 2:
+        raise ParameterError(
+            f"--material must be given exactly twice (A then B), got {len(material)}"
+        )
+    if vbm_method not in ("linear", "log"):
+        raise ParameterError(f"--vbm-method must be 'linear' or 'log', got {vbm_method!r}")
+    settings = {
+        "photon_energy": 40.81 if he_ii else photon_energy,
+        "vbm_method": vbm_method,
+        "cutoff_window": _window(cutoff_window),
+        "valence_window": _window(valence_window),
+        "transition": "indirect" if indirect else "direct",
+        "tauc_window": _window(tauc_window),
+    }
+    levels = [
+        material_levels_from_files(
+            name, sec, val, absf, ups_axis=ups_axis, absorption_axis=axis, **settings
+        )
+        for name, sec, val, absf in map(_material_files, material)
+    ]
+    emit(band_alignment_from_materials(*levels), as_json, plot=plot)
 
 
 @app.command("temperature")

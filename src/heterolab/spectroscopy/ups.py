@@ -9,7 +9,9 @@ al., J. Phys. Chem. Lett. 7, 2722 (2016) for the log-scale variant of the VBM on
 from __future__ import annotations
 
 import math
-from typing import Literal
+from os import PathLike
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -25,9 +27,17 @@ from heterolab.physics.bands import (
     heterojunction_type,
 )
 from heterolab.result import Quantity, Result, make_provenance
-from heterolab.uncertainty import propagate
+from heterolab.uncertainty import propagate, propagate_independent
 
-__all__ = ["band_alignment", "edge_onset", "secondary_electron_cutoff", "valence_band_onset"]
+__all__ = [
+    "band_alignment",
+    "band_alignment_from_materials",
+    "edge_onset",
+    "material_levels",
+    "material_levels_from_files",
+    "secondary_electron_cutoff",
+    "valence_band_onset",
+]
 
 
 def _xy(spectrum: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +99,9 @@ def edge_onset(
     if slope <= 0:
         raise ParameterError("edge fit gave a non-increasing line; choose fit_range")
     x0, err = propagate(
-        lambda q: (target - q[1]) / q[0], [slope, icpt], cov,
+        lambda q: (target - q[1]) / q[0],
+        [slope, icpt],
+        cov,
         gradient=[-(target - icpt) / slope**2, -1.0 / slope],
     )
     return (float(x0) if rising else float(-x0)), err
@@ -185,3 +197,198 @@ def band_alignment(
     res.statistics["holes_to"] = ho
     res.statistics["names"] = [ea.name, eb.name]
     return res
+
+
+def material_levels(
+    name: str,
+    cutoff_spectrum: xr.DataArray,
+    valence_spectrum: xr.DataArray,
+    absorbance: xr.DataArray,
+    *,
+    photon_energy: float = HE_I_EV,
+    vbm_method: Literal["linear", "log"] = "linear",
+    cutoff_window: tuple[float, float] | None = None,
+    valence_window: tuple[float, float] | None = None,
+    transition: Literal["direct", "indirect"] = "direct",
+    tauc_window: tuple[float, float] | None = None,
+) -> Result:
+    """Work function, E_F − E_VBM and optical gap of one material from its spectra (P-45).
+
+    φ = hν − E_cutoff from the secondary-electron cutoff (:func:`secondary_electron_cutoff`),
+    E_F − E_VBM from the valence-band leading edge (:func:`valence_band_onset`, linear or the
+    log-scale method of Endres et al., J. Phys. Chem. Lett. 7, 2722 (2016)) and E_g from a
+    Tauc plot (:func:`heterolab.spectroscopy.absorption.tauc_gap`, direct allowed by default);
+    thesis §4.3.2, Fig. 4-9. The UPS spectra may be one file holding both edges; then give
+    the windows [eV, binding energy] that isolate each edge.
+
+    Returns
+    -------
+    Result
+        kind ``"ups.material"``: parameters ``work_function``, ``vbm_below_fermi``,
+        ``band_gap`` [eV] with standard errors; statistics the secondary cutoff [eV], the
+        Tauc fit range and the methods; warnings from the Tauc analysis (excitonic edge).
+    """
+    from heterolab.spectroscopy.absorption import tauc_gap
+
+    cut_spec = _window_ups(cutoff_spectrum, cutoff_window, "cutoff_window")
+    cut = secondary_electron_cutoff(cut_spec, photon_energy=photon_energy)
+    vb = valence_band_onset(valence_spectrum, window=valence_window, method=vbm_method)
+    tauc = tauc_gap(absorbance, transition=transition, fit_window=tauc_window)
+    res = Result(
+        kind="ups.material",
+        provenance=make_provenance(
+            [
+                str(s.attrs["source_file"])
+                for s in (cutoff_spectrum, valence_spectrum, absorbance)
+                if "source_file" in s.attrs
+            ],
+            {
+                "name": name,
+                "photon_energy": photon_energy,
+                "vbm_method": vbm_method,
+                "cutoff_window": cutoff_window,
+                "valence_window": valence_window,
+                "transition": transition,
+                "tauc_window": tauc_window,
+            },
+        ),
+    )
+    res.parameters["work_function"] = cut.derived["work_function"]
+    res.parameters["vbm_below_fermi"] = vb.parameters["vbm_below_fermi"]
+    res.parameters["band_gap"] = tauc.parameters["band_gap"]
+    res.statistics.update(
+        name=name,
+        secondary_cutoff_eV=cut.parameters["cutoff"].value,
+        photon_energy_eV=photon_energy,
+        vbm_method=vbm_method,
+        transition=transition,
+        tauc_fit_range_eV=tauc.statistics["fit_range_ev"],
+        tauc_r_squared=tauc.statistics["r_squared"],
+    )
+    res.warnings.extend(f"{name}: {w}" for w in tauc.warnings)
+    return res
+
+
+def _window_ups(
+    spectrum: xr.DataArray, window: tuple[float, float] | None, label: str
+) -> xr.DataArray:
+    x, _ = _xy(spectrum)
+    if window is None:
+        return spectrum
+    lo, hi = min(window), max(window)
+    kept = spectrum.sortby("binding_energy").sel(binding_energy=slice(lo, hi))
+    if kept.size < 10:
+        raise ParameterError(
+            f"{label} {lo}..{hi} eV holds {kept.size} points of a spectrum spanning "
+            f"{x[0]:.2f}..{x[-1]:.2f} eV; need at least 10"
+        )
+    return kept
+
+
+def _levels(q: np.ndarray) -> np.ndarray:
+    """(VBM_A, CBM_A, VBM_B, CBM_B) [eV vs vacuum] from (φ, E_F−E_VBM, E_g) of A then B.
+
+    E_VBM = −(φ + (E_F − E_VBM)), E_CBM = E_VBM + E_g (thesis §4.3.2, spec P-46).
+    """
+    va, vb = -(q[0] + q[1]), -(q[3] + q[4])
+    return np.array([va, va + q[2], vb, vb + q[5]])
+
+
+def band_alignment_from_materials(a: Result, b: Result, *, quasi_threshold: float = 0.1) -> Result:
+    """Band alignment (P-46) of two :func:`material_levels` results with propagated errors.
+
+    Calls :func:`band_alignment` with the measured φ, E_F − E_VBM and E_g and gives every
+    level and offset the standard error propagated from the three measured quantities of
+    each material (independent measurements, first-order propagation). The per-material
+    inputs appear as ``A_work_function``, ``A_vbm_below_fermi``, ``A_band_gap`` (and B_).
+    """
+    for tag, r in (("A", a), ("B", b)):
+        missing = [
+            k for k in ("work_function", "vbm_below_fermi", "band_gap") if k not in r.parameters
+        ]
+        if missing:
+            raise ParameterError(
+                f"material {tag} ({r.kind}) lacks {', '.join(missing)}; use material_levels()"
+            )
+    keys = ("work_function", "vbm_below_fermi", "band_gap")
+    q = [r.parameters[k] for r in (a, b) for k in keys]
+    x = np.array([v.value for v in q])
+    err = [v.stderr for v in q]
+    names = (str(a.statistics.get("name", "A")), str(b.statistics.get("name", "B")))
+    res = band_alignment((names[0], *x[:3]), (names[1], *x[3:]), quasi_threshold=quasi_threshold)
+    funcs = {
+        "A_vbm": lambda v: _levels(v)[0],
+        "A_cbm": lambda v: _levels(v)[1],
+        "B_vbm": lambda v: _levels(v)[2],
+        "B_cbm": lambda v: _levels(v)[3],
+    }
+    for key, f in funcs.items():
+        _, e = propagate_independent(f, x, err)
+        res.parameters[key] = Quantity(res.parameters[key].value, e, "eV")
+    for key, f in (
+        ("conduction_band_offset", lambda v: _levels(v)[3] - _levels(v)[1]),
+        ("valence_band_offset", lambda v: _levels(v)[2] - _levels(v)[0]),
+    ):
+        _, e = propagate_independent(f, x, err)
+        res.derived[key] = Quantity(res.derived[key].value, e, "eV")
+    for key, idx in (("A_ionization_energy", 0), ("B_ionization_energy", 2)):
+        _, e = propagate_independent(lambda v, i=idx: -_levels(v)[i], x, err)
+        res.derived[key] = Quantity(res.derived[key].value, e, "eV")
+    for key, idx in (("A_electron_affinity", 1), ("B_electron_affinity", 3)):
+        _, e = propagate_independent(lambda v, i=idx: -_levels(v)[i], x, err)
+        res.derived[key] = Quantity(res.derived[key].value, e, "eV")
+    for tag, r in (("A", a), ("B", b)):
+        for k in keys:
+            res.derived[f"{tag}_{k}"] = r.parameters[k]
+        res.statistics[f"{tag}_inputs"] = dict(r.provenance.get("settings", {}))
+        res.warnings.extend(r.warnings)
+    res.provenance["inputs"] = {
+        f"{tag}:{k}": v
+        for tag, r in (("A", a), ("B", b))
+        for k, v in dict(r.provenance.get("inputs", {})).items()
+    }
+    return res
+
+
+def material_levels_from_files(
+    name: str,
+    secondary_file: str | PathLike[str],
+    valence_file: str | PathLike[str],
+    absorption_file: str | PathLike[str],
+    *,
+    ups_axis: str | None = None,
+    absorption_axis: str | None = None,
+    **settings: Any,
+) -> Result:
+    """:func:`material_levels` from files (UPS text/CSV or VAMAS; any spectrum reader).
+
+    The UPS files are read with ``heterolab.io.read(kind="photoemission")`` (energy axis from
+    the header or ``ups_axis``; a kinetic axis is converted with ``settings["photon_energy"]``,
+    He I 21.22 eV by default, which must agree with a photon energy stated in the file), the
+    absorption file with ``kind="spectrum"``. The same file
+    may be given for the secondary cutoff and the valence band (then pass
+    ``cutoff_window``/``valence_window``). ``settings`` go to :func:`material_levels`.
+    """
+    from heterolab.io import read
+
+    hv = float(settings.get("photon_energy", HE_I_EV))
+    ups_opts: dict[str, Any] = {"axis": ups_axis} if ups_axis else {}
+    spectra = []
+    for f in (secondary_file, valence_file):
+        opts = dict(ups_opts)
+        if Path(f).suffix.lower() != ".vms":
+            opts["photon_energy"] = hv
+        s = read(f, kind="photoemission", **opts)
+        file_hv = float(s.attrs.get("photon_energy", math.nan))
+        if math.isfinite(file_hv) and abs(file_hv - hv) > 1e-3:
+            raise ParameterError(
+                f"{f}: measured with hν = {file_hv} eV but the analysis uses {hv} eV; "
+                "pass photon_energy to match"
+            )
+        spectra.append(s)
+    absorbance = read(
+        absorption_file,
+        kind="spectrum",
+        **({"axis": absorption_axis} if absorption_axis else {}),
+    )
+    return material_levels(name, spectra[0], spectra[1], absorbance, **settings)

@@ -68,8 +68,11 @@ def edge_onset(
     line is fitted by least squares to the contiguous points, nearest the steepest slope,
     whose height above background lies between ``fit_range`` fractions of the maximum; the
     onset is where the line crosses the background. ``rising`` means y increases with x
-    across the edge. With ``log_scale`` the fit is done on log10(y − background + floor).
-    The error comes from the line's parameter covariance.
+    across the edge. With ``log_scale`` the line is fitted to log10(y − background) and the
+    onset is where it reaches log10(background), i.e. where the extrapolated edge intensity
+    equals the background level (Endres et al., J. Phys. Chem. Lett. 7, 2722 (2016)); for an
+    edge ∝ exp(x/w) this is exact. When the background is ≤ 0 (subtracted data) its standard
+    deviation is the level. The error comes from the line's parameter covariance.
     """
     if x.size < 10:
         raise ParameterError(f"an edge needs at least 10 points, got {x.size}")
@@ -89,10 +92,13 @@ def edge_onset(
     if idx.size < 3:
         idx = np.arange(max(0, i_top - 2), min(xs.size, i_top + 2))
     if log_scale:
-        floor = 1e-3 * top
-        yy = np.log10(np.clip(h[idx], floor, None))
-        (slope, icpt), cov, _ = fit_line(xs[idx], yy)
-        target = math.log10(floor * 10)
+        level = bg if bg > 0 else float(np.std(ys[:nb]))
+        if not level > 0 or np.any(h[idx] <= 0):
+            raise ParameterError(
+                "log-scale onset needs a positive background level and an edge above it"
+            )
+        (slope, icpt), cov, _ = fit_line(xs[idx], np.log10(h[idx]))
+        target = math.log10(level)
     else:
         (slope, icpt), cov, _ = fit_line(xs[idx], h[idx])
         target = 0.0
@@ -118,9 +124,20 @@ def secondary_electron_cutoff(
     On the binding-energy scale the secondary-electron signal falls to zero at E_cutoff (high
     binding energy side); E_cutoff is found by linear extrapolation (:func:`edge_onset`).
     He I hν = 21.22 eV by default.
+
+    Raises
+    ------
+    ParameterError
+        No edge, or a cutoff outside 0 < E_cutoff < hν (wrong photon energy or axis).
     """
     x, y = _xy(spectrum)
     cut, err = edge_onset(x, y, rising=False, fit_range=fit_range)
+    if not 0 < cut < photon_energy:
+        raise ParameterError(
+            f"secondary-electron cutoff at {cut:.3f} eV binding energy gives a work function "
+            f"of {photon_energy - cut:.3f} eV with hν = {photon_energy} eV; check the photon "
+            "energy (He I 21.22, He II 40.81 eV) and the energy axis"
+        )
     res = Result(
         kind="ups.cutoff", provenance=make_provenance([], {"photon_energy": photon_energy})
     )
@@ -134,19 +151,25 @@ def valence_band_onset(
     *,
     window: tuple[float, float] | None = None,
     method: Literal["linear", "log"] = "linear",
-    fit_range: tuple[float, float] = (0.2, 0.8),
+    fit_range: tuple[float, float] | None = None,
 ) -> Result:
     """E_F − E_VBM from the valence-band leading edge (spec P-45).
 
     ``method="linear"``: linear extrapolation on a linear intensity scale (thesis);
     ``"log"``: on a log scale (Endres et al. 2016, recommended for halide perovskites whose
     low density of states at the VBM makes the linear onset too deep).
-    ``window`` restricts the binding-energy range holding the leading edge.
+    ``window`` restricts the binding-energy range holding the leading edge. ``fit_range``
+    (fractions of the edge height) defaults to (0.2, 0.8) for ``"linear"`` and to the
+    low-intensity part (0.02, 0.3) for ``"log"``.
     """
     x, y = _xy(spectrum)
     if window is not None:
         m = (x >= min(window)) & (x <= max(window))
         x, y = x[m], y[m]
+    if method not in ("linear", "log"):
+        raise ParameterError(f"method must be 'linear' or 'log', got {method!r}")
+    if fit_range is None:
+        fit_range = (0.2, 0.8) if method == "linear" else (0.02, 0.3)
     onset, err = edge_onset(x, y, rising=True, fit_range=fit_range, log_scale=method == "log")
     res = Result(
         kind="ups.vbm", provenance=make_provenance([], {"method": method, "window": window})

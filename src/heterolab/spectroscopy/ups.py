@@ -361,6 +361,8 @@ def band_alignment_from_materials(a: Result, b: Result, *, quasi_threshold: floa
         _, e = propagate_independent(lambda v, i=idx: -_levels(v)[i], x, err)
         res.derived[key] = Quantity(res.derived[key].value, e, "eV")
     for tag, r in (("A", a), ("B", b)):
+        wf = r.parameters["work_function"]
+        res.parameters[f"{tag}_fermi"] = Quantity(-wf.value, wf.stderr, "eV")
         for k in keys:
             res.derived[f"{tag}_{k}"] = r.parameters[k]
         res.statistics[f"{tag}_inputs"] = dict(r.provenance.get("settings", {}))

@@ -16,7 +16,11 @@ __all__ = ["plot_band_diagram", "plot_linear_fit", "plot_peak_fit", "plot_temper
 
 @register_plotter("bands.alignment")
 def plot_band_diagram(result: Result, **_: Any) -> Figure:
-    """Band diagram on the vacuum scale: VBM/CBM boxes, Fermi levels, offsets and type."""
+    """Band diagram on the vacuum scale: VBM/CBM boxes, Fermi levels, offset arrows and type.
+
+    Offsets in the title carry their propagated standard errors when the result has them
+    (alignment from measured spectra, :func:`heterolab.spectroscopy.ups.band_alignment_from_materials`).
+    """
     names = result.statistics.get("names", ["A", "B"])
     fig, ax = plt.subplots(figsize=(4.8, 4.8))
     for i, (tag, name) in enumerate(zip(("A", "B"), names, strict=True)):
@@ -39,16 +43,35 @@ def plot_band_diagram(result: Result, **_: Any) -> Figure:
             ef = result.parameters[f"{tag}_fermi"].value
             ax.plot([x0, x1], [ef, ef], "k--", lw=1)
             ax.text(x1, ef, " $E_F$", va="center", fontsize=8)
-    dc = result.derived["conduction_band_offset"].value
-    dv = result.derived["valence_band_offset"].value
+    _offset_arrows(result, ax)
     ax.set_title(
-        f"{result.statistics.get('type', '')}: ΔEc {dc:.2f} eV, ΔEv {dv:.2f} eV", fontsize=10
+        f"{result.statistics.get('type', '')}: ΔEc {_energy_label(result, 'conduction_band_offset')},"
+        f" ΔEv {_energy_label(result, 'valence_band_offset')}",
+        fontsize=10,
     )
     ax.set_xlim(-0.3, 3.9)
     ax.set_xticks([])
     ax.set_ylabel("Energy vs vacuum (eV)")
     fig.tight_layout()
     return fig
+
+
+def _energy_label(result: Result, key: str) -> str:
+    """``"1.35 eV"`` or, with a standard error, ``"1.352 ± 0.008 eV"``."""
+    q = result.derived[key]
+    if q.stderr is None or not q.stderr > 0:
+        return f"{q.value:.2f} eV"
+    return f"{q.value:.3f} ± {q.stderr:.3f} eV"
+
+
+def _offset_arrows(result: Result, ax: Any) -> None:
+    """Double arrows between the two CBMs and the two VBMs, in the gap between the boxes."""
+    for edge in ("cbm", "vbm"):
+        ya = result.parameters[f"A_{edge}"].value
+        yb = result.parameters[f"B_{edge}"].value
+        ax.annotate("", xy=(1.8, yb), xytext=(1.8, ya), arrowprops={"arrowstyle": "<->", "lw": 0.8})
+        ax.plot([1.6, 2.0], [ya, ya], ":", color="0.5", lw=0.8)
+        ax.text(1.85, (ya + yb) / 2, f"{abs(yb - ya):.2f}", fontsize=7, va="center")
 
 
 @register_plotter("spectrum.peak_fit")

@@ -74,9 +74,9 @@ def tauc(
     file: Path = typer.Argument(..., help="Absorbance spectrum."),
     indirect: bool = typer.Option(False, "--indirect", help="Indirect allowed transition (r = 2)."),
     fit_window: tuple[float, float] = typer.Option(
-        (0.0, 0.0), "--fit-window", help="Linear range [eV]; automatic when omitted."
+        (0.0, 0.0), "--fit-window", help="Linear range (eV); automatic when omitted."
     ),
-    thickness: float | None = typer.Option(None, "--thickness", help="Film thickness [nm] for α."),
+    thickness: float | None = typer.Option(None, "--thickness", help="Film thickness (nm) for α."),
     axis: str | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -102,7 +102,7 @@ def tauc(
 def urbach(
     file: Path = typer.Argument(..., help="Absorbance spectrum."),
     fit_window: tuple[float, float] = typer.Option(
-        (0.0, 0.0), "--fit-window", help="Tail range [eV]; automatic when omitted."
+        (0.0, 0.0), "--fit-window", help="Tail range (eV); automatic when omitted."
     ),
     axis: str | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
@@ -264,21 +264,21 @@ def bands(
         help="NAME:SECONDARY_FILE:VALENCE_FILE:ABSORPTION_FILE; give twice (A then B).",
     ),
     photon_energy: float = typer.Option(
-        21.22, "--photon-energy", help="UPS photon energy [eV] (He I 21.22)."
+        21.22, "--photon-energy", help="UPS photon energy (eV) (He I 21.22)."
     ),
     he_ii: bool = typer.Option(False, "--he-ii", help="He II source (hν = 40.81 eV)."),
     vbm_method: str = typer.Option(
         "linear", "--vbm-method", help="linear (thesis) or log (Endres et al. 2016)."
     ),
     cutoff_window: tuple[float, float] = typer.Option(
-        (0.0, 0.0), "--cutoff-window", help="Binding-energy range [eV] of the cutoff edge."
+        (0.0, 0.0), "--cutoff-window", help="Binding-energy range (eV) of the cutoff edge."
     ),
     valence_window: tuple[float, float] = typer.Option(
-        (0.0, 0.0), "--valence-window", help="Binding-energy range [eV] of the VB edge."
+        (0.0, 0.0), "--valence-window", help="Binding-energy range (eV) of the VB edge."
     ),
     indirect: bool = typer.Option(False, "--indirect", help="Indirect allowed Tauc gap."),
     tauc_window: tuple[float, float] = typer.Option(
-        (0.0, 0.0), "--tauc-window", help="Tauc linear range [eV]; automatic when omitted."
+        (0.0, 0.0), "--tauc-window", help="Tauc linear range (eV); automatic when omitted."
     ),
     ups_axis: str | None = typer.Option(
         None, "--ups-axis", help="binding_energy or kinetic_energy when the header lacks it."
@@ -322,8 +322,12 @@ def bands(
         )
     if vbm_method not in ("linear", "log"):
         raise ParameterError(f"--vbm-method must be 'linear' or 'log', got {vbm_method!r}")
+    from heterolab.physics.bands import HE_I_EV, HE_II_EV
+
+    if he_ii and photon_energy != HE_I_EV:
+        raise ParameterError(f"--he-ii sets hν = {HE_II_EV} eV; do not also give --photon-energy")
     settings = {
-        "photon_energy": 40.81 if he_ii else photon_energy,
+        "photon_energy": HE_II_EV if he_ii else photon_energy,
         "vbm_method": vbm_method,
         "cutoff_window": _window(cutoff_window),
         "valence_window": _window(valence_window),
@@ -346,7 +350,7 @@ def temperature(
         ..., help="Folder of spectra named with their temperature (PL_5K.csv)."
     ),
     window: tuple[float, float] = typer.Option(
-        (0.0, 0.0), "--window", help="Energy range [eV] of the main band."
+        (0.0, 0.0), "--window", help="Energy range (eV) of the main band."
     ),
     model: str = typer.Option(
         "expansion_phonon", "--model", help="expansion_phonon, varshni or bose_einstein."

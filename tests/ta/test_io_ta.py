@@ -55,11 +55,11 @@ def test_descending_wavelengths_are_reversed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (",500,510\n0,1,2\n1,3\n2,5,6\n", "line 3: ragged row: 2 cells where the first row has 3"),
+        (",500,510\n0,1,2\n1,3\n2,5,6\n", "line 3: row has 2 cells, expected 3 (truncated or ragged row)"),
         (",500,510\n0,1,abc\n1,3,4\n", "line 2: non-numeric cell 'abc' in column 3"),
-        (",500,500\n0,1,2\n1,3,4\n", "duplicated wavelength value 500"),
-        (",500,510\n0,1,2\n2,3,4\n1,5,6\n", "delay axis is not sorted: 2 is followed by 1"),
-        (",500,510\n0,1,2\n1,nan,nan\n2,5,6\n", "1 delay row(s) are all NaN, first at 1 ps"),
+        (",500,500\n0,1,2\n1,3,4\n", "duplicated column axis value 500 at line 1, column 2 and line 1, column 3"),
+        (",500,510\n0,1,2\n2,3,4\n1,5,6\n", "unsorted row axis: 1 at line 4 breaks the order of 2"),
+        (",500,510\n0,1,2\n1,nan,nan\n2,5,6\n", "line 3: row has no values (all NaN)"),
     ],
 )
 def test_bad_matrices_raise_clear_errors(tmp_path: Path, text: str, message: str) -> None:
@@ -77,3 +77,43 @@ def test_glotaran_ascii_roundtrip_values(tmp_path: Path) -> None:
     p = _write(tmp_path, "h\nh\nWavelength explicit\nIntervalnr 2\n500 600\n-1 0.1 0.2\n0 0.3\n0.4\n5 0.5 0.6\n", "x.ascii")
     da = read(p, kind="ta")
     np.testing.assert_allclose(da.values, [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
+
+
+def _surface_xplorer_text(delays_in_first_row: bool) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+    """A small Surface Xplorer style CSV: '0' corner, matrix, blank line, metadata footer."""
+    t = np.array([-1.0, 0.0, 0.5, 2.0, 10.0])
+    wl = np.array([450.0, 460.0, 470.0, 480.0])
+    y = np.outer(np.exp(-np.clip(t, 0, None) / 3.0), np.linspace(1.0, 2.0, wl.size)) * 1e-3
+    if delays_in_first_row:
+        rows = [",".join(["0", *map(str, t)])]
+        rows += [",".join([str(w), *map(str, map(float, y[:, j]))]) for j, w in enumerate(wl)]
+    else:
+        rows = [",".join(["0", *map(str, wl)])]
+        rows += [",".join([str(d), *map(str, map(float, y[i]))]) for i, d in enumerate(t)]
+    footer = ["", "Pump Wavelength (nm),400", "Pump Energy (uJ),0.5", "Sample,CsPbBr3 QDs"]
+    return "\n".join(rows + footer) + "\n", t, wl, y
+
+
+@pytest.mark.parametrize("delays_in_first_row", [False, True])
+def test_surface_xplorer_csv_with_footer(tmp_path: Path, delays_in_first_row: bool) -> None:
+    text, t, wl, y = _surface_xplorer_text(delays_in_first_row)
+    da = read(_write(tmp_path, text, "sx.csv"), kind="ta")
+    np.testing.assert_array_equal(da["time"].values, t)
+    np.testing.assert_array_equal(da["wavelength"].values, wl)
+    np.testing.assert_allclose(da.values, y, rtol=1e-15)
+    assert da.attrs["metadata"] == {"Pump Wavelength (nm)": "400", "Pump Energy (uJ)": "0.5", "Sample": "CsPbBr3 QDs"}
+
+
+def test_ta_hdf5_roundtrip_and_wrong_content(tmp_path: Path) -> None:
+    from heterolab.io.hdf5 import write_hdf5
+
+    text, _t, wl, _y = _surface_xplorer_text(False)
+    da = read_ta_matrix(_write(tmp_path, text, "sx.csv"))
+    path = write_hdf5(da, tmp_path / "ta.h5")
+    back = read(path, kind="ta")
+    assert back.dims == ("time", "wavelength") and back.attrs["units"] == "OD"
+    np.testing.assert_array_equal(back.values, da.values)
+    np.testing.assert_array_equal(read_ta_matrix(path)["wavelength"].values, wl)
+    other = write_hdf5(da.rename(time="delay"), tmp_path / "other.h5")
+    with pytest.raises(FormatError, match=r"holds a DataArray with dims \('delay', 'wavelength'\), not a TA matrix"):
+        read_ta_matrix(other)

@@ -34,9 +34,11 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import FormatError, ParameterError
+from heterolab.io.hdf5 import HDF5_MAGIC, read_hdf5
 from heterolab.io.registry import register_reader
+from heterolab.io.text import read_matrix_text
 
-__all__ = ["make_ta_array", "read_glotaran_ascii", "read_ta_matrix"]
+__all__ = ["make_ta_array", "read_glotaran_ascii", "read_ta_hdf5", "read_ta_matrix"]
 
 _SIGNAL_SCALE = {"OD": 1.0, "mOD": 1e-3}
 _ORIENTATIONS = ("auto", "time_rows", "time_columns")
@@ -196,16 +198,25 @@ def read_ta_matrix(
     orientation: str = "auto",
     signal_unit: str = "OD",
 ) -> xr.DataArray:
-    """Read a delimited delay x wavelength matrix (axes in the first row and first column).
+    """Read a delay x wavelength matrix: delimited text (axes in the first row and column) or heterolab HDF5.
+
+    Text files are parsed by :func:`heterolab.io.text.read_matrix_text` (the project's one
+    text-matrix parser); the delay axis is then identified here. Lines before the axis row
+    go to ``attrs["header"]``; the matrix ends at the first blank or text line and what
+    follows (the metadata footer of Ultrafast Systems / Surface Xplorer CSV exports) goes to
+    ``attrs["footer"]``, with ``key,value`` footer lines also collected in
+    ``attrs["metadata"]``. The top-left cell may be empty, a label or a number (Surface
+    Xplorer writes ``0``). ``.h5``/``.hdf5`` files are read with
+    :func:`heterolab.io.hdf5.read_hdf5` and must hold a ``(time, wavelength)`` DataArray.
 
     Parameters
     ----------
     path
-        Text file; cells separated by tab, comma, semicolon or blanks. Lines starting with
-        ``#`` are comments. Trailing all-empty columns (a trailing delimiter) are ignored.
+        Text file (cells separated by tab, comma, semicolon or blanks; ``#`` comments) or
+        heterolab HDF5 file.
     orientation
         ``"auto"`` (detect), ``"time_rows"`` (delays down the first column, wavelengths in
-        the first row) or ``"time_columns"`` (the transposed layout).
+        the first row) or ``"time_columns"`` (the transposed layout). Ignored for HDF5.
     signal_unit
         ``"OD"`` or ``"mOD"`` (converted to OD).
 
@@ -217,53 +228,81 @@ def read_ta_matrix(
     Raises
     ------
     FormatError
-        Ragged rows, non-numeric cells, duplicated/unsorted axes, all-NaN rows or columns.
+        Ragged rows, non-numeric cells, duplicated/unsorted axes, all-NaN rows or columns;
+        an HDF5 file holding something other than a TA matrix.
     """
     p = Path(path)
     if orientation not in _ORIENTATIONS:
         raise ParameterError(f"orientation {orientation!r} is not one of {_ORIENTATIONS}")
-    rows: list[tuple[int, list[str]]] = []
-    with open(p, encoding="utf-8", errors="replace") as fh:
-        for n, line in enumerate(fh, 1):
-            if line.strip() and not line.lstrip().startswith("#"):
-                rows.append((n, _split(line)))
-    if len(rows) < 3:
-        raise FormatError(
-            p, f"need an axis row and at least 2 data rows, found {len(rows)} non-empty line(s)"
-        )
-    while all(r[-1] == "" for _, r in rows) and len(rows[0][1]) > 1:
-        rows = [(n, r[:-1]) for n, r in rows]
-    width = len(rows[0][1])
-    for n, r in rows[1:]:
-        if len(r) != width:
-            raise FormatError(
-                p, f"ragged row: {len(r)} cells where the first row has {width}", line=n
-            )
-    corner = rows[0][1][0]
-    first_row = np.array([_to_float(c, p, rows[0][0], j + 2) for j, c in enumerate(rows[0][1][1:])])
-    first_col = np.empty(len(rows) - 1)
-    body = np.empty((len(rows) - 1, width - 1))
-    for i, (n, r) in enumerate(rows[1:]):
-        first_col[i] = _to_float(r[0], p, n, 1)
-        body[i] = [_to_float(c, p, n, j + 2) for j, c in enumerate(r[1:])]
-    try:
-        float(corner)
-        corner_is_number = corner != ""
-    except ValueError:
-        corner_is_number = False
-    if corner_is_number:
-        raise FormatError(
-            p,
-            f"top-left cell {corner!r} is a number; expected it empty or a label (axes in the first row and first column)",
-            line=rows[0][0],
-        )
+    if signal_unit not in _SIGNAL_SCALE:
+        raise ParameterError(f"signal_unit {signal_unit!r} is not one of {sorted(_SIGNAL_SCALE)}")
+    if p.suffix.lower() in _HDF5_EXT:
+        return read_ta_hdf5(p)
+    raw = read_matrix_text(
+        p, row_dim="row", col_dim="column", row_unit="", col_unit="",
+        value_unit=signal_unit, layout="as_is", trailing="keep",
+    )
+    first_col = np.asarray(raw["row"].values, float)
+    first_row = np.asarray(raw["column"].values, float)
+    corner = str(raw.attrs.get("corner_label", ""))
     if orientation == "auto":
         time_in_row = _first_row_is_time(first_row, first_col, corner)
     else:
         time_in_row = orientation == "time_columns"
+    body = raw.values
     if time_in_row:
-        return make_ta_array(body.T, first_row, first_col, source=str(p), signal_unit=signal_unit)
-    return make_ta_array(body, first_col, first_row, source=str(p), signal_unit=signal_unit)
+        da = make_ta_array(body.T, first_row, first_col, source=str(p), signal_unit=signal_unit)
+    else:
+        da = make_ta_array(body, first_col, first_row, source=str(p), signal_unit=signal_unit)
+    for key in ("header", "footer", "corner_label"):
+        if key in raw.attrs:
+            da.attrs[key] = raw.attrs[key]
+    if "footer" in raw.attrs:
+        da.attrs["metadata"] = _footer_metadata(raw.attrs["footer"])
+    return da
+
+
+def _footer_metadata(footer: str) -> dict[str, str]:
+    """``key,value`` (or ``key: value``) footer lines as a dict; other lines are skipped."""
+    meta: dict[str, str] = {}
+    for line in footer.splitlines():
+        key, sep, value = next(
+            ((k, s, v) for s in (",", "\t", ":", "=") for k, _, v in [line.partition(s)] if _ and k.strip()),
+            ("", "", ""),
+        )
+        if sep:
+            meta[key.strip()] = value.strip().strip(",").strip()
+    return meta
+
+
+# ---------------------------------------------------------------------------- heterolab HDF5
+_HDF5_EXT = (".h5", ".hdf5", ".hdf")
+
+
+def _sniff_hdf5(head: bytes) -> bool:
+    return head.startswith(HDF5_MAGIC)
+
+
+@register_reader("hdf5_ta", "ta", _HDF5_EXT, _sniff_hdf5)
+def read_ta_hdf5(path: str | PathLike[str]) -> xr.DataArray:
+    """Read a TA matrix saved with :func:`heterolab.io.hdf5.write_hdf5`.
+
+    Raises
+    ------
+    FormatError
+        If the file holds a Result or a DataArray whose dims are not ``time`` and
+        ``wavelength``.
+    """
+    p = Path(path)
+    obj = read_hdf5(p)
+    if not isinstance(obj, xr.DataArray) or set(obj.dims) != {"time", "wavelength"}:
+        what = f"a DataArray with dims {obj.dims}" if isinstance(obj, xr.DataArray) else f"a {type(obj).__name__}"
+        raise FormatError(p, f"holds {what}, not a TA matrix with dims ('time', 'wavelength')")
+    obj = obj.transpose("time", "wavelength")
+    unit = str(obj.attrs.get("units", "OD"))
+    if unit not in _SIGNAL_SCALE:
+        raise FormatError(p, f"TA values in unit {unit!r}; expected one of {sorted(_SIGNAL_SCALE)}")
+    return make_ta_array(obj.values, obj["time"].values, obj["wavelength"].values, source=str(p), signal_unit=unit)
 
 
 # ---------------------------------------------------------------------------- glotaran ascii

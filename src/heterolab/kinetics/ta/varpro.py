@@ -329,10 +329,12 @@ class PreparedDataset:
         positive: list[bool],
         resolve: Callable[[Mapping[str, float]], dict[str, float]] | None = None,
     ) -> np.ndarray:
-        r"""Kaufman's variable-projection Jacobian of :meth:`residuals`, shape (n_res, n_free).
+        r"""Golub-Pereyra variable-projection Jacobian of :meth:`residuals`, shape (n_res, n_free).
 
-        :math:`J_\theta \approx -P^\perp (\partial C/\partial\theta)\,s` with s the projected
-        spectra (Kaufman, BIT 15, 49 (1975)). The derivatives of the IRF-convolved
+        :math:`J_\theta = -P^\perp (\partial C/\partial\theta)\,s - (C^+)^T(\partial C/\partial
+        \theta)^T r` with s the projected spectra and r the residual (Golub & Pereyra 1973,
+        eq. (4.3); the first term alone is Kaufman's approximation, BIT 15, 49 (1975)), with
+        :math:`(C^+)^T = QR^{-T}` from the per-wavelength QR. The derivatives of the IRF-convolved
         exponentials are analytic: with g the unit-area Gaussian and x = t - t0,
         :math:`\partial_x e = g - e/\tau`, :math:`\partial_\sigma e = \sigma\,\partial_x^2 e`
         (heat equation) and :math:`\partial_\tau e = (x e + \sigma^2\partial_x e)/\tau^2`
@@ -400,45 +402,73 @@ class PreparedDataset:
             if t.shape[1] == 0:
                 continue
             idx = g.index
-            cg = (c[idx] if self.dispersive else c[:1]) @ t
-            wg = self.w[idx]
+            whole = idx.size == self.wavelength.size  # idx is sorted and unique
+            cg = (c if whole or not self.dispersive else c[idx]) @ t
+            wg = self.w if whole else self.w[idx]
             if self.separable:
                 q, r = np.linalg.qr(np.broadcast_to(cg, (idx.size, *cg.shape[1:])))
-                coef = _triangular_solve(r, np.swapaxes(q, 1, 2) @ self.y[idx][:, :, None])[:, :, 0]
+                yg = self.y if whole else self.y[idx]
             else:
                 q, r = np.linalg.qr(cg * wg[:, :, None])
-                coef = _triangular_solve(r, np.swapaxes(q, 1, 2) @ self.yw[idx][:, :, None])[:, :, 0]
+                yg = self.yw if whole else self.yw[idx]
+            qty = np.swapaxes(q, 1, 2) @ yg[:, :, None]
+            coef = _triangular_solve(r, qty)[:, :, 0]
+            # residual of the linear problem; with weights inside C it pairs with w·∂C
+            resid = yg - (q @ qty)[:, :, 0]
+            rr = resid if self.separable else resid * wg
             s_full = coef @ t.T  # (n_g, n_col)
             beta = s_full[:, :n_sp] @ amp  # weights of the exponentials, (n_g, n_eig)
 
             def pick(a: np.ndarray, idx: np.ndarray = idx) -> np.ndarray:
-                return a[idx] if a.shape[0] > 1 else a
+                return a if a.shape[0] in (1, idx.size) else a[idx]  # one group: no copy
 
-            def store(name: str, v: np.ndarray, q: np.ndarray = q, wg: np.ndarray = wg, idx: np.ndarray = idx) -> None:
+            def over_time(a: np.ndarray, rr: np.ndarray = rr) -> np.ndarray:
+                """Σ_t a[w, t, k] r[w, t] -> (n_g, k)."""
+                return rr @ a[0] if a.shape[0] == 1 else np.einsum("wtk,wt->wk", a, rr)
+
+            def store(
+                name: str, v: np.ndarray, u_col: np.ndarray, q: np.ndarray = q, r: np.ndarray = r,
+                wg: np.ndarray = wg, idx: np.ndarray = idx, t: np.ndarray = t,
+            ) -> None:
+                # Golub-Pereyra second term Q R^-T (∂C)^T r, kept because real TA data leave
+                # residuals large enough (and per-wavelength t0 makes it large) that Kaufman's
+                # first term alone mis-points the dispersion columns.
+                u = _triangular_solve(np.swapaxes(r, 1, 2), (u_col @ t)[:, :, None])
+                second = (q @ u)[:, :, 0]
                 if self.separable:
-                    out[col[name], idx] = -(v - _apply_projection(q, v)) * wg
+                    out[col[name], idx] = -(v - _apply_projection(q, v) + second) * wg
                 else:
                     vw = v * wg
-                    out[col[name], idx] = -(vw - _apply_projection(q, vw))
+                    out[col[name], idx] = -(vw - _apply_projection(q, vw) + second)
+
+            def with_artifact(u_sp: np.ndarray, d_ca: np.ndarray | None) -> np.ndarray:
+                if ca is None:
+                    return u_sp
+                z = np.zeros((u_sp.shape[0], self.n_ca)) if d_ca is None else over_time(pick(d_ca))
+                return np.concatenate([u_sp, z], axis=1)
 
             if irf.center in fa or any(d in fa for d in disp):
                 v_t0 = -_contract(pick(de_dx), beta)
+                u_t0 = with_artifact(-over_time(pick(de_dx)) @ amp.T, dca_t0)
                 if ca is not None:
                     v_t0 = v_t0 + _contract(pick(dca_t0), s_full[:, n_sp:])
                 if irf.center in fa:
-                    store(irf.center, v_t0)
+                    store(irf.center, v_t0, u_t0)
                 for i, dname in enumerate(irf.dispersion):
                     if dname in fa:
-                        store(dname, v_t0 * (pick(xw[:, None]) ** (i + 1)))
+                        xi = pick(xw[:, None]) ** (i + 1)
+                        store(dname, v_t0 * xi, u_t0 * xi)
             if de_ds is not None:
                 v_s = _contract(pick(de_ds), beta)
+                u_s = with_artifact(over_time(pick(de_ds)) @ amp.T, dca_s)
                 if ca is not None:
                     v_s = v_s + _contract(pick(dca_s), s_full[:, n_sp:])
-                store(irf.width, v_s)
+                store(irf.width, v_s, u_s)
             for rname in rates:
                 v_k = _contract(pick(h_tau), beta * dlam[rname][None, :])
                 v_k = v_k + _contract(pick(e), s_full[:, :n_sp] @ damp[rname])
-                store(rname, v_k)
+                u_k = (over_time(pick(h_tau)) * dlam[rname][None, :]) @ amp.T + over_time(pick(e)) @ damp[rname].T
+                store(rname, v_k, with_artifact(u_k, None))
         for j, pos in enumerate(positive):
             if pos:
                 out[j] *= values[free[j]]

@@ -6,18 +6,30 @@ IRF-limited artefact compartment, Gaussian IRF with 3rd-order dispersion, weight
 280-550 and 720-890 nm) from the same start values (examples/models/hippius2007_target.toml),
 in one process. Prints both sets of lifetimes, SSE, wall times and the speed ratio.
 
-Run: ``python benchmarks/bench_ta_pyglotaran.py [--skip-pyglotaran]`` with pyglotaran
-installed (``pip install heterolab[bench]``). Data: ../shared/data/ta/hippius2007_calixarene_pbi.
+The model fixes k1 + k2 = k1sum and fits the branching b1 (pyglotaran: ``rates.k1 =
+$b.1 * $rates.k1sum``, ``b.2 = 1 - $b.1``; heterolab: split s1, population ratio r = b2/b1,
+see the TOML's description); lifetimes 1/k1 and 1/k2 are compared.
+
+Run in the peers' venv (heterolab and pyglotaran in one process, pyglotaran's numpy):
+``.venv-bench/bin/python benchmarks/bench_ta_pyglotaran.py [--quick] [--skip-pyglotaran]``.
+``--quick`` caps both at 10 function evaluations (a smoke run for the shared machine; the
+numbers are then not converged). If heterolab is not installed in that venv, ``src/`` of this
+checkout is used. Data: ../shared/data/ta/hippius2007_calixarene_pbi (``--data`` to override).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
+import sys
 import time
 import tomllib
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+if importlib.util.find_spec("heterolab") is None:  # run from a checkout without installing
+    sys.path.insert(0, str(REPO / "src"))
+QUICK_NFEV = 10
 DATA = REPO.parent / "shared/data/ta/hippius2007_calixarene_pbi/demo_data_Hippius_etal_JPCC2007_111_13988_Figs5_9.ascii"
 MODEL = REPO / "examples/models/hippius2007_target.toml"
 RATES = ["k1", "k2", "k3", "k4", "k5"]
@@ -70,8 +82,12 @@ weights:
 def glotaran_parameters(start: dict) -> str:
     """pyglotaran parameter YAML with heterolab's start values."""
     p = start["parameters"]
-    rates = "\n".join(f"  - ['{k}', {p[k]}]" for k in RATES)
+    b1 = 1.0 / (1.0 + p["r"]["value"])
+    rates = "\n".join(f"  - ['{k}', {p[k]}]" for k in RATES[2:])
     return f"""
+b:
+  - ['1', {b1}]
+  - ['2', {1.0 - b1}, {{'expr': '1 - $b.1'}}]
 inputs:
   - ['1', 1, {{'vary': False}}]
   - ['0', 0, {{'vary': False}}]
@@ -79,6 +95,9 @@ inputs:
 rel:
   - ['r1', 1, {{'vary': False}}]
 rates:
+  - ['k1sum', {p['k1sum']['value']}, {{'vary': False}}]
+  - ['k1', {b1 * p['k1sum']['value']}, {{'expr': '$b.1 * $rates.k1sum'}}]
+  - ['k2', {(1.0 - b1) * p['k1sum']['value']}, {{'expr': '$b.2 * $rates.k1sum'}}]
 {rates}
   - ['kC', {p['kC']['value']}, {{'vary': False}}]
   - {{'non-negative': True}}
@@ -92,25 +111,28 @@ irf:
 """
 
 
-def run_heterolab(max_nfev: int | None) -> tuple[dict[str, float], float, float]:
+def run_heterolab(data: Path, max_nfev: int | None) -> tuple[dict[str, float], float, float]:
     """Fit with heterolab; lifetimes (ps), SSE and wall time (s, including reading)."""
     import heterolab.io as hio
     from heterolab.kinetics.ta.target import fit_target, load_model
 
     t = time.perf_counter()
-    res = fit_target(load_model(MODEL), hio.read(DATA, kind="ta"), max_nfev=max_nfev)
+    res = fit_target(load_model(MODEL), hio.read(data, kind="ta"), max_nfev=max_nfev)
     wall = time.perf_counter() - t
-    return {k: 1.0 / res.value(k) for k in RATES}, res.statistics["sse"], wall
+    k1sum, r = res.value("k1sum"), res.value("r")
+    rates = {"k1": k1sum / (1.0 + r), "k2": k1sum * r / (1.0 + r)}
+    rates.update({k: res.value(k) for k in RATES[2:]})
+    return {k: 1.0 / v for k, v in rates.items()}, res.statistics["sse"], wall
 
 
-def run_pyglotaran(start: dict, max_nfev: int | None) -> tuple[dict[str, float], float, float]:
+def run_pyglotaran(start: dict, data: Path, max_nfev: int | None) -> tuple[dict[str, float], float, float]:
     """Fit with pyglotaran; lifetimes (ps), SSE and wall time (s, including reading)."""
     from glotaran.io import load_dataset, load_model, load_parameters
     from glotaran.optimization.optimize import optimize
     from glotaran.project.scheme import Scheme
 
     t = time.perf_counter()
-    dataset = load_dataset(DATA)
+    dataset = load_dataset(data)
     model = load_model(GLOTARAN_MODEL, format_name="yml_str")
     params = load_parameters(glotaran_parameters(start), format_name="yml_str")
     scheme = Scheme(model, params, {"dataset1": dataset}, maximum_number_function_evaluations=max_nfev)
@@ -127,13 +149,20 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--skip-pyglotaran", action="store_true")
     ap.add_argument("--max-nfev", type=int, default=None, help="cap function evaluations of both (default: to convergence)")
+    ap.add_argument("--quick", action="store_true", help=f"smoke run: both capped at {QUICK_NFEV} evaluations")
+    ap.add_argument("--data", type=Path, default=DATA, help="the Hippius ASCII matrix")
     args = ap.parse_args()
+    if not args.data.exists():
+        sys.exit(f"error: data file not found: {args.data} (pass --data)")
+    nfev = QUICK_NFEV if args.quick else args.max_nfev
     start = tomllib.loads(MODEL.read_text())
-    h_tau, h_sse, h_wall = run_heterolab(args.max_nfev)
+    h_tau, h_sse, h_wall = run_heterolab(args.data, nfev)
     print(f"heterolab : {h_wall:8.2f} s  SSE {h_sse:.6g}  lifetimes (ps) " + ", ".join(f"{k}={v:.4g}" for k, v in h_tau.items()))
     if args.skip_pyglotaran:
         return
-    g_tau, g_sse, g_wall = run_pyglotaran(start, args.max_nfev)
+    if importlib.util.find_spec("glotaran") is None:
+        sys.exit("error: pyglotaran is not installed in this Python; use .venv-bench/bin/python or --skip-pyglotaran")
+    g_tau, g_sse, g_wall = run_pyglotaran(start, args.data, nfev)
     print(f"pyglotaran: {g_wall:8.2f} s  SSE {g_sse:.6g}  lifetimes (ps) " + ", ".join(f"{k}={v:.4g}" for k, v in g_tau.items()))
     dev = {k: 100 * (h_tau[k] / g_tau[k] - 1) for k in RATES}
     print("deviation heterolab vs pyglotaran (%): " + ", ".join(f"{k}={v:+.2f}" for k, v in dev.items()))

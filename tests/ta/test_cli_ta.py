@@ -70,3 +70,23 @@ def test_plots_of_fit_kinetics_and_svd(tmp_path: Path) -> None:
         fig = res.plot()
         assert len(fig.axes) >= 2
         plt.close(fig)
+
+
+def test_fit_reads_heterolab_hdf5(tmp_path: Path) -> None:
+    from heterolab.io.hdf5 import write_hdf5
+    from heterolab.io.ta import read_ta_matrix
+
+    h5 = write_hdf5(read_ta_matrix(_csv(tmp_path)), tmp_path / "m.h5")
+    out = RUNNER.invoke(app, ["ta", "fit", str(h5), "--model", "sequential", "--components", "2", "--long-lived", "--irf-width", "0.1", "--json"])
+    assert out.exit_code == 0, out.output
+    ref = RUNNER.invoke(app, ["ta", "fit", str(_csv(tmp_path)), "--model", "sequential", "--components", "2", "--long-lived", "--irf-width", "0.1", "--json"])
+    assert json.loads(out.stdout)["parameters"]["tau_1"] == json.loads(ref.stdout)["parameters"]["tau_1"]
+
+
+def test_linked_model_needs_one_matrix_per_dataset(tmp_path: Path) -> None:
+    model = Path(__file__).resolve().parents[2] / "examples" / "models" / "co_c2o_linked.toml"
+    out = RUNNER.invoke(app, ["ta", "fit", str(_csv(tmp_path)), "--model", str(model)])
+    assert out.exit_code == 2
+    assert "has 2 dataset(s) (co, c2o) but 1 matrix file(s) were given" in out.stderr
+    two = RUNNER.invoke(app, ["ta", "fit", str(_csv(tmp_path)), str(_csv(tmp_path)), "--model", "parallel"])
+    assert two.exit_code == 2 and "fits one matrix, got 2" in two.stderr

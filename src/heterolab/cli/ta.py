@@ -20,7 +20,7 @@ def _read(path: Path, signal_unit: str):
 @ta_app.command("fit")
 @handle_errors
 def fit_cmd(
-    matrix: Path = typer.Argument(..., help="TA matrix file (csv/txt/SIA/Glotaran .ascii)."),
+    matrices: list[Path] = typer.Argument(..., help="TA matrix file(s) (csv/txt/SIA/Glotaran .ascii/heterolab .h5); several for a linked FILE.toml model, in its dataset order."),
     model: str = typer.Option("sequential", "--model", help="parallel | sequential | FILE.toml"),
     components: int = typer.Option(3, "--components", help="Number of components (global models)."),
     irf_center: float | None = typer.Option(None, "--irf-center", help="IRF centre start (ps)."),
@@ -30,21 +30,26 @@ def fit_cmd(
     signal_unit: str = typer.Option("OD", "--signal-unit", help="OD or mOD (converted to OD)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Global (parallel/sequential) or target analysis of a TA matrix."""
-    da = _read(matrix, signal_unit)
+    """Global (parallel/sequential) or target analysis of one TA matrix, or a linked target fit of several."""
     if model.endswith(".toml"):
         from heterolab.kinetics.ta.target import fit_target, load_model
 
         tm = load_model(model)
-        if len(tm.datasets) != 1:
-            raise ParameterError(f"{model} has {len(tm.datasets)} datasets; the CLI fits one matrix")
-        emit(fit_target(tm, da, inputs=[matrix, model]), as_json)
+        names = [d.name for d in tm.datasets]
+        if len(names) != len(matrices):
+            raise ParameterError(
+                f"{model} has {len(names)} dataset(s) ({', '.join(names)}) but {len(matrices)} matrix file(s) were given; pass one per dataset in that order"
+            )
+        data = {n: _read(m, signal_unit) for n, m in zip(names, matrices, strict=True)}
+        emit(fit_target(tm, data, inputs=[*matrices, model]), as_json)
         return
+    if len(matrices) != 1:
+        raise ParameterError(f"--model {model} fits one matrix, got {len(matrices)}; linked fits need a FILE.toml model")
     from heterolab.kinetics.ta.global_fit import fit_global
 
     res = fit_global(
-        da, model, components, irf_center=irf_center, irf_width=irf_width,
-        long_lived=long_lived, chirp=chirp, inputs=[matrix],
+        _read(matrices[0], signal_unit), model, components, irf_center=irf_center, irf_width=irf_width,
+        long_lived=long_lived, chirp=chirp, inputs=matrices,
     )
     emit(res, as_json)
 

@@ -237,7 +237,7 @@ def read_ta_matrix(
     if signal_unit not in _SIGNAL_SCALE:
         raise ParameterError(f"signal_unit {signal_unit!r} is not one of {sorted(_SIGNAL_SCALE)}")
     if p.suffix.lower() in _HDF5_EXT:
-        return read_ta_hdf5(p)
+        return read_ta_hdf5(p, signal_unit=signal_unit)
     raw = read_matrix_text(
         p, row_dim="row", col_dim="column", row_unit="", col_unit="",
         value_unit=signal_unit, layout="as_is", trailing="keep",
@@ -284,8 +284,12 @@ def _sniff_hdf5(head: bytes) -> bool:
 
 
 @register_reader("hdf5_ta", "ta", _HDF5_EXT, _sniff_hdf5)
-def read_ta_hdf5(path: str | PathLike[str]) -> xr.DataArray:
+def read_ta_hdf5(path: str | PathLike[str], *, signal_unit: str | None = None) -> xr.DataArray:
     """Read a TA matrix saved with :func:`heterolab.io.hdf5.write_hdf5`.
+
+    The file records the unit of its values (``attrs["units"]``, OD or mOD, converted to OD);
+    ``signal_unit`` is accepted for a uniform reader interface and must then be ``"OD"`` (the
+    default of the text readers) or equal that recorded unit.
 
     Raises
     ------
@@ -302,6 +306,8 @@ def read_ta_hdf5(path: str | PathLike[str]) -> xr.DataArray:
     unit = str(obj.attrs.get("units", "OD"))
     if unit not in _SIGNAL_SCALE:
         raise FormatError(p, f"TA values in unit {unit!r}; expected one of {sorted(_SIGNAL_SCALE)}")
+    if signal_unit not in (None, "OD", unit):
+        raise ParameterError(f"{p}: the file records its values in {unit}; signal_unit={signal_unit!r} contradicts it")
     return make_ta_array(obj.values, obj["time"].values, obj["wavelength"].values, source=str(p), signal_unit=unit)
 
 

@@ -90,3 +90,5 @@ def test_linked_model_needs_one_matrix_per_dataset(tmp_path: Path) -> None:
     assert "has 2 dataset(s) (co, c2o) but 1 matrix file(s) were given" in out.stderr
     two = RUNNER.invoke(app, ["ta", "fit", str(_csv(tmp_path)), str(_csv(tmp_path)), "--model", "parallel"])
     assert two.exit_code == 2 and "fits one matrix, got 2" in two.stderr
+    bad = RUNNER.invoke(app, ["ta", "fit", str(_csv(tmp_path)), str(_csv(tmp_path)), "--model", str(model), "--x-scale", "abc"])
+    assert bad.exit_code == 2 and "--x-scale must be 'jac' or a positive number, got 'abc'" in bad.stderr

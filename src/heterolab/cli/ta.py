@@ -28,6 +28,7 @@ def fit_cmd(
     chirp: str | None = typer.Option(None, "--chirp", help="'auto': IRF centre follows a polynomial in wavelength."),
     long_lived: bool = typer.Option(False, "--long-lived", help="Last component does not decay (tau = inf)."),
     signal_unit: str = typer.Option("OD", "--signal-unit", help="OD or mOD (converted to OD)."),
+    x_scale: str = typer.Option("jac", "--x-scale", help="Optimizer variable scaling for FILE.toml models: 'jac' or a positive number (1 suits linked fits)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Global (parallel/sequential) or target analysis of one TA matrix, or a linked target fit of several."""
@@ -41,7 +42,13 @@ def fit_cmd(
                 f"{model} has {len(names)} dataset(s) ({', '.join(names)}) but {len(matrices)} matrix file(s) were given; pass one per dataset in that order"
             )
         data = {n: _read(m, signal_unit) for n, m in zip(names, matrices, strict=True)}
-        emit(fit_target(tm, data, inputs=[*matrices, model]), as_json)
+        scale: str | float = x_scale
+        if x_scale != "jac":
+            try:
+                scale = float(x_scale)
+            except ValueError:
+                raise ParameterError(f"--x-scale must be 'jac' or a positive number, got {x_scale!r}") from None
+        emit(fit_target(tm, data, inputs=[*matrices, model], x_scale=scale), as_json)
         return
     if len(matrices) != 1:
         raise ParameterError(f"--model {model} fits one matrix, got {len(matrices)}; linked fits need a FILE.toml model")

@@ -17,7 +17,10 @@ Formats
   header lines, ``Time explicit`` or ``Wavelength explicit``, ``Intervalnr N``, the N values
   of the explicit axis, then records ``value_of_other_axis  x_1 ... x_N`` (records may wrap
   over several lines).
-- heterolab HDF5 files are read by :mod:`heterolab.io.hdf5`.
+- heterolab HDF5 (``.h5``) holding a ``(time, wavelength)`` DataArray: :func:`read_ta_hdf5`
+  (registered for kind ``"ta"``; also reached through :func:`read_ta_matrix`).
+- Ultrafast Systems / Surface Xplorer CSV: the matrix (top-left cell ``0``), then a blank
+  line and metadata lines (``key,value``), kept in ``attrs["footer"]`` and ``attrs["metadata"]``.
 
 Bad input — ragged rows, non-numeric cells, duplicated or non-monotonic axes, all-NaN rows
 or columns, empty files — raises :class:`~heterolab.errors.FormatError` naming the file, the

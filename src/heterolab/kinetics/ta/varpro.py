@@ -426,20 +426,25 @@ class PreparedDataset:
                 """Σ_t a[w, t, k] r[w, t] -> (n_g, k)."""
                 return rr @ a[0] if a.shape[0] == 1 else np.einsum("wtk,wt->wk", a, rr)
 
-            def store(
-                name: str, v: np.ndarray, u_col: np.ndarray, q: np.ndarray = q, r: np.ndarray = r,
-                wg: np.ndarray = wg, idx: np.ndarray = idx, t: np.ndarray = t,
-            ) -> None:
+            def column(
+                v: np.ndarray, u_col: np.ndarray, q: np.ndarray = q, r: np.ndarray = r,
+                wg: np.ndarray = wg, t: np.ndarray = t,
+            ) -> np.ndarray:
                 # Golub-Pereyra second term Q R^-T (∂C)^T r, kept because real TA data leave
                 # residuals large enough (and per-wavelength t0 makes it large) that Kaufman's
                 # first term alone mis-points the dispersion columns.
                 u = _triangular_solve(np.swapaxes(r, 1, 2), (u_col @ t)[:, :, None])
                 second = (q @ u)[:, :, 0]
                 if self.separable:
-                    out[col[name], idx] = -(v - _apply_projection(q, v) + second) * wg
+                    return -(v - _apply_projection(q, v) + second) * wg
+                vw = v * wg
+                return -(vw - _apply_projection(q, vw) + second)
+
+            def store(name: str, values_: np.ndarray, idx: np.ndarray = idx, whole: bool = whole) -> None:
+                if whole:
+                    out[col[name]] = values_
                 else:
-                    vw = v * wg
-                    out[col[name], idx] = -(vw - _apply_projection(q, vw) + second)
+                    out[col[name], idx] = values_
 
             def with_artifact(u_sp: np.ndarray, d_ca: np.ndarray | None) -> np.ndarray:
                 if ca is None:
@@ -452,23 +457,25 @@ class PreparedDataset:
                 u_t0 = with_artifact(-over_time(pick(de_dx)) @ amp.T, dca_t0)
                 if ca is not None:
                     v_t0 = v_t0 + _contract(pick(dca_t0), s_full[:, n_sp:])
+                j_t0 = column(v_t0, u_t0)
                 if irf.center in fa:
-                    store(irf.center, v_t0, u_t0)
+                    store(irf.center, j_t0)
                 for i, dname in enumerate(irf.dispersion):
                     if dname in fa:
-                        xi = pick(xw[:, None]) ** (i + 1)
-                        store(dname, v_t0 * xi, u_t0 * xi)
+                        # t0(λ) enters each wavelength's own projection; a per-wavelength factor
+                        # commutes with it, so the dispersion columns are scaled t0 columns
+                        store(dname, j_t0 * pick(xw[:, None]) ** (i + 1))
             if de_ds is not None:
                 v_s = _contract(pick(de_ds), beta)
                 u_s = with_artifact(over_time(pick(de_ds)) @ amp.T, dca_s)
                 if ca is not None:
                     v_s = v_s + _contract(pick(dca_s), s_full[:, n_sp:])
-                store(irf.width, v_s, u_s)
+                store(irf.width, column(v_s, u_s))
             for rname in rates:
                 v_k = _contract(pick(h_tau), beta * dlam[rname][None, :])
                 v_k = v_k + _contract(pick(e), s_full[:, :n_sp] @ damp[rname])
                 u_k = (over_time(pick(h_tau)) * dlam[rname][None, :]) @ amp.T + over_time(pick(e)) @ damp[rname].T
-                store(rname, v_k, with_artifact(u_k, None))
+                store(rname, column(v_k, with_artifact(u_k, None)))
         for j, pos in enumerate(positive):
             if pos:
                 out[j] *= values[free[j]]

@@ -106,3 +106,16 @@ def test_model_file_lists_every_problem(tmp_path: Path) -> None:
     assert "4 problems" in msg
     assert "unknown source compartment 's9'" in msg and "rate parameter 'kx' is not defined" in msg
     assert "IRF parameter 'c' is not defined" in msg
+
+
+def test_residual_svd_reveals_a_missing_component() -> None:
+    """Fitting a 3-component matrix with 2 components leaves structure in the residuals: their
+    first singular value stands far above the noise floor; the right model's stays at it."""
+    k = np.diag([-1 / 2.0, -1 / 40.0, -1 / 400.0])
+    s = np.stack([gaussian_band(WL, 520, 60, -0.01), gaussian_band(WL, 650, 60, 0.005), gaussian_band(WL, 600, 100, -0.004)])
+    da = synthetic_matrix(k, np.ones(3), s, T, WL, 0.2, SIGMA, 1e-4, seed=13)
+    right = fit_global(da, "parallel", 3, irf_width=0.1)
+    short = fit_global(da, "parallel", 2, irf_width=0.1)
+    assert right.statistics["residual_sv_over_noise"]["data"] < 1.5
+    assert short.statistics["residual_sv_over_noise"]["data"] > 5.0
+    assert short.curves["data/residual_spectral_vectors"].sizes["index"] == 3

@@ -215,6 +215,7 @@ class PreparedDataset:
         self.species = list(spec.compartments) if spec.compartments is not None else None
         self.reach = self._reachable()
         self._cache: tuple[bytes, np.ndarray] | None = None
+        self._res_cache: tuple[tuple[tuple[str, float], ...], np.ndarray] | None = None
 
     def _exponentials(self, t0: np.ndarray, sigma: float, tau: np.ndarray) -> np.ndarray:
         """:func:`irf_exponentials` memoised for the last (t0, σ, τ).
@@ -288,8 +289,13 @@ class PreparedDataset:
         return t[:, keep] if keep.size else np.zeros((n, 0))
 
     def active_columns(self, c: np.ndarray, labels: list[str]) -> np.ndarray:
-        """Columns that carry signal (species never populated are dropped)."""
-        mag = np.max(np.abs(c), axis=(0, 1))
+        """Columns that carry signal (species never populated are dropped).
+
+        Dispersion only shifts the columns in time, so the magnitudes are taken on at most 16
+        evenly spaced wavelengths (ends included) instead of the whole (n_w, n_t, n_col) array.
+        """
+        sub = np.unique(np.linspace(0, c.shape[0] - 1, min(c.shape[0], 16)).round().astype(int))
+        mag = np.max(np.abs(c[sub]), axis=(0, 1))
         act = mag > 1e-10 * max(float(mag.max()), 1e-300)
         if self.species is not None:
             act &= np.array([lab in self.species or lab.startswith("artifact_") for lab in labels])
@@ -297,7 +303,20 @@ class PreparedDataset:
 
     # ------------------------------------------------------------------ residuals
     def residuals(self, values: Mapping[str, float]) -> np.ndarray:
-        """Weighted variable-projection residuals, flattened (wavelength-major)."""
+        """Weighted variable-projection residuals, flattened (wavelength-major).
+
+        The last result is memoised: the Jacobian's finite-difference columns start from the
+        residual the optimiser has just asked for at the same point.
+        """
+        key = tuple(sorted((k, float(v)) for k, v in values.items()))
+        if self._res_cache is not None and self._res_cache[0] == key:
+            return self._res_cache[1]
+        out = self._residuals(values)
+        out.flags.writeable = False
+        self._res_cache = (key, out)
+        return out
+
+    def _residuals(self, values: Mapping[str, float]) -> np.ndarray:
         c, labels = self.full_columns(values)
         act = self.active_columns(c, labels)
         out = np.empty_like(self.yw)

@@ -369,7 +369,8 @@ class PreparedDataset:
         irf = self.spec.irf
         rate_names = {tr.rate for tr in self.scheme.transitions}
         disp = [d for d in irf.dispersion if d in free]
-        analytic = rate_names | {irf.center, irf.width} | set(disp)
+        starts = self._initial_only(rate_names)
+        analytic = rate_names | {irf.center, irf.width} | set(disp) | starts
         probe = dict(values)
         for name in free:  # a parameter others are tied to needs the residual route
             probe[name] = values[name] * 1.5 + 1.0
@@ -411,6 +412,11 @@ class PreparedDataset:
         act = self.active_columns(c, labels)
         rates = [n for n in free if n in rate_names and n in analytic]
         dlam, damp = self._eigen_derivatives(values, rates, c0, tau, amp_r)
+        for name in free:
+            if name in starts and name in analytic:
+                dlam[name] = np.zeros_like(tau)
+                damp[name] = self._start_derivative(k, name)
+                rates.append(name)
         h_tau = (x * e + sigma**2 * de_dx) * finite[None, None, :]
         fa = [n for n in free if n in analytic]
         de_ds = sigma * (-x * gauss / sigma**2 - gauss * inv + e * inv**2) if irf.width in fa else None
@@ -491,14 +497,36 @@ class PreparedDataset:
                     v_s = v_s + _contract(pick(dca_s), s_full[:, n_sp:])
                 store(irf.width, column(v_s, u_s))
             for rname in rates:
-                v_k = _contract(pick(h_tau), beta * dlam[rname][None, :])
-                v_k = v_k + _contract(pick(e), s_full[:, :n_sp] @ damp[rname])
-                u_k = (over_time(pick(h_tau)) * dlam[rname][None, :]) @ amp.T + over_time(pick(e)) @ damp[rname].T
+                v_k = _contract(pick(e), s_full[:, :n_sp] @ damp[rname])
+                u_k = over_time(pick(e)) @ damp[rname].T
+                if np.any(dlam[rname]):
+                    v_k = v_k + _contract(pick(h_tau), beta * dlam[rname][None, :])
+                    u_k = u_k + (over_time(pick(h_tau)) * dlam[rname][None, :]) @ amp.T
                 store(rname, column(v_k, with_artifact(u_k, None)))
         for j, pos in enumerate(positive):
             if pos:
                 out[j] *= values[free[j]]
         return out.reshape(len(free), -1).T
+
+    def _initial_only(self, rate_names: set[str]) -> set[str]:
+        """Parameters that enter only as initial populations (not rates, IRF or spectral ratios)."""
+        irf = self.spec.irf
+        others = rate_names | {irf.center, irf.width, *irf.dispersion}
+        others |= {c.ratio for c in self.spec.constraints if isinstance(c.ratio, str)}
+        return {v for v in self.spec.initial.values() if isinstance(v, str)} - others
+
+    def _start_derivative(self, k: np.ndarray, name: str) -> np.ndarray:
+        """d amp/d name for an initial-population parameter.
+
+        The amplitudes ``V diag(V^-1 c0)`` are linear in c0, so their derivative is the
+        amplitude matrix of dc0/d name (1 in the compartments it populates, 0 elsewhere).
+        """
+        comps = self.scheme.compartments
+        dc0 = np.zeros(len(comps))
+        for c, v in self.spec.initial.items():
+            if v == name:
+                dc0[comps.index(c)] = 1.0
+        return self._expand(eigen_amplitudes(k, dc0[self.reach])[1])
 
     def _eigen_derivatives(self, values: Mapping[str, float], rates: list[str], c0: np.ndarray, tau: np.ndarray, amp: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """dλ_i/dk and d amp/dk for each rate k (forward differences of the small eigen-system).

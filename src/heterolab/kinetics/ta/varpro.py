@@ -451,19 +451,24 @@ class PreparedDataset:
                 """Σ_t a[w, t, k] r[w, t] -> (n_g, k)."""
                 return rr @ a[0] if a.shape[0] == 1 else np.einsum("wtk,wt->wk", a, rr)
 
-            def column(
-                v: np.ndarray, u_col: np.ndarray, q: np.ndarray = q, r: np.ndarray = r,
+            def columns(
+                vs: list[np.ndarray], us: list[np.ndarray], q: np.ndarray = q, r: np.ndarray = r,
                 wg: np.ndarray = wg, t: np.ndarray = t,
             ) -> np.ndarray:
-                # Golub-Pereyra second term Q R^-T (∂C)^T r, kept because real TA data leave
-                # residuals large enough (and per-wavelength t0 makes it large) that Kaufman's
-                # first term alone mis-points the dispersion columns.
-                u = _triangular_solve(np.swapaxes(r, 1, 2), (u_col @ t)[:, :, None])
-                second = (q @ u)[:, :, 0]
+                """Jacobian columns (n_g, n_t, m) from m pairs v = (∂C) s, u = (∂C)^T r.
+
+                The Golub-Pereyra second term Q R^-T (∂C)^T r is kept because real TA data leave
+                residuals large enough (and per-wavelength t0 makes it large) that Kaufman's
+                first term alone mis-points the dispersion columns. All m columns share one
+                batched projection and one batched triangular solve.
+                """
+                v = np.stack(vs, axis=-1)
+                u = _triangular_solve(np.swapaxes(r, 1, 2), t.T @ np.stack(us, axis=-1))
+                second = q @ u
                 if self.separable:
-                    return -(v - _apply_projection(q, v) + second) * wg
-                vw = v * wg
-                return -(vw - _apply_projection(q, vw) + second)
+                    return -(v - q @ (np.swapaxes(q, 1, 2) @ v) + second) * wg[:, :, None]
+                vw = v * wg[:, :, None]
+                return -(vw - q @ (np.swapaxes(q, 1, 2) @ vw) + second)
 
             def store(name: str, values_: np.ndarray, idx: np.ndarray = idx, whole: bool = whole) -> None:
                 if whole:
@@ -477,32 +482,49 @@ class PreparedDataset:
                 z = np.zeros((u_sp.shape[0], self.n_ca)) if d_ca is None else over_time(pick(d_ca))
                 return np.concatenate([u_sp, z], axis=1)
 
+            names: list[str] = []
+            vs: list[np.ndarray] = []
+            us: list[np.ndarray] = []
             if irf.center in fa or any(d in fa for d in disp):
                 v_t0 = -_contract(pick(de_dx), beta)
-                u_t0 = with_artifact(-over_time(pick(de_dx)) @ amp.T, dca_t0)
                 if ca is not None:
                     v_t0 = v_t0 + _contract(pick(dca_t0), s_full[:, n_sp:])
-                j_t0 = column(v_t0, u_t0)
-                if irf.center in fa:
-                    store(irf.center, j_t0)
-                for i, dname in enumerate(irf.dispersion):
-                    if dname in fa:
-                        # t0(λ) enters each wavelength's own projection; a per-wavelength factor
-                        # commutes with it, so the dispersion columns are scaled t0 columns
-                        store(dname, j_t0 * pick(xw[:, None]) ** (i + 1))
+                names.append(irf.center)
+                vs.append(v_t0)
+                us.append(with_artifact(-over_time(pick(de_dx)) @ amp.T, dca_t0))
             if de_ds is not None:
                 v_s = _contract(pick(de_ds), beta)
-                u_s = with_artifact(over_time(pick(de_ds)) @ amp.T, dca_s)
                 if ca is not None:
                     v_s = v_s + _contract(pick(dca_s), s_full[:, n_sp:])
-                store(irf.width, column(v_s, u_s))
-            for rname in rates:
-                v_k = _contract(pick(e), s_full[:, :n_sp] @ damp[rname])
-                u_k = over_time(pick(e)) @ damp[rname].T
-                if np.any(dlam[rname]):
-                    v_k = v_k + _contract(pick(h_tau), beta * dlam[rname][None, :])
-                    u_k = u_k + (over_time(pick(h_tau)) * dlam[rname][None, :]) @ amp.T
-                store(rname, column(v_k, with_artifact(u_k, None)))
+                names.append(irf.width)
+                vs.append(v_s)
+                us.append(with_artifact(over_time(pick(de_ds)) @ amp.T, dca_s))
+            if rates:
+                # all rate columns at once: (∂C/∂k) s = e (S dA_k) + h_tau (β dλ_k)
+                sp = s_full[:, :n_sp]
+                b_e = np.stack([sp @ damp[n] for n in rates], axis=-1)  # (n_g, n_eig, m)
+                v_r = pick(e) @ b_e
+                ote = over_time(pick(e))
+                u_r = [ote @ damp[n].T for n in rates]
+                if any(np.any(dlam[n]) for n in rates):
+                    b_h = np.stack([beta * dlam[n][None, :] for n in rates], axis=-1)
+                    v_r = v_r + pick(h_tau) @ b_h
+                    oth = over_time(pick(h_tau))
+                    u_r = [u + (oth * dlam[n][None, :]) @ amp.T for u, n in zip(u_r, rates, strict=True)]
+                names += rates
+                vs += [v_r[:, :, i] for i in range(len(rates))]
+                us += [with_artifact(u, None) for u in u_r]
+            if names:
+                jcols = columns(vs, us)
+                for i, name in enumerate(names):
+                    if name in col:  # a fixed IRF centre still carries its dispersion columns
+                        store(name, jcols[:, :, i])
+                if names[0] == irf.center:
+                    for i, dname in enumerate(irf.dispersion):
+                        if dname in fa:
+                            # t0(λ) enters each wavelength's own projection; a per-wavelength
+                            # factor commutes with it, so dispersion columns are scaled t0 columns
+                            store(dname, jcols[:, :, 0] * pick(xw[:, None]) ** (i + 1))
         for j, pos in enumerate(positive):
             if pos:
                 out[j] *= values[free[j]]

@@ -27,6 +27,9 @@ def fit_cmd(
     irf_width: float = typer.Option(0.1, "--irf-width", help="IRF standard deviation start (ps)."),
     chirp: str | None = typer.Option(None, "--chirp", help="'auto': IRF centre follows a polynomial in wavelength."),
     long_lived: bool = typer.Option(False, "--long-lived", help="Last component does not decay (tau = inf)."),
+    chirp_order: int = typer.Option(3, "--chirp-order", help="Degree of the dispersion polynomial with --chirp auto."),
+    dispersion_center: float | None = typer.Option(None, "--dispersion-center", help="Reference wavelength of the dispersion polynomial (nm; default: median)."),
+    coherent_artifact: int = typer.Option(0, "--coherent-artifact", help="Coherent-artefact terms: 0 none, 1-3 = IRF Gaussian and its first/second derivatives."),
     signal_unit: str = typer.Option("OD", "--signal-unit", help="OD or mOD (converted to OD)."),
     x_scale: str = typer.Option("jac", "--x-scale", help="Optimizer variable scaling for FILE.toml models: 'jac' or a positive number (1 suits linked fits)."),
     as_json: bool = JSON_OPTION,
@@ -56,7 +59,8 @@ def fit_cmd(
 
     res = fit_global(
         _read(matrices[0], signal_unit), model, components, irf_center=irf_center, irf_width=irf_width,
-        long_lived=long_lived, chirp=chirp, inputs=matrices,
+        long_lived=long_lived, chirp=chirp, chirp_order=chirp_order, dispersion_center=dispersion_center,
+        coherent_artifact=coherent_artifact, inputs=matrices,
     )
     emit(res, as_json)
 

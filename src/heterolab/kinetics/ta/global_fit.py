@@ -143,6 +143,10 @@ def fit_global(
     """
     if model not in MODELS:
         raise ParameterError(f"model {model!r} is not one of {MODELS}")
+    if isinstance(coherent_artifact, bool) or coherent_artifact not in (0, 1, 2, 3):
+        raise ParameterError(
+            f"coherent_artifact is the number of artefact terms 0-3 (Gaussian, 1st, 2nd derivative), got {coherent_artifact!r}"
+        )
     t = np.asarray(da["time"].values, float)
     wl = np.asarray(da["wavelength"].values, float)
     if irf_center is None:

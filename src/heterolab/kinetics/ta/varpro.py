@@ -394,11 +394,12 @@ class PreparedDataset:
         wl = self.wavelength if self.dispersive else self.wavelength[:1]
         t0 = irf.centers(wl, values)
         e = self._exponentials(t0, sigma, tau)
-        x = self.time[None, :, None] - t0[:, None, None]
+        # the derivative kernels ∂_x e = g - e/τ, ∂_σ e and ∂_τ e are never formed as arrays:
+        # every use is a sum over exponentials or over time, taken on e, g and x directly
+        x = self.time[None, :] - t0[:, None]  # (n_w or 1, n_t)
         gauss = np.exp(-0.5 * (x / sigma) ** 2) / (sigma * _SQRT2PI)
         finite = np.isfinite(tau)
-        inv = np.where(finite, 1.0 / np.where(finite, tau, 1.0), 0.0)[None, None, :]
-        de_dx = gauss - e * inv
+        inv = np.where(finite, 1.0 / np.where(finite, tau, 1.0), 0.0)
         c, labels = e @ amp.T, list(self.scheme.compartments)
         n_sp = len(labels)
         ca = dca_t0 = dca_s = None
@@ -417,9 +418,7 @@ class PreparedDataset:
                 dlam[name] = np.zeros_like(tau)
                 damp[name] = self._start_derivative(k, name)
                 rates.append(name)
-        h_tau = (x * e + sigma**2 * de_dx) * finite[None, None, :]
         fa = [n for n in free if n in analytic]
-        de_ds = sigma * (-x * gauss / sigma**2 - gauss * inv + e * inv**2) if irf.width in fa else None
         xw = (wl - irf.dispersion_center) / irf.dispersion_scale
         col = {n: i for i, n in enumerate(free)}
         for g in self.groups:
@@ -446,6 +445,16 @@ class PreparedDataset:
 
             def pick(a: np.ndarray, idx: np.ndarray = idx) -> np.ndarray:
                 return a if a.shape[0] in (1, idx.size) else a[idx]  # one group: no copy
+
+            eg, gg, xg = pick(e), pick(gauss), pick(x)
+            ot = np.stack([rr, rr * xg], axis=1) @ eg  # Σ_t e r and Σ_t x e r, (n_g, 2, n_eig)
+            o_e, o_xe = ot[:, 0], ot[:, 1]
+            o_g = np.sum(rr * gg, axis=1)[:, None]
+            o_dx = o_g - o_e * inv  # Σ_t ∂_x e r
+
+            def sum_dx(b: np.ndarray, eg: np.ndarray = eg, gg: np.ndarray = gg) -> np.ndarray:
+                """Σ_i ∂_x e_i b[w, i, m] = g Σ_i b - Σ_i e_i b/τ_i, (n_g, n_t, m)."""
+                return gg[:, :, None] * b.sum(axis=1)[:, None, :] - eg @ (b * inv[None, :, None])
 
             def over_time(a: np.ndarray, rr: np.ndarray = rr) -> np.ndarray:
                 """Σ_t a[w, t, k] r[w, t] -> (n_g, k)."""
@@ -486,30 +495,36 @@ class PreparedDataset:
             vs: list[np.ndarray] = []
             us: list[np.ndarray] = []
             if irf.center in fa or any(d in fa for d in disp):
-                v_t0 = -_contract(pick(de_dx), beta)
+                v_t0 = -sum_dx(beta[:, :, None])[:, :, 0]
                 if ca is not None:
                     v_t0 = v_t0 + _contract(pick(dca_t0), s_full[:, n_sp:])
                 names.append(irf.center)
                 vs.append(v_t0)
-                us.append(with_artifact(-over_time(pick(de_dx)) @ amp.T, dca_t0))
-            if de_ds is not None:
-                v_s = _contract(pick(de_ds), beta)
+                us.append(with_artifact(-o_dx @ amp.T, dca_t0))
+            if irf.width in fa:
+                # ∂_σ e = σ ∂_x² e = σ (-x g/σ² - g/τ + e/τ²)
+                v_s = sigma * (
+                    -(xg * gg / sigma**2) * beta.sum(axis=1)[:, None]
+                    - gg * (beta @ inv)[:, None]
+                    + (eg @ (beta * inv**2)[:, :, None])[:, :, 0]
+                )
                 if ca is not None:
                     v_s = v_s + _contract(pick(dca_s), s_full[:, n_sp:])
                 names.append(irf.width)
                 vs.append(v_s)
-                us.append(with_artifact(over_time(pick(de_ds)) @ amp.T, dca_s))
+                o_s = sigma * (-np.sum(rr * xg * gg, axis=1)[:, None] / sigma**2 - o_g * inv + o_e * inv**2)
+                us.append(with_artifact(o_s @ amp.T, dca_s))
             if rates:
                 # all rate columns at once: (∂C/∂k) s = e (S dA_k) + h_tau (β dλ_k)
                 sp = s_full[:, :n_sp]
                 b_e = np.stack([sp @ damp[n] for n in rates], axis=-1)  # (n_g, n_eig, m)
-                v_r = pick(e) @ b_e
-                ote = over_time(pick(e))
-                u_r = [ote @ damp[n].T for n in rates]
+                v_r = eg @ b_e
+                u_r = [o_e @ damp[n].T for n in rates]
                 if any(np.any(dlam[n]) for n in rates):
-                    b_h = np.stack([beta * dlam[n][None, :] for n in rates], axis=-1)
-                    v_r = v_r + pick(h_tau) @ b_h
-                    oth = over_time(pick(h_tau))
+                    # ∂_τ e τ² = x e + σ² ∂_x e (zero for an infinite lifetime)
+                    b_h = np.stack([beta * (dlam[n] * finite)[None, :] for n in rates], axis=-1)
+                    v_r = v_r + xg[:, :, None] * (eg @ b_h) + sigma**2 * sum_dx(b_h)
+                    oth = (o_xe + sigma**2 * o_dx) * finite[None, :]
                     u_r = [u + (oth * dlam[n][None, :]) @ amp.T for u, n in zip(u_r, rates, strict=True)]
                 names += rates
                 vs += [v_r[:, :, i] for i in range(len(rates))]

@@ -175,6 +175,11 @@ def _triangular_solve(r: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.linalg.pinv(r) @ b
 
 
+def _values_key(values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
+    """Hashable snapshot of a parameter mapping (for the memoised residual)."""
+    return tuple(sorted((k, float(v)) for k, v in values.items()))
+
+
 def _in_range(x: np.ndarray, rng: tuple[float, float]) -> np.ndarray:
     lo, hi = min(rng), max(rng)
     return (x >= lo) & (x <= hi)
@@ -234,7 +239,8 @@ class PreparedDataset:
         self.species = list(spec.compartments) if spec.compartments is not None else None
         self.reach = self._reachable()
         self._cache: tuple[bytes, np.ndarray] | None = None
-        self._res_cache: tuple[tuple[tuple[str, float], ...], np.ndarray] | None = None
+        # last residual: (values key, residuals, per-group QR factors (Q, R) it computed)
+        self._res_cache: tuple[tuple[tuple[str, float], ...], np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]] | None = None
 
     def _exponentials(self, t0: np.ndarray, sigma: float, tau: np.ndarray) -> np.ndarray:
         """:func:`irf_exponentials` memoised for the last (t0, σ, τ).
@@ -324,27 +330,38 @@ class PreparedDataset:
     def residuals(self, values: Mapping[str, float]) -> np.ndarray:
         """Weighted variable-projection residuals, flattened (wavelength-major).
 
-        The last result is memoised: the Jacobian's finite-difference columns start from the
-        residual the optimiser has just asked for at the same point.
+        The last result is memoised with the QR factors of its projection: the optimiser asks
+        for the Jacobian at the point whose residual it has just evaluated, and the Jacobian
+        reuses both (its finite-difference columns start from the residual).
         """
-        key = tuple(sorted((k, float(v)) for k, v in values.items()))
+        key = _values_key(values)
         if self._res_cache is not None and self._res_cache[0] == key:
             return self._res_cache[1]
-        out = self._residuals(values)
+        factors: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+        out = self._residuals(values, factors)
         out.flags.writeable = False
-        self._res_cache = (key, out)
+        self._res_cache = (key, out, factors)
         return out
 
-    def _residuals(self, values: Mapping[str, float]) -> np.ndarray:
+    def _residuals(self, values: Mapping[str, float], factors: dict[int, tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
         c, labels = self.full_columns(values)
         act = self.active_columns(c, labels)
         out = np.empty_like(self.yw)
-        for g in self.groups:
+        for gi, g in enumerate(self.groups):
             t = self.transform(g, labels, values, act)
-            out[g.index] = self._project(c, t, g.index)
+            out[g.index] = self._project(c, t, g.index, factors, gi)
         return out.ravel()
 
-    def _project(self, c: np.ndarray, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    def _cached_factors(self, values: Mapping[str, float]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+        """QR factors per group from the memoised residual if it was computed at ``values``."""
+        if self._res_cache is not None and self._res_cache[0] == _values_key(values):
+            return self._res_cache[2]
+        return {}
+
+    def _project(
+        self, c: np.ndarray, t: np.ndarray, idx: np.ndarray,
+        factors: dict[int, tuple[np.ndarray, np.ndarray]] | None = None, gi: int = 0,
+    ) -> np.ndarray:
         if t.shape[1] == 0:
             return self.yw[idx]
         if not self.dispersive and self.separable:
@@ -353,10 +370,14 @@ class PreparedDataset:
             return (y - (y @ q) @ q.T) * self.w[idx]
         cg = c[idx] if self.dispersive else np.broadcast_to(c[0], (idx.size, *c.shape[1:]))
         if self.separable:  # weights constant along time: projection unchanged by them
-            q, _ = np.linalg.qr(cg @ t)
+            q, r = np.linalg.qr(cg @ t)
+            if factors is not None:
+                factors[gi] = (q, r)
             y = self.y[idx]
             return (y - _apply_projection(q, y)) * self.w[idx]
-        q, _ = np.linalg.qr((cg @ t) * self.w[idx][:, :, None])
+        q, r = np.linalg.qr((cg @ t) * self.w[idx][:, :, None])
+        if factors is not None:
+            factors[gi] = (q, r)
         yw = self.yw[idx]
         return yw - _apply_projection(q, yw)
 
@@ -440,20 +461,23 @@ class PreparedDataset:
         fa = [n for n in free if n in analytic]
         xw = (wl - irf.dispersion_center) / irf.dispersion_scale
         col = {n: i for i, n in enumerate(free)}
-        for g in self.groups:
+        factors = self._cached_factors(values)
+        for gi, g in enumerate(self.groups):
             t = self.transform(g, labels, values, act)
             if t.shape[1] == 0:
                 continue
             idx = g.index
             whole = idx.size == self.wavelength.size  # idx is sorted and unique
-            cg = (c if whole or not self.dispersive else c[idx]) @ t
             wg = self.w if whole else self.w[idx]
-            if self.separable:
-                q, r = np.linalg.qr(np.broadcast_to(cg, (idx.size, *cg.shape[1:])))
-                yg = self.y if whole else self.y[idx]
+            yg = (self.y if whole else self.y[idx]) if self.separable else (self.yw if whole else self.yw[idx])
+            if gi in factors:
+                q, r = factors[gi]
             else:
-                q, r = np.linalg.qr(cg * wg[:, :, None])
-                yg = self.yw if whole else self.yw[idx]
+                cg = (c if whole or not self.dispersive else c[idx]) @ t
+                if self.separable:
+                    q, r = np.linalg.qr(np.broadcast_to(cg, (idx.size, *cg.shape[1:])))
+                else:
+                    q, r = np.linalg.qr(cg * wg[:, :, None])
             qty = np.swapaxes(q, 1, 2) @ yg[:, :, None]
             coef = _triangular_solve(r, qty)[:, :, 0]
             # residual of the linear problem; with weights inside C it pairs with w·∂C

@@ -9,8 +9,6 @@ mean (intensity-weighted) 3.61 ± 0.01 ns, IRF shift 0.11 ns, offset 1 count.
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -57,12 +55,8 @@ def test_lifefit_poisson_ml_fit_and_its_diagnostics(lifefit):
     misfits at this count level (chi2_red ~ 1.36, correlated residuals), so estimators that
     weight the bins differently disagree; three exponentials fit better."""
     y, irf, t = lifefit
-    fit_decay(y[990:1200], time=t[990:1200], n_components=1, irf_fwhm=0.3)  # warm imports
-    t0 = time.perf_counter()
     r2 = fit_decay(y, time=t, irf=irf, n_components=2)
-    elapsed = time.perf_counter() - t0
     assert r2.ok, r2.message
-    assert elapsed < 1.0  # 4096-bin reconvolution fit (typically ~0.1 s unloaded)
     start, stop = r2.statistics["fit_range_ns"]
     assert start == pytest.approx(t[int(np.argmax(y))] - 50 * NS_PER_CHANNEL)  # 5 IRF FWHM
     assert stop == pytest.approx(3895 * NS_PER_CHANNEL, abs=1e-6)  # ADC cut-off detected

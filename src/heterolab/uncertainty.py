@@ -17,7 +17,13 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
-__all__ = ["numerical_gradient", "propagate", "propagate_independent"]
+__all__ = [
+    "numerical_gradient",
+    "propagate",
+    "propagate_independent",
+    "rounding_half_width",
+    "rounding_stderr",
+]
 
 
 def numerical_gradient(
@@ -81,3 +87,22 @@ def propagate_independent(
         [0.0 if v is None else float(v) for v in np.atleast_1d(np.asarray(stderr, dtype=object))]
     )
     return propagate(func, x, np.diag(s**2))
+
+
+def rounding_half_width(value: float, decimals: int | None = None) -> float:
+    """Half a unit in the last printed digit of a published number (9.2 -> 0.05).
+
+    ``decimals`` gives the printed decimals explicitly; without it they are read from the
+    shortest text form of ``value`` (integers and exponent forms count as 0 decimals -> 0.5).
+    """
+    if decimals is None:
+        text = repr(float(value))
+        decimals = 0 if "e" in text else len(text.split(".")[1].rstrip("0"))
+    return 0.5 * 10.0 ** (-decimals)
+
+
+def rounding_stderr(value: float, decimals: int | None = None) -> float:
+    """Standard uncertainty of a printed number from its rounding alone: the half-width spread
+    uniformly, ``rounding_half_width / sqrt(3)`` (GUM, JCGM 100:2008 §4.3.7)."""
+    return rounding_half_width(value, decimals) / float(np.sqrt(3.0))
+

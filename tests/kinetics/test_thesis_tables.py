@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from heterolab.kinetics.thesis import printed_rounding, thesis_table_3_2
+from heterolab.kinetics.thesis import thesis_table_3_2
+from heterolab.uncertainty import rounding_half_width, rounding_stderr
 
 
 def test_table_3_2_tau_ave_column_is_reproduced_within_rounding():
@@ -21,4 +22,6 @@ def test_table_3_2_tau_ave_column_is_reproduced_within_rounding():
 
 
 def test_printed_rounding_is_uniform_half_digit():
-    assert printed_rounding(3.47, 2) == pytest.approx(0.005 / 3**0.5)
+    assert rounding_stderr(3.47, 2) == pytest.approx(0.005 / 3**0.5)
+    assert rounding_half_width(9.2) == pytest.approx(0.05)
+    assert rounding_half_width(181.0) == pytest.approx(0.5)

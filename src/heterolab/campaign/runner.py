@@ -32,6 +32,7 @@ from heterolab.campaign.spec import Campaign, Step, load_campaign
 from heterolab.campaign.store import ResultStore, cache_key
 from heterolab.errors import HeterolabError, ParameterError
 from heterolab.result import Quantity, Result, file_sha256
+from heterolab.uncertainty import rounding_half_width
 
 __all__ = ["CampaignRun", "run_campaign"]
 
@@ -117,7 +118,7 @@ def _compare_with_reference(step: Step, result: Result) -> None:
             )
             continue
         err = q.stderr if q.stderr is not None and math.isfinite(q.stderr) else 0.0
-        allowed = math.hypot(3 * err, tol if tol is not None else _rounding_of(value))
+        allowed = math.hypot(3 * err, tol if tol is not None else rounding_half_width(float(value)))
         deviation = q.value - float(value)
         comparison[name] = {"computed": q.value, "published": value, "difference": deviation}
         if abs(deviation) > allowed:
@@ -127,15 +128,6 @@ def _compare_with_reference(step: Step, result: Result) -> None:
             )
     if comparison:
         result.statistics["reference_comparison"] = comparison
-
-
-def _rounding_of(value: float) -> float:
-    """Half a unit in the last printed digit of a published number (e.g. 9.2 -> 0.05)."""
-    text = repr(float(value))
-    if "e" in text or "." not in text:
-        return 0.5
-    decimals = len(text.split(".")[1].rstrip("0")) or 0
-    return 0.5 * 10.0 ** (-decimals)
 
 
 def _save_figure(result: Result, path: Path, title: str) -> Path | None:

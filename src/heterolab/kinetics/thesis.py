@@ -7,22 +7,14 @@ Result's warnings, never hidden.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from heterolab.kinetics.averages import amplitude_weighted_lifetime, intensity_weighted_lifetime
 from heterolab.reference import load_table
 from heterolab.result import Quantity, Result, make_provenance
-from heterolab.uncertainty import propagate_independent
+from heterolab.uncertainty import propagate_independent, rounding_half_width, rounding_stderr
 
-__all__ = ["printed_rounding", "thesis_table_3_2"]
-
-
-def printed_rounding(value: float, decimals: int) -> float:
-    """Standard uncertainty of a number printed with ``decimals`` decimals: half a unit in the
-    last digit spread uniformly, i.e. ``0.5 * 10**-decimals / sqrt(3)`` (GUM §4.3.7)."""
-    return 0.5 * 10.0 ** (-decimals) / math.sqrt(3.0)
+__all__ = ["thesis_table_3_2"]
 
 
 def thesis_table_3_2(decimals: int = 2) -> Result:
@@ -48,7 +40,7 @@ def thesis_table_3_2(decimals: int = 2) -> Result:
     for row in table["rows"]:
         ratio = str(row["ratio"]).replace(":", "to")
         x = np.array([row["A1"], row["A2"], row["tau1"], row["tau2"]], dtype=float)
-        u = [printed_rounding(v, decimals) for v in x]
+        u = [rounding_stderr(v, decimals) for v in x]
         val_i, err_i = propagate_independent(
             lambda v: intensity_weighted_lifetime(v[:2], v[2:]), x, u
         )
@@ -58,7 +50,7 @@ def thesis_table_3_2(decimals: int = 2) -> Result:
         derived[f"tau_avg_intensity_{ratio}"] = Quantity(val_i, err_i, "us")
         derived[f"tau_avg_amplitude_{ratio}"] = Quantity(val_a, err_a, "us")
         printed[ratio] = float(row["tau_ave"])
-        allowed = 3 * err_i + 0.5 * 10.0 ** (-decimals)
+        allowed = 3 * err_i + rounding_half_width(row["tau_ave"], decimals)
         if abs(val_i - row["tau_ave"]) > allowed:
             warnings.append(
                 f"Table 3-2 row {row['ratio']}: printed tau_ave {row['tau_ave']} us, recomputed "

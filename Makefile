@@ -23,6 +23,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks examples)
+	$(BIN)/ruff format --check src tests $(wildcard benchmarks examples)
 	$(BIN)/python -m pytest -q -n 2 -p xdist tests
 
 # Peers live in their own environment: pyglotaran pins an older numpy than heterolab's .venv.

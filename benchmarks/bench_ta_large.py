@@ -39,7 +39,9 @@ def synthetic(chirp: bool, seed: int = 7) -> tuple[object, np.ndarray]:
     c0 = np.array([1.0, 0.0, 0.0, 0.0])
     tau, amp = eigen_amplitudes(k, c0)
     centers = (480.0, 560.0, 640.0, 720.0)
-    spectra = np.array([np.exp(-(((wl - c) / 60.0) ** 2)) * (1 - 0.3 * i) for i, c in enumerate(centers)])
+    spectra = np.array(
+        [np.exp(-(((wl - c) / 60.0) ** 2)) * (1 - 0.3 * i) for i, c in enumerate(centers)]
+    )
     conc = irf_exponentials(t, t0, SIGMA, tau) @ amp.T
     y = np.einsum("wts,sw->tw", conc, spectra)
     rng = np.random.default_rng(seed)
@@ -53,8 +55,10 @@ def run(chirp: bool) -> float:
     res = fit_global(da, "sequential", 4, irf_width=0.1, chirp="auto" if chirp else None)
     wall = time.perf_counter() - start
     taus = ", ".join(f"{res.parameters[f'tau_{i}'].value:.4g}" for i in range(1, 5))
-    print(f"{'chirp' if chirp else 'plain':5s}: {wall:6.2f} s  nfev={res.statistics.get('nfev')} "
-          f"status={res.status}  tau=({taus}) ps  truth={TAUS}")
+    print(
+        f"{'chirp' if chirp else 'plain':5s}: {wall:6.2f} s  nfev={res.statistics.get('nfev')} "
+        f"status={res.status}  tau=({taus}) ps  truth={TAUS}"
+    )
     return wall
 
 

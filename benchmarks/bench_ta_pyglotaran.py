@@ -30,7 +30,10 @@ REPO = Path(__file__).resolve().parents[1]
 if importlib.util.find_spec("heterolab") is None:  # run from a checkout without installing
     sys.path.insert(0, str(REPO / "src"))
 QUICK_NFEV = 10
-DATA = REPO.parent / "shared/data/ta/hippius2007_calixarene_pbi/demo_data_Hippius_etal_JPCC2007_111_13988_Figs5_9.ascii"
+DATA = (
+    REPO.parent
+    / "shared/data/ta/hippius2007_calixarene_pbi/demo_data_Hippius_etal_JPCC2007_111_13988_Figs5_9.ascii"
+)
 MODEL = REPO / "examples/models/hippius2007_target.toml"
 RATES = ["k1", "k2", "k3", "k4", "k5"]
 
@@ -95,19 +98,19 @@ inputs:
 rel:
   - ['r1', 1, {{'vary': False}}]
 rates:
-  - ['k1sum', {p['k1sum']['value']}, {{'vary': False}}]
-  - ['k1', {b1 * p['k1sum']['value']}, {{'expr': '$b.1 * $rates.k1sum'}}]
-  - ['k2', {(1.0 - b1) * p['k1sum']['value']}, {{'expr': '$b.2 * $rates.k1sum'}}]
+  - ['k1sum', {p["k1sum"]["value"]}, {{'vary': False}}]
+  - ['k1', {b1 * p["k1sum"]["value"]}, {{'expr': '$b.1 * $rates.k1sum'}}]
+  - ['k2', {(1.0 - b1) * p["k1sum"]["value"]}, {{'expr': '$b.2 * $rates.k1sum'}}]
 {rates}
-  - ['kC', {p['kC']['value']}, {{'vary': False}}]
+  - ['kC', {p["kC"]["value"]}, {{'vary': False}}]
   - {{'non-negative': True}}
 irf:
-  - ['center', {p['irf_center']}]
-  - ['width', {p['irf_width']}]
+  - ['center', {p["irf_center"]}]
+  - ['width', {p["irf_width"]}]
   - ['dispc', 550, {{'vary': False}}]
-  - ['disp1', {p['disp1']}]
-  - ['disp2', {p['disp2']}]
-  - ['disp3', {p['disp3']}]
+  - ['disp1', {p["disp1"]}]
+  - ['disp2', {p["disp2"]}]
+  - ['disp3', {p["disp3"]}]
 """
 
 
@@ -125,7 +128,9 @@ def run_heterolab(data: Path, max_nfev: int | None) -> tuple[dict[str, float], f
     return {k: 1.0 / v for k, v in rates.items()}, res.statistics["sse"], wall
 
 
-def run_pyglotaran(start: dict, data: Path, max_nfev: int | None) -> tuple[dict[str, float], float, float]:
+def run_pyglotaran(
+    start: dict, data: Path, max_nfev: int | None
+) -> tuple[dict[str, float], float, float]:
     """Fit with pyglotaran; lifetimes (ps), SSE and wall time (s, including reading)."""
     from glotaran.io import load_dataset, load_model, load_parameters
     from glotaran.optimization.optimize import optimize
@@ -135,7 +140,9 @@ def run_pyglotaran(start: dict, data: Path, max_nfev: int | None) -> tuple[dict[
     dataset = load_dataset(data)
     model = load_model(GLOTARAN_MODEL, format_name="yml_str")
     params = load_parameters(glotaran_parameters(start), format_name="yml_str")
-    scheme = Scheme(model, params, {"dataset1": dataset}, maximum_number_function_evaluations=max_nfev)
+    scheme = Scheme(
+        model, params, {"dataset1": dataset}, maximum_number_function_evaluations=max_nfev
+    )
     result = optimize(scheme, verbose=False)
     wall = time.perf_counter() - t
     opt = result.optimized_parameters
@@ -148,8 +155,15 @@ def main() -> None:
     """Run both programs and print lifetimes, SSE, wall times and the ratio."""
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--skip-pyglotaran", action="store_true")
-    ap.add_argument("--max-nfev", type=int, default=None, help="cap function evaluations of both (default: to convergence)")
-    ap.add_argument("--quick", action="store_true", help=f"smoke run: both capped at {QUICK_NFEV} evaluations")
+    ap.add_argument(
+        "--max-nfev",
+        type=int,
+        default=None,
+        help="cap function evaluations of both (default: to convergence)",
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help=f"smoke run: both capped at {QUICK_NFEV} evaluations"
+    )
     ap.add_argument("--data", type=Path, default=DATA, help="the Hippius ASCII matrix")
     args = ap.parse_args()
     if not args.data.exists():
@@ -157,15 +171,26 @@ def main() -> None:
     nfev = QUICK_NFEV if args.quick else args.max_nfev
     start = tomllib.loads(MODEL.read_text())
     h_tau, h_sse, h_wall = run_heterolab(args.data, nfev)
-    print(f"heterolab : {h_wall:8.2f} s  SSE {h_sse:.6g}  lifetimes (ps) " + ", ".join(f"{k}={v:.4g}" for k, v in h_tau.items()))
+    print(
+        f"heterolab : {h_wall:8.2f} s  SSE {h_sse:.6g}  lifetimes (ps) "
+        + ", ".join(f"{k}={v:.4g}" for k, v in h_tau.items())
+    )
     if args.skip_pyglotaran:
         return
     if importlib.util.find_spec("glotaran") is None:
-        sys.exit("error: pyglotaran is not installed in this Python; use .venv-bench/bin/python or --skip-pyglotaran")
+        sys.exit(
+            "error: pyglotaran is not installed in this Python; use .venv-bench/bin/python or --skip-pyglotaran"
+        )
     g_tau, g_sse, g_wall = run_pyglotaran(start, args.data, nfev)
-    print(f"pyglotaran: {g_wall:8.2f} s  SSE {g_sse:.6g}  lifetimes (ps) " + ", ".join(f"{k}={v:.4g}" for k, v in g_tau.items()))
+    print(
+        f"pyglotaran: {g_wall:8.2f} s  SSE {g_sse:.6g}  lifetimes (ps) "
+        + ", ".join(f"{k}={v:.4g}" for k, v in g_tau.items())
+    )
     dev = {k: 100 * (h_tau[k] / g_tau[k] - 1) for k in RATES}
-    print("deviation heterolab vs pyglotaran (%): " + ", ".join(f"{k}={v:+.2f}" for k, v in dev.items()))
+    print(
+        "deviation heterolab vs pyglotaran (%): "
+        + ", ".join(f"{k}={v:+.2f}" for k, v in dev.items())
+    )
     print(f"speed ratio pyglotaran/heterolab: {g_wall / h_wall:.1f}x")
 
 

@@ -53,9 +53,17 @@ def run_flimlib(y: np.ndarray, start: np.ndarray, noise: str) -> tuple[np.ndarra
     p = np.ascontiguousarray(np.tile(start.astype(np.float32), (y.shape[0], 1)))
     t1, c1 = time.perf_counter(), time.process_time()
     r = flimlib.GCI_marquardt_fitting_engine(
-        DT, y.astype(np.float32), p, fit_start=FIT_START, instr=IRF.astype(np.float32),
-        noise_type=noise, compute_fitted=False, compute_residuals=False, compute_covar=False,
-        compute_alpha=False, compute_erraxes=False,
+        DT,
+        y.astype(np.float32),
+        p,
+        fit_start=FIT_START,
+        instr=IRF.astype(np.float32),
+        noise_type=noise,
+        compute_fitted=False,
+        compute_residuals=False,
+        compute_covar=False,
+        compute_alpha=False,
+        compute_erraxes=False,
     )
     return np.asarray(r.param, dtype=float), time.perf_counter() - t1, time.process_time() - c1
 
@@ -67,7 +75,11 @@ def accuracy(taus: np.ndarray, truth: float) -> tuple[float, float, float]:
     if v.size == 0:
         return math.nan, math.nan, 100.0
     med = np.median(v)
-    return 100 * (med / truth - 1), 100 * 1.4826 * np.median(np.abs(v - med)) / truth, 100 * (1 - ok.mean())
+    return (
+        100 * (med / truth - 1),
+        100 * 1.4826 * np.median(np.abs(v - med)) / truth,
+        100 * (1 - ok.mean()),
+    )
 
 
 def row(name: str, rate: float, cols: list[tuple[float, float, float]]) -> str:
@@ -86,18 +98,30 @@ def bench_biexponential(n: int) -> None:
     hl = [accuracy(r.curves[f"tau_{i}"].values, taus[i - 1]) for i in (1, 2)]
     amp = [r.derived[f"global_tau_{i}"].value for i in (1, 2)]
     start = np.array([0.1, 50.0, amp[0], 50.0, amp[1]])
-    print(f"\n== {n} bi-exponential decays, {N_BINS} bins of {DT} ns, 1e4 photons, Gaussian IRF "
-          f"{FWHM} ns, tau = {taus} ns (amplitudes 1:1), 2 % background ==")
-    print(f"{'fitter':<28}{'decays/s':>10}   {'tau_1: bias  spread fail':<26}  tau_2: bias  spread fail")
-    print(row("heterolab MLE (wall)", h_rate, hl)
-          + f"   [fit loop {n / r.statistics['fit_seconds']:.0f}/s; {n / cpu:.0f} per CPU-s]")
+    print(
+        f"\n== {n} bi-exponential decays, {N_BINS} bins of {DT} ns, 1e4 photons, Gaussian IRF "
+        f"{FWHM} ns, tau = {taus} ns (amplitudes 1:1), 2 % background =="
+    )
+    print(
+        f"{'fitter':<28}{'decays/s':>10}   {'tau_1: bias  spread fail':<26}  tau_2: bias  spread fail"
+    )
+    print(
+        row("heterolab MLE (wall)", h_rate, hl)
+        + f"   [fit loop {n / r.statistics['fit_seconds']:.0f}/s; {n / cpu:.0f} per CPU-s]"
+    )
     rates = {}
     for noise in ("NOISE_POISSON_FIT", "NOISE_MLE"):
         p, el, cpu_f = run_flimlib(y, start, noise)
         tt = np.sort(p[:, [2, 4]], axis=1)
         rates[noise] = n / el
-        print(row(f"flimlib {noise}", n / el, [accuracy(tt[:, 0], taus[0]), accuracy(tt[:, 1], taus[1])])
-              + f"   [{n / cpu_f:.0f} per CPU-s]")
+        print(
+            row(
+                f"flimlib {noise}",
+                n / el,
+                [accuracy(tt[:, 0], taus[0]), accuracy(tt[:, 1], taus[1])],
+            )
+            + f"   [{n / cpu_f:.0f} per CPU-s]"
+        )
     for noise, rate in rates.items():
         print(f"speed ratio heterolab / flimlib {noise}: {h_rate / rate:.1f}x")
 
@@ -109,19 +133,29 @@ def bench_image(size: int) -> None:
     rows /= rows.sum(axis=1, keepdims=True)
     lam = 1000 * rows[None, :, :] + 0.05
     counts = rng.poisson(np.broadcast_to(lam, (size, size, N_BINS))).astype(float)
-    img = xr.DataArray(counts, dims=("y", "x", "time"), coords={"time": ("time", T, {"units": "ns"})})
+    img = xr.DataArray(
+        counts, dims=("y", "x", "time"), coords={"time": ("time", T, {"units": "ns"})}
+    )
     t1 = time.perf_counter()
     r = fit_flim(img, irf=FWHM, n_components=1)
     wall = time.perf_counter() - t1
     tau = r.curves["tau_1"].values
     bias = np.nanmedian(tau / taumap - 1) * 100
-    print(f"\n== FLIM image {size} x {size} pixels x {N_BINS} bins, ~1000 photons/pixel, tau 1-4 ns, 1 component ==")
-    print(f"heterolab fit_flim: {wall:.2f} s wall ({size * size / wall:.0f} pixels/s), "
-          f"median bias {bias:+.2f} %, converged {r.statistics['n_converged']}/{size * size}")
-    p, el, _ = run_flimlib(counts.reshape(-1, N_BINS), np.array([0.05, 20.0, 2.5]), "NOISE_POISSON_FIT")
+    print(
+        f"\n== FLIM image {size} x {size} pixels x {N_BINS} bins, ~1000 photons/pixel, tau 1-4 ns, 1 component =="
+    )
+    print(
+        f"heterolab fit_flim: {wall:.2f} s wall ({size * size / wall:.0f} pixels/s), "
+        f"median bias {bias:+.2f} %, converged {r.statistics['n_converged']}/{size * size}"
+    )
+    p, el, _ = run_flimlib(
+        counts.reshape(-1, N_BINS), np.array([0.05, 20.0, 2.5]), "NOISE_POISSON_FIT"
+    )
     bias_f = np.nanmedian(p[:, 2] / taumap.reshape(-1) - 1) * 100
-    print(f"flimlib NOISE_POISSON_FIT:  {el:.2f} s ({size * size / el:.0f} pixels/s), median bias {bias_f:+.2f} %, "
-          f"failed {int(np.isnan(p).any(axis=1).sum())}")
+    print(
+        f"flimlib NOISE_POISSON_FIT:  {el:.2f} s ({size * size / el:.0f} pixels/s), median bias {bias_f:+.2f} %, "
+        f"failed {int(np.isnan(p).any(axis=1).sum())}"
+    )
 
 
 def bench_low_counts(n: int) -> None:
@@ -132,8 +166,10 @@ def bench_low_counts(n: int) -> None:
         r = fit_decays(y, time=T, irf=FWHM, n_components=1, estimator=est, background=0.0)
         v = r.curves["tau_1"].values
         ok = np.isfinite(v)
-        print(f"heterolab {est.upper():<4}: mean bias {100 * (v[ok].mean() / tau - 1):+.2f} % "
-              f"± {100 * v[ok].std() / math.sqrt(ok.sum()) / tau:.2f} %, failed {int((~ok).sum())}")
+        print(
+            f"heterolab {est.upper():<4}: mean bias {100 * (v[ok].mean() / tau - 1):+.2f} % "
+            f"± {100 * v[ok].std() / math.sqrt(ok.sum()) / tau:.2f} %, failed {int((~ok).sum())}"
+        )
     import flimlib
 
     free = np.array([0, 1, 1], dtype=np.int32)  # background fixed at 0 as for heterolab
@@ -144,17 +180,28 @@ def bench_low_counts(n: int) -> None:
             start = np.array([0.0, 50.0, tau0])
             p = np.ascontiguousarray(np.tile(start.astype(np.float32), (n, 1)))
             r = flimlib.GCI_marquardt_fitting_engine(
-                DT, y.astype(np.float32), p, fit_start=fit_start, instr=IRF.astype(np.float32),
-                noise_type=noise, paramfree=free, compute_fitted=False, compute_residuals=False,
-                compute_covar=False, compute_alpha=False, compute_erraxes=False,
+                DT,
+                y.astype(np.float32),
+                p,
+                fit_start=fit_start,
+                instr=IRF.astype(np.float32),
+                noise_type=noise,
+                paramfree=free,
+                compute_fitted=False,
+                compute_residuals=False,
+                compute_covar=False,
+                compute_alpha=False,
+                compute_erraxes=False,
             )
             v = np.asarray(r.param, dtype=float)[:, 2]
             ok = np.isfinite(v)
             stuck = np.abs(v - tau0) < 1e-6
             moved = ok & ~stuck
             mean = 100 * (v[moved].mean() / tau - 1) if moved.any() else math.nan
-            print(f"flimlib {noise:<17} fit_start={fit_start:<3} start {tau0} ns: mean bias of fits that moved "
-                  f"{mean:+.2f} %, NaN {int((~ok).sum())}, left at the start value {int(stuck.sum())} of {n}")
+            print(
+                f"flimlib {noise:<17} fit_start={fit_start:<3} start {tau0} ns: mean bias of fits that moved "
+                f"{mean:+.2f} %, NaN {int((~ok).sum())}, left at the start value {int(stuck.sum())} of {n}"
+            )
 
 
 def main() -> None:
@@ -162,7 +209,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=20000, help="decays in the bi-exponential batch")
     parser.add_argument("--image", type=int, default=256, help="FLIM image side in pixels")
     parser.add_argument("--low", type=int, default=4000, help="decays in the 1e3-photon case")
-    parser.add_argument("--sections", default="batch,image,low", help="comma-separated subset to run")
+    parser.add_argument(
+        "--sections", default="batch,image,low", help="comma-separated subset to run"
+    )
     args = parser.parse_args()
     sections = set(args.sections.split(","))
     if "batch" in sections:

@@ -95,8 +95,9 @@ def assert_recovered(
     for name, z in p.items():
         if not abs(z) <= n_sigma:
             q = result.parameters.get(name) or result.derived[name]
-            bad.append(f"{name}: {q.value:.6g} ± {q.stderr:.3g} vs true {truth[name]:.6g} "
-                       f"(pull {z:+.2f})")
+            bad.append(
+                f"{name}: {q.value:.6g} ± {q.stderr:.3g} vs true {truth[name]:.6g} (pull {z:+.2f})"
+            )
     if bad:
         raise AssertionError(f"not recovered within {n_sigma} sigma: " + "; ".join(bad))
     return p
@@ -153,11 +154,22 @@ def make_ta(
         if i + 1 < n:
             k[i + 1, i] = 1.0 / tau
     wl = kwargs.pop("wavelength_nm", np.arange(450.0, 601.0, 2.0))
-    t = kwargs.pop("time_ps", np.concatenate([np.arange(-1.0, 2.0, 0.02),
-                                              np.geomspace(2.0, 50.0, 60)]))
-    spectra = kwargs.pop("species_spectra", np.vstack(
-        [gaussian_band(wl, 500.0 + 20.0 * i, 25.0, -5e-3) for i in range(n)]))
+    t = kwargs.pop(
+        "time_ps", np.concatenate([np.arange(-1.0, 2.0, 0.02), np.geomspace(2.0, 50.0, 60)])
+    )
+    spectra = kwargs.pop(
+        "species_spectra",
+        np.vstack([gaussian_band(wl, 500.0 + 20.0 * i, 25.0, -5e-3) for i in range(n)]),
+    )
     c0 = np.zeros(n)
     c0[0] = 1.0
-    return simulate_ta(t, wl, rate_matrix=k, initial_population=c0, species_spectra=spectra,
-                       noise_od=noise_od, seed=seed, **kwargs)
+    return simulate_ta(
+        t,
+        wl,
+        rate_matrix=k,
+        initial_population=c0,
+        species_spectra=spectra,
+        noise_od=noise_od,
+        seed=seed,
+        **kwargs,
+    )

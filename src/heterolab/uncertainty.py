@@ -105,4 +105,3 @@ def rounding_stderr(value: float, decimals: int | None = None) -> float:
     """Standard uncertainty of a printed number from its rounding alone: the half-width spread
     uniformly, ``rounding_half_width / sqrt(3)`` (GUM, JCGM 100:2008 §4.3.7)."""
     return rounding_half_width(value, decimals) / float(np.sqrt(3.0))
-

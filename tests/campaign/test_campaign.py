@@ -81,8 +81,10 @@ def test_rerun_uses_cache_and_recomputes_only_what_changed(campaign_dir):
 
 
 def test_failed_step_fails_its_dependents_with_a_message(campaign_dir):
-    text = (campaign_dir / "campaign.toml").read_text().replace(
-        'label = "first step"', 'label = "first step"\noptions = { fail = true }'
+    text = (
+        (campaign_dir / "campaign.toml")
+        .read_text()
+        .replace('label = "first step"', 'label = "first step"\noptions = { fail = true }')
     )
     (campaign_dir / "campaign.toml").write_text(text)
     run = run_campaign(campaign_dir / "campaign.toml", campaign_dir / "out", progress=False)

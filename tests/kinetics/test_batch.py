@@ -60,8 +60,9 @@ def test_mle_bias_below_half_percent_at_1e3_photons_and_lsq_is_biased(tau):
     assert se / tau < 0.001  # the bias is measured well below the 0.5 % it is tested against
     bias = v.mean() / tau - 1
     assert abs(bias) < 0.005, f"bias {bias:.4f} ± {se / tau:.4f}"
-    lsq = fit_decays(y[:500], time=T, irf=IRF, n_components=1, background=0.0, shift=0.0,
-                     estimator="lsq")
+    lsq = fit_decays(
+        y[:500], time=T, irf=IRF, n_components=1, background=0.0, shift=0.0, estimator="lsq"
+    )
     assert lsq.curves["tau_1"].values.mean() / tau - 1 < -0.03  # Neyman chi2 underestimates
 
 
@@ -86,13 +87,20 @@ def test_agrees_with_single_decay_engine():
     y = rng.poisson(m, size=(4, N_BINS)).astype(float)
     r = fit_decays(y, time=T, irf=IRF, n_components=2, shift=0.0)
     for k in range(4):
-        single = fit_decay(y[k], time=T, irf=IRF, n_components=2, shift=0.0,
-                           fit_range=(T[0], T[-1] + DT))
+        single = fit_decay(
+            y[k], time=T, irf=IRF, n_components=2, shift=0.0, fit_range=(T[0], T[-1] + DT)
+        )
         assert single.ok
         for i in (1, 2):
-            assert r.curves[f"tau_{i}"].values[k] == pytest.approx(single[f"tau_{i}"].value, rel=2e-3)
-            assert r.curves[f"tau_{i}_stderr"].values[k] == pytest.approx(single[f"tau_{i}"].stderr, rel=0.05)
-        assert r.curves["background"].values[k] == pytest.approx(single["background"].value, rel=1e-2, abs=0.02)
+            assert r.curves[f"tau_{i}"].values[k] == pytest.approx(
+                single[f"tau_{i}"].value, rel=2e-3
+            )
+            assert r.curves[f"tau_{i}_stderr"].values[k] == pytest.approx(
+                single[f"tau_{i}"].stderr, rel=0.05
+            )
+        assert r.curves["background"].values[k] == pytest.approx(
+            single["background"].value, rel=1e-2, abs=0.02
+        )
 
 
 def test_failures_are_flagged_and_never_return_start_values():
@@ -119,7 +127,9 @@ def test_failures_are_flagged_and_never_return_start_values():
 
 def test_dataarray_dims_are_kept_and_units_attached():
     y = np.random.default_rng(3).poisson(mono(3e3, 2.0), size=(2, 3, N_BINS)).astype(float)
-    da = xr.DataArray(y, dims=("row", "col", "time"), coords={"time": ("time", T * 1e3, {"units": "ps"})})
+    da = xr.DataArray(
+        y, dims=("row", "col", "time"), coords={"time": ("time", T * 1e3, {"units": "ps"})}
+    )
     r = fit_decays(da, irf=IRF, n_components=1)
     tau = r.curves["tau_1"]
     assert tau.dims == ("row", "col") and tau.attrs["units"] == "ns"

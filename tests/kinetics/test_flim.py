@@ -17,15 +17,21 @@ T = np.arange(N_BINS) * DT
 IRF = gaussian_irf_histogram(T, 1.0, 0.25)
 
 
-def two_region_image(photons: float, shape=(24, 24), seed: int = 4) -> tuple[xr.DataArray, np.ndarray]:
+def two_region_image(
+    photons: float, shape=(24, 24), seed: int = 4
+) -> tuple[xr.DataArray, np.ndarray]:
     """Left half tau = 1 ns, right half 3 ns; a few dark pixels in one corner."""
     ny, nx = shape
     taumap = np.where(np.arange(nx)[None, :] < nx // 2, 1.0, 3.0) * np.ones((ny, 1))
     rows = {tau: exp_conv_irf(T, tau, IRF) for tau in (1.0, 3.0)}
-    lam = np.stack([rows[tau] / rows[tau].sum() * photons for tau in taumap.ravel()]).reshape(ny, nx, N_BINS)
+    lam = np.stack([rows[tau] / rows[tau].sum() * photons for tau in taumap.ravel()]).reshape(
+        ny, nx, N_BINS
+    )
     lam[:3, :3] *= 0.01  # dark pixels: must be masked, not fitted
     counts = np.random.default_rng(seed).poisson(lam + 0.02).astype(float)
-    da = xr.DataArray(counts, dims=("y", "x", "time"), coords={"time": ("time", T, {"units": "ns"})})
+    da = xr.DataArray(
+        counts, dims=("y", "x", "time"), coords={"time": ("time", T, {"units": "ns"})}
+    )
     return da, taumap
 
 

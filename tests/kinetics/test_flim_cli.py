@@ -23,15 +23,21 @@ def _synthetic_image(path: Path, tau: float = 2.5) -> Path:
 
     m = exp_conv_gaussian_binned(np.append(T, T[-1] + 0.1), tau, 1.0, 0.25 / 2.3548)
     counts = np.random.default_rng(9).poisson(m / m.sum() * 2000 + 0.01, size=(6, 5, T.size))
-    da = xr.DataArray(counts.astype(float), dims=("y", "x", "time"),
-                      coords={"time": ("time", T, {"units": "ns"})}, attrs={"units": "counts"})
+    da = xr.DataArray(
+        counts.astype(float),
+        dims=("y", "x", "time"),
+        coords={"time": ("time", T, {"units": "ns"})},
+        attrs={"units": "counts"},
+    )
     return write_hdf5(da, path)
 
 
 def test_flim_command_writes_maps_and_prints_json(tmp_path: Path) -> None:
     image = _synthetic_image(tmp_path / "img.h5")
     out = tmp_path / "out"
-    res = runner.invoke(app, ["trpl", "flim", str(image), "--irf-fwhm", "0.25", "--out", str(out), "--json"])
+    res = runner.invoke(
+        app, ["trpl", "flim", str(image), "--irf-fwhm", "0.25", "--out", str(out), "--json"]
+    )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     assert d["statistics"]["kind"] == "trpl.flim"
@@ -44,12 +50,17 @@ def test_flim_command_errors_name_the_problem(tmp_path: Path) -> None:
     image = _synthetic_image(tmp_path / "img.h5")
     res = runner.invoke(app, ["trpl", "flim", str(image), "--binning", "-1"])
     assert res.exit_code == 2
-    assert res.stderr.strip() == "error: binning must be an integer >= 0 (kernel half-width in pixels), got -1"
+    assert (
+        res.stderr.strip()
+        == "error: binning must be an integer >= 0 (kernel half-width in pixels), got -1"
+    )
 
 
 def test_phasor_command_calibrates_with_the_image_as_reference(tmp_path: Path) -> None:
     image = _synthetic_image(tmp_path / "img.h5")
-    res = runner.invoke(app, ["trpl", "phasor", str(image), "--reference-lifetime", "2.5", "--json"])
+    res = runner.invoke(
+        app, ["trpl", "phasor", str(image), "--reference-lifetime", "2.5", "--json"]
+    )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     # the image is its own reference: its mean phasor becomes that of 2.5 ns exactly
@@ -59,7 +70,9 @@ def test_phasor_command_calibrates_with_the_image_as_reference(tmp_path: Path) -
 
 def test_batch_command_on_the_real_sdt_file() -> None:
     path = shared_file("trpl/chisurf_bh_spc830_sdt/140507p.sdt")
-    res = runner.invoke(app, ["trpl", "batch", str(path), "--irf-curve", "0", "--components", "2", "--json"])
+    res = runner.invoke(
+        app, ["trpl", "batch", str(path), "--irf-curve", "0", "--components", "2", "--json"]
+    )
     assert res.exit_code == 0, res.output
     d = json.loads(res.stdout)
     assert d["statistics"]["n_decays"] == 2

@@ -60,7 +60,9 @@ def test_irf_calibration_removes_instrument_delay_and_width():
     assert r.curves["g"].dims == ("y", "x")
     # pixel scatter of the phasor matches its reported error of the mean
     n = img.shape[0] * img.shape[1]
-    assert r.parameters["g"].stderr == pytest.approx(np.nanstd(r.curves["g"].values) / np.sqrt(n), rel=0.2)
+    assert r.parameters["g"].stderr == pytest.approx(
+        np.nanstd(r.curves["g"].values) / np.sqrt(n), rel=0.2
+    )
 
 
 def test_reference_dye_calibration_and_mixture_inside_the_semicircle():
@@ -68,7 +70,9 @@ def test_reference_dye_calibration_and_mixture_inside_the_semicircle():
     irf = gaussian_irf_histogram(T, 1.0, 0.2)
     ref = exp_conv_irf(T, tau_ref, irf, period=PERIOD)
     mix = fractions @ exp_conv_irf(T, taus, irf, period=PERIOD)
-    r = phasor_analysis(mix[None, :] * 1e4, time=T, reference=ref[None, :] * 1e4, reference_lifetime_ns=tau_ref)
+    r = phasor_analysis(
+        mix[None, :] * 1e4, time=T, reference=ref[None, :] * 1e4, reference_lifetime_ns=tau_ref
+    )
     from phasorpy.lifetime import phasor_from_lifetime
 
     g0, s0 = phasor_from_lifetime(F_MHZ, taus, fractions, preexponential=True)

@@ -93,14 +93,26 @@ def test_cli_physics_commands():
     assert json.loads(out)["derived"]["diameter"]["value"] == pytest.approx(3.40, abs=0.005)
     code, out = _run("physics", "tolerance", "Cs+", "Pb2+", "I-", "--a-cn", "VI")
     assert code == 0 and "0.8072" in out
-    code, out = _run("physics", "mismatch", "CsPbBr3", "PbS", "--hkl-a", "2,2,0", "--hkl-b", "2,2,0")
+    code, out = _run(
+        "physics", "mismatch", "CsPbBr3", "PbS", "--hkl-a", "2,2,0", "--hkl-b", "2,2,0"
+    )
     assert code == 0 and "mismatch  -1.0478" in out
     code, out = _run("physics", "brus", "CsPbBr3", "9.4", "--json")
     assert json.loads(out)["derived"]["wavelength_brus"]["value"] == pytest.approx(504.65, abs=0.01)
     code, out = _run("physics", "bands", "CsPbBr3", "--diameter", "8", "--json")
     assert code == 0 and json.loads(out)["derived"]["CBM"]["value"] > -3.59
-    code, out = _run("physics", "nucleation", "--gamma", "0.0728", "--temperature", "293",
-                     "-S", "4", "--molar-volume", "1.8e-5")
+    code, out = _run(
+        "physics",
+        "nucleation",
+        "--gamma",
+        "0.0728",
+        "--temperature",
+        "293",
+        "-S",
+        "4",
+        "--molar-volume",
+        "1.8e-5",
+    )
     assert code == 0 and "barrier_over_kT                45.39" in out
 
 
@@ -108,8 +120,9 @@ def test_cli_errors_are_messages_not_tracebacks():
     res = runner.invoke(app, ["physics", "size", "Foo", "--peak", "3"])
     assert res.exit_code == 2
     assert "error: unknown material 'Foo'" in res.output
-    res = runner.invoke(app, ["physics", "mismatch", "CsPbBr3", "PbS", "--hkl-a", "1,0,0",
-                              "--hkl-b", "1,0,0"])
+    res = runner.invoke(
+        app, ["physics", "mismatch", "CsPbBr3", "PbS", "--hkl-a", "1,0,0", "--hkl-b", "1,0,0"]
+    )
     assert res.exit_code == 2 and "extinct for the Fm-3m cell of PbS" in res.output
 
 
@@ -134,14 +147,19 @@ def test_plots_write_files(tmp_path):
     assert code == 0 and out.stat().st_size > 1000
     code, _ = _run("physics", "lamer", "--duration", "30", "--plot", str(tmp_path / "l.png"))
     assert code == 0 and (tmp_path / "l.png").stat().st_size > 1000
-    fig = nucleation_summary(gamma=0.1, temperature=500, supersaturation=5,
-                             molar_volume=3e-5).plot()
+    fig = nucleation_summary(
+        gamma=0.1, temperature=500, supersaturation=5, molar_volume=3e-5
+    ).plot()
     assert fig.axes[0].get_xlabel() == "radius (nm)"
 
 
 def test_pma2pbbr4_stacking_period_mismatch_and_stem_value():
     # HR-STEM c = 32.76 A gives 1.43 / 3.52 / 7.58 % (d3D - d2D)/d2D (V10), not 0.94/1.35/5.61
-    for hkl_a, hkl_b, f in (("110", "0,0,8", 1.43), ("111", "0,0,10", 3.52), ("100", "0,0,6", 7.58)):
+    for hkl_a, hkl_b, f in (
+        ("110", "0,0,8", 1.43),
+        ("111", "0,0,10", 3.52),
+        ("100", "0,0,6", 7.58),
+    ):
         r = mismatch("CsPbBr3", hkl_a, "PMA2PbBr4", hkl_b, phase_b="stacking_period_stem")
         assert r.derived["mismatch"].value == pytest.approx(f, abs=0.01)
         assert "HR-STEM" in r.warnings[0]

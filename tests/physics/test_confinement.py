@@ -67,7 +67,9 @@ def test_large_size_limits():
 
 def test_coulomb_term_lowers_energy_and_cube_kinetic_factor():
     kw = {"band_gap_ev": 2.342, **CSPBBR3}
-    assert exciton_energy_ev(5.0, model="brus", **kw) < exciton_energy_ev(5.0, model="kinetic", **kw)
+    assert exciton_energy_ev(5.0, model="brus", **kw) < exciton_energy_ev(
+        5.0, model="kinetic", **kw
+    )
     # cube of edge L: 3 pi^2 hbar^2/(2 mu L^2) vs sphere d = L: pi^2 hbar^2 / (2 mu (L/2)^2)
     k_cube = exciton_energy_ev(5.0, model="cube", **kw) - 2.342
     k_sph = exciton_energy_ev(5.0, model="kinetic", **kw) - 2.342

@@ -35,7 +35,9 @@ def test_tem_resolution_thesis_1_9_angstrom():
     g = spherical_aberration_radius(1e-3, 0.01, "gaussian")
     assert g == pytest.approx(1e-9)
     assert spherical_aberration_radius(1e-3, 0.01) == pytest.approx(0.25 * g)
-    assert chromatic_aberration_radius(1e-3, 0.01, 0.5, 300e3) == pytest.approx(1e-3 * 0.01 * 0.5 / 3e5)
+    assert chromatic_aberration_radius(1e-3, 0.01, 0.5, 300e3) == pytest.approx(
+        1e-3 * 0.01 * 0.5 / 3e5
+    )
 
 
 def test_rayleigh_immersion_media_v18():
@@ -45,7 +47,9 @@ def test_rayleigh_immersion_media_v18():
         rayleigh_resolution_nm(365, 1.5, 100)
 
 
-@pytest.mark.parametrize(("f", "lam", "j"), [(6.03, 470, 1.43e13), (6.72, 470, 1.59e13), (12.30, 600, 3.72e13)])
+@pytest.mark.parametrize(
+    ("f", "lam", "j"), [(6.03, 470, 1.43e13), (6.72, 470, 1.59e13), (12.30, 600, 3.72e13)]
+)
 def test_ta_photon_fluences_v20(f, lam, j):
     assert photon_fluence_per_cm2(f, lam) == pytest.approx(j, rel=0.005)
 

@@ -77,7 +77,9 @@ def test_gibbs_thomson_and_growth_regimes():
     c_r = gibbs_thomson_solubility(r, **gt)
     assert c_r == pytest.approx(math.exp(2 * 0.1 * 3e-5 / (r * sc.R * 500.0)))
     # particle at its own solubility neither grows nor dissolves
-    assert growth_rate(r, bulk=c_r, diffusion=1e-9, rate_constant=1.0, **gt) == pytest.approx(0, abs=1e-25)
+    assert growth_rate(r, bulk=c_r, diffusion=1e-9, rate_constant=1.0, **gt) == pytest.approx(
+        0, abs=1e-25
+    )
     # mixed -> diffusion-limited for k -> inf, reaction-limited for D -> inf
     args = {"bulk": 5.0, **gt}
     dl = growth_rate(r, diffusion=1e-9, regime="diffusion", **args)
@@ -96,8 +98,12 @@ def test_gibbs_thomson_and_growth_regimes():
 def test_surface_concentration_limits():
     kw = {"bulk": 2.0, "particle_solubility": 1.0, "radius": 1e-8}
     # Da = k r / D >> 1: C_s -> C_r (diffusion-limited); Da << 1: C_s -> C_b
-    assert surface_concentration(diffusion=1e-9, rate_constant=1e3, **kw) == pytest.approx(1.0, abs=1e-3)
-    assert surface_concentration(diffusion=1e-9, rate_constant=1e-6, **kw) == pytest.approx(2.0, abs=1e-3)
+    assert surface_concentration(diffusion=1e-9, rate_constant=1e3, **kw) == pytest.approx(
+        1.0, abs=1e-3
+    )
+    assert surface_concentration(diffusion=1e-9, rate_constant=1e-6, **kw) == pytest.approx(
+        2.0, abs=1e-3
+    )
     # fluxes of Eqs. 1-10 (delta -> inf) and 1-11 are equal at C_s
     d, k, r = 1e-9, 0.1, 1e-8
     cs = surface_concentration(diffusion=d, rate_constant=k, **kw)
@@ -119,7 +125,9 @@ def test_lsw_forward_and_arrhenius_fit_recovers_truth():
     assert abs(ea.value - 0.5) < 4 * ea.stderr + 1e-6
     assert ea.stderr < 0.01
     # thesis form without a0 is exact for a >> a0 and t -> 0 gives a0
-    assert lsw_mean_radius(0.0, temperature=800, initial_radius=2e-9, **truth) == pytest.approx(2e-9)
+    assert lsw_mean_radius(0.0, temperature=800, initial_radius=2e-9, **truth) == pytest.approx(
+        2e-9
+    )
     with pytest.raises(ParameterError, match="two temperatures"):
         fit_lsw_arrhenius(t, np.full_like(t, 800.0), a[1])
 

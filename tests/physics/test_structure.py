@@ -87,7 +87,9 @@ def test_thesis_chapter4_mismatches_need_c_33_4():
     c = _cubic(A_CSPBBR3)
     d110, d111, d100 = (d_spacing_angstrom(c, h) for h in ((1, 1, 0), (1, 1, 1), (1, 0, 0)))
     assert 100 * lattice_mismatch(33.54 / 8, d110) == pytest.approx(0.94, abs=0.01)
-    assert 100 * abs(lattice_mismatch(d111, 33.46 / 10, reference="b")) == pytest.approx(1.35, abs=0.01)
+    assert 100 * abs(lattice_mismatch(d111, 33.46 / 10, reference="b")) == pytest.approx(
+        1.35, abs=0.01
+    )
     assert 100 * lattice_mismatch(d100, 33.37 / 6) == pytest.approx(5.61, abs=0.01)
     # with the thesis's own HR-STEM c = 32.76 Å: 1.43 / 3.52 / 7.58 % (V10)
     for d3, l, f in ((d110, 8, 1.43), (d111, 10, 3.52), (d100, 6, 7.58)):
@@ -143,7 +145,12 @@ def test_epitaxial_strain():
 def test_bragg_and_reflection_list_match_cif_anchors():
     # shared/data/cif README (pymatgen XRDCalculator, Cu Ka1): CsPbBr3 a=5.874 and PbS a=5.9362
     cs = {r.hkl: r for r in reflections(_cubic(A_CSPBBR3), two_theta_max_deg=45)}
-    for hkl, tt in (((1, 1, 0), 21.375), ((2, 0, 0), 30.409), ((2, 1, 1), 37.472), ((2, 2, 0), 43.543)):
+    for hkl, tt in (
+        ((1, 1, 0), 21.375),
+        ((2, 0, 0), 30.409),
+        ((2, 1, 1), 37.472),
+        ((2, 2, 0), 43.543),
+    ):
         assert cs[hkl].two_theta == pytest.approx(tt, abs=2e-3)
     assert cs[(1, 1, 0)].multiplicity == 12 and cs[(2, 0, 0)].multiplicity == 6
     pbs = reflections(get("PbS").lattice("rocksalt"), two_theta_max_deg=45)

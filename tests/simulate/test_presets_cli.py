@@ -43,7 +43,8 @@ def test_ch3_preset_reproduces_the_thesis_numbers():
     r200 = {r["hkl"]: r for r in xrd["CsPbBr3"]["reflections"]}["200"]
     assert r200["two_theta"] == pytest.approx(30.25, abs=1e-6)  # Fig. 3-7 heterostructure
     assert {r["hkl"]: r for r in xrd["PbS"]["reflections"]}["200"]["two_theta"] == pytest.approx(
-        29.71, abs=1e-6)
+        29.71, abs=1e-6
+    )
     xps = p.get("xps_pb4f").truth["doublets"]
     assert xps["Pb-S"]["upper_position_ev"] == pytest.approx(142.29)  # thesis Fig. 3-9
     assert xps["Pb-Br"]["upper_position_ev"] == pytest.approx(142.70)  # not the printed 143.61
@@ -73,8 +74,13 @@ def test_same_seed_same_files_different_seed_differs():
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("decay_ns_ta_1to30", "decay"), ("ta_vis_470pump_het_1to30", "ta"),
-     ("ta_nir_470pump_het_1to30", "ta"), ("pl_vis", "spectrum"), ("absorption_nir", "spectrum")],
+    [
+        ("decay_ns_ta_1to30", "decay"),
+        ("ta_vis_470pump_het_1to30", "ta"),
+        ("ta_nir_470pump_het_1to30", "ta"),
+        ("pl_vis", "spectrum"),
+        ("absorption_nir", "spectrum"),
+    ],
 )
 def test_written_files_read_back_identically(ch3_dir, name, kind):
     out, _ = ch3_dir
@@ -109,8 +115,9 @@ def test_refuses_non_empty_outdir_unless_forced(tmp_path):
 def test_cli_writes_files_and_reports_errors(tmp_path):
     runner = CliRunner()
     out = tmp_path / "sim"
-    res = runner.invoke(app, ["simulate", "thesis-pma2pbbr4-cspbbr3", str(out), "--seed", "4",
-                              "--json"])
+    res = runner.invoke(
+        app, ["simulate", "thesis-pma2pbbr4-cspbbr3", str(out), "--seed", "4", "--json"]
+    )
     assert res.exit_code == 0, res.output
     summary = json.loads(res.output)
     assert summary["seed"] == 4 and "trpl_het_spiro.csv" in summary["files"]

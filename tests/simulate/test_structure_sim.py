@@ -37,7 +37,11 @@ def test_fcc_extinctions_and_primitive_reflections():
     assert "100" not in pbs and "110" not in pbs and "210" not in pbs
     assert set(pbs) == {"111", "200", "220"}
     cs = _by_hkl(CSPBBR3_CUBIC)
-    assert "100" in cs and cs["200"]["intensity"] == pytest.approx(100.0) and cs["200"]["multiplicity"] == 6
+    assert (
+        "100" in cs
+        and cs["200"]["intensity"] == pytest.approx(100.0)
+        and cs["200"]["multiplicity"] == 6
+    )
 
 
 def test_form_factor_at_zero_angle_is_the_electron_count():
@@ -58,8 +62,13 @@ def test_lattice_strain_shifts_peaks_by_bragg_law():
 def test_scherrer_width_of_size_broadened_peak():
     tt = np.arange(28.0, 33.0, 0.002)
     size = 8.14
-    pat, truth = simulate_xrd(tt, [Phase(CSPBBR3_CUBIC, size_nm=size)], instrument_fwhm_deg=1e-4,
-                              background_counts=0.0, noise=False)
+    pat, truth = simulate_xrd(
+        tt,
+        [Phase(CSPBBR3_CUBIC, size_nm=size)],
+        instrument_fwhm_deg=1e-4,
+        background_counts=0.0,
+        noise=False,
+    )
     y = pat.values
     above = tt[y >= y.max() / 2]
     theta = np.radians(30.409 / 2)
@@ -72,13 +81,18 @@ def test_scherrer_width_of_size_broadened_peak():
 
 def test_microstrain_width_grows_with_tan_theta():
     tt = np.arange(10.0, 60.0, 0.01)
-    _, truth = simulate_xrd(tt, [Phase(PBS_ROCKSALT, size_nm=1e4, microstrain=2e-3)],
-                            instrument_fwhm_deg=1e-4, noise=False)
+    _, truth = simulate_xrd(
+        tt,
+        [Phase(PBS_ROCKSALT, size_nm=1e4, microstrain=2e-3)],
+        instrument_fwhm_deg=1e-4,
+        noise=False,
+    )
     refl = {r["hkl"]: r for r in truth["phases"]["PbS"]["reflections"]}
     for hkl in ("111", "220"):
         th = np.radians(refl[hkl]["two_theta"] / 2)
-        assert refl[hkl]["fwhm_gauss_deg"] == pytest.approx(np.degrees(4 * 2e-3 * np.tan(th)),
-                                                            rel=1e-3)
+        assert refl[hkl]["fwhm_gauss_deg"] == pytest.approx(
+            np.degrees(4 * 2e-3 * np.tan(th)), rel=1e-3
+        )
 
 
 def test_xrd_pattern_peaks_counts_and_seed():
@@ -139,9 +153,15 @@ def _gpa_strain_xx(image: np.ndarray, g_px: float) -> np.ndarray:
 
 
 def test_lattice_image_encodes_the_strain_field_for_gpa():
-    img, truth = simulate_lattice_image(shape=(128, 256), pixel_nm=0.03, spacing_nm=0.2937,
-                                        strain_xx=0.05, interface_width_nm=0.2, noise_std=0.2,
-                                        seed=4)
+    img, truth = simulate_lattice_image(
+        shape=(128, 256),
+        pixel_nm=0.03,
+        spacing_nm=0.2937,
+        strain_xx=0.05,
+        interface_width_nm=0.2,
+        noise_std=0.2,
+        seed=4,
+    )
     assert img.dims == ("y", "x") and img["x"].attrs["units"] == "nm"
     exx = _gpa_strain_xx(img.values, 0.03 / 0.2937)
     left = exx[20:-20, 20:80]

@@ -39,8 +39,9 @@ def test_sequential_populations_match_bateman():
 def test_noise_free_matrix_is_c_times_s_transposed():
     s = np.vstack([gaussian_band(WL, 508, 15, -0.01), gaussian_band(WL, 530, 25, 0.004)])
     k = [[-1 / 0.52, 0.0], [1 / 0.52, -1 / 50.0]]
-    da, truth = simulate_ta(T, WL, rate_matrix=k, initial_population=[1, 0], species_spectra=s,
-                            irf_fwhm_ps=0.15)
+    da, truth = simulate_ta(
+        T, WL, rate_matrix=k, initial_population=[1, 0], species_spectra=s, irf_fwhm_ps=0.15
+    )
     c = populations(T, k, [1, 0], irf_fwhm_ps=0.15)
     np.testing.assert_allclose(da.values, c @ s, rtol=1e-12, atol=1e-15)
     assert da.dims == ("time", "wavelength") and da.name == "delta_od"
@@ -50,9 +51,16 @@ def test_noise_free_matrix_is_c_times_s_transposed():
 
 def test_chirp_moves_the_rise_per_wavelength():
     s = [np.full(WL.size, -0.01)]
-    da, truth = simulate_ta(T, WL, rate_matrix=[[-0.01]], initial_population=[1.0],
-                            species_spectra=s, irf_fwhm_ps=0.1, chirp_ps=[0.5, 0.2],
-                            chirp_center_nm=500.0)
+    da, truth = simulate_ta(
+        T,
+        WL,
+        rate_matrix=[[-0.01]],
+        initial_population=[1.0],
+        species_spectra=s,
+        irf_fwhm_ps=0.1,
+        chirp_ps=[0.5, 0.2],
+        chirp_center_nm=500.0,
+    )
     t0 = chirp_t0(WL, 0.0, [0.5, 0.2], 500.0)
     # half-rise time of the bleach at each wavelength equals its chirped time zero
     for j in (0, 20, 50):
@@ -64,9 +72,13 @@ def test_chirp_moves_the_rise_per_wavelength():
 
 
 def test_noise_and_artifact_are_seeded():
-    kw = {"rate_matrix": [[-1.0]], "initial_population": [1.0],
-          "species_spectra": [gaussian_band(WL, 508, 15, -0.01)], "noise_od": 1e-4,
-          "coherent_artifact_od": 2e-3}
+    kw = {
+        "rate_matrix": [[-1.0]],
+        "initial_population": [1.0],
+        "species_spectra": [gaussian_band(WL, 508, 15, -0.01)],
+        "noise_od": 1e-4,
+        "coherent_artifact_od": 2e-3,
+    }
     a = simulate_ta(T, WL, seed=4, **kw)[0]
     b = simulate_ta(T, WL, seed=4, **kw)[0]
     clean = simulate_ta(T, WL, **{**kw, "noise_od": 0.0})[0]
@@ -110,8 +122,10 @@ def test_size_spread_broadens_the_ensemble():
 
 def test_transfer_quenches_donor_and_sensitises_acceptor():
     wl = np.arange(420.0, 1400.0, 1.0)
-    em = [Emitter("D", "CsPbBr3", 8.0, 0.05, absorbance=0.2, plqy=0.8),
-          Emitter("A", "PbS", 3.4, 0.05, absorbance=0.05, plqy=0.2, stokes_shift_mev=135)]
+    em = [
+        Emitter("D", "CsPbBr3", 8.0, 0.05, absorbance=0.2, plqy=0.8),
+        Emitter("A", "PbS", 3.4, 0.05, absorbance=0.05, plqy=0.2, stokes_shift_mev=135),
+    ]
     kw = {"excitation_nm": 465.0, "total_counts": 1e6, "noise": False}
     alone, t_alone = simulate_pl(wl, em, **kw)
     et = EnergyTransfer("D", "A", k_et_per_s=1.8e12, tau0_s=8.08e-12)

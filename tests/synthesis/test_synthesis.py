@@ -76,8 +76,10 @@ def test_sulfur_addition_reproduces_thesis_1mM():
 
 
 def test_sulfur_series_scales_linearly_and_checks():
-    vols = [sulfur_addition(q, s_stock_molar=1.0).derived["stock_volume"].value
-            for q in ("1:1", "1:3", "1:5", "1:10", "1:30")]
+    vols = [
+        sulfur_addition(q, s_stock_molar=1.0).derived["stock_volume"].value
+        for q in ("1:1", "1:3", "1:5", "1:10", "1:30")
+    ]
     assert vols == pytest.approx([3.2, 9.6, 16.0, 32.0, 96.0])
     with pytest.raises(ParameterError, match=r"use a stock of at least 0\.0615 M"):
         sulfur_addition("1:30", s_stock_molar=0.01)

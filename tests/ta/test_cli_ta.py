@@ -24,13 +24,31 @@ def _csv(tmp_path: Path) -> Path:
     da = synthetic_matrix(k, np.array([1.0, 0.0]), s, T, WL, 0.2, 0.08, 5e-5, seed=3)
     p = tmp_path / "ta.csv"
     lines = [",".join(["time_ps", *map(str, WL)])]
-    lines += [",".join([f"{t:.6g}", *(f"{v:.8g}" for v in row)]) for t, row in zip(T, da.values, strict=True)]
+    lines += [
+        ",".join([f"{t:.6g}", *(f"{v:.8g}" for v in row)])
+        for t, row in zip(T, da.values, strict=True)
+    ]
     p.write_text("\n".join(lines))
     return p
 
 
 def test_fit_sequential_json(tmp_path: Path) -> None:
-    out = RUNNER.invoke(app, ["ta", "fit", str(_csv(tmp_path)), "--model", "sequential", "--components", "2", "--long-lived", "--irf-width", "0.1", "--json"])
+    out = RUNNER.invoke(
+        app,
+        [
+            "ta",
+            "fit",
+            str(_csv(tmp_path)),
+            "--model",
+            "sequential",
+            "--components",
+            "2",
+            "--long-lived",
+            "--irf-width",
+            "0.1",
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
     d = json.loads(out.output)
     tau1 = d["parameters"]["tau_1"]
@@ -41,7 +59,9 @@ def test_fit_sequential_json(tmp_path: Path) -> None:
 
 def test_text_output_and_other_commands(tmp_path: Path) -> None:
     p = _csv(tmp_path)
-    out = RUNNER.invoke(app, ["ta", "fit", str(p), "--model", "parallel", "--components", "2", "--long-lived"])
+    out = RUNNER.invoke(
+        app, ["ta", "fit", str(p), "--model", "parallel", "--components", "2", "--long-lived"]
+    )
     assert out.exit_code == 0 and "tau_1" in out.output and "irf_width" in out.output
     k = RUNNER.invoke(app, ["ta", "kinetics", str(p), "--wavelength", "520", "--json"])
     assert k.exit_code == 0 and "fraction_1" in json.loads(k.output)["derived"]
@@ -68,7 +88,11 @@ def test_plots_of_fit_kinetics_and_svd(tmp_path: Path) -> None:
     from heterolab.kinetics.ta.single import fit_kinetics
 
     da = read(_csv(tmp_path), kind="ta")
-    for res in (fit_global(da, "sequential", 2, long_lived=True, irf_width=0.1), fit_kinetics(da, 520.0), svd_analysis(da)):
+    for res in (
+        fit_global(da, "sequential", 2, long_lived=True, irf_width=0.1),
+        fit_kinetics(da, 520.0),
+        svd_analysis(da),
+    ):
         fig = res.plot()
         assert len(fig.axes) >= 2
         plt.close(fig)
@@ -79,10 +103,43 @@ def test_fit_reads_heterolab_hdf5(tmp_path: Path) -> None:
     from heterolab.io.ta import read_ta_matrix
 
     h5 = write_hdf5(read_ta_matrix(_csv(tmp_path)), tmp_path / "m.h5")
-    out = RUNNER.invoke(app, ["ta", "fit", str(h5), "--model", "sequential", "--components", "2", "--long-lived", "--irf-width", "0.1", "--json"])
+    out = RUNNER.invoke(
+        app,
+        [
+            "ta",
+            "fit",
+            str(h5),
+            "--model",
+            "sequential",
+            "--components",
+            "2",
+            "--long-lived",
+            "--irf-width",
+            "0.1",
+            "--json",
+        ],
+    )
     assert out.exit_code == 0, out.output
-    ref = RUNNER.invoke(app, ["ta", "fit", str(_csv(tmp_path)), "--model", "sequential", "--components", "2", "--long-lived", "--irf-width", "0.1", "--json"])
-    assert json.loads(out.stdout)["parameters"]["tau_1"] == json.loads(ref.stdout)["parameters"]["tau_1"]
+    ref = RUNNER.invoke(
+        app,
+        [
+            "ta",
+            "fit",
+            str(_csv(tmp_path)),
+            "--model",
+            "sequential",
+            "--components",
+            "2",
+            "--long-lived",
+            "--irf-width",
+            "0.1",
+            "--json",
+        ],
+    )
+    assert (
+        json.loads(out.stdout)["parameters"]["tau_1"]
+        == json.loads(ref.stdout)["parameters"]["tau_1"]
+    )
 
 
 def test_linked_model_needs_one_matrix_per_dataset(tmp_path: Path) -> None:
@@ -90,10 +147,27 @@ def test_linked_model_needs_one_matrix_per_dataset(tmp_path: Path) -> None:
     out = RUNNER.invoke(app, ["ta", "fit", str(_csv(tmp_path)), "--model", str(model)])
     assert out.exit_code == 2
     assert "has 2 dataset(s) (co, c2o) but 1 matrix file(s) were given" in out.stderr
-    two = RUNNER.invoke(app, ["ta", "fit", str(_csv(tmp_path)), str(_csv(tmp_path)), "--model", "parallel"])
+    two = RUNNER.invoke(
+        app, ["ta", "fit", str(_csv(tmp_path)), str(_csv(tmp_path)), "--model", "parallel"]
+    )
     assert two.exit_code == 2 and "fits one matrix, got 2" in two.stderr
-    bad = RUNNER.invoke(app, ["ta", "fit", str(_csv(tmp_path)), str(_csv(tmp_path)), "--model", str(model), "--x-scale", "abc"])
-    assert bad.exit_code == 2 and "--x-scale must be 'jac' or a positive number, got 'abc'" in bad.stderr
+    bad = RUNNER.invoke(
+        app,
+        [
+            "ta",
+            "fit",
+            str(_csv(tmp_path)),
+            str(_csv(tmp_path)),
+            "--model",
+            str(model),
+            "--x-scale",
+            "abc",
+        ],
+    )
+    assert (
+        bad.exit_code == 2
+        and "--x-scale must be 'jac' or a positive number, got 'abc'" in bad.stderr
+    )
 
 
 def test_simulated_thesis_preset_round_trips_with_the_coherent_artefact_modelled(tmp_path):
@@ -106,13 +180,34 @@ def test_simulated_thesis_preset_round_trips_with_the_coherent_artefact_modelled
 
     write_preset("thesis-cspbbr3-pbs-1to30", tmp_path / "sim", seed=3)
     matrix = tmp_path / "sim" / "ta_vis_470pump_het_1to30.csv"
-    res = RUNNER.invoke(app, [
-        "ta", "fit", str(matrix), "--model", "parallel", "--components", "2", "--long-lived",
-        "--irf-width", "0.06", "--chirp", "auto", "--chirp-order", "2", "--dispersion-center", "500",
-        "--coherent-artifact", "3", "--json",
-    ])
+    res = RUNNER.invoke(
+        app,
+        [
+            "ta",
+            "fit",
+            str(matrix),
+            "--model",
+            "parallel",
+            "--components",
+            "2",
+            "--long-lived",
+            "--irf-width",
+            "0.06",
+            "--chirp",
+            "auto",
+            "--chirp-order",
+            "2",
+            "--dispersion-center",
+            "500",
+            "--coherent-artifact",
+            "3",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     tau = json.loads(res.output)["parameters"]["tau_1"]
     assert abs(tau["value"] - 0.52) < 4 * tau["stderr"]
-    with pytest.raises(ParameterError, match="coherent_artifact is the number of artefact terms 0-3"):
+    with pytest.raises(
+        ParameterError, match="coherent_artifact is the number of artefact terms 0-3"
+    ):
         fit_global(read_ta_matrix(matrix), "parallel", 1, coherent_artifact=True)

@@ -25,11 +25,19 @@ def _within(q, truth: float, n: float = 4.0) -> bool:
 def test_sequential_with_chirp_recovers_lifetimes_and_irf() -> None:
     taus = np.array([0.5, 8.0, 120.0])
     k = np.diag(-1 / taus) + np.diag(1 / taus[:-1], -1)
-    s = np.stack([gaussian_band(WL, 520, 60, -0.01), gaussian_band(WL, 600, 60, 0.008), gaussian_band(WL, 680, 50, -0.006)])
+    s = np.stack(
+        [
+            gaussian_band(WL, 520, 60, -0.01),
+            gaussian_band(WL, 600, 60, 0.008),
+            gaussian_band(WL, 680, 50, -0.006),
+        ]
+    )
     x = (WL - 600) / 100
     t0 = 0.3 + 0.25 * x - 0.05 * x**2
     da = synthetic_matrix(k, np.array([1.0, 0, 0]), s, T, WL, t0, SIGMA, 1e-4, seed=11)
-    res = fit_global(da, "sequential", 3, irf_width=0.1, chirp="auto", chirp_order=2, dispersion_center=600)
+    res = fit_global(
+        da, "sequential", 3, irf_width=0.1, chirp="auto", chirp_order=2, dispersion_center=600
+    )
     assert res.ok
     for i, tau in enumerate(taus, 1):
         assert _within(res[f"tau_{i}"], tau), (i, res[f"tau_{i}"])
@@ -43,7 +51,13 @@ def test_sequential_with_chirp_recovers_lifetimes_and_irf() -> None:
 
 def test_parallel_long_lived_reported_as_inf_with_das() -> None:
     k = np.diag([-1 / 2.0, -1 / 40.0, 0.0])
-    s = np.stack([gaussian_band(WL, 520, 60, -0.01), gaussian_band(WL, 650, 60, 0.005), gaussian_band(WL, 600, 100, -0.002)])
+    s = np.stack(
+        [
+            gaussian_band(WL, 520, 60, -0.01),
+            gaussian_band(WL, 650, 60, 0.005),
+            gaussian_band(WL, 600, 100, -0.002),
+        ]
+    )
     da = synthetic_matrix(k, np.ones(3), s, T, WL, 0.2, SIGMA, 1e-4, seed=12)
     res = fit_global(da, "parallel", 3, long_lived=True, irf_width=0.1)
     assert _within(res["tau_1"], 2.0) and _within(res["tau_2"], 40.0)
@@ -66,7 +80,9 @@ def test_donor_acceptor_two_probe_windows_recovers_k_et() -> None:
     }
     # with free spectra only k_ET + k_D is identifiable: the split must be reported as undetermined
     free = fit_donor_acceptor(data, k_et=1.0, k_d=0.05, irf_width=0.1)
-    assert np.isnan(free["k_ET"].stderr) and any("k_ET" in w and "not determined" in w for w in free.warnings)
+    assert np.isnan(free["k_ET"].stderr) and any(
+        "k_ET" in w and "not determined" in w for w in free.warnings
+    )
     assert free.value("k_ET") + free.value("k_D") == pytest.approx(k_et + k_d, rel=2e-3)
     # the donor's own decay from the reference sample (CsPbBr3 alone, tau = 8.08 ps) fixes the split
     res = fit_donor_acceptor(data, k_et=1.0, k_d=k_d, irf_width=0.1, fix_k_d=True)
@@ -87,7 +103,9 @@ def test_undetermined_rate_is_reported(tmp_path: Path) -> None:
         '[[datasets]]\nname = "d"\ninitial = {s1 = 1.0}\nirf = {center = "irf_center", width = "irf_width"}\n'
     )
     s = np.stack([gaussian_band(WL, 520, 60, -0.01), np.zeros_like(WL)])
-    da = synthetic_matrix(np.diag([-0.25, -0.05]), np.array([1.0, 0.0]), s, T, WL, 0.2, SIGMA, 1e-4, seed=5)
+    da = synthetic_matrix(
+        np.diag([-0.25, -0.05]), np.array([1.0, 0.0]), s, T, WL, 0.2, SIGMA, 1e-4, seed=5
+    )
     res = fit_target(load_model(model), da)
     assert np.isnan(res["k2"].stderr)
     assert any("k2" in w and "not determined" in w for w in res.warnings)
@@ -112,7 +130,13 @@ def test_residual_svd_reveals_a_missing_component() -> None:
     """Fitting a 3-component matrix with 2 components leaves structure in the residuals: their
     first singular value stands far above the noise floor; the right model's stays at it."""
     k = np.diag([-1 / 2.0, -1 / 40.0, -1 / 400.0])
-    s = np.stack([gaussian_band(WL, 520, 60, -0.01), gaussian_band(WL, 650, 60, 0.005), gaussian_band(WL, 600, 100, -0.004)])
+    s = np.stack(
+        [
+            gaussian_band(WL, 520, 60, -0.01),
+            gaussian_band(WL, 650, 60, 0.005),
+            gaussian_band(WL, 600, 100, -0.004),
+        ]
+    )
     da = synthetic_matrix(k, np.ones(3), s, T, WL, 0.2, SIGMA, 1e-4, seed=13)
     right = fit_global(da, "parallel", 3, irf_width=0.1)
     short = fit_global(da, "parallel", 2, irf_width=0.1)

@@ -20,7 +20,14 @@ def _write(tmp_path: Path, text: str, name: str = "m.csv") -> Path:
 
 
 def test_hippius_glotaran_ascii() -> None:
-    da = read(shared_file("ta", "hippius2007_calixarene_pbi", "demo_data_Hippius_etal_JPCC2007_111_13988_Figs5_9.ascii"), kind="ta")
+    da = read(
+        shared_file(
+            "ta",
+            "hippius2007_calixarene_pbi",
+            "demo_data_Hippius_etal_JPCC2007_111_13988_Figs5_9.ascii",
+        ),
+        kind="ta",
+    )
     assert da.dims == ("time", "wavelength") and da.shape == (335, 346)
     assert da["time"].attrs["units"] == "ps" and da["wavelength"].attrs["units"] == "nm"
     assert da["time"].values[0] == pytest.approx(-0.00095)
@@ -38,7 +45,9 @@ def test_transposed_layout_detected_and_mod_converted(tmp_path: Path) -> None:
     t = [-1.0, 0.0, 1.0, 10.0]
     wl = [500.0, 510.0, 520.0]
     rows = [",".join(["nm", *map(str, t)])]
-    rows += [",".join([str(w), *(str(1000 * (i + 10 * j)) for i in range(4))]) for j, w in enumerate(wl)]
+    rows += [
+        ",".join([str(w), *(str(1000 * (i + 10 * j)) for i in range(4))]) for j, w in enumerate(wl)
+    ]
     da = read_ta_matrix(_write(tmp_path, "\n".join(rows)), signal_unit="mOD")
     assert da.dims == ("time", "wavelength") and da.shape == (4, 3)
     assert da.sel(time=1.0, wavelength=520.0).item() == pytest.approx(22.0)  # 22000 mOD -> 22 OD
@@ -55,9 +64,15 @@ def test_descending_wavelengths_are_reversed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        (",500,510\n0,1,2\n1,3\n2,5,6\n", "line 3: row has 2 cells, expected 3 (truncated or ragged row)"),
+        (
+            ",500,510\n0,1,2\n1,3\n2,5,6\n",
+            "line 3: row has 2 cells, expected 3 (truncated or ragged row)",
+        ),
         (",500,510\n0,1,abc\n1,3,4\n", "line 2: non-numeric cell 'abc' in column 3"),
-        (",500,500\n0,1,2\n1,3,4\n", "duplicated column axis value 500 at line 1, column 2 and line 1, column 3"),
+        (
+            ",500,500\n0,1,2\n1,3,4\n",
+            "duplicated column axis value 500 at line 1, column 2 and line 1, column 3",
+        ),
         (",500,510\n0,1,2\n2,3,4\n1,5,6\n", "unsorted row axis: 1 at line 4 breaks the order of 2"),
         (",500,510\n0,1,2\n1,nan,nan\n2,5,6\n", "line 3: row has no values (all NaN)"),
     ],
@@ -68,18 +83,26 @@ def test_bad_matrices_raise_clear_errors(tmp_path: Path, text: str, message: str
 
 
 def test_glotaran_ascii_record_count_checked(tmp_path: Path) -> None:
-    p = _write(tmp_path, "h\nh\nTime explicit\nIntervalnr 3\n0 1 2\n500 1 2 3\n510 1 2\n", "x.ascii")
+    p = _write(
+        tmp_path, "h\nh\nTime explicit\nIntervalnr 3\n0 1 2\n500 1 2 3\n510 1 2\n", "x.ascii"
+    )
     with pytest.raises(FormatError, match="not a whole number of records of 4"):
         read(p, kind="ta")
 
 
 def test_glotaran_ascii_roundtrip_values(tmp_path: Path) -> None:
-    p = _write(tmp_path, "h\nh\nWavelength explicit\nIntervalnr 2\n500 600\n-1 0.1 0.2\n0 0.3\n0.4\n5 0.5 0.6\n", "x.ascii")
+    p = _write(
+        tmp_path,
+        "h\nh\nWavelength explicit\nIntervalnr 2\n500 600\n-1 0.1 0.2\n0 0.3\n0.4\n5 0.5 0.6\n",
+        "x.ascii",
+    )
     da = read(p, kind="ta")
     np.testing.assert_allclose(da.values, [[0.1, 0.2], [0.3, 0.4], [0.5, 0.6]])
 
 
-def _surface_xplorer_text(delays_in_first_row: bool) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
+def _surface_xplorer_text(
+    delays_in_first_row: bool,
+) -> tuple[str, np.ndarray, np.ndarray, np.ndarray]:
     """A small Surface Xplorer style CSV: '0' corner, matrix, blank line, metadata footer."""
     t = np.array([-1.0, 0.0, 0.5, 2.0, 10.0])
     wl = np.array([450.0, 460.0, 470.0, 480.0])
@@ -101,7 +124,11 @@ def test_surface_xplorer_csv_with_footer(tmp_path: Path, delays_in_first_row: bo
     np.testing.assert_array_equal(da["time"].values, t)
     np.testing.assert_array_equal(da["wavelength"].values, wl)
     np.testing.assert_allclose(da.values, y, rtol=1e-15)
-    assert da.attrs["metadata"] == {"Pump Wavelength (nm)": "400", "Pump Energy (uJ)": "0.5", "Sample": "CsPbBr3 QDs"}
+    assert da.attrs["metadata"] == {
+        "Pump Wavelength (nm)": "400",
+        "Pump Energy (uJ)": "0.5",
+        "Sample": "CsPbBr3 QDs",
+    }
 
 
 def test_ta_hdf5_roundtrip_and_wrong_content(tmp_path: Path) -> None:
@@ -115,5 +142,7 @@ def test_ta_hdf5_roundtrip_and_wrong_content(tmp_path: Path) -> None:
     np.testing.assert_array_equal(back.values, da.values)
     np.testing.assert_array_equal(read_ta_matrix(path)["wavelength"].values, wl)
     other = write_hdf5(da.rename(time="delay"), tmp_path / "other.h5")
-    with pytest.raises(FormatError, match=r"holds a DataArray with dims \('delay', 'wavelength'\), not a TA matrix"):
+    with pytest.raises(
+        FormatError, match=r"holds a DataArray with dims \('delay', 'wavelength'\), not a TA matrix"
+    ):
         read_ta_matrix(other)

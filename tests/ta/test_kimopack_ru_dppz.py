@@ -30,12 +30,23 @@ KIMOPACK_TAUS = (3.85, 92.3)  # ps, KiMoPack tutorial 1 (Fitting-1)
 @pytest.fixture(scope="module")
 def prepared():
     da = read(shared_file("ta", "kimopack_ru_dppz_acn", "TA_Ru-dppz_400nm_ACN.SIA"), kind="ta")
-    chirp = pp.read_chirp_file(shared_file("ta", "kimopack_ru_dppz_acn", "TA_Ru-dppz_400nm_ACN_chirp.dat"))
+    chirp = pp.read_chirp_file(
+        shared_file("ta", "kimopack_ru_dppz_acn", "TA_Ru-dppz_400nm_ACN_chirp.dat")
+    )
     da = pp.subtract_background(pp.filter_outliers(da, 20.0), -0.5)
     da = pp.correct_chirp(da, chirp)
     wl = da["wavelength"].values
     da = da.sel(wavelength=wl[(wl < 380.0) | (wl > 405.0)]).sel(time=slice(0.3, None))
-    fit = fit_global(da, "parallel", 3, long_lived=True, lifetimes=[3.0, 90.0], irf_center=0.0, irf_width=0.1, fix_irf=True)
+    fit = fit_global(
+        da,
+        "parallel",
+        3,
+        long_lived=True,
+        lifetimes=[3.0, 90.0],
+        irf_center=0.0,
+        irf_width=0.1,
+        fix_irf=True,
+    )
     return da, fit
 
 
@@ -51,7 +62,15 @@ def test_parallel_fit_returns_kimopack_lifetimes(prepared) -> None:
 def test_kimopack_lifetimes_are_as_good_as_ours(prepared) -> None:
     """SSE at KiMoPack's lifetimes (our linear amplitudes, same IRF) vs our optimum."""
     da, fit = prepared
-    model = build_global_model("parallel", 3, lifetimes=list(KIMOPACK_TAUS), irf_center=0.0, irf_width=0.1, long_lived=True, fix_irf=True)
+    model = build_global_model(
+        "parallel",
+        3,
+        lifetimes=list(KIMOPACK_TAUS),
+        irf_center=0.0,
+        irf_width=0.1,
+        long_lived=True,
+        fix_irf=True,
+    )
     p = PreparedDataset(da, model.datasets[0], model.scheme)
     sse_kimopack = float(np.sum(p.residuals(model.params.resolve(model.params.values())) ** 2))
     sse_ours = fit.statistics["sse"]

@@ -30,7 +30,9 @@ def _trace(amps, taus, noise, seed):
 def test_tables_reproduced_from_synthetic_bleach(table: str) -> None:
     for row in load_table(table)["rows"]:
         a1, a2 = -row["A1"] / 100 * 0.01, -row["A2"] / 100 * 0.01  # bleach: negative ΔOD
-        res = fit_kinetics(_trace([a1, a2], [row["T1"], np.inf], 2e-5, seed=3), n_exp=1, irf_width=0.05)
+        res = fit_kinetics(
+            _trace([a1, a2], [row["T1"], np.inf], 2e-5, seed=3), n_exp=1, irf_width=0.05
+        )
         tau = res["tau_1"]
         assert abs(tau.value - row["T1"]) < 4 * tau.stderr
         f1 = res["fraction_1"]
@@ -59,6 +61,8 @@ def test_spectra_and_bleach_peak_shift() -> None:
     y = -np.exp(-(((wl[None, :] - center[:, None]) / 8) ** 2)) * (T[:, None] > 0)
     da = xr.DataArray(y, dims=("time", "wavelength"), coords={"time": T, "wavelength": wl})
     pos = bleach_peak_position(da)
-    assert pos.sel(time=1.0, method="nearest").item() == pytest.approx(505 - 2 * np.exp(-1 / 5), abs=0.02)
+    assert pos.sel(time=1.0, method="nearest").item() == pytest.approx(
+        505 - 2 * np.exp(-1 / 5), abs=0.02
+    )
     sp = spectra_at(da, [1.0])
     assert sp.dims == ("delay", "wavelength") and float(sp.min()) == pytest.approx(-1.0, abs=1e-3)

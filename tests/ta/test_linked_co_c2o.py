@@ -27,8 +27,15 @@ from shared_paths import shared_file
 MODEL = Path(__file__).resolve().parents[2] / "examples" / "models" / "co_c2o_linked.toml"
 # rounded optimum of the full run from the example's start values (see module docstring)
 NEAR_OPTIMUM = {
-    "k3": 0.44, "k4": 0.0411, "k5": 0.0193, "irf_center": 1.20, "irf2_center": 0.675,
-    "irf_width": 0.073, "disp1": 0.289, "disp2": -0.133, "disp3": 0.0446,
+    "k3": 0.44,
+    "k4": 0.0411,
+    "k5": 0.0193,
+    "irf_center": 1.20,
+    "irf2_center": 0.675,
+    "irf_width": 0.073,
+    "disp1": 0.289,
+    "disp2": -0.133,
+    "disp3": 0.0446,
 }
 
 

@@ -23,7 +23,9 @@ T = np.concatenate([np.linspace(-2, 4, 151), np.geomspace(4.2, 500, 60)])
 WL = np.linspace(450, 750, 61)
 
 
-def _three_species(noise: float = 2e-5, chirp: np.ndarray | float = 0.3, seed: int = 7, broad: bool = False):
+def _three_species(
+    noise: float = 2e-5, chirp: np.ndarray | float = 0.3, seed: int = 7, broad: bool = False
+):
     k = np.array([[-2.0, 0, 0], [2.0, -0.1, 0], [0, 0.1, -0.005]])
     first = gaussian_band(WL, 600, 300, -0.01) if broad else gaussian_band(WL, 500, 40, -0.01)
     s = np.stack([first, gaussian_band(WL, 600, 50, 0.006), gaussian_band(WL, 680, 40, -0.004)])
@@ -39,7 +41,9 @@ def test_svd_counts_three_components() -> None:
 
 def test_chirp_estimate_recovers_polynomial_and_correction_aligns_onsets() -> None:
     true = np.array([2e-6, -1e-3, 0.4])  # polyval order, ps
-    da = _three_species(noise=1e-5, chirp=chirp_delay(true, WL), broad=True)  # signal onset at every λ
+    da = _three_species(
+        noise=1e-5, chirp=chirp_delay(true, WL), broad=True
+    )  # signal onset at every λ
     res = estimate_chirp(da, order=2, window=(-2, 3))
     coef = [res.value(f"c{i}") for i in range(3)]
     est = chirp_delay(coef, WL)
@@ -62,10 +66,14 @@ def test_background_and_mask() -> None:
 
 
 def test_kimopack_chirp_file() -> None:
-    coef = read_chirp_file(shared_file("ta", "kimopack_ru_dppz_acn", "TA_Ru-dppz_400nm_ACN_chirp.dat"))
+    coef = read_chirp_file(
+        shared_file("ta", "kimopack_ru_dppz_acn", "TA_Ru-dppz_400nm_ACN_chirp.dat")
+    )
     assert coef.size == 5
     da = read(shared_file("ta", "kimopack_ru_dppz_acn", "TA_Ru-dppz_400nm_ACN.SIA"), kind="ta")
-    est = estimate_chirp(mask_wavelengths(da.sel(time=slice(-3, 5)), [(380, 405)]), order=3, window=(-3, 5))
+    est = estimate_chirp(
+        mask_wavelengths(da.sel(time=slice(-3, 5)), [(380, 405)]), order=3, window=(-3, 5)
+    )
     wl = est.curves["polynomial"]["wavelength"].values
     # our onset-based time zero follows KiMoPack's chirp curve up to a constant offset
     diff = est.curves["polynomial"].values - chirp_delay(coef, wl)

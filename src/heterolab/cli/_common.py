@@ -17,7 +17,9 @@ from heterolab.result import Result
 F = TypeVar("F", bound=Callable[..., Any])
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the Result as JSON (Result.to_dict()).")
-PLOT_OPTION = typer.Option(None, "--plot", help="Also save the figure here (format from the suffix: .png, .pdf, .svg).")
+PLOT_OPTION = typer.Option(
+    None, "--plot", help="Also save the figure here (format from the suffix: .png, .pdf, .svg)."
+)
 
 
 def emit(

@@ -49,12 +49,22 @@ def _write_outputs(result: Any, out: Path, stem: str) -> None:
 def flim_command(
     image: Path = typer.Argument(..., help="FLIM file (PTU/SDT image or heterolab HDF5)."),
     irf: Path | None = typer.Option(None, "--irf", help="Measured IRF file on the same time bins."),
-    irf_fwhm: float | None = typer.Option(None, "--irf-fwhm", help="Gaussian IRF FWHM in ns (default: fitted)."),
-    components: int = typer.Option(1, "--components", "-n", help="Exponential components per pixel (1-3)."),
-    binning: int = typer.Option(0, "--binning", "-b", help="Spatial binning half-width K ((2K+1)^2 pixels)."),
-    min_photons: float | None = typer.Option(None, "--min-photons", help="Mask pixels with fewer photons (default 100 per component)."),
+    irf_fwhm: float | None = typer.Option(
+        None, "--irf-fwhm", help="Gaussian IRF FWHM in ns (default: fitted)."
+    ),
+    components: int = typer.Option(
+        1, "--components", "-n", help="Exponential components per pixel (1-3)."
+    ),
+    binning: int = typer.Option(
+        0, "--binning", "-b", help="Spatial binning half-width K ((2K+1)^2 pixels)."
+    ),
+    min_photons: float | None = typer.Option(
+        None, "--min-photons", help="Mask pixels with fewer photons (default 100 per component)."
+    ),
     estimator: str = typer.Option("mle", "--estimator", help="mle or lsq."),
-    out: Path | None = typer.Option(None, "--out", help="Folder for the lifetime map PNG and HDF5."),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder for the lifetime map PNG and HDF5."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Pixel-wise lifetime fit of a FLIM image (calls heterolab.kinetics.flim.fit_flim)."""
@@ -63,8 +73,12 @@ def flim_command(
 
     da = read_flim(image)
     result = fit_flim(
-        da, irf=_irf_argument(irf, irf_fwhm, da.sizes["time"]), n_components=components,
-        binning=binning, min_photons=min_photons, estimator=estimator,  # type: ignore[arg-type]
+        da,
+        irf=_irf_argument(irf, irf_fwhm, da.sizes["time"]),
+        n_components=components,
+        binning=binning,
+        min_photons=min_photons,
+        estimator=estimator,  # type: ignore[arg-type]
     )
     result.provenance["inputs"] = {image.name: {"path": str(image)}}
     if out is not None:
@@ -76,11 +90,23 @@ def flim_command(
 @handle_errors
 def phasor_command(
     image: Path = typer.Argument(..., help="FLIM file or decay file."),
-    reference: Path | None = typer.Option(None, "--reference", help="Reference decay/image (IRF or dye) file."),
-    reference_lifetime: float | None = typer.Option(None, "--reference-lifetime", help="Lifetime of the reference in ns (0 for an IRF). Without --reference the image itself is the reference."),
-    frequency: float | None = typer.Option(None, "--frequency-mhz", help="Laser frequency in MHz (default from the file, else 1/window)."),
+    reference: Path | None = typer.Option(
+        None, "--reference", help="Reference decay/image (IRF or dye) file."
+    ),
+    reference_lifetime: float | None = typer.Option(
+        None,
+        "--reference-lifetime",
+        help="Lifetime of the reference in ns (0 for an IRF). Without --reference the image itself is the reference.",
+    ),
+    frequency: float | None = typer.Option(
+        None,
+        "--frequency-mhz",
+        help="Laser frequency in MHz (default from the file, else 1/window).",
+    ),
     harmonic: int = typer.Option(1, "--harmonic", help="Harmonic of the laser frequency."),
-    binning: int = typer.Option(0, "--binning", "-b", help="Spatial binning half-width K for images."),
+    binning: int = typer.Option(
+        0, "--binning", "-b", help="Spatial binning half-width K for images."
+    ),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Phasor coordinates and apparent lifetimes (calls heterolab.kinetics.phasor.phasor_analysis)."""
@@ -89,12 +115,17 @@ def phasor_command(
 
     da = _read_any(image)
     if set(da.dims) == {"y", "x", "time"} and binning:
-        da = da.transpose("y", "x", "time").copy(data=bin_image(da.transpose("y", "x", "time").values, binning))
+        da = da.transpose("y", "x", "time").copy(
+            data=bin_image(da.transpose("y", "x", "time").values, binning)
+        )
     ref = None if reference is None else _read_any(reference)
     if frequency is None and da.attrs.get("repetition_rate_hz"):
         frequency = float(da.attrs["repetition_rate_hz"]) / 1e6
     result = phasor_analysis(
-        da, frequency_mhz=frequency, harmonic=harmonic, reference=ref,
+        da,
+        frequency_mhz=frequency,
+        harmonic=harmonic,
+        reference=ref,
         reference_lifetime_ns=reference_lifetime,
     )
     emit(result, as_json)
@@ -114,10 +145,17 @@ def _read_any(path: Path) -> Any:
 @trpl_app.command("batch")
 @handle_errors
 def batch_command(
-    file: Path = typer.Argument(..., help="File with several decays on one time axis (text columns, SDT curves, PTU channels)."),
+    file: Path = typer.Argument(
+        ...,
+        help="File with several decays on one time axis (text columns, SDT curves, PTU channels).",
+    ),
     irf: Path | None = typer.Option(None, "--irf", help="Measured IRF file on the same bins."),
-    irf_curve: int | None = typer.Option(None, "--irf-curve", help="Use this curve of FILE as the IRF (and do not fit it)."),
-    irf_fwhm: float | None = typer.Option(None, "--irf-fwhm", help="Gaussian IRF FWHM in ns (default: fitted)."),
+    irf_curve: int | None = typer.Option(
+        None, "--irf-curve", help="Use this curve of FILE as the IRF (and do not fit it)."
+    ),
+    irf_fwhm: float | None = typer.Option(
+        None, "--irf-fwhm", help="Gaussian IRF FWHM in ns (default: fitted)."
+    ),
     components: int = typer.Option(1, "--components", "-n", help="Exponential components (1-3)."),
     estimator: str = typer.Option("mle", "--estimator", help="mle or lsq."),
     as_json: bool = JSON_OPTION,
@@ -138,8 +176,17 @@ def batch_command(
         da = da.isel(decay=[i for i in range(n) if i != irf_curve])
     result = fit_decays(da, irf=irf_arg, n_components=components, estimator=estimator)  # type: ignore[arg-type]
     result.provenance["inputs"] = {file.name: {"path": str(file)}}
-    for i, label in enumerate(da["decay"].values if "decay" in da.coords else range(da.sizes["decay"])):
-        parts = [f"{name}={result.curves[name].values[i]:.4g}" for name in result.curves
-                 if name.startswith("tau_") and not name.endswith("stderr") and result.curves[name].ndim == 1]
-        result.statistics[f"decay {label}"] = ", ".join(parts) + f", status={int(result.curves['fit_status'].values[i])}"
+    for i, label in enumerate(
+        da["decay"].values if "decay" in da.coords else range(da.sizes["decay"])
+    ):
+        parts = [
+            f"{name}={result.curves[name].values[i]:.4g}"
+            for name in result.curves
+            if name.startswith("tau_")
+            and not name.endswith("stderr")
+            and result.curves[name].ndim == 1
+        ]
+        result.statistics[f"decay {label}"] = (
+            ", ".join(parts) + f", status={int(result.curves['fit_status'].values[i])}"
+        )
     emit(result, as_json)

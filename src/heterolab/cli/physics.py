@@ -82,8 +82,18 @@ def tolerance(
     """
     from heterolab.physics.calculators import tolerance as calc
 
-    emit(calc(a_ion, b_ion, x_ion, a_coordination=a_cn, b_coordination=b_cn,
-              x_coordination=x_cn, n_a=n_a), as_json)
+    emit(
+        calc(
+            a_ion,
+            b_ion,
+            x_ion,
+            a_coordination=a_cn,
+            b_coordination=b_cn,
+            x_coordination=x_cn,
+            n_a=n_a,
+        ),
+        as_json,
+    )
 
 
 def _phase_or_spacing(text: str) -> str | float:
@@ -121,8 +131,20 @@ def mismatch(
     if search:
         emit(plane_search(a, b, phase_a=phase_a, phase_b=phase_b, max_index=max_index), as_json)
         return
-    emit(calc(_phase_or_spacing(a), hkl_a, _phase_or_spacing(b), hkl_b, phase_a=phase_a,
-              phase_b=phase_b, m=m, n=n, reference=reference), as_json)
+    emit(
+        calc(
+            _phase_or_spacing(a),
+            hkl_a,
+            _phase_or_spacing(b),
+            hkl_b,
+            phase_a=phase_a,
+            phase_b=phase_b,
+            m=m,
+            n=n,
+            reference=reference,
+        ),
+        as_json,
+    )
 
 
 @physics_app.command("bands")
@@ -130,8 +152,12 @@ def mismatch(
 def bands(
     material: str = typer.Argument(..., help="Material name or TOML path (with band edges)."),
     other: str | None = typer.Argument(None, help="Second material: offsets and junction type."),
-    diameter: float | None = typer.Option(None, "--diameter", help="NC diameter of the first [nm]."),
-    diameter_b: float | None = typer.Option(None, "--diameter-b", help="NC diameter of the second."),
+    diameter: float | None = typer.Option(
+        None, "--diameter", help="NC diameter of the first [nm]."
+    ),
+    diameter_b: float | None = typer.Option(
+        None, "--diameter-b", help="NC diameter of the second."
+    ),
     cbm: float | None = typer.Option(None, "--cbm", help="Bulk CBM of the first [eV, vacuum]."),
     vbm: float | None = typer.Option(None, "--vbm", help="Bulk VBM of the first [eV, vacuum]."),
     shape: str = typer.Option("sphere", "--shape", help="sphere or cube."),
@@ -147,11 +173,15 @@ def bands(
     if other is not None:
         if cbm is not None or vbm is not None:
             raise ParameterError("--cbm/--vbm apply to a single material; use material files")
-        emit(heterojunction(material, other, diameter_a_nm=diameter, diameter_b_nm=diameter_b),
-             as_json)
+        emit(
+            heterojunction(material, other, diameter_a_nm=diameter, diameter_b_nm=diameter_b),
+            as_json,
+        )
         return
-    emit(confined_band_edges(material, diameter_nm=diameter, cbm_ev=cbm, vbm_ev=vbm,
-                             shape=shape), as_json)
+    emit(
+        confined_band_edges(material, diameter_nm=diameter, cbm_ev=cbm, vbm_ev=vbm, shape=shape),
+        as_json,
+    )
 
 
 @physics_app.command("nucleation")
@@ -172,9 +202,17 @@ def nucleation(
     """
     from heterolab.physics.calculators import nucleation_summary
 
-    emit(nucleation_summary(gamma=gamma, temperature=temperature,
-                            supersaturation=supersaturation, molar_volume=molar_volume,
-                            prefactor=prefactor), as_json, plot=plot)
+    emit(
+        nucleation_summary(
+            gamma=gamma,
+            temperature=temperature,
+            supersaturation=supersaturation,
+            molar_volume=molar_volume,
+            prefactor=prefactor,
+        ),
+        as_json,
+        plot=plot,
+    )
 
 
 @physics_app.command("lamer")
@@ -196,8 +234,12 @@ def lamer(
     from heterolab.physics.lamer import LaMerParameters, simulate_lamer
 
     params = LaMerParameters(
-        supply_rate=supply_rate, supply_duration=supply_duration, duration=duration,
-        temperature=temperature, gamma=gamma, rate_constant=rate_constant,
+        supply_rate=supply_rate,
+        supply_duration=supply_duration,
+        duration=duration,
+        temperature=temperature,
+        gamma=gamma,
+        rate_constant=rate_constant,
     )
     emit(simulate_lamer(params).to_result(), as_json, plot=plot)
 
@@ -225,10 +267,15 @@ def recipe_show(name: str = typer.Argument(..., help="Recipe key (see 'recipe li
     for c in r.components:
         what = c.reagent or f"stock {c.stock}"
         amount = (
-            f"{c.mass_mg:g} mg" if c.mass_mg is not None
-            else f"{c.amount_mmol:g} mmol" if c.amount_mmol is not None
-            else f"{c.volume_ml * 1e3:g} uL" if c.volume_ml is not None and c.volume_ml < 1
-            else f"{c.volume_ml:g} mL" if c.volume_ml is not None else "?"
+            f"{c.mass_mg:g} mg"
+            if c.mass_mg is not None
+            else f"{c.amount_mmol:g} mmol"
+            if c.amount_mmol is not None
+            else f"{c.volume_ml * 1e3:g} uL"
+            if c.volume_ml is not None and c.volume_ml < 1
+            else f"{c.volume_ml:g} mL"
+            if c.volume_ml is not None
+            else "?"
         )
         typer.echo(f"  {what:32s} {amount}" + (f"  ({c.note})" if c.note else ""))
     for k, v in r.extra.items():
@@ -265,8 +312,10 @@ def recipe_sulfur(
     """
     from heterolab.synthesis import sulfur_addition
 
-    emit(sulfur_addition(ratio, s_stock_molar=stock, pb_umol=pb_umol,
-                         reaction_volume_ml=volume_ml), as_json)
+    emit(
+        sulfur_addition(ratio, s_stock_molar=stock, pb_umol=pb_umol, reaction_volume_ml=volume_ml),
+        as_json,
+    )
 
 
 @recipe_app.command("limiting")

@@ -242,8 +242,14 @@ def read_ta_matrix(
     if p.suffix.lower() in _HDF5_EXT:
         return read_ta_hdf5(p, signal_unit=signal_unit)
     raw = read_matrix_text(
-        p, row_dim="row", col_dim="column", row_unit="", col_unit="",
-        value_unit=signal_unit, layout="as_is", trailing="keep",
+        p,
+        row_dim="row",
+        col_dim="column",
+        row_unit="",
+        col_unit="",
+        value_unit=signal_unit,
+        layout="as_is",
+        trailing="keep",
     )
     first_col = np.asarray(raw["row"].values, float)
     first_row = np.asarray(raw["column"].values, float)
@@ -270,7 +276,12 @@ def _footer_metadata(footer: str) -> dict[str, str]:
     meta: dict[str, str] = {}
     for line in footer.splitlines():
         key, sep, value = next(
-            ((k, s, v) for s in (",", "\t", ":", "=") for k, _, v in [line.partition(s)] if _ and k.strip()),
+            (
+                (k, s, v)
+                for s in (",", "\t", ":", "=")
+                for k, _, v in [line.partition(s)]
+                if _ and k.strip()
+            ),
             ("", "", ""),
         )
         if sep:
@@ -303,15 +314,23 @@ def read_ta_hdf5(path: str | PathLike[str], *, signal_unit: str | None = None) -
     p = Path(path)
     obj = read_hdf5(p)
     if not isinstance(obj, xr.DataArray) or set(obj.dims) != {"time", "wavelength"}:
-        what = f"a DataArray with dims {obj.dims}" if isinstance(obj, xr.DataArray) else f"a {type(obj).__name__}"
+        what = (
+            f"a DataArray with dims {obj.dims}"
+            if isinstance(obj, xr.DataArray)
+            else f"a {type(obj).__name__}"
+        )
         raise FormatError(p, f"holds {what}, not a TA matrix with dims ('time', 'wavelength')")
     obj = obj.transpose("time", "wavelength")
     unit = str(obj.attrs.get("units", "OD"))
     if unit not in _SIGNAL_SCALE:
         raise FormatError(p, f"TA values in unit {unit!r}; expected one of {sorted(_SIGNAL_SCALE)}")
     if signal_unit not in (None, "OD", unit):
-        raise ParameterError(f"{p}: the file records its values in {unit}; signal_unit={signal_unit!r} contradicts it")
-    return make_ta_array(obj.values, obj["time"].values, obj["wavelength"].values, source=str(p), signal_unit=unit)
+        raise ParameterError(
+            f"{p}: the file records its values in {unit}; signal_unit={signal_unit!r} contradicts it"
+        )
+    return make_ta_array(
+        obj.values, obj["time"].values, obj["wavelength"].values, source=str(p), signal_unit=unit
+    )
 
 
 # ---------------------------------------------------------------------------- glotaran ascii

@@ -48,7 +48,9 @@ def _rate_factors(r: float) -> tuple[float, float, float, float, float]:
 
 
 @njit(cache=True)
-def _component(irf: np.ndarray, geom: np.ndarray, r: float, k_out: np.ndarray, d_out: np.ndarray, deriv: bool) -> None:
+def _component(
+    irf: np.ndarray, geom: np.ndarray, r: float, k_out: np.ndarray, d_out: np.ndarray, deriv: bool
+) -> None:
     """Unit-amplitude component K (and dK/dlog tau) reconvolved with the normalised IRF.
 
     ``irf`` is the IRF histogram on a grid of ``M = geom[1]`` sub-bins per detection bin,
@@ -320,7 +322,9 @@ def _fit_one(y, w, irf, geom, delta, x, lo, hi, ncomp, fit_bg, bg_fixed, mle, st
                 for j in range(ncomp, p):
                     if step[j] < 0.0 and x[j] + 3.0 * step[j] <= lo[j]:
                         xt[j] = lo[j]
-            obj_t = _evaluate(xt, y, w, irf, geom, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m, True)
+            obj_t = _evaluate(
+                xt, y, w, irf, geom, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m, True
+            )
             if obj_t <= obj:
                 accepted = True
                 break
@@ -356,9 +360,7 @@ def _fit_one(y, w, irf, geom, delta, x, lo, hi, ncomp, fit_bg, bg_fixed, mle, st
     # errors from the un-damped Fisher information at the final point
     _normal_equations(x, y, w, ncomp, fit_bg, mle, kk, dk, m, jac, hess, grad)
     for j in range(p):
-        free[j] = hess[j, j] > 1e-300 and not (
-            ncomp + 0 <= j < 2 * ncomp and x[j] <= lo[j]
-        )
+        free[j] = hess[j, j] > 1e-300 and not (ncomp + 0 <= j < 2 * ncomp and x[j] <= lo[j])
     # a vanished amplitude leaves its lifetime undetermined: hold it in the covariance
     for i in range(ncomp):
         if x[ncomp + i] <= lo[ncomp + i]:
@@ -406,7 +408,9 @@ def _fit_all(y, w, irf, geom, delta, x0, lo, hi, ncomp, fit_bg, bg_fixed, mle, m
             continue
         sd = np.full(p, np.nan)
         sts = np.full(1, np.nan)
-        st, ob, it = _fit_one(y[d], wd, irf, geom, delta, xd, lo, hi, ncomp, fit_bg, bg_fixed, mle, sd, sts)
+        st, ob, it = _fit_one(
+            y[d], wd, irf, geom, delta, xd, lo, hi, ncomp, fit_bg, bg_fixed, mle, sd, sts
+        )
         pearson[d] = sts[0]
         xs[d] = xd
         var[d] = sd
@@ -426,7 +430,9 @@ def _model_rows(x, irf, geom, delta, ncomp, fit_bg, bg_fixed, n):
     y = np.zeros(n)
     w = np.zeros(n)
     for d in range(nd):
-        _evaluate(x[d], y, w, irf, geom, delta, ncomp, fit_bg, bg_fixed, True, kk, dk, out[d], False)
+        _evaluate(
+            x[d], y, w, irf, geom, delta, ncomp, fit_bg, bg_fixed, True, kk, dk, out[d], False
+        )
     return out
 
 

@@ -74,6 +74,7 @@ FIT_STATUS = {
     6: "masked (not fitted)",
 }
 
+
 def gaussian_irf_histogram(time: np.ndarray, t0: float, fwhm: float) -> np.ndarray:
     """Bin-integrated, unit-sum Gaussian IRF on bins starting at ``time`` (ns).
 
@@ -118,7 +119,9 @@ def _as_batch(decays: Any, time: Any) -> tuple[np.ndarray, np.ndarray, tuple[str
         coords = {}
         y = y.reshape(-1, y.shape[-1])
     if t.ndim != 1 or t.size != y.shape[1] or t.size < 4:
-        raise ParameterError(f"time axis has {t.size} values but decays have {y.shape[1]} bins (need >= 4)")
+        raise ParameterError(
+            f"time axis has {t.size} values but decays have {y.shape[1]} bins (need >= 4)"
+        )
     steps = np.diff(t)
     if not np.all(steps > 0) or np.ptp(steps) > 1e-6 * steps.mean():
         raise ParameterError("time axis must be equally spaced and increasing")
@@ -144,16 +147,29 @@ def _irf_histogram(irf: Any, t: np.ndarray) -> tuple[str, np.ndarray | None, flo
 
 
 def _global_fit(
-    total: np.ndarray, t: np.ndarray, kind: str, irf: np.ndarray | None, fwhm: float | None,
-    n_components: int, shift: float | None, background: Any, fit_range: tuple[float, float],
+    total: np.ndarray,
+    t: np.ndarray,
+    kind: str,
+    irf: np.ndarray | None,
+    fwhm: float | None,
+    n_components: int,
+    shift: float | None,
+    background: Any,
+    fit_range: tuple[float, float],
 ) -> Result:
     """Fit of the summed decay with the single-decay engine: start values, shift, IRF width."""
     from heterolab.kinetics.decay_fit import fit_decay
 
     g = fit_decay(
-        total, time=t, irf=irf if kind == "measured" else "gaussian", irf_fwhm=fwhm,
-        n_components=n_components, estimator="mle", fit_range=fit_range,
-        shift="free" if shift is None else shift, background=background,
+        total,
+        time=t,
+        irf=irf if kind == "measured" else "gaussian",
+        irf_fwhm=fwhm,
+        n_components=n_components,
+        estimator="mle",
+        fit_range=fit_range,
+        shift="free" if shift is None else shift,
+        background=background,
     )
     if shift is not None:
         g.parameters.setdefault("shift", Quantity(float(shift), None, "ns"))
@@ -190,7 +206,9 @@ def _irf_at(
     return np.ascontiguousarray(h / h.sum()), np.array([0, 1], dtype=np.int64)
 
 
-def _profile_shift(y, w, t, kind, irf_n, fwhm, shift0, x0, lo, hi, opts, threads) -> tuple[float, int]:
+def _profile_shift(
+    y, w, t, kind, irf_n, fwhm, shift0, x0, lo, hi, opts, threads
+) -> tuple[float, int]:
     """Shift that maximises the summed likelihood of per-decay fits (profile likelihood).
 
     The summed decay of a heterogeneous batch is a distribution of lifetimes, so a few-component
@@ -216,8 +234,12 @@ def _profile_shift(y, w, t, kind, irf_n, fwhm, shift0, x0, lo, hi, opts, threads
         obj = out[3]
         return float(np.sum(np.where(np.isfinite(obj), obj, 1e6)))
 
-    best = minimize_scalar(total_deviance, bounds=(shift0 - width, shift0 + width), method="bounded",
-                           options={"xatol": 0.01 * delta})
+    best = minimize_scalar(
+        total_deviance,
+        bounds=(shift0 - width, shift0 + width),
+        method="bounded",
+        options={"xatol": 0.01 * delta},
+    )
     s = float(best.x)
     return (s if total_deviance(s) <= total_deviance(shift0) else shift0), int(pick.size)
 
@@ -229,10 +251,14 @@ def _window_weights(y: np.ndarray, t: np.ndarray, fit_range: tuple[float, float]
     if fit_range is not None:
         lo, hi = fit_range
         if not lo < hi:
-            raise ParameterError(f"fit_range must be (start, stop) with start < stop, got {fit_range}")
+            raise ParameterError(
+                f"fit_range must be (start, stop) with start < stop, got {fit_range}"
+            )
         inside = (t >= lo - 1e-9 * delta) & (t + delta <= hi + 1e-9 * delta)
         if inside.sum() < 4:
-            raise ParameterError(f"fit_range {fit_range} ns holds fewer than 4 bins of the time axis")
+            raise ParameterError(
+                f"fit_range {fit_range} ns holds fewer than 4 bins of the time axis"
+            )
     w = inside.astype(float)[None, :]
     if not mle:
         w = w / np.maximum(y, 1.0)
@@ -325,9 +351,13 @@ def fit_decays(
         try:
             bg_fixed = float(background)
         except (TypeError, ValueError):
-            raise ParameterError(f"background must be 'free' or counts/bin, got {background!r}") from None
+            raise ParameterError(
+                f"background must be 'free' or counts/bin, got {background!r}"
+            ) from None
         if not (math.isfinite(bg_fixed) and bg_fixed >= 0):
-            raise ParameterError(f"background must be finite and >= 0 counts/bin, got {background!r}")
+            raise ParameterError(
+                f"background must be finite and >= 0 counts/bin, got {background!r}"
+            )
     else:
         bg_fixed = 0.0
     y, t, lead, info = _as_batch(decays, time)
@@ -348,13 +378,21 @@ def fit_decays(
     g = _global_fit(total, t, kind, irf_n, fwhm, n_components, shift, background, window)
     result = Result(kind="trpl.batch_fit")
     settings = {
-        "n_components": n_components, "estimator": estimator, "irf": kind,
-        "irf_fwhm": fwhm, "shift": shift, "background": background, "fit_range_ns": list(window),
-        "bin_width_ns": delta, "n_bins": int(t.size),
+        "n_components": n_components,
+        "estimator": estimator,
+        "irf": kind,
+        "irf_fwhm": fwhm,
+        "shift": shift,
+        "background": background,
+        "fit_range_ns": list(window),
+        "bin_width_ns": delta,
+        "n_bins": int(t.size),
     }
     result.provenance = make_provenance((), settings)
     if not g.ok:
-        result.mark_failed(f"fit of the summed decay failed ({g.message}); no start values or shift")
+        result.mark_failed(
+            f"fit of the summed decay failed ({g.message}); no start values or shift"
+        )
         return result
     fwhm_used = (g.value("irf_fwhm") if fwhm is None else fwhm) if kind == "gaussian" else None
     p = 2 * n_components + int(fit_bg)
@@ -378,12 +416,21 @@ def fit_decays(
     irf_use = _irf_at(kind, irf_n, t, shift_used, fwhm_used)
     started = _time.perf_counter()
     xs, var, status, obj, iters, pearson = _fit_parallel(
-        y[sel], w_sel, irf_use, delta, x0[sel], lo, hi, opts, threads,
+        y[sel],
+        w_sel,
+        irf_use,
+        delta,
+        x0[sel],
+        lo,
+        hi,
+        opts,
+        threads,
     )
     elapsed = _time.perf_counter() - started
     full = _scatter(y.shape[0], sel, xs, var, status, obj, iters, pearson, p)
-    _fill_result(result, full, y, w, t, irf_use, delta, n_components, fit_bg, bg_fixed, mle,
-                 lead, info)
+    _fill_result(
+        result, full, y, w, t, irf_use, delta, n_components, fit_bg, bg_fixed, mle, lead, info
+    )
     _fill_global(result, g, shift_used, fwhm_used, n_components)
     result.statistics["fit_seconds"] = elapsed
     result.statistics["decays_per_second"] = sel.size / elapsed if elapsed > 0 else math.inf
@@ -398,7 +445,17 @@ def _fit_parallel(y, w, irf, delta, x0, lo, hi, opts, threads):
 
     def work(idx: np.ndarray):
         wc = w if w.shape[0] == 1 else np.ascontiguousarray(w[idx])
-        return _fit_all(np.ascontiguousarray(y[idx]), wc, irf[0], irf[1], delta, np.ascontiguousarray(x0[idx]), lo, hi, *opts)
+        return _fit_all(
+            np.ascontiguousarray(y[idx]),
+            wc,
+            irf[0],
+            irf[1],
+            delta,
+            np.ascontiguousarray(x0[idx]),
+            lo,
+            hi,
+            *opts,
+        )
 
     if threads == 1:
         return work(chunks[0])
@@ -419,9 +476,12 @@ def _bounds(ncomp: int, fit_bg: bool, delta: float, n: int) -> tuple[np.ndarray,
 def _scatter(nd, sel, xs, var, status, obj, iters, pearson, p) -> dict[str, np.ndarray]:
     """Place fitted rows back into arrays over all decays (unselected: status 6, NaN)."""
     out = {
-        "x": np.full((nd, p), np.nan), "var": np.full((nd, p), np.nan),
-        "status": np.full(nd, 6, dtype=np.int64), "obj": np.full(nd, np.nan),
-        "iters": np.zeros(nd, dtype=np.int64), "pearson": np.full(nd, np.nan),
+        "x": np.full((nd, p), np.nan),
+        "var": np.full((nd, p), np.nan),
+        "status": np.full(nd, 6, dtype=np.int64),
+        "obj": np.full(nd, np.nan),
+        "iters": np.zeros(nd, dtype=np.int64),
+        "pearson": np.full(nd, np.nan),
     }
     out["pearson"][sel] = pearson
     out["x"][sel], out["var"][sel], out["status"][sel] = xs, var, status
@@ -433,10 +493,10 @@ def _sorted_components(x: np.ndarray, var: np.ndarray, ncomp: int):
     """Lifetimes (ns), amplitudes and their stderr, ordered by ascending lifetime per decay."""
     u = x[:, :ncomp]
     tau = np.exp(u)
-    amp = x[:, ncomp: 2 * ncomp]
+    amp = x[:, ncomp : 2 * ncomp]
     with np.errstate(invalid="ignore"):
         tau_se = tau * np.sqrt(var[:, :ncomp])
-        amp_se = np.sqrt(var[:, ncomp: 2 * ncomp])
+        amp_se = np.sqrt(var[:, ncomp : 2 * ncomp])
     order = np.argsort(np.where(np.isfinite(tau), tau, np.inf), axis=1)
     take = lambda a: np.take_along_axis(a, order, axis=1)  # noqa: E731
     return take(tau), take(amp), take(tau_se), take(amp_se)
@@ -477,7 +537,12 @@ def _fill_result(result, full, y, w, t, irf_use, delta, ncomp, fit_bg, bg_fixed,
     maps["fit_status"] = status
     maps["converged"] = status == 0
     maps["iterations"] = full["iters"]
-    units = {"tau": "ns", "amplitude": "counts/bin", "background": "counts/bin", "photons": "counts"}
+    units = {
+        "tau": "ns",
+        "amplitude": "counts/bin",
+        "background": "counts/bin",
+        "photons": "counts",
+    }
     shape = tuple(info["shape"])
     for name, arr in maps.items():
         unit = next((u for k, u in units.items() if name.startswith(k)), "1")
@@ -485,7 +550,9 @@ def _fill_result(result, full, y, w, t, irf_use, delta, ncomp, fit_bg, bg_fixed,
         da.attrs["units"] = unit
         result.curves[name] = da
     result.curves["total_decay"] = xr.DataArray(
-        y.sum(axis=0), dims=("time",), coords={"time": ("time", t, {"units": "ns"})},
+        y.sum(axis=0),
+        dims=("time",),
+        coords={"time": ("time", t, {"units": "ns"})},
         attrs={"units": "counts"},
     )
     _fill_summary(result, maps, status, ncomp)
@@ -501,11 +568,15 @@ def _median_quantity(values: np.ndarray, unit: str) -> Quantity:
     return Quantity(med, math.sqrt(math.pi / 2) * mad / math.sqrt(v.size), unit)
 
 
-def _fill_summary(result: Result, maps: dict[str, np.ndarray], status: np.ndarray, ncomp: int) -> None:
+def _fill_summary(
+    result: Result, maps: dict[str, np.ndarray], status: np.ndarray, ncomp: int
+) -> None:
     ok = status == 0
     for i in range(ncomp):
         result.parameters[f"tau_{i + 1}"] = _median_quantity(maps[f"tau_{i + 1}"][ok], "ns")
-        result.parameters[f"amplitude_{i + 1}"] = _median_quantity(maps[f"amplitude_{i + 1}"][ok], "counts/bin")
+        result.parameters[f"amplitude_{i + 1}"] = _median_quantity(
+            maps[f"amplitude_{i + 1}"][ok], "counts/bin"
+        )
     result.parameters["background"] = _median_quantity(maps["background"][ok], "counts/bin")
     result.derived["tau_avg_intensity"] = _median_quantity(maps["tau_avg_intensity"][ok], "ns")
     result.derived["tau_avg_amplitude"] = _median_quantity(maps["tau_avg_amplitude"][ok], "ns")
@@ -513,12 +584,19 @@ def _fill_summary(result: Result, maps: dict[str, np.ndarray], status: np.ndarra
     counts = {FIT_STATUS[c]: int(np.sum(status == c)) for c in FIT_STATUS if np.any(status == c)}
     n_fit = int(fitted.sum())
     n_ok = int(ok.sum())
-    result.statistics.update({
-        "n_decays": int(status.size), "n_fitted": n_fit, "n_converged": n_ok,
-        "n_failed": n_fit - n_ok, "status_counts": counts,
-        "median_iterations": float(np.median(maps["iterations"][ok])) if n_ok else math.nan,
-        "median_chi2_reduced": float(np.nanmedian(maps["chi2_reduced"][ok])) if n_ok else math.nan,
-    })
+    result.statistics.update(
+        {
+            "n_decays": int(status.size),
+            "n_fitted": n_fit,
+            "n_converged": n_ok,
+            "n_failed": n_fit - n_ok,
+            "status_counts": counts,
+            "median_iterations": float(np.median(maps["iterations"][ok])) if n_ok else math.nan,
+            "median_chi2_reduced": float(np.nanmedian(maps["chi2_reduced"][ok]))
+            if n_ok
+            else math.nan,
+        }
+    )
     if n_fit and n_ok == 0:
         result.mark_failed(f"no decay converged ({counts})")
     elif n_fit - n_ok:

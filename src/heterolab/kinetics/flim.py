@@ -31,7 +31,9 @@ __all__ = ["bin_image", "fit_flim", "photon_image"]
 
 def _check_image(image: Any) -> xr.DataArray:
     if not isinstance(image, xr.DataArray):
-        raise ParameterError(f"FLIM image must be an xarray DataArray with dims ('y', 'x', 'time'), got {type(image).__name__}")
+        raise ParameterError(
+            f"FLIM image must be an xarray DataArray with dims ('y', 'x', 'time'), got {type(image).__name__}"
+        )
     if set(image.dims) != {"y", "x", "time"}:
         raise ParameterError(f"FLIM image must have dims ('y', 'x', 'time'), got {image.dims}")
     if "time" not in image.coords:
@@ -53,7 +55,9 @@ def bin_image(counts: np.ndarray, binning: int) -> np.ndarray:
         Half-width of the square kernel in pixels, >= 0.
     """
     if not isinstance(binning, (int, np.integer)) or binning < 0:
-        raise ParameterError(f"binning must be an integer >= 0 (kernel half-width in pixels), got {binning!r}")
+        raise ParameterError(
+            f"binning must be an integer >= 0 (kernel half-width in pixels), got {binning!r}"
+        )
     if binning == 0:
         return counts
     out = counts.astype(float, copy=True)
@@ -151,14 +155,25 @@ def fit_flim(
             f"no pixel has >= {threshold:g} photons after binning {binning} "
             f"(maximum {photons.max():g}); increase binning or lower min_photons"
         )
-    da = xr.DataArray(binned, dims=("y", "x", "time"), coords={
-        "y": img["y"].values if "y" in img.coords else np.arange(counts.shape[0]),
-        "x": img["x"].values if "x" in img.coords else np.arange(counts.shape[1]),
-        "time": ("time", t, dict(img["time"].attrs) or {"units": "ns"}),
-    })
+    da = xr.DataArray(
+        binned,
+        dims=("y", "x", "time"),
+        coords={
+            "y": img["y"].values if "y" in img.coords else np.arange(counts.shape[0]),
+            "x": img["x"].values if "x" in img.coords else np.arange(counts.shape[1]),
+            "time": ("time", t, dict(img["time"].attrs) or {"units": "ns"}),
+        },
+    )
     batch = fit_decays(
-        da, irf=irf, n_components=n_components, estimator=estimator, background=background,
-        shift=shift, fit_range=fit_range, mask=mask, min_photons=0.0,
+        da,
+        irf=irf,
+        n_components=n_components,
+        estimator=estimator,
+        background=background,
+        shift=shift,
+        fit_range=fit_range,
+        mask=mask,
+        min_photons=0.0,
     )
     result = Result(kind="trpl.flim", provenance=batch.provenance, warnings=list(batch.warnings))
     result.provenance["settings"].update({"binning": int(binning), "min_photons": threshold})
@@ -167,20 +182,29 @@ def fit_flim(
     result.derived.update(batch.derived)
     result.curves.update(batch.curves)
     result.curves["intensity"] = xr.DataArray(
-        counts.sum(axis=-1), dims=("y", "x"), coords={"y": da["y"].values, "x": da["x"].values},
-        attrs={"units": "counts"}, name="intensity",
+        counts.sum(axis=-1),
+        dims=("y", "x"),
+        coords={"y": da["y"].values, "x": da["x"].values},
+        attrs={"units": "counts"},
+        name="intensity",
     )
     result.curves["binned_photons"] = xr.DataArray(
-        photons, dims=("y", "x"), coords={"y": da["y"].values, "x": da["x"].values},
-        attrs={"units": "counts"}, name="binned_photons",
+        photons,
+        dims=("y", "x"),
+        coords={"y": da["y"].values, "x": da["x"].values},
+        attrs={"units": "counts"},
+        name="binned_photons",
     )
     result.curves["mask"] = xr.DataArray(mask, dims=("y", "x"), name="mask", attrs={"units": "1"})
     _map_statistics(result, histogram_bins)
-    result.statistics.update({
-        "n_pixels": int(mask.size), "n_masked": int((~mask).sum()),
-        "photons_total": float(counts.sum()),
-        "photons_per_pixel_mean": float(counts.sum(axis=-1).mean()),
-    })
+    result.statistics.update(
+        {
+            "n_pixels": int(mask.size),
+            "n_masked": int((~mask).sum()),
+            "photons_total": float(counts.sum()),
+            "photons_per_pixel_mean": float(counts.sum(axis=-1).mean()),
+        }
+    )
     if not batch.ok:
         result.mark_failed(batch.message)
     return result
@@ -196,7 +220,9 @@ def _map_statistics(result: Result, bins: int) -> None:
             continue
         sem = float(v.std(ddof=1) / math.sqrt(v.size)) if v.size > 1 else math.nan
         result.derived[f"{name}_mean"] = Quantity(float(v.mean()), sem, "ns")
-        result.derived[f"{name}_std"] = Quantity(float(v.std(ddof=1)) if v.size > 1 else math.nan, None, "ns")
+        result.derived[f"{name}_std"] = Quantity(
+            float(v.std(ddof=1)) if v.size > 1 else math.nan, None, "ns"
+        )
     v = result.curves["tau_avg_intensity"].values[ok]
     v = v[np.isfinite(v)]
     if v.size:
@@ -206,6 +232,9 @@ def _map_statistics(result: Result, bins: int) -> None:
         hist, edges = np.histogram(v, bins=bins, range=(lo, hi))
         centres = 0.5 * (edges[:-1] + edges[1:])
         result.curves["tau_histogram"] = xr.DataArray(
-            hist, dims=("tau",), coords={"tau": ("tau", centres, {"units": "ns"})},
-            attrs={"units": "pixels"}, name="tau_histogram",
+            hist,
+            dims=("tau",),
+            coords={"tau": ("tau", centres, {"units": "ns"})},
+            attrs={"units": "pixels"},
+            name="tau_histogram",
         )

@@ -104,7 +104,9 @@ def phasor_coordinates(
     return photons, np.asarray(g, dtype=float), np.asarray(s, dtype=float)
 
 
-def single_exponential_phasor(lifetime_ns: float | np.ndarray, frequency_mhz: float, harmonic: int = 1):
+def single_exponential_phasor(
+    lifetime_ns: float | np.ndarray, frequency_mhz: float, harmonic: int = 1
+):
     """Analytic phasor of a mono-exponential decay, g = 1/(1+(w tau)^2), s = w tau/(1+(w tau)^2).
 
     ``w = 2 pi f h`` with f in MHz and tau in ns (Digman et al., Biophys. J. 94, L14 (2008)).
@@ -137,8 +139,13 @@ def calibrate_phasor(
     from phasorpy.lifetime import polar_from_reference_phasor
     from phasorpy.phasor import phasor_transform
 
-    if not (np.isfinite(reference_g) and np.isfinite(reference_s)) or reference_g**2 + reference_s**2 == 0:
-        raise ParameterError(f"reference phasor ({reference_g}, {reference_s}) is not usable (no photons?)")
+    if (
+        not (np.isfinite(reference_g) and np.isfinite(reference_s))
+        or reference_g**2 + reference_s**2 == 0
+    ):
+        raise ParameterError(
+            f"reference phasor ({reference_g}, {reference_s}) is not usable (no photons?)"
+        )
     if reference_lifetime_ns < 0:
         raise ParameterError(f"reference lifetime must be >= 0 ns, got {reference_lifetime_ns}")
     known_g, known_s = single_exponential_phasor(reference_lifetime_ns, frequency_mhz, harmonic)
@@ -203,39 +210,68 @@ def phasor_analysis(
     low = photons < min_photons
     g = np.where(low, np.nan, g)
     s = np.where(low, np.nan, s)
-    result = Result(kind="trpl.phasor", provenance=make_provenance((), {
-        "frequency_mhz": f, "harmonic": harmonic, "reference_lifetime_ns": reference_lifetime_ns,
-        "reference": reference is not None, "min_photons": min_photons,
-    }))
+    result = Result(
+        kind="trpl.phasor",
+        provenance=make_provenance(
+            (),
+            {
+                "frequency_mhz": f,
+                "harmonic": harmonic,
+                "reference_lifetime_ns": reference_lifetime_ns,
+                "reference": reference is not None,
+                "min_photons": min_photons,
+            },
+        ),
+    )
     calibrated = reference is not None or reference_lifetime_ns is not None
     if calibrated:
         ref_y = y if reference is None else _counts_and_time(reference, t)[0]
         ref_sum = ref_y.reshape(-1, t.size).sum(axis=0)
         _, rg, rs = phasor_coordinates(ref_sum, time=t, frequency_mhz=f, harmonic=harmonic)
         g, s, phi0, m0 = calibrate_phasor(
-            g, s, float(rg), float(rs), frequency_mhz=f,
-            reference_lifetime_ns=reference_lifetime_ns or 0.0, harmonic=harmonic,
+            g,
+            s,
+            float(rg),
+            float(rs),
+            frequency_mhz=f,
+            reference_lifetime_ns=reference_lifetime_ns or 0.0,
+            harmonic=harmonic,
         )
         result.statistics.update({"calibration_phase_rad": phi0, "calibration_modulation": m0})
     else:
-        result.warnings.append("phasor not calibrated (no reference or IRF): IRF and delays shift it")
+        result.warnings.append(
+            "phasor not calibrated (no reference or IRF): IRF and delays shift it"
+        )
     tau_phi, tau_m = apparent_lifetimes(g, s, f, harmonic)
     _mean_phasor(result, photons, g, s, f, harmonic)
     if isinstance(decays, xr.DataArray):
         dims = tuple(str(d) for d in decays.transpose(..., "time").dims[:-1])
     else:
         dims = tuple(f"dim_{i}" for i in range(g.ndim))
-    for name, arr, unit in (("g", g, "1"), ("s", s, "1"), ("tau_phase", tau_phi, "ns"),
-                            ("tau_modulation", tau_m, "ns"), ("photons", photons, "counts")):
-        result.curves[name] = xr.DataArray(np.asarray(arr), dims=dims, name=name, attrs={"units": unit})
-    result.statistics.update({
-        "calibrated": calibrated, "frequency_mhz": f, "n_decays": int(photons.size),
-        "n_below_min_photons": int(np.sum(low)),
-    })
+    for name, arr, unit in (
+        ("g", g, "1"),
+        ("s", s, "1"),
+        ("tau_phase", tau_phi, "ns"),
+        ("tau_modulation", tau_m, "ns"),
+        ("photons", photons, "counts"),
+    ):
+        result.curves[name] = xr.DataArray(
+            np.asarray(arr), dims=dims, name=name, attrs={"units": unit}
+        )
+    result.statistics.update(
+        {
+            "calibrated": calibrated,
+            "frequency_mhz": f,
+            "n_decays": int(photons.size),
+            "n_below_min_photons": int(np.sum(low)),
+        }
+    )
     return result
 
 
-def _mean_phasor(result: Result, photons: np.ndarray, g: np.ndarray, s: np.ndarray, f: float, h: int) -> None:
+def _mean_phasor(
+    result: Result, photons: np.ndarray, g: np.ndarray, s: np.ndarray, f: float, h: int
+) -> None:
     """Photon-weighted mean phasor, its standard error and its apparent lifetimes."""
     from heterolab.uncertainty import propagate
 

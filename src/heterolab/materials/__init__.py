@@ -252,7 +252,9 @@ def _parse_parameter(key: str, raw: Any, problems: list[str]) -> MaterialParamet
     if not str(raw["source"]).strip():
         problems.append(f"parameter {key!r} has an empty source")
         return None
-    return MaterialParameter(float(value), str(raw["unit"]), str(raw["source"]), raw.get("note", ""))
+    return MaterialParameter(
+        float(value), str(raw["unit"]), str(raw["source"]), raw.get("note", "")
+    )
 
 
 def _parse_lattice(key: str, raw: Any, problems: list[str]) -> LatticeParameters | None:
@@ -272,8 +274,13 @@ def _parse_lattice(key: str, raw: Any, problems: list[str]) -> LatticeParameters
         problems.append(f"lattice {key!r} has non-positive lengths or angles outside (0, 180)")
         return None
     return LatticeParameters(
-        a, b, c, *angles, space_group=str(raw.get("space_group", "")),
-        source=str(raw["source"]), note=str(raw.get("note", "")),
+        a,
+        b,
+        c,
+        *angles,
+        space_group=str(raw.get("space_group", "")),
+        source=str(raw["source"]),
+        note=str(raw.get("note", "")),
     )
 
 
@@ -327,13 +334,21 @@ def lattice_from_cif(path: str | PathLike[str]) -> LatticeParameters:
                 try:
                     found[key] = _cif_number(value)
                 except ValueError:
-                    raise FormatError(p, f"{cif_tag} is not a number: {value!r}", line=lineno) from None
+                    raise FormatError(
+                        p, f"{cif_tag} is not a number: {value!r}", line=lineno
+                    ) from None
         if tag in _CIF_SG_KEYS and not space_group:
             space_group = value.replace(" ", "")
     missing = [_CIF_KEYS[k] for k in _CIF_KEYS if k not in found]
     if missing:
         raise FormatError(p, f"missing cell tags: {', '.join(missing)}")
     return LatticeParameters(
-        found["a"], found["b"], found["c"], found["alpha"], found["beta"], found["gamma"],
-        space_group=space_group, source=f"CIF file {p.name}",
+        found["a"],
+        found["b"],
+        found["c"],
+        found["alpha"],
+        found["beta"],
+        found["gamma"],
+        space_group=space_group,
+        source=f"CIF file {p.name}",
     )

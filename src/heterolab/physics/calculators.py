@@ -49,8 +49,13 @@ def _material(material: Material | str) -> Material:
 
 
 def _size_result(
-    mat: Material, diameter: float, energy: float, method: str, source: str,
-    band_gap_ev: float | None, warnings: list[str],
+    mat: Material,
+    diameter: float,
+    energy: float,
+    method: str,
+    source: str,
+    band_gap_ev: float | None,
+    warnings: list[str],
 ) -> Result:
     derived = {
         "diameter": Quantity(diameter, None, "nm"),
@@ -110,7 +115,12 @@ def size_from_peak(
     kw = sizing.effective_mass_parameters(mat, band_gap_ev)
     d = conf.diameter_from_exciton_energy_nm(e, model=model, **kw)
     return _size_result(
-        mat, d, e, f"brus:{model}", "Brus, J. Chem. Phys. 80, 4403 (1984)", kw["band_gap_ev"],
+        mat,
+        d,
+        e,
+        f"brus:{model}",
+        "Brus, J. Chem. Phys. 80, 4403 (1984)",
+        kw["band_gap_ev"],
         warnings,
     )
 
@@ -131,8 +141,13 @@ def peak_from_size(
     kw = sizing.effective_mass_parameters(mat, band_gap_ev)
     e = float(conf.exciton_energy_ev(diameter_nm, model=model, **kw))
     return _size_result(
-        mat, diameter_nm, e, f"brus:{model}", "Brus, J. Chem. Phys. 80, 4403 (1984)",
-        kw["band_gap_ev"], [],
+        mat,
+        diameter_nm,
+        e,
+        f"brus:{model}",
+        "Brus, J. Chem. Phys. 80, 4403 (1984)",
+        kw["band_gap_ev"],
+        [],
     )
 
 
@@ -160,7 +175,9 @@ def brus_energies(
         derived[f"wavelength_{model}"] = Quantity(HC_EV_NM / e, None, "nm")
         curve = conf.exciton_energy_ev(grid, model=model, **kw)  # type: ignore[arg-type]
         curves[model] = xr.DataArray(
-            curve, dims=["diameter"], coords={"diameter": ("diameter", grid, {"units": "nm"})},
+            curve,
+            dims=["diameter"],
+            coords={"diameter": ("diameter", grid, {"units": "nm"})},
             attrs={"units": "eV", "long_name": f"exciton energy ({model})"},
         )
     derived["kinetic_term"] = Quantity(conf.HBAR2_2M0_EV_NM2 * math.pi**2 / (mu * r**2), None, "eV")
@@ -179,9 +196,12 @@ def brus_energies(
     return Result(
         kind="physics.brus",
         derived=derived,
-        statistics={"material": mat.name, "diameter_nm": diameter_nm,
-                    "regime": conf.confinement_regime(diameter_nm, a_b),
-                    "band_gap_ev": kw["band_gap_ev"]},
+        statistics={
+            "material": mat.name,
+            "diameter_nm": diameter_nm,
+            "regime": conf.confinement_regime(diameter_nm, a_b),
+            "band_gap_ev": kw["band_gap_ev"],
+        },
         provenance=make_provenance([], {"material": mat.path or mat.name}),
         curves=curves,
         warnings=warnings,
@@ -189,13 +209,24 @@ def brus_energies(
 
 
 def tolerance(
-    a_ion: str, b_ion: str, x_ion: str, *, a_coordination: str = "XII",
-    b_coordination: str = "VI", x_coordination: str = "VI", n_a: int = 1,
+    a_ion: str,
+    b_ion: str,
+    x_ion: str,
+    *,
+    a_coordination: str = "XII",
+    b_coordination: str = "VI",
+    x_coordination: str = "VI",
+    n_a: int = 1,
 ) -> Result:
     """Goldschmidt tolerance, octahedral and Bartel factors with the verdict (spec P-08)."""
     s = st.perovskite_stability(
-        a_ion, b_ion, x_ion, a_coordination=a_coordination, b_coordination=b_coordination,
-        x_coordination=x_coordination, n_a=n_a,
+        a_ion,
+        b_ion,
+        x_ion,
+        a_coordination=a_coordination,
+        b_coordination=b_coordination,
+        x_coordination=x_coordination,
+        n_a=n_a,
     )
     derived = {
         "tolerance_factor": Quantity(s.tolerance, None, "1"),
@@ -209,8 +240,12 @@ def tolerance(
     return Result(
         kind="physics.tolerance",
         derived=derived,
-        statistics={"formula": s.formula, "verdict": s.verdict, "radii": s.radii_source,
-                    "coordination": f"A {a_coordination}, B {b_coordination}, X {x_coordination}"},
+        statistics={
+            "formula": s.formula,
+            "verdict": s.verdict,
+            "radii": s.radii_source,
+            "coordination": f"A {a_coordination}, B {b_coordination}, X {x_coordination}",
+        },
         provenance=make_provenance([], {"ions": [a_ion, b_ion, x_ion]}),
         warnings=warnings,
     )
@@ -322,9 +357,7 @@ def mismatch(
         d_vals.append(st.d_spacing_angstrom(lat, h))
         labels.append(f"{Path(str(obj)).stem}({''.join(map(str, h))})")
     f = st.lattice_mismatch(d_vals[0], d_vals[1], m=m, n=n, reference=reference)  # type: ignore[arg-type]
-    conv = (
-        "(m d_A - n d_B)/(n d_B)" if reference == "b" else "(n d_B - m d_A)/(m d_A)"
-    )
+    conv = "(m d_A - n d_B)/(n d_B)" if reference == "b" else "(n d_B - m d_A)/(m d_A)"
     warnings = list(notes)
     if abs(f) > st.EPITAXY_LIMIT:
         warnings.append(f"|f| = {100 * abs(f):.2f} % exceeds the ~5 % limit for heteroepitaxy")
@@ -335,8 +368,14 @@ def mismatch(
             "d_B": Quantity(d_vals[1], None, "angstrom"),
             "mismatch": Quantity(100 * f, None, "%"),
         },
-        statistics={"A": labels[0], "B": labels[1], "m": m, "n": n, "convention": conv,
-                    "epitaxial": abs(f) <= st.EPITAXY_LIMIT},
+        statistics={
+            "A": labels[0],
+            "B": labels[1],
+            "m": m,
+            "n": n,
+            "convention": conv,
+            "epitaxial": abs(f) <= st.EPITAXY_LIMIT,
+        },
         provenance=make_provenance(
             [p for p in (a, b) if isinstance(p, (str, Path)) and str(p).endswith(".cif")],
             {"reference": reference},
@@ -346,14 +385,23 @@ def mismatch(
 
 
 def plane_search(
-    a: Material | str | Path, b: Material | str | Path, *, phase_a: str | None = None,
-    phase_b: str | None = None, max_index: int = 2, max_multiple: int = 1,
-    threshold: float = 0.05, limit: int = 10,
+    a: Material | str | Path,
+    b: Material | str | Path,
+    *,
+    phase_a: str | None = None,
+    phase_b: str | None = None,
+    max_index: int = 2,
+    max_multiple: int = 1,
+    threshold: float = 0.05,
+    limit: int = 10,
 ) -> Result:
     """The ``limit`` best-matching low-index plane pairs of two lattices (spec P-12 search)."""
     matches = st.find_matching_planes(
-        lattice_of(a, phase_a), lattice_of(b, phase_b), max_index=max_index,
-        max_multiple=max_multiple, threshold=threshold,
+        lattice_of(a, phase_a),
+        lattice_of(b, phase_b),
+        max_index=max_index,
+        max_multiple=max_multiple,
+        threshold=threshold,
     )[:limit]
     derived = {
         f"{''.join(map(str, p.hkl_a))}/{''.join(map(str, p.hkl_b))}"
@@ -363,15 +411,24 @@ def plane_search(
     return Result(
         kind="physics.mismatch_search",
         derived=derived,
-        statistics={"A": str(a), "B": str(b), "n_matches": len(matches),
-                    "convention": "(m d_A - n d_B)/(n d_B)", "threshold_percent": 100 * threshold},
+        statistics={
+            "A": str(a),
+            "B": str(b),
+            "n_matches": len(matches),
+            "convention": "(m d_A - n d_B)/(n d_B)",
+            "threshold_percent": 100 * threshold,
+        },
         provenance=make_provenance([], {"max_index": max_index, "max_multiple": max_multiple}),
         warnings=[] if matches else [f"no plane pair within {100 * threshold:g} %"],
     )
 
 
 def nucleation_summary(
-    *, gamma: float, temperature: float, supersaturation: float, molar_volume: float,
+    *,
+    gamma: float,
+    temperature: float,
+    supersaturation: float,
+    molar_volume: float,
     prefactor: float = 1e33,
 ) -> Result:
     """Critical nucleus and nucleation rate (spec P-04, P-06; thesis Eqs. 1-4 to 1-8).
@@ -379,14 +436,19 @@ def nucleation_summary(
     Derived: r_c [nm], ΔG_c [eV] and in k_B T, molecules in the critical nucleus, rate
     [m⁻³ s⁻¹]. Curve: ΔG(r) [eV] for r in 0–3 r_c.
     """
-    kw = {"gamma": gamma, "temperature": temperature, "supersaturation": supersaturation,
-          "molar_volume": molar_volume}
+    kw = {
+        "gamma": gamma,
+        "temperature": temperature,
+        "supersaturation": supersaturation,
+        "molar_volume": molar_volume,
+    }
     rc = float(nuc.critical_radius(**kw))
     dg = float(nuc.critical_free_energy(**kw))
     rate = float(nuc.nucleation_rate(prefactor=prefactor, **kw))
     r = np.linspace(0.0, 3 * rc, 301)
     curve = xr.DataArray(
-        np.asarray(nuc.nucleus_free_energy(r, **kw)) / E_CHARGE, dims=["radius"],
+        np.asarray(nuc.nucleus_free_energy(r, **kw)) / E_CHARGE,
+        dims=["radius"],
         coords={"radius": ("radius", r * 1e9, {"units": "nm"})},
         attrs={"units": "eV", "long_name": "free energy of a nucleus"},
     )
@@ -430,8 +492,12 @@ def confined_band_edges(
         if "electron_mass" not in mat.parameters or "hole_mass" not in mat.parameters:
             raise ParameterError(f"material {mat.name!r} lacks effective masses for confinement")
         c, v = conf.confined_band_edges_ev(
-            diameter_nm, cbm_ev=cbm, vbm_ev=vbm, electron_mass=mat.electron_mass,
-            hole_mass=mat.hole_mass, shape=shape,  # type: ignore[arg-type]
+            diameter_nm,
+            cbm_ev=cbm,
+            vbm_ev=vbm,
+            electron_mass=mat.electron_mass,
+            hole_mass=mat.hole_mass,
+            shape=shape,  # type: ignore[arg-type]
         )
         derived["CBM"] = Quantity(float(c), None, "eV")
         derived["VBM"] = Quantity(float(v), None, "eV")
@@ -465,10 +531,12 @@ def heterojunction(
     """
     ra = confined_band_edges(material_a, diameter_nm=diameter_a_nm)
     rb = confined_band_edges(material_b, diameter_nm=diameter_b_nm)
-    ea = bnd.BandEdges(str(ra.statistics["material"]), ra.derived["VBM"].value,
-                       ra.derived["CBM"].value)
-    eb = bnd.BandEdges(str(rb.statistics["material"]), rb.derived["VBM"].value,
-                       rb.derived["CBM"].value)
+    ea = bnd.BandEdges(
+        str(ra.statistics["material"]), ra.derived["VBM"].value, ra.derived["CBM"].value
+    )
+    eb = bnd.BandEdges(
+        str(rb.statistics["material"]), rb.derived["VBM"].value, rb.derived["CBM"].value
+    )
     dc, dv = bnd.band_offsets(ea, eb)
     kind = bnd.heterojunction_type(ea, eb, quasi_threshold=quasi_threshold_ev)
     electrons, holes = bnd.carrier_destinations(ea, eb)
@@ -483,8 +551,13 @@ def heterojunction(
     return Result(
         kind="physics.heterojunction",
         derived=derived,
-        statistics={"type": kind, "electrons_to": electrons, "holes_to": holes,
-                    "diameter_a_nm": diameter_a_nm, "diameter_b_nm": diameter_b_nm},
+        statistics={
+            "type": kind,
+            "electrons_to": electrons,
+            "holes_to": holes,
+            "diameter_a_nm": diameter_a_nm,
+            "diameter_b_nm": diameter_b_nm,
+        },
         provenance=make_provenance([], {"a": ea.name, "b": eb.name}),
         warnings=ra.warnings[:1] + rb.warnings[:1] if (diameter_a_nm or diameter_b_nm) else [],
     )

@@ -226,8 +226,9 @@ def diameter_from_exciton_energy_nm(
             f"(E_g = {band_gap_ev:g} eV); check the band gap and that the peak is excitonic"
         )
     return float(
-        brentq(lambda d: float(exciton_energy_ev(d, **kw)) - energy_ev, min_diameter_nm, hi,
-               xtol=1e-10)
+        brentq(
+            lambda d: float(exciton_energy_ev(d, **kw)) - energy_ev, min_diameter_nm, hi, xtol=1e-10
+        )
     )
 
 

@@ -119,14 +119,21 @@ class LaMerRun:
 
     def nucleation_window(self, fraction: float = 0.9) -> tuple[float, float]:
         """Times [s] between which the central ``fraction`` of all nuclei formed."""
-        born = np.concatenate([[0.0], np.cumsum(0.5 * (self.nucleation_rate[1:]
-                                                       + self.nucleation_rate[:-1])
-                                                * np.diff(self.t))])
+        born = np.concatenate(
+            [
+                [0.0],
+                np.cumsum(
+                    0.5 * (self.nucleation_rate[1:] + self.nucleation_rate[:-1]) * np.diff(self.t)
+                ),
+            ]
+        )
         if born[-1] <= 0:
             return (math.nan, math.nan)
         lo, hi = (1 - fraction) / 2, 1 - (1 - fraction) / 2
-        return (float(np.interp(lo * born[-1], born, self.t)),
-                float(np.interp(hi * born[-1], born, self.t)))
+        return (
+            float(np.interp(lo * born[-1], born, self.t)),
+            float(np.interp(hi * born[-1], born, self.t)),
+        )
 
     def curves(self) -> dict[str, xr.DataArray]:
         """Time series and the size distribution as labelled arrays (time in s, size in nm)."""
@@ -143,7 +150,8 @@ class LaMerRun:
         }
         centres = 1e9 * (self.radius_grid[1:] + self.radius_grid[:-1])
         out["distribution"] = xr.DataArray(
-            self.distribution, dims=["time", "diameter"],
+            self.distribution,
+            dims=["time", "diameter"],
             coords={"time": t, "diameter": ("diameter", centres, {"units": "nm"})},
             attrs={"units": "1/m^3", "long_name": "number density per size bin"},
         )
@@ -228,8 +236,12 @@ def simulate_lamer(
     started = time.perf_counter()
     out_t = np.concatenate([[0.0], np.geomspace(1e-3, p.duration, n_outputs)])
     kT = K_B * p.temperature
-    gt = {"bulk_solubility": p.bulk_solubility, "gamma": p.gamma,
-          "molar_volume": p.molar_volume, "temperature": p.temperature}
+    gt = {
+        "bulk_solubility": p.bulk_solubility,
+        "gamma": p.gamma,
+        "molar_volume": p.molar_volume,
+        "temperature": p.temperature,
+    }
     nuc = {"gamma": p.gamma, "temperature": p.temperature, "molar_volume": p.molar_volume}
 
     r = np.empty(0)
@@ -240,8 +252,7 @@ def simulate_lamer(
     supplied = 0.0
     total0 = c
     steps, nucleated, pending = 0, 0.0, 0.0
-    rec: dict[str, list[float]] = {k: [] for k in
-                                   ("c", "s", "N", "mean", "std", "J", "err")}
+    rec: dict[str, list[float]] = {k: [] for k in ("c", "s", "N", "mean", "std", "J", "err")}
     snapshots: list[tuple[np.ndarray, np.ndarray]] = []
     warnings: list[str] = []
 

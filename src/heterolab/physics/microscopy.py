@@ -38,7 +38,9 @@ def electron_wavelength_pm(accelerating_voltage_v: float) -> float:
     return H_PLANCK / p * 1e12
 
 
-def rayleigh_resolution_nm(wavelength_nm: float, refractive_index: float, half_angle_deg: float) -> float:
+def rayleigh_resolution_nm(
+    wavelength_nm: float, refractive_index: float, half_angle_deg: float
+) -> float:
     """Rayleigh resolution d = 0.61 λ / (n sin α) [nm] of a light microscope (thesis §2.10).
 
     Example: λ = 365 nm, α = 72°, bromobenzene (n_D 1.560) → 150 nm; 1-bromonaphthalene
@@ -71,8 +73,9 @@ def chromatic_aberration_radius(
 
     Thesis §2.10.1: ΔE = 0.3–0.5 eV (cold FEG), 0.6–0.8 eV (Schottky).
     """
-    require_positive(cc=cc, alpha_rad=alpha_rad, energy_spread_ev=energy_spread_ev,
-              beam_energy_ev=beam_energy_ev)
+    require_positive(
+        cc=cc, alpha_rad=alpha_rad, energy_spread_ev=energy_spread_ev, beam_energy_ev=beam_energy_ev
+    )
     return cc * alpha_rad * energy_spread_ev / beam_energy_ev
 
 

@@ -103,7 +103,9 @@ def critical_radius(
     0.78
     """
     require_positive(gamma=gamma)
-    return scalar_or_array(-2 * gamma / volume_free_energy(temperature, supersaturation, molar_volume))
+    return scalar_or_array(
+        -2 * gamma / volume_free_energy(temperature, supersaturation, molar_volume)
+    )
 
 
 def critical_free_energy(
@@ -133,7 +135,9 @@ def nucleation_rate(
     """
     require_positive(prefactor=prefactor)
     dg = critical_free_energy(
-        gamma=gamma, temperature=temperature, supersaturation=supersaturation,
+        gamma=gamma,
+        temperature=temperature,
+        supersaturation=supersaturation,
         molar_volume=molar_volume,
     )
     return scalar_or_array(prefactor * np.exp(-dg / (K_B * temperature)))
@@ -146,15 +150,24 @@ def critical_supersaturation(
 
     Inverts Eq. 1-4 analytically: ln²S = 16πγ³V_m² / (3 (RT)² k_B T ln(A/J)).
     """
-    require_positive(target_rate=target_rate, prefactor=prefactor, gamma=gamma, temperature=temperature,
-         molar_volume=molar_volume)
+    require_positive(
+        target_rate=target_rate,
+        prefactor=prefactor,
+        gamma=gamma,
+        temperature=temperature,
+        molar_volume=molar_volume,
+    )
     if target_rate >= prefactor:
         raise ParameterError(
             f"target rate {target_rate:g} must be below the prefactor A = {prefactor:g} m^-3 s^-1"
         )
     rt = R_GAS * temperature
-    ln2 = 16 * math.pi * gamma**3 * molar_volume**2 / (
-        3 * rt**2 * K_B * temperature * math.log(prefactor / target_rate)
+    ln2 = (
+        16
+        * math.pi
+        * gamma**3
+        * molar_volume**2
+        / (3 * rt**2 * K_B * temperature * math.log(prefactor / target_rate))
     )
     return math.exp(math.sqrt(ln2))
 
@@ -167,14 +180,20 @@ def heterogeneous_factor(contact_angle_deg: ArrayLike) -> np.ndarray | float:
     """
     th = np.asarray(contact_angle_deg, dtype=float)
     if np.any(th < 0) or np.any(th > 180):
-        raise ParameterError(f"contact angle must lie in [0, 180] degrees, got {contact_angle_deg!r}")
+        raise ParameterError(
+            f"contact angle must lie in [0, 180] degrees, got {contact_angle_deg!r}"
+        )
     c = np.cos(np.radians(th))
     out = (2 + c) * (1 - c) ** 2 / 4
     return scalar_or_array(out)
 
 
 def gibbs_thomson_solubility(
-    radius: ArrayLike, *, bulk_solubility: float, gamma: float, molar_volume: float,
+    radius: ArrayLike,
+    *,
+    bulk_solubility: float,
+    gamma: float,
+    molar_volume: float,
     temperature: float,
 ) -> np.ndarray | float:
     """Solubility of a particle of radius r: C_r = C_∞ exp(2γV_m/(r R T)) [mol m⁻³].
@@ -191,14 +210,23 @@ def capillary_length(
     *, gamma: float, molar_volume: float, bulk_solubility: float, temperature: float
 ) -> float:
     """α = 2σV_m²C_∞/(RT) [m] of the LSW law (spec P-01; the thesis calls α "surface energy")."""
-    require_positive(gamma=gamma, molar_volume=molar_volume, bulk_solubility=bulk_solubility,
-         temperature=temperature)
+    require_positive(
+        gamma=gamma,
+        molar_volume=molar_volume,
+        bulk_solubility=bulk_solubility,
+        temperature=temperature,
+    )
     return 2 * gamma * molar_volume**2 * bulk_solubility / (R_GAS * temperature)
 
 
 def surface_concentration(
-    *, bulk: float, particle_solubility: float, diffusion: float, rate_constant: float,
-    radius: float, layer_thickness: float = math.inf,
+    *,
+    bulk: float,
+    particle_solubility: float,
+    diffusion: float,
+    rate_constant: float,
+    radius: float,
+    layer_thickness: float = math.inf,
 ) -> float:
     """Monomer concentration at the particle surface C_s [mol m⁻³] (thesis Eqs. 1-10 to 1-12).
 
@@ -209,7 +237,9 @@ def surface_concentration(
     """
     require_positive(diffusion=diffusion, rate_constant=rate_constant, radius=radius)
     if not layer_thickness > 0:
-        raise ParameterError(f"diffusion-layer thickness must be > 0 (inf allowed), got {layer_thickness}")
+        raise ParameterError(
+            f"diffusion-layer thickness must be > 0 (inf allowed), got {layer_thickness}"
+        )
     q = diffusion * (1 + radius / layer_thickness) / (rate_constant * radius)
     return (particle_solubility + q * bulk) / (1 + q)
 
@@ -226,7 +256,11 @@ GrowthRegime = Literal["diffusion", "reaction", "mixed"]
 
 
 def growth_regime(
-    rate_constant: float, radius: float, diffusion: float, *, upper: float = 10.0,
+    rate_constant: float,
+    radius: float,
+    diffusion: float,
+    *,
+    upper: float = 10.0,
     lower: float = 0.1,
 ) -> str:
     """Classify growth as ``"diffusion"``-limited (Da ≥ upper), ``"reaction"``-limited
@@ -267,7 +301,10 @@ def growth_rate(
     """
     r = np.asarray(radius, dtype=float)
     c_r = gibbs_thomson_solubility(
-        r, bulk_solubility=bulk_solubility, gamma=gamma, molar_volume=molar_volume,
+        r,
+        bulk_solubility=bulk_solubility,
+        gamma=gamma,
+        molar_volume=molar_volume,
         temperature=temperature,
     )
     drive = molar_volume * (bulk - c_r)

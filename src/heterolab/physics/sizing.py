@@ -144,7 +144,8 @@ def effective_mass_parameters(
     """
     mat = material if isinstance(material, Material) else get(material)
     missing = [
-        k for k in ("electron_mass", "hole_mass", "dielectric_constant", "band_gap")
+        k
+        for k in ("electron_mass", "hole_mass", "dielectric_constant", "band_gap")
         if k not in mat.parameters and not (k == "band_gap" and band_gap_ev is not None)
     ]
     if missing:

@@ -145,9 +145,7 @@ def perovskite_stability(
         problems.append(f"μ = {mu:.3f} outside {OCTAHEDRAL_WINDOW}: BX6 octahedron unstable")
     verdict = "stable 3D perovskite" if not problems else "; ".join(problems)
     name = f"{a_ion.rstrip('+')}{b_ion.rstrip('2+')}{x_ion.rstrip('-')}3"
-    return PerovskiteStability(
-        name, r_a, r_b, r_x, t, mu, tau, t_ok, mu_ok, verdict, RADII_SOURCE
-    )
+    return PerovskiteStability(name, r_a, r_b, r_x, t, mu, tau, t_ok, mu_ok, verdict, RADII_SOURCE)
 
 
 def reciprocal_metric(lattice: LatticeParameters) -> np.ndarray:
@@ -257,7 +255,9 @@ def reflection_allowed(hkl: Sequence[int], centering: str) -> bool:
     return rules.get(centering, True)
 
 
-def _unique_planes(lattice: LatticeParameters, max_index: int) -> list[tuple[tuple[int, ...], float]]:
+def _unique_planes(
+    lattice: LatticeParameters, max_index: int
+) -> list[tuple[tuple[int, ...], float]]:
     """Allowed planes with distinct d (lowest index sum kept), largest d first."""
     centering = lattice_centering(lattice)
     best: dict[float, tuple[int, ...]] = {}

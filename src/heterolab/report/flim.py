@@ -24,8 +24,10 @@ def plot_flim(result: Result, lifetime: str = "tau_avg_intensity", **_: Any) -> 
     fig.colorbar(im0, ax=axes[0], shrink=0.8)
     tau = np.asarray(result.curves[lifetime].values, dtype=float)
     finite = tau[np.isfinite(tau)]
-    vmin, vmax = (np.percentile(finite, [1, 99]) if finite.size else (0.0, 1.0))
-    im1 = axes[1].imshow(np.ma.masked_invalid(tau), cmap="viridis", vmin=vmin, vmax=vmax, origin="upper")
+    vmin, vmax = np.percentile(finite, [1, 99]) if finite.size else (0.0, 1.0)
+    im1 = axes[1].imshow(
+        np.ma.masked_invalid(tau), cmap="viridis", vmin=vmin, vmax=vmax, origin="upper"
+    )
     axes[1].set_title(f"{lifetime} (ns)")
     fig.colorbar(im1, ax=axes[1], shrink=0.8)
     if "tau_histogram" in result.curves:
@@ -48,7 +50,9 @@ def plot_flim(result: Result, lifetime: str = "tau_avg_intensity", **_: Any) -> 
 def plot_batch(result: Result, **_: Any) -> Figure:
     """Histograms of the fitted lifetimes of all converged decays, and the summed decay."""
     names = [n for n in result.curves if n.startswith("tau_") and n[4:].isdigit()]
-    fig, axes = plt.subplots(1, len(names) + 1, figsize=(4.0 * (len(names) + 1), 3.4), squeeze=False)
+    fig, axes = plt.subplots(
+        1, len(names) + 1, figsize=(4.0 * (len(names) + 1), 3.4), squeeze=False
+    )
     ok = result.curves["converged"].values.reshape(-1)
     for ax, name in zip(axes[0][:-1], names, strict=True):
         v = result.curves[name].values.reshape(-1)[ok]
@@ -62,7 +66,9 @@ def plot_batch(result: Result, **_: Any) -> Figure:
     ax.semilogy(total["time"].values, np.maximum(total.values, 0.5), lw=0.8)
     ax.set_xlabel("time (ns)")
     ax.set_ylabel("summed counts")
-    fig.suptitle(f"{result.statistics.get('n_converged', 0)} of {result.statistics.get('n_fitted', 0)} decays converged")
+    fig.suptitle(
+        f"{result.statistics.get('n_converged', 0)} of {result.statistics.get('n_fitted', 0)} decays converged"
+    )
     fig.tight_layout()
     return fig
 

@@ -17,7 +17,15 @@ __all__ = ["plot_ta_fit", "plot_ta_kinetics", "plot_ta_svd"]
 def _map(ax: Any, da: Any, title: str) -> None:
     d = da.transpose("time", "wavelength")
     lim = float(np.nanmax(np.abs(d.values))) or 1.0
-    ax.pcolormesh(d["wavelength"].values, d["time"].values, d.values, cmap="RdBu_r", vmin=-lim, vmax=lim, shading="auto")
+    ax.pcolormesh(
+        d["wavelength"].values,
+        d["time"].values,
+        d.values,
+        cmap="RdBu_r",
+        vmin=-lim,
+        vmax=lim,
+        shading="auto",
+    )
     ax.set_yscale("symlog", linthresh=1.0)
     ax.set_xlabel("wavelength (nm)")
     ax.set_ylabel("delay (ps)")
@@ -59,7 +67,9 @@ def plot_ta_fit(result: Result, dataset: str | None = None, **_: Any) -> Figure:
 @register_plotter("ta.kinetics")
 def plot_ta_kinetics(result: Result, **_: Any) -> Figure:
     """Trace, fit (symlog delay axis) and residuals."""
-    fig, (a, b) = plt.subplots(2, 1, sharex=True, figsize=(6.4, 5), gridspec_kw={"height_ratios": [3, 1]})
+    fig, (a, b) = plt.subplots(
+        2, 1, sharex=True, figsize=(6.4, 5), gridspec_kw={"height_ratios": [3, 1]}
+    )
     d, f, r = result.curves["data"], result.curves["fit"], result.curves["residuals"]
     a.plot(d["time"].values, d.values, ".", ms=3, label="data")
     a.plot(f["time"].values, f.values, "-", label="fit")

@@ -83,8 +83,11 @@ def simulated_array(
     gets ``attrs`` ``units``, ``source="simulated"``, ``simulated=True`` and ``attrs``.
     """
     da = xr.DataArray(
-        values, dims=tuple(axes), coords={dim: coord for dim, (coord, _) in axes.items()},
-        name=name, attrs={"units": units, "source": "simulated", "simulated": True, **attrs},
+        values,
+        dims=tuple(axes),
+        coords={dim: coord for dim, (coord, _) in axes.items()},
+        name=name,
+        attrs={"units": units, "source": "simulated", "simulated": True, **attrs},
     )
     for dim, (_, unit) in axes.items():
         if unit is not None:
@@ -129,5 +132,3 @@ def voigt_peak(
     if sigma == 0 and gamma == 0:
         raise ParameterError("gaussian_fwhm and lorentzian_fwhm are both 0: no line width")
     return voigt_profile(np.asarray(x, dtype=float) - center, sigma, gamma)
-
-

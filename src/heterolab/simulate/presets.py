@@ -129,45 +129,100 @@ def _ch3_ta(rngs: list[np.random.Generator]) -> list[Dataset]:
     names = ["CsPbBr3 (transferring)", "CsPbBr3 (long-lived)", "PbS exciton"]
     d_vis = gaussian_band(vis, 503.0, 18.0, -4e-3) + gaussian_band(vis, 525.0, 20.0, 6e-4)
     s_vis = np.vstack([d_vis, d_vis, np.zeros_like(vis)])
-    s_nir = np.vstack([np.zeros_like(nir), np.zeros_like(nir),
-                       gaussian_band(nir, 940.0, 110.0, -1.5e-3)])
+    s_nir = np.vstack(
+        [np.zeros_like(nir), np.zeros_like(nir), gaussian_band(nir, 940.0, 110.0, -1.5e-3)]
+    )
     common = {"irf_fwhm_ps": 0.15, "species_names": names}
-    ta_vis, tr_vis = simulate_ta(t, vis, rate_matrix=k_het, initial_population=c0_het,
-                                 species_spectra=s_vis, chirp_ps=[-0.25, 0.08],
-                                 chirp_center_nm=500.0, coherent_artifact_od=1e-3,
-                                 noise_od=1e-4, seed=rngs[0], **common)
-    ta_nir, tr_nir = simulate_ta(t, nir, rate_matrix=k_het, initial_population=c0_het,
-                                 species_spectra=s_nir, chirp_ps=[-0.05], chirp_center_nm=1000.0,
-                                 noise_od=5e-5, seed=rngs[1], **common)
+    ta_vis, tr_vis = simulate_ta(
+        t,
+        vis,
+        rate_matrix=k_het,
+        initial_population=c0_het,
+        species_spectra=s_vis,
+        chirp_ps=[-0.25, 0.08],
+        chirp_center_nm=500.0,
+        coherent_artifact_od=1e-3,
+        noise_od=1e-4,
+        seed=rngs[0],
+        **common,
+    )
+    ta_nir, tr_nir = simulate_ta(
+        t,
+        nir,
+        rate_matrix=k_het,
+        initial_population=c0_het,
+        species_spectra=s_nir,
+        chirp_ps=[-0.05],
+        chirp_center_nm=1000.0,
+        noise_od=5e-5,
+        seed=rngs[1],
+        **common,
+    )
     a1_alone = 9.27 / (9.27 + 90.73)
     ta_ref, tr_ref = simulate_ta(
-        t, vis, rate_matrix=[[-K0_CSPBBR3, 0.0], [0.0, 0.0]],
+        t,
+        vis,
+        rate_matrix=[[-K0_CSPBBR3, 0.0], [0.0, 0.0]],
         initial_population=[a1_alone, 1 - a1_alone],
         species_spectra=np.vstack([gaussian_band(vis, 508.0, 18.0, -4e-3)] * 2),
-        chirp_ps=[-0.25, 0.08], chirp_center_nm=500.0, noise_od=1e-4, seed=rngs[2],
-        irf_fwhm_ps=0.15, species_names=["CsPbBr3 (8.08 ps)", "CsPbBr3 (long-lived)"],
+        chirp_ps=[-0.25, 0.08],
+        chirp_center_nm=500.0,
+        noise_od=1e-4,
+        seed=rngs[2],
+        irf_fwhm_ps=0.15,
+        species_names=["CsPbBr3 (8.08 ps)", "CsPbBr3 (long-lived)"],
     )
     ta_pbs, tr_pbs = simulate_ta(
-        t, nir, rate_matrix=[[-1 / 0.30, 0.0], [1 / 0.30, 0.0]], initial_population=[1.0, 0.0],
-        species_spectra=np.vstack([gaussian_band(nir, 1056.0, 120.0, -3e-4),
-                                   gaussian_band(nir, 1056.0, 110.0, -1.5e-3)]),
-        chirp_ps=[-0.05], chirp_center_nm=1000.0, noise_od=5e-5, seed=rngs[3],
-        irf_fwhm_ps=0.15, species_names=["PbS hot exciton", "PbS band-edge exciton"],
+        t,
+        nir,
+        rate_matrix=[[-1 / 0.30, 0.0], [1 / 0.30, 0.0]],
+        initial_population=[1.0, 0.0],
+        species_spectra=np.vstack(
+            [gaussian_band(nir, 1056.0, 120.0, -3e-4), gaussian_band(nir, 1056.0, 110.0, -1.5e-3)]
+        ),
+        chirp_ps=[-0.05],
+        chirp_center_nm=1000.0,
+        noise_od=5e-5,
+        seed=rngs[3],
+        irf_fwhm_ps=0.15,
+        species_names=["PbS hot exciton", "PbS band-edge exciton"],
     )
     for truth, fluence in ((tr_vis, 6.03), (tr_nir, 6.03), (tr_ref, 6.03), (tr_pbs, 6.03)):
         truth["pump_nm"] = 470.0
         truth["fluence_uj_cm2"] = fluence  # Fig. 3-21 c-d, 3-23, 3-24 (6.72 in Fig. 3-21a-b)
-    assumed = ["spectral shapes (Gaussian bands, widths, ΔOD scale), chirp polynomial, noise "
-               "level and the 20 % direct PbS excitation at 470 nm are assumptions"]
+    assumed = [
+        "spectral shapes (Gaussian bands, widths, ΔOD scale), chirp polynomial, noise "
+        "level and the 20 % direct PbS excitation at 470 nm are assumptions"
+    ]
     return [
-        Dataset("ta_vis_470pump_het_1to30", ta_vis, tr_vis,
-                f"{THESIS}, Table 3-3 (470 nm pump, visible probe, bleach 503 nm)", assumed),
-        Dataset("ta_nir_470pump_het_1to30", ta_nir, tr_nir,
-                f"{THESIS}, Fig. 3-24a, Table 3-4 (470 nm pump, NIR probe 940 nm)", assumed),
-        Dataset("ta_vis_470pump_cspbbr3", ta_ref, tr_ref,
-                f"{THESIS}, Table 3-3 (CsPbBr3 alone, bleach 508 nm, tau_1 = 8.08 ps)", assumed),
-        Dataset("ta_nir_pbs", ta_pbs, tr_pbs,
-                f"{THESIS}, §3.3.3 Fig. 3-24a (PbS alone, rise 0.30 ps, probe 1056 nm)", assumed),
+        Dataset(
+            "ta_vis_470pump_het_1to30",
+            ta_vis,
+            tr_vis,
+            f"{THESIS}, Table 3-3 (470 nm pump, visible probe, bleach 503 nm)",
+            assumed,
+        ),
+        Dataset(
+            "ta_nir_470pump_het_1to30",
+            ta_nir,
+            tr_nir,
+            f"{THESIS}, Fig. 3-24a, Table 3-4 (470 nm pump, NIR probe 940 nm)",
+            assumed,
+        ),
+        Dataset(
+            "ta_vis_470pump_cspbbr3",
+            ta_ref,
+            tr_ref,
+            f"{THESIS}, Table 3-3 (CsPbBr3 alone, bleach 508 nm, tau_1 = 8.08 ps)",
+            assumed,
+        ),
+        Dataset(
+            "ta_nir_pbs",
+            ta_pbs,
+            tr_pbs,
+            f"{THESIS}, §3.3.3 Fig. 3-24a (PbS alone, rise 0.30 ps, probe 1056 nm)",
+            assumed,
+        ),
     ]
 
 
@@ -175,11 +230,27 @@ def _ch3_emitters() -> list[Emitter]:
     stokes_cs = 20.0  # meV, assumed
     e_pl = HC_EV_NM / 471.0
     return [
-        Emitter("CsPbBr3", "CsPbBr3", 6.0, absorbance=0.180, plqy=0.92,
-                stokes_shift_mev=stokes_cs, peak_nm=HC_EV_NM / (e_pl + stokes_cs * 1e-3),
-                homogeneous_fwhm_mev=60.0, inhomogeneous_fwhm_mev=60.0),
-        Emitter("PbS", "PbS", 3.4, size_spread=0.08, absorbance=0.113, plqy=0.225,
-                stokes_shift_mev=135.0, homogeneous_fwhm_mev=80.0),
+        Emitter(
+            "CsPbBr3",
+            "CsPbBr3",
+            6.0,
+            absorbance=0.180,
+            plqy=0.92,
+            stokes_shift_mev=stokes_cs,
+            peak_nm=HC_EV_NM / (e_pl + stokes_cs * 1e-3),
+            homogeneous_fwhm_mev=60.0,
+            inhomogeneous_fwhm_mev=60.0,
+        ),
+        Emitter(
+            "PbS",
+            "PbS",
+            3.4,
+            size_spread=0.08,
+            absorbance=0.113,
+            plqy=0.225,
+            stokes_shift_mev=135.0,
+            homogeneous_fwhm_mev=80.0,
+        ),
     ]
 
 
@@ -188,16 +259,33 @@ def _ch3_spectra(rngs: list[np.random.Generator]) -> list[Dataset]:
     vis, nir = np.arange(400.0, 651.0, 1.0), np.arange(800.0, 1401.0, 2.0)
     et = EnergyTransfer("CsPbBr3", "PbS", k_et_per_s=K_ET * 1e12, tau0_s=8.08e-12)
     out = []
-    for label, grid, rng_a, rng_p in (("vis", vis, rngs[0], rngs[1]), ("nir", nir, rngs[2], rngs[3])):
+    for label, grid, rng_a, rng_p in (
+        ("vis", vis, rngs[0], rngs[1]),
+        ("nir", nir, rngs[2], rngs[3]),
+    ):
         a, ta = simulate_absorption(grid, em, noise_od=5e-4, seed=rng_a)
-        p, tp = simulate_pl(grid, em, excitation_nm=465.0, transfer=et, total_counts=2e5,
-                            seed=rng_p)
-        out.append(Dataset(f"absorption_{label}", a, ta,
-                           f"{THESIS}, Table 3-1 (A_pero 0.180, A_PbS 0.113), §3.3.2",
-                           ["band widths, continuum and size spread assumed"]))
-        out.append(Dataset(f"pl_{label}", p, tp,
-                           f"{THESIS}, Abstract/§3.1 (PL 471 / 1156 nm for 1:30), Table 3-1 "
-                           "(PLQY_PbS 0.225), Tables 3-3 (k_ET)", ["widths and counts assumed"]))
+        p, tp = simulate_pl(
+            grid, em, excitation_nm=465.0, transfer=et, total_counts=2e5, seed=rng_p
+        )
+        out.append(
+            Dataset(
+                f"absorption_{label}",
+                a,
+                ta,
+                f"{THESIS}, Table 3-1 (A_pero 0.180, A_PbS 0.113), §3.3.2",
+                ["band widths, continuum and size spread assumed"],
+            )
+        )
+        out.append(
+            Dataset(
+                f"pl_{label}",
+                p,
+                tp,
+                f"{THESIS}, Abstract/§3.1 (PL 471 / 1156 nm for 1:30), Table 3-1 "
+                "(PLQY_PbS 0.225), Tables 3-3 (k_ET)",
+                ["widths and counts assumed"],
+            )
+        )
     return out
 
 
@@ -206,29 +294,58 @@ def _ch3_structure(rngs: list[np.random.Generator]) -> list[Dataset]:
     cs_strain = _bragg_strain(CSPBBR3_CUBIC.a_angstrom, 4, 30.25)
     pbs_strain = _bragg_strain(PBS_ROCKSALT.a_angstrom, 4, 29.71)
     xrd, t_xrd = simulate_xrd(
-        tt, [Phase(CSPBBR3_CUBIC, 1.0, 6.0, 0.0, cs_strain),
-             Phase(PBS_ROCKSALT, 0.5, 3.4, 0.0, pbs_strain)],
+        tt,
+        [
+            Phase(CSPBBR3_CUBIC, 1.0, 6.0, 0.0, cs_strain),
+            Phase(PBS_ROCKSALT, 0.5, 3.4, 0.0, pbs_strain),
+        ],
         seed=rngs[0],
     )
     e = np.arange(132.0, 150.0, 0.05)
-    xps, t_xps = simulate_xps(e, [Doublet("Pb-Br", 137.83, 3e4), Doublet("Pb-S", 137.42, 3e4)],
-                              seed=rngs[1])
+    xps, t_xps = simulate_xps(
+        e, [Doublet("Pb-Br", 137.83, 3e4), Doublet("Pb-S", 137.42, 3e4)], seed=rngs[1]
+    )
     d_cs, d_pbs = CSPBBR3_CUBIC.a_angstrom / 2, PBS_ROCKSALT.a_angstrom / 2
     mismatch = d_pbs / d_cs - 1.0
-    img, t_img = simulate_lattice_image(shape=(256, 256), pixel_nm=0.02, spacing_nm=d_cs / 10,
-                                        strain_xx=mismatch, strain_yy=mismatch, noise_std=0.3,
-                                        seed=rngs[2])
-    t_img = {**t_img, "exx": None, "eyy": None, "exy": None,
-             "note": "strain maps follow analytically from the scalars (see simulate.tem)"}
+    img, t_img = simulate_lattice_image(
+        shape=(256, 256),
+        pixel_nm=0.02,
+        spacing_nm=d_cs / 10,
+        strain_xx=mismatch,
+        strain_yy=mismatch,
+        noise_std=0.3,
+        seed=rngs[2],
+    )
+    t_img = {
+        **t_img,
+        "exx": None,
+        "eyy": None,
+        "exy": None,
+        "note": "strain maps follow analytically from the scalars (see simulate.tem)",
+    }
     return [
-        Dataset("xrd", xrd, t_xrd,
-                f"{THESIS}, §3.3.1 Fig. 3-7 (het (200) at 30.25° CsPbBr3, 29.71° PbS), sizes "
-                "Fig. 3-14/3-16e", ["phase ratio, counts, instrumental width assumed"]),
-        Dataset("xps_pb4f", xps, t_xps, f"{THESIS}, §3.3.1 Fig. 3-9 (Pb 4f7/2 137.83/137.42 eV)",
-                ["equal Pb-Br/Pb-S areas and widths assumed"]),
-        Dataset("tem_interface", img, t_img,
-                f"{THESIS}, §3.3.1 Fig. 3-4c (CsPbBr3(200)/PbS(200) interface), bulk cells",
-                ["cube-on-cube coherent interface, fringe model (no CTF)"]),
+        Dataset(
+            "xrd",
+            xrd,
+            t_xrd,
+            f"{THESIS}, §3.3.1 Fig. 3-7 (het (200) at 30.25° CsPbBr3, 29.71° PbS), sizes "
+            "Fig. 3-14/3-16e",
+            ["phase ratio, counts, instrumental width assumed"],
+        ),
+        Dataset(
+            "xps_pb4f",
+            xps,
+            t_xps,
+            f"{THESIS}, §3.3.1 Fig. 3-9 (Pb 4f7/2 137.83/137.42 eV)",
+            ["equal Pb-Br/Pb-S areas and widths assumed"],
+        ),
+        Dataset(
+            "tem_interface",
+            img,
+            t_img,
+            f"{THESIS}, §3.3.1 Fig. 3-4c (CsPbBr3(200)/PbS(200) interface), bulk cells",
+            ["cube-on-cube coherent interface, fringe model (no CTF)"],
+        ),
     ]
 
 
@@ -247,20 +364,35 @@ def table_3_2_decays(*, seed: int = 0, total_counts: float = 2e5) -> list[Datase
     """
     table = load_table("table_3_2")
     # entropy (seed, 302) keeps these streams apart from the other datasets of a preset
-    rngs = [np.random.default_rng(s)
-            for s in np.random.SeedSequence([seed, 302]).spawn(len(table["rows"]))]
+    rngs = [
+        np.random.default_rng(s)
+        for s in np.random.SeedSequence([seed, 302]).spawn(len(table["rows"]))
+    ]
     out = []
     for row, rng in zip(table["rows"], rngs, strict=True):
         da, truth = simulate_decay(
-            [row["tau1"] * 1e3, row["tau2"] * 1e3], [row["A1"], row["A2"]],
-            total_counts=total_counts, n_bins=1024, bin_width_ns=25.0, irf_fwhm_ns=10.0,
-            t0_ns=500.0, background_counts_per_bin=1.0, seed=rng,
+            [row["tau1"] * 1e3, row["tau2"] * 1e3],
+            [row["A1"], row["A2"]],
+            total_counts=total_counts,
+            n_bins=1024,
+            bin_width_ns=25.0,
+            irf_fwhm_ns=10.0,
+            t0_ns=500.0,
+            background_counts_per_bin=1.0,
+            seed=rng,
         )
         truth["ratio_pb_s"] = row["ratio"]
         truth["tau_ave_table_us"] = row["tau_ave"]
         name = "decay_ns_ta_" + row["ratio"].replace(":", "to")
-        out.append(Dataset(name, da, truth, f"{THESIS}, {table['source']}",
-                           ["10 ns Gaussian IRF, 25 ns bins, counts and background assumed"]))
+        out.append(
+            Dataset(
+                name,
+                da,
+                truth,
+                f"{THESIS}, {table['source']}",
+                ["10 ns Gaussian IRF, 25 ns bins, counts and background assumed"],
+            )
+        )
     return out
 
 
@@ -270,8 +402,9 @@ def _ch3_decay(seed: int) -> list[Dataset]:
 
 def _build_ch3(seed: int) -> PresetOutput:
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(11)]
-    datasets = (_ch3_ta(rngs[0:4]) + _ch3_spectra(rngs[4:8]) + _ch3_structure(rngs[8:11])
-                + _ch3_decay(seed))
+    datasets = (
+        _ch3_ta(rngs[0:4]) + _ch3_spectra(rngs[4:8]) + _ch3_structure(rngs[8:11]) + _ch3_decay(seed)
+    )
     return PresetOutput("thesis-cspbbr3-pbs-1to30", _CH3_SOURCE, seed, datasets, _ch3_warnings())
 
 
@@ -279,8 +412,12 @@ def _build_ch3(seed: int) -> PresetOutput:
 _CH4_SOURCE = f"{THESIS}, Chapter 4 (PMA2PbBr4-CsPbBr3 2D-3D heterojunction films)"
 # (film, quencher): lifetime in ns, Fig. 4-10 b,d
 CH4_LIFETIMES_NS = {
-    ("het", "none"): 9.2, ("het", "spiro"): 1.8, ("het", "pcbm"): 1.0,
-    ("le", "none"): 6.0, ("le", "spiro"): 5.1, ("le", "pcbm"): 3.9,
+    ("het", "none"): 9.2,
+    ("het", "spiro"): 1.8,
+    ("het", "pcbm"): 1.0,
+    ("le", "none"): 6.0,
+    ("le", "spiro"): 5.1,
+    ("le", "pcbm"): 3.9,
 }
 CH4_FIG48_LIFETIMES_NS = {"het": 82.5, "le": 19.5}
 CH4_PLQY = {"het": 0.010, "le": 0.021}  # Fig. 4-8a
@@ -305,15 +442,37 @@ def _ch4_warnings() -> list[str]:
 
 
 def _ch4_decays(rngs: list[np.random.Generator]) -> list[Dataset]:
-    irf, irf_truth = simulate_irf(n_bins=1024, bin_width_ns=0.05, fwhm_ns=0.15, t0_ns=3.0,
-                                  tail_fraction=0.03, tail_tau_ns=0.4, total_counts=1e5,
-                                  seed=rngs[0])
-    out = [Dataset("irf", irf, irf_truth, f"{THESIS}, §2.1 (pulsed laser, 90 ps pulse width)",
-                   ["measured-like IRF: 150 ps FWHM Gaussian core + 3 % tail assumed"])]
+    irf, irf_truth = simulate_irf(
+        n_bins=1024,
+        bin_width_ns=0.05,
+        fwhm_ns=0.15,
+        t0_ns=3.0,
+        tail_fraction=0.03,
+        tail_tau_ns=0.4,
+        total_counts=1e5,
+        seed=rngs[0],
+    )
+    out = [
+        Dataset(
+            "irf",
+            irf,
+            irf_truth,
+            f"{THESIS}, §2.1 (pulsed laser, 90 ps pulse width)",
+            ["measured-like IRF: 150 ps FWHM Gaussian core + 3 % tail assumed"],
+        )
+    ]
     for k, ((film, quencher), tau) in enumerate(CH4_LIFETIMES_NS.items(), start=1):
-        da, truth = simulate_decay([tau], [1.0], total_counts=1e5, n_bins=1024,
-                                   bin_width_ns=0.05, irf=irf, background_counts_per_bin=2.0,
-                                   repetition_rate_hz=1e7, seed=rngs[k])
+        da, truth = simulate_decay(
+            [tau],
+            [1.0],
+            total_counts=1e5,
+            n_bins=1024,
+            bin_width_ns=0.05,
+            irf=irf,
+            background_counts_per_bin=2.0,
+            repetition_rate_hz=1e7,
+            seed=rngs[k],
+        )
         tau0 = CH4_LIFETIMES_NS[(film, "none")]
         if quencher != "none":
             ratio = tau0 / tau
@@ -321,17 +480,38 @@ def _ch4_decays(rngs: list[np.random.Generator]) -> list[Dataset]:
             # L_D = (2L/pi) sqrt(tau0/tauQ - 1) with L = 100 nm (Xing et al., Science 342, 344
             # (2013); spec P-40, V4 implies L ~ 100 nm)
             truth["diffusion_length_nm_for_L100"] = 200.0 / np.pi * np.sqrt(ratio - 1.0)
-        out.append(Dataset(f"trpl_{film}_{quencher}", da, truth,
-                           f"{THESIS}, §4.3.2 Fig. 4-10 (tau = {tau} ns)",
-                           ["mono-exponential decay, 1e5 counts, 10 MHz, 2 counts/bin assumed"]))
+        out.append(
+            Dataset(
+                f"trpl_{film}_{quencher}",
+                da,
+                truth,
+                f"{THESIS}, §4.3.2 Fig. 4-10 (tau = {tau} ns)",
+                ["mono-exponential decay, 1e5 counts, 10 MHz, 2 counts/bin assumed"],
+            )
+        )
     for j, (film, tau) in enumerate(CH4_FIG48_LIFETIMES_NS.items(), start=8):
-        da, truth = simulate_decay([tau], [1.0], total_counts=1e5, n_bins=2048, bin_width_ns=0.2,
-                                   irf_fwhm_ns=0.15, t0_ns=5.0, background_counts_per_bin=1.0,
-                                   repetition_rate_hz=2e6, seed=rngs[j])
+        da, truth = simulate_decay(
+            [tau],
+            [1.0],
+            total_counts=1e5,
+            n_bins=2048,
+            bin_width_ns=0.2,
+            irf_fwhm_ns=0.15,
+            t0_ns=5.0,
+            background_counts_per_bin=1.0,
+            repetition_rate_hz=2e6,
+            seed=rngs[j],
+        )
         truth["plqy"] = CH4_PLQY[film]
-        out.append(Dataset(f"trpl_fig4-8c_{film}", da, truth,
-                           f"{THESIS}, §4.3.2 Fig. 4-8c (tau = {tau} ns)",
-                           ["mono-exponential, Gaussian IRF 150 ps, 2 MHz assumed"]))
+        out.append(
+            Dataset(
+                f"trpl_fig4-8c_{film}",
+                da,
+                truth,
+                f"{THESIS}, §4.3.2 Fig. 4-8c (tau = {tau} ns)",
+                ["mono-exponential, Gaussian IRF 150 ps, 2 MHz assumed"],
+            )
+        )
     return out
 
 
@@ -339,11 +519,27 @@ def _ch4_spectra(rngs: list[np.random.Generator]) -> list[Dataset]:
     wl = np.arange(350.0, 601.0, 0.5)
     e_pma, e_cs = HC_EV_NM / 400.0, HC_EV_NM / 494.0
     em = [
-        Emitter("PMA2PbBr4", "PMA2PbBr4", 1.0, absorbance=0.3, plqy=0.02, peak_nm=400.0,
-                stokes_shift_mev=1e3 * (e_pma - HC_EV_NM / 410.0), homogeneous_fwhm_mev=60.0),
-        Emitter("CsPbBr3", "CsPbBr3", 7.6, absorbance=0.2, plqy=0.01, peak_nm=494.0,
-                stokes_shift_mev=1e3 * (e_cs - HC_EV_NM / 518.0), homogeneous_fwhm_mev=70.0,
-                inhomogeneous_fwhm_mev=40.0),
+        Emitter(
+            "PMA2PbBr4",
+            "PMA2PbBr4",
+            1.0,
+            absorbance=0.3,
+            plqy=0.02,
+            peak_nm=400.0,
+            stokes_shift_mev=1e3 * (e_pma - HC_EV_NM / 410.0),
+            homogeneous_fwhm_mev=60.0,
+        ),
+        Emitter(
+            "CsPbBr3",
+            "CsPbBr3",
+            7.6,
+            absorbance=0.2,
+            plqy=0.01,
+            peak_nm=494.0,
+            stokes_shift_mev=1e3 * (e_cs - HC_EV_NM / 518.0),
+            homogeneous_fwhm_mev=70.0,
+            inhomogeneous_fwhm_mev=40.0,
+        ),
     ]
     a, ta = simulate_absorption(wl, em, noise_od=5e-4, seed=rngs[0])
     p, tp = simulate_pl(wl, em, excitation_nm=365.0, total_counts=2e5, seed=rngs[1])
@@ -355,15 +551,36 @@ def _ch4_spectra(rngs: list[np.random.Generator]) -> list[Dataset]:
 def _ch4_structure(rngs: list[np.random.Generator]) -> list[Dataset]:
     tt = np.arange(10.0, 50.0, 0.02)
     xrd, t_xrd = simulate_xrd(tt, [Phase(CSPBBR3_CUBIC, 1.0, 7.6)], seed=rngs[0])
-    img, t_img = simulate_lattice_image(shape=(256, 256), pixel_nm=0.02, spacing_nm=0.2937,
-                                        strain_xx=0.05, noise_std=0.3, seed=rngs[1])
-    t_img = {**t_img, "exx": None, "eyy": None, "exy": None,
-             "note": "strain maps follow analytically from the scalars (see simulate.tem)"}
+    img, t_img = simulate_lattice_image(
+        shape=(256, 256),
+        pixel_nm=0.02,
+        spacing_nm=0.2937,
+        strain_xx=0.05,
+        noise_std=0.3,
+        seed=rngs[1],
+    )
+    t_img = {
+        **t_img,
+        "exx": None,
+        "eyy": None,
+        "exy": None,
+        "note": "strain maps follow analytically from the scalars (see simulate.tem)",
+    }
     return [
-        Dataset("xrd", xrd, t_xrd, f"{THESIS}, §4.3.1 Fig. 4-6a (GIXD size 7.6 nm)",
-                ["powder (not grazing-incidence) geometry, Cu Kα1 assumed"]),
-        Dataset("tem_gpa", img, t_img, f"{THESIS}, §4.3.2 Fig. 4-11b,c (GPA strain ~5 %)",
-                ["fringe model of the CsPbBr3 (200) planes, strain step at the image centre"]),
+        Dataset(
+            "xrd",
+            xrd,
+            t_xrd,
+            f"{THESIS}, §4.3.1 Fig. 4-6a (GIXD size 7.6 nm)",
+            ["powder (not grazing-incidence) geometry, Cu Kα1 assumed"],
+        ),
+        Dataset(
+            "tem_gpa",
+            img,
+            t_img,
+            f"{THESIS}, §4.3.2 Fig. 4-11b,c (GPA strain ~5 %)",
+            ["fringe model of the CsPbBr3 (200) planes, strain step at the image centre"],
+        ),
     ]
 
 
@@ -447,6 +664,7 @@ def write_preset(
         "warnings": preset.warnings,
         "files": files,
     }
-    (out / "truth.json").write_text(json.dumps(json_safe(manifest), indent=2) + "\n",
-                                    encoding="utf-8")
+    (out / "truth.json").write_text(
+        json.dumps(json_safe(manifest), indent=2) + "\n", encoding="utf-8"
+    )
     return manifest

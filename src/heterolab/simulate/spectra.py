@@ -114,8 +114,13 @@ class Emitter:
             v = getattr(self, field_name)
             if not (np.isfinite(v) and v > 0):
                 problems.append(f"{field_name} must be > 0, got {v!r}")
-        for field_name in ("size_spread", "stokes_shift_mev", "continuum_ratio",
-                           "continuum_offset_mev", "inhomogeneous_fwhm_mev"):
+        for field_name in (
+            "size_spread",
+            "stokes_shift_mev",
+            "continuum_ratio",
+            "continuum_offset_mev",
+            "inhomogeneous_fwhm_mev",
+        ):
             v = getattr(self, field_name)
             if not (np.isfinite(v) and v >= 0):
                 problems.append(f"{field_name} must be >= 0, got {v!r}")
@@ -259,7 +264,10 @@ def simulate_absorption(
     if noise > 0:
         total = total + rng_from_seed(seed).normal(0.0, noise, size=total.shape)
     da = _spectrum_array(np.asarray(total), wl, "absorbance", "OD")
-    truth = {"kind": "spectrum.absorption", "emitters": {e.name: _emitter_truth(e) for e in emitters}}
+    truth = {
+        "kind": "spectrum.absorption",
+        "emitters": {e.name: _emitter_truth(e) for e in emitters},
+    }
     return da, truth
 
 
@@ -301,7 +309,9 @@ def simulate_pl(
                 raise ParameterError(f"transfer names {role!r}, not one of {sorted(by_name)}")
         eta = transfer_efficiency(transfer.k_et_per_s, transfer.tau0_s)
         yields[transfer.donor] *= 1.0 - eta
-        yields[transfer.acceptor] += eta * absorbed[transfer.donor] * by_name[transfer.acceptor].plqy
+        yields[transfer.acceptor] += (
+            eta * absorbed[transfer.donor] * by_name[transfer.acceptor].plqy
+        )
     energy = HC_EV_NM / wl
     per_nm = np.zeros_like(wl)
     for e in emitters:

@@ -259,7 +259,10 @@ def simulate_ta(
     if noise > 0:
         signal = signal + rng_from_seed(seed).normal(0.0, noise, size=signal.shape)
     da = simulated_array(
-        signal, {"time": (t, "ps"), "wavelength": (wl, "nm")}, name="delta_od", units="OD",
+        signal,
+        {"time": (t, "ps"), "wavelength": (wl, "nm")},
+        name="delta_od",
+        units="OD",
         long_name="ΔOD",
     )
     rates, _, _ = _eigen_solution(k, c0)

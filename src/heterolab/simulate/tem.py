@@ -100,7 +100,9 @@ def simulate_lattice_image(
     ux = strain_xx * _step_integral(xx, x0, w)
     uy = strain_yy * s * yy
     g = 1.0 / d
-    image = fringe_amplitude * (np.cos(2 * np.pi * g * (xx - ux)) + np.cos(2 * np.pi * g * (yy - uy)))
+    image = fringe_amplitude * (
+        np.cos(2 * np.pi * g * (xx - ux)) + np.cos(2 * np.pi * g * (yy - uy))
+    )
     image = image + 2.0 * abs(fringe_amplitude)  # positive intensities
     noise = positive("noise_std", noise_std, allow_zero=True)
     if noise > 0:

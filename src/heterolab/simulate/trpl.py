@@ -138,15 +138,26 @@ def decay_shape(
     """
     taus, fractions = _taus_and_fractions(taus_ns, amplitudes)
     comps = _component_rows(
-        taus, n_bins=n_bins, bin_width_ns=bin_width_ns, irf=irf, irf_fwhm_ns=irf_fwhm_ns,
-        t0_ns=t0_ns, repetition_rate_hz=repetition_rate_hz,
+        taus,
+        n_bins=n_bins,
+        bin_width_ns=bin_width_ns,
+        irf=irf,
+        irf_fwhm_ns=irf_fwhm_ns,
+        t0_ns=t0_ns,
+        repetition_rate_hz=repetition_rate_hz,
     )
     return fractions @ comps
 
 
 def _component_rows(
-    taus: np.ndarray, *, n_bins: int, bin_width_ns: float, irf: str | ArrayLike,
-    irf_fwhm_ns: float, t0_ns: float, repetition_rate_hz: float | None,
+    taus: np.ndarray,
+    *,
+    n_bins: int,
+    bin_width_ns: float,
+    irf: str | ArrayLike,
+    irf_fwhm_ns: float,
+    t0_ns: float,
+    repetition_rate_hz: float | None,
 ) -> np.ndarray:
     """Unit-amplitude IRF-convolved components, shape (len(taus), n_bins)."""
     n_bins = positive_int("n_bins", n_bins, minimum=2)
@@ -255,7 +266,10 @@ def _counts_array(
     (time last, in ns); ``axes``: dim -> (coord, unit), ending with ``time``."""
     *leading, (_, (t, _)) = axes.items()
     attrs = {
-        "long_name": "photon counts", "bin_width": dt, "source": "simulated", "simulated": True,
+        "long_name": "photon counts",
+        "bin_width": dt,
+        "source": "simulated",
+        "simulated": True,
         "repetition_rate_hz": repetition_rate_hz,
     }
     da = decay_dataarray(
@@ -333,8 +347,13 @@ def simulate_decay(
     bg = positive("background_counts_per_bin", background_counts_per_bin, allow_zero=True)
     irf_in = irf.values if isinstance(irf, xr.DataArray) else irf
     comps = _component_rows(
-        taus, n_bins=n_bins, bin_width_ns=bin_width_ns, irf=irf_in, irf_fwhm_ns=irf_fwhm_ns,
-        t0_ns=t0_ns, repetition_rate_hz=repetition_rate_hz,
+        taus,
+        n_bins=n_bins,
+        bin_width_ns=bin_width_ns,
+        irf=irf_in,
+        irf_fwhm_ns=irf_fwhm_ns,
+        t0_ns=t0_ns,
+        repetition_rate_hz=repetition_rate_hz,
     )
     shape = fractions @ comps
     scale = total / shape.sum()
@@ -402,16 +421,26 @@ def simulate_decay_batch(
     rows, truths = [], []
     for k in range(taus.shape[0]):
         da, truth = simulate_decay(
-            taus[k], amps[k], total_counts=totals[k], n_bins=n_bins, bin_width_ns=bin_width_ns,
-            irf_fwhm_ns=irf_fwhm_ns, t0_ns=t0_ns,
+            taus[k],
+            amps[k],
+            total_counts=totals[k],
+            n_bins=n_bins,
+            bin_width_ns=bin_width_ns,
+            irf_fwhm_ns=irf_fwhm_ns,
+            t0_ns=t0_ns,
             background_counts_per_bin=background_counts_per_bin,
-            repetition_rate_hz=repetition_rate_hz, noise=noise, seed=rng,
+            repetition_rate_hz=repetition_rate_hz,
+            noise=noise,
+            seed=rng,
         )
         rows.append(da.values)
         truths.append(truth)
     out = _counts_array(
-        np.stack(rows), float(bin_width_ns), repetition_rate_hz,
-        decay=(np.arange(len(rows)), None), time=(da["time"].values, "ns"),
+        np.stack(rows),
+        float(bin_width_ns),
+        repetition_rate_hz,
+        decay=(np.arange(len(rows)), None),
+        time=(da["time"].values, "ns"),
     )
     return out, truths
 
@@ -463,15 +492,23 @@ def simulate_trpl_map(
         raise ParameterError("das must be finite and >= 0 (photon-counting amplitudes)")
     bg = positive("background_counts_per_bin", background_counts_per_bin, allow_zero=True)
     comps = _component_rows(
-        taus, n_bins=n_bins, bin_width_ns=bin_width_ns, irf="gaussian",
-        irf_fwhm_ns=irf_fwhm_ns, t0_ns=t0_ns, repetition_rate_hz=repetition_rate_hz,
+        taus,
+        n_bins=n_bins,
+        bin_width_ns=bin_width_ns,
+        irf="gaussian",
+        irf_fwhm_ns=irf_fwhm_ns,
+        t0_ns=t0_ns,
+        repetition_rate_hz=repetition_rate_hz,
     )
     expected = das_arr.T @ comps + bg
     counts = noisy_counts(expected, noise=noise, seed=seed)
     dt = float(bin_width_ns)
     da = _counts_array(
-        counts, dt, repetition_rate_hz,
-        wavelength=(wl, "nm"), time=(_time_axis(int(n_bins), dt), "ns"),
+        counts,
+        dt,
+        repetition_rate_hz,
+        wavelength=(wl, "nm"),
+        time=(_time_axis(int(n_bins), dt), "ns"),
     )
     truth = {
         "kind": "trpl.map",
@@ -530,8 +567,13 @@ def simulate_flim(
     bg = positive("background_counts_per_bin", background_counts_per_bin, allow_zero=True)
     flat_tau = tau_map.ravel()
     comps = _component_rows(
-        flat_tau, n_bins=n_bins, bin_width_ns=bin_width_ns, irf="gaussian",
-        irf_fwhm_ns=irf_fwhm_ns, t0_ns=t0_ns, repetition_rate_hz=repetition_rate_hz,
+        flat_tau,
+        n_bins=n_bins,
+        bin_width_ns=bin_width_ns,
+        irf="gaussian",
+        irf_fwhm_ns=irf_fwhm_ns,
+        t0_ns=t0_ns,
+        repetition_rate_hz=repetition_rate_hz,
     )
     comps = comps / comps.sum(axis=1, keepdims=True)
     expected = photons.ravel()[:, None] * comps + bg
@@ -539,8 +581,11 @@ def simulate_flim(
     ny, nx = tau_map.shape
     dt = float(bin_width_ns)
     da = _counts_array(
-        counts.reshape(ny, nx, -1), dt, repetition_rate_hz,
-        y=(np.arange(ny), "pixel"), x=(np.arange(nx), "pixel"),
+        counts.reshape(ny, nx, -1),
+        dt,
+        repetition_rate_hz,
+        y=(np.arange(ny), "pixel"),
+        x=(np.arange(nx), "pixel"),
         time=(_time_axis(int(n_bins), dt), "ns"),
     )
     truth = {

@@ -112,12 +112,13 @@ def simulate_xps(
         raise ParameterError("at least one doublet is required")
     peaks = sum(_doublet_profile(e, d) for d in doublets)
     step = positive("shirley_fraction", shirley_fraction, allow_zero=True) * float(np.max(peaks))
-    expected = peaks + step * shirley_step(e, peaks) + positive(
-        "baseline_counts", baseline_counts, allow_zero=True)
-    counts = noisy_counts(expected, noise=noise, seed=seed)
-    da = simulated_array(
-        counts, {"binding_energy": (e, "eV")}, name="intensity", units="counts"
+    expected = (
+        peaks
+        + step * shirley_step(e, peaks)
+        + positive("baseline_counts", baseline_counts, allow_zero=True)
     )
+    counts = noisy_counts(expected, noise=noise, seed=seed)
+    da = simulated_array(counts, {"binding_energy": (e, "eV")}, name="intensity", units="counts")
     truth = {
         "kind": "xps.core_level",
         "shirley_step_counts": step,

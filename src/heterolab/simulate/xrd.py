@@ -89,13 +89,20 @@ _FCC = ((0.0, 0.0, 0.0), (0.0, 0.5, 0.5), (0.5, 0.0, 0.5), (0.5, 0.5, 0.0))
 
 # Pm-3m: Cs 1a, Pb 1b, Br 3c; a = 5.874 Å reproduces the thesis' PDF#01-075-0412 peaks (spec V9)
 CSPBBR3_CUBIC = Crystal(
-    "CsPbBr3", 5.874,
-    (("Cs", 0.0, 0.0, 0.0), ("Pb", 0.5, 0.5, 0.5),
-     ("Br", 0.0, 0.5, 0.5), ("Br", 0.5, 0.0, 0.5), ("Br", 0.5, 0.5, 0.0)),
+    "CsPbBr3",
+    5.874,
+    (
+        ("Cs", 0.0, 0.0, 0.0),
+        ("Pb", 0.5, 0.5, 0.5),
+        ("Br", 0.0, 0.5, 0.5),
+        ("Br", 0.5, 0.0, 0.5),
+        ("Br", 0.5, 0.5, 0.0),
+    ),
 )
 # Fm-3m galena: Pb 4a, S 4b; a = 5.9362 Å (COD 9008694, Wyckoff 1963)
 PBS_ROCKSALT = Crystal(
-    "PbS", 5.9362,
+    "PbS",
+    5.9362,
     tuple(("Pb", *p) for p in _FCC) + tuple(("S", x + 0.5, y, z) for x, y, z in _FCC),
 )
 
@@ -140,8 +147,9 @@ def reflections(
     s = 1.0 / (2.0 * d)
     elements = [b[0] for b in crystal.basis]
     xyz = np.array([b[1:] for b in crystal.basis], dtype=float)
-    phase = np.exp(2j * np.pi * (np.outer(h, xyz[:, 0]) + np.outer(k, xyz[:, 1])
-                                 + np.outer(l, xyz[:, 2])))
+    phase = np.exp(
+        2j * np.pi * (np.outer(h, xyz[:, 0]) + np.outer(k, xyz[:, 1]) + np.outer(l, xyz[:, 2]))
+    )
     f = np.stack([atomic_form_factor(el, s) for el in elements], axis=1)
     f = f * np.exp(-crystal.b_iso * s[:, None] ** 2)
     f2 = np.abs(np.sum(f * phase, axis=1)) ** 2
@@ -155,19 +163,32 @@ def reflections(
         theta = np.arcsin(lam / (2 * d_n))
         lp = (1 + np.cos(2 * theta) ** 2) / (np.sin(theta) ** 2 * np.cos(theta))
         rep = sorted((abs(int(x)) for x in (h[sel][0], k[sel][0], l[sel][0])), reverse=True)
-        out.append({
-            "hkl": "".join(str(x) for x in rep), "N": int(value), "d_angstrom": float(d_n),
-            "two_theta": float(np.degrees(2 * theta)), "multiplicity": int(sel.sum()),
-            "F2_sum": total, "lp": float(lp), "intensity": total * float(lp),
-        })
+        out.append(
+            {
+                "hkl": "".join(str(x) for x in rep),
+                "N": int(value),
+                "d_angstrom": float(d_n),
+                "two_theta": float(np.degrees(2 * theta)),
+                "multiplicity": int(sel.sum()),
+                "F2_sum": total,
+                "lp": float(lp),
+                "intensity": total * float(lp),
+            }
+        )
     top = max((r["intensity"] for r in out), default=1.0)
     for r in out:
         r["intensity"] = 100.0 * r["intensity"] / top
     return out
 
 
-def _fwhm_deg(two_theta: float, lam: float, size_nm: float, microstrain: float,
-              instrument_fwhm_deg: float, shape_factor: float) -> tuple[float, float]:
+def _fwhm_deg(
+    two_theta: float,
+    lam: float,
+    size_nm: float,
+    microstrain: float,
+    instrument_fwhm_deg: float,
+    shape_factor: float,
+) -> tuple[float, float]:
     """(Lorentzian size FWHM, Gaussian strain ⊕ instrument FWHM) in degrees 2θ."""
     theta = np.radians(two_theta / 2)
     beta_size = shape_factor * lam / (size_nm * 10.0 * np.cos(theta))  # rad, L in Å
@@ -228,11 +249,16 @@ def simulate_xrd(
     for ph in phases:
         positive(f"size_nm of {ph.crystal.name}", ph.size_nm)
         positive(f"microstrain of {ph.crystal.name}", ph.microstrain, allow_zero=True)
-        refl = reflections(ph.crystal, wavelength_angstrom=lam1, two_theta_max=float(tt.max()) + 5,
-                           lattice_strain=ph.lattice_strain)
+        refl = reflections(
+            ph.crystal,
+            wavelength_angstrom=lam1,
+            two_theta_max=float(tt.max()) + 5,
+            lattice_strain=ph.lattice_strain,
+        )
         for r in refl:
-            fl, fg = _fwhm_deg(r["two_theta"], lam1, ph.size_nm, ph.microstrain,
-                               instrument_fwhm_deg, shape_factor)
+            fl, fg = _fwhm_deg(
+                r["two_theta"], lam1, ph.size_nm, ph.microstrain, instrument_fwhm_deg, shape_factor
+            )
             r["fwhm_size_deg"], r["fwhm_gauss_deg"] = fl, fg
             for lam, weight in lines:
                 ratio = lam / (2 * r["d_angstrom"])
@@ -243,18 +269,30 @@ def simulate_xrd(
                 pattern += ph.scale * weight * r["intensity"] / 100.0 * prof
         truth_phases[ph.crystal.name] = {
             "a_angstrom": ph.crystal.a_angstrom * (1 + ph.lattice_strain),
-            "size_nm": ph.size_nm, "microstrain": ph.microstrain,
-            "lattice_strain": ph.lattice_strain, "scale": ph.scale, "reflections": refl,
+            "size_nm": ph.size_nm,
+            "microstrain": ph.microstrain,
+            "lattice_strain": ph.lattice_strain,
+            "scale": ph.scale,
+            "reflections": refl,
         }
     # a profile of unit area peaks at ~1/FWHM; scale so a 0.1-deg-wide unit peak has peak_counts
     expected = positive("peak_counts", peak_counts) * 0.1 * pattern + positive(
-        "background_counts", background_counts, allow_zero=True)
+        "background_counts", background_counts, allow_zero=True
+    )
     counts = noisy_counts(expected, noise=noise, seed=seed)
     da = simulated_array(
-        counts, {"two_theta": (tt, "deg")}, name="intensity", units="counts",
+        counts,
+        {"two_theta": (tt, "deg")},
+        name="intensity",
+        units="counts",
         wavelength_angstrom=lam1,
     )
-    truth = {"kind": "xrd.pattern", "wavelength_angstrom": lam1, "kalpha2": kalpha2,
-             "instrument_fwhm_deg": instrument_fwhm_deg, "shape_factor": shape_factor,
-             "phases": truth_phases}
+    truth = {
+        "kind": "xrd.pattern",
+        "wavelength_angstrom": lam1,
+        "kalpha2": kalpha2,
+        "instrument_fwhm_deg": instrument_fwhm_deg,
+        "shape_factor": shape_factor,
+        "phases": truth_phases,
+    }
     return da, truth

@@ -86,7 +86,9 @@ def wavelength_quantity(energy: Quantity) -> Quantity:
     if energy.stderr is None:
         return Quantity(lam, None, "nm")
     _, err = propagate(
-        lambda x: HC_EV_NM / x[0], [energy.value], [[energy.stderr**2]],
+        lambda x: HC_EV_NM / x[0],
+        [energy.value],
+        [[energy.stderr**2]],
         gradient=[-HC_EV_NM / energy.value**2],
     )
     return Quantity(lam, err, "nm")

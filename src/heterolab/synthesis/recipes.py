@@ -159,8 +159,12 @@ def check_stock(key: str) -> Result:
     src_reagent = get_reagent(recipe.yields["from"])
     if src_reagent.molar_mass_range:
         lo_mm, hi_mm = src_reagent.molar_mass_range
-        derived["concentration_min"] = Quantity(_computed_concentration(recipe, hi_mm), None, "mol/L")
-        derived["concentration_max"] = Quantity(_computed_concentration(recipe, lo_mm), None, "mol/L")
+        derived["concentration_min"] = Quantity(
+            _computed_concentration(recipe, hi_mm), None, "mol/L"
+        )
+        derived["concentration_max"] = Quantity(
+            _computed_concentration(recipe, lo_mm), None, "mol/L"
+        )
     if recipe.stated:
         stated = float(recipe.stated["value"])
         derived["stated"] = Quantity(stated, None, recipe.stated.get("unit", "mol/L"))

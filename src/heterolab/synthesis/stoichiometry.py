@@ -167,8 +167,12 @@ def sulfur_addition(
         derived=derived,
         statistics={"pb_s_ratio": str(pb_s_ratio)},
         provenance=make_provenance(
-            [], {"s_stock_molar": s_stock_molar, "pb_umol": pb_umol,
-                 "reaction_volume_ml": reaction_volume_ml}
+            [],
+            {
+                "s_stock_molar": s_stock_molar,
+                "pb_umol": pb_umol,
+                "reaction_volume_ml": reaction_volume_ml,
+            },
         ),
         warnings=warnings,
     )

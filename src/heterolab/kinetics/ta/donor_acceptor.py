@@ -68,7 +68,14 @@ def donor_acceptor_model(
     params.add("k_D", k_d, positive=True, unit="1/ps", vary=not fix_k_d)
     params.add("k_A", k_a, positive=True, unit="1/ps")
     params.add("irf_width", irf_width, positive=True, unit="ps")
-    scheme = KineticScheme(["D", "A"], [Transition("D", "A", "k_ET"), Transition("D", "ground", "k_D"), Transition("A", "ground", "k_A")])
+    scheme = KineticScheme(
+        ["D", "A"],
+        [
+            Transition("D", "A", "k_ET"),
+            Transition("D", "ground", "k_D"),
+            Transition("A", "ground", "k_A"),
+        ],
+    )
     datasets = []
     for name, (lo, hi) in windows.items():
         params.add(f"irf_center_{name}", irf_center, unit="ps")
@@ -79,7 +86,9 @@ def donor_acceptor_model(
     return TargetModel(scheme, params, datasets, source="donor-acceptor model")
 
 
-def fit_donor_acceptor(data: Mapping[str, xr.DataArray], model: TargetModel | None = None, **kwargs: float) -> Result:
+def fit_donor_acceptor(
+    data: Mapping[str, xr.DataArray], model: TargetModel | None = None, **kwargs: float
+) -> Result:
     """Fit the D→A model to probe-window datasets; adds k_ET, tau_ET and eta_ET with errors.
 
     With free species spectra only the donor's total decay k_ET + k_D is identifiable (the
@@ -94,7 +103,9 @@ def fit_donor_acceptor(data: Mapping[str, xr.DataArray], model: TargetModel | No
     if not data:
         raise ParameterError("no datasets given")
     if model is None:
-        windows = {n: (float(d["wavelength"].min()), float(d["wavelength"].max())) for n, d in data.items()}
+        windows = {
+            n: (float(d["wavelength"].min()), float(d["wavelength"].max())) for n, d in data.items()
+        }
         model = donor_acceptor_model(windows, **kwargs)  # type: ignore[arg-type]
     res = fit_target(model, dict(data), kind="ta.donor_acceptor")
     free = res.statistics["free_parameters"]
@@ -128,11 +139,15 @@ def transfer_from_lifetimes(
     amplitude estimate :math:`\\eta_{amp} = (A_{het} - A_{ref})/(100 - A_{ref})` is added
     (verification V13: 93.6 % vs 42.1 % for the thesis' Table 3-3).
     """
-    qs = [q if isinstance(q, Quantity) else Quantity(float(q), 0.0, "ps") for q in (tau_het, tau_ref)]
+    qs = [
+        q if isinstance(q, Quantity) else Quantity(float(q), 0.0, "ps") for q in (tau_het, tau_ref)
+    ]
     x = np.array([q.value for q in qs])
     cov = np.diag([(q.stderr or 0.0) ** 2 for q in qs])
     if not (x > 0).all() or x[0] >= x[1]:
-        raise ParameterError(f"need 0 < tau_het < tau_ref, got tau_het={x[0]} ps, tau_ref={x[1]} ps")
+        raise ParameterError(
+            f"need 0 < tau_het < tau_ref, got tau_het={x[0]} ps, tau_ref={x[1]} ps"
+        )
     k, k_sd = propagate(lambda p: 1 / p[0] - 1 / p[1], x, cov)
     eta, eta_sd = propagate(lambda p: 1 - p[0] / p[1], x, cov)
     derived = {
@@ -141,5 +156,7 @@ def transfer_from_lifetimes(
         "eta_ET": Quantity(float(100 * eta), float(100 * eta_sd), "%"),
     }
     if fraction_fast_het is not None and fraction_fast_ref is not None:
-        derived["eta_amplitude"] = Quantity(100 * (fraction_fast_het - fraction_fast_ref) / (100 - fraction_fast_ref), None, "%")
+        derived["eta_amplitude"] = Quantity(
+            100 * (fraction_fast_het - fraction_fast_ref) / (100 - fraction_fast_ref), None, "%"
+        )
     return Result("ta.transfer", {"tau_het": qs[0], "tau_ref": qs[1]}, derived)

@@ -53,10 +53,14 @@ def build_global_model(
     named ``k1 … kM`` with M = number of decaying components.
     """
     if kind not in MODELS:
-        raise ParameterError(f"model {kind!r} is not one of {MODELS} (or a .toml target-model file)")
+        raise ParameterError(
+            f"model {kind!r} is not one of {MODELS} (or a .toml target-model file)"
+        )
     n_dec = n_components - int(long_lived)
     if n_dec < 1 or len(lifetimes) < n_dec:
-        raise ParameterError(f"need at least one decaying component and {n_dec} start lifetimes, got n_components={n_components}, lifetimes={list(lifetimes)}")
+        raise ParameterError(
+            f"need at least one decaying component and {n_dec} start lifetimes, got n_components={n_components}, lifetimes={list(lifetimes)}"
+        )
     comps = [f"c{i + 1}" for i in range(n_components)]
     trans = []
     for i in range(n_dec):
@@ -72,7 +76,12 @@ def build_global_model(
         params.add(f"disp{i + 1}", d, unit="ps")
         names.append(f"disp{i + 1}")
     initial = dict.fromkeys(comps, 1.0) if kind == "parallel" else {comps[0]: 1.0}
-    ds = DatasetSpec("data", initial, IrfSpec("irf_center", "irf_width", names, dispersion_center), coherent_artifact=coherent_artifact)
+    ds = DatasetSpec(
+        "data",
+        initial,
+        IrfSpec("irf_center", "irf_width", names, dispersion_center),
+        coherent_artifact=coherent_artifact,
+    )
     return TargetModel(KineticScheme(comps, trans), params, [ds], source=f"{kind} model")
 
 
@@ -161,9 +170,16 @@ def fit_global(
     n_dec = n_components - int(long_lived)
     starts = list(lifetimes) if lifetimes is not None else _start_lifetimes(t, irf_width, n_dec)
     tm = build_global_model(
-        model, n_components, lifetimes=starts, irf_center=irf_center, irf_width=irf_width,
-        long_lived=long_lived, dispersion=dispersion, dispersion_center=center_wl,
-        coherent_artifact=coherent_artifact, fix_irf=fix_irf,
+        model,
+        n_components,
+        lifetimes=starts,
+        irf_center=irf_center,
+        irf_width=irf_width,
+        long_lived=long_lived,
+        dispersion=dispersion,
+        dispersion_center=center_wl,
+        coherent_artifact=coherent_artifact,
+        fix_irf=fix_irf,
     )
     fit = fit_target(tm, da, kind="ta.global", inputs=inputs)
     return _relabel(fit, model, n_dec, long_lived)
@@ -178,8 +194,18 @@ def _relabel(fit: Result, model: str, n_dec: int, long_lived: bool) -> Result:
     for name, q in fit.parameters.items():
         if not (name.startswith("k") and name[1:].isdigit()):
             params[name] = q
-    derived = {name: q for name, q in fit.parameters.items() if name.startswith("k") and name[1:].isdigit()}
-    out = Result("ta.global", params, derived, dict(fit.statistics), dict(fit.provenance), dict(fit.curves), list(fit.warnings))
+    derived = {
+        name: q for name, q in fit.parameters.items() if name.startswith("k") and name[1:].isdigit()
+    }
+    out = Result(
+        "ta.global",
+        params,
+        derived,
+        dict(fit.statistics),
+        dict(fit.provenance),
+        dict(fit.curves),
+        list(fit.warnings),
+    )
     out.statistics["model"] = model
     out.statistics["spectra"] = "DAS" if model == "parallel" else "EAS"
     return out

@@ -83,13 +83,19 @@ class ParameterSet:
             elif isinstance(item, str):
                 m = _EXPR.match(item)
                 if m is None:
-                    problems.append(f"parameter {name!r}: expression {item!r} is not of the form 'factor * name'")
+                    problems.append(
+                        f"parameter {name!r}: expression {item!r} is not of the form 'factor * name'"
+                    )
                 else:
-                    out.params[name] = Parameter(np.nan, vary=False, expr=(float(m.group(1)), m.group(2)))
+                    out.params[name] = Parameter(
+                        np.nan, vary=False, expr=(float(m.group(1)), m.group(2))
+                    )
             elif isinstance(item, Mapping):
                 unknown = set(item) - {"value", "vary", "positive", "unit"}
                 if unknown or "value" not in item:
-                    problems.append(f"parameter {name!r}: needs 'value' and only value/vary/positive/unit, got {sorted(item)}")
+                    problems.append(
+                        f"parameter {name!r}: needs 'value' and only value/vary/positive/unit, got {sorted(item)}"
+                    )
                     continue
                 out.add(
                     name,
@@ -99,7 +105,9 @@ class ParameterSet:
                     unit=str(item.get("unit", "1")),
                 )
             else:
-                problems.append(f"parameter {name!r}: {item!r} is not a number, expression or table")
+                problems.append(
+                    f"parameter {name!r}: {item!r} is not a number, expression or table"
+                )
         for name, p in out.params.items():
             if p.expr is not None and p.expr[1] not in out.params:
                 problems.append(f"parameter {name!r} refers to unknown parameter {p.expr[1]!r}")
@@ -123,7 +131,10 @@ class ParameterSet:
     def to_vector(self) -> np.ndarray:
         """Free parameters in the optimiser's space (log for positive ones)."""
         return np.array(
-            [np.log(self.params[n].value) if self.params[n].positive else self.params[n].value for n in self.free]
+            [
+                np.log(self.params[n].value) if self.params[n].positive else self.params[n].value
+                for n in self.free
+            ]
         )
 
     def from_vector(self, x: np.ndarray) -> dict[str, float]:
@@ -183,11 +194,17 @@ class KineticScheme:
         known = set(self.compartments)
         for tr in self.transitions:
             if tr.source not in known:
-                problems.append(f"transition {tr.source}->{tr.target}: unknown source compartment {tr.source!r}; known: {sorted(known)}")
+                problems.append(
+                    f"transition {tr.source}->{tr.target}: unknown source compartment {tr.source!r}; known: {sorted(known)}"
+                )
             if tr.target not in known and tr.target != GROUND:
-                problems.append(f"transition {tr.source}->{tr.target}: unknown target {tr.target!r}; known: {sorted(known)} or {GROUND!r}")
+                problems.append(
+                    f"transition {tr.source}->{tr.target}: unknown target {tr.target!r}; known: {sorted(known)} or {GROUND!r}"
+                )
             if tr.rate not in params.params:
-                problems.append(f"transition {tr.source}->{tr.target}: rate parameter {tr.rate!r} is not defined")
+                problems.append(
+                    f"transition {tr.source}->{tr.target}: rate parameter {tr.rate!r} is not defined"
+                )
         return problems
 
     def rate_matrix(self, values: Mapping[str, float]) -> np.ndarray:
@@ -294,16 +311,22 @@ class DatasetSpec:
             if c not in scheme.compartments:
                 problems.append(f"{head}: initial population for unknown compartment {c!r}")
             if isinstance(v, str) and v not in params.params:
-                problems.append(f"{head}: initial population of {c!r} uses undefined parameter {v!r}")
+                problems.append(
+                    f"{head}: initial population of {c!r} uses undefined parameter {v!r}"
+                )
         names = [self.irf.center, self.irf.width, *self.irf.dispersion]
-        problems += [f"{head}: IRF parameter {n!r} is not defined" for n in names if n not in params.params]
+        problems += [
+            f"{head}: IRF parameter {n!r} is not defined" for n in names if n not in params.params
+        ]
         for con in self.constraints:
             if con.kind not in ("zero", "equal"):
                 problems.append(f"{head}: constraint kind {con.kind!r} is not 'zero' or 'equal'")
             if con.compartment not in scheme.compartments:
                 problems.append(f"{head}: constraint on unknown compartment {con.compartment!r}")
             if con.kind == "equal" and con.target not in scheme.compartments:
-                problems.append(f"{head}: 'equal' constraint target {con.target!r} is not a compartment")
+                problems.append(
+                    f"{head}: 'equal' constraint target {con.target!r} is not a compartment"
+                )
             if isinstance(con.ratio, str) and con.ratio not in params.params:
                 problems.append(f"{head}: constraint ratio parameter {con.ratio!r} is not defined")
         if not 0 <= self.coherent_artifact <= 3:

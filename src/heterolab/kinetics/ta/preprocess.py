@@ -31,7 +31,9 @@ __all__ = [
 
 def _check(da: xr.DataArray) -> None:
     if not isinstance(da, xr.DataArray) or set(da.dims) != {"time", "wavelength"}:
-        raise ParameterError(f"expected a DataArray with dims ('time', 'wavelength'), got {getattr(da, 'dims', type(da))}")
+        raise ParameterError(
+            f"expected a DataArray with dims ('time', 'wavelength'), got {getattr(da, 'dims', type(da))}"
+        )
 
 
 def subtract_background(da: xr.DataArray, before: float = -0.5) -> xr.DataArray:
@@ -47,7 +49,9 @@ def subtract_background(da: xr.DataArray, before: float = -0.5) -> xr.DataArray:
     _check(da)
     pre = da.sel(time=da["time"] < before)
     if pre.sizes["time"] == 0:
-        raise ParameterError(f"no delay before {before} ps (earliest is {float(da['time'].min()):g} ps) to estimate the background")
+        raise ParameterError(
+            f"no delay before {before} ps (earliest is {float(da['time'].min()):g} ps) to estimate the background"
+        )
     out = da - pre.mean("time", skipna=True)
     out.attrs = dict(da.attrs)
     return out
@@ -86,9 +90,14 @@ def select_region(
     if time is not None:
         out = out.sel(time=(out["time"] >= min(time)) & (out["time"] <= max(time)))
     if wavelength is not None:
-        out = out.sel(wavelength=(out["wavelength"] >= min(wavelength)) & (out["wavelength"] <= max(wavelength)))
+        out = out.sel(
+            wavelength=(out["wavelength"] >= min(wavelength))
+            & (out["wavelength"] <= max(wavelength))
+        )
     if out.sizes["time"] < 2 or out.sizes["wavelength"] < 1:
-        raise ParameterError(f"region time={time} ps, wavelength={wavelength} nm leaves {dict(out.sizes)} points")
+        raise ParameterError(
+            f"region time={time} ps, wavelength={wavelength} nm leaves {dict(out.sizes)} points"
+        )
     return out
 
 
@@ -146,7 +155,11 @@ def estimate_chirp(
     _check(da)
     d = da.transpose("wavelength", "time")
     t = d["time"].values
-    lo, hi = window if window is not None else (t.min(), min(t.max(), t.min() + 0.25 * (t.max() - t.min())))
+    lo, hi = (
+        window
+        if window is not None
+        else (t.min(), min(t.max(), t.min() + 0.25 * (t.max() - t.min())))
+    )
     sel = (t >= lo) & (t <= hi)
     if method not in ("slope", "level"):
         raise ParameterError(f"method {method!r} is not 'slope' or 'level'")
@@ -165,7 +178,9 @@ def estimate_chirp(
             g0, g1, g2 = grad[i, j - 1 : j + 2]
             den = g0 - 2 * g1 + g2
             frac = 0.5 * (g0 - g2) / den if den < 0 else 0.0
-            onset[i] = tw[j] + np.clip(frac, -1, 1) * 0.5 * (tw[min(j + 1, tw.size - 1)] - tw[j - 1])
+            onset[i] = tw[j] + np.clip(frac, -1, 1) * 0.5 * (
+                tw[min(j + 1, tw.size - 1)] - tw[j - 1]
+            )
     else:
         for i in np.flatnonzero(good):
             level = fraction * peak[i]
@@ -178,7 +193,9 @@ def estimate_chirp(
     wl = d["wavelength"].values
     ok = np.isfinite(onset)
     if ok.sum() <= order + 1:
-        raise ParameterError(f"only {ok.sum()} wavelengths carry enough signal to fit a degree-{order} chirp polynomial")
+        raise ParameterError(
+            f"only {ok.sum()} wavelengths carry enough signal to fit a degree-{order} chirp polynomial"
+        )
     use = ok.copy()
     for _ in range(2):
         coef = np.polyfit(wl[use], onset[use], order)
@@ -189,13 +206,27 @@ def estimate_chirp(
     poly = np.polyval(coef, wl)
     res = Result(
         "ta.chirp",
-        parameters={f"c{k}": Quantity(float(c), None, f"ps/nm^{order - k}") for k, c in enumerate(coef)},
-        derived={"t0_min": Quantity(float(poly.min()), None, "ps"), "t0_max": Quantity(float(poly.max()), None, "ps")},
-        statistics={"n_wavelengths_used": int(use.sum()), "rms_onset_residual_ps": float(np.sqrt(np.mean((onset[use] - poly[use]) ** 2)))},
-        provenance=make_provenance((), {"order": order, "fraction": fraction, "window": [float(lo), float(hi)]}),
+        parameters={
+            f"c{k}": Quantity(float(c), None, f"ps/nm^{order - k}") for k, c in enumerate(coef)
+        },
+        derived={
+            "t0_min": Quantity(float(poly.min()), None, "ps"),
+            "t0_max": Quantity(float(poly.max()), None, "ps"),
+        },
+        statistics={
+            "n_wavelengths_used": int(use.sum()),
+            "rms_onset_residual_ps": float(np.sqrt(np.mean((onset[use] - poly[use]) ** 2))),
+        },
+        provenance=make_provenance(
+            (), {"order": order, "fraction": fraction, "window": [float(lo), float(hi)]}
+        ),
     )
-    res.curves["onset"] = xr.DataArray(onset, dims="wavelength", coords={"wavelength": wl}, attrs={"units": "ps"})
-    res.curves["polynomial"] = xr.DataArray(poly, dims="wavelength", coords={"wavelength": wl}, attrs={"units": "ps"})
+    res.curves["onset"] = xr.DataArray(
+        onset, dims="wavelength", coords={"wavelength": wl}, attrs={"units": "ps"}
+    )
+    res.curves["polynomial"] = xr.DataArray(
+        poly, dims="wavelength", coords={"wavelength": wl}, attrs={"units": "ps"}
+    )
     return res
 
 
@@ -213,7 +244,9 @@ def correct_chirp(da: xr.DataArray, coefficients: Sequence[float]) -> xr.DataArr
     for j in range(d.shape[1]):
         out[:, j] = np.interp(t + t0[j], t, d.values[:, j], left=np.nan, right=np.nan)
     res = d.copy(data=out)
-    res.attrs = dict(da.attrs, chirp_corrected="polyval " + ", ".join(f"{c:.6g}" for c in coefficients))
+    res.attrs = dict(
+        da.attrs, chirp_corrected="polyval " + ", ".join(f"{c:.6g}" for c in coefficients)
+    )
     return res
 
 
@@ -243,11 +276,23 @@ def svd_analysis(da: xr.DataArray, n_vectors: int = 5, noise_ratio: float = 3.0)
     res = Result(
         "ta.svd",
         derived={"n_significant": Quantity(float(n_sig), None, "1")},
-        statistics={"singular_values": s[: max(n, 10)], "n_significant": n_sig, "noise_floor": float(floor)},
+        statistics={
+            "singular_values": s[: max(n, 10)],
+            "n_significant": n_sig,
+            "noise_floor": float(floor),
+        },
         provenance=make_provenance((), {"n_vectors": n, "noise_ratio": noise_ratio}),
     )
     idx = np.arange(n)
-    res.curves["singular_values"] = xr.DataArray(s, dims="index", coords={"index": np.arange(s.size)}, attrs={"units": "OD"})
-    res.curves["time_vectors"] = xr.DataArray(u[:, :n], dims=("time", "index"), coords={"time": d["time"].values, "index": idx})
-    res.curves["spectral_vectors"] = xr.DataArray(vt[:n], dims=("index", "wavelength"), coords={"index": idx, "wavelength": d["wavelength"].values})
+    res.curves["singular_values"] = xr.DataArray(
+        s, dims="index", coords={"index": np.arange(s.size)}, attrs={"units": "OD"}
+    )
+    res.curves["time_vectors"] = xr.DataArray(
+        u[:, :n], dims=("time", "index"), coords={"time": d["time"].values, "index": idx}
+    )
+    res.curves["spectral_vectors"] = xr.DataArray(
+        vt[:n],
+        dims=("index", "wavelength"),
+        coords={"index": idx, "wavelength": d["wavelength"].values},
+    )
     return res

@@ -38,10 +38,14 @@ def kinetic_model(
 def _trace(data: xr.DataArray, wavelength: float | None, width: float) -> xr.DataArray:
     if "wavelength" in data.dims:
         if wavelength is None:
-            raise ParameterError("give the probe wavelength (nm) to take a kinetic trace from a matrix")
+            raise ParameterError(
+                "give the probe wavelength (nm) to take a kinetic trace from a matrix"
+            )
         wl = data["wavelength"].values
         if not wl.min() - width <= wavelength <= wl.max() + width:
-            raise ParameterError(f"wavelength {wavelength} nm is outside the data ({wl.min():g}-{wl.max():g} nm)")
+            raise ParameterError(
+                f"wavelength {wavelength} nm is outside the data ({wl.min():g}-{wl.max():g} nm)"
+            )
         sel = np.abs(wl - wavelength) <= width / 2
         if not sel.any():
             sel = np.abs(wl - wavelength) == np.abs(wl - wavelength).min()
@@ -92,7 +96,9 @@ def fit_kinetics(
     ok = np.isfinite(y)
     t, y = t[ok], y[ok]
     if n_exp < 1 or t.size < 2 * n_exp + 4:
-        raise ParameterError(f"n_exp={n_exp} needs at least {2 * n_exp + 4} finite points, the trace has {t.size}")
+        raise ParameterError(
+            f"n_exp={n_exp} needs at least {2 * n_exp + 4} finite points, the trace has {t.size}"
+        )
     if lifetimes is None:
         lo = max(3 * irf_width, float(np.min(np.diff(t))))
         lifetimes = list(np.geomspace(lo, max(10 * lo, 0.3 * (t.max() - max(t.min(), 0))), n_exp))
@@ -160,20 +166,39 @@ def _kinetics_result(sol, design, unpack, t, y, n_exp, long_lived, fix_irf, wave
         params["irf_width"] = Quantity(s, None, "ps")
     derived = _fractions(amps, cov[full.size - n_amp :, full.size - n_amp :], order, long_lived)
     extreme = y[np.argmax(np.abs(y))]
-    rises = [f"tau_{rank}" for rank, i in enumerate(order, 1) if np.sign(amps[i]) != np.sign(extreme)]
-    stats = {"sse": float(np.sum((base - y) ** 2)), "n_points": int(t.size), "rises": rises, "nfev": int(sol.nfev)}
-    res = Result("ta.kinetics", params, derived, stats, make_provenance((), {"wavelength_nm": wavelength, "n_exp": n_exp, "long_lived": long_lived}))
+    rises = [
+        f"tau_{rank}" for rank, i in enumerate(order, 1) if np.sign(amps[i]) != np.sign(extreme)
+    ]
+    stats = {
+        "sse": float(np.sum((base - y) ** 2)),
+        "n_points": int(t.size),
+        "rises": rises,
+        "nfev": int(sol.nfev),
+    }
+    res = Result(
+        "ta.kinetics",
+        params,
+        derived,
+        stats,
+        make_provenance(
+            (), {"wavelength_nm": wavelength, "n_exp": n_exp, "long_lived": long_lived}
+        ),
+    )
     if sol.status <= 0:
         res.mark_failed(f"optimizer did not converge: {sol.message}")
     res.curves["data"] = xr.DataArray(y, dims="time", coords={"time": t}, attrs={"units": "OD"})
     res.curves["fit"] = xr.DataArray(base, dims="time", coords={"time": t}, attrs={"units": "OD"})
-    res.curves["residuals"] = xr.DataArray(y - base, dims="time", coords={"time": t}, attrs={"units": "OD"})
+    res.curves["residuals"] = xr.DataArray(
+        y - base, dims="time", coords={"time": t}, attrs={"units": "OD"}
+    )
     for da in res.curves.values():
         da["time"].attrs["units"] = "ps"
     return res
 
 
-def _fractions(amps: np.ndarray, cov: np.ndarray, order: np.ndarray, long_lived: bool) -> dict[str, Quantity]:
+def _fractions(
+    amps: np.ndarray, cov: np.ndarray, order: np.ndarray, long_lived: bool
+) -> dict[str, Quantity]:
     """Amplitude fractions |A_i|/Σ|A_j| in % with first-order errors (P-36)."""
     from heterolab.uncertainty import propagate
 
@@ -200,12 +225,19 @@ def spectra_at(da: xr.DataArray, delays: Sequence[float], width: float = 0.0) ->
             raise ParameterError(f"delay {d} ps is outside the data ({t.min():g}-{t.max():g} ps)")
         sel = np.abs(t - d) <= width / 2 if width > 0 else np.abs(t - d) == np.abs(t - d).min()
         rows.append(da.isel(time=np.flatnonzero(sel)).mean("time").values)
-    out = xr.DataArray(np.array(rows), dims=("delay", "wavelength"), coords={"delay": list(delays), "wavelength": da["wavelength"].values}, attrs=dict(da.attrs))
+    out = xr.DataArray(
+        np.array(rows),
+        dims=("delay", "wavelength"),
+        coords={"delay": list(delays), "wavelength": da["wavelength"].values},
+        attrs=dict(da.attrs),
+    )
     out["delay"].attrs["units"] = "ps"
     return out
 
 
-def bleach_peak_position(da: xr.DataArray, wavelength_range: tuple[float, float] | None = None, points: int = 2) -> xr.DataArray:
+def bleach_peak_position(
+    da: xr.DataArray, wavelength_range: tuple[float, float] | None = None, points: int = 2
+) -> xr.DataArray:
     """Wavelength (nm) of the bleach minimum at every delay, refined by a parabola.
 
     The minimum of ΔOD within ``wavelength_range`` is located, then refined with a parabola

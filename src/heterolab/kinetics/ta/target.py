@@ -58,7 +58,13 @@ _VERBOSE = 0
 class TargetModel:
     """A kinetic scheme, its parameters and one specification per dataset."""
 
-    def __init__(self, scheme: KineticScheme, params: ParameterSet, datasets: list[DatasetSpec], source: str = "model") -> None:
+    def __init__(
+        self,
+        scheme: KineticScheme,
+        params: ParameterSet,
+        datasets: list[DatasetSpec],
+        source: str = "model",
+    ) -> None:
         self.scheme = scheme
         self.params = params
         self.datasets = datasets
@@ -113,7 +119,9 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
     """Build a :class:`TargetModel` from the parsed TOML mapping."""
     problems: list[str] = []
     known = {"compartments", "transitions", "parameters", "datasets", "description"}
-    problems += [f"unknown top-level key {k!r}; known: {sorted(known)}" for k in spec if k not in known]
+    problems += [
+        f"unknown top-level key {k!r}; known: {sorted(known)}" for k in spec if k not in known
+    ]
     comps = [str(c) for c in spec.get("compartments", [])]
     if not comps:
         problems.append("'compartments' is missing or empty")
@@ -122,7 +130,9 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
         if not {"from", "rate"} <= set(tr):
             problems.append(f"transition #{i + 1} needs 'from', 'to' (or 'ground') and 'rate'")
             continue
-        transitions.append(Transition(str(tr["from"]), str(tr.get("to", "ground")), str(tr["rate"])))
+        transitions.append(
+            Transition(str(tr["from"]), str(tr.get("to", "ground")), str(tr["rate"]))
+        )
     params = ParameterSet.from_mapping(spec.get("parameters", {}), source=source)
     for tr in transitions:
         if tr.rate in params.params:
@@ -138,11 +148,21 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
         if irf.center in params.params:
             params.params[irf.center].unit = "ps"
         cons = [
-            Constraint(str(c.get("kind", "")), str(c.get("compartment", "")), tuple(c.get("range", (-np.inf, np.inf))), c.get("target"), c.get("ratio", 1.0))
+            Constraint(
+                str(c.get("kind", "")),
+                str(c.get("compartment", "")),
+                tuple(c.get("range", (-np.inf, np.inf))),
+                c.get("target"),
+                c.get("ratio", 1.0),
+            )
             for c in d.get("constraints", [])
         ]
         weights = [
-            Weight(float(w["value"]), tuple(w.get("wavelength", (-np.inf, np.inf))), tuple(w.get("time", (-np.inf, np.inf))))
+            Weight(
+                float(w["value"]),
+                tuple(w.get("wavelength", (-np.inf, np.inf))),
+                tuple(w.get("time", (-np.inf, np.inf))),
+            )
             for w in d.get("weights", [])
         ]
         datasets.append(
@@ -203,7 +223,10 @@ def fit_target(
         wall_time_s, correlation matrix.
     """
     x_scale = _check_x_scale(x_scale)
-    prepared = [PreparedDataset(d, s, model.scheme) for d, s in zip(_as_list(model, data), model.datasets, strict=True)]
+    prepared = [
+        PreparedDataset(d, s, model.scheme)
+        for d, s in zip(_as_list(model, data), model.datasets, strict=True)
+    ]
     params = _copy_params(model.params)
     x0 = params.to_vector()
     if x0.size == 0:
@@ -217,16 +240,31 @@ def fit_target(
 
     def jac(x: np.ndarray) -> np.ndarray:
         values = params.from_vector(x)
-        return np.concatenate([p.jacobian(values, params.free, positive, params.resolve) for p in prepared])
+        return np.concatenate(
+            [p.jacobian(values, params.free, positive, params.resolve) for p in prepared]
+        )
 
     with _single_threaded_blas():
         r0 = fun(x0)
         if not np.all(np.isfinite(r0)):
-            raise ModelError("the model gives non-finite residuals at the start values; check rates and IRF", source=model.source)
+            raise ModelError(
+                "the model gives non-finite residuals at the start values; check rates and IRF",
+                source=model.source,
+            )
         start = _time.perf_counter()
         # ftol = xtol = 1e-8: scipy's and pyglotaran's defaults. On the Hippius fit 1e-9 only
         # added 3 evaluations that moved no lifetime by more than 0.001 %.
-        sol = least_squares(fun, x0, jac=jac, method="trf", x_scale=x_scale, verbose=_VERBOSE, max_nfev=max_nfev or 100 * (x0.size + 1), xtol=1e-8, ftol=1e-8)
+        sol = least_squares(
+            fun,
+            x0,
+            jac=jac,
+            method="trf",
+            x_scale=x_scale,
+            verbose=_VERBOSE,
+            max_nfev=max_nfev or 100 * (x0.size + 1),
+            xtol=1e-8,
+            ftol=1e-8,
+        )
         wall = _time.perf_counter() - start
         params.set_vector(sol.x)
         return _build_result(model, params, prepared, sol, wall, kind, inputs)
@@ -273,7 +311,9 @@ def _as_list(model: TargetModel, data: Any) -> list[xr.DataArray]:
         return [data[n] for n in names]
     data = list(data)
     if len(data) != len(names):
-        raise ParameterError(f"the model has {len(names)} dataset(s) {names} but {len(data)} matrices were given")
+        raise ParameterError(
+            f"the model has {len(names)} dataset(s) {names} but {len(data)} matrices were given"
+        )
     return data
 
 
@@ -310,7 +350,13 @@ def _covariance(params: ParameterSet, sol: Any, dof: int) -> tuple[np.ndarray, n
     return cov, corr
 
 
-def _undetermined(model: TargetModel, params: ParameterSet, cov: np.ndarray, corr: np.ndarray, spans: tuple[float, float]) -> tuple[set[str], list[str]]:
+def _undetermined(
+    model: TargetModel,
+    params: ParameterSet,
+    cov: np.ndarray,
+    corr: np.ndarray,
+    spans: tuple[float, float],
+) -> tuple[set[str], list[str]]:
     """Names of parameters the data cannot determine, and warnings explaining why."""
     free = params.free
     vals = params.values()
@@ -332,20 +378,38 @@ def _undetermined(model: TargetModel, params: ParameterSet, cov: np.ndarray, cor
         if n in model.rate_names:
             tau = 1.0 / vals[n]
             if tau < 0.05 * t_min_res:
-                why = why or f"lifetime 1/{n} = {tau:.3g} ps is far below the time resolution ({t_min_res:.3g} ps)"
+                why = (
+                    why
+                    or f"lifetime 1/{n} = {tau:.3g} ps is far below the time resolution ({t_min_res:.3g} ps)"
+                )
             if tau > 20.0 * t_span:
-                why = why or f"lifetime 1/{n} = {tau:.3g} ps is far beyond the measured window ({t_span:.3g} ps)"
+                why = (
+                    why
+                    or f"lifetime 1/{n} = {tau:.3g} ps is far beyond the measured window ({t_span:.3g} ps)"
+                )
         if why:
             bad.add(n)
-            notes.append(f"parameter {n} = {vals[n]:.4g} is not determined by the data: {why}{partner}")
+            notes.append(
+                f"parameter {n} = {vals[n]:.4g} is not determined by the data: {why}{partner}"
+            )
     for i in range(len(free)):
         for j in range(i + 1, len(free)):
             if np.isfinite(corr[i, j]) and abs(corr[i, j]) > CORRELATION_WARN:
-                notes.append(f"{free[i]} and {free[j]} are correlated (r = {corr[i, j]:+.4f}); only a combination of them is well determined")
+                notes.append(
+                    f"{free[i]} and {free[j]} are correlated (r = {corr[i, j]:+.4f}); only a combination of them is well determined"
+                )
     return bad, notes
 
 
-def _build_result(model: TargetModel, params: ParameterSet, prepared: list[PreparedDataset], sol: Any, wall: float, kind: str, inputs: Sequence[Any]) -> Result:
+def _build_result(
+    model: TargetModel,
+    params: ParameterSet,
+    prepared: list[PreparedDataset],
+    sol: Any,
+    wall: float,
+    kind: str,
+    inputs: Sequence[Any],
+) -> Result:
     values = params.values()
     n_points = sum(p.n_points for p in prepared)
     n_lin = sum(p.n_linear(values) for p in prepared)
@@ -359,7 +423,11 @@ def _build_result(model: TargetModel, params: ParameterSet, prepared: list[Prepa
     for n, p in params.params.items():
         if n in free:
             i = free.index(n)
-            sd = float(np.sqrt(cov[i, i])) if np.isfinite(cov[i, i]) and n not in bad else float("nan")
+            sd = (
+                float(np.sqrt(cov[i, i]))
+                if np.isfinite(cov[i, i]) and n not in bad
+                else float("nan")
+            )
             out_params[n] = Quantity(values[n], sd, p.unit)
         else:
             out_params[n] = Quantity(values[n], None, p.unit)
@@ -381,7 +449,14 @@ def _build_result(model: TargetModel, params: ParameterSet, prepared: list[Prepa
         "correlation": np.round(np.nan_to_num(corr, nan=np.nan), 6),
         "optimizer_status": int(sol.status),
     }
-    res = Result(kind, out_params, derived, stats, make_provenance(inputs, {"model": model.source}), warnings=notes)
+    res = Result(
+        kind,
+        out_params,
+        derived,
+        stats,
+        make_provenance(inputs, {"model": model.source}),
+        warnings=notes,
+    )
     if sol.status <= 0:
         res.mark_failed(f"optimizer did not converge: {sol.message}")
     else:
@@ -401,15 +476,23 @@ def _add_curves(res: Result, p: PreparedDataset, values: Mapping[str, float]) ->
         res.curves[f"{p.name}/{key}"] = da
     _add_residual_svd(res, p.name, (p.y - model_y) * (p.w > 0), p.time, p.wavelength)
     res.curves[f"{p.name}/spectra"] = xr.DataArray(
-        spectra.T, dims=("species", "wavelength"), coords={"species": labels, "wavelength": p.wavelength}, attrs={"units": "OD"}
+        spectra.T,
+        dims=("species", "wavelength"),
+        coords={"species": labels, "wavelength": p.wavelength},
+        attrs={"units": "OD"},
     )
     ref = int(np.argmin(np.abs(p.wavelength - p.spec.irf.dispersion_center))) if p.dispersive else 0
     res.curves[f"{p.name}/concentrations"] = xr.DataArray(
-        conc[ref], dims=("time", "species"), coords={"time": p.time, "species": labels}, attrs={"units": "1"}
+        conc[ref],
+        dims=("time", "species"),
+        coords={"time": p.time, "species": labels},
+        attrs={"units": "1"},
     )
 
 
-def _add_residual_svd(res: Result, name: str, resid: np.ndarray, time: np.ndarray, wl: np.ndarray, n: int = 3) -> None:
+def _add_residual_svd(
+    res: Result, name: str, resid: np.ndarray, time: np.ndarray, wl: np.ndarray, n: int = 3
+) -> None:
     """SVD of the residual matrix (van Stokkum, Larsen & van Grondelle, BBA 1657, 82 (2004),
     §5): structure left by a missing component shows as leading singular values above what
     noise alone gives, with smooth singular vectors.
@@ -424,7 +507,9 @@ def _add_residual_svd(res: Result, name: str, resid: np.ndarray, time: np.ndarra
     r = np.nan_to_num(resid)  # (n_wl, n_t)
     u, sv, vt = np.linalg.svd(r, full_matrices=False)
     k = min(n, sv.size)
-    res.curves[f"{name}/residual_singular_values"] = xr.DataArray(sv, dims="index", attrs={"units": "OD"})
+    res.curves[f"{name}/residual_singular_values"] = xr.DataArray(
+        sv, dims="index", attrs={"units": "OD"}
+    )
     res.curves[f"{name}/residual_spectral_vectors"] = xr.DataArray(
         u[:, :k].T, dims=("index", "wavelength"), coords={"wavelength": wl}
     )
@@ -432,7 +517,11 @@ def _add_residual_svd(res: Result, name: str, resid: np.ndarray, time: np.ndarra
         vt[:k], dims=("index", "time"), coords={"time": time}
     )
     steps = np.diff(r, axis=1)
-    sigma = float(np.median(np.abs(steps[steps != 0]))) / 0.6745 / np.sqrt(2.0) if np.any(steps) else 0.0
+    sigma = (
+        float(np.median(np.abs(steps[steps != 0]))) / 0.6745 / np.sqrt(2.0)
+        if np.any(steps)
+        else 0.0
+    )
     edge = sigma * (np.sqrt(r.shape[0]) + np.sqrt(r.shape[1]))
     ratios = res.statistics.setdefault("residual_sv_over_noise", {})
     ratios[name] = float(sv[0] / edge) if edge > 0 else float("nan")

@@ -123,7 +123,9 @@ def irf_exponentials(time: np.ndarray, t0: np.ndarray, sigma: float, tau: np.nda
     return out
 
 
-def _late_exponentials(time: np.ndarray, t0: np.ndarray, inv: np.ndarray, lag: np.ndarray) -> np.ndarray:
+def _late_exponentials(
+    time: np.ndarray, t0: np.ndarray, inv: np.ndarray, lag: np.ndarray
+) -> np.ndarray:
     """exp(-(t - t0)/τ + σ²/2τ²) for all (t0, t, τ), shape (n_w, n_t, n_tau); ``inv`` = 1/τ.
 
     Where the exponents allow it the exponential is factorised as
@@ -142,7 +144,9 @@ def _late_exponentials(time: np.ndarray, t0: np.ndarray, inv: np.ndarray, lag: n
     return np.exp(np.minimum(-x * inv + 0.5 * lag * inv, 0.0))
 
 
-def coherent_artifact_columns(time: np.ndarray, t0: np.ndarray, sigma: float, order: int) -> np.ndarray:
+def coherent_artifact_columns(
+    time: np.ndarray, t0: np.ndarray, sigma: float, order: int
+) -> np.ndarray:
     """IRF Gaussian and its first ``order - 1`` time derivatives, each scaled to unit peak.
 
     Shape (n_w, n_t, order). Lorenc et al., Appl. Phys. B 74, 19 (2002) model the coherent
@@ -208,7 +212,9 @@ class PreparedDataset:
 
     def __init__(self, data: xr.DataArray, spec: DatasetSpec, scheme: KineticScheme) -> None:
         if set(data.dims) != {"time", "wavelength"}:
-            raise ModelError(f"dataset {spec.name!r}: dims must be ('time', 'wavelength'), got {data.dims}")
+            raise ModelError(
+                f"dataset {spec.name!r}: dims must be ('time', 'wavelength'), got {data.dims}"
+            )
         data = data.transpose("wavelength", "time")
         self.spec = spec
         self.scheme = scheme
@@ -218,7 +224,10 @@ class PreparedDataset:
         y = np.asarray(data.values, float)
         w = np.ones_like(y)
         for wt in spec.weights:
-            sel = _in_range(self.wavelength, wt.wavelength)[:, None] & _in_range(self.time, wt.time)[None, :]
+            sel = (
+                _in_range(self.wavelength, wt.wavelength)[:, None]
+                & _in_range(self.time, wt.time)[None, :]
+            )
             w[sel] *= wt.value
         finite = np.isfinite(y)
         w[~finite] = 0.0
@@ -240,7 +249,12 @@ class PreparedDataset:
         self.reach = self._reachable()
         self._cache: tuple[bytes, np.ndarray] | None = None
         # last residual: (values key, residuals, per-group QR factors (Q, R) it computed)
-        self._res_cache: tuple[tuple[tuple[str, float], ...], np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]] | None = None
+        self._res_cache: (
+            tuple[
+                tuple[tuple[str, float], ...], np.ndarray, dict[int, tuple[np.ndarray, np.ndarray]]
+            ]
+            | None
+        ) = None
 
     def _exponentials(self, t0: np.ndarray, sigma: float, tau: np.ndarray) -> np.ndarray:
         """:func:`irf_exponentials` memoised for the last (t0, σ, τ).
@@ -249,7 +263,11 @@ class PreparedDataset:
         evaluated, so the erfc kernels (the dominant cost with dispersion) are computed
         once per point instead of twice.
         """
-        key = np.ascontiguousarray(t0, float).tobytes() + np.float64(sigma).tobytes() + np.ascontiguousarray(tau, float).tobytes()
+        key = (
+            np.ascontiguousarray(t0, float).tobytes()
+            + np.float64(sigma).tobytes()
+            + np.ascontiguousarray(tau, float).tobytes()
+        )
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
         e = irf_exponentials(self.time, t0, sigma, tau)
@@ -263,7 +281,11 @@ class PreparedDataset:
         seen = {c for c in self.spec.initial if c in comps}
         grow = True
         while grow:
-            new = {tr.target for tr in self.scheme.transitions if tr.source in seen and tr.target in comps}
+            new = {
+                tr.target
+                for tr in self.scheme.transitions
+                if tr.source in seen and tr.target in comps
+            }
             grow = not new <= seen
             seen |= new
         return np.array([i for i, c in enumerate(comps) if c in seen], dtype=int)
@@ -292,11 +314,15 @@ class PreparedDataset:
         c = self._exponentials(t0, sigma, tau) @ amp.T
         labels = list(self.scheme.compartments)
         if self.n_ca:
-            c = np.concatenate([c, coherent_artifact_columns(self.time, t0, sigma, self.n_ca)], axis=-1)
+            c = np.concatenate(
+                [c, coherent_artifact_columns(self.time, t0, sigma, self.n_ca)], axis=-1
+            )
             labels += [f"artifact_{i}" for i in range(self.n_ca)]
         return c, labels
 
-    def transform(self, group: _Group, labels: list[str], values: Mapping[str, float], active: np.ndarray) -> np.ndarray:
+    def transform(
+        self, group: _Group, labels: list[str], values: Mapping[str, float], active: np.ndarray
+    ) -> np.ndarray:
         """T with full spectra = T @ free spectra for ``group`` (constraints applied)."""
         n = len(labels)
         t = np.diag(active.astype(float))
@@ -343,7 +369,9 @@ class PreparedDataset:
         self._res_cache = (key, out, factors)
         return out
 
-    def _residuals(self, values: Mapping[str, float], factors: dict[int, tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    def _residuals(
+        self, values: Mapping[str, float], factors: dict[int, tuple[np.ndarray, np.ndarray]]
+    ) -> np.ndarray:
         c, labels = self.full_columns(values)
         act = self.active_columns(c, labels)
         out = np.empty_like(self.yw)
@@ -352,15 +380,21 @@ class PreparedDataset:
             out[g.index] = self._project(c, t, g.index, factors, gi)
         return out.ravel()
 
-    def _cached_factors(self, values: Mapping[str, float]) -> dict[int, tuple[np.ndarray, np.ndarray]]:
+    def _cached_factors(
+        self, values: Mapping[str, float]
+    ) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         """QR factors per group from the memoised residual if it was computed at ``values``."""
         if self._res_cache is not None and self._res_cache[0] == _values_key(values):
             return self._res_cache[2]
         return {}
 
     def _project(
-        self, c: np.ndarray, t: np.ndarray, idx: np.ndarray,
-        factors: dict[int, tuple[np.ndarray, np.ndarray]] | None = None, gi: int = 0,
+        self,
+        c: np.ndarray,
+        t: np.ndarray,
+        idx: np.ndarray,
+        factors: dict[int, tuple[np.ndarray, np.ndarray]] | None = None,
+        gi: int = 0,
     ) -> np.ndarray:
         if t.shape[1] == 0:
             return self.yw[idx]
@@ -469,7 +503,11 @@ class PreparedDataset:
             idx = g.index
             whole = idx.size == self.wavelength.size  # idx is sorted and unique
             wg = self.w if whole else self.w[idx]
-            yg = (self.y if whole else self.y[idx]) if self.separable else (self.yw if whole else self.yw[idx])
+            yg = (
+                (self.y if whole else self.y[idx])
+                if self.separable
+                else (self.yw if whole else self.yw[idx])
+            )
             if gi in factors:
                 q, r = factors[gi]
             else:
@@ -504,8 +542,12 @@ class PreparedDataset:
                 return rr @ a[0] if a.shape[0] == 1 else np.einsum("wtk,wt->wk", a, rr)
 
             def columns(
-                vs: list[np.ndarray], us: list[np.ndarray], q: np.ndarray = q, r: np.ndarray = r,
-                wg: np.ndarray = wg, t: np.ndarray = t,
+                vs: list[np.ndarray],
+                us: list[np.ndarray],
+                q: np.ndarray = q,
+                r: np.ndarray = r,
+                wg: np.ndarray = wg,
+                t: np.ndarray = t,
             ) -> np.ndarray:
                 """Jacobian columns (n_g, n_t, m) from m pairs v = (∂C) s, u = (∂C)^T r.
 
@@ -522,7 +564,9 @@ class PreparedDataset:
                 vw = v * wg[:, :, None]
                 return -(vw - q @ (np.swapaxes(q, 1, 2) @ vw) + second)
 
-            def store(name: str, values_: np.ndarray, idx: np.ndarray = idx, whole: bool = whole) -> None:
+            def store(
+                name: str, values_: np.ndarray, idx: np.ndarray = idx, whole: bool = whole
+            ) -> None:
                 if whole:
                     out[col[name]] = values_
                 else:
@@ -555,7 +599,9 @@ class PreparedDataset:
                     v_s = v_s + _contract(pick(dca_s), s_full[:, n_sp:])
                 names.append(irf.width)
                 vs.append(v_s)
-                o_s = sigma * (-np.sum(rr * xg * gg, axis=1)[:, None] / sigma**2 - o_g * inv + o_e * inv**2)
+                o_s = sigma * (
+                    -np.sum(rr * xg * gg, axis=1)[:, None] / sigma**2 - o_g * inv + o_e * inv**2
+                )
                 us.append(with_artifact(o_s @ amp.T, dca_s))
             if rates:
                 # all rate columns at once: (∂C/∂k) s = e (S dA_k) + h_tau (β dλ_k)
@@ -568,7 +614,10 @@ class PreparedDataset:
                     b_h = np.stack([beta * (dlam[n] * finite)[None, :] for n in rates], axis=-1)
                     v_r = v_r + xg[:, :, None] * (eg @ b_h) + sigma**2 * sum_dx(b_h)
                     oth = (o_xe + sigma**2 * o_dx) * finite[None, :]
-                    u_r = [u + (oth * dlam[n][None, :]) @ amp.T for u, n in zip(u_r, rates, strict=True)]
+                    u_r = [
+                        u + (oth * dlam[n][None, :]) @ amp.T
+                        for u, n in zip(u_r, rates, strict=True)
+                    ]
                 names += rates
                 vs += [v_r[:, :, i] for i in range(len(rates))]
                 us += [with_artifact(u, None) for u in u_r]
@@ -608,7 +657,14 @@ class PreparedDataset:
                 dc0[comps.index(c)] = 1.0
         return self._expand(eigen_amplitudes(k, dc0[self.reach])[1])
 
-    def _eigen_derivatives(self, values: Mapping[str, float], rates: list[str], c0: np.ndarray, tau: np.ndarray, amp: np.ndarray) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    def _eigen_derivatives(
+        self,
+        values: Mapping[str, float],
+        rates: list[str],
+        c0: np.ndarray,
+        tau: np.ndarray,
+        amp: np.ndarray,
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
         """dλ_i/dk and d amp/dk for each rate k (forward differences of the small eigen-system).
 
         With λ = -1/τ, dτ/dk = τ² dλ/dk, so ∂e/∂k = (x e + σ² ∂_x e) dλ/dk.
@@ -631,9 +687,13 @@ class PreparedDataset:
         """Number of linear (spectral) parameters eliminated by the projection."""
         c, labels = self.full_columns(values)
         act = self.active_columns(c, labels)
-        return sum(self.transform(g, labels, values, act).shape[1] * g.index.size for g in self.groups)
+        return sum(
+            self.transform(g, labels, values, act).shape[1] * g.index.size for g in self.groups
+        )
 
-    def solve(self, values: Mapping[str, float]) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    def solve(
+        self, values: Mapping[str, float]
+    ) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
         """Spectra, model matrix, labels and concentrations at the optimum.
 
         Returns

@@ -28,6 +28,7 @@ _SUBMODULES = {
     "spectroscopy",
     "structure",
     "testing",
+    "thesis",
     "uncertainty",
     "units",
 }

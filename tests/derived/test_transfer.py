@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from heterolab.errors import ParameterError
-from heterolab.kinetics.transfer import (
+from heterolab.kinetics.trpl.transfer import (
     radiative_rates,
     thesis_table_4_1,
     transfer_from_lifetimes,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from heterolab.errors import ParameterError
-from heterolab.kinetics.averages import average_lifetimes
+from heterolab.kinetics.trpl.averages import average_lifetimes
 from heterolab.reference import load_table
 
 

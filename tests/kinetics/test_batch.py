@@ -12,8 +12,8 @@ import xarray as xr
 from scipy.special import ndtr
 
 from heterolab.errors import ParameterError
-from heterolab.kinetics.batch import FIT_STATUS, fit_decays, gaussian_irf_histogram
 from heterolab.kinetics.decay_models import exp_conv_gaussian_binned, exp_conv_irf
+from heterolab.kinetics.trpl.batch import FIT_STATUS, fit_decays, gaussian_irf_histogram
 
 N_BINS, DT = 256, 0.05  # ns
 T = np.arange(N_BINS) * DT
@@ -79,7 +79,7 @@ def test_gaussian_irf_without_background_and_free_shift_at_1e3_photons():
 
 
 def test_agrees_with_single_decay_engine():
-    from heterolab.kinetics.decay_fit import fit_decay
+    from heterolab.kinetics.trpl.decay_fit import fit_decay
 
     rng = np.random.default_rng(8)
     shape = exp_conv_irf(T, np.array([0.4, 2.5]), IRF, 0.0)

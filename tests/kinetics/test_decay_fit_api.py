@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 from scipy.special import gamma, gammainc, ndtr
 
-import heterolab.kinetics.decay_fit as decay_fit_module
+import heterolab.kinetics.trpl.decay_fit as decay_fit_module
 from heterolab.errors import ParameterError
 from heterolab.kinetics import fit_decay
 from heterolab.kinetics.decay_models import exp_conv_irf

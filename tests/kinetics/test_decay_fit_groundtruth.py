@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 from scipy.special import ndtr
 
-from heterolab.kinetics.decay_fit import fit_decay
 from heterolab.kinetics.decay_models import exp_conv_gaussian_binned, exp_conv_irf
+from heterolab.kinetics.trpl.decay_fit import fit_decay
 
 N_BINS, DT = 256, 0.05  # ns
 T = np.arange(N_BINS) * DT

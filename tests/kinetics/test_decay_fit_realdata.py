@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from heterolab.kinetics.decay_fit import fit_decay
+from heterolab.kinetics.trpl.decay_fit import fit_decay
 from shared_paths import shared_file
 
 pytestmark = pytest.mark.shared_data

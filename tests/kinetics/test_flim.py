@@ -7,9 +7,9 @@ import pytest
 import xarray as xr
 
 from heterolab.errors import ParameterError
-from heterolab.kinetics.batch import fit_decays, gaussian_irf_histogram
 from heterolab.kinetics.decay_models import exp_conv_irf
-from heterolab.kinetics.flim import bin_image, fit_flim
+from heterolab.kinetics.trpl.batch import fit_decays, gaussian_irf_histogram
+from heterolab.kinetics.trpl.flim import bin_image, fit_flim
 from shared_paths import shared_file
 
 N_BINS, DT = 128, 0.1  # ns

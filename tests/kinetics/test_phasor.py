@@ -9,9 +9,9 @@ import pytest
 import xarray as xr
 
 from heterolab.errors import ParameterError
-from heterolab.kinetics.batch import gaussian_irf_histogram
 from heterolab.kinetics.decay_models import exp_conv_irf
-from heterolab.kinetics.phasor import (
+from heterolab.kinetics.trpl.batch import gaussian_irf_histogram
+from heterolab.kinetics.trpl.phasor import (
     apparent_lifetimes,
     phasor_analysis,
     phasor_coordinates,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from heterolab.kinetics.thesis import thesis_table_3_2
+from heterolab.thesis.table_3_2 import thesis_table_3_2
 from heterolab.uncertainty import rounding_half_width, rounding_stderr
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from heterolab.errors import ParameterError
 from heterolab.io import read
-from heterolab.kinetics.decay_fit import fit_decay
+from heterolab.kinetics.trpl.decay_fit import fit_decay
 from heterolab.result import Quantity, Result
 from heterolab.simulate import gaussian_band, make_preset, simulate_decay, write_preset
 from heterolab.testing import assert_recovered, decay_truth_values, make_decay, make_ta, pulls
@@ -140,7 +140,7 @@ def test_assert_recovered_reports_every_miss_and_bad_stderr():
 
 
 def test_flim_lifetime_map_recovered_pixelwise():
-    flim = pytest.importorskip("heterolab.kinetics.flim", reason="FLIM fitting not present")
+    flim = pytest.importorskip("heterolab.kinetics.trpl.flim", reason="FLIM fitting not present")
     from heterolab.simulate import simulate_flim
 
     tau = np.array([[1.0, 2.0, 3.0], [1.5, 2.5, 4.0]])

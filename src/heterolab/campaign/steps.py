@@ -52,41 +52,41 @@ def _trpl_fit(step: Step, used: dict[str, Quantity]) -> Result:
 
 
 def _trpl_flim(step: Step, used: dict[str, Quantity]) -> Result:
-    """``heterolab.kinetics.flim.fit_flim`` on ``inputs.image``."""
+    """``heterolab.kinetics.trpl.flim.fit_flim`` on ``inputs.image``."""
     from heterolab.io import read_flim
-    from heterolab.kinetics.flim import fit_flim
+    from heterolab.kinetics.trpl.flim import fit_flim
 
     _require(step, inputs=("image",))
     return fit_flim(read_flim(step.inputs["image"]), **step.options)
 
 
 def _trpl_transfer(step: Step, used: dict[str, Quantity]) -> Result:
-    """``heterolab.kinetics.transfer.transfer_from_lifetimes`` from two used lifetimes."""
-    from heterolab.kinetics.transfer import transfer_from_lifetimes
+    """``heterolab.kinetics.trpl.transfer.transfer_from_lifetimes`` from two used lifetimes."""
+    from heterolab.kinetics.trpl.transfer import transfer_from_lifetimes
 
     _require(step, uses=("tau_d", "tau_da"))
     return transfer_from_lifetimes(used["tau_d"], used["tau_da"], **step.options)
 
 
 def _trpl_transport(step: Step, used: dict[str, Quantity]) -> Result:
-    """``heterolab.kinetics.transfer.transport_from_quenching`` from used lifetimes."""
-    from heterolab.kinetics.transfer import transport_from_quenching
+    """``heterolab.kinetics.trpl.transfer.transport_from_quenching`` from used lifetimes."""
+    from heterolab.kinetics.trpl.transfer import transport_from_quenching
 
     _require(step, uses=("tau0",))
     return transport_from_quenching(**used, **step.options)
 
 
 def _trpl_rates(step: Step, used: dict[str, Quantity]) -> Result:
-    """``heterolab.kinetics.transfer.radiative_rates`` from a PLQY and a used lifetime."""
-    from heterolab.kinetics.transfer import radiative_rates
+    """``heterolab.kinetics.trpl.transfer.radiative_rates`` from a PLQY and a used lifetime."""
+    from heterolab.kinetics.trpl.transfer import radiative_rates
 
     _require(step, uses=("tau",))
     return radiative_rates(tau=used["tau"], **step.options)
 
 
 def _trpl_table_averages(step: Step, used: dict[str, Quantity]) -> Result:
-    """``heterolab.kinetics.thesis.thesis_table_3_2``: the thesis's Table 3-2 tau_ave column."""
-    from heterolab.kinetics.thesis import thesis_table_3_2
+    """``heterolab.thesis.table_3_2.thesis_table_3_2``: the thesis's Table 3-2 tau_ave column."""
+    from heterolab.thesis.table_3_2 import thesis_table_3_2
 
     return thesis_table_3_2(**step.options)
 

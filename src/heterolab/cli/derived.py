@@ -1,6 +1,6 @@
 """``heterolab trpl transfer | transport | rates``: quantities derived from lifetimes.
 
-Thin layer over :mod:`heterolab.kinetics.transfer`; every command prints the Result summary
+Thin layer over :mod:`heterolab.kinetics.trpl.transfer`; every command prints the Result summary
 or, with ``--json``, ``Result.to_dict()``.
 """
 
@@ -55,7 +55,7 @@ def transfer(
     Give the two lifetimes (--tau-d, --tau-da) or two decay files (--donor,
     --donor-acceptor), which are fitted first.
     """
-    from heterolab.kinetics.transfer import transfer_from_decays, transfer_from_lifetimes
+    from heterolab.kinetics.trpl.transfer import transfer_from_decays, transfer_from_lifetimes
 
     numbers = tau_d is not None or tau_da is not None
     files = donor is not None or donor_acceptor is not None
@@ -124,7 +124,7 @@ def transport(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Diffusion length, diffusion coefficient and mobility from quenching layers (P-40-P-42)."""
-    from heterolab.kinetics.transfer import thesis_table_4_1, transport_from_quenching
+    from heterolab.kinetics.trpl.transfer import thesis_table_4_1, transport_from_quenching
 
     if preset is not None:
         if preset not in PRESETS:
@@ -169,6 +169,6 @@ def rates(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Radiative and non-radiative rates k_r = PLQY/tau, k_nr = (1 - PLQY)/tau (P-30)."""
-    from heterolab.kinetics.transfer import radiative_rates
+    from heterolab.kinetics.trpl.transfer import radiative_rates
 
     emit(radiative_rates(plqy, tau, unit=unit, plqy_err=plqy_err, tau_err=tau_err), as_json)

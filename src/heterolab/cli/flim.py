@@ -67,9 +67,9 @@ def flim_command(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Pixel-wise lifetime fit of a FLIM image (calls heterolab.kinetics.flim.fit_flim)."""
+    """Pixel-wise lifetime fit of a FLIM image (calls heterolab.kinetics.trpl.flim.fit_flim)."""
     from heterolab.io import read_flim
-    from heterolab.kinetics.flim import fit_flim
+    from heterolab.kinetics.trpl.flim import fit_flim
 
     da = read_flim(image)
     result = fit_flim(
@@ -109,9 +109,9 @@ def phasor_command(
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Phasor coordinates and apparent lifetimes (calls heterolab.kinetics.phasor.phasor_analysis)."""
-    from heterolab.kinetics.flim import bin_image
-    from heterolab.kinetics.phasor import phasor_analysis
+    """Phasor coordinates and apparent lifetimes (calls heterolab.kinetics.trpl.phasor.phasor_analysis)."""
+    from heterolab.kinetics.trpl.flim import bin_image
+    from heterolab.kinetics.trpl.phasor import phasor_analysis
 
     da = _read_any(image)
     if set(da.dims) == {"y", "x", "time"} and binning:
@@ -160,9 +160,9 @@ def batch_command(
     estimator: str = typer.Option("mle", "--estimator", help="mle or lsq."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Fit every decay of a multi-decay file (calls heterolab.kinetics.batch.fit_decays)."""
+    """Fit every decay of a multi-decay file (calls heterolab.kinetics.trpl.batch.fit_decays)."""
     from heterolab.io import read_decays
-    from heterolab.kinetics.batch import fit_decays
+    from heterolab.kinetics.trpl.batch import fit_decays
 
     da = read_decays(file)
     irf_arg = _irf_argument(irf, irf_fwhm, da.sizes["time"])

@@ -88,7 +88,7 @@ def fit(
     Prints tau_1..tau_N (ns, ascending), amplitude_1..N (fractions summing to 1), background,
     shift and the derived tau_avg_intensity and tau_avg_amplitude with standard errors.
     """
-    from heterolab.kinetics.decay_fit import fit_decay
+    from heterolab.kinetics.trpl.decay_fit import fit_decay
     from heterolab.result import make_provenance
 
     data = _read(decay, curve)
@@ -147,7 +147,7 @@ def trpl_map(
     The per-wavelength lifetime is the intensity-weighted mean of separate Poisson-ML fits.
     """
     from heterolab.io import read_matrix_text
-    from heterolab.kinetics.trpl_map import fit_trpl_map
+    from heterolab.kinetics.trpl.trpl_map import fit_trpl_map
     from heterolab.result import make_provenance
 
     data = read_matrix_text(

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from heterolab.arrays import capture_log, decay_dataarray, select_decay
 from heterolab.errors import FormatError, ParameterError
-from heterolab.io._arrays import capture_log, decay_dataarray, select_decay
 from heterolab.io.registry import register_reader
 from heterolab.units import scale_factor
 

@@ -23,13 +23,13 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
-from heterolab.errors import FormatError, HeterolabError, ParameterError
-from heterolab.io._arrays import (
+from heterolab.arrays import (
     capture_log,
     decay_dataarray,
     histogram_time_axis,
     select_decay,
 )
+from heterolab.errors import FormatError, HeterolabError, ParameterError
 from heterolab.io.registry import register_reader
 
 __all__ = [

@@ -17,8 +17,8 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from heterolab.arrays import decay_dataarray
 from heterolab.errors import FormatError, ParameterError, UnitError
-from heterolab.io._arrays import decay_dataarray
 from heterolab.io._textgrid import (
     TextTable,
     first_cell_numeric,

@@ -19,12 +19,12 @@ __all__ = [
 ]
 
 _LAZY = {
-    "fit_decay": "heterolab.kinetics.decay_fit",
-    "average_lifetimes": "heterolab.kinetics.averages",
-    "fit_trpl_map": "heterolab.kinetics.trpl_map",
-    "fit_decays": "heterolab.kinetics.batch",
-    "fit_flim": "heterolab.kinetics.flim",
-    "phasor_analysis": "heterolab.kinetics.phasor",
+    "fit_decay": "heterolab.kinetics.trpl.decay_fit",
+    "average_lifetimes": "heterolab.kinetics.trpl.averages",
+    "fit_trpl_map": "heterolab.kinetics.trpl.trpl_map",
+    "fit_decays": "heterolab.kinetics.trpl.batch",
+    "fit_flim": "heterolab.kinetics.trpl.flim",
+    "phasor_analysis": "heterolab.kinetics.trpl.phasor",
 }
 
 

@@ -29,8 +29,8 @@ import numpy as np
 import xarray as xr
 from numpy.typing import ArrayLike
 
+from heterolab.arrays import decay_dataarray
 from heterolab.errors import ParameterError
-from heterolab.io._arrays import decay_dataarray
 from heterolab.kinetics.decay_models import (
     exp_conv_gaussian_binned,
     exp_conv_irf,
@@ -262,7 +262,7 @@ def _counts_array(
     repetition_rate_hz: float | None,
     **axes: tuple[np.ndarray, str | None],
 ) -> xr.DataArray:
-    """Photon counts built by the readers' own :func:`heterolab.io._arrays.decay_dataarray`
+    """Photon counts built by the readers' own :func:`heterolab.arrays.decay_dataarray`
     (time last, in ns); ``axes``: dim -> (coord, unit), ending with ``time``."""
     *leading, (_, (t, _)) = axes.items()
     attrs = {

@@ -12,13 +12,12 @@ as one :class:`~heterolab.errors.ModelError`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from heterolab.errors import ModelError
+from heterolab.parameters import Parameter, ParameterSet
 
 __all__ = [
     "Constraint",
@@ -32,134 +31,6 @@ __all__ = [
 ]
 
 GROUND = "ground"
-_EXPR = re.compile(r"^\s*([-+0-9.eE]+)\s*\*\s*([A-Za-z_][\w.]*)\s*$")
-
-
-@dataclass
-class Parameter:
-    """One model parameter.
-
-    Parameters
-    ----------
-    value
-        Start value (and the fitted value afterwards).
-    vary
-        Whether the fit varies it.
-    positive
-        If True the parameter is fitted as its logarithm (rates, IRF widths), so it stays > 0.
-    unit
-        Unit string (``"1/ps"`` for rates, ``"ps"`` for times, ``"1"`` otherwise).
-    expr
-        ``(factor, other)``: the parameter equals ``factor * other`` (not fitted itself).
-    """
-
-    value: float
-    vary: bool = True
-    positive: bool = False
-    unit: str = "1"
-    expr: tuple[float, str] | None = None
-
-
-@dataclass
-class ParameterSet:
-    """Named parameters; maps between a dict of values and the optimiser's vector."""
-
-    params: dict[str, Parameter] = field(default_factory=dict)
-
-    def add(self, name: str, value: float, **kwargs: object) -> None:
-        """Add (or replace) parameter ``name``."""
-        self.params[name] = Parameter(float(value), **kwargs)  # type: ignore[arg-type]
-
-    @classmethod
-    def from_mapping(cls, spec: Mapping[str, object], source: str = "parameters") -> ParameterSet:
-        """Build from ``{name: number | "2*other" | {value, vary, positive, unit}}``."""
-        out = cls()
-        problems: list[str] = []
-        for name, item in spec.items():
-            if isinstance(item, bool):
-                problems.append(f"parameter {name!r}: {item!r} is not a number")
-            elif isinstance(item, (int, float)):
-                out.add(name, float(item))
-            elif isinstance(item, str):
-                m = _EXPR.match(item)
-                if m is None:
-                    problems.append(
-                        f"parameter {name!r}: expression {item!r} is not of the form 'factor * name'"
-                    )
-                else:
-                    out.params[name] = Parameter(
-                        np.nan, vary=False, expr=(float(m.group(1)), m.group(2))
-                    )
-            elif isinstance(item, Mapping):
-                unknown = set(item) - {"value", "vary", "positive", "unit"}
-                if unknown or "value" not in item:
-                    problems.append(
-                        f"parameter {name!r}: needs 'value' and only value/vary/positive/unit, got {sorted(item)}"
-                    )
-                    continue
-                out.add(
-                    name,
-                    float(item["value"]),  # type: ignore[arg-type]
-                    vary=bool(item.get("vary", True)),
-                    positive=bool(item.get("positive", False)),
-                    unit=str(item.get("unit", "1")),
-                )
-            else:
-                problems.append(
-                    f"parameter {name!r}: {item!r} is not a number, expression or table"
-                )
-        for name, p in out.params.items():
-            if p.expr is not None and p.expr[1] not in out.params:
-                problems.append(f"parameter {name!r} refers to unknown parameter {p.expr[1]!r}")
-        if problems:
-            raise ModelError(problems, source=source)
-        return out
-
-    @property
-    def free(self) -> list[str]:
-        """Names of the varied parameters, in insertion order."""
-        return [n for n, p in self.params.items() if p.vary and p.expr is None]
-
-    def values(self) -> dict[str, float]:
-        """Current values with expressions resolved."""
-        vals = {n: p.value for n, p in self.params.items() if p.expr is None}
-        for n, p in self.params.items():
-            if p.expr is not None:
-                vals[n] = p.expr[0] * vals[p.expr[1]]
-        return vals
-
-    def to_vector(self) -> np.ndarray:
-        """Free parameters in the optimiser's space (log for positive ones)."""
-        return np.array(
-            [
-                np.log(self.params[n].value) if self.params[n].positive else self.params[n].value
-                for n in self.free
-            ]
-        )
-
-    def from_vector(self, x: np.ndarray) -> dict[str, float]:
-        """All values (expressions resolved) for optimiser vector ``x``."""
-        vals = {n: p.value for n, p in self.params.items() if p.expr is None}
-        for n, xi in zip(self.free, x, strict=True):
-            vals[n] = float(np.exp(xi)) if self.params[n].positive else float(xi)
-        for n, p in self.params.items():
-            if p.expr is not None:
-                vals[n] = p.expr[0] * vals[p.expr[1]]
-        return vals
-
-    def resolve(self, values: Mapping[str, float]) -> dict[str, float]:
-        """``values`` with every expression parameter recomputed from its source."""
-        out = dict(values)
-        for n, p in self.params.items():
-            if p.expr is not None:
-                out[n] = p.expr[0] * out[p.expr[1]]
-        return out
-
-    def set_vector(self, x: np.ndarray) -> None:
-        """Store optimiser vector ``x`` as the parameters' values."""
-        vals = self.from_vector(x)
-        for n in self.free:
-            self.params[n].value = vals[n]
 
 
 @dataclass(frozen=True)

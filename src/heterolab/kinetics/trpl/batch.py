@@ -4,7 +4,7 @@ Every decay (a FLIM pixel, a kinetic trace of a series) is fitted with its own l
 amplitudes and background, by Poisson maximum likelihood (default) or Neyman-weighted least
 squares, with one instrument response and one time shift for the whole batch. The shift (and,
 for a Gaussian IRF of unknown width, its FWHM) is estimated once from the summed decay with the
-single-decay engine :func:`heterolab.kinetics.decay_fit.fit_decay`, which also gives the starting
+single-decay engine :func:`heterolab.kinetics.trpl.decay_fit.fit_decay`, which also gives the starting
 values.
 
 Numerics
@@ -46,14 +46,14 @@ import xarray as xr
 from scipy.special import ndtr
 
 from heterolab.errors import ParameterError
-from heterolab.kinetics._batch_kernels import (
+from heterolab.kinetics.decay_models import fwhm_to_sigma, shift_histogram
+from heterolab.kinetics.trpl._batch_kernels import (
     _B_MIN,
     _TAU_MAX_WINDOWS,
     _TAU_MIN_BINS,
     _fit_all,
     _model_rows,
 )
-from heterolab.kinetics.decay_models import fwhm_to_sigma, shift_histogram
 from heterolab.result import Quantity, Result, make_provenance
 
 __all__ = [
@@ -158,7 +158,7 @@ def _global_fit(
     fit_range: tuple[float, float],
 ) -> Result:
     """Fit of the summed decay with the single-decay engine: start values, shift, IRF width."""
-    from heterolab.kinetics.decay_fit import fit_decay
+    from heterolab.kinetics.trpl.decay_fit import fit_decay
 
     g = fit_decay(
         total,

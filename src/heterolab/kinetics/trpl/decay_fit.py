@@ -37,14 +37,14 @@ from scipy.optimize import least_squares
 from scipy.special import gamma as gamma_fn
 
 from heterolab.errors import ParameterError
-from heterolab.kinetics.averages import average_lifetimes
-from heterolab.kinetics.decay_diagnostics import (
+from heterolab.kinetics.trpl.averages import average_lifetimes
+from heterolab.kinetics.trpl.decay_diagnostics import (
     correlation_matrix,
     decay_curves,
     durbin_watson,
     residual_autocorrelation,
 )
-from heterolab.kinetics.decay_setup import (
+from heterolab.kinetics.trpl.decay_setup import (
     DecayProblem,
     build_problem,
     component_shapes,

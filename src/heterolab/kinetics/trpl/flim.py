@@ -1,7 +1,7 @@
 """Fluorescence-lifetime imaging (FLIM): pixel-wise lifetime fits of (y, x, time) images.
 
 Each pixel's decay (optionally summed over a square neighbourhood, "binning" as in Becker &
-Hickl SPCImage) is fitted with the vectorised batch engine :func:`heterolab.kinetics.batch.fit_decays`,
+Hickl SPCImage) is fitted with the vectorised batch engine :func:`heterolab.kinetics.trpl.batch.fit_decays`,
 sharing one IRF and one time shift estimated from the summed decay of all fitted pixels. Pixels
 with fewer photons than ``min_photons`` after binning are masked and counted, not fitted.
 
@@ -23,7 +23,7 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import ParameterError
-from heterolab.kinetics.batch import fit_decays
+from heterolab.kinetics.trpl.batch import fit_decays
 from heterolab.result import Quantity, Result
 
 __all__ = ["bin_image", "fit_flim", "photon_image"]
@@ -117,7 +117,7 @@ def fit_flim(
         Pixels with fewer photons (after binning, inside the fit range) are masked; default
         ``100 * n_components``.
     estimator, background, shift, fit_range
-        As :func:`heterolab.kinetics.batch.fit_decays`.
+        As :func:`heterolab.kinetics.trpl.batch.fit_decays`.
     histogram_bins
         Number of bins of the lifetime histogram in ``curves["tau_histogram"]``.
 

@@ -26,9 +26,9 @@ import numpy as np
 from scipy.optimize import least_squares
 
 from heterolab.errors import ParameterError
-from heterolab.kinetics.decay_diagnostics import correlation_matrix
-from heterolab.kinetics.decay_fit import fit_decay
-from heterolab.kinetics.decay_setup import (
+from heterolab.kinetics.trpl.decay_diagnostics import correlation_matrix
+from heterolab.kinetics.trpl.decay_fit import fit_decay
+from heterolab.kinetics.trpl.decay_setup import (
     DecayProblem,
     build_problem,
     component_shapes,
@@ -101,7 +101,7 @@ def fit_trpl_map(
         Time window (ns) for all fits; default from the wavelength-summed decay.
     per_wavelength
         Also fit every wavelength whose total counts reach ``min_counts`` separately
-        (:func:`~heterolab.kinetics.decay_fit.fit_decay`, Poisson ML, IRF position and width
+        (:func:`~heterolab.kinetics.trpl.decay_fit.fit_decay`, Poisson ML, IRF position and width
         fixed at the global values when available).
     per_wavelength_components
         Exponentials per wavelength (default ``n_components``).

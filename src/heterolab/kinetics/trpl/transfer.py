@@ -258,7 +258,7 @@ def transfer_from_decays(
     """
     if average not in ("intensity", "amplitude"):
         raise ParameterError(f"average must be 'intensity' or 'amplitude', got {average!r}")
-    from heterolab.kinetics.decay_fit import fit_decay
+    from heterolab.kinetics.trpl.decay_fit import fit_decay
 
     inputs = [p for p in (donor, donor_acceptor, irf) if isinstance(p, (str, PathLike))]
     settings = {"n_components": n_components, "average": average, "estimator": estimator}

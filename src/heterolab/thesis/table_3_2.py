@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from heterolab.kinetics.averages import amplitude_weighted_lifetime, intensity_weighted_lifetime
+from heterolab.kinetics.trpl.averages import (
+    amplitude_weighted_lifetime,
+    intensity_weighted_lifetime,
+)
 from heterolab.reference import load_table
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.uncertainty import propagate_independent, rounding_half_width, rounding_stderr

@@ -1,6 +1,6 @@
 """The decay-fit problem: validated inputs, fit window, model shapes and parameter transforms.
 
-Used by :mod:`heterolab.kinetics.decay_fit`. The expected counts per bin are
+Used by :mod:`heterolab.kinetics.trpl.decay_fit`. The expected counts per bin are
 ``m = sum_i a_i * shape_i(t; tau_i, shift, ...) + b`` where the component shapes are the kernels
 of :mod:`heterolab.kinetics.decay_models` (measured-IRF reconvolution, Gaussian-IRF closed form,
 bin-averaged tail exponentials, stretched exponentials); see :func:`component_shapes`.

@@ -1,11 +1,11 @@
-"""Compiled kernels of :mod:`heterolab.kinetics.batch` (numba, cached on disk).
+"""Compiled kernels of :mod:`heterolab.kinetics.trpl.batch` (numba, cached on disk).
 
 The model of one unit-amplitude component reconvolved with the binned IRF and its derivative
 with respect to ``log tau`` by the bin-exact recursion of
 :func:`heterolab.kinetics.decay_models.exp_conv_irf`; normal equations of Fisher scoring /
 weighted least squares; a bounded Levenberg-Marquardt fit of one decay; the loop over decays
-(``nogil``, run in threads by :func:`heterolab.kinetics.batch.fit_decays`). See the numerics
-section of :mod:`heterolab.kinetics.batch` for the method and its sources.
+(``nogil``, run in threads by :func:`heterolab.kinetics.trpl.batch.fit_decays`). See the numerics
+section of :mod:`heterolab.kinetics.trpl.batch` for the method and its sources.
 """
 
 from __future__ import annotations

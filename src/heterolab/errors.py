@@ -79,3 +79,7 @@ class ModelError(HeterolabError, ValueError):
                 + "\n".join(f"  - {p}" for p in self.problems)
             )
         super().__init__(msg)
+
+
+class OutputError(HeterolabError, OSError):
+    """An output (figure, table, folder) cannot be written; the message names the path."""

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 __all__ = ["Quantity", "Result", "file_sha256", "json_safe", "make_provenance"]
 
 STATUS_OK = "ok"
+STATUS_SUSPECT = "suspect"
 STATUS_FAILED = "failed"
 
 
@@ -188,23 +189,58 @@ class Result:
     # ------------------------------------------------------------------ status
     @property
     def status(self) -> str:
-        """``"ok"`` or ``"failed"``."""
-        return str(self.statistics["status"])
+        """``"ok"``, ``"suspect"`` (a number to be used with care, see :attr:`message`) or
+        ``"failed"``.
+
+        A result whose stored status is ok but which holds a NaN value among its parameters or
+        derived quantities is reported as failed: a NaN is never an ok answer. (``inf`` is a
+        valid value, e.g. a long-lived TA component.)
+        """
+        stored = str(self.statistics["status"])
+        if stored == STATUS_OK and self.nan_quantities():
+            return STATUS_FAILED
+        return stored
 
     @property
     def ok(self) -> bool:
-        """True when the analysis converged / succeeded."""
+        """True when the analysis converged / succeeded and every diagnostic passed."""
         return self.status == STATUS_OK
 
     @property
     def message(self) -> str:
-        """Why the analysis failed, or notes on its convergence."""
-        return str(self.statistics["message"])
+        """Why the analysis failed or is suspect, or notes on its convergence."""
+        stored = str(self.statistics["message"])
+        nan = self.nan_quantities()
+        if str(self.statistics["status"]) == STATUS_OK and nan:
+            note = f"not a number: {', '.join(nan)}"
+            return f"{note}; {stored}" if stored else note
+        return stored
+
+    def nan_quantities(self) -> list[str]:
+        """Names of parameters and derived quantities whose value is NaN."""
+        groups = (self.parameters, self.derived)
+        return [
+            k
+            for g in groups
+            for k, q in g.items()
+            if isinstance(q.value, float) and math.isnan(q.value)
+        ]
 
     def mark_failed(self, message: str) -> None:
         """Record that the analysis failed and why (never leaves start values as an answer)."""
         self.statistics["status"] = STATUS_FAILED
         self.statistics["message"] = message
+
+    def mark_suspect(self, reason: str) -> None:
+        """Record that the result is usable only with care, and why (appended to the message).
+
+        A failed result stays failed; reasons accumulate (``"; "``-separated).
+        """
+        if self.statistics["status"] != STATUS_FAILED:
+            self.statistics["status"] = STATUS_SUSPECT
+        old = str(self.statistics["message"])
+        if reason not in old:
+            self.statistics["message"] = f"{old}; {reason}" if old else reason
 
     # ------------------------------------------------------------------ access
     def __getitem__(self, name: str) -> Quantity:
@@ -225,6 +261,8 @@ class Result:
     def to_dict(self) -> dict[str, Any]:
         """JSON-safe dictionary; the form every ``--json`` prints."""
         statistics = dict(self.statistics)
+        statistics["status"] = self.status
+        statistics["message"] = self.message
         statistics["kind"] = self.kind
         if self.warnings:
             statistics["warnings"] = list(self.warnings)

@@ -87,7 +87,7 @@ def test_transport_json_and_missing_temperature() -> None:
 def test_transport_thesis_preset() -> None:
     res = runner.invoke(app, ["trpl", "transport", "--preset", "thesis-table-4-1", "--json"])
     assert res.exit_code == 0, res.output
-    het, le = json.loads(res.stdout)
+    het, le = json.loads(res.stdout)["results"]  # one JSON document (issue #8)
     assert het["statistics"]["film"].startswith("2D-3D")
     assert het["derived"]["L_D_electron_from_printed_D"]["value"] == pytest.approx(181.0, abs=0.05)
     assert any("printed as 49 nm" in w for w in le["statistics"]["warnings"])

@@ -11,7 +11,7 @@ from typing import Any, TextIO, TypeVar
 
 import typer
 
-from heterolab.errors import HeterolabError
+from heterolab.errors import HeterolabError, OutputError
 from heterolab.result import Result
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,25 +31,45 @@ def emit(
 ) -> None:
     """Print ``result`` to ``stream`` (stdout): its summary, or ``to_dict()`` as JSON.
 
-    A list of results prints as a JSON list / consecutive summaries. A failed result still
-    prints, and the command exits with status 1 afterwards. With ``plot`` (a single result
-    only), ``result.plot()`` is saved there first (matplotlib is imported only then).
+    ``--json`` always prints one JSON document: a single Result's ``to_dict()``, or
+    ``{"results": [...]}`` for several. The result is printed before any figure is saved, so
+    a finished analysis is never lost to an unwritable ``--plot`` path; then, with ``plot``
+    (a single result only), ``result.plot()`` is saved there (matplotlib is imported only
+    then). A failed or suspect result still prints, and the command exits with status 1
+    afterwards.
     """
-    if plot is not None and not isinstance(result, list):
-        from heterolab.report.plots import save_figure
-
-        save_figure(result.plot(), plot)
     out = stream or sys.stdout
     results = result if isinstance(result, list) else [result]
     if as_json:
         payload: Any = (
-            [r.to_dict() for r in results] if isinstance(result, list) else result.to_dict()
+            {"results": [r.to_dict() for r in results]}
+            if isinstance(result, list)
+            else result.to_dict()
         )
         out.write(json.dumps(payload, indent=2) + "\n")
     else:
         out.write("\n\n".join(r.summary() for r in results) + "\n")
+    out.flush()
+    if plot is not None and not isinstance(result, list):
+        save_plot(result, plot)
     if any(not r.ok for r in results):
         raise typer.Exit(1)
+
+
+def save_plot(result: Result, path: Path) -> None:
+    """Save ``result.plot()`` to ``path``: the one place a command writes its ``--plot``.
+
+    Raises
+    ------
+    OutputError
+        When the file cannot be written (missing folder, no permission), naming the path.
+    """
+    from heterolab.report.plots import save_figure
+
+    try:
+        save_figure(result.plot(), path)
+    except OSError as exc:
+        raise OutputError(f"cannot write the figure {path}: {exc.strerror or exc}") from None
 
 
 def handle_errors(func: F) -> F:

@@ -22,6 +22,12 @@ _COMMAND_MODULES = (
     "heterolab.cli.physics",
     "heterolab.cli.simulate",
     "heterolab.cli.demo",
+    "heterolab.cli.xrd",
+    "heterolab.cli.xps",
+    "heterolab.cli.microscopy",
+    "heterolab.cli.campaign",
+    "heterolab.cli.report",
+    "heterolab.cli.atomistic",
 )
 
 

@@ -30,7 +30,27 @@ physics_app = typer.Typer(
     no_args_is_help=True,
 )
 
+xrd_app = typer.Typer(
+    help="Diffraction: powder XRD and GIWAXS (peaks, phases, lattice, strain, sizes).",
+    no_args_is_help=True,
+)
+xps_app = typer.Typer(
+    help="Photoemission: XPS peak fitting, quantification, UPS.", no_args_is_help=True
+)
+tem_app = typer.Typer(
+    help="Microscopy and imaging: d-spacings, FFT, particle sizes, strain maps (GPA), SWIR.",
+    no_args_is_help=True,
+)
+atomistic_app = typer.Typer(
+    help="Atomistic interfaces: build, screen with an ML potential, DFT inputs and outputs.",
+    no_args_is_help=True,
+)
+
 app.add_typer(trpl_app, name="trpl")
 app.add_typer(ta_app, name="ta")
 app.add_typer(spectrum_app, name="spectrum")
 app.add_typer(physics_app, name="physics")
+app.add_typer(xrd_app, name="xrd")
+app.add_typer(xps_app, name="xps")
+app.add_typer(tem_app, name="tem")
+app.add_typer(atomistic_app, name="atomistic")

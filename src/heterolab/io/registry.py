@@ -24,6 +24,10 @@ _READER_MODULES = (
     "heterolab.io.hdf5",
     "heterolab.io.ta",
     "heterolab.io.spectra",
+    "heterolab.io.xrd",
+    "heterolab.io.images",
+    "heterolab.io.vamas",
+    "heterolab.io.dft",
 )
 
 

@@ -1,12 +1,22 @@
 """The Typer applications; command modules attach their commands to these.
 
 One module per area registers commands (``cli/trpl.py``, ``cli/ta.py`` ...), so areas grow
-independently while the command tree is declared once, here.
+independently while the command tree is declared once, here. Every group is made by
+:func:`group`, which turns Rich markup off: option help writes units in brackets or
+parentheses ("Film thickness (nm)") and Rich markup would swallow ``[nm]``.
 """
 
 from __future__ import annotations
 
 import typer
+
+__all__ = ["app", "group"]
+
+
+def group(help: str) -> typer.Typer:
+    """A command group with the project's settings (no Rich markup, help when bare)."""
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None)
+
 
 app = typer.Typer(
     name="heterolab",
@@ -14,36 +24,17 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-trpl_app = typer.Typer(
-    help="Time-resolved photoluminescence: decays, FLIM, transfer, transport.", no_args_is_help=True
-)
-ta_app = typer.Typer(
-    help="Transient absorption: kinetics, SVD, chirp, global and target analysis.",
-    no_args_is_help=True,
-)
-spectrum_app = typer.Typer(
-    help="Steady-state spectra: peaks, Tauc, Urbach, multi-peak fits.", no_args_is_help=True
-)
-physics_app = typer.Typer(
-    help="Physics models: sizes, Brus, tolerance, mismatch, bands, nucleation.",
-    no_args_is_help=True,
-)
-
-xrd_app = typer.Typer(
-    help="Diffraction: powder XRD and GIWAXS (peaks, phases, lattice, strain, sizes).",
-    no_args_is_help=True,
-)
-xps_app = typer.Typer(
-    help="Photoemission: XPS peak fitting, quantification, UPS.", no_args_is_help=True
-)
-tem_app = typer.Typer(
-    help="Microscopy and imaging: d-spacings, FFT, particle sizes, strain maps (GPA), SWIR.",
-    no_args_is_help=True,
-)
-atomistic_app = typer.Typer(
-    help="Atomistic interfaces: build, screen with an ML potential, DFT inputs and outputs.",
-    no_args_is_help=True,
+trpl_app = group("Time-resolved photoluminescence: decays, FLIM, transfer, transport.")
+ta_app = group("Transient absorption: kinetics, SVD, chirp, global and target analysis.")
+spectrum_app = group("Steady-state spectra: peaks, Tauc, Urbach, multi-peak fits.")
+physics_app = group("Physics models: sizes, Brus, tolerance, mismatch, bands, nucleation.")
+xrd_app = group("Diffraction: powder XRD and GIWAXS (peaks, phases, lattice, strain, sizes).")
+xps_app = group("Photoemission: XPS peak fitting, quantification, UPS.")
+tem_app = group("Microscopy and imaging: d-spacings, FFT, particle sizes, strain maps (GPA), SWIR.")
+atomistic_app = group(
+    "Atomistic interfaces: build, screen with an ML potential, DFT inputs and outputs."
 )
 
 app.add_typer(trpl_app, name="trpl")

@@ -25,8 +25,6 @@ from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.figure import Figure
@@ -128,19 +126,27 @@ def _from_json_float(x: float | str | None) -> float | None:
     return float(x)
 
 
+def _from_numpy(obj: Any) -> Any:
+    """numpy arrays and scalars as Python lists and numbers (without importing numpy, so the
+    CLI's ``--help`` never loads it); anything else unchanged."""
+    module = type(obj).__module__
+    if module == "numpy" or module.startswith("numpy."):
+        return obj.tolist()
+    return obj
+
+
 def json_safe(obj: Any) -> Any:
     """Recursively convert numpy scalars/arrays, paths and non-finite floats to JSON types."""
+    obj = _from_numpy(obj)
     if isinstance(obj, Mapping):
         return {str(k): json_safe(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [json_safe(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return [json_safe(v) for v in obj.tolist()]
-    if isinstance(obj, (bool, np.bool_)):
-        return bool(obj)
-    if isinstance(obj, (int, np.integer)):
+    if isinstance(obj, bool):
+        return obj
+    if isinstance(obj, int):
         return int(obj)
-    if isinstance(obj, (float, np.floating)):
+    if isinstance(obj, float):
         return _json_float(float(obj))
     if isinstance(obj, Quantity):
         return obj.to_dict()
@@ -302,12 +308,13 @@ class Result:
                 width = max(len(k) for k in group)
                 lines.extend(f"    {k:<{width}}  {q}" for k, q in group.items())
         stats = {k: v for k, v in self.statistics.items() if k not in ("status", "message")}
-        scalar = {k: v for k, v in stats.items() if isinstance(v, (int, float, str, np.number))}
+        stats = {k: _from_numpy(v) for k, v in stats.items()}
+        scalar = {k: v for k, v in stats.items() if isinstance(v, (int, float, str))}
         if scalar:
             lines.append("  statistics:")
             width = max(len(k) for k in scalar)
             for k, v in scalar.items():
-                text = f"{v:.6g}" if isinstance(v, (float, np.floating)) else str(v)
+                text = f"{v:.6g}" if isinstance(v, float) else str(v)
                 lines.append(f"    {k:<{width}}  {text}")
         lines.extend(f"  warning: {w}" for w in self.warnings)
         return "\n".join(lines)
@@ -337,6 +344,8 @@ def make_provenance(
 
     Deterministic (no timestamps), so identical inputs give identical records.
     """
+    import numpy as np
+
     from heterolab import __version__
 
     files = {}

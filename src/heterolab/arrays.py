@@ -146,3 +146,118 @@ def select_decay(
     out.name = "counts"
     out.attrs["reader"] = decays.attrs["reader"].removesuffix("s")
     return out
+
+
+# ---------------------------------------------------------------------- diffraction patterns
+# (issue #12) One powder pattern: ``intensity`` over ``two_theta`` (deg), with the wavelength(s)
+# in attrs and a ``sigma`` coordinate holding the one-sigma error of every point.
+
+__all__ += ["pattern_dataarray", "poisson_sigma"]
+
+
+def poisson_sigma(counts: np.ndarray, count_time_s: float | None = None) -> np.ndarray:
+    """One-sigma Poisson error of counts: √max(N, 1) (a zero-count bin still carries ±1).
+
+    With ``count_time_s`` the values are rates (counts/s) and the error is √max(N·t, 1)/t.
+    """
+    y = np.asarray(counts, dtype=float)
+    if count_time_s is None:
+        return np.sqrt(np.maximum(y, 1.0))
+    t = float(count_time_s)
+    return np.sqrt(np.maximum(y * t, 1.0)) / t
+
+
+def pattern_dataarray(
+    two_theta: np.ndarray,
+    intensity: np.ndarray,
+    *,
+    sigma: np.ndarray | None = None,
+    units: str = "counts",
+    wavelength_angstrom: float | None = None,
+    wavelength2_angstrom: float | None = None,
+    kalpha2_ratio: float | None = None,
+    attrs: dict[str, Any] | None = None,
+) -> xr.DataArray:
+    """A powder pattern: ``intensity`` with dim ``two_theta`` (coord units ``deg``).
+
+    Parameters
+    ----------
+    two_theta
+        Diffraction angles 2θ (deg), strictly increasing (sorted here if they are not).
+    intensity
+        Counts (or counts/s with ``units="cps"``) at each angle.
+    sigma
+        One-sigma errors; None: Poisson, :func:`poisson_sigma` (counts only).
+    wavelength_angstrom, wavelength2_angstrom, kalpha2_ratio
+        Kα1 (or single) wavelength, Kα2 wavelength and I(Kα2)/I(Kα1), in attrs
+        ``wavelength_angstrom``, ``wavelength2_angstrom``, ``kalpha2_ratio`` (omitted if None).
+    attrs
+        ``source``, ``reader`` and metadata.
+
+    Raises
+    ------
+    ParameterError
+        Shapes differ, an angle is outside (0, 180) deg, or an angle repeats.
+    """
+    tt = np.asarray(two_theta, dtype=float)
+    y = np.asarray(intensity, dtype=float)
+    if tt.ndim != 1 or tt.shape != y.shape:
+        raise ParameterError(
+            f"two_theta and intensity must be 1-D of equal length, got {tt.shape} and {y.shape}"
+        )
+    if tt.size and (not np.all(np.isfinite(tt)) or tt.min() <= 0 or tt.max() >= 180):
+        raise ParameterError("two_theta must be finite and lie in (0, 180) degrees")
+    if sigma is None:
+        if units not in ("counts", "cps"):
+            raise ParameterError(f"no Poisson error for intensity in {units!r}; pass sigma=")
+        s = poisson_sigma(y)
+    else:
+        s = np.asarray(sigma, dtype=float)
+        if s.shape != y.shape:
+            raise ParameterError(f"sigma has shape {s.shape}, intensity {y.shape}")
+    order = np.argsort(tt, kind="stable")
+    tt, y, s = tt[order], y[order], s[order]
+    if tt.size > 1 and np.any(np.diff(tt) == 0):
+        raise ParameterError("two_theta repeats a value (several scans in one array?)")
+    base: dict[str, Any] = {"units": units}
+    for key, val in (
+        ("wavelength_angstrom", wavelength_angstrom),
+        ("wavelength2_angstrom", wavelength2_angstrom),
+        ("kalpha2_ratio", kalpha2_ratio),
+    ):
+        if val is not None:
+            base[key] = float(val)
+    base.update(attrs or {})
+    return xr.DataArray(
+        y,
+        dims=("two_theta",),
+        coords={
+            "two_theta": xr.Variable(("two_theta",), tt, attrs={"units": "deg"}),
+            "sigma": xr.Variable(("two_theta",), s, attrs={"units": units}),
+        },
+        name="intensity",
+        attrs=base,
+    )
+
+
+__all__ += ["XRAY_LINES", "anode_lines"]
+
+#: Kα1, Kα2 wavelengths (Å) and I(Kα2)/I(Kα1) of common anodes. Cu, Mo: Hölzer et al.,
+#: Phys. Rev. A 56, 4554 (1997); Co, Fe, Cr, Ag: International Tables for Crystallography
+#: Vol. C (2004), Table 4.2.2.1. The ratio 0.5 is the usual value of the 2p3/2 : 2p1/2 lines.
+XRAY_LINES: dict[str, tuple[float, float, float]] = {
+    "Cu": (1.5405929, 1.5444274, 0.5),
+    "Mo": (0.7093171, 0.7136075, 0.5),
+    "Co": (1.7889961, 1.7928350, 0.5),
+    "Fe": (1.9360410, 1.9399730, 0.5),
+    "Cr": (2.2897260, 2.2936510, 0.5),
+    "Ag": (0.5594218, 0.5638128, 0.5),
+}
+
+
+def anode_lines(anode: str) -> tuple[float, float, float]:
+    """(Kα1 Å, Kα2 Å, I(Kα2)/I(Kα1)) of an anode element (ParameterError naming the known)."""
+    key = anode.strip().capitalize()
+    if key not in XRAY_LINES:
+        raise ParameterError(f"unknown anode {anode!r}; known: {', '.join(XRAY_LINES)}")
+    return XRAY_LINES[key]

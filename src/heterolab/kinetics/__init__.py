@@ -1,7 +1,10 @@
-"""Kinetics: decay fitting (TCSPC/TRPL), average lifetimes, TRPL maps; TA analysis.
+"""Kinetics: TRPL/TCSPC decays (:mod:`heterolab.kinetics.trpl`) and transient absorption
+(:mod:`heterolab.kinetics.ta`); the decay kernels they share live in
+:mod:`heterolab.kinetics.decay_models`.
 
-The public functions are imported lazily (PEP 562) so that ``import heterolab.kinetics`` does
-not pull scipy's optimisers or xarray until a fit is run.
+The most used functions of both are reachable from here; they are imported lazily (PEP 562)
+so that ``import heterolab.kinetics`` does not pull scipy's optimisers or xarray until a fit
+is run.
 """
 
 from __future__ import annotations
@@ -9,23 +12,20 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = [
-    "average_lifetimes",
-    "fit_decay",
-    "fit_decays",
-    "fit_flim",
-    "fit_trpl_map",
-    "phasor_analysis",
-]
-
-_LAZY = {
-    "fit_decay": "heterolab.kinetics.trpl.decay_fit",
-    "average_lifetimes": "heterolab.kinetics.trpl.averages",
-    "fit_trpl_map": "heterolab.kinetics.trpl.trpl_map",
-    "fit_decays": "heterolab.kinetics.trpl.batch",
-    "fit_flim": "heterolab.kinetics.trpl.flim",
-    "phasor_analysis": "heterolab.kinetics.trpl.phasor",
+_FROM = {
+    "heterolab.kinetics.trpl": (
+        "average_lifetimes",
+        "fit_decay",
+        "fit_decays",
+        "fit_flim",
+        "fit_trpl_map",
+        "phasor_analysis",
+    ),
+    "heterolab.kinetics.ta": ("fit_global", "fit_kinetics", "fit_target", "svd_analysis"),
 }
+_LAZY = {name: pkg for pkg, names in _FROM.items() for name in names}
+
+__all__ = sorted(_LAZY)
 
 
 def __getattr__(name: str) -> Any:

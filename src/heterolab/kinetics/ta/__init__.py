@@ -1,1 +1,39 @@
-"""Transient absorption: preprocessing, SVD, single-wavelength kinetics, global and target analysis."""
+"""Transient absorption: preprocessing, SVD, single-wavelength kinetics, global and target analysis.
+
+The public API is declared here once and imported lazily (PEP 562).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "correct_chirp": "heterolab.kinetics.ta.preprocess",
+    "estimate_chirp": "heterolab.kinetics.ta.preprocess",
+    "filter_outliers": "heterolab.kinetics.ta.preprocess",
+    "mask_wavelengths": "heterolab.kinetics.ta.preprocess",
+    "read_chirp_file": "heterolab.kinetics.ta.preprocess",
+    "select_region": "heterolab.kinetics.ta.preprocess",
+    "subtract_background": "heterolab.kinetics.ta.preprocess",
+    "svd_analysis": "heterolab.kinetics.ta.preprocess",
+    "fit_kinetics": "heterolab.kinetics.ta.single",
+    "fit_global": "heterolab.kinetics.ta.global_fit",
+    "fit_target": "heterolab.kinetics.ta.target",
+    "load_model": "heterolab.kinetics.ta.target",
+    "TargetModel": "heterolab.kinetics.ta.target",
+    "KineticScheme": "heterolab.kinetics.ta.model",
+    "fit_donor_acceptor": "heterolab.kinetics.ta.donor_acceptor",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'heterolab.kinetics.ta' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,1 @@
+"""Powder X-ray diffraction."""

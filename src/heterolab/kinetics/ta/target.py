@@ -231,6 +231,7 @@ def fit_target(
     x0 = params.to_vector()
     if x0.size == 0:
         raise ParameterError("the model has no free parameter to fit")
+    _check_separable(model, prepared, params.values())
 
     def fun(x: np.ndarray) -> np.ndarray:
         values = params.from_vector(x)
@@ -268,6 +269,23 @@ def fit_target(
         wall = _time.perf_counter() - start
         params.set_vector(sol.x)
         return _build_result(model, params, prepared, sol, wall, kind, inputs)
+
+
+def _check_separable(
+    model: TargetModel, prepared: list[PreparedDataset], values: Mapping[str, float]
+) -> None:
+    """Refuse a model whose species' spectra cannot be separated at the start values."""
+    problems = []
+    for p in prepared:
+        for names in p.dependent_columns(values):
+            problems.append(
+                f"dataset {p.name!r}: the concentrations of {' and '.join(names)} are linearly "
+                "dependent at the start values, so their spectra cannot be separated; tie the "
+                "spectra with an 'equal' constraint, give their rates different start values, "
+                "or add a dataset that populates them differently"
+            )
+    if problems:
+        raise ModelError(problems, source=model.source)
 
 
 _BLAS_CONTROLLER: list[Any] = []

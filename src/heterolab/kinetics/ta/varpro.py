@@ -18,6 +18,7 @@ Biochim. Biophys. Acta 1657, 82 (2004), eqs. (8) and (18)); the kernel is
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
@@ -34,18 +35,27 @@ __all__ = [
     "concentrations",
     "eigen_amplitudes",
     "irf_exponentials",
+    "min_relative_gap",
 ]
 
 _SQRT2PI = np.sqrt(2.0 * np.pi)
+DEGENERATE_GAP = 1e-3  # relative eigenvalue gap below which rate columns are differenced
 
 
 def eigen_amplitudes(k: np.ndarray, c0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Lifetimes and species amplitudes of :math:`\\dot c = Kc`, :math:`c(0)=c_0`.
 
+    Eigenvalues that coincide to rounding (two compartments sharing one rate, e.g. equal
+    ground-state recovery) are merged into one exponential whose amplitude column is the sum
+    of theirs: inside a repeated eigenvalue's eigenspace the basis LAPACK returns is
+    arbitrary, the summed amplitudes are not. A defective K (a chain with equal rates, a
+    Jordan block) has its diagonal separated by a negligible amount (1e-5 of the largest rate
+    for a double eigenvalue, 1e-4 for a triple one) so that the eigen-decomposition exists.
+
     Returns
     -------
     tau
-        Lifetimes -1/λ_i (ps); ``inf`` for λ_i = 0.
+        Lifetimes -1/λ_i (ps); ``inf`` for λ_i = 0 (distinct eigenvalues only).
     amp
         ``amp[s, i]``: amplitude of exponential i in species s, so that
         ``c_s(t) = Σ_i amp[s, i] exp(-t/tau_i)``.
@@ -53,24 +63,81 @@ def eigen_amplitudes(k: np.ndarray, c0: np.ndarray) -> tuple[np.ndarray, np.ndar
     Raises
     ------
     ModelError
-        If K has complex eigenvalues (an oscillating scheme is not a compartmental model).
+        If K has complex eigenvalues (an oscillating scheme is not a compartmental model) or
+        non-finite entries.
     """
-    n = k.shape[0]
+    if not np.all(np.isfinite(k)):
+        raise ModelError("the rate matrix has non-finite entries; check the rates")
     lam, vec = np.linalg.eig(k)
     if np.iscomplexobj(lam):
         if np.max(np.abs(lam.imag)) > 1e-9 * max(1.0, np.max(np.abs(lam.real))):
             raise ModelError(f"the rate matrix has complex eigenvalues {lam}; check the scheme")
         lam, vec = lam.real, vec.real
-    if np.linalg.cond(vec) > 1e10:  # repeated rates: separate them by a negligible amount
-        scale = max(np.max(np.abs(np.diag(k))), 1e-12)
-        k = k - np.diag(np.arange(n) * 1e-7 * scale)
-        lam, vec = np.linalg.eig(k)
-        lam, vec = lam.real, vec.real
+    if np.linalg.cond(vec) > 1e4:  # (nearly) defective: a chain with (nearly) equal rates
+        lam, vec = _split_defective(k, lam)
     b = np.linalg.solve(vec, c0)
     amp = vec * b[None, :]
+    lam, amp = _merge_repeated(lam, amp)
     with np.errstate(divide="ignore"):
         tau = np.where(np.abs(lam) > 1e-14, -1.0 / np.where(lam == 0, -1.0, lam), np.inf)
     return tau, amp
+
+
+def _split_defective(k: np.ndarray, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Eigen-system of K with its diagonal spread so that near-equal rates differ by δ.
+
+    An m-fold (near-)Jordan block has eigenvectors that are parallel to within the gap, and
+    amplitudes ~ gap^-(m-1) that cancel in the populations. The diagonal entries are taken in
+    descending order and the i-th is lowered by i δ, so every gap grows by δ (the order is
+    kept); δ = eps^(1/(m+1)) x the largest rate balances the cancellation error
+    eps/δ^(m-1) against the bias δ (5e-6 relative for m = 2, 1e-4 for m = 3). The shift is
+    constant while the rates stay within the cluster, so the residual stays smooth there.
+    """
+    n = k.shape[0]
+    scale = max(float(np.max(np.abs(np.diag(k)))), 1e-12)
+    m = _multiplicity(lam, scale)
+    delta = 10.0 ** (-16.0 / (m + 1)) * scale
+    rank = np.empty(n)
+    rank[np.argsort(-np.diag(k), kind="stable")] = np.arange(n)
+    lam2, vec2 = np.linalg.eig(k - np.diag(rank * delta))
+    return lam2.real, vec2.real
+
+
+def _multiplicity(lam: np.ndarray, scale: float) -> int:
+    """Size of the largest cluster of eigenvalues within 1e-3 x ``scale`` of each other."""
+    srt = np.sort(np.real(lam))
+    best = run = 1
+    for a, b in itertools.pairwise(srt):
+        run = run + 1 if b - a <= 1e-3 * scale else 1
+        best = max(best, run)
+    return best
+
+
+def _merge_repeated(lam: np.ndarray, amp: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Merge eigenvalues equal to 1e-10 of the largest into one, summing their amplitudes."""
+    tol = 1e-10 * max(float(np.max(np.abs(lam))), 1e-300) if lam.size else 0.0
+    order = np.argsort(lam)
+    keep_lam: list[float] = []
+    cols: list[np.ndarray] = []
+    for i in order:
+        if keep_lam and abs(lam[i] - keep_lam[-1]) <= tol:
+            cols[-1] = cols[-1] + amp[:, i]
+        else:
+            keep_lam.append(float(lam[i]))
+            cols.append(amp[:, i].copy())
+    if len(keep_lam) == lam.size:
+        return lam, amp
+    return np.array(keep_lam), np.stack(cols, axis=1)
+
+
+def min_relative_gap(tau: np.ndarray) -> float:
+    """Smallest gap between two decay rates 1/τ relative to the larger of the two (inf if < 2)."""
+    finite = np.isfinite(tau)
+    rates = np.sort(np.where(finite, 1.0 / np.where(finite, tau, 1.0), 0.0))
+    if rates.size < 2:
+        return float("inf")
+    big = np.maximum(np.abs(rates[1:]), np.abs(rates[:-1]))
+    return float(np.min(np.diff(rates) / np.maximum(big, 1e-300)))
 
 
 def concentrations(
@@ -452,18 +519,25 @@ class PreparedDataset:
             probe[name] = values[name]
             if changed:
                 analytic.discard(name)
+        factors = self._cached_factors(values)
+        k, c0 = self._rates_and_start(values)
+        tau, amp_r = eigen_amplitudes(k, c0)
+        amp = self._expand(amp_r)
+        rates = [n for n in free if n in rate_names and n in analytic]
+        dlam, damp, degenerate = self._eigen_derivatives(values, rates, c0, tau, amp_r)
+        analytic -= degenerate
+        rates = [n for n in rates if n not in degenerate]
         out = np.zeros((len(free), *self.y.shape))
         base = None
         for j, name in enumerate(free):
-            if name not in analytic:
+            if name in degenerate:  # central differences: the eigenvector basis is not smooth
+                out[j] = self._central_column(values, name, resolve)
+            elif name not in analytic:
                 base = self.residuals(values) if base is None else base
                 h = 1e-6 * max(abs(values[name]), 1e-6)
                 v2 = dict(values)
                 v2[name] = values[name] + h
                 out[j] = ((self.residuals(resolve(v2)) - base) / h).reshape(self.y.shape)
-        k, c0 = self._rates_and_start(values)
-        tau, amp_r = eigen_amplitudes(k, c0)
-        amp = self._expand(amp_r)
         sigma = values[irf.width]
         wl = self.wavelength if self.dispersive else self.wavelength[:1]
         t0 = irf.centers(wl, values)
@@ -485,8 +559,6 @@ class PreparedDataset:
             c = np.concatenate([c, ca], axis=-1)
             labels += [f"artifact_{i}" for i in range(self.n_ca)]
         act = self.active_columns(c, labels)
-        rates = [n for n in free if n in rate_names and n in analytic]
-        dlam, damp = self._eigen_derivatives(values, rates, c0, tau, amp_r)
         for name in free:
             if name in starts and name in analytic:
                 dlam[name] = np.zeros_like(tau)
@@ -495,7 +567,6 @@ class PreparedDataset:
         fa = [n for n in free if n in analytic]
         xw = (wl - irf.dispersion_center) / irf.dispersion_scale
         col = {n: i for i, n in enumerate(free)}
-        factors = self._cached_factors(values)
         for gi, g in enumerate(self.groups):
             t = self.transform(g, labels, values, act)
             if t.shape[1] == 0:
@@ -664,24 +735,85 @@ class PreparedDataset:
         c0: np.ndarray,
         tau: np.ndarray,
         amp: np.ndarray,
-    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], set[str]]:
         """dλ_i/dk and d amp/dk for each rate k (forward differences of the small eigen-system).
 
         With λ = -1/τ, dτ/dk = τ² dλ/dk, so ∂e/∂k = (x e + σ² ∂_x e) dλ/dk.
+
+        Near-repeated eigenvalues (relative gap below ``DEGENERATE_GAP``, e.g. a defective K
+        split by 1e-7, or two rates that happen to be equal) make the amplitudes ~1/gap and
+        their pairing between the two eigen-systems ambiguous: the eigen-derivatives are then
+        wrong by orders of magnitude. Such rates are returned in the third element and their
+        columns are taken by central differences of the residual instead.
         """
         lam = np.where(np.isfinite(tau), -1.0 / np.where(np.isfinite(tau), tau, 1.0), 0.0)
-        dlam, damp = {}, {}
+        dlam: dict[str, np.ndarray] = {}
+        damp: dict[str, np.ndarray] = {}
+        degenerate: set[str] = set()
+        near = min_relative_gap(tau) < DEGENERATE_GAP
         for name in rates:
+            if near:
+                degenerate.add(name)
+                continue
             h = 1e-7 * max(values[name], 1e-12)
             v2 = dict(values)
             v2[name] = values[name] + h
             k2, _ = self._rates_and_start(v2)
             tau2, amp2 = eigen_amplitudes(k2, c0)
+            if tau2.size != tau.size or min_relative_gap(tau2) < DEGENERATE_GAP:
+                degenerate.add(name)
+                continue
             lam2 = np.where(np.isfinite(tau2), -1.0 / np.where(np.isfinite(tau2), tau2, 1.0), 0.0)
             order = np.argmin(np.abs(lam[:, None] - lam2[None, :]), axis=1)
+            if np.unique(order).size != order.size:
+                degenerate.add(name)
+                continue
             dlam[name] = (lam2[order] - lam) / h
             damp[name] = self._expand((amp2[:, order] - amp) / h)
-        return dlam, damp
+        return dlam, damp, degenerate
+
+    def _central_column(
+        self,
+        values: Mapping[str, float],
+        name: str,
+        resolve: Callable[[Mapping[str, float]], dict[str, float]],
+    ) -> np.ndarray:
+        """∂r/∂name by central differences (step 1e-4 relative), shape (n_w, n_t)."""
+        h = 1e-4 * max(abs(values[name]), 1e-8)
+        up, down = dict(values), dict(values)
+        up[name] = values[name] + h
+        down[name] = values[name] - h
+        diff = self._residuals(resolve(up), {}) - self._residuals(resolve(down), {})
+        return (diff / (2.0 * h)).reshape(self.y.shape)
+
+    def dependent_columns(self, values: Mapping[str, float]) -> list[list[str]]:
+        """Groups of concentration columns that are linearly dependent (spectra inseparable).
+
+        Two compartments with proportional populations (e.g. s2 and s3 both fed by s1 and
+        both decaying with one shared rate) leave the projection undefined: any split of their
+        spectra fits equally well and the residual is not a smooth function of the rates.
+        Checked on the normalised columns at the first wavelength of each constraint group;
+        a singular value below 1e-9 of the largest marks the columns of its null vector.
+        """
+        c, labels = self.full_columns(values)
+        act = self.active_columns(c, labels)
+        out: list[list[str]] = []
+        for g in self.groups:
+            t = self.transform(g, labels, values, act)
+            if t.shape[1] < 2:
+                continue
+            cg = (c[g.index[0]] if self.dispersive else c[0]) @ t
+            norms = np.linalg.norm(cg, axis=0)
+            if np.any(norms == 0):
+                continue
+            _, sv, vt = np.linalg.svd(cg / norms, full_matrices=False)
+            for s_i, v in zip(sv, vt, strict=True):
+                if s_i < 1e-9 * sv[0]:
+                    mix = np.abs(t @ v) > 0.05
+                    names = [lab for lab, m in zip(labels, mix, strict=True) if m]
+                    if names not in out:
+                        out.append(names)
+        return out
 
     def n_linear(self, values: Mapping[str, float]) -> int:
         """Number of linear (spectral) parameters eliminated by the projection."""

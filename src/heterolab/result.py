@@ -325,6 +325,28 @@ class Result:
 
         return plot_result(self, **kwargs)
 
+    def __repr__(self) -> str:
+        """One line: kind, status and the first quantities (the full text is :meth:`summary`)."""
+        from heterolab.report.html_result import short_repr
+
+        return short_repr(self)
+
+    def _repr_pretty_(self, p: Any, cycle: bool) -> None:
+        """IPython's text display: the :meth:`summary` table."""
+        p.text(self.summary() if not cycle else repr(self))
+
+    def _repr_html_(self) -> str:
+        """Notebook display: status, quantities rounded to their errors, warnings, thumbnail."""
+        from heterolab.report.html_result import result_html
+
+        return result_html(self)
+
+    def _repr_markdown_(self) -> str:
+        """Markdown display: status and a table of quantities with errors and units."""
+        from heterolab.report.html_result import result_markdown
+
+        return result_markdown(self)
+
 
 # ---------------------------------------------------------------------- provenance
 def file_sha256(path: str | PathLike[str]) -> str:

@@ -1,0 +1,55 @@
+"""XPS/UPS analysis: core-level fits (singlets, spin–orbit doublets, Shirley/Tougaard/linear
+backgrounds, lmfitxps line shapes), charge correction, series with linked components,
+quantification with RSFs; UPS cutoff / valence-band onset / work function are the one
+implementation in :mod:`heterolab.spectroscopy.ups`, re-exported here.
+
+The public functions are imported lazily (PEP 562): importing the package pulls neither scipy
+nor xarray.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "Component",
+    "apply_charge_shift",
+    "charge_correction",
+    "check_doublet",
+    "doublet_area_ratio",
+    "fit_fermi_edge",
+    "fit_series",
+    "fit_xps",
+    "pb4f_components",
+    "quantify",
+    "secondary_electron_cutoff",
+    "spin_orbit_splitting",
+    "valence_band_onset",
+]
+
+_LAZY = {
+    "Component": "heterolab.structure.xps.fit",
+    "fit_xps": "heterolab.structure.xps.fit",
+    "apply_charge_shift": "heterolab.structure.xps.charge",
+    "charge_correction": "heterolab.structure.xps.charge",
+    "fit_fermi_edge": "heterolab.structure.xps.charge",
+    "check_doublet": "heterolab.structure.xps.series",
+    "fit_series": "heterolab.structure.xps.series",
+    "pb4f_components": "heterolab.structure.xps.series",
+    "quantify": "heterolab.structure.xps.quantification",
+    "doublet_area_ratio": "heterolab.structure.xps.shapes",
+    "spin_orbit_splitting": "heterolab.structure.xps.shapes",
+    "secondary_electron_cutoff": "heterolab.spectroscopy.ups",
+    "valence_band_onset": "heterolab.spectroscopy.ups",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'heterolab.structure.xps' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,475 @@
+"""XPS core-level fits: singlets and spin–orbit doublets on a Shirley, Tougaard or linear
+background, with areas, positions and widths carrying standard errors.
+
+Model (binding energy E, eV): ``I(E) = B(E) + Σ_c A_c [f(E; E_c) + r_c f(E; E_c + Δ_c)]/(1 + r_c)``
+where ``A_c`` is the total area of component ``c`` (counts·eV), ``f`` a unit-area line
+(:func:`heterolab.structure.xps.shapes.lineshape`), ``Δ_c`` the spin–orbit splitting and
+``r_c`` the area ratio (j = l − ½)/(j = l + ½), fixed to l/(l + 1) by the subshell or fitted.
+The background ``B`` is computed from the data before the fit (iterative Shirley, Tougaard,
+linear; lmfitxps). Weighted least squares with Poisson weights ``1/√max(I, 1)`` for counts;
+errors from the Jacobian covariance scaled by χ²_red (as lmfit does).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from heterolab.errors import ParameterError
+from heterolab.parameters import ParameterSet
+from heterolab.result import Quantity, Result
+from heterolab.structure.xps.shapes import (
+    BACKGROUNDS,
+    LINESHAPES,
+    active_shirley,
+    background,
+    doublet_area_ratio,
+    lineshape,
+    spin_orbit_splitting,
+)
+
+__all__ = ["Component", "fit_xps", "xy_window"]
+
+
+@dataclass(frozen=True)
+class Component:
+    """One chemical state: a singlet (``subshell`` s or None) or a spin–orbit doublet.
+
+    Parameters
+    ----------
+    name
+        Label (``"Pb-Br"``); parameter names are ``<name>_position`` etc.
+    position
+        Start binding energy (eV) of the main (j = l + ½, lower-E_B) line.
+    level
+        ``"Pb 4f"``, ``"C 1s"``: the subshell sets the area ratio and, when ``splitting`` is
+        None, the tabulated splitting. ``None``: a singlet.
+    splitting, fix_splitting
+        Spin–orbit splitting (eV) and whether it is fixed.
+    area_ratio, fix_ratio
+        Area ratio (j = l − ½)/(j = l + ½); ``None``: l/(l + 1) from the subshell.
+    fwhm, lorentz, asymmetry
+        Start Gaussian FWHM (eV), Lorentzian FWHM (eV; GL: Lorentzian fraction) and
+        Doniach–Šunjić asymmetry; ``fix_lorentz`` fixes the Lorentzian part.
+    shape
+        Line shape: voigt, gl, ds, gaussian, lorentzian.
+    shift_from, shift
+        Link the position to another component: ``position = position(shift_from) + shift``
+        (a chemical shift, eV; ``fix_shift`` fixes it).
+    width_from
+        Share the Gaussian (and Lorentzian) width of another component.
+    """
+
+    name: str
+    position: float
+    level: str | None = None
+    splitting: float | None = None
+    fix_splitting: bool = True
+    area_ratio: float | None = None
+    fix_ratio: bool = True
+    fwhm: float = 1.0
+    lorentz: float = 0.3
+    fix_lorentz: bool = False
+    asymmetry: float = 0.0
+    shape: str = "voigt"
+    shift_from: str | None = None
+    shift: float | None = None
+    fix_shift: bool = False
+    width_from: str | None = None
+    area: float | None = None
+
+    @property
+    def is_doublet(self) -> bool:
+        return self.level is not None and doublet_area_ratio(self.level.split()[-1]) > 0
+
+    def resolved_splitting(self) -> float:
+        if self.splitting is not None:
+            return float(self.splitting)
+        assert self.level is not None
+        return spin_orbit_splitting(self.level)
+
+    def resolved_ratio(self) -> float:
+        if self.area_ratio is not None:
+            return float(self.area_ratio)
+        assert self.level is not None
+        return doublet_area_ratio(self.level.split()[-1])
+
+
+def xy_window(
+    spectrum: xr.DataArray, window: tuple[float, float] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Ascending binding energies and intensities of ``spectrum`` inside ``window`` (eV)."""
+    if "binding_energy" not in spectrum.dims or spectrum.ndim != 1:
+        raise ParameterError(
+            f"an XPS spectrum must be 1-D over 'binding_energy', got dims {spectrum.dims}"
+        )
+    x = np.asarray(spectrum["binding_energy"].values, dtype=float)
+    y = np.asarray(spectrum.values, dtype=float)
+    order = np.argsort(x)
+    x, y = x[order], y[order]
+    if window is not None:
+        lo, hi = sorted(float(v) for v in window)
+        keep = (x >= lo) & (x <= hi)
+        if keep.sum() < 10:
+            raise ParameterError(
+                f"window {lo:g}–{hi:g} eV holds {int(keep.sum())} points of the spectrum "
+                f"({x[0]:g}–{x[-1]:g} eV); need at least 10"
+            )
+        x, y = x[keep], y[keep]
+    if not np.all(np.isfinite(y)):
+        raise ParameterError("the spectrum holds non-finite intensities")
+    return x, y
+
+
+def _check_components(components: list[Component], shape: str | None) -> list[Component]:
+    if not components:
+        raise ParameterError("at least one component is required")
+    problems = []
+    names = [c.name for c in components]
+    if len(set(names)) != len(names):
+        problems.append(f"component names must be unique, got {names}")
+    out = []
+    for c in components:
+        if shape is not None:
+            c = replace(c, shape=shape)
+        if c.shape not in LINESHAPES:
+            problems.append(f"{c.name}: shape {c.shape!r} is not one of {', '.join(LINESHAPES)}")
+        for ref in (c.shift_from, c.width_from):
+            if ref is not None and ref not in names:
+                problems.append(f"{c.name}: refers to unknown component {ref!r}; known: {names}")
+        if c.shift_from is not None:
+            ref_c = next((r for r in components if r.name == c.shift_from), None)
+            if ref_c is not None and ref_c.shift_from is not None:
+                problems.append(f"{c.name}: chained shifts are not supported ({c.shift_from})")
+        if c.level is not None:
+            try:
+                doublet_area_ratio(c.level.split()[-1])
+                if c.is_doublet:
+                    c.resolved_splitting()
+            except ParameterError as exc:
+                problems.append(f"{c.name}: {exc}")
+        out.append(c)
+    if problems:
+        raise ParameterError("; ".join(problems))
+    return out
+
+
+def build_parameters(
+    components: list[Component], x: np.ndarray, y_net: np.ndarray, prefix: str = ""
+) -> ParameterSet:
+    """Start parameters of ``components`` (areas from the net intensity when not given)."""
+    ps = ParameterSet()
+    total = max(float(np.trapezoid(np.clip(y_net, 0, None), x)), 1e-9)
+    span = float(x[-1] - x[0])
+    for c in components:
+        n = prefix + c.name
+        if c.shift_from is None:
+            ps.add(f"{n}_position", c.position, unit="eV", min=x[0] - 2, max=x[-1] + 2)
+        else:
+            s0 = (
+                c.shift
+                if c.shift is not None
+                else c.position - _find(components, c.shift_from).position
+            )
+            ps.add(f"{n}_shift", s0, vary=not c.fix_shift, unit="eV", min=-span, max=span)
+        ps.add(f"{n}_area", c.area or total / len(components), positive=True, unit="counts·eV")
+        if c.width_from is None:
+            ps.add(f"{n}_fwhm", c.fwhm, positive=True, unit="eV", min=1e-3, max=span)
+            if c.shape in ("voigt", "ds", "lorentzian"):
+                ps.add(
+                    f"{n}_lorentz",
+                    max(c.lorentz, 1e-3),
+                    positive=True,
+                    vary=not c.fix_lorentz,
+                    unit="eV",
+                    min=1e-4,
+                    max=span,
+                )
+            elif c.shape == "gl":
+                ps.add(f"{n}_lorentz", c.lorentz, vary=not c.fix_lorentz, unit="1", min=0, max=1)
+        if c.shape == "ds":
+            ps.add(f"{n}_asymmetry", c.asymmetry, unit="1", min=0.0, max=0.45)
+        if c.is_doublet:
+            ps.add(
+                f"{n}_splitting",
+                c.resolved_splitting(),
+                vary=not c.fix_splitting,
+                unit="eV",
+                min=0.05,
+                max=span,
+            )
+            ps.add(
+                f"{n}_ratio", c.resolved_ratio(), vary=not c.fix_ratio, unit="1", min=0.05, max=2.0
+            )
+    return ps
+
+
+def add_active_background(
+    ps: ParameterSet, kind: str, x: np.ndarray, y: np.ndarray, prefix: str = ""
+) -> bool:
+    """Add ``bg_offset``/``bg_step`` (counts) for the active Shirley background; True if added."""
+    if kind != "active_shirley":
+        return False
+    k = max(1, min(5, x.size // 10))
+    lo, hi = float(np.mean(y[:k])), float(np.mean(y[-k:]))
+    ps.add(f"{prefix}bg_offset", lo, unit="counts")
+    ps.add(f"{prefix}bg_step", max(hi - lo, 0.0), unit="counts", min=0.0)
+    return True
+
+
+def model_background(
+    vals: dict[str, float],
+    x: np.ndarray,
+    peaks: Any,
+    bg: np.ndarray,
+    active: bool,
+    prefix: str = "",
+) -> np.ndarray:
+    """The background of the model: fixed ``bg`` or the active Shirley of ``peaks``."""
+    if not active:
+        return bg
+    return active_shirley(
+        x, np.asarray(peaks, dtype=float), vals[f"{prefix}bg_offset"], vals[f"{prefix}bg_step"]
+    )
+
+
+def _find(components: list[Component], name: str) -> Component:
+    return next(c for c in components if c.name == name)
+
+
+def component_curves(
+    components: list[Component], vals: dict[str, float], x: np.ndarray, prefix: str = ""
+) -> dict[str, np.ndarray]:
+    """Each component's curve (counts) for parameter values ``vals``."""
+    out = {}
+    for c in components:
+        n = prefix + c.name
+        pos = position_of(components, vals, c, prefix)
+        w = prefix + (c.width_from or c.name)
+        g, lor = vals[f"{w}_fwhm"], vals.get(f"{w}_lorentz", 0.0)
+        asym = vals.get(f"{n}_asymmetry", 0.0)
+        prof = lineshape(c.shape, x, pos, g, lor, asym)
+        if c.is_doublet:
+            r = vals[f"{n}_ratio"]
+            prof = (
+                prof + r * lineshape(c.shape, x, pos + vals[f"{n}_splitting"], g, lor, asym)
+            ) / (1 + r)
+        out[c.name] = vals[f"{n}_area"] * prof
+    return out
+
+
+def position_of(
+    components: list[Component], vals: dict[str, float], c: Component, prefix: str = ""
+) -> float:
+    if c.shift_from is None:
+        return vals[f"{prefix}{c.name}_position"]
+    return vals[f"{prefix}{c.shift_from}_position"] + vals[f"{prefix}{c.name}_shift"]
+
+
+def least_squares_fit(
+    ps: ParameterSet, residual: Any, n_data: int
+) -> tuple[dict[str, float], np.ndarray, np.ndarray, Any]:
+    """Minimise ``residual(values) -> weighted residual vector`` over the free parameters.
+
+    Returns the values, the optimiser vector, its covariance (scaled by χ²_red) and the
+    scipy result.
+    """
+    from scipy.optimize import least_squares
+
+    x0 = ps.to_vector()
+    lo, hi = [], []
+    for n in ps.free:
+        p = ps.params[n]
+        a, b = p.min, p.max
+        if p.positive:
+            a = math.log(a) if a > 0 else -np.inf
+            b = math.log(b) if math.isfinite(b) else np.inf
+        lo.append(a)
+        hi.append(b)
+    lo_a, hi_a = np.array(lo), np.array(hi)
+    with np.errstate(invalid="ignore"):
+        pad_lo = np.where(np.isfinite(lo_a), lo_a + 1e-9 * (np.abs(lo_a) + 1), -np.inf)
+        pad_hi = np.where(np.isfinite(hi_a), hi_a - 1e-9 * (np.abs(hi_a) + 1), np.inf)
+    x0 = np.clip(x0, pad_lo, pad_hi)
+    sol = least_squares(
+        lambda v: residual(ps.from_vector(v)), x0, bounds=(lo_a, hi_a), method="trf", x_scale="jac"
+    )
+    dof = max(n_data - len(x0), 1)
+    chi2 = float(sol.fun @ sol.fun)
+    J = sol.jac
+    try:
+        cov = np.linalg.pinv(J.T @ J) * (chi2 / dof)
+    except np.linalg.LinAlgError:
+        cov = np.full((len(x0), len(x0)), np.nan)
+    return ps.from_vector(sol.x), sol.x, cov, sol
+
+
+def fit_xps(
+    spectrum: xr.DataArray,
+    components: list[Component],
+    *,
+    window: tuple[float, float] | None = None,
+    background_kind: str = "shirley",
+    shape: str | None = None,
+    weights: str = "poisson",
+) -> Result:
+    """Fit singlets/doublets to one core-level spectrum (kind ``"xps.fit"``).
+
+    Parameters
+    ----------
+    spectrum
+        1-D DataArray over ``binding_energy`` (eV), e.g. from :func:`heterolab.io.read`.
+    components
+        The chemical states (:class:`Component`).
+    window
+        Binding-energy range (eV) to fit; default the whole spectrum.
+    background_kind
+        ``shirley`` (iterative), ``tougaard``, ``linear`` or ``none``.
+    shape
+        Override every component's line shape.
+    weights
+        ``poisson`` (1/√counts) or ``none``.
+
+    Returns
+    -------
+    Result
+        Parameters ``<name>_position`` (main line, eV), ``_area`` (counts·eV), ``_fwhm``, ...;
+        derived ``<name>_fraction`` (area fraction), ``<name>_upper_position`` for doublets and
+        ``<name>_position`` for shifted components. Curves ``data``, ``background``, ``fit``,
+        one per component and ``residuals``.
+    """
+    if background_kind not in BACKGROUNDS:
+        raise ParameterError(
+            f"background {background_kind!r} is not one of {', '.join(BACKGROUNDS)}"
+        )
+    if weights not in ("poisson", "none"):
+        raise ParameterError(f"weights must be 'poisson' or 'none', got {weights!r}")
+    comps = _check_components(list(components), shape)
+    x, y = xy_window(spectrum, window)
+    bg, notes = background(background_kind, x, y)
+    sigma = np.sqrt(np.maximum(y, 1.0)) if weights == "poisson" else np.ones_like(y)
+    ps = build_parameters(comps, x, y - bg)
+    active = add_active_background(ps, background_kind, x, y)
+
+    def residual(vals: dict[str, float]) -> np.ndarray:
+        peaks = sum(component_curves(comps, vals, x).values())
+        return (y - peaks - model_background(vals, x, peaks, bg, active)) / sigma
+
+    vals, vec, cov, sol = least_squares_fit(ps, residual, x.size)
+    if active:
+        bg = model_background(vals, x, sum(component_curves(comps, vals, x).values()), bg, active)
+    return _result(comps, ps, vals, vec, cov, sol, x, y, bg, notes, spectrum, background_kind)
+
+
+def _result(
+    comps: list[Component],
+    ps: ParameterSet,
+    vals: dict[str, float],
+    vec: np.ndarray,
+    cov: np.ndarray,
+    sol: Any,
+    x: np.ndarray,
+    y: np.ndarray,
+    bg: np.ndarray,
+    notes: list[str],
+    spectrum: xr.DataArray,
+    background_kind: str,
+) -> Result:
+    from heterolab.uncertainty import propagate
+
+    free = ps.free
+    res = Result(kind="xps.fit")
+
+    def q(fn: Any, unit: str) -> Quantity:
+        v, e = propagate(lambda v_: fn(ps.from_vector(v_)), vec, cov)
+        return Quantity(v, e if math.isfinite(e) else None, unit)
+
+    for name, p in ps.params.items():
+        if name in free:
+            res.parameters[name] = q(lambda d, n=name: d[n], p.unit)
+        else:
+            res.parameters[name] = Quantity(vals[name], None, p.unit)
+    total = lambda d: sum(d[f"{c.name}_area"] for c in comps)  # noqa: E731
+    for c in comps:
+        if len(comps) > 1:
+            res.derived[f"{c.name}_fraction"] = q(
+                lambda d, n=c.name: d[f"{n}_area"] / total(d), "1"
+            )
+        if c.shift_from is not None:
+            res.derived[f"{c.name}_position"] = q(lambda d, c=c: position_of(comps, d, c), "eV")
+        if c.is_doublet:
+            res.derived[f"{c.name}_upper_position"] = q(
+                lambda d, c=c: position_of(comps, d, c) + d[f"{c.name}_splitting"], "eV"
+            )
+    curves = component_curves(comps, vals, x)
+    model = bg + sum(curves.values())
+    dof = max(x.size - len(free), 1)
+    chi2 = float(sol.fun @ sol.fun)
+    res.statistics.update(
+        {
+            "chi2_red": chi2 / dof,
+            "n_points": int(x.size),
+            "n_free": len(free),
+            "nfev": int(sol.nfev),
+            "background": background_kind,
+            "window_ev": [float(x[0]), float(x[-1])],
+            "components": [c.name for c in comps],
+            "shapes": {c.name: c.shape for c in comps},
+            "source_file": spectrum.attrs.get("source_file", ""),
+        }
+    )
+    coord = {"binding_energy": x}
+
+    def da(v: np.ndarray, name: str) -> xr.DataArray:
+        a = xr.DataArray(
+            v,
+            dims=("binding_energy",),
+            coords=coord,
+            name=name,
+            attrs={"units": spectrum.attrs.get("units", "counts")},
+        )
+        a["binding_energy"].attrs["units"] = "eV"
+        return a
+
+    res.curves.update(
+        {
+            "data": da(y, "data"),
+            "background": da(bg, "background"),
+            "fit": da(model, "fit"),
+            "residuals": da(y - model, "residuals"),
+        }
+    )
+    for n, v in curves.items():
+        res.curves[f"component:{n}"] = da(bg + v, n)
+    for note in notes:
+        res.mark_suspect(note)
+    _diagnose(res, ps, vals, sol, x)
+    return res
+
+
+def _diagnose(
+    res: Result, ps: ParameterSet, vals: dict[str, float], sol: Any, x: np.ndarray
+) -> None:
+    if not sol.success:
+        res.mark_failed(f"optimiser did not converge: {sol.message}")
+        return
+    for n in ps.free:
+        p = ps.params[n]
+        p2 = replace(p, value=vals[n])
+        if p2.at_bound(1e-4):
+            res.mark_suspect(f"{n} at its bound ({vals[n]:.4g})")
+        if n.startswith("bg_"):
+            continue
+        if n.endswith("_position") and not x[0] <= vals[n] <= x[-1]:
+            res.mark_suspect(f"{n} = {vals[n]:.3f} eV outside the fitted window")
+        qn = res.parameters[n]
+        big = qn.stderr is not None and qn.value != 0 and abs(qn.stderr / qn.value) > 1
+        if big and not n.endswith(("_shift", "_asymmetry", "_lorentz")):
+            res.mark_suspect(f"{n} relative error over 100 %")
+    chi2 = res.statistics["chi2_red"]
+    if chi2 > 25:
+        res.mark_suspect(f"χ²_red = {chi2:.3g}: the model does not describe the data")

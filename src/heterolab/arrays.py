@@ -261,3 +261,69 @@ def anode_lines(anode: str) -> tuple[float, float, float]:
     if key not in XRAY_LINES:
         raise ParameterError(f"unknown anode {anode!r}; known: {', '.join(XRAY_LINES)}")
     return XRAY_LINES[key]
+
+
+# ---------------------------------------------------------------------- microscopy images
+# (issue #13) One calibrated image: dims ("y", "x") with coordinates in a length unit (real
+# space, e.g. nm) or an inverse length (reciprocal space, e.g. 1/nm, for a diffraction
+# pattern); the pixel size is always stated, never assumed.
+
+__all__ += ["image_dataarray"]
+
+_IMAGE_SPACES = ("real", "reciprocal")
+
+
+def image_dataarray(
+    data: np.ndarray,
+    pixel_size: float | tuple[float, float],
+    unit: str,
+    *,
+    space: str = "real",
+    units: str = "counts",
+    attrs: dict[str, Any] | None = None,
+) -> xr.DataArray:
+    """A 2-D image ``intensity`` with dims ``("y", "x")`` and coordinates ``i · pixel_size``.
+
+    Parameters
+    ----------
+    data
+        2-D array (rows = y).
+    pixel_size
+        Pixel size (in ``unit``), one number or ``(y, x)``; must be finite and > 0.
+    unit
+        Length unit of the coordinates (``"nm"``, ``"Å"`` → stored as given, ``"1/nm"`` for
+        reciprocal space).
+    space
+        ``"real"`` or ``"reciprocal"``; stored in ``attrs["space"]``.
+
+    Raises
+    ------
+    ParameterError
+        Not 2-D, bad pixel size, empty unit or unknown space.
+    """
+    arr = np.asarray(data)
+    if arr.ndim != 2 or min(arr.shape) < 2:
+        raise ParameterError(
+            f"an image must be 2-D with at least 2×2 pixels, got shape {arr.shape}"
+        )
+    if space not in _IMAGE_SPACES:
+        raise ParameterError(f"space must be one of {', '.join(_IMAGE_SPACES)}, got {space!r}")
+    py, px = (pixel_size, pixel_size) if np.isscalar(pixel_size) else pixel_size  # type: ignore[misc]
+    py, px = float(py), float(px)  # type: ignore[arg-type]
+    if not (np.isfinite(py) and np.isfinite(px) and py > 0 and px > 0):
+        raise ParameterError(f"pixel size must be finite and > 0, got {pixel_size!r}")
+    if not unit or not str(unit).strip():
+        raise ParameterError("the pixel-size unit must be stated (e.g. 'nm'); it is never assumed")
+    da = xr.DataArray(
+        arr,
+        dims=("y", "x"),
+        coords={"y": np.arange(arr.shape[0]) * py, "x": np.arange(arr.shape[1]) * px},
+        name="intensity",
+    )
+    da["y"].attrs["units"] = unit
+    da["x"].attrs["units"] = unit
+    da.attrs.update(attrs or {})
+    da.attrs.update(
+        {"units": units, "pixel_size": px, "pixel_size_y": py, "pixel_unit": unit, "space": space}
+    )
+    return da

@@ -45,7 +45,13 @@ def test_tolerance_and_octahedral_factors_v17(ions, t, mu):
     s = perovskite_stability(*ions)
     assert s.tolerance == pytest.approx(t, abs=5e-4)
     assert s.octahedral == pytest.approx(mu, abs=5e-4)
-    assert s.verdict == "stable 3D perovskite"
+    assert s.goldschmidt_ok
+    if ions[2] == "I-" and ions[0] == "Cs+":
+        # Bartel tau = 4.30 > 4.18: the two criteria disagree and the verdict says so
+        assert not s.criteria_agree
+        assert s.verdict.startswith("criteria disagree") and "tau = 4.30 > 4.18" in s.verdict
+    else:
+        assert s.verdict == "stable 3D perovskite"
 
 
 def test_radius_set_changes_cspbi3_and_verdicts():

@@ -226,3 +226,36 @@ def test_three_measurement_de_mello_from_spectra():
     r2 = plqy_absolute(spectra[0], spectra[1], laser_window=(455, 475), emission_window=(480, 580))
     assert r2.parameters["plqy"].value == pytest.approx(phi, rel=1e-3)
     assert r2.derived["absorptance"].value == pytest.approx(a + (1 - a) * mu, rel=1e-3)
+
+
+def test_table_3_1_absorptance_is_finite_and_says_the_rows_disagree():
+    """Issue #9: --absorbed absorptance gave NaN for k and every eta with status ok."""
+    from heterolab.thesis import thesis_table_3_1
+
+    r = thesis_table_3_1(absorbed="absorptance")
+    assert not r.nan_quantities()
+    assert r.status == "suspect" and "do not share one collection factor" in r.message
+    # k solved per row with f = (A_i/A_tot)(1 - 10^-A_tot), written out for row 1:30
+    a, b = 0.113, 0.180
+    f = 1 - 10 ** -(a + b)
+    k_30 = 5502883 / ((a / (a + b) * f + 0.7156 * b / (a + b) * f) * 0.225 * 3011395668)
+    assert r.derived["k_1:30"].value == pytest.approx(k_30, rel=1e-9)
+    assert r.parameters["k"].stderr > 0
+    out = runner.invoke(
+        app, ["spectrum", "transfer-efficiency", "--thesis", "--absorbed", "absorptance"]
+    )
+    assert out.exit_code == 1 and "nan" not in out.output
+    linear = thesis_table_3_1()
+    assert linear.ok and linear.statistics["inconsistent_rows"] == ["1:3"]
+
+
+def test_steady_state_commands_live_in_the_spectrum_group_and_old_names_work():
+    listing = runner.invoke(app, ["spectrum", "--help"]).output
+    for name in ("plqy", "transfer-efficiency", "temperature"):
+        assert name in listing
+    top = runner.invoke(app, ["--help"]).output
+    assert "transfer-efficiency" not in top
+    old = runner.invoke(app, ["transfer-efficiency", "--thesis", "--json"])
+    assert old.exit_code == 0 and json.loads(old.output)["statistics"]["inconsistent_rows"] == [
+        "1:3"
+    ]

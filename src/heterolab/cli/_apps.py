@@ -28,7 +28,7 @@ app = typer.Typer(
 )
 trpl_app = group("Time-resolved photoluminescence: decays, FLIM, transfer, transport.")
 ta_app = group("Transient absorption: kinetics, SVD, chirp, global and target analysis.")
-spectrum_app = group("Steady-state spectra: peaks, Tauc, Urbach, multi-peak fits.")
+spectrum_app = group("Steady-state spectra: peaks, Tauc, Urbach, fits, PLQY, transfer, temperature.")
 physics_app = group("Physics models: sizes, Brus, tolerance, mismatch, bands, nucleation.")
 xrd_app = group("Diffraction: powder XRD and GIWAXS (peaks, phases, lattice, strain, sizes).")
 xps_app = group("Photoemission: XPS peak fitting, quantification, UPS.")

@@ -20,10 +20,18 @@ PRESETS = ("thesis-table-4-1",)
 @trpl_app.command("transfer")
 @handle_errors
 def transfer(
-    tau_d: float | None = typer.Option(None, "--tau-d", help="Donor lifetime without acceptor."),
-    tau_da: float | None = typer.Option(None, "--tau-da", help="Donor lifetime with acceptor."),
-    tau_d_err: float | None = typer.Option(None, "--tau-d-err", help="Standard error of tau_d."),
-    tau_da_err: float | None = typer.Option(None, "--tau-da-err", help="Standard error of tau_da."),
+    tau_d: float | None = typer.Option(
+        None, "--tau-d", help="Donor lifetime without acceptor (in --unit)."
+    ),
+    tau_da: float | None = typer.Option(
+        None, "--tau-da", help="Donor lifetime with acceptor (in --unit)."
+    ),
+    tau_d_err: float | None = typer.Option(
+        None, "--tau-d-err", help="Standard error of tau_d (in --unit)."
+    ),
+    tau_da_err: float | None = typer.Option(
+        None, "--tau-da-err", help="Standard error of tau_da (in --unit)."
+    ),
     unit: str = typer.Option("ns", "--unit", help="Time unit of all lifetimes (ns, ps, ...)."),
     a_fast_ref: float | None = typer.Option(
         None, "--a-fast-ref", help="Fast-component amplitude fraction (0-1), reference."
@@ -31,10 +39,14 @@ def transfer(
     a_fast_het: float | None = typer.Option(
         None, "--a-fast-het", help="Fast-component amplitude fraction (0-1), heterostructure."
     ),
-    tau_rise: float | None = typer.Option(None, "--tau-rise", help="Acceptor rise time."),
-    tau_rise_err: float | None = typer.Option(None, "--tau-rise-err", help="Its standard error."),
+    tau_rise: float | None = typer.Option(
+        None, "--tau-rise", help="Acceptor rise time (in --unit)."
+    ),
+    tau_rise_err: float | None = typer.Option(
+        None, "--tau-rise-err", help="Its standard error (in --unit)."
+    ),
     tau_rise_ref: float | None = typer.Option(
-        None, "--tau-rise-ref", help="Rise time of the bare acceptor."
+        None, "--tau-rise-ref", help="Rise time of the bare acceptor (in --unit)."
     ),
     donor: Path | None = typer.Option(None, "--donor", help="Donor-only TRPL decay file."),
     donor_acceptor: Path | None = typer.Option(
@@ -43,7 +55,7 @@ def transfer(
     irf: Path | None = typer.Option(None, "--irf", help="Measured IRF for the decay fits."),
     components: int = typer.Option(2, "--components", help="Exponentials per decay fit."),
     rep_rate: float | None = typer.Option(
-        None, "--rep-rate", help="Laser repetition rate [Hz] for the decay fits."
+        None, "--rep-rate", help="Laser repetition rate (Hz) for the decay fits."
     ),
     average: str = typer.Option(
         "intensity", "--average", help="Average lifetime of the fits: intensity | amplitude."
@@ -96,21 +108,31 @@ def transfer(
 @trpl_app.command("transport")
 @handle_errors
 def transport(
-    tau0: float | None = typer.Option(None, "--tau0", help="Lifetime without quencher."),
+    tau0: float | None = typer.Option(
+        None, "--tau0", help="Lifetime without quencher (in --unit)."
+    ),
     tau_q_electron: float | None = typer.Option(
-        None, "--tau-q-electron", help="Lifetime with the electron quencher (PCBM)."
+        None, "--tau-q-electron", help="Lifetime with the electron quencher, PCBM (in --unit)."
     ),
     tau_q_hole: float | None = typer.Option(
-        None, "--tau-q-hole", help="Lifetime with the hole quencher (Spiro-OMeTAD)."
+        None, "--tau-q-hole", help="Lifetime with the hole quencher, Spiro-OMeTAD (in --unit)."
     ),
-    thickness: float | None = typer.Option(None, "--thickness", help="Film thickness [nm]."),
+    thickness: float | None = typer.Option(None, "--thickness", help="Film thickness (nm)."),
     temperature: float | None = typer.Option(
-        None, "--temperature", help="Temperature [K] for mu = eD/kT (required)."
+        None, "--temperature", help="Temperature (K) for mu = eD/kT (required)."
     ),
-    tau0_err: float | None = typer.Option(None, "--tau0-err", help="Standard error of tau0."),
-    tau_q_electron_err: float | None = typer.Option(None, "--tau-q-electron-err"),
-    tau_q_hole_err: float | None = typer.Option(None, "--tau-q-hole-err"),
-    thickness_err: float | None = typer.Option(None, "--thickness-err", help="[nm]"),
+    tau0_err: float | None = typer.Option(
+        None, "--tau0-err", help="Standard error of tau0 (in --unit)."
+    ),
+    tau_q_electron_err: float | None = typer.Option(
+        None, "--tau-q-electron-err", help="Its standard error (in --unit)."
+    ),
+    tau_q_hole_err: float | None = typer.Option(
+        None, "--tau-q-hole-err", help="Its standard error (in --unit)."
+    ),
+    thickness_err: float | None = typer.Option(
+        None, "--thickness-err", help="Standard error of the thickness (nm)."
+    ),
     pl_quench_electron: float | None = typer.Option(
         None, "--pl-quench-electron", help="Steady-state quenched PL fraction (0-1), PCBM."
     ),
@@ -162,9 +184,11 @@ def transport(
 @handle_errors
 def rates(
     plqy: float = typer.Option(..., "--plqy", help="PL quantum yield as a fraction (0.01 = 1 %)."),
-    tau: float = typer.Option(..., "--tau", help="Average PL lifetime."),
+    tau: float = typer.Option(..., "--tau", help="Average PL lifetime (in --unit)."),
     plqy_err: float | None = typer.Option(None, "--plqy-err", help="Standard error of plqy."),
-    tau_err: float | None = typer.Option(None, "--tau-err", help="Standard error of tau."),
+    tau_err: float | None = typer.Option(
+        None, "--tau-err", help="Standard error of tau (in --unit)."
+    ),
     unit: str = typer.Option("ns", "--unit", help="Time unit of tau."),
     as_json: bool = JSON_OPTION,
 ) -> None:

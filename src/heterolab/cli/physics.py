@@ -1,6 +1,6 @@
 """``heterolab physics ...`` (models) and ``heterolab recipe ...`` (synthesis bookkeeping).
 
-Each command is a thin layer over a public function of :mod:`heterolab.physics.calculators`,
+Each command is a thin layer over a public function of :mod:`heterolab.calculators`,
 :mod:`heterolab.physics.lamer` or :mod:`heterolab.synthesis` and prints its Result.
 """
 
@@ -26,8 +26,8 @@ def size(
     material: str = typer.Argument(..., help="Material name (PbS, CsPbBr3, ...) or TOML path."),
     peak: float | None = typer.Option(None, "--peak", help="First excitonic peak position."),
     unit: str = typer.Option("nm", "--unit", help="Unit of --peak: nm or eV."),
-    diameter: float | None = typer.Option(None, "--diameter", help="Diameter [nm] -> peak."),
-    band_gap: float | None = typer.Option(None, "--band-gap", help="Bulk gap [eV] override."),
+    diameter: float | None = typer.Option(None, "--diameter", help="Diameter (nm) -> peak."),
+    band_gap: float | None = typer.Option(None, "--band-gap", help="Bulk gap (eV) override."),
     model: str = typer.Option("brus", "--model", help="brus, kinetic, weak, cube or thesis."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -35,7 +35,7 @@ def size(
 
     Example: heterolab physics size PbS --peak 1027
     """
-    from heterolab.physics.calculators import peak_from_size, size_from_peak
+    from heterolab.calculators import peak_from_size, size_from_peak
 
     if (peak is None) == (diameter is None):
         raise ParameterError("give exactly one of --peak or --diameter")
@@ -50,8 +50,8 @@ def size(
 @handle_errors
 def brus(
     material: str = typer.Argument(..., help="Material name or TOML path."),
-    diameter: float = typer.Argument(..., help="Diameter (cube edge for 'cube') [nm]."),
-    band_gap: float | None = typer.Option(None, "--band-gap", help="Bulk gap [eV] override."),
+    diameter: float = typer.Argument(..., help="Diameter (cube edge for 'cube') (nm)."),
+    band_gap: float | None = typer.Option(None, "--band-gap", help="Bulk gap (eV) override."),
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -59,7 +59,7 @@ def brus(
 
     Example: heterolab physics brus CsPbBr3 8.14
     """
-    from heterolab.physics.calculators import brus_energies
+    from heterolab.calculators import brus_energies
 
     emit(brus_energies(material, diameter, band_gap_ev=band_gap), as_json, plot=plot)
 
@@ -80,7 +80,7 @@ def tolerance(
 
     Example: heterolab physics tolerance Cs+ Pb2+ Br-
     """
-    from heterolab.physics.calculators import tolerance as calc
+    from heterolab.calculators import tolerance as calc
 
     emit(
         calc(
@@ -106,7 +106,7 @@ def _phase_or_spacing(text: str) -> str | float:
 @physics_app.command("mismatch")
 @handle_errors
 def mismatch(
-    a: str = typer.Argument(..., help="Phase A: material, CIF path, or a spacing d [angstrom]."),
+    a: str = typer.Argument(..., help="Phase A: material, CIF path, or a spacing d (angstrom)."),
     b: str = typer.Argument(..., help="Phase B (the reference by default)."),
     hkl_a: str | None = typer.Option(None, "--hkl-a", help="Plane of A, e.g. 1,1,0."),
     hkl_b: str | None = typer.Option(None, "--hkl-b", help="Plane of B, e.g. 0,0,8."),
@@ -125,8 +125,8 @@ def mismatch(
     heterolab physics mismatch CsPbBr3 4.1925 --hkl-a 1,1,0; heterolab physics mismatch
     CsPbBr3 PbS --search
     """
-    from heterolab.physics.calculators import mismatch as calc
-    from heterolab.physics.calculators import plane_search
+    from heterolab.calculators import mismatch as calc
+    from heterolab.calculators import plane_search
 
     if search:
         emit(plane_search(a, b, phase_a=phase_a, phase_b=phase_b, max_index=max_index), as_json)
@@ -147,51 +147,14 @@ def mismatch(
     )
 
 
-@physics_app.command("bands")
-@handle_errors
-def bands(
-    material: str = typer.Argument(..., help="Material name or TOML path (with band edges)."),
-    other: str | None = typer.Argument(None, help="Second material: offsets and junction type."),
-    diameter: float | None = typer.Option(
-        None, "--diameter", help="NC diameter of the first [nm]."
-    ),
-    diameter_b: float | None = typer.Option(
-        None, "--diameter-b", help="NC diameter of the second."
-    ),
-    cbm: float | None = typer.Option(None, "--cbm", help="Bulk CBM of the first [eV, vacuum]."),
-    vbm: float | None = typer.Option(None, "--vbm", help="Bulk VBM of the first [eV, vacuum]."),
-    shape: str = typer.Option("sphere", "--shape", help="sphere or cube."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Band edges (shifted by confinement for a size) or, for two materials, the heterojunction.
-
-    Examples: heterolab physics bands CsPbBr3 --diameter 8;
-    heterolab physics bands CsPbBr3 PMA2PbBr4
-    """
-    from heterolab.physics.calculators import confined_band_edges, heterojunction
-
-    if other is not None:
-        if cbm is not None or vbm is not None:
-            raise ParameterError("--cbm/--vbm apply to a single material; use material files")
-        emit(
-            heterojunction(material, other, diameter_a_nm=diameter, diameter_b_nm=diameter_b),
-            as_json,
-        )
-        return
-    emit(
-        confined_band_edges(material, diameter_nm=diameter, cbm_ev=cbm, vbm_ev=vbm, shape=shape),
-        as_json,
-    )
-
-
 @physics_app.command("nucleation")
 @handle_errors
 def nucleation(
-    gamma: float = typer.Option(..., "--gamma", help="Interfacial energy [J/m^2]."),
-    temperature: float = typer.Option(..., "--temperature", help="Temperature [K]."),
+    gamma: float = typer.Option(..., "--gamma", help="Interfacial energy (J/m^2)."),
+    temperature: float = typer.Option(..., "--temperature", help="Temperature (K)."),
     supersaturation: float = typer.Option(..., "--supersaturation", "-S", help="S = C/C_inf."),
-    molar_volume: float = typer.Option(..., "--molar-volume", help="V_m [m^3/mol]."),
-    prefactor: float = typer.Option(1e33, "--prefactor", help="A [m^-3 s^-1]."),
+    molar_volume: float = typer.Option(..., "--molar-volume", help="V_m (m^3/mol)."),
+    prefactor: float = typer.Option(1e33, "--prefactor", help="A (m^-3 s^-1)."),
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -200,7 +163,7 @@ def nucleation(
     Example: heterolab physics nucleation --gamma 0.0728 --temperature 293 -S 4
     --molar-volume 1.8e-5
     """
-    from heterolab.physics.calculators import nucleation_summary
+    from heterolab.calculators import nucleation_summary
 
     emit(
         nucleation_summary(
@@ -218,12 +181,12 @@ def nucleation(
 @physics_app.command("lamer")
 @handle_errors
 def lamer(
-    supply_rate: float = typer.Option(1.0, "--supply-rate", help="Monomer supply [mol m^-3 s^-1]."),
-    supply_duration: float = typer.Option(1.0, "--supply-duration", help="Supply time [s]."),
-    duration: float = typer.Option(600.0, "--duration", help="Simulated time [s]."),
-    temperature: float = typer.Option(500.0, "--temperature", help="Temperature [K]."),
-    gamma: float = typer.Option(0.10, "--gamma", help="Interfacial energy [J/m^2]."),
-    rate_constant: float = typer.Option(10.0, "--rate-constant", help="Surface k [m/s]."),
+    supply_rate: float = typer.Option(1.0, "--supply-rate", help="Monomer supply (mol m^-3 s^-1)."),
+    supply_duration: float = typer.Option(1.0, "--supply-duration", help="Supply time (s)."),
+    duration: float = typer.Option(600.0, "--duration", help="Simulated time (s)."),
+    temperature: float = typer.Option(500.0, "--temperature", help="Temperature (K)."),
+    gamma: float = typer.Option(0.10, "--gamma", help="Interfacial energy (J/m^2)."),
+    rate_constant: float = typer.Option(10.0, "--rate-constant", help="Surface k (m/s)."),
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -301,9 +264,9 @@ def recipe_check(
 @handle_errors
 def recipe_sulfur(
     ratio: str = typer.Argument(..., help="Target Pb/S ratio, e.g. 1:30."),
-    stock: float = typer.Option(..., "--stock", help="(TMS)2S stock concentration [mol/L]."),
-    pb_umol: float = typer.Option(3.2, "--pb-umol", help="Pb in the reaction [umol]."),
-    volume_ml: float = typer.Option(3.12, "--volume-ml", help="Reaction volume [mL]."),
+    stock: float = typer.Option(..., "--stock", help="(TMS)2S stock concentration (mol/L)."),
+    pb_umol: float = typer.Option(3.2, "--pb-umol", help="Pb in the reaction (umol)."),
+    volume_ml: float = typer.Option(3.12, "--volume-ml", help="Reaction volume (mL)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Sulfur amount and stock volume for a Pb/S ratio (thesis heterostructure reaction).

@@ -1,6 +1,11 @@
-"""Steady-state spectroscopy commands: ``heterolab spectrum peaks|tauc|urbach|fit|exciton``,
-``heterolab plqy``, ``heterolab transfer-efficiency``, ``heterolab bands`` and
-``heterolab temperature`` (thin layers over :mod:`heterolab.spectroscopy`)."""
+"""Steady-state spectroscopy commands and the one band-alignment command.
+
+``heterolab spectrum peaks|exciton|tauc|urbach|fit|plqy|transfer-efficiency|temperature``
+(thin layers over :mod:`heterolab.spectroscopy`) and ``heterolab bands`` (numbers, UPS files
+or material names; one signed convention; also reachable as ``heterolab physics bands``).
+The steady-state commands that used to sit at the top level (``heterolab plqy``,
+``transfer-efficiency``, ``temperature``) still work there, hidden from ``--help``.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from heterolab.cli._apps import app, spectrum_app
+from heterolab.cli._apps import app, physics_app, spectrum_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
 
@@ -150,7 +155,7 @@ def fit(
     emit(res, as_json, plot=plot)
 
 
-@app.command("plqy")
+@spectrum_app.command("plqy")
 @handle_errors
 def plqy(
     sample: Path = typer.Argument(
@@ -169,7 +174,7 @@ def plqy(
 ) -> None:
     """Absolute PLQY from integrating-sphere spectra (de Mello et al. 1997).
 
-    Example: heterolab plqy sample.csv blank.csv --laser 455 475 --emission 480 560
+    Example: heterolab spectrum plqy sample.csv blank.csv --laser 455 475 --emission 480 560
     """
     from heterolab.spectroscopy.plqy import plqy_absolute
 
@@ -186,11 +191,11 @@ def plqy(
     )
 
 
-@app.command("transfer-efficiency")
+@spectrum_app.command("transfer-efficiency")
 @handle_errors
 def transfer_efficiency(
     table: Path | None = typer.Argument(
-        None, help="CSV with ratio,I_ex,PL_PbS,A_PbS,A_perov,PLQY_PbS[,eta_trans]."
+        None, help="CSV with ratio,I_ex,PL_PbS,A_PbS,A_perov,PLQY_PbS(,eta_trans)."
     ),
     k: float | None = typer.Option(
         None, "--k", help="Collection factor; solved from eta_trans when omitted."
@@ -201,37 +206,41 @@ def transfer_efficiency(
 ) -> None:
     """Carrier-transfer efficiency table (thesis Table 3-1): k, eta per row, inconsistent rows.
 
-    Example: heterolab transfer-efficiency --thesis --json
+    Example: heterolab spectrum transfer-efficiency --thesis --json
     """
     from heterolab.spectroscopy.transfer import read_transfer_table, transfer_table_analysis
 
     if thesis == (table is not None):
         raise ParameterError("give either a TABLE.csv or --thesis")
+    if absorbed not in ("linear", "absorptance"):
+        raise ParameterError(f"--absorbed must be 'linear' or 'absorptance', got {absorbed!r}")
     if thesis:
-        from heterolab.reference import load_table
+        from heterolab.thesis.table_3_1 import thesis_table_3_1
 
-        t = load_table("table_3_1")
-        rows, rounding, source = t["rows"], t["rounding"], t["source"]
-    else:
-        rows, rounding = read_transfer_table(table)  # type: ignore[arg-type]
-        source = str(table)
+        emit(thesis_table_3_1(k=k, absorbed=absorbed), as_json)  # type: ignore[arg-type]
+        return
+    rows, rounding = read_transfer_table(table)  # type: ignore[arg-type]
     emit(
         transfer_table_analysis(
             rows,
             k=k,
             rounding=rounding,
             absorbed=absorbed,  # type: ignore[arg-type]
-            source=source,
+            source=str(table),
         ),
         as_json,
     )
 
 
-def _material(spec: str) -> tuple[str, float, float, float]:
+def _level_spec(spec: str) -> tuple[str, float, float, float] | None:
+    """``NAME:WORK_FUNCTION:VBM_BELOW_EF:GAP`` as numbers, or None for a material name."""
     parts = spec.split(":")
+    if len(parts) == 1 or Path(spec).suffix.lower() == ".toml":
+        return None
     if len(parts) != 4:
         raise ParameterError(
-            f"material {spec!r}: expected NAME:WORK_FUNCTION:VBM_BELOW_EF:GAP (eV)"
+            f"material {spec!r}: expected NAME:WORK_FUNCTION:VBM_BELOW_EF:GAP (eV) or a "
+            "material name (CsPbBr3, a .toml path)"
         )
     try:
         return parts[0], float(parts[1]), float(parts[2]), float(parts[3])
@@ -251,18 +260,71 @@ def _material_files(spec: str) -> tuple[str, Path, Path, Path]:
     return parts[0], Path(parts[1]), Path(parts[2]), Path(parts[3])
 
 
+def _edges(spec: str, diameter: float | None):  # -> BandEdges
+    from heterolab.calculators.bands import material_band_edges
+    from heterolab.physics.bands import edges_from_ups
+
+    numbers = _level_spec(spec)
+    if numbers is None:
+        return material_band_edges(spec, diameter_nm=diameter)[0]
+    if diameter is not None:
+        raise ParameterError(
+            f"{spec}: levels given as numbers are measured values; --diameter applies only to "
+            "the bulk edges of a material"
+        )
+    return edges_from_ups(*numbers)
+
+
+def _ups_settings(
+    photon_energy: float,
+    he_ii: bool,
+    vbm_method: str,
+    windows: tuple[tuple[float, float], tuple[float, float], tuple[float, float]],
+    indirect: bool,
+) -> dict[str, object]:
+    from heterolab.physics.bands import HE_I_EV, HE_II_EV
+
+    if vbm_method not in ("linear", "log"):
+        raise ParameterError(f"--vbm-method must be 'linear' or 'log', got {vbm_method!r}")
+    if he_ii and photon_energy != HE_I_EV:
+        raise ParameterError(f"--he-ii sets hν = {HE_II_EV} eV; do not also give --photon-energy")
+    return {
+        "photon_energy": HE_II_EV if he_ii else photon_energy,
+        "vbm_method": vbm_method,
+        "cutoff_window": _window(windows[0]),
+        "valence_window": _window(windows[1]),
+        "transition": "indirect" if indirect else "direct",
+        "tauc_window": _window(windows[2]),
+    }
+
+
 @app.command("bands")
 @handle_errors
 def bands(
     material_a: str | None = typer.Argument(
-        None, help="NAME:WORK_FUNCTION:VBM_BELOW_EF:GAP in eV (numbers-only use)."
+        None,
+        help="Material A: a name (CsPbBr3) or TOML path, or NAME:WORK_FUNCTION:VBM_BELOW_EF:GAP "
+        "in eV.",
     ),
-    material_b: str | None = typer.Argument(None, help="Second material, same form."),
+    material_b: str | None = typer.Argument(None, help="Material B, same forms."),
     material: list[str] = typer.Option(
         [],
         "--material",
         help="NAME:SECONDARY_FILE:VALENCE_FILE:ABSORPTION_FILE; give twice (A then B).",
     ),
+    diameter: float | None = typer.Option(
+        None, "--diameter", help="Nanocrystal diameter of A (nm): confinement on BULK edges only."
+    ),
+    diameter_b: float | None = typer.Option(
+        None, "--diameter-b", help="Nanocrystal diameter of B (nm), bulk edges only."
+    ),
+    cbm: float | None = typer.Option(
+        None, "--cbm", help="Bulk CBM of a single material (eV, vacuum scale)."
+    ),
+    vbm: float | None = typer.Option(
+        None, "--vbm", help="Bulk VBM of a single material (eV, vacuum scale)."
+    ),
+    shape: str = typer.Option("sphere", "--shape", help="sphere or cube (single material)."),
     photon_energy: float = typer.Option(
         21.22, "--photon-energy", help="UPS photon energy (eV) (He I 21.22)."
     ),
@@ -287,7 +349,13 @@ def bands(
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Band alignment from UPS and optical gaps: levels, offsets, junction type.
+    """Band edges and heterojunction: levels, signed offsets (B - A, eV), type, carriers.
+
+    One convention for every input: vacuum scale, conduction_band_offset = CBM_B - CBM_A,
+    valence_band_offset = VBM_B - VBM_A.
+
+    From material names (bundled edges; CsPbBr3/PMA2PbBr4 are the thesis's measured film
+    levels): heterolab bands CsPbBr3 PMA2PbBr4
 
     From numbers (thesis Fig. 4-9):
     heterolab bands CsPbBr3:4.56:1.40:2.37 PMA2PbBr4:4.85:0.45:3.06
@@ -296,6 +364,9 @@ def bands(
     edge, Tauc gap from the absorbance):
     heterolab bands --material CsPbBr3:A_sec.csv:A_vb.csv:A_abs.csv
     --material PMA2PbBr4:B_sec.csv:B_vb.csv:B_abs.csv --plot bands.png --json
+
+    One material (edges; --diameter adds confinement to bulk edges given with --cbm/--vbm):
+    heterolab bands CsPbBr3 --cbm -3.5 --vbm -5.9 --diameter 8
     """
     from heterolab.spectroscopy.ups import (
         band_alignment,
@@ -303,37 +374,43 @@ def bands(
         material_levels_from_files,
     )
 
-    numbers = [m for m in (material_a, material_b) if m is not None]
-    if material and numbers:
+    given = [m for m in (material_a, material_b) if m is not None]
+    if material and given:
         raise ParameterError(
-            "give two materials either as numbers or as --material files, not both"
+            "give two materials either as names/numbers or as --material files, not both"
         )
+    if (cbm is not None or vbm is not None) and len(given) != 1:
+        raise ParameterError("--cbm/--vbm apply to a single material given by name")
+    if len(given) == 1:
+        from heterolab.calculators.bands import confined_band_edges
+
+        if _level_spec(given[0]) is not None:
+            raise ParameterError("a single material must be given by name (or TOML path)")
+        emit(
+            confined_band_edges(
+                given[0], diameter_nm=diameter, cbm_ev=cbm, vbm_ev=vbm, shape=shape
+            ),
+            as_json,
+        )
+        return
     if not material:
-        if len(numbers) != 2:
+        if len(given) != 2:
             raise ParameterError(
-                "give two materials: NAME:WORK_FUNCTION:VBM_BELOW_EF:GAP twice, "
+                "give one or two materials (names or NAME:WORK_FUNCTION:VBM_BELOW_EF:GAP), "
                 "or --material NAME:SECONDARY:VALENCE:ABSORPTION twice"
             )
-        emit(band_alignment(_material(numbers[0]), _material(numbers[1])), as_json, plot=plot)
+        ea, eb = _edges(given[0], diameter), _edges(given[1], diameter_b)
+        emit(band_alignment(ea, eb), as_json, plot=plot)
         return
     if len(material) != 2:
         raise ParameterError(
             f"--material must be given exactly twice (A then B), got {len(material)}"
         )
-    if vbm_method not in ("linear", "log"):
-        raise ParameterError(f"--vbm-method must be 'linear' or 'log', got {vbm_method!r}")
-    from heterolab.physics.bands import HE_I_EV, HE_II_EV
-
-    if he_ii and photon_energy != HE_I_EV:
-        raise ParameterError(f"--he-ii sets hν = {HE_II_EV} eV; do not also give --photon-energy")
-    settings = {
-        "photon_energy": HE_II_EV if he_ii else photon_energy,
-        "vbm_method": vbm_method,
-        "cutoff_window": _window(cutoff_window),
-        "valence_window": _window(valence_window),
-        "transition": "indirect" if indirect else "direct",
-        "tauc_window": _window(tauc_window),
-    }
+    if diameter is not None or diameter_b is not None:
+        raise ParameterError("UPS files give measured levels; --diameter applies to bulk edges")
+    settings = _ups_settings(
+        photon_energy, he_ii, vbm_method, (cutoff_window, valence_window, tauc_window), indirect
+    )
     levels = [
         material_levels_from_files(
             name, sec, val, absf, ups_axis=ups_axis, absorption_axis=axis, **settings
@@ -343,7 +420,13 @@ def bands(
     emit(band_alignment_from_materials(*levels), as_json, plot=plot)
 
 
-@app.command("temperature")
+# ``heterolab physics bands`` is the same command (it used to be a second one with other keys).
+physics_app.command("bands", help="Same as 'heterolab bands' (band edges and heterojunctions).")(
+    bands
+)
+
+
+@spectrum_app.command("temperature")
 @handle_errors
 def temperature(
     series: Path = typer.Argument(
@@ -360,10 +443,19 @@ def temperature(
 ) -> None:
     """Temperature-dependent PL: peak energy, width, intensity fits and new low-T peaks.
 
-    Example: heterolab temperature pl_series/ --window 2.9 3.2 --json
+    Example: heterolab spectrum temperature pl_series/ --window 2.9 3.2 --json
     """
     from heterolab.spectroscopy.temperature import read_temperature_series, temperature_series
 
     options = {"axis": axis} if axis else {}
     spectra = read_temperature_series(series, **options)
     emit(temperature_series(spectra, window=_window(window), energy_model=model), as_json)
+
+
+# The steady-state commands used to sit at the top level; the old names keep working.
+for _name, _func in (
+    ("plqy", plqy),
+    ("transfer-efficiency", transfer_efficiency),
+    ("temperature", temperature),
+):
+    app.command(_name, hidden=True)(_func)

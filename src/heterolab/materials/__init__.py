@@ -13,6 +13,8 @@ The format::
     unit = "eV"
     source = "Protesescu et al., Nano Lett. 15, 3692 (2015)"
     note = "optional remark (e.g. temperature, spread of literature values)"
+    from_thesis = false            # true: fitted to the reference thesis (never confirms it)
+    measured_on = ""               # e.g. "nanocrystal film" when not a bulk property
 
     [lattices.cubic]               # any phase name
     a = 5.874                      # b, c default to a; alpha, beta, gamma to 90 (degrees)
@@ -67,6 +69,12 @@ class MaterialParameter:
     unit: str
     source: str
     note: str = ""
+    #: True when the value was fitted to or read from the reference thesis itself: it can
+    #: reproduce the thesis but never confirm it (use an independent literature value).
+    from_thesis: bool = False
+    #: The sample the value was measured on when it is not an intrinsic (bulk) property,
+    #: e.g. ``"nanocrystal film"`` (such band edges already contain confinement).
+    measured_on: str = ""
 
     def to(self, unit: str) -> float:
         """The value converted to ``unit`` (raises UnitError if the dimensions differ)."""
@@ -89,6 +97,9 @@ class LatticeParameters:
     space_group: str
     source: str
     note: str = ""
+    #: True when the cell was fitted to the reference thesis's own data (see
+    #: :attr:`MaterialParameter.from_thesis`).
+    from_thesis: bool = False
 
     @property
     def lengths_angstrom(self) -> tuple[float, float, float]:
@@ -198,6 +209,10 @@ def load_file(path: str | PathLike[str]) -> Material:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
         raise FormatError(p, f"cannot read file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            p, f"not a UTF-8 text file (byte {exc.start}): expected a material TOML file"
+        ) from None
     return _parse(text, str(p))
 
 
@@ -252,8 +267,17 @@ def _parse_parameter(key: str, raw: Any, problems: list[str]) -> MaterialParamet
     if not str(raw["source"]).strip():
         problems.append(f"parameter {key!r} has an empty source")
         return None
+    from_thesis = raw.get("from_thesis", False)
+    if not isinstance(from_thesis, bool):
+        problems.append(f"parameter {key!r}: from_thesis must be true or false")
+        return None
     return MaterialParameter(
-        float(value), str(raw["unit"]), str(raw["source"]), raw.get("note", "")
+        float(value),
+        str(raw["unit"]),
+        str(raw["source"]),
+        str(raw.get("note", "")),
+        from_thesis,
+        str(raw.get("measured_on", "")),
     )
 
 
@@ -281,6 +305,7 @@ def _parse_lattice(key: str, raw: Any, problems: list[str]) -> LatticeParameters
         space_group=str(raw.get("space_group", "")),
         source=str(raw["source"]),
         note=str(raw.get("note", "")),
+        from_thesis=bool(raw.get("from_thesis", False)),
     )
 
 
@@ -313,9 +338,12 @@ def lattice_from_cif(path: str | PathLike[str]) -> LatticeParameters:
     """
     p = Path(path)
     try:
-        lines = p.read_text(encoding="utf-8", errors="replace").splitlines()
+        raw = p.read_bytes()
     except OSError as exc:
         raise FormatError(p, f"cannot read file: {exc.strerror}") from None
+    if b"\x00" in raw[:4096]:
+        raise FormatError(p, "binary file (NUL bytes): expected a text CIF file")
+    lines = raw.decode("utf-8", errors="replace").splitlines()
     found: dict[str, float] = {}
     space_group = ""
     blocks = 0

@@ -15,7 +15,9 @@ Modules (import them directly; nothing is imported here so ``import heterolab`` 
 - :mod:`~heterolab.physics.microscopy` — electron wavelength, Rayleigh and Scherzer resolution.
 - :mod:`~heterolab.physics.bands`, :mod:`~heterolab.physics.rates`,
   :mod:`~heterolab.physics.transport` — band alignment, transfer rates, diffusion.
-- :mod:`~heterolab.physics.calculators` — Result-returning front ends used by the CLI.
+
+Result-returning front ends (by material name, for the CLI and notebooks) live in
+:mod:`heterolab.calculators`, outside this pure-model package.
 
 Material parameters live in :mod:`heterolab.materials`; synthesis bookkeeping in
 :mod:`heterolab.synthesis`.

@@ -13,6 +13,7 @@ from heterolab.errors import ParameterError
 __all__ = [
     "HE_II_EV",
     "HE_I_EV",
+    "OFFSET_CONVENTION",
     "BandEdges",
     "band_offsets",
     "carrier_destinations",
@@ -22,6 +23,11 @@ __all__ = [
 
 HE_I_EV = 21.22  #: He I photon energy [eV]
 HE_II_EV = 40.81  #: He II photon energy [eV]
+#: The one sign convention of band offsets in heterolab (:func:`band_offsets`).
+OFFSET_CONVENTION = (
+    "vacuum scale (eV, levels below vacuum negative); signed offsets "
+    "conduction_band_offset = CBM_B - CBM_A, valence_band_offset = VBM_B - VBM_A"
+)
 
 
 @dataclass(frozen=True)
@@ -104,7 +110,11 @@ def edges_from_ups(
 
 
 def band_offsets(a: BandEdges, b: BandEdges) -> tuple[float, float]:
-    """Conduction- and valence-band offsets ΔE_C = E_CBM,B − E_CBM,A, ΔE_V = E_VBM,B − E_VBM,A [eV]."""
+    """Signed offsets ΔE_C = E_CBM,B − E_CBM,A and ΔE_V = E_VBM,B − E_VBM,A [eV].
+
+    Positive when B's edge lies above A's on the vacuum scale (:data:`OFFSET_CONVENTION`);
+    swapping A and B flips both signs.
+    """
     return b.cbm - a.cbm, b.vbm - a.vbm
 
 

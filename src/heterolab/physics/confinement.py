@@ -35,6 +35,7 @@ __all__ = [
     "exciton_energy_ev",
     "exciton_rydberg_ev",
     "reduced_mass",
+    "regime_warning",
 ]
 
 #: ħ²/(2 m0) = 0.0380998 eV nm² (CODATA 2018).
@@ -96,6 +97,39 @@ def confinement_regime(diameter_nm: float, bohr_radius_nm: float) -> str:
     if ratio < 3:
         return "intermediate"
     return "weak"
+
+
+#: The confinement regime each model is built for (see :func:`exciton_energy_ev`).
+MODEL_REGIMES: dict[str, str] = {
+    "brus": "strong",
+    "kinetic": "strong",
+    "cube": "strong",
+    "thesis": "strong",
+    "weak": "weak",
+}
+
+
+def regime_warning(model: str, diameter_nm: float, bohr_radius_nm: float) -> str | None:
+    """Say when ``model`` is used outside the regime it is built for, else ``None``.
+
+    The strong-confinement models (``brus``, ``kinetic``, ``cube``, ``thesis``) assume
+    R < a_B (carriers confined separately); the ``weak`` model assumes R ≳ 3 a_B (the exciton
+    moves as a whole; Efros & Efros, Sov. Phys. Semicond. 16, 772 (1982)). In the intermediate
+    regime both are semi-quantitative. R = d/2, a_B from :func:`exciton_bohr_radius_nm`.
+    """
+    if model not in MODEL_REGIMES:
+        raise ParameterError(f"unknown confinement model {model!r}; choose one of {BRUS_MODELS}")
+    regime = confinement_regime(diameter_nm, bohr_radius_nm)
+    wanted = MODEL_REGIMES[model]
+    if regime == wanted:
+        return None
+    ratio = diameter_nm / 2 / bohr_radius_nm
+    quality = "semi-quantitative" if regime == "intermediate" else "outside its validity"
+    return (
+        f"model {model!r} assumes {wanted} confinement but R/a_B = {ratio:.2f} "
+        f"(R = {diameter_nm / 2:.3g} nm, a_B = {bohr_radius_nm:.3g} nm) is {regime} "
+        f"confinement: the result is {quality}"
+    )
 
 
 def exciton_energy_ev(

@@ -22,8 +22,10 @@ from heterolab.materials.radii import RADII_SOURCE, ionic_radius_angstrom
 from heterolab.physics._checks import require_positive, scalar_or_array
 
 __all__ = [
+    "BARTEL_LIMIT",
     "CU_KALPHA1_ANGSTROM",
     "OCTAHEDRAL_WINDOW",
+    "STABILITY_CRITERION",
     "TOLERANCE_WINDOW",
     "PerovskiteStability",
     "PlaneMatch",
@@ -56,6 +58,13 @@ CU_KALPHA1_ANGSTROM = 1.5406
 #: Mismatch above which in-situ heteroepitaxy is unlikely (thesis §4.3.1, ref. 19:
 #: Liu & Zhang, Chem. Rev. 120, 2123 (2020)).
 EPITAXY_LIMIT = 0.05
+#: Bartel τ below which a perovskite is predicted (Bartel et al., Sci. Adv. 5, eaav0693 (2019)).
+BARTEL_LIMIT = 4.18
+#: The criteria of :func:`perovskite_stability`, as reported with its verdict.
+STABILITY_CRITERION = (
+    "Goldschmidt t in [0.8, 1] and octahedral factor mu in [0.442, 0.895] (thesis §1.2.2, "
+    "Eq. 1-13); checked against Bartel tau < 4.18 (Bartel et al., Sci. Adv. 5, eaav0693 (2019))"
+)
 
 
 def tolerance_factor(r_a: float, r_b: float, r_x: float) -> float:
@@ -102,6 +111,20 @@ class PerovskiteStability:
     octahedral_ok: bool
     verdict: str
     radii_source: str
+    #: Bartel τ below 4.18 (``None`` when τ is undefined, r_A ≤ r_B).
+    bartel_ok: bool | None = None
+    #: The criteria the verdict rests on, with their sources.
+    criterion: str = ""
+
+    @property
+    def goldschmidt_ok(self) -> bool:
+        """Both Goldschmidt windows hold (0.8 ≤ t ≤ 1 and 0.442 ≤ μ ≤ 0.895)."""
+        return self.tolerance_ok and self.octahedral_ok
+
+    @property
+    def criteria_agree(self) -> bool:
+        """The Goldschmidt windows and Bartel's τ give the same prediction (or τ is undefined)."""
+        return self.bartel_ok is None or self.bartel_ok == self.goldschmidt_ok
 
 
 def perovskite_stability(
@@ -116,11 +139,15 @@ def perovskite_stability(
 ) -> PerovskiteStability:
     """Tolerance and octahedral factors of ABX3 from the Shannon/Kieslich radii, with a verdict.
 
-    The verdict is ``"stable 3D perovskite"`` when 0.8 ≤ t ≤ 1 and 0.442 ≤ μ ≤ 0.895 (thesis
-    §1.2.2), otherwise it says which window fails and the usual consequence (t > 1: hexagonal or
-    2D phases; t < 0.8: non-perovskite, e.g. δ-CsPbI3). The result depends on the radius set:
-    CsPbI3 gives t = 0.851 with r_Cs(XII) = 1.88 Å and 0.81 with r_Cs(VI) = 1.67 Å (the thesis
-    says "≈ 0.8"); state the coordination.
+    One verdict, on one stated criterion (:data:`STABILITY_CRITERION`): ``"stable 3D
+    perovskite"`` when 0.8 ≤ t ≤ 1 and 0.442 ≤ μ ≤ 0.895 (thesis §1.2.2), otherwise which window
+    fails and the usual consequence (t > 1: hexagonal or 2D phases; t < 0.8: non-perovskite).
+    Bartel's τ (Bartel et al., Sci. Adv. 5, eaav0693 (2019); perovskite for τ < 4.18) is
+    computed beside it; when the two criteria disagree the verdict says so and names both
+    numbers (CsPbI3: t = 0.851 and μ = 0.541 are inside the windows, τ = 4.30 is not; the
+    cubic phase of CsPbI3 is indeed metastable at room temperature). The result depends on the
+    radius set: CsPbI3 gives t = 0.851 with r_Cs(XII) = 1.88 Å and 0.81 with r_Cs(VI) = 1.67 Å
+    (the thesis says "≈ 0.8"); state the coordination.
 
     Examples
     --------
@@ -144,8 +171,30 @@ def perovskite_stability(
     if not mu_ok:
         problems.append(f"μ = {mu:.3f} outside {OCTAHEDRAL_WINDOW}: BX6 octahedron unstable")
     verdict = "stable 3D perovskite" if not problems else "; ".join(problems)
+    bartel_ok = None if math.isnan(tau) else bool(tau < BARTEL_LIMIT)
+    if bartel_ok is not None and bartel_ok != (t_ok and mu_ok):
+        says = "predicts a perovskite" if bartel_ok else "predicts no perovskite"
+        sign = "<" if bartel_ok else ">"
+        verdict = (
+            f"criteria disagree: Goldschmidt says {verdict!r}, Bartel tau = {tau:.2f} "
+            f"{sign} {BARTEL_LIMIT} {says}"
+        )
     name = f"{a_ion.rstrip('+')}{b_ion.rstrip('2+')}{x_ion.rstrip('-')}3"
-    return PerovskiteStability(name, r_a, r_b, r_x, t, mu, tau, t_ok, mu_ok, verdict, RADII_SOURCE)
+    return PerovskiteStability(
+        name,
+        r_a,
+        r_b,
+        r_x,
+        t,
+        mu,
+        tau,
+        t_ok,
+        mu_ok,
+        verdict,
+        RADII_SOURCE,
+        bartel_ok,
+        STABILITY_CRITERION,
+    )
 
 
 def reciprocal_metric(lattice: LatticeParameters) -> np.ndarray:

@@ -178,8 +178,14 @@ def _half_unit(text: str) -> float:
     return 0.5 * 10.0 ** int(exp) if isinstance(exp, int) else 0.0
 
 
-def _k_range(row: Mapping[str, float], rnd: Mapping[str, float]) -> tuple[float, float]:
-    """Extremes of k over the rounding box of the printed inputs (vertices of the box)."""
+def _k_range(
+    row: Mapping[str, float], rnd: Mapping[str, float], absorbed: Absorbed = "linear"
+) -> tuple[float, float]:
+    """Extremes of k over the rounding box of the printed inputs (vertices of the box).
+
+    ``absorbed`` must be the same model as the k it is compared with: a box computed with the
+    linear form around a k solved with the absorptance form never contains it.
+    """
     ks = []
     for s_pl in (-1, 1):
         for s_a in (-1, 1):
@@ -195,6 +201,7 @@ def _k_range(row: Mapping[str, float], rnd: Mapping[str, float]) -> tuple[float,
                                 row["PLQY_PbS"] + s_q * rnd.get("PLQY_PbS", 0),
                                 row["I_ex"],
                                 eta,
+                                absorbed=absorbed,
                             )
                         )
     return min(ks), max(ks)
@@ -264,10 +271,18 @@ def transfer_table_analysis(
             ]
         )
         k_med = float(np.median(ks))
-        ranges = [_k_range(r, rnd) for r in rows]
+        ranges = [_k_range(r, rnd, absorbed) for r in rows]
         for lab, (lo, hi) in zip(labels, ranges, strict=True):
             if not lo <= k_med <= hi:
                 inconsistent.append(lab)
+        if 2 * len(inconsistent) > len(rows):
+            # No majority shares one k: no row can be singled out as the odd one.
+            res.mark_suspect(
+                f"{len(inconsistent)} of {len(rows)} rows do not share one collection factor "
+                f"with absorbed={absorbed!r} (k spread {100 * np.std(ks) / np.mean(ks):.1f} %); "
+                "the printed eta were probably computed with another absorbed-light model"
+            )
+            inconsistent = []
         good = [kk for kk, lab in zip(ks, labels, strict=True) if lab not in inconsistent]
         k_common = float(np.mean(good))
         spread = float(np.std(good, ddof=1)) if len(good) > 1 else math.nan

@@ -20,6 +20,7 @@ from heterolab._linefit import fit_line
 from heterolab.errors import ParameterError
 from heterolab.physics.bands import (
     HE_I_EV,
+    OFFSET_CONVENTION,
     BandEdges,
     band_offsets,
     carrier_destinations,
@@ -187,7 +188,8 @@ def band_alignment(
     """Band alignment of materials A and B: levels, offsets, type, carrier destinations (P-46).
 
     Each material is :class:`~heterolab.physics.bands.BandEdges` or a tuple
-    ``(name, work_function, E_F − E_VBM, gap)`` in eV (as from UPS and Tauc). Thesis Fig. 4-9:
+    ``(name, work_function, E_F − E_VBM, gap)`` in eV (as from UPS and Tauc). Offsets are
+    signed, B minus A (:data:`~heterolab.physics.bands.OFFSET_CONVENTION`). Thesis Fig. 4-9:
     CsPbBr3 (4.56, 1.40, 2.37) and PMA2PbBr4 (4.85, 0.45, 3.06) → type II, CBO 1.35 eV,
     VBO 0.66 eV (spec verification C5).
     """
@@ -219,6 +221,7 @@ def band_alignment(
     res.statistics["electrons_to"] = el
     res.statistics["holes_to"] = ho
     res.statistics["names"] = [ea.name, eb.name]
+    res.statistics["convention"] = OFFSET_CONVENTION
     return res
 
 

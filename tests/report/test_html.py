@@ -1,0 +1,162 @@
+"""The static HTML report: pages, escaping, values equal the store's, provenance, CLI (#15)."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from report_site import EVIL, stored_values, write_results
+from typer.testing import CliRunner
+
+from heterolab.errors import FormatError, ParameterError
+from heterolab.report.html import build_site
+from heterolab.report.html_source import from_results_folder
+
+
+class _Cells(HTMLParser):
+    """Collects (step, name, data-value, data-stderr) of quantity cells."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cells: list[dict[str, str | None]] = []
+        self.step: str | None = None
+        self.name: str | None = None
+        self.headers: list[str | None] = []
+        self.col = 0
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "section" and "data-step" in a:
+            self.step = a["data-step"]
+        if tag == "tr":
+            self.name = a.get("data-name")
+            self.col = 0
+            if "data-step" in a:
+                self.step = a["data-step"]
+        if tag == "td" and "data-value" in a:
+            self.cells.append({"step": self.step, "name": self.name, **a})
+
+
+@pytest.fixture
+def site(tmp_path):
+    payload = write_results(tmp_path / "results")
+    s = build_site(from_results_folder(tmp_path / "results"), tmp_path / "site")
+    return s, payload
+
+
+def test_site_has_overview_sample_technique_problem_and_provenance_pages(site):
+    s, _ = site
+    rel = sorted(str(p.relative_to(s.root)) for p in s.pages)
+    assert "index.html" in rel and "problems.html" in rel and "provenance.html" in rel
+    assert sum(r.startswith("samples/") for r in rel) == 2  # Japanese and hostile names
+    assert sum(r.startswith("techniques/") for r in rel) == 2  # trpl, derived
+    pages = [p.read_text("utf-8") for p in s.pages if p.parent.name == "samples"]
+    assert sum("<h1>Sample: 試料A ペロブスカイト</h1>" in t for t in pages) == 1
+    assert sum("<h1>Sample: &lt;script&gt;alert(1)&lt;/script&gt;</h1>" in t for t in pages) == 1
+    assert any("<th>material</th><td>CsPbBr3</td>" in t for t in pages)
+    assert (s.root / "figures" / "s1.png").is_file()
+
+
+def test_user_text_is_escaped_on_every_page(site):
+    s, _ = site
+    for page in s.pages:
+        text = page.read_text("utf-8")
+        assert EVIL not in text, page
+        assert "alert(1)</script>" not in text.replace("\\u003c/script\\u003e", "")
+    index = (s.root / "index.html").read_text("utf-8")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in index
+
+
+def test_pages_load_nothing_from_the_network(site):
+    s, _ = site
+    for page in s.pages:
+        refs = re.findall(r'(?:src|href)="([^"]*)"', page.read_text("utf-8"))
+        assert refs
+        assert not [r for r in refs if re.match(r"[a-z]+://", r) or r.startswith("//")], page
+    assert s.interactive == (s.root / "assets" / "plotly.min.js").is_file()
+
+
+def test_table_values_carry_the_stored_numbers_at_full_precision(site):
+    s, payload = site
+    stored = stored_values(payload)
+    seen = set()
+    for page in s.pages:
+        p = _Cells()
+        p.feed(page.read_text("utf-8"))
+        for c in p.cells:
+            if c["name"] is None:
+                continue
+            value, err = stored[(c["step"], c["name"])]
+            assert float(c["data-value"]) == value
+            assert (float(c["data-stderr"]) if c["data-stderr"] else None) == err
+            seen.add((c["step"], c["name"]))
+    assert seen == set(stored)
+
+
+def test_series_tables_show_rounded_values(site):
+    s, _ = site
+    index = (s.root / "index.html").read_text("utf-8")
+    assert 'data-series="tau-vs-ratio"' in index
+    assert ">9.168 ± 0.029</td>" in index
+
+
+def test_problems_page_lists_failures_and_warnings(site):
+    s, _ = site
+    text = (s.root / "problems.html").read_text("utf-8")
+    assert "no decay found in &lt;script&gt;alert(1)&lt;/script&gt;.csv" in text
+    assert "disagrees with the published 1.5 ns" in text
+    assert "Problems (2)" in text
+
+
+def test_provenance_lists_inputs_hashes_and_settings(site):
+    s, _ = site
+    text = (s.root / "provenance.html").read_text("utf-8")
+    assert "ab" * 32 in text
+    assert "&quot;n_components&quot;: 1" in text
+
+
+def test_an_unrelated_folder_is_refused_and_an_old_report_replaced(tmp_path):
+    write_results(tmp_path / "r")
+    data = from_results_folder(tmp_path / "r")
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "thesis.docx").write_text("precious")
+    with pytest.raises(ParameterError, match="not empty and was not written by heterolab"):
+        build_site(data, tmp_path / "mine")
+    assert (tmp_path / "mine" / "thesis.docx").read_text() == "precious"
+    s1 = build_site(data, tmp_path / "site")
+    (s1.root / "stale.html").write_text("old")
+    build_site(data, tmp_path / "site")
+    assert not (s1.root / "stale.html").exists()
+
+
+def test_static_mode_has_no_javascript(tmp_path):
+    write_results(tmp_path / "r")
+    s = build_site(from_results_folder(tmp_path / "r"), tmp_path / "site", interactive=False)
+    assert not s.interactive
+    assert not (s.root / "assets" / "plotly.min.js").exists()
+    assert all("<script" not in p.read_text("utf-8") for p in s.pages)
+
+
+def test_missing_results_is_a_format_error(tmp_path):
+    with pytest.raises(FormatError, match=r"no results\.json here"):
+        from_results_folder(tmp_path)
+    (tmp_path / "results.json").write_text("{not json")
+    with pytest.raises(FormatError, match="not a heterolab campaign result file"):
+        from_results_folder(tmp_path)
+
+
+def test_cli_report_writes_the_site_and_prints_json(tmp_path):
+    from heterolab.cli import app
+
+    write_results(tmp_path / "r")
+    res = CliRunner().invoke(app, ["report", str(tmp_path / "r"), "--json"])
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert Path(out["index"]) == tmp_path / "r" / "report" / "index.html"
+    assert len(out["pages"]) == 7
+    res = CliRunner().invoke(app, ["report", str(tmp_path / "nothing")])
+    assert res.exit_code == 2
+    assert "no results.json here" in res.output

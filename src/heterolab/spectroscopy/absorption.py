@@ -18,6 +18,7 @@ from heterolab.io.spectra import make_spectrum
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.spectroscopy.spectra import to_energy
 from heterolab.uncertainty import propagate
+from heterolab.units import convert
 
 __all__ = [
     "absorptance",
@@ -42,7 +43,7 @@ def absorption_coefficient(
     """Thin-film absorption coefficient α = ln(10) OD / d [cm⁻¹] (spec P-21), d in nm."""
     if not thickness_nm > 0:
         raise ParameterError(f"film thickness must be > 0 nm, got {thickness_nm!r}")
-    return LN10 * np.asarray(absorbance, dtype=float) / (thickness_nm * 1e-7)
+    return LN10 * np.asarray(absorbance, dtype=float) / float(convert(thickness_nm, "nm", "cm"))
 
 
 def _energy_xy(

@@ -16,6 +16,7 @@ from heterolab.errors import ParameterError
 from heterolab.physics.excitation import photon_fluence_per_cm2
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.uncertainty import propagate
+from heterolab.units import convert
 
 __all__ = [
     "carrier_density_per_pulse",
@@ -65,7 +66,7 @@ def carrier_density_per_pulse(
     if min(fluence_uj_cm2, wavelength_nm, thickness_nm) <= 0 or absorbance < 0:
         raise ParameterError("fluence, wavelength and thickness must be > 0 and absorbance >= 0")
     photons_cm2 = photon_fluence_per_cm2(fluence_uj_cm2, wavelength_nm)
-    return photons_cm2 * (1.0 - 10.0 ** (-absorbance)) / (thickness_nm * 1e-7)
+    return photons_cm2 * (1.0 - 10.0 ** (-absorbance)) / float(convert(thickness_nm, "nm", "cm"))
 
 
 def _trapped(ne: np.ndarray, n_t: float, k_t: float, k_r: float) -> np.ndarray:

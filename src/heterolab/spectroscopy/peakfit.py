@@ -17,6 +17,7 @@ import xarray as xr
 
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import make_spectrum
+from heterolab.kinetics.decay_models import fwhm_to_sigma, sigma_to_fwhm
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.spectroscopy.spectra import (
     axis_to_ev,
@@ -31,7 +32,6 @@ __all__ = ["PEAK_SHAPES", "bigaussian", "fit_peaks", "subtract_baseline"]
 PEAK_SHAPES = ("gaussian", "voigt", "bigaussian")
 _FITTED_BASELINES = {"none": -1, "constant": 0, "linear": 1, "quadratic": 2}
 _SQRT_2PI = math.sqrt(2 * math.pi)
-_FWHM_PER_SIGMA = 2 * math.sqrt(2 * math.log(2))
 
 
 def bigaussian(
@@ -156,7 +156,7 @@ def fit_peaks(
         else:
             model = model + lmfit.models.PolynomialModel(degree=order, prefix="b_")
     params = model.make_params()
-    sig = width_ev / _FWHM_PER_SIGMA
+    sig = float(fwhm_to_sigma(width_ev))
     for i, (c, sh) in enumerate(zip(centers, shapes, strict=True)):
         c_ev = axis_to_ev(float(c), dim)
         p = f"p{i}_"
@@ -226,7 +226,7 @@ def _add_peak_quantities(res: Result, params, p: str, shape: str) -> None:
     res.parameters[p + "area"] = _q(params, p + "amplitude", unit="counts*eV")
     if shape == "bigaussian":
         lo, hi = params[p + "sigma_low"], params[p + "sigma_high"]
-        f = _FWHM_PER_SIGMA / 2
+        f = float(sigma_to_fwhm(0.5))  # FWHM = sqrt(2 ln 2)(σ_low + σ_high)
         err = (
             None
             if lo.stderr is None or hi.stderr is None

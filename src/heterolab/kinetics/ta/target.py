@@ -227,11 +227,13 @@ def fit_target(
         PreparedDataset(d, s, model.scheme)
         for d, s in zip(_as_list(model, data), model.datasets, strict=True)
     ]
-    params = _copy_params(model.params)
+    params = model.params.copy()
     x0 = params.to_vector()
     if x0.size == 0:
         raise ParameterError("the model has no free parameter to fit")
     _check_separable(model, prepared, params.values())
+    lo, hi, physical = _fit_bounds(model, params, prepared)
+    x0 = _inside(x0, lo, hi)
 
     def fun(x: np.ndarray) -> np.ndarray:
         values = params.from_vector(x)
@@ -260,6 +262,7 @@ def fit_target(
             x0,
             jac=jac,
             method="trf",
+            bounds=(lo, hi),
             x_scale=x_scale,
             verbose=_VERBOSE,
             max_nfev=max_nfev or 100 * (x0.size + 1),
@@ -268,7 +271,123 @@ def fit_target(
         )
         wall = _time.perf_counter() - start
         params.set_vector(sol.x)
-        return _build_result(model, params, prepared, sol, wall, kind, inputs)
+        res = _build_result(model, params, prepared, sol, wall, kind, inputs)
+        _diagnose(res, model, params, prepared, sol, x0, (lo, hi, physical))
+        return res
+
+
+def _time_scales(prepared: list[PreparedDataset]) -> tuple[float, float, float, float]:
+    """Smallest delay step, largest span, earliest and latest delay over the datasets (ps)."""
+    steps = [np.diff(p.time) for p in prepared]
+    dt = min(float(np.min(s[s > 0])) for s in steps)
+    t_lo = min(float(p.time.min()) for p in prepared)
+    t_hi = max(float(p.time.max()) for p in prepared)
+    return dt, t_hi - t_lo, t_lo, t_hi
+
+
+def _fit_bounds(
+    model: TargetModel, params: ParameterSet, prepared: list[PreparedDataset]
+) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    """Bounds of the optimiser vector: the parameters' own, else the bounds of physics.
+
+    Where a parameter has no bound of its own, a rate is kept between 1/(1e4 x the delay
+    span) and 1/(1e-2 x the smallest delay step), an IRF width between 1e-2 x the smallest
+    step and half the span, and an IRF centre within the measured delays. These only keep
+    the optimiser in a range where exponentials are computable; a parameter that ends on
+    one of them is reported as failed (``physical`` names the bound).
+    """
+    lo, hi = params.bounds()
+    dt, span, t_lo, t_hi = _time_scales(prepared)
+    rates = set(model.rate_names)
+    widths = {d.irf.width for d in model.datasets}
+    centers = {d.irf.center for d in model.datasets}
+    physical: dict[str, str] = {}
+    for i, n in enumerate(params.free):
+        p = params.params[n]
+        box: tuple[float, float] | None = None
+        if n in rates:
+            box = (1.0 / (1e4 * span), 1.0 / (1e-2 * dt))
+            why = "lifetime between 1e-2 x the smallest delay step and 1e4 x the delay span"
+        elif n in widths:
+            box = (1e-2 * dt, 0.5 * span)
+            why = "IRF width between 1e-2 x the smallest delay step and half the delay span"
+        elif n in centers:
+            box = (t_lo, t_hi)
+            why = "IRF centre within the measured delays"
+        if box is None:
+            continue
+        a, b = (np.log(box[0]), np.log(box[1])) if p.positive else box
+        if not np.isfinite(lo[i]) and a < (np.log(p.value) if p.positive else p.value):
+            lo[i] = a
+            physical[n] = why
+        if not np.isfinite(hi[i]) and b > (np.log(p.value) if p.positive else p.value):
+            hi[i] = b
+            physical[n] = why
+    return lo, hi, physical
+
+
+def _inside(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Start vector moved just inside its bounds (least_squares needs a strictly feasible x0)."""
+    pad = 1e-9 * (np.abs(x0) + 1.0)
+    return np.minimum(np.maximum(x0, np.where(np.isfinite(lo), lo + pad, -np.inf)), hi - pad)
+
+
+def _diagnose(
+    res: Result,
+    model: TargetModel,
+    params: ParameterSet,
+    prepared: list[PreparedDataset],
+    sol: Any,
+    x0: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray, dict[str, str]],
+) -> None:
+    """Mark the result failed or suspect when it is not an answer (never a false "ok").
+
+    Failed: no signal (the model explains less of the data's sum of squares than its
+    linear parameters would explain of pure noise), a fit that never left its start, a
+    parameter on a bound of physics (a lifetime far below the time step, an IRF narrower
+    than the sampling), a lifetime below a tenth of the time resolution. Suspect: a
+    parameter on its own bound, parameters the data do not determine.
+    """
+    lo, hi, physical = bounds
+    values = params.values()
+    sse = float(np.sum(sol.fun**2))
+    total = float(sum(np.sum(p.yw**2) for p in prepared))
+    n_points = res.statistics["n_points"]
+    explained = 1.0 - sse / total if total > 0 else 0.0
+    res.statistics["explained_fraction"] = explained
+    if total == 0 or explained < max(0.05, 3.0 * res.statistics["n_linear"] / n_points):
+        res.mark_failed(
+            f"the data carry no signal the model can describe (it explains {100 * explained:.2g} % of the sum of squares)"
+        )
+        return
+    if sol.nfev > 1 and np.allclose(sol.x, x0, rtol=1e-7, atol=1e-10):
+        res.mark_failed("the fit did not move from its start values")
+        return
+    dt, _, _, _ = _time_scales(prepared)
+    for i, n in enumerate(params.free):
+        on_lo = np.isfinite(lo[i]) and sol.x[i] <= lo[i] + 1e-6 * (abs(lo[i]) + 1)
+        on_hi = np.isfinite(hi[i]) and sol.x[i] >= hi[i] - 1e-6 * (abs(hi[i]) + 1)
+        if not (on_lo or on_hi):
+            continue
+        if n in physical:
+            res.mark_failed(f"{n} = {values[n]:.4g} ran to a bound of physics ({physical[n]})")
+        else:
+            res.mark_suspect(f"{n} = {values[n]:.4g} is at its bound")
+    widths = [values[d.irf.width] for d in model.datasets]
+    resolution = max(min(widths), 0.5 * dt)
+    for r in model.rate_names:
+        if values[r] > 0 and 1.0 / values[r] < 0.1 * resolution:
+            res.mark_failed(
+                f"lifetime 1/{r} = {1.0 / values[r]:.3g} ps is below a tenth of the time resolution ({resolution:.3g} ps)"
+            )
+    if min(widths) < 0.2 * dt and any(d.irf.width in params.free for d in model.datasets):
+        res.mark_failed(
+            f"the IRF width {min(widths):.3g} ps is below a fifth of the smallest delay step ({dt:.3g} ps)"
+        )
+    bad = res.statistics.get("undetermined", [])
+    if bad:
+        res.mark_suspect(f"not determined by the data: {', '.join(bad)}")
 
 
 def _check_separable(
@@ -335,13 +454,6 @@ def _as_list(model: TargetModel, data: Any) -> list[xr.DataArray]:
     return data
 
 
-def _copy_params(ps: ParameterSet) -> ParameterSet:
-    out = ParameterSet()
-    for n, p in ps.params.items():
-        out.params[n] = type(p)(p.value, p.vary, p.positive, p.unit, p.expr)
-    return out
-
-
 def _covariance(params: ParameterSet, sol: Any, dof: int) -> tuple[np.ndarray, np.ndarray]:
     """Covariance of the free parameters in their own (not log) space, and correlations."""
     jac = np.asarray(sol.jac)
@@ -391,9 +503,9 @@ def _undetermined(
         why = ""
         if not np.isfinite(sd):
             why = "the fit is insensitive to it (singular curvature)"
-        elif params.params[n].positive and sd > vals[n]:
-            why = f"relative error {sd / vals[n]:.3g} > 1"
-        if n in model.rate_names:
+        elif sd > abs(vals[n]) and (params.params[n].positive or n in model.rate_names):
+            why = f"relative error {sd / abs(vals[n]):.3g} > 1" if vals[n] != 0 else "value 0"
+        if n in model.rate_names and vals[n] > 0:
             tau = 1.0 / vals[n]
             if tau < 0.05 * t_min_res:
                 why = (
@@ -466,6 +578,7 @@ def _build_result(
         "free_parameters": free,
         "correlation": np.round(np.nan_to_num(corr, nan=np.nan), 6),
         "optimizer_status": int(sol.status),
+        "undetermined": sorted(bad),
     }
     res = Result(
         kind,

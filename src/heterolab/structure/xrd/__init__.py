@@ -1,1 +1,49 @@
-"""Powder X-ray diffraction."""
+"""Powder X-ray diffraction: background and Kα1/Kα2 peak fitting, lattice refinement with
+displacement and zero shift, phase identification from CIF stick patterns, strain per
+reflection and the single-strain test, instrument resolution (Caglioti), Scherrer and
+Williamson–Hall sizes, RIR phase fractions, and series comparison.
+
+Public functions are imported lazily (PEP 562): importing the package pulls neither scipy nor
+pymatgen until an analysis runs.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "caglioti",
+    "compare_patterns",
+    "fit_peaks",
+    "identify_phases",
+    "refine_lattice",
+    "rir_fractions",
+    "scherrer",
+    "stick_pattern",
+    "strain_per_reflection",
+    "williamson_hall",
+]
+
+_LAZY = {
+    "fit_peaks": "heterolab.structure.xrd.peaks",
+    "refine_lattice": "heterolab.structure.xrd.lattice",
+    "strain_per_reflection": "heterolab.structure.xrd.strain",
+    "caglioti": "heterolab.structure.xrd.broadening",
+    "scherrer": "heterolab.structure.xrd.broadening",
+    "williamson_hall": "heterolab.structure.xrd.broadening",
+    "identify_phases": "heterolab.structure.xrd.phases",
+    "rir_fractions": "heterolab.structure.xrd.phases",
+    "stick_pattern": "heterolab.structure.xrd.phases",
+    "compare_patterns": "heterolab.structure.xrd.compare",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'heterolab.structure.xrd' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,41 @@
+"""GIWAXS and 2D detector images: azimuthal integration, cake and q_xy–q_z maps (pyFAI),
+azimuthal profiles, Hermans orientation, ring/spot classification and (00l) stacking period.
+
+Public functions are imported lazily (PEP 562): importing the package pulls neither pyFAI nor
+xarray.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "azimuthal_profile",
+    "cake",
+    "classify_features",
+    "fibre_map",
+    "hermans_orientation",
+    "integrate_1d",
+    "stack_period",
+]
+
+_LAZY = {
+    "integrate_1d": "heterolab.structure.giwaxs.integrate",
+    "cake": "heterolab.structure.giwaxs.integrate",
+    "fibre_map": "heterolab.structure.giwaxs.integrate",
+    "azimuthal_profile": "heterolab.structure.giwaxs.orientation",
+    "hermans_orientation": "heterolab.structure.giwaxs.orientation",
+    "classify_features": "heterolab.structure.giwaxs.orientation",
+    "stack_period": "heterolab.structure.giwaxs.orientation",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'heterolab.structure.giwaxs' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

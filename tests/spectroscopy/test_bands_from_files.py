@@ -207,7 +207,7 @@ def test_bad_files_and_bad_usage_give_clear_errors(tmp_path):
     b = _material_files(tmp_path, "PMA2PbBr4", rng)
     ragged = tmp_path / "ragged.csv"
     ragged.write_text("BE/eV,counts\n0.0,10\n0.01,11,3\n0.02,12\n")
-    with pytest.raises(FormatError, match=r"ragged.csv, line 3: row has 3 columns, expected 2"):
+    with pytest.raises(FormatError, match=r"ragged.csv, line 3: row has 3 cells, expected 2"):
         material_levels_from_files("X", ragged, a[1], a[2])
     runner = CliRunner()
     out = runner.invoke(
@@ -215,7 +215,7 @@ def test_bad_files_and_bad_usage_give_clear_errors(tmp_path):
         ["bands", "--material", _spec("X", (ragged, a[1], a[2])), "--material", _spec("Y", b)],
     )
     assert out.exit_code == 2
-    assert "ragged.csv, line 3: row has 3 columns, expected 2" in out.output
+    assert "ragged.csv, line 3: row has 3 cells, expected 2" in out.output
     noaxis = _write(tmp_path / "noaxis.csv", "x,y", *np.ones((2, 20)).cumsum(axis=1))
     out = runner.invoke(
         app,

@@ -63,7 +63,7 @@ def test_missing_axis_in_header_is_an_error_unless_given(tmp_path):
 def test_ragged_and_non_numeric_rows_name_the_line(tmp_path):
     p = tmp_path / "bad.csv"
     p.write_text("wavelength,counts\n400,1\n401,2,3\n402,3\n")
-    with pytest.raises(FormatError, match=r"bad.csv, line 3: row has 3 columns, expected 2"):
+    with pytest.raises(FormatError, match=r"bad.csv, line 3: row has 3 cells, expected 2"):
         read_spectrum_text(p)
     q = tmp_path / "bad2.csv"
     q.write_text("wavelength,counts\n400,1\n401,abc\n402,3\n")
@@ -130,3 +130,35 @@ def test_delimiter_option_takes_the_decay_readers_names(tmp_path):
     np.testing.assert_array_equal(by_name["wavelength"].values, by_char["wavelength"].values)
     with pytest.raises(ParameterError, match="unknown delimiter 'pipe'; use one of 'tab'"):
         read_spectrum_text(p, delimiter="pipe")
+
+
+def test_semicolon_decimal_comma_csv_reads_as_the_decay_reader_reads_it(tmp_path):
+    """Issue #8: one text-table parser; the spectrum reader refused what the decay reader read."""
+    from heterolab.io.text import read_text_decay
+
+    p = tmp_path / "euro.csv"
+    rows = [(400 + 0.5 * i, 10.25 + i) for i in range(20)]
+    p.write_text(
+        "Wavelength (nm);Intensity\n"
+        + "".join(f"{x:.1f};{y:.2f}\n".replace(".", ",") for x, y in rows),
+        encoding="utf-8",
+    )
+    s = read_spectrum_text(p)
+    assert s.dims == ("wavelength",)
+    assert s["wavelength"].values[:3].tolist() == [400.0, 400.5, 401.0]
+    assert s.values[:3].tolist() == [10.25, 11.25, 12.25]
+    body = p.read_text(encoding="utf-8").split("\n", 1)[1]
+    q = tmp_path / "euro_decay.csv"
+    q.write_text("Time (ns);Counts\n" + body, encoding="utf-8")
+    decay = read_text_decay(q)
+    assert decay.values[:3].tolist() == s.values[:3].tolist()
+
+
+def test_blank_line_inside_data_reads_through_but_text_inside_is_an_error(tmp_path):
+    p = tmp_path / "gap.csv"
+    p.write_text("wavelength,counts\n400,1\n401,2\n\n402,3\n[Comments]\nok\n")
+    assert read_spectrum_text(p).values.tolist() == [1.0, 2.0, 3.0]
+    q = tmp_path / "text.csv"
+    q.write_text("wavelength,counts\n400,1\nsaturated\n402,3\n")
+    with pytest.raises(FormatError, match=r"line 3: non-numeric line 'saturated' inside"):
+        read_spectrum_text(q)

@@ -21,7 +21,7 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import FormatError, ParameterError
-from heterolab.io._textgrid import resolve_delimiter
+from heterolab.io._textgrid import first_cell_numeric, parse_rows, read_lines, split_table
 from heterolab.io.registry import register_reader
 
 __all__ = [
@@ -63,7 +63,6 @@ _AXIS_WORDS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ),
     ("energy", ("energy", "(ev)", "[ev]", "ev", "photon energy")),
 )
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
 
 
 def axis_from_label(label: str) -> str | None:
@@ -146,24 +145,6 @@ def make_spectrum(
 
 
 # ----------------------------------------------------------------------------- delimited text
-def _split(line: str, delimiter: str | None) -> list[str]:
-    if delimiter is None:
-        return line.split()
-    return [c.strip() for c in line.split(delimiter)]
-
-
-def _detect_delimiter(lines: list[str]) -> str | None:
-    for cand in ("\t", ";", ","):
-        if lines and all(cand in ln for ln in lines[: min(5, len(lines))]):
-            return cand
-    return None
-
-
-def _is_data_line(line: str, delimiter: str | None) -> bool:
-    cells = [c for c in _split(line, delimiter) if c != ""]
-    return len(cells) >= 2 and all(_NUMBER.match(c) for c in cells)
-
-
 def _header_fields(header: list[str]) -> dict[str, str]:
     fields: dict[str, str] = {}
     for ln in header:
@@ -187,59 +168,32 @@ def _read_table(
 ) -> tuple[np.ndarray, list[str] | None, dict[str, str], list[str]]:
     """Numeric block of a delimited text file: (rows x columns, names, fields, header lines).
 
+    Tokenised by the one shared text-table parser (:mod:`heterolab.io._textgrid`, also used by
+    the decay readers): tab, semicolon, comma or whitespace separators and a decimal comma
+    are detected the same way for every kind of table. A text footer after the data (JASCO
+    ``[Comments]``) ends the block; text followed by more data is an error.
+
     Raises :class:`FormatError` naming the file and line for ragged rows, non-numeric cells
     inside the data block or a file without numeric rows.
     """
-    try:
-        text = p.read_text(encoding="utf-8-sig", errors="strict")
-    except UnicodeDecodeError as exc:
-        raise FormatError(p, f"not a UTF-8 text file ({exc.reason})", offset=exc.start) from None
-    lines = text.splitlines()
-    numbered = [(i + 1, ln) for i, ln in enumerate(lines) if ln.strip()]
-    resolved = resolve_delimiter(delimiter)
-    delim: str | None
-    if resolved is not False:
-        delim = resolved  # type: ignore[assignment]
-    else:
-        delim = _detect_delimiter(
-            [
-                ln
-                for _, ln in numbered
-                if _is_data_line(ln, "\t")
-                or _is_data_line(ln, ",")
-                or _is_data_line(ln, ";")
-                or _is_data_line(ln, None)
-            ][:5]
+    lines = read_lines(p)
+    first = next((i for i, ln in enumerate(lines) if first_cell_numeric(ln)), len(lines))
+    # blank lines inside the data block are skipped like comments; text ends the block
+    lines = lines[:first] + [ln if ln.strip() else "#" for ln in lines[first:]]
+    table = split_table(p, lines, delimiter=delimiter, comment="#", stop_at_text=True)
+    if table.footer and any(first_cell_numeric(t) for _, t in table.footer):
+        n, text = table.footer[0]
+        raise FormatError(p, f"non-numeric line {text.strip()!r} inside the data block", line=n)
+    data = parse_rows(table)
+    if data.shape[1] < 2:
+        raise FormatError(
+            p,
+            "no numeric data rows with at least two columns (axis and values)",
+            line=table.line_numbers[0],
         )
-    start = next((k for k, (_, ln) in enumerate(numbered) if _is_data_line(ln, delim)), None)
-    if start is None:
-        raise FormatError(p, "no numeric data rows (need at least two numeric columns)")
-    header = [ln for _, ln in numbered[:start]]
-    fields = _header_fields(header)
-    rows: list[list[float]] = []
-    block = numbered[start:]
-    for k, (lineno, ln) in enumerate(block):
-        if ln.strip().startswith("#") or ln.strip().upper().startswith("##END"):
-            continue
-        cells = [c for c in _split(ln, delim) if c != ""]
-        if not all(_NUMBER.match(c) for c in cells):
-            bad = next(c for c in cells if not _NUMBER.match(c))
-            # trailing footer (e.g. JASCO "[Comments]") ends the data block
-            if not any(_is_data_line(x, delim) for _, x in block[k + 1 :]):
-                break
-            raise FormatError(p, f"non-numeric cell {bad!r} inside the data block", line=lineno)
-        if rows and len(cells) != len(rows[0]):
-            raise FormatError(
-                p, f"row has {len(cells)} columns, expected {len(rows[0])}", line=lineno
-            )
-        rows.append([float(c) for c in cells])
-    data = np.asarray(rows, dtype=float)
-    names: list[str] | None = None
-    if header:
-        cand = [c for c in _split(header[-1], delim) if c != ""]
-        if len(cand) == data.shape[1]:
-            names = cand
-    return data, names, fields, header
+    header = [t for _, t in table.header]
+    names = table.header_cells()
+    return data, [c.strip() for c in names] if names else None, _header_fields(header), header
 
 
 def read_spectrum_text(

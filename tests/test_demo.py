@@ -26,7 +26,35 @@ def test_every_step_succeeds_and_writes_its_outputs(demo_run):
         "lifefit-atto550-peer.png",
         "beads-flim.png",
     }
-    assert demo_run.results_csv.read_text().startswith("step,label,group,name,value,stderr,unit")
+    assert demo_run.results_csv.read_text().startswith(
+        "step,label,group,name,value,stderr,unit,value ± stderr,sample,published,deviation_sigma,"
+        "comparison,status,warnings\n"
+    )
+
+
+def test_published_values_beyond_the_combined_error_say_differs(demo_run):
+    """Issue #9: the ligand-exchanged film's hole L_D (thesis 30 nm) cannot follow from its
+    lifetimes with the thickness that reproduces the electron L_D (verification inconsistency
+    2); it is 'differs' in the summary, the CSV and the JSON, never 'ok'."""
+    from heterolab.demo import format_run_summary
+
+    comp = demo_run.results["le-transport"].statistics["reference_comparison"]
+    q = demo_run.results["le-transport"]["L_D_hole"]
+    # independent check of the verdict: 30 printed as an integer -> rounding u = 0.5/sqrt(3)
+    z = (q.value - 30.0) / (q.stderr**2 + 0.25 / 3) ** 0.5
+    assert z < -3 and comp["L_D_hole"]["verdict"] == "differs"
+    assert comp["L_D_electron"]["verdict"] == "ok"
+    summary = format_run_summary(demo_run)
+    assert "(published 30: DIFFERS" in summary
+    rows = [
+        line
+        for line in demo_run.results_csv.read_text().splitlines()
+        if line.startswith("le-transport,") and ",L_D_hole," in line
+    ]
+    assert ",differs,ok," in rows[0]
+    payload = json.loads(demo_run.results_json.read_text())
+    step = next(s for s in payload["steps"] if s["id"] == "le-transport")
+    assert step["result"]["statistics"]["reference_comparison"]["L_D_hole"]["verdict"] == "differs"
 
 
 def test_simulated_thesis_lifetimes_are_recovered_within_their_errors(demo_run):

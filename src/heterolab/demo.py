@@ -55,7 +55,7 @@ def format_run_summary(run: CampaignRun, max_quantities: int = 6) -> str:
         res = run.results.get(step.id)
         if res is None:
             continue
-        flag = "" if res.ok else "  [FAILED]"
+        flag = {"ok": "", "suspect": "  [SUSPECT]"}.get(res.status, "  [FAILED]")
         cached = "  (cached)" if step.id in run.cached else ""
         lines.append(f"{step.id}: {step.label}{flag}{cached}")
         if step.note:
@@ -64,19 +64,24 @@ def format_run_summary(run: CampaignRun, max_quantities: int = 6) -> str:
                     step.note, width=96, initial_indent="    note: ", subsequent_indent="          "
                 )
             )
-        if not res.ok:
+        if res.message:
             lines.append(f"    {res.message}")
+        if res.status == "failed":
             continue
+        comparison = res.statistics.get("reference_comparison", {})
         shown = (
             list(res.parameters.items())[:max_quantities]
             + list(res.derived.items())[:max_quantities]
         )
+        shown += [(n, res[n]) for n in comparison if n not in dict(shown)]
         for name, q in shown:
-            ref = step.reference.get(name)
+            c = comparison.get(name)
             ref_text = ""
-            if ref is not None:
-                ref_value = ref[0] if isinstance(ref, list) else ref
-                ref_text = f"   (published {ref_value})"
+            if c is not None:
+                verdict = (
+                    "ok" if c["verdict"] == "ok" else f"DIFFERS, {c['deviation_sigma']:+.1f} σ"
+                )
+                ref_text = f"   (published {c['published']:g}: {verdict})"
             value = f"{q}" if math.isfinite(q.value) else f"{q.value} {q.unit}"
             lines.append(f"    {name:<24} {value}{ref_text}")
         lines.extend(f"    ! {w}" for w in res.warnings)

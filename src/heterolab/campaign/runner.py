@@ -1,42 +1,53 @@
-"""Running a campaign: steps in dependency order, cached in the store, written to a folder.
+"""Running a campaign: a task graph of steps, cached in the store, written to a folder.
 
-Output folder layout::
+Output folder layout (default ``heterolab-results/`` beside the campaign file)::
 
     OUTDIR/
-      results.json      every step's Result.to_dict() with id, label and type
-      results.csv       one row per reported quantity: step, label, group, name, value, stderr,
-                        unit, reference (published value if given), deviation_sigma
-      figures/ID.png    one figure per step that has curves
-      heterolab.sqlite  the result store (content-hash cache)
+      results.json        campaign, samples, every step (id, label, type, sample, note, input
+                          files with SHA-256, Result.to_dict()) and the series tables
+      results.csv         one row per reported quantity: step, label, group, name, value,
+                          stderr, unit (full precision), "value ± stderr" (rounded), sample,
+                          published, deviation_sigma, comparison (ok | differs), status, warnings
+      series/ID.csv       one table per [[series]]: sample, x, step, value, stderr, unit, status
+      figures/ID.png      one figure per step that has curves
+      heterolab.sqlite    the result store (schema in heterolab.campaign.store)
       .heterolab-results  marker: this folder was written by heterolab
+      .heterolab.lock     held while a run writes the folder
 
 A folder that is not empty and lacks the marker is refused, so no other files are overwritten.
+Only the coordinating process writes the store and the files; workers only compute.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-import math
 import os
+import platform
 import sys
-import warnings
+import time
+from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from os import PathLike
 from pathlib import Path
 from typing import Any, TextIO
 
 from heterolab import __version__
+from heterolab.campaign.compare import compare_with_reference
+from heterolab.campaign.execute import compute_step
+from heterolab.campaign.outputs import safe_path, write_atomic
+from heterolab.campaign.registry import STEP_TYPES
 from heterolab.campaign.spec import Campaign, Step, load_campaign
 from heterolab.campaign.store import ResultStore, cache_key
-from heterolab.errors import HeterolabError, ParameterError
+from heterolab.campaign.tables import write_outputs
+from heterolab.errors import OutputError, ParameterError
 from heterolab.result import Quantity, Result, file_sha256
-from heterolab.uncertainty import rounding_half_width
 
-__all__ = ["CampaignRun", "run_campaign"]
+__all__ = ["CampaignRun", "campaign_status", "default_outdir", "run_campaign"]
 
 MARKER = ".heterolab-results"
+LOCK = ".heterolab.lock"
+STORE = "heterolab.sqlite"
 
 
 @dataclass
@@ -47,12 +58,14 @@ class CampaignRun:
     outdir: Path
     results: dict[str, Result] = field(default_factory=dict)
     cached: set[str] = field(default_factory=set)
+    computed: list[str] = field(default_factory=list)
     figures: dict[str, Path] = field(default_factory=dict)
+    hashes: dict[str, dict[str, list[str]]] = field(default_factory=dict)
 
     @property
     def failed(self) -> list[str]:
-        """Ids of steps whose result is not ok."""
-        return [sid for sid, r in self.results.items() if not r.ok]
+        """Ids of steps whose result failed."""
+        return [sid for sid, r in self.results.items() if r.status == "failed"]
 
     @property
     def results_json(self) -> Path:
@@ -64,6 +77,16 @@ class CampaignRun:
         """Path of results.csv."""
         return self.outdir / "results.csv"
 
+    @property
+    def store_path(self) -> Path:
+        """Path of the SQLite result store."""
+        return self.outdir / STORE
+
+
+def default_outdir(campaign_path: str | PathLike[str]) -> Path:
+    """``heterolab-results/`` beside the campaign file."""
+    return Path(campaign_path).resolve().parent / "heterolab-results"
+
 
 def _prepare_outdir(outdir: Path) -> None:
     if outdir.exists() and not outdir.is_dir():
@@ -73,232 +96,415 @@ def _prepare_outdir(outdir: Path) -> None:
             f"output folder {outdir} is not empty and was not written by heterolab; "
             "choose an empty or new folder (nothing was written)"
         )
-    (outdir / "figures").mkdir(parents=True, exist_ok=True)
-    (outdir / MARKER).write_text(f"written by heterolab {__version__}\n", encoding="utf-8")
+    outdir.mkdir(parents=True, exist_ok=True)
+    if not (outdir / MARKER).exists():
+        write_atomic(outdir, MARKER, "written by heterolab\n")
 
 
-def _resolve_uses(step: Step, results: dict[str, Result]) -> dict[str, Quantity]:
-    used: dict[str, Quantity] = {}
-    for name, (sid, qname) in step.uses.items():
-        res = results[sid]
-        if not res.ok:
-            raise ParameterError(
-                f"step {step.id} uses {sid}.{qname}, but step {sid} failed: {res.message}"
-            )
+class _Lock:
+    """An exclusive lock on the output folder (released by the OS if the process dies)."""
+
+    def __init__(self, outdir: Path, wait: float) -> None:
+        self.path = safe_path(outdir, LOCK)
+        if self.path.is_symlink():
+            self.path.unlink()
+        self.fh = open(self.path, "a+")  # noqa: SIM115 - held for the whole run
         try:
-            used[name] = res[qname]
-        except KeyError as exc:
-            raise ParameterError(f"step {step.id}: {exc.args[0]}") from None
-    return used
+            import fcntl
+        except ImportError:  # pragma: no cover - Windows: SQLite's own locking only
+            return
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(self.fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except OSError:
+                if time.monotonic() >= deadline:
+                    self.fh.seek(0)
+                    holder = self.fh.read().strip() or "another process"
+                    self.fh.close()
+                    raise OutputError(
+                        f"another heterolab run ({holder}) is writing {outdir}; wait for it to "
+                        "finish, or pass --wait SECONDS to wait for it"
+                    ) from None
+                time.sleep(0.2)
+        self.fh.seek(0)
+        self.fh.truncate()
+        self.fh.write(f"pid {os.getpid()} on {platform.node()}\n")
+        self.fh.flush()
+
+    def release(self) -> None:
+        self.fh.close()
 
 
-def _step_key(step: Step, used: dict[str, Quantity]) -> str:
+# ---------------------------------------------------------------------- keys
+class _Hasher:
+    def __init__(self) -> None:
+        self.cache: dict[Path, str] = {}
+
+    def __call__(self, path: Path) -> str:
+        if path not in self.cache:
+            self.cache[path] = file_sha256(path) if path.is_file() else "missing"
+        return self.cache[path]
+
+
+def _input_hashes(step: Step, sha: _Hasher) -> dict[str, list[str]]:
+    return {name: [sha(p) for p in paths] for name, paths in sorted(step.inputs.items())}
+
+
+def _step_key(step: Step, used: dict[str, Quantity], hashes: dict[str, list[str]]) -> str:
+    stype = STEP_TYPES[step.type]
     return cache_key(
         {
+            "step": step.id,
             "type": step.type,
+            "function": stype.function_name,
             "options": step.options,
-            "inputs": {k: file_sha256(p) for k, p in sorted(step.inputs.items()) if p.is_file()},
+            "read": step.read,
+            "inputs": hashes,
             "uses": {k: [q.value, q.stderr, q.unit] for k, q in sorted(used.items())},
+            "reference": step.reference,
             "version": __version__,
         }
     )
 
 
-def _compare_with_reference(step: Step, result: Result) -> None:
-    """Record published values next to the computed ones; warn on disagreement beyond 3 sigma
-    and the published rounding (``reference = {name = value}`` or ``{name = [value, tol]}``)."""
-    comparison = {}
-    for name, ref in step.reference.items():
-        value, tol = (ref[0], ref[1]) if isinstance(ref, list) else (ref, None)
+def _resolve_uses(step: Step, results: dict[str, Result]) -> dict[str, Quantity] | str:
+    """Used quantities, or the reason they cannot be had."""
+    used: dict[str, Quantity] = {}
+    for name, (sid, qname) in step.uses.items():
+        res = results[sid]
+        if res.status == "failed":
+            return f"step {step.id} uses {sid}.{qname}, but step {sid} failed: {res.message}"
         try:
-            q = result[name]
-        except KeyError:
-            result.warnings.append(
-                f"reference value for {name!r} given, but the result has no such quantity"
+            used[name] = res[qname]
+        except KeyError as exc:
+            return f"step {step.id}: {exc.args[0]}"
+    return used
+
+
+# ---------------------------------------------------------------------- executors
+class _LocalExecutor:
+    """Computes each step in this process when it is submitted."""
+
+    def __init__(self) -> None:
+        self.done: deque[tuple[Step, str, tuple[Result, bytes | None]]] = deque()
+
+    def submit(self, step: Step, used: dict[str, Quantity], key: str, title: str | None) -> None:
+        self.done.append((step, key, compute_step(step, used, title)))
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.done)
+
+    def completed(self) -> Iterator[tuple[Step, str, tuple[Result, bytes | None]]]:
+        while self.done:
+            yield self.done.popleft()
+
+    def close(self) -> None:
+        pass
+
+
+class _DaskExecutor:
+    """Submits steps to a Dask cluster (a LocalCluster of ``workers`` processes, or the
+    scheduler at ``address``); results come back to this (the coordinating) process."""
+
+    def __init__(self, workers: int, address: str | None) -> None:
+        try:
+            from dask.distributed import Client, LocalCluster, as_completed
+        except ImportError:
+            raise ParameterError(
+                "--workers/--scheduler need dask.distributed: pip install 'heterolab[cluster]'"
+            ) from None
+        self._as_completed = as_completed
+        self.cluster = None
+        if address:
+            self.client = Client(address, timeout="20s")
+        else:
+            self.cluster = LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
             )
-            continue
-        err = q.stderr if q.stderr is not None and math.isfinite(q.stderr) else 0.0
-        allowed = math.hypot(3 * err, tol if tol is not None else rounding_half_width(float(value)))
-        deviation = q.value - float(value)
-        comparison[name] = {"computed": q.value, "published": value, "difference": deviation}
-        if abs(deviation) > allowed:
-            result.warnings.append(
-                f"{name} = {q} disagrees with the published {value} {q.unit} "
-                f"(difference {deviation:+.4g}, more than 3 sigma and the published rounding)"
-            )
-    if comparison:
-        result.statistics["reference_comparison"] = comparison
+            self.client = Client(self.cluster)
+        self.pending: dict[Any, tuple[Step, str]] = {}
+        self.ac = as_completed()
+
+    def submit(self, step: Step, used: dict[str, Quantity], key: str, title: str | None) -> None:
+        fut = self.client.submit(compute_step, step, used, title, pure=False)
+        self.pending[fut] = (step, key)
+        self.ac.add(fut)
+
+    @property
+    def busy(self) -> bool:
+        return bool(self.pending)
+
+    def completed(self) -> Iterator[tuple[Step, str, tuple[Result, bytes | None]]]:
+        while self.pending:
+            fut = next(self.ac)
+            step, key = self.pending.pop(fut)
+            try:
+                out = fut.result()
+            except Exception as exc:
+                res = Result(kind=step.type)
+                res.mark_failed(f"worker error: {type(exc).__name__}: {exc}")
+                out = (res, None)
+            yield step, key, out
+
+    def close(self) -> None:
+        self.client.close()
+        if self.cluster is not None:
+            self.cluster.close()
 
 
-def _save_figure(result: Result, path: Path, title: str) -> Path | None:
-    if not result.curves or not result.ok:
-        return None
-    from heterolab.report.plots import save_figure
-
-    fig = result.plot()
-    fig.suptitle(title, fontsize=9, y=0.998)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # tight_layout may decline for some layouts: harmless
-        fig.tight_layout(rect=(0, 0, 1, 0.965))
-    return save_figure(fig, path)
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def _csv_rows(run: CampaignRun) -> list[list[Any]]:
-    rows: list[list[Any]] = []
-    for step in run.campaign.steps:
-        res = run.results.get(step.id)
-        if res is None:
-            continue
-        for group, quantities in (("parameter", res.parameters), ("derived", res.derived)):
-            for name, q in quantities.items():
-                ref = step.reference.get(name)
-                ref_value = ref[0] if isinstance(ref, list) else ref
-                dev = ""
-                if ref_value is not None and q.stderr and math.isfinite(q.stderr) and q.stderr > 0:
-                    dev = f"{(q.value - float(ref_value)) / q.stderr:.3g}"
-                rows.append(
-                    [
-                        step.id,
-                        step.label,
-                        group,
-                        name,
-                        q.value,
-                        q.stderr,
-                        q.unit,
-                        "" if ref_value is None else ref_value,
-                        dev,
-                        res.status,
-                    ]
-                )
-    return rows
-
-
-def _write_outputs(run: CampaignRun) -> None:
-    payload = {
-        "campaign": run.campaign.name,
-        "description": run.campaign.description,
-        "heterolab_version": __version__,
-        "steps": [
-            {
-                "id": s.id,
-                "label": s.label,
-                "type": s.type,
-                "note": s.note,
-                "cached": s.id in run.cached,
-                "result": run.results[s.id].to_dict(),
-            }
-            for s in run.campaign.steps
-            if s.id in run.results
-        ],
-    }
-    _write_atomic(run.results_json, json.dumps(payload, indent=2) + "\n")
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
-    writer.writerow(
-        [
-            "step",
-            "label",
-            "group",
-            "name",
-            "value",
-            "stderr",
-            "unit",
-            "published",
-            "deviation_sigma",
-            "status",
-        ]
-    )
-    writer.writerows(_csv_rows(run))
-    _write_atomic(run.results_csv, buf.getvalue())
-
-
+# ---------------------------------------------------------------------- run
 def run_campaign(
     campaign: Campaign | str | PathLike[str],
-    outdir: str | PathLike[str],
+    outdir: str | PathLike[str] | None = None,
     *,
     use_cache: bool = True,
     progress: bool = True,
     stream: TextIO | None = None,
+    workers: int = 0,
+    scheduler: str | None = None,
+    wait: float = 0.0,
 ) -> CampaignRun:
-    """Run every step of a campaign and write results, figures and the store to ``outdir``.
+    """Run every step of a campaign; write results, figures and the store to ``outdir``.
 
     Parameters
     ----------
     campaign
-        A :class:`Campaign` or the path of a ``campaign.toml``.
+        A :class:`Campaign` or the path of a ``campaign.toml`` (validated before anything runs).
     outdir
-        Output folder (created; must be empty, new, or an earlier heterolab output folder).
+        Output folder (default ``heterolab-results`` beside the campaign file); must be new,
+        empty, or an earlier heterolab output folder.
     use_cache
-        Reuse stored results of steps whose inputs did not change.
+        Reuse stored results of steps whose inputs, options, used quantities, reference values
+        and heterolab version did not change (and whose figure is present).
     progress
         Show a progress bar (on ``stream``, default stderr).
+    workers
+        ``> 0``: compute on a dask.distributed LocalCluster of that many processes.
+    scheduler
+        Address of a running Dask scheduler to compute on (input files must be readable there).
+    wait
+        Seconds to wait for another run holding the folder before giving up.
 
     Returns
     -------
     CampaignRun
-        Results by step id; failed steps carry ``status = "failed"`` and a message, and the
-        steps that use them fail with a message naming the failed step.
+        Results by step id; a step that fails is recorded with its message and the others go
+        on (steps using its quantities fail with a message naming it).
+
+    Raises
+    ------
+    ModelError
+        Every problem of the campaign file, before anything runs.
+    OutputError
+        When another run holds the folder, or a file cannot be written.
     """
+    camp = campaign if isinstance(campaign, Campaign) else load_campaign(campaign)
+    out = Path(outdir) if outdir is not None else default_outdir(camp.path)
+    _prepare_outdir(out)
+    lock = _Lock(out, wait)
+    try:
+        return _run_locked(camp, out, use_cache, progress, stream, workers, scheduler)
+    finally:
+        lock.release()
+
+
+def _open_store(out: Path) -> ResultStore:
+    path = safe_path(out, STORE)
+    if path.is_symlink():
+        raise OutputError(f"{path} is a symbolic link; heterolab does not write through it")
+    return ResultStore(path)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _run_locked(
+    camp: Campaign,
+    out: Path,
+    use_cache: bool,
+    progress: bool,
+    stream: TextIO | None,
+    workers: int,
+    scheduler: str | None,
+) -> CampaignRun:
     from tqdm import tqdm
 
-    camp = campaign if isinstance(campaign, Campaign) else load_campaign(campaign)
-    out = Path(outdir)
-    _prepare_outdir(out)
     run = CampaignRun(camp, out)
-    store = ResultStore(out / "heterolab.sqlite")
+    store = _open_store(out)
+    sha = _Hasher()
+    run_id = store.begin_run(_now(), __version__, platform.node(), os.getpid(), str(camp.path))
+    store.set_campaign(
+        [(s.name, s.material, s.synthesis, s.metadata) for s in camp.samples],
+        [
+            (m.id, m.sample, m.technique, str(f), sha(f), m.instrument)
+            for m in camp.measurements
+            for f in m.files
+        ],
+        [(s.id, s.quantity, s.x, list(s.steps)) for s in camp.series],
+    )
+    executor: _LocalExecutor | _DaskExecutor = (
+        _DaskExecutor(workers, scheduler) if (workers > 0 or scheduler) else _LocalExecutor()
+    )
     bar = tqdm(
-        camp.steps,
+        total=len(camp.steps),
         desc=camp.name[:40],
         unit="step",
         disable=not progress,
         file=stream or sys.stderr,
         leave=False,
     )
+    waiting = list(camp.steps)
     try:
-        for step in bar:
-            bar.set_postfix_str(step.id)
-            run.results[step.id] = _run_one(step, run, store, use_cache)
-            fig_path = out / "figures" / f"{step.id}.png"
-            if step.id not in run.cached or not fig_path.exists():
-                saved = _save_figure(run.results[step.id], fig_path, step.label)
-                if saved is not None:
-                    run.figures[step.id] = saved
-            elif fig_path.exists():
-                run.figures[step.id] = fig_path
-        _write_outputs(run)
+        while waiting or executor.busy:
+            ready = [s for s in waiting if s.depends_on <= set(run.results)]
+            for step in ready:
+                waiting.remove(step)
+                _dispatch(step, run, store, executor, sha, use_cache, run_id, bar)
+            finished = False
+            for step, key, (result, png) in executor.completed():
+                _finish(step, key, result, png, run, store, run_id)
+                run.computed.append(step.id)
+                bar.update(1)
+                bar.set_postfix_str(step.id[:30])
+                finished = True
+                break  # new steps may be ready
+            if not ready and not finished:  # pragma: no cover - order is validated at load
+                raise ParameterError(f"steps {[s.id for s in waiting]} can never run")
+        store.prune_current(s.id for s in camp.steps)
+        write_outputs(run)
+        store.end_run(run_id, _now(), len(run.computed), len(run.cached), len(run.failed))
     finally:
         bar.close()
+        executor.close()
         store.close()
     return run
 
 
-def _run_one(step: Step, run: CampaignRun, store: ResultStore, use_cache: bool) -> Result:
-    from heterolab.campaign.steps import run_step
+def _figure_ok(out: Path, figure: str | None, want: bool) -> bool:
+    if not want:
+        return True
+    if figure is None:
+        return False
+    if figure == "none":
+        return True
+    path = out / figure
+    return path.is_file() and not path.is_symlink() and path.stat().st_size > 0
 
-    try:
-        used = _resolve_uses(step, run.results)
-    except HeterolabError as exc:
+
+def _dispatch(
+    step: Step,
+    run: CampaignRun,
+    store: ResultStore,
+    executor: _LocalExecutor | _DaskExecutor,
+    sha: _Hasher,
+    use_cache: bool,
+    run_id: int,
+    bar: Any,
+) -> None:
+    hashes = _input_hashes(step, sha)
+    run.hashes[step.id] = hashes
+    used = _resolve_uses(step, run.results)
+    if isinstance(used, str):
         res = Result(kind=step.type)
-        res.mark_failed(str(exc))
-        return res
-    key = _step_key(step, used)
-    if use_cache:
-        cached = store.get(key)
-        if cached is not None:
-            run.cached.add(step.id)
-            return cached
-    try:
-        result = run_step(step, used)
-    except HeterolabError as exc:
-        result = Result(kind=step.type)
-        result.mark_failed(str(exc))
-    _compare_with_reference(step, result)
-    if result.ok:
-        store.put(key, step.id, result)
-    return result
+        res.mark_failed(used)
+        _finish(step, cache_key({"failed": step.id, "why": used}), res, None, run, store, run_id)
+        bar.update(1)
+        return
+    key = _step_key(step, used, hashes)
+    hit = store.get(key) if use_cache else None
+    if hit is not None and _figure_ok(run.outdir, hit[1], run.campaign.figures):
+        result, figure = hit
+        run.results[step.id] = result
+        run.cached.add(step.id)
+        if figure and figure != "none":
+            run.figures[step.id] = run.outdir / figure
+        store.set_current(step.id, key)
+        bar.update(1)
+        return
+    executor.submit(step, used, key, step.label if run.campaign.figures else None)
+
+
+def _finish(
+    step: Step,
+    key: str,
+    result: Result,
+    png: bytes | None,
+    run: CampaignRun,
+    store: ResultStore,
+    run_id: int,
+) -> None:
+    """Coordinator side: provenance, reference comparison, figure file, store."""
+    files = run.hashes.get(step.id, {})
+    result.provenance["inputs"] = {
+        name: [{"path": str(p), "sha256": h} for p, h in zip(step.inputs[name], hs, strict=True)]
+        for name, hs in files.items()
+    }
+    result.provenance["step"] = {"id": step.id, "type": step.type, "options": step.options}
+    if result.status != "failed":
+        compare_with_reference(step.reference, result)
+    figure: str | None = None
+    if run.campaign.figures and result.status != "failed":
+        figure = "none"
+        if png:
+            figure = f"figures/{step.id}.png"
+            run.figures[step.id] = write_atomic(run.outdir, figure, png)
+    run.results[step.id] = result
+    store.put(
+        key,
+        step.id,
+        step.type,
+        result,
+        sample=step.sample,
+        figure=figure,
+        run_id=run_id,
+        inputs={n: ",".join(h) for n, h in files.items()},
+    )
+
+
+# ---------------------------------------------------------------------- status
+def campaign_status(
+    campaign: Campaign | str | PathLike[str], outdir: str | PathLike[str] | None = None
+) -> list[dict[str, str]]:
+    """What a run would do, without running: one row per step with ``state`` "up to date",
+    "changed" (inputs, options, references or version differ), "failed", "new" (never run)
+    or "waiting" (depends on a step that is not up to date), and the stored status."""
+    camp = campaign if isinstance(campaign, Campaign) else load_campaign(campaign)
+    out = Path(outdir) if outdir is not None else default_outdir(camp.path)
+    store_path = out / STORE
+    store = ResultStore(store_path, readonly=True) if store_path.is_file() else None
+    current = store.current() if store else {}
+    sha = _Hasher()
+    known: dict[str, Result] = {}
+    rows = []
+    for step in camp.steps:
+        state, status = "new", ""
+        deps_ready = step.depends_on <= set(known)
+        if not deps_ready:
+            state = "waiting"
+        elif store is not None:
+            used = _resolve_uses(step, known)
+            key = "" if isinstance(used, str) else _step_key(step, used, _input_hashes(step, sha))
+            hit = store.get(key) if key else None
+            if hit is not None and _figure_ok(out, hit[1], camp.figures):
+                state, status = "up to date", hit[0].status
+                known[step.id] = hit[0]
+            elif step.id in current:
+                old_key, old_status = current[step.id]
+                state = "failed" if old_status == "failed" and old_key == key else "changed"
+                status = old_status
+        rows.append(
+            {
+                "step": step.id,
+                "type": step.type,
+                "sample": step.sample,
+                "state": state,
+                "status": status,
+            }
+        )
+    if store is not None:
+        store.close()
+    return rows

@@ -1,4 +1,4 @@
-"""``heterolab demo`` and ``heterolab run CAMPAIGN``."""
+"""``heterolab demo``: the bundled example campaign (``heterolab run`` is in cli/campaign.py)."""
 
 from __future__ import annotations
 
@@ -26,28 +26,6 @@ def demo(
     if not as_json:
         typer.echo(f"\nDemo results written to {run.outdir.resolve()}")
     if run.failed:
-        raise typer.Exit(1)
-
-
-@app.command("run")
-@handle_errors
-def run(
-    campaign: Path = typer.Argument(
-        ..., help="campaign.toml describing samples, files and analyses."
-    ),
-    out: Path = typer.Option(Path("heterolab-results"), "--out", "-o", help="Output folder."),
-    no_cache: bool = typer.Option(False, "--no-cache", help="Recompute every step."),
-    as_json: bool = JSON_OPTION,
-) -> None:
-    """Run a campaign: every analysis, figures, results table and result store."""
-    from heterolab.campaign import run_campaign
-    from heterolab.demo import format_run_summary
-
-    result = run_campaign(campaign, out, use_cache=not no_cache, progress=not as_json)
-    _print_run(result, as_json, format_run_summary)
-    if not as_json:
-        typer.echo(f"\nResults written to {result.outdir.resolve()}")
-    if result.failed:
         raise typer.Exit(1)
 
 

@@ -1,0 +1,403 @@
+"""``heterolab xrd …`` (powder patterns) and ``heterolab giwaxs …`` (2D detector images): thin
+layers over :mod:`heterolab.structure.xrd` and :mod:`heterolab.structure.giwaxs`.
+
+Example::
+
+    heterolab xrd peaks LaB6.xye.bz2 --anode Cu --profile pearson7 --plot peaks.png
+    heterolab xrd refine LaB6.xye.bz2 --anode Cu --a 4.157 --space-group Pm-3m --json
+    heterolab xrd strain --reference 30.43 43.61 --measured 30.25 43.47 --labels 200 220
+    heterolab giwaxs integrate CeO2.tif --poni CeO2.poni --flip ud --plot ceo2.png
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from heterolab.cli._apps import giwaxs_app, xrd_app
+from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
+from heterolab.errors import ParameterError
+from heterolab.result import Quantity, Result, make_provenance
+
+ANODE = typer.Option(None, "--anode", help="X-ray anode (Cu, Mo, Co, Fe, Cr, Ag): Kα1/Kα2 lines.")
+WAVELENGTH = typer.Option(
+    None, "--wavelength", help="Kα1 wavelength (angstrom); overrides the header."
+)
+SCAN = typer.Option(None, "--scan", help="Scan index (0-based) for files with several scans.")
+RANGE = typer.Option(None, "--range", help="2θ window LOW HIGH (deg).")
+PONI = typer.Option(..., "--poni", help="pyFAI .poni geometry file.")
+FLIP = typer.Option(
+    "none", "--flip", help="Flip the stored image to match the PONI: none | ud | lr | both."
+)
+
+
+def _pattern(path: Path, scan: int | None, anode: str | None, wavelength: float | None) -> Any:
+    from heterolab.io.xrd import read_pattern
+
+    opts: dict[str, Any] = {}
+    if anode:
+        opts["anode"] = anode
+    if wavelength:
+        opts["wavelength_angstrom"] = wavelength
+    return read_pattern(path, scan=scan, **opts)
+
+
+def _pattern_result(pattern: Any, kind: str = "xrd.pattern") -> Result:
+    import numpy as np
+
+    x = pattern["two_theta"].values
+    y = pattern.values
+    res = Result(
+        kind=kind,
+        derived={
+            "two_theta_min": Quantity(float(x[0]), None, "deg"),
+            "two_theta_max": Quantity(float(x[-1]), None, "deg"),
+            "max_intensity": Quantity(float(np.nanmax(y)), None, pattern.attrs.get("units", "")),
+        },
+        statistics={
+            "n_points": int(x.size),
+            "reader": pattern.attrs.get("reader", ""),
+            "wavelength_angstrom": pattern.attrs.get("wavelength_angstrom"),
+            "wavelength2_angstrom": pattern.attrs.get("wavelength2_angstrom"),
+            "errors": pattern.attrs.get("errors", ""),
+        },
+        provenance=make_provenance([pattern.attrs["source"]] if "source" in pattern.attrs else []),
+    )
+    res.curves["data"] = pattern.drop_vars("sigma", errors="ignore")
+    return res
+
+
+def _print_table(rows: list[dict[str, Any]], as_json: bool) -> None:
+    if as_json or not rows:
+        return
+    keys = list(rows[0])
+    typer.echo("  " + "  ".join(f"{k:>12}" for k in keys))
+    for r in rows:
+        cells = [
+            f"{v:12.5g}" if isinstance(v, float) else f"{v!s:>12}"
+            for v in (r.get(k, "") for k in keys)
+        ]
+        typer.echo("  " + "  ".join(cells))
+
+
+@xrd_app.command("read")
+@handle_errors
+def read_cmd(
+    path: Path = typer.Argument(..., help="Pattern file (.xy/.xye/.csv/.ras/.xrdml, maybe .bz2)."),
+    scan: int | None = SCAN,
+    anode: str | None = ANODE,
+    wavelength: float | None = WAVELENGTH,
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Read a pattern (every scan of a multi-scan file when --scan is not given)."""
+    from heterolab.io.xrd import read_patterns
+
+    if scan is None:
+        opts: dict[str, Any] = {"anode": anode} if anode else {}
+        if wavelength:
+            opts["wavelength_angstrom"] = wavelength
+        scans = read_patterns(path, **opts)
+        results = [_pattern_result(s) for s in scans]
+        emit(results if len(results) > 1 else results[0], as_json, plot=plot)
+        return
+    emit(_pattern_result(_pattern(path, scan, anode, wavelength)), as_json, plot=plot)
+
+
+@xrd_app.command("peaks")
+@handle_errors
+def peaks_cmd(
+    path: Path = typer.Argument(..., help="Pattern file."),
+    scan: int | None = SCAN,
+    anode: str | None = ANODE,
+    wavelength: float | None = WAVELENGTH,
+    profile: str = typer.Option("pseudo_voigt", "--profile", help="pseudo_voigt | pearson7."),
+    two_theta_range: tuple[float, float] | None = RANGE,
+    no_kalpha2: bool = typer.Option(False, "--no-kalpha2", help="Single lines, no Kα2."),
+    background: str = typer.Option("snip", "--background", help="snip | asls | none."),
+    engine: str = typer.Option("fast", "--engine", help="fast | lmfit."),
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Fit every reflection (Kα1/Kα2 doublets) with errors on positions and widths."""
+    from heterolab.structure.xrd import fit_peaks
+
+    pat = _pattern(path, scan, anode, wavelength)
+    res = fit_peaks(
+        pat,
+        profile_name=profile,
+        two_theta_range=two_theta_range,
+        kalpha2=False if no_kalpha2 else None,
+        background=background,
+        engine=engine,
+    )
+    _print_table(res.statistics.get("table", []), as_json)
+    emit(res, as_json, plot=plot)
+
+
+@xrd_app.command("refine")
+@handle_errors
+def refine_cmd(
+    path: Path = typer.Argument(..., help="Pattern file."),
+    a: float = typer.Option(..., "--a", help="Start cell length a (angstrom)."),
+    c: float | None = typer.Option(None, "--c", help="Start c (angstrom), tetragonal/hexagonal."),
+    system: str = typer.Option(
+        "cubic", "--system", help="cubic | tetragonal | hexagonal | orthorhombic."
+    ),
+    space_group: str = typer.Option(
+        "P", "--space-group", help="Symbol or centring (Pm-3m, Fm-3m, I)."
+    ),
+    zero_shift: bool = typer.Option(False, "--zero-shift", help="Also refine the zero shift."),
+    no_displacement: bool = typer.Option(False, "--no-displacement", help="No displacement term."),
+    radius: float | None = typer.Option(None, "--radius", help="Goniometer radius (mm)."),
+    scan: int | None = SCAN,
+    anode: str | None = ANODE,
+    wavelength: float | None = WAVELENGTH,
+    profile: str = typer.Option("pseudo_voigt", "--profile", help="pseudo_voigt | pearson7."),
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Fit the peaks, index them and refine the cell with displacement/zero shift."""
+    from heterolab.structure.xrd import fit_peaks, refine_lattice
+
+    pat = _pattern(path, scan, anode, wavelength)
+    peaks = fit_peaks(pat, profile_name=profile)
+    res = refine_lattice(
+        peaks,
+        a=a,
+        c=c,
+        system=system,
+        space_group=space_group,
+        zero_shift=zero_shift,
+        displacement=not no_displacement,
+        goniometer_radius_mm=radius,
+    )
+    _print_table(res.statistics.get("table", []), as_json)
+    emit(res, as_json, plot=plot)
+
+
+@xrd_app.command("identify")
+@handle_errors
+def identify_cmd(
+    path: Path = typer.Argument(..., help="Pattern file."),
+    cif: list[str] = typer.Option(..., "--cif", help="Candidate phase NAME=PATH.cif (repeat)."),
+    tolerance: float = typer.Option(0.15, "--tolerance", help="Match tolerance (deg)."),
+    scan: int | None = SCAN,
+    anode: str | None = ANODE,
+    wavelength: float | None = WAVELENGTH,
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Match the fitted peaks to CIF stick patterns; list unmatched peaks and impurity candidates."""
+    from heterolab.structure.xrd import fit_peaks, identify_phases
+
+    phases = {}
+    for item in cif:
+        if "=" not in item:
+            raise ParameterError(f"--cif takes NAME=PATH, got {item!r}")
+        name, p = item.split("=", 1)
+        phases[name] = p
+    peaks = fit_peaks(_pattern(path, scan, anode, wavelength))
+    res = identify_phases(peaks, phases, tolerance_deg=tolerance)
+    res.curves.update(peaks.curves)
+    _print_table(res.statistics["matched"], as_json)
+    emit(res, as_json, plot=plot)
+
+
+@xrd_app.command("size")
+@handle_errors
+def size_cmd(
+    path: Path = typer.Argument(..., help="Pattern file of the sample."),
+    standard: Path | None = typer.Option(
+        None, "--standard", help="Line-profile standard (LaB6) for the Caglioti instrument width."
+    ),
+    shape_factor: float = typer.Option(0.9, "--k", help="Scherrer constant K."),
+    scan: int | None = SCAN,
+    anode: str | None = ANODE,
+    wavelength: float | None = WAVELENGTH,
+    two_theta_range: tuple[float, float] | None = RANGE,
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Scherrer sizes per peak and the Williamson–Hall size + microstrain."""
+    from heterolab.structure.xrd import caglioti, fit_peaks, scherrer, williamson_hall
+
+    inst = None
+    if standard is not None:
+        inst = caglioti(fit_peaks(_pattern(standard, None, anode, wavelength)))
+    peaks = fit_peaks(_pattern(path, scan, anode, wavelength), two_theta_range=two_theta_range)
+    results = [scherrer(peaks, instrument=inst, shape_factor=shape_factor)]
+    if len(peaks.statistics.get("table", [])) >= 3:
+        results.append(williamson_hall(peaks, instrument=inst, shape_factor=shape_factor))
+    if inst is not None:
+        results.insert(0, inst)
+    emit(results, as_json, plot=None)
+    del plot
+
+
+@xrd_app.command("strain")
+@handle_errors
+def strain_cmd(
+    reference: list[float] = typer.Option(
+        ..., "--reference", help="Reference 2θ of each reflection (deg)."
+    ),
+    measured: list[float] = typer.Option(..., "--measured", help="Measured 2θ, same order (deg)."),
+    labels: list[str] | None = typer.Option(None, "--labels", help="Reflection names (e.g. 200)."),
+    phase: str = typer.Option("", "--phase", help="Phase name for the messages."),
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Strain per reflection and the chi-square test of one strain for all of them."""
+    from heterolab.structure.xrd import strain_per_reflection
+
+    res = strain_per_reflection(reference, measured, labels=labels or None, phase=phase)
+    emit(res, as_json, plot=plot)
+
+
+@xrd_app.command("fractions")
+@handle_errors
+def fractions_cmd(
+    phase: list[str] = typer.Option(
+        ..., "--phase", help="NAME:INTENSITY:RIR[:REL_INTENSITY_PERCENT] (repeat per phase)."
+    ),
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Weight fractions by the RIR method (Chung 1974), with its assumptions printed."""
+    from heterolab.structure.xrd import rir_fractions
+
+    inten, rir, rel = {}, {}, {}
+    for item in phase:
+        parts = item.split(":")
+        if len(parts) not in (3, 4):
+            raise ParameterError(f"--phase takes NAME:INTENSITY:RIR[:REL], got {item!r}")
+        try:
+            inten[parts[0]] = float(parts[1])
+            rir[parts[0]] = float(parts[2])
+            if len(parts) == 4:
+                rel[parts[0]] = float(parts[3])
+        except ValueError:
+            raise ParameterError(f"--phase {item!r}: intensity and RIR must be numbers") from None
+    emit(rir_fractions(inten, rir, relative_intensity=rel or None), as_json, plot=plot)
+
+
+@xrd_app.command("compare")
+@handle_errors
+def compare_cmd(
+    paths: list[Path] = typer.Argument(..., help="Pattern files of the series, in order."),
+    positions: list[float] | None = typer.Option(
+        None, "--position", help="Reflection to track (deg; repeat)."
+    ),
+    normalise: str = typer.Option("max", "--normalise", help="max | area | none."),
+    anode: str | None = ANODE,
+    wavelength: float | None = WAVELENGTH,
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Overlay a sample series (normalised, offset) and tabulate peak positions vs sample."""
+    from heterolab.structure.xrd import compare_patterns
+
+    pats = [_pattern(p, None, anode, wavelength) for p in paths]
+    res = compare_patterns(
+        pats, labels=[p.stem for p in paths], positions=positions, normalise=normalise
+    )
+    _print_table(res.statistics["table"], as_json)
+    emit(res, as_json, plot=plot)
+
+
+# ---------------------------------------------------------------------- giwaxs
+def _image(path: Path, poni: Path, flip: str) -> Any:
+    from heterolab.io.xrd import read_detector_image
+
+    return read_detector_image(path, poni=poni, flip=flip)
+
+
+@giwaxs_app.command("integrate")
+@handle_errors
+def integrate_cmd(
+    path: Path = typer.Argument(..., help="Detector image (TIFF, CBF, EDF)."),
+    poni: Path = PONI,
+    flip: str = FLIP,
+    npt: int = typer.Option(2000, "--npt", help="Number of 2θ bins."),
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Azimuthal integration to I(2θ) with pyFAI."""
+    from heterolab.structure.giwaxs import integrate_1d
+
+    pat = integrate_1d(_image(path, poni, flip), npt=npt)
+    res = _pattern_result(pat)
+    res.statistics["flip"] = flip
+    emit(res, as_json, plot=plot)
+
+
+@giwaxs_app.command("map")
+@handle_errors
+def map_cmd(
+    path: Path = typer.Argument(..., help="Detector image."),
+    poni: Path = PONI,
+    flip: str = FLIP,
+    kind: str = typer.Option("fibre", "--kind", help="fibre (q_xy–q_z) | cake (q–χ)."),
+    incidence: float = typer.Option(0.2, "--incidence", help="Incidence angle (deg)."),
+    tilt: float = typer.Option(0.0, "--tilt", help="Sample tilt (deg)."),
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """q_xy–q_z map (pyFAI fibre integrator) or cake map."""
+    import numpy as np
+
+    from heterolab.structure.giwaxs import cake, fibre_map
+
+    img = _image(path, poni, flip)
+    if kind not in ("fibre", "cake"):
+        raise ParameterError(f"unknown map kind {kind!r}; use fibre or cake")
+    m = (
+        fibre_map(img, incidence_angle_deg=incidence, tilt_angle_deg=tilt)
+        if kind == "fibre"
+        else cake(img)
+    )
+    res = Result(
+        kind="giwaxs.map",
+        statistics={
+            "map": kind,
+            "shape": list(m.shape),
+            "dims": list(m.dims),
+            "max_intensity": float(np.nanmax(m.values)),
+            "flip": flip,
+        },
+    )
+    res.curves["map"] = m
+    emit(res, as_json, plot=plot)
+
+
+@giwaxs_app.command("orientation")
+@handle_errors
+def orientation_cmd(
+    path: Path = typer.Argument(..., help="Detector image."),
+    poni: Path = PONI,
+    flip: str = FLIP,
+    q_range: tuple[float, float] = typer.Option(
+        ..., "--q-range", help="Ring window LOW HIGH (1/angstrom)."
+    ),
+    reference_chi: float = typer.Option(
+        0.0, "--reference-chi", help="χ of the reference axis, e.g. the surface normal (deg)."
+    ),
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Azimuthal profile of one ring: Hermans' orientation factor and ring/spot class."""
+    from heterolab.structure.giwaxs import (
+        azimuthal_profile,
+        cake,
+        classify_features,
+        hermans_orientation,
+    )
+
+    cm = cake(_image(path, poni, flip))
+    res = hermans_orientation(azimuthal_profile(cm, q_range), reference_chi_deg=reference_chi)
+    feat = classify_features(cm, [q_range]).statistics["features"][0]
+    res.statistics["feature"] = feat["class"]
+    res.statistics["contrast"] = feat["contrast"]
+    emit(res, as_json, plot=plot)

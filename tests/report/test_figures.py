@@ -223,3 +223,11 @@ def test_generic_plot_labels_axes_with_units():
     assert ax.get_ylabel() == "signal (counts)"
     texts = [a.txt._text.get_text() for a in ax.artists if hasattr(a, "txt")]
     assert any("1.234 ± 0.050 eV" in t for t in texts)
+
+
+def test_tick_labels_keep_the_style_when_drawn_later(tmp_path):
+    fig = plot_result(_flim_result(0.2))
+    fig.draw_without_rendering()  # outside the style context, as a notebook would
+    hist = fig.axes[2]
+    sizes = {t.label1.get_fontsize() for t in hist.xaxis.get_major_ticks()}
+    assert sizes == {7.0}  # heterolab.mplstyle xtick.labelsize

@@ -107,13 +107,13 @@ def plot_result(result: Result, **kwargs: Any) -> Figure:
 
 
 def _finish(fig: Figure) -> None:
-    """Sanitise texts and lay the figure out (creating ticks) while the style is active."""
-    texts = sanitize_text(fig)
-    missing = warn_missing_glyphs(texts)
-    with warnings.catch_warnings():
-        if missing:
-            warnings.filterwarnings("ignore", _GLYPH_WARNING)
-        fig.draw_without_rendering()
+    """Sanitise texts, warn about undrawable CJK text, and create the tick artists while the
+    style is active (matplotlib creates ticks lazily, from the rcParams of that moment)."""
+    warn_missing_glyphs(sanitize_text(fig))
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.get_major_ticks()
+            axis.get_minor_ticks()
 
 
 # ---------------------------------------------------------------------- construction

@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib as mpl
+import matplotlib.style
 
 __all__ = [
     "COLUMN_WIDTHS",

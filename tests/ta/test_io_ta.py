@@ -69,10 +69,6 @@ def test_descending_wavelengths_are_reversed(tmp_path: Path) -> None:
             "line 3: row has 2 cells, expected 3 (truncated or ragged row)",
         ),
         (",500,510\n0,1,abc\n1,3,4\n", "line 2: non-numeric cell 'abc' in column 3"),
-        (
-            ",500,500\n0,1,2\n1,3,4\n",
-            "duplicated column axis value 500 at line 1, column 2 and line 1, column 3",
-        ),
         (",500,510\n0,1,2\n2,3,4\n1,5,6\n", "unsorted row axis: 1 at line 4 breaks the order of 2"),
         (",500,510\n0,1,2\n1,nan,nan\n2,5,6\n", "line 3: row has no values (all NaN)"),
     ],
@@ -146,3 +142,23 @@ def test_ta_hdf5_roundtrip_and_wrong_content(tmp_path: Path) -> None:
         FormatError, match=r"holds a DataArray with dims \('delay', 'wavelength'\), not a TA matrix"
     ):
         read_ta_matrix(other)
+
+
+def test_repeated_delays_merged_with_a_warning_or_refused(tmp_path: Path) -> None:
+    path = _write(tmp_path, ",500,510\n0,1,2\n1,3,4\n1,5,nan\n2,7,8\n")
+    da = read_ta_matrix(path)
+    assert da["time"].values.tolist() == [0.0, 1.0, 2.0]
+    assert da.sel(time=1.0).values.tolist() == [4.0, 4.0]  # mean of 3, 5 and of 4 (NaN skipped)
+    assert da.attrs["warnings"] == [
+        "1 repeated delay value(s) merged into their mean (1 ps); pass duplicates='error' to refuse them"
+    ]
+    with pytest.raises(FormatError, match="duplicated row axis value 1 at line 3 and line 4"):
+        read_ta_matrix(path, duplicates="error")
+
+
+def test_infinite_cells_become_nan_with_a_warning(tmp_path: Path) -> None:
+    da = read_ta_matrix(_write(tmp_path, ",500,510\n0,1,2\n1,inf,4\n2,-inf,8\n"))
+    assert np.isnan(da.values[1, 0]) and np.isnan(da.values[2, 0])
+    assert da.attrs["warnings"] == [
+        "2 infinite cell(s) set to NaN (weight 0), first at delay 1 ps, wavelength 500 nm"
+    ]

@@ -45,6 +45,7 @@ __all__ = ["make_ta_array", "read_glotaran_ascii", "read_ta_hdf5", "read_ta_matr
 
 _SIGNAL_SCALE = {"OD": 1.0, "mOD": 1e-3}
 _ORIENTATIONS = ("auto", "time_rows", "time_columns")
+_DUPLICATES = ("mean", "error")
 _TIME_LABEL = re.compile(r"time|delay|ps\b|fs\b", re.IGNORECASE)
 _WL_LABEL = re.compile(r"wave|lambda|nm\b|λ", re.IGNORECASE)
 
@@ -57,8 +58,15 @@ def make_ta_array(
     *,
     source: str = "",
     signal_unit: str = "OD",
+    duplicates: str = "mean",
 ) -> xr.DataArray:
     """Assemble a validated TA DataArray (dims ``time``, ``wavelength``; values in OD).
+
+    Infinite cells (a division by zero in the instrument software) become NaN, which fits
+    weight zero; repeated delays (instruments that re-measure a delay) are merged into their
+    NaN-ignoring mean with ``duplicates="mean"`` or refused with ``"error"``. Each such
+    change is recorded as a sentence in ``attrs["warnings"]``, which the analyses copy into
+    their Result's warnings (printed by the command line).
 
     Parameters
     ----------
@@ -70,7 +78,11 @@ def make_ta_array(
         Name used in error messages (file path).
     signal_unit
         ``"OD"`` or ``"mOD"`` (converted to OD).
+    duplicates
+        ``"mean"`` (merge repeated delays or wavelengths, with a warning) or ``"error"``.
     """
+    if duplicates not in _DUPLICATES:
+        raise ParameterError(f"duplicates={duplicates!r} is not one of {_DUPLICATES}")
     if signal_unit not in _SIGNAL_SCALE:
         raise ParameterError(f"signal_unit {signal_unit!r} is not one of {sorted(_SIGNAL_SCALE)}")
     data = np.asarray(data, dtype=float)
@@ -81,6 +93,18 @@ def make_ta_array(
             source,
             f"matrix shape {data.shape} does not match axes ({t.size} delays, {wl.size} wavelengths)",
         )
+    notes: list[str] = []
+    inf = ~np.isfinite(data) & ~np.isnan(data)
+    if inf.any():
+        i, j = np.argwhere(inf)[0]
+        notes.append(
+            f"{int(inf.sum())} infinite cell(s) set to NaN (weight 0), first at delay "
+            f"{t[i]:g} ps, wavelength {wl[j]:g} nm"
+        )
+        data = np.where(inf, np.nan, data)
+    if duplicates == "mean":
+        t, data = _merge_repeated(t, data, 0, "delay", "ps", notes)
+        wl, data = _merge_repeated(wl, data, 1, "wavelength", "nm", notes)
     t, data = _monotonic_axis(t, data, 0, "delay", source)
     wl, data = _monotonic_axis(wl, data, 1, "wavelength", source)
     _check_nan_regions(data, t, wl, source)
@@ -91,9 +115,37 @@ def make_ta_array(
         name="delta_od",
         attrs={"units": "OD", "long_name": "ΔOD", "source": str(source)},
     )
+    if notes:
+        da.attrs["warnings"] = notes
     da["time"].attrs["units"] = "ps"
     da["wavelength"].attrs["units"] = "nm"
     return da
+
+
+def _merge_repeated(
+    axis: np.ndarray, data: np.ndarray, dim: int, name: str, unit: str, notes: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Merge runs of equal axis values into one, averaging their rows/columns (NaN ignored)."""
+    if axis.size < 2 or not np.any(np.diff(axis) == 0) or not np.all(np.isfinite(axis)):
+        return axis, data
+    if not (np.all(np.diff(axis) >= 0) or np.all(np.diff(axis) <= 0)):
+        return axis, data  # unsorted: _monotonic_axis names the problem
+    starts = np.flatnonzero(np.concatenate([[True], np.diff(axis) != 0]))
+    moved = np.moveaxis(data, dim, 0)
+    merged = []
+    with np.errstate(invalid="ignore"):
+        for a, b in zip(starts, [*starts[1:], axis.size], strict=True):
+            block = moved[a:b]
+            count = np.sum(np.isfinite(block), axis=0)
+            total = np.nansum(block, axis=0)
+            merged.append(np.where(count > 0, total / np.maximum(count, 1), np.nan))
+    repeated = axis[starts[np.diff([*starts, axis.size]) > 1]]
+    notes.append(
+        f"{axis.size - starts.size} repeated {name} value(s) merged into their mean "
+        f"({', '.join(f'{v:g}' for v in repeated[:5])}{' ...' if repeated.size > 5 else ''} {unit}); "
+        "pass duplicates='error' to refuse them"
+    )
+    return axis[starts], np.moveaxis(np.array(merged), 0, dim)
 
 
 def _monotonic_axis(
@@ -200,6 +252,7 @@ def read_ta_matrix(
     *,
     orientation: str = "auto",
     signal_unit: str = "OD",
+    duplicates: str = "mean",
 ) -> xr.DataArray:
     """Read a delay x wavelength matrix: delimited text (axes in the first row and column) or heterolab HDF5.
 
@@ -222,6 +275,9 @@ def read_ta_matrix(
         the first row) or ``"time_columns"`` (the transposed layout). Ignored for HDF5.
     signal_unit
         ``"OD"`` or ``"mOD"`` (converted to OD).
+    duplicates
+        ``"mean"``: repeated delays (or wavelengths) are merged into their mean, with a
+        warning in ``attrs["warnings"]``; ``"error"``: refused with the lines named.
 
     Returns
     -------
@@ -239,6 +295,8 @@ def read_ta_matrix(
         raise ParameterError(f"orientation {orientation!r} is not one of {_ORIENTATIONS}")
     if signal_unit not in _SIGNAL_SCALE:
         raise ParameterError(f"signal_unit {signal_unit!r} is not one of {sorted(_SIGNAL_SCALE)}")
+    if duplicates not in _DUPLICATES:
+        raise ParameterError(f"duplicates={duplicates!r} is not one of {_DUPLICATES}")
     if p.suffix.lower() in _HDF5_EXT:
         return read_ta_hdf5(p, signal_unit=signal_unit)
     raw = read_matrix_text(
@@ -250,6 +308,7 @@ def read_ta_matrix(
         value_unit=signal_unit,
         layout="as_is",
         trailing="keep",
+        duplicates="keep" if duplicates == "mean" else "error",
     )
     first_col = np.asarray(raw["row"].values, float)
     first_row = np.asarray(raw["column"].values, float)
@@ -259,10 +318,11 @@ def read_ta_matrix(
     else:
         time_in_row = orientation == "time_columns"
     body = raw.values
+    kw = {"source": str(p), "signal_unit": signal_unit, "duplicates": duplicates}
     if time_in_row:
-        da = make_ta_array(body.T, first_row, first_col, source=str(p), signal_unit=signal_unit)
+        da = make_ta_array(body.T, first_row, first_col, **kw)
     else:
-        da = make_ta_array(body, first_col, first_row, source=str(p), signal_unit=signal_unit)
+        da = make_ta_array(body, first_col, first_row, **kw)
     for key in ("header", "footer", "corner_label"):
         if key in raw.attrs:
             da.attrs[key] = raw.attrs[key]

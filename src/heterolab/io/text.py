@@ -477,8 +477,10 @@ def _find_axis_row(path: Path, lines: list[str], comment: str | None) -> int:
     return before[-1] if before else first_num
 
 
-def _check_axis(path: Path, values: np.ndarray, what: str, where: list[str]) -> bool:
-    """Finite, no duplicates, strictly monotonic; returns True if descending."""
+def _check_axis(
+    path: Path, values: np.ndarray, what: str, where: list[str], duplicates: bool = False
+) -> bool:
+    """Finite, no duplicates (unless ``duplicates``), monotonic; returns True if descending."""
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         k = int(bad[0])
@@ -486,12 +488,14 @@ def _check_axis(path: Path, values: np.ndarray, what: str, where: list[str]) -> 
     order = np.argsort(values, kind="stable")
     sv = values[order]
     dup = np.flatnonzero(np.diff(sv) == 0)
-    if dup.size:
+    if dup.size and not duplicates:
         a, b = sorted((int(order[dup[0]]), int(order[dup[0] + 1])))
         raise FormatError(
             path, f"duplicated {what} axis value {values[a]:g} at {where[a]} and {where[b]}"
         )
     d = np.diff(values)
+    if duplicates:  # repeated values keep their place; the order is judged without them
+        d = d[d != 0] if np.any(d != 0) else np.ones(1)
     if values.size > 1 and not (np.all(d > 0) or np.all(d < 0)):
         sign = np.sign(d[0])
         k = int(np.flatnonzero(np.sign(d) != sign)[0]) + 1
@@ -518,8 +522,12 @@ def read_matrix_text(
     decimal: str | None = None,
     comment: str | None = "#",
     trailing: Literal["error", "keep"] = "error",
+    duplicates: Literal["error", "keep"] = "error",
 ) -> xr.DataArray:
     """Read a 2-D matrix from text: first row = column axis, first column = row axis.
+
+    ``duplicates="keep"`` accepts repeated axis values (kept in file order, for the caller
+    to merge); the default refuses them.
 
     The top-left cell may hold a label (kept as ``attrs["corner_label"]``) or a number
     (ignored). Lines before the axis row are kept in ``attrs["header"]``. Descending axes are
@@ -597,9 +605,10 @@ def read_matrix_text(
     lines_r = body.line_numbers
     row_where = [f"line {ln}" for ln in lines_r]
     col_where = [f"line {axis_line}, column {j + 2}" for j in range(col_vals.size)]
-    if _check_axis(p, row_vals, "row", row_where):
+    keep = duplicates == "keep"
+    if _check_axis(p, row_vals, "row", row_where, keep):
         row_vals, values, lines_r = row_vals[::-1], values[::-1], lines_r[::-1]
-    if _check_axis(p, col_vals, "column", col_where):
+    if _check_axis(p, col_vals, "column", col_where, keep):
         col_vals, values = col_vals[::-1], values[:, ::-1]
     nan_rows = np.flatnonzero(np.all(np.isnan(values), axis=1))
     if nan_rows.size:

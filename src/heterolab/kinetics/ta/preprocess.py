@@ -251,38 +251,74 @@ def correct_chirp(da: xr.DataArray, coefficients: Sequence[float]) -> xr.DataArr
 
 
 # ---------------------------------------------------------------------------- SVD
-def svd_analysis(da: xr.DataArray, n_vectors: int = 5, noise_ratio: float = 3.0) -> Result:
+def svd_analysis(da: xr.DataArray, n_vectors: int = 5, min_autocorrelation: float = 0.6) -> Result:
     """Singular value decomposition of the TA matrix (P-37): how many components it holds.
 
-    The matrix (NaN set to 0) is decomposed as ``U S V^T``. The number of significant
-    components is the count of singular values above ``noise_ratio`` times the median of the
-    lower half of the spectrum (a noise-floor estimate; Henry & Hofrichter, Methods Enzymol.
-    210, 129 (1992) discuss SVD rank of time-resolved spectra).
+    Missing cells (NaN, ±inf) are filled by linear interpolation along time in their own
+    wavelength column (a zero fill would add spurious components), then the matrix is
+    decomposed as ``U S V^T``. A component counts as significant when
+
+    - its singular value exceeds the optimal hard threshold for an unknown noise level,
+      ``ω(β) · median(S)`` with ``β = min(m, n)/max(m, n)`` and
+      ``ω(β) ≈ 0.56β³ - 0.95β² + 1.82β + 1.43`` (Gavish & Donoho, IEEE Trans. Inf. Theory 60,
+      5040 (2014), eq. (5)): the edge of the noise singular values estimated from their
+      median, robust to the signal's few large values; and
+    - both of its singular vectors are smooth: lag-1 autocorrelation above
+      ``min_autocorrelation`` (Shrager & Hendler, Anal. Chem. 54, 1147 (1982)). Noise vectors
+      have autocorrelation ~0; this keeps spectrally correlated noise and the many small
+      components of an uncorrected chirp from being counted as species.
+
+    Counting stops at the first component that fails either test.
 
     Returns
     -------
     Result
-        kind ``"ta.svd"``; statistics ``singular_values`` (all), ``n_significant``;
-        curves ``singular_values``, ``time_vectors`` (time x index),
+        kind ``"ta.svd"``; derived ``n_significant``; statistics ``singular_values`` (first
+        ``max(n_vectors, 10)``), ``n_significant``, ``threshold`` (OD), ``noise_sigma`` (OD,
+        robust per-cell noise from successive differences along time), ``n_filled``
+        (missing cells interpolated), ``autocorrelation_time``/``_spectral`` (first
+        vectors); curves ``singular_values``, ``time_vectors`` (time x index),
         ``spectral_vectors`` (index x wavelength).
     """
     _check(da)
     d = da.transpose("time", "wavelength")
-    m = np.nan_to_num(d.values)
+    m, n_filled = _filled(np.asarray(d.values, float), np.asarray(d["time"].values, float))
+    if not np.any(m):
+        raise ParameterError("the matrix is zero everywhere: there is nothing to decompose")
     u, s, vt = np.linalg.svd(m, full_matrices=False)
     n = min(n_vectors, s.size)
-    floor = np.median(s[s.size // 2 :]) if s.size > 3 else 0.0
-    n_sig = int(np.sum(s > noise_ratio * floor)) if floor > 0 else int(np.sum(s > 0))
+    beta = min(m.shape) / max(m.shape)
+    threshold = (0.56 * beta**3 - 0.95 * beta**2 + 1.82 * beta + 1.43) * float(np.median(s))
+    k = min(s.size, max(n, 20))
+    ac_t = np.array([_autocorrelation(u[:, i]) for i in range(k)])
+    ac_w = np.array([_autocorrelation(vt[i]) for i in range(k)])
+    good = (s[:k] > threshold) & (ac_t > min_autocorrelation) & (ac_w > min_autocorrelation)
+    n_sig = int(np.argmin(good)) if not good.all() else k
+    steps = np.diff(m, axis=0)
+    noise = float(np.median(np.abs(steps - np.median(steps)))) / 0.6745 / np.sqrt(2.0)
     res = Result(
         "ta.svd",
         derived={"n_significant": Quantity(float(n_sig), None, "1")},
         statistics={
             "singular_values": s[: max(n, 10)],
             "n_significant": n_sig,
-            "noise_floor": float(floor),
+            "threshold": threshold,
+            "noise_sigma": noise,
+            "n_filled": n_filled,
+            "autocorrelation_time": np.round(ac_t[: max(n, 10)], 4),
+            "autocorrelation_spectral": np.round(ac_w[: max(n, 10)], 4),
         },
-        provenance=make_provenance((), {"n_vectors": n, "noise_ratio": noise_ratio}),
+        provenance=make_provenance(
+            (), {"n_vectors": n, "min_autocorrelation": min_autocorrelation}
+        ),
+        warnings=list(da.attrs.get("warnings", [])),
     )
+    if n_filled:
+        res.warnings.append(
+            f"{n_filled} missing cell(s) filled by interpolation along time for the decomposition"
+        )
+    if n_sig == 0:
+        res.mark_failed("no component stands above the noise: the matrix carries no signal")
     idx = np.arange(n)
     res.curves["singular_values"] = xr.DataArray(
         s, dims="index", coords={"index": np.arange(s.size)}, attrs={"units": "OD"}
@@ -296,3 +332,21 @@ def svd_analysis(da: xr.DataArray, n_vectors: int = 5, noise_ratio: float = 3.0)
         coords={"index": idx, "wavelength": d["wavelength"].values},
     )
     return res
+
+
+def _filled(y: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, int]:
+    """``y`` with non-finite cells interpolated along time per column (0 in an empty column)."""
+    ok = np.isfinite(y)
+    out = np.where(ok, y, 0.0)
+    for j in np.flatnonzero(~ok.all(axis=0)):
+        g = ok[:, j]
+        if g.any():
+            out[:, j] = np.interp(t, t[g], y[g, j])
+    return out, int((~ok).sum())
+
+
+def _autocorrelation(x: np.ndarray) -> float:
+    """Lag-1 autocorrelation of a vector (1 for a smooth curve, ~0 for white noise)."""
+    x = x - x.mean()
+    den = float(np.sum(x * x))
+    return float(np.sum(x[1:] * x[:-1]) / den) if den > 0 else 0.0

@@ -14,6 +14,7 @@ are |A_i| / Σ|A_j| in %, the form of the thesis' tables.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -124,8 +125,87 @@ def fit_kinetics(
     x0 = np.log(np.asarray(lifetimes, float))
     if not fix_irf:
         x0 = np.concatenate([x0, [irf_center, np.log(irf_width)]])
-    sol = least_squares(resid, x0, method="trf", x_scale="jac")
-    return _kinetics_result(sol, design, unpack, t, y, n_exp, long_lived, fix_irf, wavelength)
+    lo, hi = _bounds(t, n_exp, fix_irf)
+    x0 = np.clip(x0, lo + 1e-9 * (np.abs(lo) + 1), hi - 1e-9 * (np.abs(hi) + 1))
+    sol = least_squares(resid, x0, method="trf", x_scale="jac", bounds=(lo, hi))
+    res = _kinetics_result(sol, design, unpack, t, y, n_exp, long_lived, fix_irf, wavelength)
+    res.warnings[:0] = list(data.attrs.get("warnings", []))
+    _diagnose_kinetics(res, sol, x0, (lo, hi), t, y, n_exp, fix_irf)
+    return res
+
+
+def _bounds(t: np.ndarray, n_exp: int, fix_irf: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of physics for (log τ_i, t0, log σ): only keep the exponentials computable.
+
+    τ between 1e-2 x the smallest delay step and 1e4 x the span, σ between 1e-2 x the
+    smallest step and half the span, t0 within the measured delays; a fit that ends on one
+    of them is reported as failed.
+    """
+    dt = float(np.min(np.diff(t)[np.diff(t) > 0]))
+    span = float(t.max() - t.min())
+    lo = [np.log(1e-2 * dt)] * n_exp
+    hi = [np.log(1e4 * span)] * n_exp
+    if not fix_irf:
+        lo += [float(t.min()), np.log(1e-2 * dt)]
+        hi += [float(t.max()), np.log(0.5 * span)]
+    return np.array(lo), np.array(hi)
+
+
+def _diagnose_kinetics(
+    res: Result,
+    sol: Any,
+    x0: np.ndarray,
+    bounds: tuple[np.ndarray, np.ndarray],
+    t: np.ndarray,
+    y: np.ndarray,
+    n_exp: int,
+    fix_irf: bool,
+) -> None:
+    """Failed when there is no signal, the fit never moved, a parameter ran to a bound of
+    physics, a lifetime is below a tenth of the time resolution, the IRF is narrower than a
+    fifth of the delay step, or an amplitude exceeds 10x the data's range (a cancelling
+    pair); suspect when a lifetime's relative error exceeds 100 %."""
+    if res.status == "failed":
+        return
+    total = float(np.sum((y - y.mean()) ** 2))
+    sse = res.statistics["sse"]
+    explained = 1.0 - sse / total if total > 0 else 0.0
+    res.statistics["explained_fraction"] = explained
+    n_lin = n_exp + int("A_inf" in res.parameters)
+    if total == 0 or explained < max(0.05, 3.0 * (n_lin + x0.size) / t.size):
+        res.mark_failed(
+            f"the trace carries no signal the model can describe (it explains {100 * explained:.2g} % of its variance)"
+        )
+        return
+    if sol.nfev > 1 and np.allclose(sol.x, x0, rtol=1e-7, atol=1e-10):
+        res.mark_failed("the fit did not move from its start values")
+    lo, hi = bounds
+    names = [f"lifetime #{i + 1}" for i in range(n_exp)] + (
+        [] if fix_irf else ["IRF centre", "IRF width"]
+    )
+    for name, x, a, b in zip(names, sol.x, lo, hi, strict=True):
+        if x <= a + 1e-6 * (abs(a) + 1) or x >= b - 1e-6 * (abs(b) + 1):
+            res.mark_failed(f"{name} ran to a bound of physics (delay step to 1e4 x span)")
+    dt = float(np.min(np.diff(t)[np.diff(t) > 0]))
+    sigma = res.parameters["irf_width"].value
+    resolution = max(sigma, 0.5 * dt)
+    if not fix_irf and sigma < 0.2 * dt:
+        res.mark_failed(
+            f"the IRF width {sigma:.3g} ps is below a fifth of the smallest delay step ({dt:.3g} ps)"
+        )
+    span = float(np.ptp(y))
+    for i in range(1, n_exp + 1):
+        tau, amp = res.parameters[f"tau_{i}"], res.parameters[f"A_{i}"]
+        if tau.value < 0.1 * resolution:
+            res.mark_failed(
+                f"tau_{i} = {tau.value:.3g} ps is below a tenth of the time resolution ({resolution:.3g} ps)"
+            )
+        if abs(amp.value) > 10 * span:
+            res.mark_failed(
+                f"A_{i} = {amp.value:.3g} OD exceeds 10x the data's range ({span:.3g} OD): cancelling components"
+            )
+        if tau.stderr is not None and np.isfinite(tau.stderr) and tau.stderr > tau.value:
+            res.mark_suspect(f"tau_{i} has a relative error above 100 %")
 
 
 def _kinetics_result(sol, design, unpack, t, y, n_exp, long_lived, fix_irf, wavelength) -> Result:

@@ -223,9 +223,9 @@ def fit_target(
         wall_time_s, correlation matrix.
     """
     x_scale = _check_x_scale(x_scale)
+    matrices = _as_list(model, data)
     prepared = [
-        PreparedDataset(d, s, model.scheme)
-        for d, s in zip(_as_list(model, data), model.datasets, strict=True)
+        PreparedDataset(d, s, model.scheme) for d, s in zip(matrices, model.datasets, strict=True)
     ]
     params = model.params.copy()
     x0 = params.to_vector()
@@ -272,6 +272,7 @@ def fit_target(
         wall = _time.perf_counter() - start
         params.set_vector(sol.x)
         res = _build_result(model, params, prepared, sol, wall, kind, inputs)
+        res.warnings[:0] = [w for d in matrices for w in d.attrs.get("warnings", [])]
         _diagnose(res, model, params, prepared, sol, x0, (lo, hi, physical))
         return res
 

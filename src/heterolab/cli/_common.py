@@ -17,8 +17,26 @@ from heterolab.result import Result
 F = TypeVar("F", bound=Callable[..., Any])
 
 JSON_OPTION = typer.Option(False, "--json", help="Print the Result as JSON (Result.to_dict()).")
+
+
+def figure_path(value: Path | None) -> Path | None:
+    """Typer callback of every ``--plot``: refuse a suffix heterolab cannot write before the
+    analysis runs (exit 2), never after."""
+    if value is None:
+        return None
+    from heterolab.report import check_figure_path
+
+    try:
+        return check_figure_path(value)
+    except HeterolabError as exc:
+        raise typer.BadParameter(str(exc)) from None
+
+
 PLOT_OPTION = typer.Option(
-    None, "--plot", help="Also save the figure here (format from the suffix: .png, .pdf, .svg)."
+    None,
+    "--plot",
+    help="Also save the figure here (format from the suffix: .png, .pdf, .svg).",
+    callback=figure_path,
 )
 
 

@@ -17,6 +17,8 @@ __all__ = [
     "fibre_map",
     "hermans_orientation",
     "integrate_1d",
+    "q_peak_positions",
+    "sector_profile",
     "stack_period",
 ]
 
@@ -28,6 +30,8 @@ _LAZY = {
     "hermans_orientation": "heterolab.structure.giwaxs.orientation",
     "classify_features": "heterolab.structure.giwaxs.orientation",
     "stack_period": "heterolab.structure.giwaxs.orientation",
+    "sector_profile": "heterolab.structure.giwaxs.orientation",
+    "q_peak_positions": "heterolab.structure.giwaxs.orientation",
 }
 
 

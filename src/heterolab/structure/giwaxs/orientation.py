@@ -23,7 +23,14 @@ import xarray as xr
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
 
-__all__ = ["azimuthal_profile", "classify_features", "hermans_orientation", "stack_period"]
+__all__ = [
+    "azimuthal_profile",
+    "classify_features",
+    "hermans_orientation",
+    "q_peak_positions",
+    "sector_profile",
+    "stack_period",
+]
 
 
 def azimuthal_profile(cake_map: xr.DataArray, q_range: tuple[float, float]) -> xr.DataArray:
@@ -102,13 +109,13 @@ def hermans_orientation(
 def classify_features(
     cake_map: xr.DataArray,
     q_ranges: Sequence[tuple[float, float]],
-    *,
-    spot_contrast: float = 3.0,
 ) -> Result:
     """Classify the feature in each q range as ``"ring"`` (random) or ``"spot"`` (oriented).
 
-    The azimuthal profile's contrast (max − median)/(median − floor) above ``spot_contrast``, or
-    less than 30 % of the azimuth above half maximum, marks a spot/arc.
+    A feature is a spot/arc when its azimuthal modulation (max − floor)/(max + floor) exceeds
+    0.3 and less than half of the azimuth lies above half of the modulation; a random powder
+    ring is flat (modulation ≈ 0).
+    ``contrast`` (99th percentile / median) is reported for information.
 
     Returns
     -------
@@ -123,17 +130,18 @@ def classify_features(
         ok = np.isfinite(y)
         y = y[ok]
         floor = float(np.percentile(y, 2))
-        med = float(np.median(y))
-        top = float(y.max())
-        contrast = (top - med) / max(med - floor, 1e-12 * max(abs(top), 1.0))
+        top = float(np.percentile(y, 99))
+        contrast = top / max(float(np.median(y)), 1e-12 * max(abs(top), 1.0))
         half = floor + 0.5 * (top - floor)
         frac = float(np.mean(y >= half))
-        kind = "spot" if (contrast > spot_contrast or frac < 0.3) else "ring"
+        modulation = (top - floor) / max(top + floor, 1e-300)
+        kind = "spot" if (frac < 0.5 and modulation > 0.3) else "ring"
         rows.append(
             {
                 "q_range": [lo, hi],
                 "class": kind,
                 "contrast": contrast,
+                "modulation": modulation,
                 "fraction_above_half": frac,
                 "chi_of_max": float(prof["chi"].values[ok][int(np.argmax(y))]),
             }
@@ -155,7 +163,7 @@ def stack_period(
         Observed q of the (00l) reflections.
     orders
         Their l; None: assigned as the nearest integers of q / q_min·l_min with the smallest
-        l_min ≤ 4 that makes all ratios integral within 5 %.
+        l_min ≤ 4 that makes all ratios integral within 3 %.
     errors
         One-sigma errors of q (default equal weights).
 
@@ -175,7 +183,7 @@ def stack_period(
         for l_min in range(1, 5):
             ratio = q_sorted / q_sorted[0] * l_min
             dev = np.max(np.abs(ratio - np.round(ratio)) / np.round(ratio))
-            if dev < 0.05:
+            if dev < 0.03:
                 best = np.round(q / q_sorted[0] * l_min).astype(int)
                 break
         if best is None:
@@ -198,3 +206,51 @@ def stack_period(
     res.parameters["period"] = Quantity(c, c * slope_err / slope, "angstrom")
     res.statistics.update({"orders": ls.tolist(), "chi2_red": chi2_red})
     return res
+
+
+def sector_profile(cake_map: xr.DataArray, chi_range: tuple[float, float]) -> xr.DataArray:
+    """Mean intensity vs q (Å⁻¹) over a χ sector (deg) of a cake map, e.g. along q_z."""
+    lo, hi = chi_range
+    if not lo < hi:
+        raise ParameterError(f"chi_range must be (low, high), got {chi_range}")
+    sel = cake_map.sel(chi=slice(lo, hi))
+    if sel.sizes.get("chi", 0) == 0:
+        raise ParameterError(f"chi_range {chi_range} deg holds no bin of the map")
+    prof = sel.mean("chi", skipna=True)
+    prof.attrs = {"units": cake_map.attrs.get("units", "counts"), "chi_range": list(chi_range)}
+    return prof
+
+
+def q_peak_positions(
+    profile: xr.DataArray, *, min_prominence: float = 0.05, half_window: float = 0.05
+) -> tuple[np.ndarray, np.ndarray]:
+    """Positions (Å⁻¹) and errors of the peaks of an I(q) profile.
+
+    Maxima with prominence above ``min_prominence`` × the profile's maximum are each fitted with
+    a Gaussian on a linear background within ±``half_window`` Å⁻¹ (errors from the covariance).
+    """
+    from scipy.optimize import curve_fit
+    from scipy.signal import find_peaks
+
+    q = np.asarray(profile["q"].values, dtype=float)
+    y = np.asarray(profile.values, dtype=float)
+    ok = np.isfinite(y)
+    q, y = q[ok], y[ok]
+    idx, _ = find_peaks(y, prominence=min_prominence * float(np.max(y)))
+    pos, err = [], []
+
+    def gauss(x: np.ndarray, a: float, c: float, s: float, b0: float, b1: float) -> np.ndarray:
+        return a * np.exp(-0.5 * ((x - c) / s) ** 2) + b0 + b1 * (x - c)
+
+    for i in idx:
+        sel = np.abs(q - q[i]) <= half_window
+        if sel.sum() < 6:
+            continue
+        p0 = [y[i] - np.min(y[sel]), q[i], half_window / 4, float(np.min(y[sel])), 0.0]
+        try:
+            popt, pcov = curve_fit(gauss, q[sel], y[sel], p0=p0, maxfev=5000)
+        except RuntimeError:
+            continue
+        pos.append(float(popt[1]))
+        err.append(float(np.sqrt(pcov[1, 1])))
+    return np.array(pos), np.array(err)

@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,structure,report]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,structure,report,cluster]'
 	touch $(STAMP)
 
 install: $(STAMP)

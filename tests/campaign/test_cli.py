@@ -1,0 +1,86 @@
+"""heterolab run | status | results on a small real campaign (stability and temperature
+series), locally and on a Dask LocalCluster."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from heterolab.campaign import open_results, run_campaign
+from heterolab.cli import app
+
+
+@pytest.fixture
+def study(tmp_path):
+    """Three films whose PL decays exponentially over 180 h with known time constants."""
+    lines = ['[campaign]\nname = "stability"\nfigures = false\n']
+    for i, tau in enumerate((50.0, 100.0, 200.0)):
+        t = np.linspace(0, 180, 10)
+        (tmp_path / f"film{i}.txt").write_text(
+            "time_h signal\n" + "\n".join(f"{a} {1000 * math.exp(-a / tau)}" for a in t)
+        )
+        lines.append(
+            f'[[sample]]\nname = "film{i}"\nsynthesis = {{ quencher_nm = {10 * i} }}\n'
+            f'[[measurement]]\nid = "pl{i}"\nsample = "film{i}"\ntechnique = "pl-vs-time"\n'
+            f'file = "film{i}.txt"\n'
+        )
+    lines.append(
+        '[[step]]\nid = "ret"\ntype = "stability.retention"\nfor_each = "pl-vs-time"\n'
+        '[[series]]\nid = "decay-vs-quencher"\nquantity = "decay_time"\nx = "quencher_nm"\n'
+    )
+    (tmp_path / "campaign.toml").write_text("\n".join(lines))
+    return tmp_path
+
+
+def test_run_status_results_commands(study):
+    runner = CliRunner()
+    camp = str(study / "campaign.toml")
+    res = runner.invoke(app, ["status", camp])
+    assert res.exit_code == 0, res.output
+    assert res.output.strip().endswith("3 new")
+    res = runner.invoke(app, ["run", camp])
+    assert res.exit_code == 0, res.output
+    assert "3 computed, 0 from the store, 0 failed" in res.output
+    assert (study / "heterolab-results" / "heterolab.sqlite").is_file()
+    res = runner.invoke(app, ["status", camp, "--json"])
+    assert {r["state"] for r in json.loads(res.output)["steps"]} == {"up to date"}
+    res = runner.invoke(app, ["results", camp, "--json", "--name", "decay_time"])
+    rows = json.loads(res.output)["quantities"]
+    assert [r["sample"] for r in rows] == ["film0", "film1", "film2"]
+    for r, tau in zip(rows, (50.0, 100.0, 200.0), strict=True):
+        assert r["value"] == pytest.approx(tau, rel=1e-9)  # noise-free exponential
+    res = runner.invoke(app, ["results", camp, "--csv", "--sample", "film1"])
+    table = list(csv.DictReader(res.output.splitlines()))
+    assert {r["name"] for r in table} >= {"decay_time", "t80", "final_retention"}
+    assert all("value ± stderr" in r for r in table)
+    res = runner.invoke(app, ["results", camp])
+    assert "ret-pl0" in res.output and "decay_time" in res.output
+    with open_results(study / "campaign.toml") as r:
+        series = r.series("decay-vs-quencher")
+    assert list(series["x"]) == [0, 10, 20]
+    assert list(series["value"]) == pytest.approx([50.0, 100.0, 200.0])
+
+
+def test_results_without_a_store_is_a_clear_error(study):
+    res = CliRunner().invoke(app, ["results", str(study / "campaign.toml")])
+    assert res.exit_code == 2
+    assert "no heterolab result store" in res.output
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+def test_dask_workers_give_the_same_results_as_local(study):
+    pytest.importorskip("dask.distributed")
+    local = run_campaign(study / "campaign.toml", study / "local", progress=False)
+    dist = run_campaign(study / "campaign.toml", study / "dask", progress=False, workers=2)
+    assert dist.computed and sorted(dist.computed) == sorted(local.computed)
+    assert (study / "dask" / "results.csv").read_bytes() == (
+        study / "local" / "results.csv"
+    ).read_bytes()

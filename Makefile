@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: demo test bench install clean
+.PHONY: demo test bench install clean docs
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,11 @@ test: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks examples)
 	$(BIN)/ruff format --check src tests $(wildcard benchmarks examples)
 	$(BIN)/python -m pytest -q -n 2 -p xdist tests
+
+# Documentation site (mkdocs-material + mkdocstrings) into site/, warnings as errors.
+docs: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[docs]'
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # Peers live in their own environment: pyglotaran pins an older numpy than heterolab's .venv.
 BENCH_VENV ?= .venv-bench

@@ -1,0 +1,45 @@
+"""Electron microscopy: FFT d-spacings with errors and zone-axis matching, particle sizes
+(scikit-image watershed), geometric phase analysis (strain, rotation) and strain profiles.
+
+The public functions are imported lazily (PEP 562): importing the package pulls neither scipy,
+scikit-image nor xarray.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = [
+    "fft_spots",
+    "gpa",
+    "match_zone_axes",
+    "measure_particles",
+    "measure_spacings",
+    "power_spectrum",
+    "segment_particles",
+    "size_statistics",
+    "strain_profile",
+]
+
+_LAZY = {
+    "fft_spots": "heterolab.structure.microscopy.fft",
+    "match_zone_axes": "heterolab.structure.microscopy.fft",
+    "measure_spacings": "heterolab.structure.microscopy.fft",
+    "power_spectrum": "heterolab.structure.microscopy.fft",
+    "gpa": "heterolab.structure.microscopy.phase_strain",
+    "strain_profile": "heterolab.structure.microscopy.phase_strain",
+    "measure_particles": "heterolab.structure.microscopy.particles",
+    "segment_particles": "heterolab.structure.microscopy.particles",
+    "size_statistics": "heterolab.structure.microscopy.particles",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'heterolab.structure.microscopy' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])

@@ -1,0 +1,283 @@
+"""Particle segmentation and size statistics for TEM/SEM images of nanocrystals.
+
+Segmentation (scikit-image; van der Walt et al., PeerJ 2, e453 (2014)): optional Gaussian
+smoothing, a global threshold (Otsu by default, or given), removal of specks, then a
+marker-controlled watershed on the negated Euclidean distance transform so that touching
+particles are separated (Beucher & Meyer, in *Mathematical Morphology in Image Processing*,
+Dekker 1993), run only inside connected components with several distance maxima. Particles cut by the image border are excluded and counted; particles whose
+solidity (area / area of the convex hull of its pixel squares) is below ``min_solidity`` are taken as overlaps or merges,
+excluded and counted.
+
+Sizes per particle: equivalent-circle diameter d = √(4A/π); maximum and minimum Feret
+(caliper) diameters; edge length √A of a cube seen face-on (the thesis's nanocubes).
+Statistics: mean ± standard deviation and the standard error of the mean s/√n; normal and
+lognormal fits (maximum likelihood, location fixed at 0 for the lognormal; Granqvist &
+Buhrman, J. Appl. Phys. 47, 2200 (1976)) and a histogram.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import xarray as xr
+
+from heterolab.errors import ParameterError
+from heterolab.result import Quantity, Result
+from heterolab.structure.microscopy._image import calibration
+
+__all__ = ["measure_particles", "segment_particles", "size_statistics"]
+
+_MEASURES = ("equivalent_diameter", "feret_max", "feret_min", "cube_edge")
+
+
+def segment_particles(
+    image: np.ndarray,
+    *,
+    threshold: float | None = None,
+    bright: bool = True,
+    smooth_px: float = 1.0,
+    min_area_px: int = 20,
+    min_distance_px: int | None = None,
+    split: bool = True,
+) -> np.ndarray:
+    """Label image (0 = background) of particles; touching ones split by a watershed.
+
+    ``bright``: particles brighter than the background (dark-field/HAADF); False for
+    bright-field TEM where particles are dark. ``min_distance_px`` between particle centres
+    (default: from the median particle size of the unsplit mask).
+    """
+    from scipy import ndimage as ndi
+    from skimage.feature import peak_local_max
+    from skimage.filters import gaussian, threshold_otsu
+    from skimage.segmentation import watershed
+
+    a = np.asarray(image, dtype=np.float32)
+    if a.ndim != 2:
+        raise ParameterError(f"the image must be 2-D, got shape {a.shape}")
+    if smooth_px > 0:
+        a = gaussian(a, sigma=smooth_px, preserve_range=True)
+    if not bright:
+        a = -a
+    t = (
+        threshold_otsu(a)
+        if threshold is None
+        else (float(threshold) if bright else -float(threshold))
+    )
+    mask = a > t
+    lab, n = ndi.label(mask)
+    if n == 0:
+        return lab
+    sizes = np.bincount(lab.ravel())
+    keep = sizes >= min_area_px
+    keep[0] = False
+    if not split:
+        lab = np.where(keep[lab], lab, 0)
+        return ndi.label(lab > 0)[0]
+    if min_distance_px is None:
+        r = math.sqrt(float(np.median(sizes[1:][keep[1:]])) / math.pi) if keep.any() else 3.0
+        min_distance_px = max(2, int(0.6 * r))
+    # watershed only inside connected components holding several distance maxima, each in
+    # its own bounding box: isolated particles cost nothing
+    out = np.zeros(lab.shape, dtype=np.int32)
+    nxt = 1
+    for i, sl in enumerate(ndi.find_objects(lab), 1):
+        if sl is None or not keep[i]:
+            continue
+        sl = tuple(slice(max(s.start - 1, 0), s.stop + 1) for s in sl)
+        comp = lab[sl] == i
+        dist = ndi.distance_transform_edt(comp)
+        peaks = peak_local_max(
+            dist, min_distance=min_distance_px, labels=comp.astype(np.int32), exclude_border=False
+        )
+        view = out[sl]
+        if len(peaks) <= 1:
+            view[comp] = nxt
+            nxt += 1
+            continue
+        markers = np.zeros(comp.shape, dtype=np.int32)
+        markers[tuple(peaks.T)] = np.arange(nxt, nxt + len(peaks))
+        ws = watershed(-dist, markers, mask=comp)
+        view[comp] = ws[comp]
+        nxt += len(peaks)
+    return out
+
+
+def _hull(coords: np.ndarray) -> np.ndarray:
+    """Convex hull (vertices, px) of the pixel squares covering ``coords``."""
+    from scipy.spatial import ConvexHull, QhullError
+
+    corners = np.array([[-0.5, -0.5], [-0.5, 0.5], [0.5, -0.5], [0.5, 0.5]])
+    # the hull only needs the first and last pixel of every row (coords are row-sorted)
+    rows = coords[:, 0]
+    starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    ends = np.r_[starts[1:] - 1, rows.size - 1]
+    coords = np.concatenate([coords[starts], coords[ends]])
+    try:
+        v = coords[ConvexHull(coords).vertices]
+    except (QhullError, ValueError):
+        v = coords
+    pts = (v[:, None, :] + corners).reshape(-1, 2)
+    try:
+        return pts[ConvexHull(pts).vertices]
+    except (QhullError, ValueError):
+        return pts
+
+
+def _hull_area(hull: np.ndarray) -> float:
+    x, y = hull[:, 0], hull[:, 1]
+    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+
+
+def _feret_min(hull: np.ndarray) -> float:
+    """Minimum caliper width (px) of a convex polygon (rotating calipers)."""
+    edges = np.roll(hull, -1, axis=0) - hull
+    normals = np.stack([-edges[:, 1], edges[:, 0]], axis=1)
+    normals /= np.linalg.norm(normals, axis=1, keepdims=True)
+    proj = hull @ normals.T
+    return float(np.min(proj.max(axis=0) - proj.min(axis=0)))
+
+
+def _feret_max(hull: np.ndarray) -> float:
+    """Maximum caliper diameter (px): the largest vertex distance of the convex hull."""
+    from scipy.spatial.distance import pdist
+
+    return float(pdist(hull).max()) if len(hull) > 1 else 1.0
+
+
+def size_statistics(sizes: np.ndarray, unit: str, *, bins: int | str = "auto") -> dict[str, Any]:
+    """Mean, sd, SEM, normal and lognormal ML fits and a histogram of ``sizes``."""
+    d = np.asarray(sizes, dtype=float)
+    n = d.size
+    out: dict[str, Any] = {"n": int(n), "unit": unit}
+    if n == 0:
+        return out
+    mean, sd = float(d.mean()), float(d.std(ddof=1)) if n > 1 else math.nan
+    out.update(
+        {
+            "mean": mean,
+            "sd": sd,
+            "sem": sd / math.sqrt(n) if n > 1 else math.nan,
+            "median": float(np.median(d)),
+        }
+    )
+    if n >= 3 and np.all(d > 0):
+        # maximum likelihood with location 0 (closed form): μ = <ln d>, σ² = <(ln d − μ)²>
+        s, scale = float(np.log(d).std()), float(np.exp(np.log(d).mean()))
+        out["lognormal"] = {
+            "median": float(scale),
+            "sigma": float(s),
+            "mean": float(scale * math.exp(s * s / 2)),
+            "geometric_sd": float(math.exp(s)),
+        }
+        out["normal"] = {"mean": mean, "sd": float(d.std(ddof=0))}
+    counts, edges = np.histogram(d, bins=bins)
+    out["histogram"] = {"counts": counts.tolist(), "edges": edges.tolist()}
+    return out
+
+
+def measure_particles(
+    image: xr.DataArray,
+    *,
+    threshold: float | None = None,
+    bright: bool = True,
+    smooth_px: float = 1.0,
+    min_area_px: int = 20,
+    min_distance_px: int | None = None,
+    min_solidity: float = 0.9,
+    split: bool = True,
+    measure: str = "equivalent_diameter",
+) -> Result:
+    """Segment particles and report their size statistics (``tem.particles``).
+
+    Parameters
+    ----------
+    image
+        Calibrated image (:func:`heterolab.arrays.image_dataarray`); sizes in its unit.
+    measure
+        Size reported as the main parameters: ``equivalent_diameter``, ``feret_max``,
+        ``feret_min`` or ``cube_edge``; all four are in ``statistics["particles"]``.
+
+    Returns
+    -------
+    Result
+        ``mean_size`` (± SEM), ``sd``, ``lognormal_median``, ``lognormal_sigma``; statistics
+        ``n_measured``, ``n_edge`` (excluded: cut by the border), ``n_overlap`` (excluded:
+        solidity below ``min_solidity``), ``histogram``; curves ``labels``.
+    """
+    from skimage.measure import regionprops
+
+    if measure not in _MEASURES:
+        raise ParameterError(f"measure must be one of {', '.join(_MEASURES)}, got {measure!r}")
+    px, unit = calibration(image)
+    labels = segment_particles(
+        image.values,
+        threshold=threshold,
+        bright=bright,
+        smooth_px=smooth_px,
+        min_area_px=min_area_px,
+        min_distance_px=min_distance_px,
+        split=split,
+    )
+    ny, nx = labels.shape
+    rows, n_edge, n_overlap, n_small = [], 0, 0, 0
+    for rp in regionprops(labels):
+        r0, c0, r1, c1 = rp.bbox
+        if r0 == 0 or c0 == 0 or r1 == ny or c1 == nx:
+            n_edge += 1
+            continue
+        if rp.area < min_area_px:
+            n_small += 1
+            continue
+        coords = rp.coords.astype(float)
+        hull = _hull(coords)
+        area = float(rp.area)
+        solidity = area / max(_hull_area(hull), area)
+        if solidity < min_solidity:
+            n_overlap += 1
+            continue
+        rows.append(
+            {
+                "label": int(rp.label),
+                "x": float(rp.centroid[1] * px),
+                "y": float(rp.centroid[0] * px),
+                "area": area * px * px,
+                "equivalent_diameter": math.sqrt(4 * area / math.pi) * px,
+                "feret_max": _feret_max(hull) * px,
+                "feret_min": _feret_min(hull) * px,
+                "cube_edge": math.sqrt(area) * px,
+                "solidity": solidity,
+            }
+        )
+    res = Result(kind="tem.particles")
+    sizes = np.array([r[measure] for r in rows])
+    st = size_statistics(sizes, unit)
+    res.statistics.update(
+        {
+            "n_measured": len(rows),
+            "n_edge": n_edge,
+            "n_overlap": n_overlap,
+            "n_small": n_small,
+            "measure": measure,
+            "unit": unit,
+            "min_solidity": min_solidity,
+            "split": split,
+            "particles": rows,
+            "histogram": st.get("histogram"),
+        }
+    )
+    res.curves["labels"] = xr.DataArray(labels, dims=("y", "x"), coords=image.coords, name="labels")
+    res.curves["image"] = image
+    if len(rows) == 0:
+        res.mark_failed("no particles measured (all excluded or none found)")
+        return res
+    res.parameters["mean_size"] = Quantity(st["mean"], st["sem"] if len(rows) > 1 else None, unit)
+    res.derived["sd"] = Quantity(st["sd"], None, unit)
+    if "lognormal" in st:
+        res.derived["lognormal_median"] = Quantity(st["lognormal"]["median"], None, unit)
+        res.derived["lognormal_sigma"] = Quantity(st["lognormal"]["sigma"], None, "1")
+    res.statistics["size_statistics"] = {k: v for k, v in st.items() if k != "histogram"}
+    if len(rows) < 10:
+        res.mark_suspect(f"only {len(rows)} particles measured: statistics are weak")
+    return res

@@ -1,0 +1,146 @@
+"""Peak fitting and lattice refinement: a Kα1/Kα2 pattern generated here (own pseudo-Voigt,
+own Bragg law, Poisson noise, seeded), the shared LaB6 standard (certified a = 4.15692 Å, NIST
+SRM 660-type value used by the xrayutilities example), and the thesis's peak lists."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from heterolab.arrays import pattern_dataarray
+from heterolab.errors import ParameterError
+from heterolab.io.xrd import read_pattern
+from heterolab.structure.xrd import fit_peaks, refine_lattice
+from shared_paths import shared_file
+
+L1, L2 = 1.5405929, 1.5444274
+A_TRUE = 5.874
+
+
+def _pv(x, c, area, fwhm, eta):
+    g_s = fwhm / (2 * math.sqrt(2 * math.log(2)))
+    gauss = np.exp(-0.5 * ((x - c) / g_s) ** 2) / (g_s * math.sqrt(2 * math.pi))
+    lor = (fwhm / 2) / math.pi / ((x - c) ** 2 + (fwhm / 2) ** 2)
+    return area * (eta * lor + (1 - eta) * gauss)
+
+
+def _tt(d, lam):
+    return math.degrees(2 * math.asin(lam / (2 * d)))
+
+
+def _synthetic(seed: int, displacement_deg: float = 0.0):
+    """Cubic P cell, reflections 110, 200, 211, 220, 310 with Kα doublets; truth returned."""
+    rng = np.random.default_rng(seed)
+    x = np.arange(18.0, 58.0, 0.01)
+    hkls = [(1, 1, 0), (2, 0, 0), (2, 1, 1), (2, 2, 0), (3, 1, 0)]
+    y = 50.0 + 0.5 * (x - 18)
+    truth = []
+    for k, h in enumerate(hkls):
+        d = A_TRUE / math.sqrt(sum(i * i for i in h))
+        c1 = _tt(d, L1) + displacement_deg * math.cos(math.radians(_tt(d, L1) / 2))
+        c2 = math.degrees(2 * math.asin(L2 / L1 * math.sin(math.radians(c1 / 2))))
+        area, fwhm = 400.0 - 50 * k, 0.08 + 0.01 * k
+        y = y + _pv(x, c1, area, fwhm, 0.4) + _pv(x, c2, 0.5 * area, fwhm, 0.4)
+        truth.append((h, c1, fwhm))
+    counts = rng.poisson(y).astype(float)
+    pat = pattern_dataarray(
+        x, counts, wavelength_angstrom=L1, wavelength2_angstrom=L2, kalpha2_ratio=0.5
+    )
+    return pat, truth
+
+
+def test_doublet_fit_recovers_positions_and_widths_within_their_errors() -> None:
+    pulls_c, pulls_w = [], []
+    for seed in range(4):
+        pat, truth = _synthetic(seed)
+        res = fit_peaks(pat)
+        table = res.statistics["table"]
+        assert len(table) == len(truth)
+        assert res.ok, res.message
+        for row, (_h, c, w) in zip(table, truth, strict=True):
+            pulls_c.append((row["two_theta"] - c) / row["two_theta_err"])
+            pulls_w.append((row["fwhm"] - w) / row["fwhm_err"])
+    assert np.max(np.abs(pulls_c)) < 4 and np.max(np.abs(pulls_w)) < 4
+    assert 0.4 < np.std(pulls_c) < 1.8  # errors are the right size, not just large
+
+
+def test_pearson7_and_lmfit_engine_agree_with_fast_engine() -> None:
+    pat, _truth = _synthetic(11)
+    fast = fit_peaks(pat, profile_name="pearson7")
+    slow = fit_peaks(pat, profile_name="pearson7", engine="lmfit")
+    a = np.array([r["two_theta"] for r in fast.statistics["table"]])
+    b = np.array([r["two_theta"] for r in slow.statistics["table"]])
+    ea = np.array([r["two_theta_err"] for r in fast.statistics["table"]])
+    assert np.all(np.abs(a - b) < 0.05 * ea)
+
+
+def test_refinement_from_synthetic_positions_recovers_cell_and_displacement() -> None:
+    pat, _truth = _synthetic(3, displacement_deg=-0.03)
+    res = refine_lattice(fit_peaks(pat), a=A_TRUE * 1.005)
+    assert abs(res.value("a") - A_TRUE) < 3 * res["a"].stderr + 1e-5
+    assert res.value("displacement") == pytest.approx(-0.03, abs=3 * res["displacement"].stderr)
+    assert [r["hkl"] for r in res.statistics["table"]] == ["110", "200", "211", "220", "310"]
+
+
+def test_thesis_cspbbr3_series_gives_a_5_873() -> None:
+    res = refine_lattice(
+        [21.38, 30.41, 37.47, 43.56], a=5.85, wavelength_angstrom=1.5406, displacement=False
+    )
+    assert res.value("a") == pytest.approx(5.8733, abs=0.001)  # spec V9: 5.8719-5.8745
+    assert res.ok, res.message
+
+
+def test_pbs_reference_cell_fits_no_cubic_lattice() -> None:
+    # thesis Fig. 3-7 pure PbS QDs: (200) 29.50 -> a 6.051, (220) 42.45 -> a 6.018 (spec V9)
+    res = refine_lattice(
+        [29.50, 42.45],
+        a=6.03,
+        hkl=[(2, 0, 0), (2, 2, 0)],
+        wavelength_angstrom=1.5406,
+        displacement=False,
+    )
+    assert res.status == "suspect"
+    assert res.statistics["chi2_red"] > 100
+    assert "does not explain the peak positions" in res.message
+
+
+def test_wavelength_and_system_are_checked() -> None:
+    with pytest.raises(ParameterError, match="wavelength is unknown"):
+        refine_lattice([20.0, 30.0], a=5.0)
+    with pytest.raises(ParameterError, match="unknown system 'monoclinic'"):
+        refine_lattice([20.0, 30.0], a=5.0, system="monoclinic", wavelength_angstrom=1.54)
+    pat, _ = _synthetic(0)
+    with pytest.raises(ParameterError, match="Kα1 and Kα2 wavelengths"):
+        fit_peaks(pat.assign_attrs(wavelength2_angstrom=None).drop_attrs(), kalpha2=True)
+
+
+@pytest.fixture(scope="module")
+def lab6_peaks():
+    pat = read_pattern(
+        shared_file("xrd", "xrayutilities_LaB6_D5000", "LaB6_d500_si_psd.xye.bz2"), anode="Cu"
+    )
+    return fit_peaks(pat)
+
+
+@pytest.mark.shared_data
+def test_lab6_all_reflections_fitted_with_errors(lab6_peaks) -> None:
+    table = lab6_peaks.statistics["table"]
+    assert len(table) == 24  # N = 1..27 without 7, 15, 23, up to 150.6 deg
+    for row in table:
+        assert 0 < row["two_theta_err"] < 0.005 and 0 < row["fwhm_err"] < 0.01
+    assert lab6_peaks.statistics["chi2_red"] < 2
+
+
+@pytest.mark.shared_data
+@pytest.mark.parametrize("start", [4.15692, 4.15692 * 1.005, 4.15692 * 0.995])
+def test_lab6_refines_to_certified_a_from_0_5_percent_off(lab6_peaks, start) -> None:
+    res = refine_lattice(lab6_peaks, a=start, space_group="Pm-3m", goniometer_radius_mm=337)
+    assert abs(res.value("a") - 4.15692) < 2e-4
+    assert "displacement" in res.parameters and "displacement_um" in res.derived
+    assert res.statistics["n_indexed"] == 24
+    zero = refine_lattice(
+        lab6_peaks, a=start, space_group="Pm-3m", zero_shift=True, displacement=False
+    )
+    assert abs(zero.value("a") - 4.15692) < 2e-5

@@ -49,3 +49,10 @@ app.add_typer(giwaxs_app, name="giwaxs")
 app.add_typer(xps_app, name="xps")
 app.add_typer(tem_app, name="tem")
 app.add_typer(atomistic_app, name="atomistic")
+
+# issue #13: image quality (SWIR cameras and other imagers); commands in cli/microscopy.py
+image_app = typer.Typer(
+    help="Image quality: resolution (slanted-edge MTF), contrast and CNR, ranking of images.",
+    no_args_is_help=True,
+)
+app.add_typer(image_app, name="image")

@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 from heterolab.cli._apps import trpl_app
-from heterolab.cli._common import JSON_OPTION, emit, handle_errors
+from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
 
 
@@ -80,7 +80,7 @@ def fit(
     seed: int | None = typer.Option(None, "--seed", help="Seed of the bootstrap draws."),
     curve: int | None = typer.Option(None, "--curve", help="Curve index in a multi-curve file."),
     irf_curve: int | None = typer.Option(None, "--irf-curve", help="Curve index of the IRF."),
-    plot: Path | None = typer.Option(None, "--plot", help="Save the fit figure (PNG) here."),
+    plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Fit DECAY with 1-4 exponentials (or a stretched exponential) by IRF reconvolution.
@@ -139,7 +139,7 @@ def trpl_map(
     min_counts: float = typer.Option(
         1000.0, "--min-counts", help="Smallest row total fitted on its own."
     ),
-    plot: Path | None = typer.Option(None, "--plot", help="Save DAS and lifetime-vs-energy PNG."),
+    plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Global fit of a TRPL map: shared lifetimes, DAS, lifetime per wavelength and energy.

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -83,6 +84,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         camp = make_study(Path(tmp), args.samples)
         print(f"{args.samples} samples x 3 techniques = {3 * args.samples} steps")
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+        print(f"{os.cpu_count()} CPUs, load average {load:.1f} before the runs")
         times: dict[int, float] = {}
         for w in (int(x) for x in args.workers.split(",")):
             start = time.perf_counter()

@@ -250,3 +250,18 @@ def test_unimportable_step_function_is_a_load_time_problem():
     assert problems[0][0].startswith(
         "step type x.y cannot load heterolab.structure.nothing_here.fit"
     )
+
+
+def test_bundled_example_campaigns_are_valid():
+    from heterolab.demo import DEMO_CAMPAIGN, examples_dir
+
+    films = load_campaign(examples_dir() / "campaigns/thesis_films/campaign.toml")
+    assert [s.id for s in films.steps] == [
+        "fit-het",
+        "fit-spiro",
+        "fit-pcbm",
+        "transport",
+        "extraction",
+    ]
+    assert [s.name for s in films.samples] == ["het", "het+Spiro", "het+PCBM"]
+    assert len(load_campaign(examples_dir() / DEMO_CAMPAIGN).steps) == 18

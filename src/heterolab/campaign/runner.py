@@ -250,9 +250,18 @@ class _DaskExecutor:
             yield step, key, out
 
     def close(self) -> None:
-        self.client.close()
-        if self.cluster is not None:
-            self.cluster.close()
+        import logging
+
+        # a worker slow to stop on a loaded machine is killed by its nanny: not news
+        nanny = logging.getLogger("distributed.nanny")
+        level = nanny.level
+        nanny.setLevel(logging.ERROR)
+        try:
+            self.client.close()
+            if self.cluster is not None:
+                self.cluster.close()
+        finally:
+            nanny.setLevel(level)
 
 
 # ---------------------------------------------------------------------- run

@@ -84,3 +84,25 @@ def test_dask_workers_give_the_same_results_as_local(study):
     assert (study / "dask" / "results.csv").read_bytes() == (
         study / "local" / "results.csv"
     ).read_bytes()
+    # an existing scheduler (here a LocalCluster started by the test), no change to the file
+    from dask.distributed import LocalCluster
+
+    with LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as cluster:
+        remote = run_campaign(
+            study / "campaign.toml",
+            study / "remote",
+            progress=False,
+            scheduler=cluster.scheduler_address,
+        )
+    assert sorted(remote.computed) == sorted(local.computed)
+    assert (study / "remote" / "results.csv").read_bytes() == (
+        study / "local" / "results.csv"
+    ).read_bytes()
+
+
+def test_progress_bar_counts_steps(study):
+    import io
+
+    stream = io.StringIO()
+    run_campaign(study / "campaign.toml", study / "p", progress=True, stream=stream)
+    assert "3/3" in stream.getvalue()

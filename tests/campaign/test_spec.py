@@ -265,3 +265,30 @@ def test_bundled_example_campaigns_are_valid():
     ]
     assert [s.name for s in films.samples] == ["het", "het+Spiro", "het+PCBM"]
     assert len(load_campaign(examples_dir() / DEMO_CAMPAIGN).steps) == 18
+
+
+def test_uses_into_a_non_numeric_parameter_is_refused(data):
+    (data / "c.toml").write_text(
+        """[[step]]
+id = "fit"
+type = "trpl.fit"
+inputs = { decay = "decay.csv" }
+
+[[step]]
+id = "again"
+type = "trpl.fit"
+inputs = { decay = "decay.csv" }
+uses = { n_components = "fit.tau_1", estimator = "fit.tau_1" }
+"""
+    )
+    problems = _problems(data / "c.toml")
+    assert (
+        "line 10: step again: uses n_components: a quantity is a number, but n_components expects int"
+        in problems
+    )
+    assert any(
+        p.startswith(
+            "line 10: step again: uses estimator: a quantity is a number, but estimator expects one of 'mle'"
+        )
+        for p in problems
+    )

@@ -53,15 +53,19 @@ def _call(step: Step, stype: StepType, used: dict[str, Quantity]) -> Result:
 
 
 def compute_step(
-    step: Step, used: dict[str, Quantity], figure_title: str | None = None
+    step: Step,
+    used: dict[str, Quantity],
+    figure_title: str | None = None,
+    step_type: StepType | None = None,
 ) -> tuple[Result, bytes | None]:
     """Run ``step`` with the quantities it uses; return its Result (no curves) and, when
     ``figure_title`` is given and the result has curves, the PNG bytes of its figure.
 
-    Never raises for a failing analysis: any exception becomes a failed Result naming it.
+    ``step_type`` defaults to the registered ``STEP_TYPES[step.type]``. Never raises for a
+    failing analysis: any exception becomes a failed Result naming it.
     """
     try:
-        result = _call(step, STEP_TYPES[step.type], used)
+        result = _call(step, step_type or STEP_TYPES[step.type], used)
     except Exception as exc:
         result = Result(kind=step.type)
         name = "" if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: "

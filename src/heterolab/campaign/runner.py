@@ -191,7 +191,7 @@ class _LocalExecutor:
         self.done: deque[tuple[Step, str, tuple[Result, bytes | None]]] = deque()
 
     def submit(self, step: Step, used: dict[str, Quantity], key: str, title: str | None) -> None:
-        self.done.append((step, key, compute_step(step, used, title)))
+        self.done.append((step, key, compute_step(step, used, title, STEP_TYPES[step.type])))
 
     @property
     def busy(self) -> bool:
@@ -222,14 +222,15 @@ class _DaskExecutor:
             self.client = Client(address, timeout="20s")
         else:
             self.cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
             )
             self.client = Client(self.cluster)
         self.pending: dict[Any, tuple[Step, str]] = {}
         self.ac = as_completed()
 
     def submit(self, step: Step, used: dict[str, Quantity], key: str, title: str | None) -> None:
-        fut = self.client.submit(compute_step, step, used, title, pure=False)
+        stype = STEP_TYPES[step.type]  # sent along: types registered at run time included
+        fut = self.client.submit(compute_step, step, used, title, stype, pure=False)
         self.pending[fut] = (step, key)
         self.ac.add(fut)
 
@@ -369,7 +370,8 @@ def _run_locked(
     waiting = list(camp.steps)
     try:
         while waiting or executor.busy:
-            ready = [s for s in waiting if s.depends_on <= set(run.results)]
+            done = set(run.results)
+            ready = [s for s in waiting if s.depends_on <= done]
             for step in ready:
                 waiting.remove(step)
                 _dispatch(step, run, store, executor, sha, use_cache, run_id, bar)
@@ -479,7 +481,8 @@ def campaign_status(
     campaign: Campaign | str | PathLike[str], outdir: str | PathLike[str] | None = None
 ) -> list[dict[str, str]]:
     """What a run would do, without running: one row per step with ``state`` "up to date",
-    "changed" (inputs, options, references or version differ), "failed", "new" (never run)
+    "changed" (inputs, options, references or version differ), "failed", "figure missing",
+    "new" (never run)
     or "waiting" (depends on a step that is not up to date), and the stored status."""
     camp = campaign if isinstance(campaign, Campaign) else load_campaign(campaign)
     out = Path(outdir) if outdir is not None else default_outdir(camp.path)
@@ -503,7 +506,9 @@ def campaign_status(
                 known[step.id] = hit[0]
             elif step.id in current:
                 old_key, old_status = current[step.id]
-                state = "failed" if old_status == "failed" and old_key == key else "changed"
+                state = "changed"
+                if old_key == key:
+                    state = "failed" if old_status == "failed" else "figure missing"
                 status = old_status
         rows.append(
             {

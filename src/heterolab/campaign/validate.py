@@ -149,7 +149,24 @@ def check_step(step: Any, stype: StepType, template: bool = False) -> list[tuple
                         name,
                     )
                 )
-    for name in set(step.options) & set(step.uses):
+    for name in step.uses:
+        p = params.get(name)
+        if p is None or p.annotation is inspect.Parameter.empty:
+            continue
+        annotation = (
+            p.annotation
+            if isinstance(p.annotation, str)
+            else inspect.formatannotation(p.annotation)
+        )
+        if _fits(1.0, annotation, namespace) is False:
+            problems.append(
+                (
+                    f"uses {name}: a quantity is a number, but {name} expects "
+                    f"{expected_type(annotation, namespace)}",
+                    name,
+                )
+            )
+    for name in sorted(set(step.options) & set(step.uses)):
         problems.append((f"{name!r} is given both as an option and in uses", name))
     for name, value in step.options.items():
         p = params.get(name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from matplotlib.figure import Figure
 
 from heterolab.report.plots import (
@@ -52,11 +53,14 @@ def plot_decay_fit(result: Result, **kwargs: Any) -> Figure:
     if "irf" in c:
         ax.semilogy(t, positive_or_nan(c["irf"].values), lw=0.7, color="C2", label="IRF")
     ax.semilogy(t, positive_or_nan(c["model"].values), lw=1.0, color="C1", label="model")
+    counts = positive_or_nan(data.values)
+    if np.isfinite(counts).any():  # the IRF's far tail must not squash the data
+        ax.set_ylim(bottom=0.5 * float(np.nanmin(counts)))
     ax.set_title(tau_title(result))
     ax.set_ylabel(axis_label("counts", None))
     ax.set_xlabel(time_label)
     chi2 = result.statistics.get("chi2_reduced")
-    ax.legend(loc="upper right", title=f"χ²red = {chi2:.3g}" if chi2 is not None else None)
+    ax.legend(loc="best", title=f"χ²red = {chi2:.3g}" if chi2 is not None else None)
     res_ax.sharex(ax)
     res_ax.plot(t, c["residuals"].values, lw=0.4, color="C0")
     res_ax.axhline(0, color="k", lw=0.5)

@@ -78,3 +78,24 @@ def test_kimopack_chirp_file() -> None:
     # our onset-based time zero follows KiMoPack's chirp curve up to a constant offset
     diff = est.curves["polynomial"].values - chirp_delay(coef, wl)
     assert np.std(diff) < 0.15
+
+
+def test_one_chirp_convention_polyval_round_trip_and_fit_basis() -> None:
+    """Issue #8: estimation, correction and a fit's dispersion share one basis (550 nm,
+    100 nm); a KiMoPack polyval file converts exactly."""
+    from heterolab.kinetics.ta.model import Chirp, IrfSpec
+    from heterolab.kinetics.ta.preprocess import chirp_from_result
+
+    poly = np.array([2e-6, -1e-3, 0.4])
+    ch = Chirp.from_polyval(poly)
+    assert ch.reference == 550.0 and ch.scale == 100.0
+    np.testing.assert_allclose(ch.delay(WL), np.polyval(poly, WL), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(ch.polyval(), poly, rtol=1e-9, atol=1e-15)
+    da = _three_species(noise=1e-5, chirp=ch.delay(WL), broad=True)
+    est = chirp_from_result(estimate_chirp(da, order=2, window=(-2, 3)))
+    irf = IrfSpec("c", "w", ["d1", "d2"])
+    values = {"c": est.t0, "d1": est.dispersion[0], "d2": est.dispersion[1]}
+    np.testing.assert_allclose(irf.centers(WL, values), est.delay(WL), atol=1e-12)
+    np.testing.assert_allclose(
+        correct_chirp(da, est).values, correct_chirp(da, est.polyval()).values
+    )

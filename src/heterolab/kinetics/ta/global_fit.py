@@ -21,13 +21,14 @@ import xarray as xr
 
 from heterolab.errors import ModelError, ParameterError
 from heterolab.kinetics.ta.model import (
+    DISPERSION_CENTER_NM,
     DatasetSpec,
     IrfSpec,
     KineticScheme,
     ParameterSet,
     Transition,
 )
-from heterolab.kinetics.ta.preprocess import estimate_chirp
+from heterolab.kinetics.ta.preprocess import chirp_from_result, estimate_chirp
 from heterolab.kinetics.ta.target import TargetModel, fit_target
 from heterolab.result import Quantity, Result
 
@@ -45,7 +46,7 @@ def build_global_model(
     irf_width: float,
     long_lived: bool = False,
     dispersion: Sequence[float] = (),
-    dispersion_center: float = 550.0,
+    dispersion_center: float = DISPERSION_CENTER_NM,
     coherent_artifact: int = 0,
     fix_irf: bool = False,
 ) -> TargetModel:
@@ -94,13 +95,10 @@ def _start_lifetimes(time: np.ndarray, irf_width: float, n: int) -> list[float]:
 
 
 def _chirp_start(da: xr.DataArray, order: int, center: float) -> tuple[float, list[float]]:
-    """IRF centre at ``center`` nm and dispersion coefficients (per 100 nm) from the onset."""
-    ch = estimate_chirp(da, order=order)
-    wl = ch.curves["polynomial"]["wavelength"].values
-    poly = ch.curves["polynomial"].values
-    x = (wl - center) / 100.0
-    coef = np.polyfit(x, poly, order)[::-1]
-    return float(coef[0]), [float(c) for c in coef[1:]]
+    """IRF centre at ``center`` nm and dispersion coefficients (per 100 nm) from the onset,
+    estimated directly in the fit's basis (no refit of the polynomial)."""
+    chirp = chirp_from_result(estimate_chirp(da, order=order, reference=center))
+    return chirp.t0, list(chirp.dispersion)
 
 
 def fit_global(
@@ -159,11 +157,10 @@ def fit_global(
             f"coherent_artifact is the number of artefact terms 0-3 (Gaussian, 1st, 2nd derivative), got {coherent_artifact!r}"
         )
     t = np.asarray(da["time"].values, float)
-    wl = np.asarray(da["wavelength"].values, float)
     if irf_center is None:
         mean = np.nanmean(np.abs(da.transpose("time", "wavelength").values), axis=1)
         irf_center = float(t[int(np.argmax(np.gradient(mean, t)))])
-    center_wl = float(dispersion_center if dispersion_center is not None else np.median(wl))
+    center_wl = float(dispersion_center if dispersion_center is not None else DISPERSION_CENTER_NM)
     dispersion: list[float] = []
     if chirp == "auto":
         irf_center, dispersion = _chirp_start(da, chirp_order, center_wl)

@@ -20,6 +20,9 @@ import numpy as np
 from heterolab.parameters import Parameter, ParameterSet
 
 __all__ = [
+    "DISPERSION_CENTER_NM",
+    "DISPERSION_SCALE_NM",
+    "Chirp",
     "Constraint",
     "DatasetSpec",
     "IrfSpec",
@@ -94,28 +97,88 @@ class KineticScheme:
         return k
 
 
+DISPERSION_CENTER_NM = 550.0  # reference wavelength of every chirp polynomial (nm)
+DISPERSION_SCALE_NM = 100.0  # unit of the polynomial's variable (nm)
+
+
+def chirp_x(wavelength: np.ndarray, reference: float, scale: float) -> np.ndarray:
+    """The chirp polynomial's variable x = (λ - reference)/scale."""
+    return (np.asarray(wavelength, float) - reference) / scale
+
+
+@dataclass(frozen=True)
+class Chirp:
+    """Time zero against wavelength: the ONE chirp convention of heterolab's TA code.
+
+    ``t0(λ) = t0 + Σ_i d_i x^(i+1)`` with ``x = (λ - reference)/scale``, reference 550 nm and
+    scale 100 nm by default — the dispersion parametrisation of Glotaran/pyglotaran
+    (Snellenburg et al., J. Stat. Softw. 49(3), 2012). :func:`~heterolab.kinetics.ta.
+    preprocess.estimate_chirp` returns it, :func:`~heterolab.kinetics.ta.preprocess.
+    correct_chirp` applies it, and a fit's IRF dispersion (:class:`IrfSpec`) uses the same
+    basis, so an estimate starts a fit without being refitted in another basis. KiMoPack's
+    chirp files (numpy.polyval coefficients in nm) are converted exactly at the file boundary
+    (:meth:`from_polyval`, :meth:`polyval`).
+    """
+
+    t0: float
+    dispersion: tuple[float, ...] = ()
+    reference: float = DISPERSION_CENTER_NM
+    scale: float = DISPERSION_SCALE_NM
+
+    def delay(self, wavelength: np.ndarray) -> np.ndarray:
+        """Time zero (ps) at each wavelength (nm)."""
+        x = chirp_x(wavelength, self.reference, self.scale)
+        return self.t0 + sum(
+            (d * x ** (i + 1) for i, d in enumerate(self.dispersion)), np.zeros_like(x)
+        )
+
+    @classmethod
+    def from_polyval(
+        cls,
+        coefficients: Sequence[float],
+        reference: float = DISPERSION_CENTER_NM,
+        scale: float = DISPERSION_SCALE_NM,
+    ) -> Chirp:
+        """The same polynomial from numpy.polyval coefficients in λ (nm) — exact re-expansion."""
+        p = np.polynomial.Polynomial(np.asarray(coefficients, float)[::-1])
+        q = p(np.polynomial.Polynomial([reference, scale]))  # p(reference + scale x)
+        c = np.asarray(q.coef, float)
+        return cls(float(c[0]), tuple(float(v) for v in c[1:]), reference, scale)
+
+    def polyval(self) -> np.ndarray:
+        """numpy.polyval coefficients in λ (nm), e.g. to write a KiMoPack chirp file."""
+        x = np.polynomial.Polynomial([-self.reference / self.scale, 1.0 / self.scale])
+        p = np.polynomial.Polynomial([self.t0, *self.dispersion])(x)
+        return np.asarray(p.coef, float)[::-1]
+
+
 @dataclass
 class IrfSpec:
-    """Gaussian IRF whose centre follows a polynomial in wavelength.
+    """Gaussian IRF whose centre follows a :class:`Chirp` polynomial in wavelength.
 
     ``t0(λ) = center + Σ_i d_i ((λ - dispersion_center)/dispersion_scale)^(i+1)`` — the
     parametrisation of Glotaran/pyglotaran (Snellenburg et al., J. Stat. Softw. 49(3), 2012;
-    scale 100 nm). ``width`` is the Gaussian standard deviation (ps).
+    reference 550 nm, scale 100 nm). ``width`` is the Gaussian standard deviation (ps).
     """
 
     center: str
     width: str
     dispersion: list[str] = field(default_factory=list)
-    dispersion_center: float = 550.0
-    dispersion_scale: float = 100.0
+    dispersion_center: float = DISPERSION_CENTER_NM
+    dispersion_scale: float = DISPERSION_SCALE_NM
 
     def centers(self, wavelength: np.ndarray, values: Mapping[str, float]) -> np.ndarray:
         """IRF centre (ps) at each wavelength (nm)."""
-        x = (np.asarray(wavelength, float) - self.dispersion_center) / self.dispersion_scale
-        t0 = np.full(x.shape, values[self.center])
-        for i, name in enumerate(self.dispersion):
-            t0 = t0 + values[name] * x ** (i + 1)
-        return t0
+        return self.chirp(values).delay(wavelength)
+
+    def chirp(self, values: Mapping[str, float]) -> Chirp:
+        """The IRF centre's :class:`Chirp` at parameter ``values``."""
+        return Chirp(
+            float(values[self.center]),
+            tuple(float(values[n]) for n in self.dispersion),
+            self.dispersion_center,
+            self.dispersion_scale,
+        )
 
 
 @dataclass(frozen=True)

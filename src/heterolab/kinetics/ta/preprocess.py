@@ -14,10 +14,18 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import FormatError, ParameterError
+from heterolab.kinetics.ta.model import (
+    DISPERSION_CENTER_NM,
+    DISPERSION_SCALE_NM,
+    Chirp,
+    chirp_x,
+)
 from heterolab.result import Quantity, Result, make_provenance
 
 __all__ = [
+    "as_chirp",
     "chirp_delay",
+    "chirp_from_result",
     "correct_chirp",
     "estimate_chirp",
     "filter_outliers",
@@ -102,13 +110,30 @@ def select_region(
 
 
 # ---------------------------------------------------------------------------- chirp
-def chirp_delay(coefficients: Sequence[float], wavelength: np.ndarray) -> np.ndarray:
-    """Time zero (ps) at each wavelength (nm) from polynomial coefficients (numpy.polyval order)."""
-    return np.polyval(np.asarray(coefficients, float), np.asarray(wavelength, float))
+def chirp_delay(coefficients: Sequence[float] | Chirp, wavelength: np.ndarray) -> np.ndarray:
+    """Time zero (ps) at each wavelength (nm): a :class:`Chirp`, or numpy.polyval coefficients
+    in nm (the convention of KiMoPack's chirp files)."""
+    return as_chirp(coefficients).delay(np.asarray(wavelength, float))
+
+
+def as_chirp(chirp: Sequence[float] | Chirp) -> Chirp:
+    """A :class:`Chirp` as is; a sequence of numbers read as KiMoPack polyval coefficients."""
+    if isinstance(chirp, Chirp):
+        return chirp
+    coeffs = np.asarray(chirp, float)
+    if coeffs.ndim != 1 or coeffs.size == 0 or not np.all(np.isfinite(coeffs)):
+        raise ParameterError(
+            f"chirp must be a Chirp or finite numpy.polyval coefficients (ps, λ in nm), got {chirp!r}"
+        )
+    return Chirp.from_polyval(coeffs)
 
 
 def read_chirp_file(path: str | PathLike[str]) -> np.ndarray:
     """Read KiMoPack-style chirp coefficients: one line of comma-separated numbers (polyval order).
+
+    ``Chirp.from_polyval(read_chirp_file(path))`` gives the same curve in heterolab's one
+    chirp convention (:class:`~heterolab.kinetics.ta.model.Chirp`); :func:`correct_chirp`
+    and :func:`chirp_delay` accept the coefficients directly.
 
     Raises
     ------
@@ -116,13 +141,19 @@ def read_chirp_file(path: str | PathLike[str]) -> np.ndarray:
         If the file does not hold numbers.
     """
     p = Path(path)
-    text = p.read_text(encoding="utf-8").replace(";", ",").replace("\t", ",")
+    try:
+        raw = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(p, f"cannot read the chirp file ({exc})") from None
+    text = raw.replace(";", ",").replace("\t", ",")
     try:
         coeffs = np.array([float(c) for c in text.replace("\n", ",").split(",") if c.strip()])
     except ValueError as exc:
         raise FormatError(p, f"chirp coefficients are not numbers ({exc})") from None
     if coeffs.size == 0:
         raise FormatError(p, "no chirp coefficients found")
+    if not np.all(np.isfinite(coeffs)):
+        raise FormatError(p, "chirp coefficients must be finite numbers")
     return coeffs
 
 
@@ -133,6 +164,7 @@ def estimate_chirp(
     window: tuple[float, float] | None = None,
     min_signal: float = 0.2,
     method: str = "slope",
+    reference: float = DISPERSION_CENTER_NM,
 ) -> Result:
     """Time zero against wavelength from the signal onset, fitted by a polynomial (P-35).
 
@@ -145,12 +177,18 @@ def estimate_chirp(
     rejection. (Onset/coherent-artefact based group-velocity-dispersion estimation, e.g.
     Megerle et al., Appl. Phys. B 96, 215 (2009).)
 
+    The polynomial is fitted in heterolab's one chirp convention
+    (:class:`~heterolab.kinetics.ta.model.Chirp`: ``t0 + Σ d_i ((λ - reference)/100 nm)^i``,
+    reference 550 nm), the basis of a fit's IRF dispersion, so :func:`chirp_from_result`
+    starts a fit from it unchanged.
+
     Returns
     -------
     Result
-        kind ``"ta.chirp"``; parameters ``c0 … c<order>`` (polyval order, ps per nm^k);
-        derived ``t0_min``/``t0_max`` (ps); curves ``onset`` and ``polynomial`` against
-        wavelength.
+        kind ``"ta.chirp"``; parameters ``t0`` (ps at ``reference``), ``d1 … d<order>`` (ps),
+        and the same curve as ``c0 … c<order>`` (numpy.polyval order in nm, ps/nm^k: a
+        KiMoPack chirp file); derived ``t0_min``/``t0_max`` (ps); curves ``onset`` and
+        ``polynomial`` against wavelength.
     """
     _check(da)
     d = da.transpose("wavelength", "time")
@@ -196,19 +234,27 @@ def estimate_chirp(
         raise ParameterError(
             f"only {ok.sum()} wavelengths carry enough signal to fit a degree-{order} chirp polynomial"
         )
+    x = chirp_x(wl, reference, DISPERSION_SCALE_NM)
     use = ok.copy()
     for _ in range(2):
-        coef = np.polyfit(wl[use], onset[use], order)
-        resid = onset - np.polyval(coef, wl)
+        coef = np.polynomial.polynomial.polyfit(x[use], onset[use], order)
+        resid = onset - np.polynomial.polynomial.polyval(x, coef)
         s = np.std(resid[use])
         use = ok & (np.abs(resid) <= 3 * s + 1e-12)
-    coef = np.polyfit(wl[use], onset[use], order)
-    poly = np.polyval(coef, wl)
+    coef = np.polynomial.polynomial.polyfit(x[use], onset[use], order)
+    chirp = Chirp(float(coef[0]), tuple(float(c) for c in coef[1:]), reference)
+    poly = chirp.delay(wl)
+    params = {"t0": Quantity(chirp.t0, None, "ps")}
+    params.update({f"d{i + 1}": Quantity(d, None, "ps") for i, d in enumerate(chirp.dispersion)})
+    params.update(
+        {
+            f"c{k}": Quantity(float(c), None, f"ps/nm^{order - k}")
+            for k, c in enumerate(chirp.polyval())
+        }
+    )
     res = Result(
         "ta.chirp",
-        parameters={
-            f"c{k}": Quantity(float(c), None, f"ps/nm^{order - k}") for k, c in enumerate(coef)
-        },
+        parameters=params,
         derived={
             "t0_min": Quantity(float(poly.min()), None, "ps"),
             "t0_max": Quantity(float(poly.max()), None, "ps"),
@@ -216,10 +262,20 @@ def estimate_chirp(
         statistics={
             "n_wavelengths_used": int(use.sum()),
             "rms_onset_residual_ps": float(np.sqrt(np.mean((onset[use] - poly[use]) ** 2))),
+            "reference_nm": reference,
+            "scale_nm": DISPERSION_SCALE_NM,
         },
         provenance=make_provenance(
-            (), {"order": order, "fraction": fraction, "window": [float(lo), float(hi)]}
+            (),
+            {
+                "order": order,
+                "fraction": fraction,
+                "window": [float(lo), float(hi)],
+                "method": method,
+                "reference_nm": reference,
+            },
         ),
+        warnings=list(da.attrs.get("warnings", [])),
     )
     res.curves["onset"] = xr.DataArray(
         onset, dims="wavelength", coords={"wavelength": wl}, attrs={"units": "ps"}
@@ -230,16 +286,30 @@ def estimate_chirp(
     return res
 
 
-def correct_chirp(da: xr.DataArray, coefficients: Sequence[float]) -> xr.DataArray:
+def chirp_from_result(result: Result) -> Chirp:
+    """The :class:`~heterolab.kinetics.ta.model.Chirp` of an :func:`estimate_chirp` result."""
+    n = sum(1 for k in result.parameters if k.startswith("d") and k[1:].isdigit())
+    return Chirp(
+        result.value("t0"),
+        tuple(result.value(f"d{i + 1}") for i in range(n)),
+        float(result.statistics.get("reference_nm", DISPERSION_CENTER_NM)),
+        float(result.statistics.get("scale_nm", DISPERSION_SCALE_NM)),
+    )
+
+
+def correct_chirp(da: xr.DataArray, coefficients: Sequence[float] | Chirp) -> xr.DataArray:
     """Shift every wavelength so that time zero is at 0 ps: new(t, λ) = old(t + t0(λ)).
 
-    ``t0(λ)`` = ``numpy.polyval(coefficients, λ)`` (the convention of KiMoPack's chirp files).
-    Linear interpolation; delays outside the measured range become NaN (zero weight in fits).
+    ``coefficients``: a :class:`~heterolab.kinetics.ta.model.Chirp`, or numpy.polyval
+    coefficients in nm (the convention of KiMoPack's chirp files). Linear interpolation;
+    delays outside the measured range become NaN (zero weight in fits).
     """
     _check(da)
+    chirp = as_chirp(coefficients)
+    coefficients = chirp.polyval()
     d = da.transpose("time", "wavelength")
     t = d["time"].values
-    t0 = chirp_delay(coefficients, d["wavelength"].values)
+    t0 = chirp.delay(d["wavelength"].values)
     out = np.empty(d.shape)
     for j in range(d.shape[1]):
         out[:, j] = np.interp(t + t0[j], t, d.values[:, j], left=np.nan, right=np.nan)

@@ -38,6 +38,8 @@ from scipy.optimize import least_squares
 
 from heterolab.errors import ModelError, ParameterError
 from heterolab.kinetics.ta.model import (
+    DISPERSION_CENTER_NM,
+    DISPERSION_SCALE_NM,
     Constraint,
     DatasetSpec,
     IrfSpec,
@@ -92,8 +94,8 @@ def _irf_from(d: Mapping[str, Any], where: str, problems: list[str]) -> IrfSpec:
         str(d["center"]),
         str(d["width"]),
         [str(x) for x in d.get("dispersion", [])],
-        float(d.get("dispersion_center", 550.0)),
-        float(d.get("dispersion_scale", 100.0)),
+        float(d.get("dispersion_center", DISPERSION_CENTER_NM)),
+        float(d.get("dispersion_scale", DISPERSION_SCALE_NM)),
     )
 
 

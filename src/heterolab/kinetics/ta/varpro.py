@@ -27,7 +27,7 @@ import xarray as xr
 
 from heterolab.errors import ModelError
 from heterolab.kinetics.decay_models import exp_conv_gaussian
-from heterolab.kinetics.ta.model import DatasetSpec, KineticScheme
+from heterolab.kinetics.ta.model import DatasetSpec, KineticScheme, chirp_x
 
 __all__ = [
     "PreparedDataset",
@@ -565,7 +565,7 @@ class PreparedDataset:
                 damp[name] = self._start_derivative(k, name)
                 rates.append(name)
         fa = [n for n in free if n in analytic]
-        xw = (wl - irf.dispersion_center) / irf.dispersion_scale
+        xw = chirp_x(wl, irf.dispersion_center, irf.dispersion_scale)
         col = {n: i for i, n in enumerate(free)}
         for gi, g in enumerate(self.groups):
             t = self.transform(g, labels, values, act)

@@ -33,6 +33,7 @@ def simulate(
         "simulated": True,
         "files": [*sorted(manifest["files"]), "truth.json"],
         "warnings": manifest["warnings"],
+        "choices": manifest["choices"],
     }
     if as_json:
         typer.echo(json.dumps(summary, indent=2))
@@ -45,3 +46,10 @@ def simulate(
     typer.echo("warnings (inconsistencies in the thesis numbers):")
     for w in manifest["warnings"]:
         typer.echo(f"  - {w}")
+    if manifest["choices"]:
+        typer.echo("choices between thesis numbers that contradict each other:")
+    for c in manifest["choices"]:
+        typer.echo(
+            f"  - {c['quantity']}: used {c['used']:.4g} ({c['used_source']}), not "
+            f"{c['not_used']:.4g} ({c['not_used_source']}) in {', '.join(c['files'])}"
+        )

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +26,13 @@ from heterolab.errors import ParameterError
 from heterolab.reference import load_table
 from heterolab.result import json_safe
 from heterolab.simulate.files import write_array
-from heterolab.simulate.spectra import Emitter, EnergyTransfer, simulate_absorption, simulate_pl
+from heterolab.simulate.spectra import (
+    Emitter,
+    EnergyTransfer,
+    absorbance_at,
+    simulate_absorption,
+    simulate_pl,
+)
 from heterolab.simulate.ta import gaussian_band, simulate_ta
 from heterolab.simulate.tem import simulate_lattice_image
 from heterolab.simulate.trpl import simulate_decay, simulate_irf
@@ -66,6 +72,9 @@ class PresetOutput:
     seed: int
     datasets: list[Dataset]
     warnings: list[str]
+    #: Where two thesis numbers contradict each other and the preset had to use one: what it
+    #: used, what it did not, and why (written to truth.json and printed by the CLI).
+    choices: list[dict[str, Any]] = field(default_factory=list)
 
     def get(self, name: str) -> Dataset:
         """The dataset called ``name``; ParameterError listing the names otherwise."""
@@ -113,8 +122,31 @@ def _ch3_warnings() -> list[str]:
         "IRF of fs-TA: 120 fs in §2.9.1 but 150 fs in §3.2; 150 fs used",
         "XPS: thesis Pb-Br 4f5/2 at 143.61 eV (5.78 eV splitting) contradicts the 4.87 eV Pb 4f "
         "spin-orbit splitting; simulated with 4.87 eV (4f5/2 at 142.70 eV, spec V12)",
+        "transfer efficiency 1:30: the TA rates (Table 3-3) give eta = 93.6 %, Table 3-1 "
+        "prints 71.56 %; the simulated PL uses 93.6 % (see 'choices' in truth.json)",
         "XRD wavelength not stated; Cu Kα1 1.5406 Å assumed (spec P-09)",
         "Table 3-2 decays are ns-TA (ΔOD) kinetics; simulated here as counting histograms in ns",
+    ]
+
+
+ETA_TABLE_3_1_1TO30 = 0.7156  # Table 3-1, row 1:30 (steady-state NIR PL)
+
+
+def _ch3_choices() -> list[dict[str, Any]]:
+    eta_ta = K_ET / K_TOTAL_HET
+    return [
+        {
+            "quantity": "eta_transfer (CsPbBr3 -> PbS, Pb/S 1:30)",
+            "used": eta_ta,
+            "used_source": "Table 3-3 fs-TA: k_ET = 1/0.52 ps - 1/8.08 ps, "
+            "eta = k_ET/(k_ET + 1/tau_0) (spec V13)",
+            "not_used": ETA_TABLE_3_1_1TO30,
+            "not_used_source": "Table 3-1 steady-state NIR PL, eta_trans = 71.56 %",
+            "files": ["pl_vis.csv", "pl_nir.csv"],
+            "why": "the TA rates set the simulated kinetics; the PL spectra must follow the same "
+            "kinetics, so a transfer-efficiency analysis of these PL files recovers "
+            f"{100 * eta_ta:.1f} %, not the 71.56 % of Table 3-1",
+        }
     ]
 
 
@@ -226,10 +258,23 @@ def _ch3_ta(rngs: list[np.random.Generator]) -> list[Dataset]:
     ]
 
 
+#: Excitation wavelength of the Chapter-3 steady-state PL (nm; assumed, thesis §3.2).
+CH3_EXCITATION_NM = 465.0
+#: Table 3-1, row 1:30: absorbances at the excitation wavelength (OD).
+CH3_ABSORBANCE_AT_EXCITATION = {"CsPbBr3": 0.180, "PbS": 0.113}
+
+
+def _scaled_to(emitter: Emitter, od: float, wavelength_nm: float) -> Emitter:
+    """The emitter with its absorbance scaled so that it absorbs ``od`` at ``wavelength_nm``."""
+    return replace(
+        emitter, absorbance=emitter.absorbance * od / absorbance_at(emitter, wavelength_nm)
+    )
+
+
 def _ch3_emitters() -> list[Emitter]:
     stokes_cs = 20.0  # meV, assumed
     e_pl = HC_EV_NM / 471.0
-    return [
+    shapes = [
         Emitter(
             "CsPbBr3",
             "CsPbBr3",
@@ -240,18 +285,23 @@ def _ch3_emitters() -> list[Emitter]:
             peak_nm=HC_EV_NM / (e_pl + stokes_cs * 1e-3),
             homogeneous_fwhm_mev=60.0,
             inhomogeneous_fwhm_mev=60.0,
+            continuum_offset_mev=40.0,  # exciton binding energy (Protesescu et al. 2015)
+            continuum_ratio=0.8,
         ),
         Emitter(
             "PbS",
             "PbS",
             3.4,
-            size_spread=0.08,
+            size_spread=0.05,
             absorbance=0.113,
             plqy=0.225,
             stokes_shift_mev=135.0,
-            homogeneous_fwhm_mev=80.0,
+            homogeneous_fwhm_mev=60.0,
+            continuum_ratio=1.0,
+            continuum_offset_mev=300.0,
         ),
     ]
+    return [_scaled_to(e, CH3_ABSORBANCE_AT_EXCITATION[e.name], CH3_EXCITATION_NM) for e in shapes]
 
 
 def _ch3_spectra(rngs: list[np.random.Generator]) -> list[Dataset]:
@@ -265,15 +315,19 @@ def _ch3_spectra(rngs: list[np.random.Generator]) -> list[Dataset]:
     ):
         a, ta = simulate_absorption(grid, em, noise_od=5e-4, seed=rng_a)
         p, tp = simulate_pl(
-            grid, em, excitation_nm=465.0, transfer=et, total_counts=2e5, seed=rng_p
+            grid, em, excitation_nm=CH3_EXCITATION_NM, transfer=et, total_counts=2e5, seed=rng_p
         )
         out.append(
             Dataset(
                 f"absorption_{label}",
                 a,
                 ta,
-                f"{THESIS}, Table 3-1 (A_pero 0.180, A_PbS 0.113), §3.3.2",
-                ["band widths, continuum and size spread assumed"],
+                f"{THESIS}, Table 3-1 (A_pero 0.180, A_PbS 0.113 at the excitation), §3.3.2",
+                [
+                    "band widths, continuum and size spread assumed; excitation 465 nm assumed",
+                    "absorbances scaled so that each component absorbs its Table 3-1 value at "
+                    "the excitation wavelength",
+                ],
             )
         )
         out.append(
@@ -405,7 +459,13 @@ def _build_ch3(seed: int) -> PresetOutput:
     datasets = (
         _ch3_ta(rngs[0:4]) + _ch3_spectra(rngs[4:8]) + _ch3_structure(rngs[8:11]) + _ch3_decay(seed)
     )
-    return PresetOutput("thesis-cspbbr3-pbs-1to30", _CH3_SOURCE, seed, datasets, _ch3_warnings())
+    for ds in datasets:
+        if ds.name.startswith("pl_"):
+            ds.truth["eta_transfer_table_3_1"] = ETA_TABLE_3_1_1TO30
+            ds.truth["eta_transfer_choice"] = _ch3_choices()[0]["why"]
+    return PresetOutput(
+        "thesis-cspbbr3-pbs-1to30", _CH3_SOURCE, seed, datasets, _ch3_warnings(), _ch3_choices()
+    )
 
 
 # ----------------------------------------------------------------------------- chapter 4
@@ -662,6 +722,7 @@ def write_preset(
         "simulated": True,
         "seed": preset.seed,
         "warnings": preset.warnings,
+        "choices": preset.choices,
         "files": files,
     }
     (out / "truth.json").write_text(

@@ -14,9 +14,10 @@ exciton at ``E(d)``:
 
 The ensemble is integrated over sizes by Gauss–Hermite quadrature; the size spread maps into
 inhomogeneous broadening through ``dE/dd`` (e.g. Efros & Rosen, Annu. Rev. Mater. Sci. 30, 475
-(2000)). Absorption per crystal scales with its volume (d³) for the continuum and the exciton
-(oscillator strength of confined excitons ∝ volume in intermediate confinement is a
-simplification; stated here). Each crystal's exciton line is a Gaussian of FWHM
+(2000)). The continuum absorption per crystal scales with its volume (d³); the first-exciton
+band is number-weighted so that its maximum is the sizing curve's energy of the mean diameter
+(the sizing curves relate the ensemble peak to the TEM mean size; a simplification, stated
+here). Each crystal's exciton line is a Gaussian of FWHM
 ``homogeneous_fwhm_mev``; the continuum is an error-function onset ``continuum_offset_mev``
 above the exciton (Elliott-type step, Elliott, Phys. Rev. 108, 1384 (1957)). Emission is at
 ``E(d) − stokes_shift_mev`` and converted to a density per nm with the Jacobian E²/hc.
@@ -52,6 +53,8 @@ from heterolab.units import HC_EV_NM
 __all__ = [
     "Emitter",
     "EnergyTransfer",
+    "absorbance_at",
+    "absorbed_fractions",
     "exciton_peak_ev",
     "simulate_absorption",
     "simulate_pl",
@@ -190,23 +193,53 @@ def _absorbance(emitter: Emitter, energy_ev: np.ndarray) -> np.ndarray:
     e_x = exciton_peak_ev(emitter, d)
     vol = w * d**3 / np.sum(w * d**3)
     width = _line_width_ev(emitter)
-    exciton = _gauss(energy_ev, e_x, width) @ vol
+    # first-exciton band: number-weighted, so that its maximum sits at the sizing curve's energy
+    # of the mean diameter (Moreels 2009 relates the ensemble peak to the TEM mean size; any
+    # size dependence of the oscillator strength is inside that calibration)
+    exciton = _gauss(energy_ev, e_x, width) @ w
     onset = e_x + 1e-3 * emitter.continuum_offset_mev
     cont = 0.5 * (1 + erf((energy_ev[:, None] - onset[None, :]) / (2 * fwhm_to_sigma(width))))
     continuum = cont @ vol
-    peak = exciton.max() if exciton.max() > 0 else 1.0
+    # the exciton band's own maximum, on a grid of its own (never the caller's grid: the
+    # absorbance at one wavelength must equal that of a full spectrum at the same wavelength)
+    own = np.linspace(e_x.min() - 3 * width, e_x.max() + 3 * width, 2001)
+    peak = float(np.max(_gauss(own, e_x, width) @ w))
     return emitter.absorbance * (exciton / peak + emitter.continuum_ratio * continuum)
 
 
 def _emission_shape(emitter: Emitter, energy_ev: np.ndarray) -> np.ndarray:
-    """Emission per unit energy (unit area over energy) of one ensemble."""
+    """Emission per unit energy of one ensemble, unit area over ALL energies.
+
+    The area is that of the whole band (an analytic sum of unit-area Gaussians), not of the
+    part inside the simulated window: a window that holds only the far tail of a band sees
+    only that tail's few counts (a band normalised within each window would turn a tail into
+    a fake peak at the window's edge).
+    """
     d, w = _size_nodes(emitter)
     e_em = exciton_peak_ev(emitter, d) - 1e-3 * emitter.stokes_shift_mev
-    line = _gauss(energy_ev, e_em, _line_width_ev(emitter)) @ w
-    area = abs(float(np.trapezoid(line, energy_ev)))
-    if area <= 0:
-        raise ParameterError(f"emission of {emitter.name!r} lies outside the wavelength grid")
-    return line / area
+    width = _line_width_ev(emitter)
+    unit_area = float(fwhm_to_sigma(width)) * np.sqrt(2.0 * np.pi)
+    return (_gauss(energy_ev, e_em, width) @ w) / unit_area
+
+
+def absorbed_fractions(absorbances: dict[str, float]) -> dict[str, float]:
+    """Fraction of the incident light absorbed by each component of a mixture.
+
+    f_i = (A_i/A_tot)(1 − 10^(−A_tot)) (Beer–Lambert for a mixture; spec P-21), so the
+    fractions add up to the absorptance of the total absorbance that an absorption
+    measurement of the same sample shows.
+    """
+    total = float(sum(absorbances.values()))
+    if total <= 0:
+        return dict.fromkeys(absorbances, 0.0)
+    absorbed = 1.0 - 10.0 ** (-total)
+    return {k: a / total * absorbed for k, a in absorbances.items()}
+
+
+def absorbance_at(emitter: Emitter, wavelength_nm: float) -> float:
+    """Absorbance (OD) of one ensemble at ``wavelength_nm``."""
+    e = np.array([HC_EV_NM / positive("wavelength_nm", wavelength_nm)])
+    return float(_absorbance(emitter, e)[0])
 
 
 def _check_emitters(emitters: list[Emitter]) -> None:
@@ -283,10 +316,13 @@ def simulate_pl(
 ) -> tuple[xr.DataArray, dict[str, Any]]:
     """Photoluminescence spectrum (counts per wavelength bin) of a nanocrystal mixture.
 
-    Photons emitted by component ``i`` ∝ (absorbed fraction at the excitation) × PLQY; with a
-    donor–acceptor ``transfer`` the donor keeps (1 − η) and the acceptor gains η × the donor's
-    absorbed excitations × its PLQY. ``total_counts`` is the expected sum over the grid; counts
-    are Poisson-sampled.
+    Photons emitted by component ``i`` ∝ (absorbed fraction at the excitation,
+    :func:`absorbed_fractions` of the same absorbances :func:`simulate_absorption` gives) ×
+    PLQY; with a donor–acceptor ``transfer`` the donor keeps (1 − η) and the acceptor gains
+    η × the donor's absorbed excitations × its PLQY. ``total_counts`` is the expected number
+    of detected photons over the WHOLE emission (all wavelengths), so spectra of the same
+    sample taken on different wavelength windows share one scale; the window holds its share
+    of it (``truth["window_fraction"]``). Counts are Poisson-sampled.
 
     Returns
     -------
@@ -298,8 +334,8 @@ def simulate_pl(
     if wl.size < 2:
         raise ParameterError("the PL wavelength grid needs at least 2 points")
     _check_emitters(emitters)
-    e_exc = np.array([HC_EV_NM / positive("excitation_nm", excitation_nm)])
-    absorbed = {e.name: 1.0 - 10.0 ** (-float(_absorbance(e, e_exc)[0])) for e in emitters}
+    a_exc = {e.name: absorbance_at(e, excitation_nm) for e in emitters}
+    absorbed = absorbed_fractions(a_exc)
     yields = {e.name: absorbed[e.name] * e.plqy for e in emitters}
     eta = 0.0
     if transfer is not None:
@@ -318,20 +354,22 @@ def simulate_pl(
         # density per unit wavelength: I(λ) = I(E) |dE/dλ| = I(E) E² / hc
         per_nm = per_nm + yields[e.name] * _emission_shape(e, energy) * energy**2 / HC_EV_NM
     bin_nm = np.abs(np.gradient(wl))
-    expected = per_nm * bin_nm
-    if expected.sum() <= 0:
-        raise ParameterError("no emission on the wavelength grid (all PLQY 0 or nothing absorbed)")
-    expected = positive("total_counts", total_counts) * expected / expected.sum()
+    total_yield = sum(yields.values())
+    if total_yield <= 0:
+        raise ParameterError("no emission (all PLQY 0 or nothing absorbed)")
+    expected = positive("total_counts", total_counts) * per_nm * bin_nm / total_yield
     counts = noisy_counts(expected, noise=noise, seed=seed)
     da = _spectrum_array(counts, wl, "intensity", "counts")
     da.attrs["excitation_nm"] = float(excitation_nm)
-    total_yield = sum(yields.values())
     truth = {
         "kind": "spectrum.pl",
         "excitation_nm": float(excitation_nm),
         "eta_transfer": eta,
         "photon_fraction": {k: v / total_yield for k, v in yields.items()},
+        "absorbance_at_excitation": a_exc,
         "absorbed_fraction": absorbed,
+        "total_counts_all_wavelengths": float(total_counts),
+        "window_fraction": float(expected.sum() / total_counts),
         "emitters": {e.name: _emitter_truth(e) for e in emitters},
     }
     return da, truth

@@ -304,21 +304,54 @@ def elliott_absorption(
     return amplitude * np.interp(e, fine, conv) / e
 
 
+#: Bounds of the Elliott fit parameters: E_b and Γ [eV].
+ELLIOTT_BINDING_BOUNDS = (1e-3, 0.5)
+ELLIOTT_GAMMA_BOUNDS = (1e-3, 0.5)
+
+
+def _exciton_start(x: np.ndarray, a: np.ndarray, gamma: float) -> float:
+    """Energy of the lowest-energy absorbance maximum rising above its surroundings, or of
+    the steepest rise when the edge shows no maximum [eV]."""
+    from scipy.signal import find_peaks
+
+    span = float(np.ptp(a)) or 1.0
+    peaks, _ = find_peaks(a, prominence=0.02 * span)
+    if peaks.size:
+        return float(x[peaks[0]])
+    return float(x[int(np.argmax(np.gradient(a, x)))]) + gamma
+
+
+def _at_bound(value: float, lo: float, hi: float) -> str | None:
+    tol = 1e-3 * (hi - lo)
+    if value <= lo + tol:
+        return "lower"
+    if value >= hi - tol:
+        return "upper"
+    return None
+
+
 def elliott_fit(
     absorbance: xr.DataArray,
     *,
     window: tuple[float, float] | None = None,
     band_gap: float | None = None,
-    binding_energy: float = 0.03,
+    binding_energy: float | None = None,
     gamma: float = 0.02,
     broadening: Literal["sech", "gaussian"] = "sech",
     background: bool = True,
 ) -> Result:
     """Fit the Elliott model to an absorption edge: E_g, E_b, Γ, amplitude (spec P-24).
 
-    Weighted least squares (unit weights) with scipy; errors from the covariance scaled by the
-    reduced χ². A constant background is fitted when ``background``. Start E_g defaults to the
-    energy of steepest rise + 2 Γ. Benchmark: E_b ≈ 11 meV for MAPbI3 (thesis Fig. 1-32a).
+    Bounded least squares (scipy ``curve_fit``, trust-region reflective; unit weights) with
+    E_b in [1, 500] meV, Γ in [1, 500] meV and E_g inside the fitted window; errors from the
+    covariance scaled by the reduced χ². Starts: the exciton line is placed on the
+    lowest-energy absorbance maximum of the window (or the steepest rise when there is none)
+    and E_b is started at 10, 30, 60 and 120 meV (or ``binding_energy`` [eV]); the best χ²
+    wins. A constant background is fitted when ``background``. ``window`` is in eV.
+
+    A parameter that ends at a bound is reported at that bound and the Result is marked
+    suspect (its value is a limit, not a measurement), as is an exciton outside the window.
+    Benchmark: E_b ≈ 11 meV for MAPbI3 (thesis Fig. 1-32a).
     """
     from scipy.optimize import curve_fit
 
@@ -326,53 +359,78 @@ def elliott_fit(
     step = float(np.min(np.diff(x0)))
     x = np.arange(x0[0], x0[-1] + step / 2, step)
     a = np.interp(x, x0, a0)
-    if band_gap is None:
-        band_gap = float(x[int(np.argmax(np.gradient(a, x)))]) + 2 * gamma
-
     fine = min(step, gamma / 10.0)
 
     def model(
         e: np.ndarray, eg: float, eb: float, g: float, amp: float, c: float = 0.0
     ) -> np.ndarray:
-        return (
-            elliott_absorption(e, eg, abs(eb), abs(g), amp, broadening=broadening, fine_step=fine)
-            + c
-        )
+        return elliott_absorption(e, eg, eb, g, amp, broadening=broadening, fine_step=fine) + c
 
-    amp0 = float(np.max(a)) / max(
-        float(
-            np.max(elliott_absorption(x, band_gap, binding_energy, gamma, broadening=broadening))
-        ),
-        1e-30,
-    )
-    p0 = [band_gap, binding_energy, gamma, amp0] + ([0.0] if background else [])
+    e_x = _exciton_start(x, a, gamma) if band_gap is None else None
+    starts = [binding_energy] if binding_energy is not None else [0.01, 0.03, 0.06, 0.12]
+    lo = [x[0], ELLIOTT_BINDING_BOUNDS[0], ELLIOTT_GAMMA_BOUNDS[0], 0.0]
+    hi = [
+        x[-1] + ELLIOTT_BINDING_BOUNDS[1],
+        ELLIOTT_BINDING_BOUNDS[1],
+        ELLIOTT_GAMMA_BOUNDS[1],
+        np.inf,
+    ]
+    if background:
+        lo.append(-np.inf)
+        hi.append(np.inf)
     res = Result(
         kind="spectrum.elliott",
         provenance=make_provenance(
             [], {"window": window, "broadening": broadening, "background": background}
         ),
     )
-    try:
-        popt, pcov = curve_fit(model, x, a, p0=p0, maxfev=4000)
-    except (RuntimeError, ValueError) as exc:
-        res.mark_failed(f"Elliott fit did not converge: {exc}")
+    best = None
+    for eb0 in starts:
+        eg0 = band_gap if band_gap is not None else float(e_x) + eb0  # type: ignore[arg-type]
+        eg0 = float(np.clip(eg0, lo[0] + 1e-6, hi[0] - 1e-6))
+        shape = elliott_absorption(x, eg0, eb0, gamma, broadening=broadening, fine_step=fine)
+        amp0 = max(float(np.ptp(a)), 1e-12) / max(float(np.max(shape)), 1e-30)
+        p0 = [eg0, eb0, gamma, amp0] + ([float(np.min(a))] if background else [])
+        try:
+            popt, pcov = curve_fit(model, x, a, p0=p0, bounds=(lo, hi), maxfev=4000)
+        except (RuntimeError, ValueError):
+            continue
+        chi2 = float(np.sum((a - model(x, *popt)) ** 2))
+        if best is None or chi2 < best[2]:
+            best = (popt, pcov, chi2)
+    if best is None:
+        res.mark_failed("Elliott fit did not converge from any start")
         return res
+    popt, pcov, chi2 = best
     err = (
         np.sqrt(np.clip(np.diag(pcov), 0, None))
         if np.all(np.isfinite(pcov))
         else np.full(len(popt), math.nan)
     )
     res.parameters["band_gap"] = Quantity(float(popt[0]), float(err[0]), "eV")
-    res.parameters["binding_energy"] = Quantity(
-        1000 * abs(float(popt[1])), 1000 * float(err[1]), "meV"
-    )
-    res.parameters["gamma"] = Quantity(1000 * abs(float(popt[2])), 1000 * float(err[2]), "meV")
+    res.parameters["binding_energy"] = Quantity(1000 * float(popt[1]), 1000 * float(err[1]), "meV")
+    res.parameters["gamma"] = Quantity(1000 * float(popt[2]), 1000 * float(err[2]), "meV")
     res.parameters["amplitude"] = Quantity(float(popt[3]), float(err[3]), "1")
     if background:
         res.parameters["background"] = Quantity(float(popt[4]), float(err[4]), "OD")
+    for name, k, (b_lo, b_hi) in (
+        ("binding_energy", 1, ELLIOTT_BINDING_BOUNDS),
+        ("gamma", 2, ELLIOTT_GAMMA_BOUNDS),
+    ):
+        side = _at_bound(float(popt[k]), b_lo, b_hi)
+        if side:
+            bound = 1000 * (b_lo if side == "lower" else b_hi)
+            res.statistics[f"{name}_at_bound"] = f"{side} bound {bound:g} meV"
+            res.mark_suspect(f"{name} at its {side} bound ({bound:g} meV): a limit, not a value")
     fit = model(x, *popt)
-    res.derived["exciton_energy"] = Quantity(float(popt[0] - abs(popt[1])), None, "eV")
-    res.statistics.update(chisqr=float(np.sum((a - fit) ** 2)), ndata=int(x.size))
+    exciton = float(popt[0] - popt[1])
+    var_x = float(pcov[0, 0] + pcov[1, 1] - 2 * pcov[0, 1]) if np.all(np.isfinite(pcov)) else None
+    res.derived["exciton_energy"] = Quantity(
+        exciton, math.sqrt(max(var_x, 0.0)) if var_x is not None else None, "eV"
+    )
+    if not x[0] <= exciton <= x[-1]:
+        res.mark_suspect(f"exciton at {exciton:.3f} eV lies outside the fitted window")
+    res.statistics.update(chisqr=chi2, ndata=int(x.size), start_exciton_ev=e_x)
     res.curves["data"] = make_spectrum(x, a, "energy", units="OD")
     res.curves["model"] = make_spectrum(x, fit, "energy", units="OD")
     res.curves["residuals"] = make_spectrum(x, a - fit, "energy", units="OD")

@@ -353,14 +353,41 @@ def second_derivative(
         )
     d2 = savgol_filter(y, n, polyorder, deriv=2, delta=step)
     out = make_spectrum(grid, d2, "energy", units="1", name="d2")
-    out.attrs.update(window_points=n, window_ev=n * step, polyorder=polyorder)
+    out.attrs.update(
+        window_points=n,
+        window_ev=n * step,
+        polyorder=polyorder,
+        noise=_d2_noise(spectrum, n, polyorder, step, jacobian),
+    )
     return out
 
 
+def _d2_noise(
+    spectrum: xr.DataArray, n: int, polyorder: int, step: float, jacobian: bool | None
+) -> float:
+    """Standard deviation of the Savitzky–Golay d²S/dE² that white noise alone would give.
+
+    The noise σ of the data comes from the median absolute second difference of the measured
+    points (σ² = var(y_{i−1} − 2y_i + y_{i+1})/6 for white noise; robust to a smooth signal),
+    and propagates through the filter's linear coefficients c: σ_d2 = σ √Σc².
+    """
+    from scipy.signal import savgol_coeffs
+
+    y = to_energy(spectrum, jacobian=jacobian).values.astype(float)
+    if y.size < 5:
+        return 0.0
+    dd = y[:-2] - 2 * y[1:-1] + y[2:]
+    sigma = 1.4826 * float(np.median(np.abs(dd - np.median(dd)))) / math.sqrt(6.0)
+    coeffs = savgol_coeffs(n, polyorder, deriv=2, delta=step)
+    return sigma * float(np.sqrt(np.sum(coeffs**2)))
+
+
 def second_derivative_minima(
-    d2: xr.DataArray, *, min_depth: float = 0.05
+    d2: xr.DataArray, *, min_depth: float = 0.05, noise_sigmas: float = 4.0
 ) -> list[tuple[float, float]]:
-    """Local minima of a second-derivative spectrum deeper than ``min_depth`` × the deepest.
+    """Local minima of a second-derivative spectrum deeper than ``min_depth`` × the deepest
+    and than ``noise_sigmas`` × the d² noise level (``d2.attrs["noise"]`` from
+    :func:`second_derivative`), so that noise wiggles are not taken for excitons.
 
     Returns ``[(energy_eV, stderr_eV), ...]`` sorted by energy. The error is the half-width of
     the parabola through the three points around the minimum at which it rises by 1 % of
@@ -369,10 +396,11 @@ def second_derivative_minima(
     x, y = d2["energy"].values, d2.values
     deepest = -float(np.min(y))
     out: list[tuple[float, float]] = []
-    if deepest <= 0:
+    if not deepest > 0:
         return out
+    floor = max(min_depth * deepest, noise_sigmas * float(d2.attrs.get("noise", 0.0)))
     for i in range(1, y.size - 1):
-        if y[i] < y[i - 1] and y[i] <= y[i + 1] and -y[i] >= min_depth * deepest:
+        if y[i] < y[i - 1] and y[i] <= y[i + 1] and -y[i] >= floor:
             c2, c1, c0 = np.polyfit(x[i - 1 : i + 2] - x[i], y[i - 1 : i + 2], 2)
             dx = -c1 / (2 * c2) if c2 > 0 else 0.0
             depth = -(c0 - c1**2 / (4 * c2)) if c2 > 0 else -y[i]

@@ -160,3 +160,59 @@ def test_cli_report_writes_the_site_and_prints_json(tmp_path):
     res = CliRunner().invoke(app, ["report", str(tmp_path / "nothing")])
     assert res.exit_code == 2
     assert "no results.json here" in res.output
+
+
+@pytest.mark.slow
+def test_report_of_a_real_campaign_run_shows_the_stores_numbers(tmp_path):
+    """End to end: a one-step campaign run by heterolab.campaign, reported by the CLI; every
+    number cell equals the SQLite store's value (read through heterolab.campaign's API)."""
+    pytest.importorskip("pandas")
+    import numpy as np
+    from scipy.special import ndtr
+
+    from heterolab.campaign import open_results, run_campaign
+    from heterolab.cli import app
+
+    t = np.arange(400) * 0.05
+    irf = np.diff(ndtr((np.append(t, t[-1] + 0.05) - 2.0) / (0.2 / 2.3548)))
+    m = np.convolve(irf, 3000 * np.exp(-t / 2.0))[:400] + 1
+    y = np.random.default_rng(1).poisson(m)
+    np.savetxt(
+        tmp_path / "decay.csv",
+        np.column_stack([t, y]),
+        delimiter=",",
+        header="time_ns,counts",
+        comments="",
+    )
+    (tmp_path / "campaign.toml").write_text(
+        '[campaign]\nname = "e2e"\ndescription = "one step"\n\n[[step]]\nid = "fit1"\n'
+        f'type = "trpl.fit"\nlabel = "試料 {EVIL}"\ninputs = {{ decay = "decay.csv" }}\n'
+        "options = { n_components = 1 }\n",
+        "utf-8",
+    )
+    run_campaign(tmp_path / "campaign.toml", tmp_path / "out", progress=False)
+    res = CliRunner().invoke(app, ["report", str(tmp_path / "out")])
+    assert res.exit_code == 0, res.output
+    with open_results(tmp_path / "out") as store:
+        table = store.quantities(step="fit1")
+    stored = {(r.step_id, r.name): (r.value, r.stderr) for r in table.itertuples()}
+    assert ("fit1", "tau_1") in stored
+    seen = set()
+    for page in (tmp_path / "out" / "report").rglob("*.html"):
+        text = page.read_text("utf-8")
+        assert EVIL not in text
+        p = _Cells()
+        p.feed(text)
+        for c in p.cells:
+            if c["name"] is None:
+                continue
+            value, err = stored[(c["step"], c["name"])]
+            assert float(c["data-value"]) == pytest.approx(value, rel=1e-15)
+            shown_err = float(c["data-stderr"]) if c["data-stderr"] else None
+            if err is None or shown_err is None:
+                assert shown_err is None or np.isnan(shown_err)
+            else:
+                assert shown_err == pytest.approx(err, rel=1e-15, nan_ok=True)
+            seen.add((c["step"], c["name"]))
+    assert seen == set(stored)
+    assert (tmp_path / "out" / "report" / "figures" / "fit1.png").is_file()

@@ -141,3 +141,15 @@ def test_tauc_and_urbach_cli(tmp_path):
     out = CliRunner().invoke(app, ["spectrum", "urbach", str(p), "--fit-window", "2.2", "2.36"])
     assert out.exit_code == 0, out.output
     assert "urbach_energy" in out.output
+
+
+def test_elliott_fit_reports_a_binding_energy_at_its_bound_as_suspect():
+    """Issue #9: E_b = 0 at its bound was reported as an ok measurement."""
+    e = np.linspace(2.2, 2.9, 351)
+    # a band edge whose exciton binding energy (0.3 meV) lies below the fit's 1 meV bound
+    a = elliott_absorption(e, 2.5, 0.0003, 0.02, 1.0) + 0.01
+    r = elliott_fit(make_spectrum(e, a, "energy", units="OD"))
+    assert r.status == "suspect"
+    assert "binding_energy at its lower bound (1 meV)" in r.message
+    assert r.parameters["binding_energy"].value == pytest.approx(1.0, abs=0.01)
+    assert r.statistics["binding_energy_at_bound"] == "lower bound 1 meV"

@@ -86,6 +86,8 @@ def test_sigkill_at_random_moments_then_rerun_equals_a_clean_run(tmp_path):
     try:
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         assert con.execute("SELECT COUNT(*) FROM current").fetchone()[0] == N_STEPS
+        statuses = [r[0] for r in con.execute("SELECT status FROM runs ORDER BY id")]
+        assert statuses[-1] == "finished" and "running" not in statuses
     finally:
         con.close()
     for name in ("results.json", "results.csv"):

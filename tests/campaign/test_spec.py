@@ -292,3 +292,15 @@ uses = { n_components = "fit.tau_1", estimator = "fit.tau_1" }
         )
         for p in problems
     )
+
+
+def test_a_reader_option_among_the_options_points_to_read(data):
+    (data / "c.toml").write_text(
+        '[[step]]\nid = "fit"\ntype = "trpl.fit"\ninputs = { decay = "decay.csv" }\n'
+        'options = { time_unit = "ps" }\n'
+    )
+    assert _problems(data / "c.toml") == [
+        "line 5: step fit: unknown option 'time_unit' for trpl.fit "
+        "(heterolab.kinetics.trpl.decay_fit.fit_decay); reader options go in "
+        "read = { time_unit = ... }"
+    ]

@@ -144,8 +144,10 @@ class ResultStore:
 
     # ------------------------------------------------------------------ runs
     def begin_run(self, started: str, version: str, host: str, pid: int, campaign: str) -> int:
-        """Record the start of a run; returns its id."""
+        """Record the start of a run (earlier runs still marked running were killed: the
+        caller holds the folder's lock); returns its id."""
         with self._con:
+            self._con.execute("UPDATE runs SET status = 'interrupted' WHERE status = 'running'")
             cur = self._con.execute(
                 "INSERT INTO runs (started, heterolab_version, host, pid, campaign) "
                 "VALUES (?, ?, ?, ?, ?)",

@@ -29,6 +29,7 @@ _SCALARS: dict[str, Callable[[Any], bool]] = {
     "Path": lambda v: isinstance(v, str),
 }
 _SEQUENCES = ("tuple", "list", "Sequence")
+_READER_OPTIONS = {"time_unit", "time_column", "counts_column", "axis", "signal_unit", "channel"}
 _MAPPINGS = ("dict", "Mapping")
 
 
@@ -143,6 +144,8 @@ def check_step(step: Any, stype: StepType, template: bool = False) -> list[tuple
             elif name not in params and not var_kw:
                 close = difflib.get_close_matches(name, settable, n=1)
                 hint = f"; did you mean {close[0]!r}?" if close else ""
+                if group == "option" and name in _READER_OPTIONS and specs:
+                    hint = f"; reader options go in read = {{ {name} = ... }}"
                 problems.append(
                     (
                         f"unknown {group} {name!r} for {stype.name} ({stype.function_name}){hint}",

@@ -36,6 +36,25 @@ def write_results(folder: Path) -> dict:
     good = _fit(9.16834567, 0.0291234, 2.7123)
     evil = _fit(1.79581234, 0.0035123, 3.0531)
     evil.warnings.append(f"tau_1 disagrees with the published 1.5 ns for {EVIL}")
+    evil.statistics["reference_comparison"] = {
+        "tau_1": {
+            "computed": 1.79581234,
+            "stderr": 0.0035123,
+            "published": 1.5,
+            "published_uncertainty": 0.05,
+            "difference": 0.29581234,
+            "deviation_sigma": 5.83,
+            "verdict": "differs",
+        },
+        "background": {
+            "computed": 3.0531,
+            "stderr": float("nan"),
+            "published": 3.0,
+            "published_uncertainty": None,
+            "verdict": "ok",
+            "deviation_sigma": 0.0,
+        },
+    }
     failed = Result("trpl.decay_fit")
     failed.mark_failed(f"no decay found in {EVIL}.csv")
     steps = [

@@ -111,6 +111,20 @@ def test_problems_page_lists_failures_and_warnings(site):
     assert "Problems (2)" in text
 
 
+def test_cards_compare_with_published_values(site):
+    s, _ = site
+    page = next(
+        p for p in s.pages if "1.7958 ± 0.0035" in p.read_text("utf-8") and "samples" in str(p)
+    )
+    text = page.read_text("utf-8")
+    assert (
+        '<tr><td>tau_1</td><td class="num">1.7958 ± 0.0035</td>'
+        '<td class="num">1.500 ± 0.050</td><td class="num">+5.83</td>'
+        '<td class="status-suspect">differs</td></tr>'
+    ) in text
+    assert '<td class="status-ok">ok</td>' in text
+
+
 def test_provenance_lists_inputs_hashes_and_settings(site):
     s, _ = site
     text = (s.root / "provenance.html").read_text("utf-8")

@@ -156,6 +156,34 @@ def _quantity_table(result: Result) -> str:
     )
 
 
+def _comparison_table(result: Result) -> str:
+    """Published values next to the computed ones (``statistics["reference_comparison"]``)."""
+    comp = result.statistics.get("reference_comparison")
+    if not isinstance(comp, dict) or not comp:
+        return ""
+    rows = []
+    for name, c in comp.items():
+        if not isinstance(c, dict):
+            continue
+        computed = Quantity(_float(c.get("computed")), _opt_float(c.get("stderr")), "1")
+        published = Quantity(
+            _float(c.get("published")), _opt_float(c.get("published_uncertainty")), "1"
+        )
+        z = _float(c.get("deviation_sigma"))
+        verdict = str(c.get("verdict", ""))
+        cls = "status-ok" if verdict == "ok" else "status-suspect" if verdict else ""
+        rows.append(
+            f'<tr><td>{_e(name)}</td><td class="num">{_e(computed)}</td>'
+            f'<td class="num">{_e(published)}</td><td class="num">{z:+.2f}</td>'
+            f'<td class="{cls}">{_e(verdict)}</td></tr>'
+        )
+    return (
+        '<table class="comparison"><thead><tr><th>compared with</th><th>computed</th>'
+        "<th>published</th><th>z (σ)</th><th>verdict</th></tr></thead>"
+        f"<tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
 def _step_card(step: StepRecord, root: str, plots: list[tuple[str, dict]], figures: bool) -> str:
     r = step.result
     parts = [
@@ -173,6 +201,7 @@ def _step_card(step: StepRecord, root: str, plots: list[tuple[str, dict]], figur
     if step.note:
         parts.append(f"<p>{_e(step.note)}</p>")
     parts.append(_quantity_table(r))
+    parts.append(_comparison_table(r))
     parts.extend(f'<p class="warning">warning: {_e(w)}</p>' for w in r.warnings)
     if figures and step.figure is not None:
         parts.append(
@@ -251,6 +280,10 @@ def _series_section(rep: CampaignReport, plots: list[tuple[str, dict]]) -> str:
             parts.append(f'<div class="plot" id="{_e(div)}"></div>')
             plots.append((div, spec))
     return "".join(parts)
+
+
+def _opt_float(x: Any) -> float | None:
+    return None if x is None else _float(x)
 
 
 def _float(x: Any) -> float:

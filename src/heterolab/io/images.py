@@ -164,7 +164,7 @@ def read_microscopy_image(
             raise FormatError(
                 p,
                 f"no length calibration stored (axis units {file_units}); pass pixel_size= and "
-                "unit= — the pixel size is never assumed",
+                "unit= (command line: --pixel-size, --unit) — the pixel size is never assumed",
             )
         if convs[0][1] != convs[1][1]:  # type: ignore[index]
             raise FormatError(p, f"axes in different units {file_units}")

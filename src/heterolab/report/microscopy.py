@@ -1,0 +1,175 @@
+"""Figures for microscopy and image-quality results: FFT spots on the power spectrum, particle
+labels and size histograms with the lognormal fit, GPA strain maps and profiles, MTF curves
+and side-by-side image ranking with the numbers on the figure."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.figure import Figure
+
+from heterolab.report.plots import register_plotter
+from heterolab.result import Result
+
+__all__ = ["plot_compare", "plot_gpa", "plot_mtf", "plot_particles", "plot_spacings"]
+
+
+def _extent(da: Any) -> list[float]:
+    x, y = da[da.dims[1]].values, da[da.dims[0]].values
+    return [float(x[0]), float(x[-1]), float(y[-1]), float(y[0])]
+
+
+@register_plotter("tem.spacings")
+def plot_spacings(result: Result, **_: Any) -> Figure:
+    """Power spectrum (log) with the spots circled and labelled by d (nm)."""
+    ps = result.curves.get("power_spectrum")
+    fig, ax = plt.subplots(figsize=(5.6, 5.6))
+    if ps is not None:
+        spots = result.statistics.get("spots", [])
+        kmax = 1.3 * max([s["k"] for s in spots] or [float(ps["kx"].max())])
+        sub = ps.sel(ky=slice(-kmax, kmax), kx=slice(0, kmax))
+        ax.imshow(
+            sub.values,
+            extent=[0, float(sub.kx[-1]), float(sub.ky[-1]), float(sub.ky[0])],
+            cmap="gray",
+            aspect="equal",
+            vmin=float(np.percentile(sub.values, 50)),
+        )
+        for s in spots:
+            style = "tab:red" if s.get("indices") is not None or "indices" not in s else "tab:blue"
+            ax.plot(s["kx"], s["ky"], "o", mfc="none", color=style, ms=9)
+            ax.text(s["kx"], s["ky"], f"  {10 * s['d']:.3f} Å", color=style, fontsize=7)
+        ax.set_xlabel(f"kx ({ps['kx'].attrs.get('units', '')})")
+        ax.set_ylabel(f"ky ({ps['ky'].attrs.get('units', '')})")
+    matches = result.statistics.get("matches") or []
+    if matches:
+        m = matches[0]
+        ax.set_title(f"{m['phase']} zone [{' '.join(map(str, m['zone_axis']))}]", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+@register_plotter("tem.particles")
+def plot_particles(result: Result, **_: Any) -> Figure:
+    """Image with the measured particles outlined, and the size histogram with the lognormal fit."""
+    fig, (ax, axh) = plt.subplots(1, 2, figsize=(10, 4.6))
+    im, lab = result.curves.get("image"), result.curves.get("labels")
+    if im is not None:
+        ax.imshow(im.values, cmap="gray", extent=_extent(im))
+    if lab is not None:
+        ax.contour(
+            lab["x"].values,
+            lab["y"].values,
+            lab.values > 0,
+            levels=[0.5],
+            colors="tab:orange",
+            linewidths=0.6,
+        )
+    unit = result.statistics.get("unit", "")
+    ax.set_title(
+        f"n = {result.statistics.get('n_measured', 0)} (edge {result.statistics.get('n_edge', 0)}, "
+        f"overlap {result.statistics.get('n_overlap', 0)} excluded)",
+        fontsize=8,
+    )
+    h = result.statistics.get("histogram") or {}
+    if h:
+        edges = np.asarray(h["edges"])
+        counts = np.asarray(h["counts"])
+        axh.bar(
+            edges[:-1], counts, width=np.diff(edges), align="edge", color="0.7", edgecolor="0.3"
+        )
+        st = result.statistics.get("size_statistics", {})
+        ln = st.get("lognormal")
+        if ln:
+            x = np.linspace(edges[0], edges[-1], 300)
+            mu, s = math.log(ln["median"]), ln["sigma"]
+            pdf = np.exp(-((np.log(x) - mu) ** 2) / (2 * s * s)) / (x * s * math.sqrt(2 * math.pi))
+            axh.plot(x, pdf * counts.sum() * np.diff(edges).mean(), "tab:red", label="lognormal")
+        if "mean" in st:
+            axh.set_title(
+                f"{st['mean']:.2f} ± {st['sd']:.2f} {unit} (SEM {st['sem']:.2f})", fontsize=9
+            )
+        axh.set_xlabel(f"{result.statistics.get('measure', 'size')} ({unit})")
+        axh.set_ylabel("count")
+    fig.tight_layout()
+    return fig
+
+
+@register_plotter("tem.gpa")
+def plot_gpa(result: Result, **_: Any) -> Figure:
+    """ε_xx, ε_yy, ε_xy and rotation maps (small strain) and the ε_xx profile with its band."""
+    fig, axes = plt.subplots(1, 5, figsize=(16, 3.6))
+    for ax, k in zip(axes[:4], ("exx", "eyy", "exy", "rotation"), strict=True):
+        m = result.curves[k]
+        lim = float(np.nanpercentile(np.abs(m.values), 99)) or 1e-3
+        h = ax.imshow(m.values, cmap="RdBu_r", vmin=-lim, vmax=lim, extent=_extent(m))
+        ax.set_title(k, fontsize=9)
+        fig.colorbar(h, ax=ax, shrink=0.7)
+    p, sd = result.curves.get("profile_exx"), result.curves.get("profile_exx_sd")
+    if p is not None:
+        x = p["x"].values
+        axes[4].plot(x, p.values, "k")
+        if sd is not None:
+            axes[4].fill_between(x, p.values - sd.values, p.values + sd.values, alpha=0.3)
+        axes[4].set_xlabel(f"x ({p['x'].attrs.get('units', '')})")
+        axes[4].set_title("ε_xx profile (mean ± sd over y)", fontsize=9)
+    fig.suptitle("GPA small strain du/dx relative to the reference lattice", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+@register_plotter("tem.strain_profile")
+def plot_strain_profile(result: Result, **_: Any) -> Figure:
+    comp = result.statistics.get("component", "exx")
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    m, sd = result.curves[comp], result.curves[f"{comp}_sd"]
+    x = m[m.dims[0]].values
+    ax.plot(x, m.values, "k")
+    ax.fill_between(x, m.values - sd.values, m.values + sd.values, alpha=0.3, label="± sd")
+    ax.set_xlabel(m.dims[0])
+    ax.set_ylabel(comp)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+@register_plotter("imaging.mtf")
+def plot_mtf(result: Result, **_: Any) -> Figure:
+    """ESF, LSF and MTF with MTF50 marked."""
+    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    for ax, k in zip(axes[:2], ("esf", "lsf"), strict=True):
+        da = result.curves[k]
+        ax.plot(da["distance"].values, da.values)
+        ax.set_xlabel("distance from edge (px)")
+        ax.set_title(k.upper(), fontsize=9)
+    mtf = result.curves["mtf"]
+    axes[2].plot(mtf["frequency"].values, mtf.values)
+    m50 = result.parameters["mtf50"].value
+    axes[2].axhline(0.5, color="0.6", lw=0.6)
+    axes[2].axvline(m50, color="tab:red", lw=0.8)
+    axes[2].set_title(f"MTF50 = {m50:.3f} cycles/px", fontsize=9)
+    axes[2].set_xlabel("frequency (cycles/px)")
+    axes[2].set_xlim(0, 1)
+    fig.tight_layout()
+    return fig
+
+
+@register_plotter("imaging.compare")
+def plot_compare(result: Result, **_: Any) -> Figure:
+    """The images side by side, best first, with their contrast, CNR and MTF50 written on them."""
+    rows = {r["name"]: r for r in result.statistics.get("table", [])}
+    order = result.statistics.get("ranking", list(rows))
+    n = max(1, len(order))
+    fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 3.8), squeeze=False)
+    for i, (ax, name) in enumerate(zip(axes[0], order, strict=False), 1):
+        im = result.curves[f"image:{name}"]
+        ax.imshow(im.values, cmap="gray")
+        r = rows[name]
+        text = [f"#{i} {name}"] + [f"{k} {r[k]:.3g}" for k in ("cnr", "weber", "mtf50") if k in r]
+        ax.set_title("\n".join(text), fontsize=8)
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

@@ -2,7 +2,8 @@
 fit, stability retention), run with 1 and with 2 Dask workers (LocalCluster) from an empty
 store; wall times and the speed-up. Also times a re-run served from the store.
 
-Usage: ``.venv/bin/python benchmarks/bench_campaign.py [--samples 200] [--workers 1,2]``
+Usage: ``.venv/bin/python benchmarks/bench_campaign.py [--samples 200] [--workers 0,1,2]``
+(0 = computed in the coordinating process, no Dask).
 
 Data are generated here with numpy (seeded): single-exponential TCSPC decays (Poisson counts,
 Gaussian IRF), Gaussian PL bands on a flat background, exponential PL loss over 180 h.
@@ -79,7 +80,7 @@ def make_study(folder: Path, n: int, seed: int = 7) -> Path:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--samples", type=int, default=200)
-    ap.add_argument("--workers", default="1,2")
+    ap.add_argument("--workers", default="0,1,2", help="0 = in-process (no Dask)")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         camp = make_study(Path(tmp), args.samples)
@@ -91,9 +92,9 @@ def main() -> None:
             start = time.perf_counter()
             run = run_campaign(camp, Path(tmp) / f"out{w}", progress=False, workers=w)
             times[w] = time.perf_counter() - start
+            what = "in-process" if w == 0 else f"workers={w}"
             print(
-                f"workers={w}: {times[w]:.1f} s ({len(run.computed)} computed, "
-                f"{len(run.failed)} failed)"
+                f"{what}: {times[w]:.1f} s ({len(run.computed)} computed, {len(run.failed)} failed)"
             )
         start = time.perf_counter()
         again = run_campaign(camp, Path(tmp) / f"out{w}", progress=False)

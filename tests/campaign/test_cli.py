@@ -106,3 +106,23 @@ def test_progress_bar_counts_steps(study):
     stream = io.StringIO()
     run_campaign(study / "campaign.toml", study / "p", progress=True, stream=stream)
     assert "3/3" in stream.getvalue()
+
+
+def test_results_table_for_papers(study):
+    runner = CliRunner()
+    camp = str(study / "campaign.toml")
+    assert runner.invoke(app, ["run", camp]).exit_code == 0
+    res = runner.invoke(app, ["results", camp, "--table", "decay_time,t80", "--format", "md"])
+    assert res.exit_code == 0, res.output
+    lines = res.output.splitlines()
+    assert lines[0] == "| sample | decay_time (h) | t80 (h) |"
+    assert lines[2].startswith("| film0 | ")  # exact exponential: decay time 50 h
+    res = runner.invoke(app, ["results", camp, "--table", "tau_9"])
+    assert res.exit_code == 2 and "no result has 'tau_9'" in res.output
+    res = runner.invoke(app, ["results", camp, "--table", "t80", "--format", "xlsx"])
+    assert res.exit_code == 2 and "--output" in res.output
+    res = runner.invoke(
+        app,
+        ["results", camp, "--table", "t80", "--format", "csv", "--output", str(study / "t.csv")],
+    )
+    assert res.exit_code == 0 and (study / "t.csv").read_text().startswith("sample,")

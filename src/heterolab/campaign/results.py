@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from heterolab.campaign.store import ResultStore
 from heterolab.errors import ParameterError
+from heterolab.result import Result
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -78,6 +79,16 @@ class CampaignResults:
             "JOIN step_results r ON r.cache_key = c.cache_key ORDER BY r.step_id",
             cols,
         )
+
+    def results(self) -> dict[str, tuple[str, Result]]:
+        """Current result of every step with its sample: ``{step_id: (sample, Result)}``."""
+        rows = self._store.query(
+            "SELECT r.step_id, r.sample, r.result_json FROM current c JOIN step_results r "
+            "ON r.cache_key = c.cache_key ORDER BY r.rowid"
+        )
+        return {
+            sid: (sample or "", Result.from_dict(json.loads(blob))) for sid, sample, blob in rows
+        }
 
     def samples(self) -> pd.DataFrame:
         """Samples with their synthesis parameters and metadata flattened into columns."""

@@ -94,8 +94,19 @@ def results(
     step: str | None = typer.Option(None, "--step", help="Only this step (SQL LIKE pattern)."),
     sample: str | None = typer.Option(None, "--sample", help="Only this sample."),
     name: str | None = typer.Option(None, "--name", help="Only this quantity (LIKE pattern)."),
+    table: str | None = typer.Option(
+        None, "--table", help="A table for papers: these quantities (e.g. tau_1,eta) by sample."
+    ),
+    fmt: str = typer.Option("md", "--format", help="Format of --table: md, latex, csv or xlsx."),
+    output: Path | None = typer.Option(
+        None, "--output", help="Write the --table here instead of printing it (xlsx needs it)."
+    ),
 ) -> None:
-    """Print the stored results of a campaign (one row per quantity)."""
+    """Print the stored results of a campaign (one row per quantity), or with --table a table
+    for papers: values rounded to their uncertainty, units in headers, warnings as footnotes."""
+    if table is not None:
+        _paper_table(campaign, out, table, fmt, output)
+        return
     from heterolab.campaign import default_outdir, open_results
     from heterolab.campaign.outputs import csv_text
     from heterolab.result import Quantity
@@ -118,3 +129,49 @@ def results(
     for (_, r), text in zip(table.iterrows(), rounded, strict=True):
         unit = "" if r["unit"] in ("1", None) else r["unit"]
         typer.echo(f"{r['step_id']:<28} {r['name']:<24} {text} {unit}  [{r['status']}]")
+
+
+def _paper_table(
+    campaign: Path, out: Path | None, names_text: str, fmt: str, output: Path | None
+) -> None:
+    from heterolab.campaign import default_outdir, open_results
+    from heterolab.campaign.outputs import write_atomic
+    from heterolab.report.tables import FORMATS, TableRow, results_table
+
+    names = [n.strip() for n in names_text.split(",") if n.strip()]
+    if fmt not in FORMATS:
+        from heterolab.errors import ParameterError
+
+        raise ParameterError(f"--format {fmt!r} is not one of {', '.join(FORMATS)}")
+    if fmt == "xlsx" and output is None:
+        from heterolab.errors import ParameterError
+
+        raise ParameterError("--format xlsx writes a file: give --output TABLE.xlsx")
+    folder = out if out is not None else default_outdir(campaign)
+    with open_results(folder) as res:
+        current = res.results()
+    chosen = [
+        (sid, sample, r)
+        for sid, (sample, r) in current.items()
+        if any(n in r.parameters or n in r.derived for n in names)
+    ]
+    samples = [sample for _, sample, _ in chosen]
+    rows = [
+        TableRow(
+            label=sample
+            if sample and samples.count(sample) == 1
+            else (f"{sample}: {sid}" if sample else sid),
+            quantities={n: r[n] for n in names if n in r.parameters or n in r.derived},
+            warnings=tuple(r.warnings),
+            status=r.status,
+            message=r.message,
+        )
+        for sid, sample, r in chosen
+    ]
+    text = results_table(rows, names, fmt)
+    if output is None:
+        sys.stdout.write(text if isinstance(text, str) else text.decode())
+        return
+    target = output.resolve()
+    write_atomic(target.parent, target.name, text)
+    typer.echo(f"table written to {target}")

@@ -70,6 +70,7 @@ def test_importing_report_never_switches_the_users_backend():
         "import matplotlib; matplotlib.use('svg');"
         "import heterolab.report.plots, heterolab.report.trpl, heterolab.report.flim;"
         "import heterolab.report.style;"
+        "heterolab.report.plots._load_plotters();"  # every area's figure module
         "print(matplotlib.get_backend())"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

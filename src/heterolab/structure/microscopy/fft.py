@@ -279,6 +279,12 @@ def measure_spacings(
             angle_tolerance_deg=angle_tolerance_deg,
             unit=unit,
         )
+        best = res.statistics["matches"][0]["zone_coverage"] if res.statistics["matches"] else 0
+        if best < 3:
+            res.warnings.append(
+                f"no candidate phase indexes 3 or more spots in one zone axis (best: {best}); "
+                "pair matches alone are weak evidence"
+            )
     return res
 
 
@@ -319,7 +325,9 @@ def match_zone_axes(
     spacings agree within ``d_tolerance`` (relative) and whose angle agrees with the spots'
     angle within ``angle_tolerance_deg`` are listed, best (smallest combined misfit) first;
     a spot pair with no candidate in any phase is absent. With two phases in one image each
-    spot pair is assigned to the phase(s) that fit it.
+    spot pair is assigned to the phase(s) that fit it. Matches are ranked by
+    ``zone_coverage`` — how many distinct spots the same phase and zone axis index — then by
+    misfit, so a zone that explains the whole pattern beats a lucky high-index pair.
     """
     from heterolab.physics.structure import reciprocal_metric
 
@@ -371,4 +379,17 @@ def match_zone_axes(
                     }
             if best is not None:
                 out.append(best)
-    return sorted(out, key=lambda m: m["misfit"])
+
+    # a zone axis must explain many spots, not one pair: rank by the number of distinct spots
+    # that pairs of the same phase and zone (up to sign) index, then by misfit
+    def zkey(m: dict[str, Any]) -> tuple[str, tuple[int, ...]]:
+        z = tuple(m["zone_axis"])
+        first = next(v for v in z if v != 0)
+        return m["phase"], tuple(-v for v in z) if first < 0 else z
+
+    cover: dict[tuple[str, tuple[int, ...]], set[int]] = {}
+    for m in out:
+        cover.setdefault(zkey(m), set()).update(m["spots"])
+    for m in out:
+        m["zone_coverage"] = len(cover[zkey(m)])
+    return sorted(out, key=lambda m: (-m["zone_coverage"], m["misfit"]))

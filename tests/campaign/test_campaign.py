@@ -308,6 +308,11 @@ def test_schema_1_store_is_migrated(campaign_dir):
     con.execute("INSERT INTO results VALUES ('k', 'first', 'test.sum', ?)", (old.to_json(),))
     con.commit()
     con.close()
+    from heterolab.campaign import open_results
+    from heterolab.errors import FormatError
+
+    with pytest.raises(FormatError, match="schema 0 was written by an older heterolab; run"):
+        open_results(out)
     _run(campaign_dir)
     con = sqlite3.connect(out / "heterolab.sqlite")
     assert con.execute("SELECT value FROM quantities WHERE cache_key='k'").fetchone() == (5.0,)

@@ -100,7 +100,15 @@ class ResultStore:
         try:
             if readonly:
                 self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=30)
-                self._check_version(self._version())
+                version = self._version()
+                self._check_version(version)
+                if version < SCHEMA_VERSION:
+                    self._con.close()
+                    raise FormatError(
+                        self.path,
+                        f"result store schema {version} was written by an older heterolab; "
+                        "run the campaign once (heterolab run) to migrate it",
+                    )
                 return
             self._con = sqlite3.connect(self.path, timeout=30)
             self._con.execute("PRAGMA journal_mode=WAL")

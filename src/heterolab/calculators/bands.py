@@ -17,7 +17,7 @@ is refused.
 
 from __future__ import annotations
 
-from heterolab.calculators.nanocrystals import material_of
+from heterolab.calculators.nanocrystals import material_of, thesis_derived_note
 from heterolab.errors import ParameterError
 from heterolab.materials import Material
 from heterolab.physics import bands as bnd
@@ -147,4 +147,13 @@ def heterojunction(
     res.statistics["diameter_a_nm"] = diameter_a_nm
     res.statistics["diameter_b_nm"] = diameter_b_nm
     res.warnings.extend(ra.warnings[:1] + rb.warnings[:1])
+    for r in (ra, rb):
+        mat = material_of(str(r.statistics["material"]))
+        note = (
+            thesis_derived_note(mat, [_CBM, _VBM])
+            if r.statistics["edges_input"] != "bulk"
+            else None
+        )
+        if note:
+            res.warnings.append(note)
     return res

@@ -134,6 +134,8 @@ def _stacking_spacing(
     note = f"{mat.name} d(00l) = c/l with c = {p.to('angstrom'):g} A: {p.source}"
     if p.note:
         note += f" ({p.note})"
+    if p.from_thesis:
+        note += "; a value from the thesis itself: it reproduces the thesis, it cannot confirm it"
     return p.to("angstrom") / hkl[2], note
 
 
@@ -174,6 +176,11 @@ def mismatch(
             notes.append(note)
             continue
         lat = lattice_of(obj, phase)
+        if lat.from_thesis:
+            notes.append(
+                f"{obj} lattice a = {lat.a:g} A was fitted to the thesis's own XRD: this "
+                "mismatch reproduces the thesis and cannot confirm it"
+            )
         if not st.reflection_allowed(h, st.lattice_centering(lat)):
             raise ParameterError(
                 f"({''.join(map(str, h))}) is extinct for the {lat.space_group} cell of {obj}"

@@ -33,6 +33,25 @@ def material_of(material: Material | str) -> Material:
 _material = material_of
 
 
+def thesis_derived_note(mat: Material, names: list[str]) -> str | None:
+    """A warning when any of the material values ``names`` was fitted to the thesis itself.
+
+    Such a value reproduces the thesis but cannot confirm it (issue #9): a result built on it
+    that agrees with the thesis is circular. ``None`` when all are independent.
+    """
+    used = [
+        f"{n} = {mat.parameters[n].value:g} {mat.parameters[n].unit}"
+        for n in names
+        if n in mat.parameters and mat.parameters[n].from_thesis
+    ]
+    if not used:
+        return None
+    return (
+        f"{mat.name} {', '.join(used)} fitted to the thesis itself: this result reproduces "
+        "the thesis and cannot confirm it (pass an independent value to test it)"
+    )
+
+
 def _size_result(
     mat: Material,
     diameter: float,
@@ -62,6 +81,12 @@ def _size_result(
                 warnings.append(outside)
     if band_gap_ev is not None or "band_gap" in mat.parameters:
         stats["band_gap_ev"] = band_gap_ev if band_gap_ev is not None else mat.band_gap_ev
+    own_gap = mat.parameters.get("band_gap")
+    if method.startswith("brus:") and own_gap is not None and band_gap_ev == own_gap.to("eV"):
+        circular = thesis_derived_note(mat, ["band_gap"])
+        if circular:
+            warnings.append(circular)
+            stats["thesis_derived_inputs"] = ["band_gap"]
     res = Result(
         kind="physics.size",
         derived=derived,
@@ -180,6 +205,9 @@ def brus_energies(
         "E_thesis is the literal thesis Eq. 1-3 (hbar instead of h, no Coulomb term): an "
         "erratum kept for reproduction only"
     ]
+    circular = thesis_derived_note(mat, ["band_gap"]) if band_gap_ev is None else None
+    if circular:
+        warnings.append(circular)
     for model in conf.BRUS_MODELS:
         note = conf.regime_warning(model, diameter_nm, a_b)
         if note:

@@ -32,6 +32,7 @@ def study(tmp_path):
     lines.append(
         '[[step]]\nid = "ret"\ntype = "stability.retention"\nfor_each = "pl-vs-time"\n'
         '[[series]]\nid = "decay-vs-quencher"\nquantity = "decay_time"\nx = "quencher_nm"\n'
+        'steps = ["ret"]\n'
     )
     (tmp_path / "campaign.toml").write_text("\n".join(lines))
     return tmp_path

@@ -141,12 +141,7 @@ class CampaignResults:
             raise ParameterError(f"no series {series_id!r}; known: {', '.join(known) or 'none'}")
         quantity, x, steps = row[0][0], row[0][1], json.loads(row[0][2])
         q = self.quantities(name=quantity)
-        if steps:
-            q = q[
-                q["step_id"].isin(steps)
-                | q["step_id"].str.rsplit("-", n=1).str[0].isin(steps)
-                | q["step_id"].apply(lambda s: any(s.startswith(f"{t}-") for t in steps))
-            ]
+        q = q[q["step_id"].isin(steps)]  # concrete ids, stored by the run
         samples = self.samples()
         if x not in samples:
             samples[x] = None

@@ -328,6 +328,11 @@ def _open_store(out: Path) -> ResultStore:
     return ResultStore(path)
 
 
+def _series_steps(camp: Campaign, chosen: tuple[str, ...]) -> list[str]:
+    """Concrete step ids of a series (``for_each`` templates expanded; all when empty)."""
+    return [s.id for s in camp.steps if not chosen or s.id in chosen or s.template in chosen]
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -354,7 +359,7 @@ def _run_locked(
             for m in camp.measurements
             for f in m.files
         ],
-        [(s.id, s.quantity, s.x, list(s.steps)) for s in camp.series],
+        [(s.id, s.quantity, s.x, _series_steps(camp, s.steps)) for s in camp.series],
     )
     executor: _LocalExecutor | _DaskExecutor = (
         _DaskExecutor(workers, scheduler) if (workers > 0 or scheduler) else _LocalExecutor()

@@ -1,1 +1,57 @@
-"""atomistic."""
+"""Atomistic interfaces: build structures, screen them with an ML potential, write VASP
+inputs for a cluster and analyse what comes back.
+
+The public names load on first use (pymatgen, ASE and torch are imported only then), so
+``import heterolab.atomistic`` stays light:
+
+- :mod:`~heterolab.atomistic.build`: ``bulk``, ``pma2pbbr4_model``, ``slab``,
+  ``find_matches``, ``interface``, ``plane_matches_2d3d``
+- :mod:`~heterolab.atomistic.screen` (extra ``ml``): ``load_model``, ``energy``, ``relax``,
+  ``ml_interface_energy``
+- :mod:`~heterolab.atomistic.vasp`: ``input_set``, ``write_inputs``,
+  ``write_interface_inputs``, ``THESIS_SETTINGS``
+- :mod:`~heterolab.atomistic.analyse`: ``projected_dos``, ``aggregate_pdos``,
+  ``band_edges``, ``planar_average``, ``charge_density_difference``, ``potential_step``,
+  ``interface_energy``
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_LAZY = {
+    "bulk": "build",
+    "pma2pbbr4_model": "build",
+    "slab": "build",
+    "find_matches": "build",
+    "interface": "build",
+    "plane_matches_2d3d": "build",
+    "load_model": "screen",
+    "energy": "screen",
+    "relax": "screen",
+    "ml_interface_energy": "screen",
+    "input_set": "vasp",
+    "write_inputs": "vasp",
+    "write_interface_inputs": "vasp",
+    "THESIS_SETTINGS": "vasp",
+    "projected_dos": "analyse",
+    "aggregate_pdos": "analyse",
+    "band_edges": "analyse",
+    "planar_average": "analyse",
+    "charge_density_difference": "analyse",
+    "potential_step": "analyse",
+    "interface_energy": "analyse",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"heterolab.atomistic.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'heterolab.atomistic' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_LAZY])

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from heterolab.errors import FormatError, ParameterError
+from heterolab.result import Result
 
 if TYPE_CHECKING:
     from pymatgen.core import Structure
@@ -40,8 +41,11 @@ __all__ = [
     "InterfaceMatch",
     "atomic_layers",
     "bulk",
+    "describe",
     "find_matches",
     "interface",
+    "load_structure",
+    "match_interfaces",
     "plane_matches_2d3d",
     "pma2pbbr4_model",
     "slab",
@@ -353,7 +357,10 @@ def slab(
         [thick[i].species for i in idx],
         cart,
         coords_are_cartesian=True,
-        site_properties={"selective_dynamics": [[i not in frozen] * 3 for i in idx]},
+        # only with frozen layers: an all-free flag set makes pymatgen's Poscar warn
+        site_properties=(
+            {"selective_dynamics": [[i not in frozen] * 3 for i in idx]} if frozen else None
+        ),
     )
     out.properties.update(
         source=f"slab {hkl} of {bulk_structure.properties.get('source', 'bulk')}",
@@ -673,3 +680,134 @@ def plane_matches_2d3d(
             }
         )
     return rows
+
+
+def load_structure(spec: str) -> Structure:
+    """A bulk cell from a material name (``"CsPbBr3"``, ``"CsPbBr3:orthorhombic"``) or any
+    structure file pymatgen reads (CIF, POSCAR, ...)."""
+    from pathlib import Path
+
+    from pymatgen.core import Structure
+
+    path = Path(spec)
+    if path.exists():
+        if path.suffix.lower() == ".cif":
+            return bulk("", cif=path)
+        with _Quiet():
+            try:
+                s = Structure.from_file(str(path))
+            except Exception as exc:
+                raise FormatError(
+                    path, f"not a readable structure ({type(exc).__name__}: {exc})"
+                ) from None
+        s.properties.update(source=f"file {path}", model=False)
+        return s
+    name, _, phase = spec.partition(":")
+    return bulk(name, phase or None)
+
+
+def describe(structure: Structure, path: str | PathLike[str] | None = None) -> Result:
+    """A Result describing a structure (``atomistic.structure``): atom count, cell, area,
+    slab thickness, terminations and whether it is a model."""
+    from heterolab.result import Quantity, Result, make_provenance
+
+    lat = structure.lattice
+    m = lat.matrix
+    p = structure.properties
+    derived = {
+        "n_atoms": Quantity(float(len(structure)), None, "1"),
+        "a": Quantity(float(lat.a), None, "angstrom"),
+        "b": Quantity(float(lat.b), None, "angstrom"),
+        "c": Quantity(float(lat.c), None, "angstrom"),
+        "area_ab": Quantity(float(np.linalg.norm(np.cross(m[0], m[1]))), None, "angstrom^2"),
+    }
+    if "thickness" in p:
+        derived["thickness"] = Quantity(float(p["thickness"]), None, "angstrom")
+    stats: dict[str, Any] = {
+        "formula": structure.composition.formula,
+        "reduced_formula": structure.composition.reduced_formula,
+        "source": p.get("source", ""),
+        "model": bool(p.get("model", False)),
+    }
+    for key in ("termination_top", "termination_bottom", "layers", "fixed_layers", "termination"):
+        if key in p:
+            stats[key] = p[key] if not isinstance(p[key], list) else " / ".join(map(str, p[key]))
+    if "selective_dynamics" in structure.site_properties:
+        sd = structure.site_properties["selective_dynamics"]
+        stats["fixed_atoms"] = sum(1 for f in sd if not any(f))
+    for key in ("film_atoms", "substrate_atoms", "von_mises_strain"):
+        if key in p:
+            stats[key] = p[key]
+    res = Result(
+        kind="atomistic.structure",
+        derived=derived,
+        statistics=stats,
+        provenance=make_provenance([path] if path else [], {}),
+    )
+    if stats["model"]:
+        res.warnings.append("MODEL structure: " + str(stats["source"]))
+    return res
+
+
+def match_interfaces(
+    film: Structure,
+    substrate: Structure,
+    film_miller: Sequence[int],
+    substrate_miller: Sequence[int],
+    *,
+    max_area: float = 100.0,
+    max_length_tol: float = 0.03,
+    max_angle_tol: float = 0.01,
+    n_show: int = 5,
+) -> Result:
+    """ZSL matches as a Result (``atomistic.interface_match``): the smallest-area match's
+    strains (%) and area (Å²) as derived quantities, the first ``n_show`` in statistics."""
+    from heterolab.result import Quantity, Result, make_provenance
+
+    matches = find_matches(
+        film,
+        substrate,
+        film_miller,
+        substrate_miller,
+        max_area=max_area,
+        max_length_tol=max_length_tol,
+        max_angle_tol=max_angle_tol,
+    )
+    settings = {
+        "film": film.composition.reduced_formula,
+        "substrate": substrate.composition.reduced_formula,
+        "film_miller": list(film_miller),
+        "substrate_miller": list(substrate_miller),
+        "max_area": max_area,
+        "max_length_tol": max_length_tol,
+    }
+    res = Result(
+        kind="atomistic.interface_match",
+        statistics={
+            "n_matches": len(matches),
+            "matches": [m.to_dict() for m in matches[:n_show]],
+            "film_source": film.properties.get("source", ""),
+            "substrate_source": substrate.properties.get("source", ""),
+            "strain_convention": "film strained onto the substrate: principal strains of U - I, F = RU",
+        },
+        provenance=make_provenance((), settings),
+    )
+    if not matches:
+        res.mark_failed(
+            f"no match within {max_area} Å² and {100 * max_length_tol:.3g} % length mismatch"
+        )
+        return res
+    best = matches[0]
+    res.derived.update(
+        {
+            "area": Quantity(best.area, None, "angstrom^2"),
+            "film_strain_max": Quantity(100 * max(best.film_strain, key=abs), None, "%"),
+            "film_strain_min": Quantity(100 * min(best.film_strain, key=abs), None, "%"),
+            "substrate_strain_max": Quantity(100 * max(best.substrate_strain, key=abs), None, "%"),
+            "film_cells": Quantity(float(best.film_multiplicity), None, "1"),
+            "substrate_cells": Quantity(float(best.substrate_multiplicity), None, "1"),
+        }
+    )
+    if film.properties.get("model") or substrate.properties.get("model"):
+        res.warnings.append("a MODEL structure enters this match (see the sources)")
+    return res

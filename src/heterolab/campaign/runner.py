@@ -218,13 +218,17 @@ class _DaskExecutor:
             ) from None
         self._as_completed = as_completed
         self.cluster = None
-        if address:
-            self.client = Client(address, timeout="20s")
-        else:
-            self.cluster = LocalCluster(
-                n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-            )
-            self.client = Client(self.cluster)
+        try:
+            if address:
+                self.client = Client(address, timeout="20s")
+            else:
+                self.cluster = LocalCluster(
+                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
+                )
+                self.client = Client(self.cluster)
+        except (OSError, RuntimeError, TimeoutError, ValueError) as exc:
+            where = f"the Dask scheduler at {address}" if address else "a local Dask cluster"
+            raise ParameterError(f"cannot use {where}: {exc}") from None
         self.pending: dict[Any, tuple[Step, str]] = {}
         self.ac = as_completed()
 

@@ -211,3 +211,120 @@ def test_simulated_thesis_preset_round_trips_with_the_coherent_artefact_modelled
         ParameterError, match="coherent_artifact is the number of artefact terms 0-3"
     ):
         fit_global(read_ta_matrix(matrix), "parallel", 1, coherent_artifact=True)
+
+
+KIMOPACK = ("ta", "kimopack_ru_dppz_acn")
+
+
+def test_cli_reproduces_the_python_api_on_raw_kimopack_data(tmp_path: Path) -> None:
+    """Issue #11: the raw KiMoPack file with the tutorial's pre-processing on the command
+    line gives the Python API's answer (the CLI once returned 0.88/113 ps)."""
+    from heterolab.io import read
+    from heterolab.kinetics.ta import preprocess as pp
+    from heterolab.kinetics.ta.global_fit import fit_global
+    from shared_paths import shared_file
+
+    sia = shared_file(*KIMOPACK, "TA_Ru-dppz_400nm_ACN.SIA")
+    chirp = shared_file(*KIMOPACK, "TA_Ru-dppz_400nm_ACN_chirp.dat")
+    da = pp.subtract_background(pp.filter_outliers(read(sia, kind="ta"), 20.0), -0.5)
+    da = pp.correct_chirp(da, pp.read_chirp_file(chirp))
+    da = pp.select_region(pp.mask_wavelengths(da, [(380, 405)]), time=(0.3, 1800.0))
+    api = fit_global(
+        da,
+        "parallel",
+        3,
+        long_lived=True,
+        lifetimes=[3.0, 90.0],
+        irf_center=0.0,
+        irf_width=0.1,
+        fix_irf=True,
+    )
+    # fmt: off
+    args = ["ta", "fit", str(sia), "--model", "Parallel", "--components", "3", "--long-lived",
+            "--outliers", "20", "--background", "-0.5", "--chirp", str(chirp),
+            "--exclude", "380-405", "--t-min", "0.3", "--lifetimes", "3,90",
+            "--irf-center", "0", "--irf-width", "0.1", "--fix-irf", "--json",
+            "--out", str(tmp_path / "out")]
+    # fmt: on
+    out = RUNNER.invoke(app, args)
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.stdout)
+    for name in ("tau_1", "tau_2"):
+        assert d["parameters"][name]["value"] == pytest.approx(api[name].value, rel=1e-6)
+    assert d["statistics"]["coherent_artifact"] == api.statistics["coherent_artifact"]
+    das = d["curves"]["data/spectra"]
+    assert das["dims"] == ["species", "wavelength"] and das["units"] == "OD"
+    assert "data/data" not in d["curves"]  # matrices only with --curves all
+    files = {p.name for p in (tmp_path / "out").iterdir()}
+    assert {
+        "data_DAS.csv",
+        "data_concentrations.csv",
+        "data_fit.csv",
+        "data_residuals.csv",
+        "result.h5",
+        "result.json",
+        "data_overview.png",
+    } <= files
+    back = read(tmp_path / "out" / "data_fit.csv", kind="ta")
+    np.testing.assert_allclose(back.values, api.curves["data/fit"].values, rtol=1e-8, atol=1e-12)
+
+
+def test_time_unit_case_insensitive_choices_duplicates_and_warnings(tmp_path: Path) -> None:
+    p = _csv(tmp_path)
+    lines = p.read_text().splitlines()
+    fs = tmp_path / "fs.csv"  # delays in fs, one delay repeated
+    rows = [lines[0]] + [
+        ",".join([f"{float(r.split(',')[0]) * 1000:.6g}", *r.split(",")[1:]]) for r in lines[1:]
+    ]
+    rows.insert(30, rows[30])
+    fs.write_text("\n".join(rows))
+    out = RUNNER.invoke(
+        app,
+        [
+            "ta",
+            "fit",
+            str(fs),
+            "--time-unit",
+            "FS",
+            "--signal-unit",
+            "od",
+            "--components",
+            "2",
+            "--long-lived",
+            "--json",
+            "--curves",
+            "none",
+        ],
+    )
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.stdout)
+    assert abs(d["parameters"]["tau_1"]["value"] - 1.5) < 4 * d["parameters"]["tau_1"]["stderr"]
+    assert "repeated delay value(s) merged" in out.stderr
+    assert d["curves"] == {}
+    bad = RUNNER.invoke(app, ["ta", "svd", str(fs), "--duplicates", "error"])
+    assert bad.exit_code == 2 and "duplicated row axis value" in bad.output
+    unit = RUNNER.invoke(app, ["ta", "svd", str(fs), "--time-unit", "min"])
+    assert unit.exit_code == 2 and "--time-unit 'min' is not one of fs, ps, ns" in unit.output
+    rng = RUNNER.invoke(app, ["ta", "svd", str(fs), "--exclude", "500"])
+    assert rng.exit_code == 2 and "LOW-HIGH" in rng.output
+
+
+def test_failed_fit_exits_1_and_chirp_file_round_trip(tmp_path: Path) -> None:
+    noise = tmp_path / "noise.csv"
+    rng = np.random.default_rng(0)
+    rows = [",".join(["t", *map(str, WL)])]
+    rows += [",".join([f"{t:.6g}", *(f"{v:.4g}" for v in rng.normal(0, 1e-4, WL.size))]) for t in T]
+    noise.write_text("\n".join(rows))
+    out = RUNNER.invoke(app, ["ta", "fit", str(noise), "--components", "2"])
+    assert out.exit_code == 1 and "failed" in out.output
+    p = _csv(tmp_path)
+    chirp = tmp_path / "chirp.dat"
+    c = RUNNER.invoke(app, ["ta", "chirp", str(p), "--order", "1", "--write-chirp", str(chirp)])
+    assert c.exit_code == 0, c.output
+    f = RUNNER.invoke(
+        app,
+        ["ta", "fit", str(p), "--chirp", str(chirp), "--components", "2", "--long-lived", "--json"],
+    )
+    assert f.exit_code == 0, f.output
+    missing = RUNNER.invoke(app, ["ta", "fit", str(p), "--chirp", "nofile.dat"])
+    assert missing.exit_code == 2 and "not 'auto' and no such chirp file" in missing.output

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from os import PathLike
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -41,11 +42,19 @@ from heterolab.io.hdf5 import HDF5_MAGIC, read_hdf5
 from heterolab.io.registry import register_reader
 from heterolab.io.text import read_matrix_text
 
-__all__ = ["make_ta_array", "read_glotaran_ascii", "read_ta_hdf5", "read_ta_matrix"]
+__all__ = [
+    "make_ta_array",
+    "read_glotaran_ascii",
+    "read_ta_hdf5",
+    "read_ta_matrix",
+    "write_curve_csv",
+    "write_ta_result",
+]
 
 _SIGNAL_SCALE = {"OD": 1.0, "mOD": 1e-3}
 _ORIENTATIONS = ("auto", "time_rows", "time_columns")
 _DUPLICATES = ("mean", "error")
+_TIME_SCALE = {"fs": 1e-3, "ps": 1.0, "ns": 1e3}
 _TIME_LABEL = re.compile(r"time|delay|ps\b|fs\b", re.IGNORECASE)
 _WL_LABEL = re.compile(r"wave|lambda|nm\b|λ", re.IGNORECASE)
 
@@ -59,6 +68,7 @@ def make_ta_array(
     source: str = "",
     signal_unit: str = "OD",
     duplicates: str = "mean",
+    time_unit: str = "ps",
 ) -> xr.DataArray:
     """Assemble a validated TA DataArray (dims ``time``, ``wavelength``; values in OD).
 
@@ -80,13 +90,17 @@ def make_ta_array(
         ``"OD"`` or ``"mOD"`` (converted to OD).
     duplicates
         ``"mean"`` (merge repeated delays or wavelengths, with a warning) or ``"error"``.
+    time_unit
+        Unit of ``time_ps`` as given: ``"fs"``, ``"ps"`` or ``"ns"`` (converted to ps).
     """
+    if time_unit not in _TIME_SCALE:
+        raise ParameterError(f"time_unit {time_unit!r} is not one of {sorted(_TIME_SCALE)}")
     if duplicates not in _DUPLICATES:
         raise ParameterError(f"duplicates={duplicates!r} is not one of {_DUPLICATES}")
     if signal_unit not in _SIGNAL_SCALE:
         raise ParameterError(f"signal_unit {signal_unit!r} is not one of {sorted(_SIGNAL_SCALE)}")
     data = np.asarray(data, dtype=float)
-    t = np.asarray(time_ps, dtype=float)
+    t = np.asarray(time_ps, dtype=float) * _TIME_SCALE[time_unit]
     wl = np.asarray(wavelength_nm, dtype=float)
     if data.shape != (t.size, wl.size):
         raise FormatError(
@@ -253,6 +267,7 @@ def read_ta_matrix(
     orientation: str = "auto",
     signal_unit: str = "OD",
     duplicates: str = "mean",
+    time_unit: str = "ps",
 ) -> xr.DataArray:
     """Read a delay x wavelength matrix: delimited text (axes in the first row and column) or heterolab HDF5.
 
@@ -278,6 +293,8 @@ def read_ta_matrix(
     duplicates
         ``"mean"``: repeated delays (or wavelengths) are merged into their mean, with a
         warning in ``attrs["warnings"]``; ``"error"``: refused with the lines named.
+    time_unit
+        Unit of the file's delays: ``"fs"``, ``"ps"`` (default) or ``"ns"`` (converted to ps).
 
     Returns
     -------
@@ -298,7 +315,7 @@ def read_ta_matrix(
     if duplicates not in _DUPLICATES:
         raise ParameterError(f"duplicates={duplicates!r} is not one of {_DUPLICATES}")
     if p.suffix.lower() in _HDF5_EXT:
-        return read_ta_hdf5(p, signal_unit=signal_unit)
+        return read_ta_hdf5(p, signal_unit=signal_unit, duplicates=duplicates)
     raw = read_matrix_text(
         p,
         row_dim="row",
@@ -318,7 +335,12 @@ def read_ta_matrix(
     else:
         time_in_row = orientation == "time_columns"
     body = raw.values
-    kw = {"source": str(p), "signal_unit": signal_unit, "duplicates": duplicates}
+    kw = {
+        "source": str(p),
+        "signal_unit": signal_unit,
+        "duplicates": duplicates,
+        "time_unit": time_unit,
+    }
     if time_in_row:
         da = make_ta_array(body.T, first_row, first_col, **kw)
     else:
@@ -358,12 +380,19 @@ def _sniff_hdf5(head: bytes) -> bool:
 
 
 @register_reader("hdf5_ta", "ta", _HDF5_EXT, _sniff_hdf5)
-def read_ta_hdf5(path: str | PathLike[str], *, signal_unit: str | None = None) -> xr.DataArray:
+def read_ta_hdf5(
+    path: str | PathLike[str],
+    *,
+    signal_unit: str | None = None,
+    duplicates: str = "mean",
+    time_unit: str = "ps",
+) -> xr.DataArray:
     """Read a TA matrix saved with :func:`heterolab.io.hdf5.write_hdf5`.
 
     The file records the unit of its values (``attrs["units"]``, OD or mOD, converted to OD);
     ``signal_unit`` is accepted for a uniform reader interface and must then be ``"OD"`` (the
-    default of the text readers) or equal that recorded unit.
+    default of the text readers) or equal that recorded unit; the delays are stored in ps,
+    so ``time_unit`` must be ``"ps"``.
 
     Raises
     ------
@@ -384,12 +413,19 @@ def read_ta_hdf5(path: str | PathLike[str], *, signal_unit: str | None = None) -
     unit = str(obj.attrs.get("units", "OD"))
     if unit not in _SIGNAL_SCALE:
         raise FormatError(p, f"TA values in unit {unit!r}; expected one of {sorted(_SIGNAL_SCALE)}")
+    if time_unit != "ps":
+        raise ParameterError(f"{p}: heterolab HDF5 stores delays in ps; time_unit={time_unit!r}")
     if signal_unit not in (None, "OD", unit):
         raise ParameterError(
             f"{p}: the file records its values in {unit}; signal_unit={signal_unit!r} contradicts it"
         )
     return make_ta_array(
-        obj.values, obj["time"].values, obj["wavelength"].values, source=str(p), signal_unit=unit
+        obj.values,
+        obj["time"].values,
+        obj["wavelength"].values,
+        source=str(p),
+        signal_unit=unit,
+        duplicates=duplicates,
     )
 
 
@@ -400,7 +436,13 @@ def _sniff_glotaran(head: bytes) -> bool:
 
 
 @register_reader("glotaran_ascii", "ta", (".ascii",), _sniff_glotaran)
-def read_glotaran_ascii(path: str | PathLike[str], *, signal_unit: str = "OD") -> xr.DataArray:
+def read_glotaran_ascii(
+    path: str | PathLike[str],
+    *,
+    signal_unit: str = "OD",
+    duplicates: str = "mean",
+    time_unit: str = "ps",
+) -> xr.DataArray:
     """Read a Glotaran legacy ASCII file ("Time explicit" or "Wavelength explicit").
 
     Parameters
@@ -453,6 +495,87 @@ def read_glotaran_ascii(path: str | PathLike[str], *, signal_unit: str = "OD") -
     explicit = arr[:n]
     records = arr[n:].reshape(-1, n + 1)
     other, body = records[:, 0], records[:, 1:]
+    kw = {
+        "source": str(p),
+        "signal_unit": signal_unit,
+        "duplicates": duplicates,
+        "time_unit": time_unit,
+    }
     if mode == "time":
-        return make_ta_array(body.T, explicit, other, source=str(p), signal_unit=signal_unit)
-    return make_ta_array(body, other, explicit, source=str(p), signal_unit=signal_unit)
+        return make_ta_array(body.T, explicit, other, **kw)
+    return make_ta_array(body, other, explicit, **kw)
+
+
+# ---------------------------------------------------------------------------- writing results
+def curve_file_stem(key: str, result_kind: str, spectra_label: str | None = None) -> str:
+    """File stem of curve ``key`` (``"data/spectra"`` -> ``"data_EAS"``; ``/`` -> ``_``)."""
+    head, _, tail = key.rpartition("/")
+    if tail == "spectra" and result_kind.startswith("ta."):
+        tail = spectra_label or "SAS"
+    return f"{head}_{tail}" if head else tail
+
+
+def write_curve_csv(da: xr.DataArray, path: str | PathLike[str]) -> Path:
+    """Write a 1-D or 2-D curve as CSV with its units in a ``#`` comment line.
+
+    2-D: the first row holds ``dim0\\dim1`` and the second dim's coordinates, each further
+    row a first-dim coordinate and its values (the layout :func:`read_ta_matrix` reads).
+    1-D: two columns, coordinate and value.
+    """
+    p = Path(path)
+    units = [f"values: {da.attrs.get('units', '')}"]
+    units += [f"{d}: {da[d].attrs.get('units', '')}" for d in da.dims if d in da.coords]
+    lines = [f"# {'; '.join(units)}"]
+
+    def coord(dim: str) -> np.ndarray:
+        return np.asarray(da[dim].values) if dim in da.coords else np.arange(da.sizes[dim])
+
+    if da.ndim == 1:
+        dim = da.dims[0]
+        lines.append(f"{dim},{da.name or 'value'}")
+        lines += [f"{c},{v:.10g}" for c, v in zip(coord(dim), da.values, strict=True)]
+    elif da.ndim == 2:
+        d0, d1 = da.dims
+        lines.append(f"{d0}\\{d1}," + ",".join(str(c) for c in coord(d1)))
+        for c, row in zip(coord(d0), np.asarray(da.values, float), strict=True):
+            lines.append(f"{c}," + ",".join(f"{v:.10g}" for v in row))
+    else:
+        raise ParameterError(f"cannot write a {da.ndim}-D curve as CSV")
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return p
+
+
+def write_ta_result(result: Any, folder: str | PathLike[str]) -> list[Path]:
+    """Write a TA Result's full content into ``folder`` (created if missing).
+
+    Files: ``result.json`` (``Result.to_dict()``), ``result.h5`` (heterolab HDF5: the
+    Result with all its curves, :func:`heterolab.io.hdf5.read_hdf5` reads it back) and one
+    CSV per curve: ``<dataset>_DAS|EAS|SAS.csv`` (spectra, species x wavelength),
+    ``<dataset>_concentrations.csv``, ``<dataset>_data.csv``, ``<dataset>_fit.csv``,
+    ``<dataset>_residuals.csv`` (time x wavelength) and the residual SVD; for kinetics,
+    SVD and chirp results their traces, vectors and polynomial.
+
+    Raises
+    ------
+    OutputError
+        When the folder or a file cannot be written (the message names the path).
+    """
+    import json
+
+    from heterolab.errors import OutputError
+    from heterolab.io.hdf5 import write_hdf5
+
+    out = Path(folder)
+    label = result.statistics.get("spectra")
+    written: list[Path] = []
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        written.append(out / "result.json")
+        written[-1].write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+        for key, da in result.curves.items():
+            stem = curve_file_stem(key, result.kind, label)
+            written.append(write_curve_csv(da, out / f"{stem}.csv"))
+        written.append(write_hdf5(result, out / "result.h5", overwrite=True))
+    except OSError as exc:
+        raise OutputError(f"cannot write results into {out}: {exc.strerror or exc}") from None
+    return written

@@ -373,7 +373,12 @@ def _diagnose(
         on_hi = np.isfinite(hi[i]) and sol.x[i] >= hi[i] - 1e-6 * (abs(hi[i]) + 1)
         if not (on_lo or on_hi):
             continue
-        if n in physical:
+        if n in physical and on_lo and n in model.rate_names:
+            res.mark_failed(
+                f"{n} ran to zero: lifetime 1/{n} = {1.0 / values[n]:.3g} ps does not decay within the "
+                "delay window; model that component as long-lived (non-decaying) instead"
+            )
+        elif n in physical:
             res.mark_failed(f"{n} = {values[n]:.4g} ran to a bound of physics ({physical[n]})")
         else:
             res.mark_suspect(f"{n} = {values[n]:.4g} is at its bound")

@@ -27,7 +27,6 @@ from __future__ import annotations
 import time as _time
 import tomllib
 from collections.abc import Mapping, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -36,6 +35,7 @@ import numpy as np
 import xarray as xr
 from scipy.optimize import least_squares
 
+from heterolab._threads import single_threaded_blas
 from heterolab.errors import ModelError, ParameterError
 from heterolab.kinetics.ta.model import (
     DISPERSION_CENTER_NM,
@@ -249,7 +249,7 @@ def fit_target(
             [p.jacobian(values, params.free, positive, params.resolve) for p in prepared]
         )
 
-    with _single_threaded_blas():
+    with single_threaded_blas():
         r0 = fun(x0)
         if not np.all(np.isfinite(r0)):
             raise ModelError(
@@ -413,28 +413,6 @@ def _check_separable(
             )
     if problems:
         raise ModelError(problems, source=model.source)
-
-
-_BLAS_CONTROLLER: list[Any] = []
-
-
-def _single_threaded_blas() -> AbstractContextManager[Any]:
-    """Context limiting BLAS/LAPACK to one thread during the fit.
-
-    Every matrix here is small or tall and thin (stacked QR of n_t x n_species blocks, the
-    optimiser's SVD of an N x n_free Jacobian); threaded OpenBLAS only adds synchronisation,
-    and on a loaded 2-core machine it made the Hippius fit 2.2x slower (16.6 s vs 7.4 s) and
-    the residual SVD of a 335 x 346 matrix 50x slower. Without threadpoolctl nothing changes.
-    """
-    if not _BLAS_CONTROLLER:
-        try:
-            from threadpoolctl import ThreadpoolController
-        except ImportError:  # optional at run time: the fit is correct either way
-            _BLAS_CONTROLLER.append(None)
-        else:
-            _BLAS_CONTROLLER.append(ThreadpoolController())
-    ctl = _BLAS_CONTROLLER[0]
-    return nullcontext() if ctl is None else ctl.limit(limits=1, user_api="blas")
 
 
 def _check_x_scale(x_scale: str | float) -> str | float:

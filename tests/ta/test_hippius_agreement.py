@@ -122,3 +122,24 @@ def test_fit_converges_to_pyglotarans_lifetimes() -> None:
     for name, ref in PG_CONVERGED_TAU.items():
         assert taus[name] == pytest.approx(ref, rel=TOL), name
     assert res.statistics["sse"] <= PG_CONVERGED_CHI2 * (1 + 1e-6)
+
+
+BRANCHING = (
+    Path(__file__).resolve().parents[2] / "examples" / "models" / "hippius2007_branching.toml"
+)
+
+
+@pytest.mark.slow
+def test_branching_written_with_general_expressions_reaches_the_same_optimum() -> None:
+    """k1 = b1 * k1sum, k2 = (1 - b1) * k1sum (issue #11: general expressions and bounds);
+    pyglotaran's own parametrisation, no compartment-splitting trick."""
+    model = load_model(BRANCHING)
+    prepared = PreparedDataset(_data(), model.datasets[0], model.scheme)
+    values = model.params.resolve({**model.params.values(), **PG_EXAMPLE_OPTIMUM})
+    sse = float(np.sum(prepared.residuals(values) ** 2))
+    assert sse == pytest.approx(PG_CHI2_AT_EXAMPLE_OPTIMUM, rel=1e-9)
+    res = fit_target(model, _data())
+    assert res.ok, res.message
+    for name, ref in PG_CONVERGED_TAU.items():
+        assert res.value(f"tau_{name}") == pytest.approx(ref, rel=TOL), name
+    assert res.statistics["sse"] <= PG_CONVERGED_CHI2 * (1 + 1e-6)

@@ -350,10 +350,35 @@ def _run_locked(
     workers: int,
     scheduler: str | None,
 ) -> CampaignRun:
+    run = CampaignRun(camp, out)
+    executor: _LocalExecutor | _DaskExecutor = (
+        _DaskExecutor(workers, scheduler) if (workers > 0 or scheduler) else _LocalExecutor()
+    )
+    try:
+        store = _open_store(out)
+    except BaseException:
+        executor.close()
+        raise
+    try:
+        _schedule(run, store, executor, use_cache, progress, stream)
+    finally:
+        executor.close()
+        store.close()
+    return run
+
+
+def _schedule(
+    run: CampaignRun,
+    store: ResultStore,
+    executor: _LocalExecutor | _DaskExecutor,
+    use_cache: bool,
+    progress: bool,
+    stream: TextIO | None,
+) -> None:
+    """The task graph: dispatch every step whose inputs are ready, finish completions."""
     from tqdm import tqdm
 
-    run = CampaignRun(camp, out)
-    store = _open_store(out)
+    camp = run.campaign
     sha = _Hasher()
     run_id = store.begin_run(_now(), __version__, platform.node(), os.getpid(), str(camp.path))
     store.set_campaign(
@@ -364,9 +389,6 @@ def _run_locked(
             for f in m.files
         ],
         [(s.id, s.quantity, s.x, _series_steps(camp, s.steps)) for s in camp.series],
-    )
-    executor: _LocalExecutor | _DaskExecutor = (
-        _DaskExecutor(workers, scheduler) if (workers > 0 or scheduler) else _LocalExecutor()
     )
     bar = tqdm(
         total=len(camp.steps),
@@ -399,9 +421,6 @@ def _run_locked(
         store.end_run(run_id, _now(), len(run.computed), len(run.cached), len(run.failed))
     finally:
         bar.close()
-        executor.close()
-        store.close()
-    return run
 
 
 def _figure_ok(out: Path, figure: str | None, want: bool) -> bool:

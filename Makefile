@@ -13,7 +13,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,structure,report,cluster]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,structure,report,cluster,atomistic]'
 	touch $(STAMP)
 
 install: $(STAMP)

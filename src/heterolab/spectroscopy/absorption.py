@@ -51,6 +51,10 @@ def _energy_xy(
 ) -> tuple[np.ndarray, np.ndarray]:
     e = to_energy(spectrum, jacobian=False)
     x, y = e["energy"].values.astype(float), e.values.astype(float)
+    order = np.argsort(x, kind="stable")  # a reversed axis is the same spectrum
+    x, y = x[order], y[order]
+    if x.size > 1 and not np.all(np.diff(x) > 0):
+        raise ParameterError("the energy axis repeats a value: each energy must appear once")
     if window is not None:
         m = (x >= min(window)) & (x <= max(window))
         x, y = x[m], y[m]

@@ -130,14 +130,20 @@ def fit_peaks(
     shapes = [shape] * len(centers) if isinstance(shape, str) else list(shape)
     if len(shapes) != len(centers):
         raise ParameterError(f"{len(shapes)} shapes for {len(centers)} peaks; give one per peak")
-    s = spectrum
+    s = spectrum.sortby(dim)
     if window is not None:
         lo, hi = sorted(window)
-        s = spectrum.sel({dim: slice(lo, hi)})
+        s = s.sel({dim: slice(lo, hi)})
     e = to_energy(s)
     x, y = e["energy"].values, e.values.astype(float)
     if x.size < 3 * len(centers) + 3:
         raise ParameterError(f"{x.size} points are too few for {len(centers)} peaks")
+    bad = int(np.sum(~np.isfinite(y)))
+    if bad:
+        raise ParameterError(
+            f"the spectrum holds {bad} non-finite value(s) (NaN or inf) in the fitted range; "
+            "remove or interpolate them first"
+        )
     base_curve = np.zeros_like(y)
     if baseline not in _FITTED_BASELINES:
         corrected, b = subtract_baseline(e, baseline)

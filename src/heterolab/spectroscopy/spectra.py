@@ -433,6 +433,11 @@ def excitonic_peak(
     """
     s = _window(absorbance, window)
     dim = spectral_axis(s)
+    if s.size < 5 or not np.all(np.isfinite(s.values)):
+        raise ParameterError(
+            f"an excitonic peak needs at least 5 finite points in the window, got {s.size} "
+            f"points ({int(np.sum(~np.isfinite(s.values)))} not finite)"
+        )
     res = Result(
         kind="spectrum.exciton",
         provenance=make_provenance(

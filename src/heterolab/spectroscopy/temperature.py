@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Callable, Mapping
 from os import PathLike
 from pathlib import Path
@@ -124,7 +125,7 @@ def fit_temperature_dependence(
     Least squares (weighted by ``stderr`` if given, absolute); parameter errors from the
     covariance. Energies and widths in eV; intensity in arbitrary units.
     """
-    from scipy.optimize import curve_fit
+    from scipy.optimize import OptimizeWarning, curve_fit
 
     if model not in TEMPERATURE_MODELS:
         raise ParameterError(f"model must be one of {', '.join(TEMPERATURE_MODELS)}, got {model!r}")
@@ -139,26 +140,39 @@ def fit_temperature_dependence(
     if np.any(t <= 0) or not np.all(np.isfinite(y)):
         raise ParameterError("temperatures must be > 0 K and values finite")
     res = Result(kind="spectrum.temperature_fit", provenance=make_provenance([], {"model": model}))
+    start = list(p0 or _default_start(model, t, y))
     try:
-        popt, pcov = curve_fit(
-            func,
-            t,
-            y,
-            p0=p0 or _default_start(model, t, y),
-            sigma=stderr,
-            absolute_sigma=stderr is not None,
-            maxfev=20000,
-        )
+        with warnings.catch_warnings():
+            # an undetermined covariance is reported below, not as a warning
+            warnings.simplefilter("ignore", OptimizeWarning)
+            with np.errstate(all="ignore"):
+                popt, pcov = curve_fit(
+                    func,
+                    t,
+                    y,
+                    p0=start,
+                    sigma=stderr,
+                    absolute_sigma=stderr is not None,
+                    maxfev=20000,
+                )
     except (RuntimeError, ValueError) as exc:
         res.mark_failed(f"{model} fit did not converge: {exc}")
         return res
-    err = (
-        np.sqrt(np.clip(np.diag(pcov), 0, None))
-        if np.all(np.isfinite(pcov))
-        else [math.nan] * len(popt)
-    )
+    if not np.all(np.isfinite(popt)):
+        res.mark_failed(f"{model} fit ended on non-finite parameters")
+        return res
+    finite_cov = bool(np.all(np.isfinite(pcov)))
+    err = np.sqrt(np.clip(np.diag(pcov), 0, None)) if finite_cov else [None] * len(popt)
     for n, u, v, e in zip(names, units, popt, err, strict=True):
-        res.parameters[n] = Quantity(float(v), float(e), u)
+        res.parameters[n] = Quantity(float(v), None if e is None else float(e), u)
+    if not finite_cov:
+        res.mark_suspect(
+            "parameter errors unavailable: the data do not determine every parameter "
+            "(covariance could not be estimated)"
+        )
+    unmoved = [n for n, v, s0 in zip(names, popt, start, strict=True) if v == s0]
+    if unmoved:
+        res.mark_suspect(f"{', '.join(unmoved)} did not move from the start value")
     res.statistics["chisqr"] = float(np.sum((func(t, *popt) - y) ** 2))
     return res
 

@@ -110,7 +110,7 @@ def gpa(
     -------
     Result
         Derived: mean ``exx``, ``eyy``, ``exy``, ``rotation`` (± sd) over the central region
-        (a margin of 3 real-space resolutions excluded); statistics: the refined g-vectors,
+        (a margin of 6 real-space resolutions excluded: the edge artefact of the non-periodic image decays as exp(-r²/2σ_r²), below 1e-5 there); statistics: the refined g-vectors,
         mask σ_k, resolution, strain definition; curves: maps ``exx``, ``eyy``, ``exy``,
         ``rotation`` (rad), ``exx_lattice``, ``eyy_lattice``, ``amplitude1``, ``amplitude2``,
         and the profile ``profile_exx`` (mean over y) with ``profile_exx_sd``.
@@ -161,7 +161,7 @@ def gpa(
     ycoord = np.arange(my) * step
     xcoord = np.arange(mx) * step
     resolution = 1.0 / (2 * np.pi * sigma_k)
-    margin = max(1, math.ceil(3 * resolution / step))
+    margin = max(1, math.ceil(6 * resolution / step))
     inner_y = (np.arange(my) >= margin) & (np.arange(my) < my - margin)
     inner_x = (np.arange(mx) >= margin) & (np.arange(mx) < mx - margin)
     if inner_y.sum() < 2 or inner_x.sum() < 2:
@@ -230,7 +230,7 @@ def gpa(
     inner = np.ix_(inner_y, inner_x)
     if margin == 0:
         res.mark_suspect(
-            "image smaller than the edge margin of 3 mask resolutions: maps are all edge"
+            "image smaller than the edge margin of 6 mask resolutions: maps are all edge"
         )
     for k in ("exx", "eyy", "exy", "rotation"):
         v = maps[k][inner]

@@ -76,3 +76,12 @@ def test_displaced_atom_relaxes_back() -> None:
     assert res.value("energy_change") < 0
     # the displaced Pb returns to its lattice site (to the force tolerance / stiffness)
     assert relaxed[0].distance(relaxed[4]) == pytest.approx(5.9362 / 2, abs=0.02)
+
+
+def test_dft_validation_skips_with_a_reason_when_absent() -> None:
+    have = screen.dft_available()
+    missing = [code for code, v in have.items() if v is None]
+    if not missing:
+        pytest.skip(f"GPAW and CP2K both present ({have}); the full check is a benchmark")
+    with pytest.raises(ParameterError, match=f"{missing[0]} is not available on this machine"):
+        screen.validate_forces(_pbs(), code=missing[0])

@@ -47,7 +47,7 @@ BENCH_VENV ?= .venv-bench
 bench:
 	test -x $(BENCH_VENV)/bin/python || $(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[dev,bench]'
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[dev,bench,structure]'
 	$(BENCH_VENV)/bin/python benchmarks/run_all.py
 
 clean:

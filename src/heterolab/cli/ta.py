@@ -312,6 +312,11 @@ def fit_cmd(
         "--x-scale",
         help="Optimizer variable scaling for FILE.toml models: 'jac' or a positive number (1 suits linked fits).",
     ),
+    profile: list[str] | None = typer.Option(
+        None,
+        "--profile",
+        help="Add the 68.3 % profile-likelihood interval of this parameter (tau_1, irf_width, k1 ...); repeatable.",
+    ),
     signal_unit: str = SIGNAL_UNIT,
     time_unit: str = TIME_UNIT,
     duplicates: str = DUPLICATES,
@@ -343,7 +348,7 @@ def fit_cmd(
         "t_max": t_max,
     }
     if model.lower().endswith(".toml"):
-        res = _fit_toml(model, matrices, load, x_scale)
+        res = _fit_toml(model, matrices, load, x_scale, profile or [])
     else:
         if len(matrices) != 1:
             raise ParameterError(
@@ -369,12 +374,15 @@ def fit_cmd(
             fix_irf=fix_irf,
             fix_irf_width=fix_irf_width,
             fix_lifetimes=fix_lifetime or (),
+            profile=profile or (),
             inputs=matrices,
         )
     _emit_ta(res, as_json, plot=plot, out=out, curves=curves)
 
 
-def _fit_toml(model: str, matrices: list[Path], load: dict[str, Any], x_scale: str) -> Result:
+def _fit_toml(
+    model: str, matrices: list[Path], load: dict[str, Any], x_scale: str, profile: list[str]
+) -> Result:
     from heterolab.kinetics.ta.target import fit_target, load_model
 
     tm = load_model(model)
@@ -392,7 +400,13 @@ def _fit_toml(model: str, matrices: list[Path], load: dict[str, Any], x_scale: s
             raise ParameterError(
                 f"--x-scale must be 'jac' or a positive number, got {x_scale!r}"
             ) from None
-    return fit_target(tm, data, inputs=[*matrices, model], x_scale=scale)
+    res = fit_target(tm, data, inputs=[*matrices, model], x_scale=scale)
+    if profile:
+        from heterolab.kinetics.ta.profile import add_profiles
+
+        aliases = {f"tau_{r}": r for r in tm.rate_names}
+        add_profiles(res, tm, data, profile, aliases)
+    return res
 
 
 @ta_app.command("kinetics")

@@ -132,6 +132,7 @@ def fit_global(
     fix_irf: bool = False,
     fix_irf_width: bool = False,
     fix_lifetimes: Sequence[int] = (),
+    profile: Sequence[str] = (),
     inputs: Sequence[str | PathLike[str]] = (),
 ) -> Result:
     """Global lifetime analysis of one TA matrix with a parallel or sequential model.
@@ -168,6 +169,10 @@ def fit_global(
         Keep only the IRF width at ``irf_width``.
     fix_lifetimes
         Start lifetimes held fixed (1-based positions in ascending order of ``lifetimes``).
+    profile
+        Parameters (``tau_1``, ``irf_width``, ...) whose 68.3 % profile-likelihood interval
+        is added to ``statistics["profile"]``
+        (:func:`~heterolab.kinetics.ta.profile.profile_interval`).
 
     Returns
     -------
@@ -213,12 +218,26 @@ def fit_global(
         )
         fit = fit_target(tm, da, kind="ta.global", inputs=inputs)
         fit = _split_merged(fit, tm, da, inputs)
-        fits.append((_bic(fit), n_ca, fit))
-    _, n_ca, fit = min(fits, key=lambda f: (f[0], f[1]))
+        fits.append((_bic(fit), n_ca, fit, tm))
+    _, n_ca, fit, tm = min(fits, key=lambda f: (f[0], f[1]))
     fit.statistics["coherent_artifact"] = n_ca
     if len(fits) > 1:
         fit.statistics["coherent_artifact_bic"] = {str(f[1]): f[0] for f in fits}
-    return _relabel(fit, model, n_dec, long_lived)
+    out = _relabel(fit, model, n_dec, long_lived)
+    if profile:
+        from heterolab.kinetics.ta.profile import add_profiles
+
+        ranked = sorted(
+            (n for n in tm.rate_names if n in out.derived), key=lambda n: -out.derived[n].value
+        )
+        aliases = {f"tau_{i + 1}": n for i, n in enumerate(ranked)}
+        unknown = [n for n in profile if n not in aliases and n not in tm.params.free]
+        if unknown:
+            raise ParameterError(
+                f"cannot profile {unknown}: choose from {sorted(aliases)} or {tm.params.free}"
+            )
+        add_profiles(out, tm, da, list(profile), aliases)
+    return out
 
 
 def _bic(fit: Result) -> float:

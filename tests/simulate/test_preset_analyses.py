@@ -33,7 +33,6 @@ NOT_COVERED_HERE = {
         "tem_interface.csv",
         "xps_pb4f.csv",
         "xrd.csv",
-        "decay_ns_ta_1to30.csv",
     },
     "thesis-pma2pbbr4-cspbbr3": {"xrd.csv", "tem_gpa.csv", "irf.csv"},
 }
@@ -49,6 +48,7 @@ def preset(request, tmp_path_factory):
 def _analysed(name: str) -> set[str]:
     return {
         "thesis-cspbbr3-pbs-1to30": {
+            "decay_ns_ta_1to30.csv",
             "absorption_vis.csv",
             "absorption_nir.csv",
             "pl_vis.csv",
@@ -134,6 +134,22 @@ def test_ch3_pl_files_share_one_scale_and_show_no_band_at_a_window_edge(preset):
     assert abs(peak_nir - tn["emitters"]["PbS"]["emission_peak_nm"]) <= 10.0
     assert tv["eta_transfer"] == pytest.approx(0.9356, abs=1e-4)
     assert tv["eta_transfer_table_3_1"] == pytest.approx(0.7156)
+
+
+def test_ch3_ns_decay_recovers_table_3_2_lifetimes(preset):
+    from heterolab.kinetics import fit_decay
+
+    out, files = _ch3(preset)
+    truth = files["decay_ns_ta_1to30.csv"]["truth"]
+    r = fit_decay(
+        read(out / "decay_ns_ta_1to30.csv", kind="decay"),
+        n_components=2,
+        irf_fwhm=truth["irf_fwhm_ns"],
+    )
+    assert r.ok, r.message
+    for k, tau in enumerate(truth["taus_ns"], start=1):
+        q = r.parameters[f"tau_{k}"]
+        assert abs(q.value - tau) < 3 * q.stderr, (k, q, tau)
 
 
 def _ch4(preset):

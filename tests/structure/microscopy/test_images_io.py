@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import tifffile
 
 from heterolab.arrays import image_dataarray
 from heterolab.errors import FormatError, ParameterError
 from heterolab.io.images import read_microscopy_image
 from shared_paths import shared_file
+
+tifffile = pytest.importorskip("tifffile")  # the structure extra
+pytest.importorskip("rsciio")
 
 STO = ("tem", "atomap_SrTiO3_ADF_ABF", "test_ADF_cropped.hdf5")
 

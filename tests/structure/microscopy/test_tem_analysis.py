@@ -17,6 +17,8 @@ from heterolab.physics.structure import d_spacing_angstrom
 from heterolab.structure.microscopy import gpa, measure_particles, measure_spacings, strain_profile
 from shared_paths import shared_file
 
+pytest.importorskip("skimage")  # the structure extra
+
 STO = ("tem", "atomap_SrTiO3_ADF_ABF", "test_ADF_cropped.hdf5")
 STO_CELL = LatticeParameters(3.905, 3.905, 3.905, 90, 90, 90, "Pm-3m", "SrTiO3, a = 3.905 Å")
 

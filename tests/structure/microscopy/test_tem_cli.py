@@ -7,12 +7,15 @@ import math
 
 import numpy as np
 import pytest
-import tifffile
 from scipy.special import erf
 from typer.testing import CliRunner
 
 from heterolab.cli import app
 from shared_paths import shared_file
+
+tifffile = pytest.importorskip("tifffile")  # the structure extra
+pytest.importorskip("skimage")
+pytest.importorskip("rsciio")
 
 runner = CliRunner()
 STO = ("tem", "atomap_SrTiO3_ADF_ABF", "test_ADF_cropped.hdf5")

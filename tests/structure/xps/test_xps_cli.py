@@ -10,6 +10,8 @@ from typer.testing import CliRunner
 from heterolab.cli import app
 from shared_paths import shared_file
 
+pytest.importorskip("lmfitxps")  # the structure extra
+
 runner = CliRunner()
 VMS = ("xps", "lg4x_kratos_NiW_vamas", "0-150W.vms")
 

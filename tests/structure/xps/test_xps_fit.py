@@ -23,6 +23,8 @@ from heterolab.structure.xps import (
 )
 from shared_paths import shared_file
 
+pytest.importorskip("lmfitxps")  # the structure extra
+
 VMS = ("xps", "lg4x_kratos_NiW_vamas", "0-150W.vms")
 
 

@@ -6,6 +6,7 @@ The public names load on first use (pymatgen, ASE and torch are imported only th
 
 - :mod:`~heterolab.atomistic.build`: ``bulk``, ``pma2pbbr4_model``, ``slab``,
   ``find_matches``, ``interface``, ``plane_matches_2d3d``
+- :mod:`~heterolab.atomistic.ligands`: ``adsorption_sites``, ``adsorb_pma``
 - :mod:`~heterolab.atomistic.screen` (extra ``ml``): ``load_model``, ``energy``, ``relax``,
   ``ml_interface_energy``
 - :mod:`~heterolab.atomistic.vasp`: ``input_set``, ``write_inputs``,
@@ -27,6 +28,8 @@ _LAZY = {
     "find_matches": "build",
     "interface": "build",
     "plane_matches_2d3d": "build",
+    "adsorption_sites": "ligands",
+    "adsorb_pma": "ligands",
     "load_model": "screen",
     "energy": "screen",
     "relax": "screen",

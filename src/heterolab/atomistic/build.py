@@ -40,6 +40,7 @@ __all__ = [
     "THESIS_2D3D_PAIRS",
     "InterfaceMatch",
     "atomic_layers",
+    "benzylammonium",
     "bulk",
     "describe",
     "find_matches",
@@ -145,7 +146,8 @@ def bulk(
 # Idealised benzylammonium C6H5CH2NH3+ in a local frame: N at the origin, the N–CH2–C(ipso)
 # –C(para) axis along +z, ring in the xz plane. Bond lengths: N–C 1.49, C–C 1.51, aromatic
 # C–C 1.39, C–H 1.09, N–H 1.03 Å; NH3 tetrahedral about the N–C bond.
-def _benzylammonium() -> tuple[list[str], np.ndarray]:
+def benzylammonium() -> tuple[list[str], np.ndarray]:
+    """Species and Cartesian positions (Å) of the idealised PMA⁺ (C7H10N), N at the origin."""
     species: list[str] = []
     xyz: list[tuple[float, float, float]] = []
 
@@ -204,7 +206,7 @@ def pma2pbbr4_model(stacking_period: float | None = None, a: float | None = None
     a = float(a or materials.get("CsPbBr3").lattices["cubic"].a)
     if not (a > 0 and c > 4 * a):
         raise ParameterError(f"need a > 0 and c > 4a for a layered cell, got a = {a}, c = {c}")
-    mol_species, mol_xyz = _benzylammonium()
+    mol_species, mol_xyz = benzylammonium()
     species: list[str] = []
     cart: list[np.ndarray] = []
     for shift, z0 in (((0.0, 0.0), 0.0), ((0.5, 0.5), c / 2)):

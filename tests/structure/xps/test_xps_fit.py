@@ -150,3 +150,18 @@ def test_bad_inputs_raise_clear_errors():
         fit_xps(s, [Component("Pb", 138, level="Xx 4f")])
     with pytest.raises(ParameterError, match="holds 0 points"):
         fit_xps(s, [Component("Pb", 138, level="Pb 4f")], window=(10, 20))
+
+
+def test_simulate_xps_round_trip_areas_within_3_percent():
+    from heterolab.simulate.xps import Doublet, simulate_xps
+
+    e = np.arange(128.0, 152.0, 0.05)
+    truth_states = [Doublet("Pb-Br", 138.6, 3.0e4), Doublet("Pb-S", 137.2, 2.0e4)]
+    da, truth = simulate_xps(e, truth_states, seed=11)
+    spec = make_photoemission_spectrum(e, da.values, "binding_energy", photon_energy=None)
+    comps = pb4f_components(138.5, 137.3)
+    r = fit_xps(spec, comps, background_kind="active_shirley")
+    assert r.ok, r.message
+    for name, d in truth["doublets"].items():
+        assert r[f"{name}_area"].value == pytest.approx(d["area"], rel=0.03)
+    assert r["Pb-S_shift"].value == pytest.approx(-1.4, abs=4 * r["Pb-S_shift"].stderr)

@@ -242,3 +242,33 @@ def test_interface_energy_from_vasprun() -> None:
     res = analyse.interface_energy(path, -10.0, -10.0, area=10.0)
     assert res.value("e_ab") == pytest.approx(-27.72460543)
     assert res.value("e_int") == pytest.approx(-7.72460543)
+
+
+def test_interface_energy_table_per_area() -> None:
+    # same total E_int, different areas: the smaller interface binds more strongly per area
+    small = analyse.interface_energy(-10.0, -4.0, -4.0, area=20.0)
+    large = analyse.interface_energy(-10.0, -4.0, -4.0, area=80.0)
+    table = analyse.interface_energy_table({"small": small, "large": large})
+    assert table.statistics["favoured"] == "small"
+    assert table.value("small_relative_gamma") == 0.0
+    assert table.value("large_relative_gamma") == pytest.approx(-2 / 80 + 2 / 20)
+    assert table.ok
+    ml = analyse.interface_energy(-10.0, -4.0, -4.0, area=20.0, method="ML screening: x")
+    mixed = analyse.interface_energy_table({"dft": small, "ml": ml})
+    assert mixed.status == "suspect" and "different methods" in mixed.message
+
+
+def test_energy_from_another_code_through_ase(tmp_path) -> None:
+    from ase.build import bulk
+    from ase.calculators.singlepoint import SinglePointCalculator
+
+    atoms = bulk("Cu")
+    atoms.calc = SinglePointCalculator(atoms, energy=-3.75)
+    path = tmp_path / "run.extxyz"
+    atoms.write(path)
+    res = analyse.interface_energy(path, -1.0, -2.0, area=10.0)
+    assert res.value("e_ab") == pytest.approx(-3.75)
+    blank = tmp_path / "plain.xyz"
+    bulk("Cu").write(blank)
+    with pytest.raises(FormatError, match=r"plain\.xyz.*no total energy"):
+        analyse.interface_energy(blank, -1.0, -2.0, area=10.0)

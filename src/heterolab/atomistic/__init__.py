@@ -45,6 +45,7 @@ _LAZY = {
     "charge_density_difference": "analyse",
     "potential_step": "analyse",
     "interface_energy": "analyse",
+    "interface_energy_table": "analyse",
 }
 
 __all__ = sorted(_LAZY)

@@ -42,6 +42,7 @@ __all__ = [
     "band_edges",
     "charge_density_difference",
     "interface_energy",
+    "interface_energy_table",
     "planar_average",
     "potential_step",
     "projected_dos",
@@ -520,12 +521,33 @@ def potential_step(
 
 # --------------------------------------------------------------------------- energies
 def _energy(x: float | str | PathLike[str], notes: list[str]) -> tuple[float, str | None]:
+    """A total energy (eV): the number itself, a vasprun.xml's final energy (pymatgen), or
+    the energy of another code's output that ASE reads (GPAW, CP2K, Quantum ESPRESSO, ...)."""
     if isinstance(x, (str, PathLike)) and not _is_number(x):
-        vr = _vasprun(x, notes, parse_dos=False)
-        if not vr.converged:
-            notes.append(f"{Path(x).name}: VASP run not converged")
-        return float(vr.final_energy), str(x)
+        name = Path(x).name.lower()
+        if "vasprun" in name or name.endswith((".xml", ".xml.gz")):
+            vr = _vasprun(x, notes, parse_dos=False)
+            if not vr.converged:
+                notes.append(f"{Path(x).name}: VASP run not converged")
+            return float(vr.final_energy), str(x)
+        return _ase_energy(Path(x)), str(x)
     return float(x), None  # type: ignore[arg-type]
+
+
+def _ase_energy(path: Path) -> float:
+    from heterolab.errors import FormatError
+
+    if not path.is_file():
+        raise FormatError(path, "file does not exist")
+    try:
+        import ase.io
+
+        atoms = ase.io.read(str(path))
+        return float(atoms.get_potential_energy())  # type: ignore[union-attr]
+    except Exception as exc:
+        raise FormatError(
+            path, f"no total energy readable by ASE ({type(exc).__name__}: {exc})"
+        ) from None
 
 
 def _is_number(x: Any) -> bool:
@@ -594,4 +616,40 @@ def interface_energy(
     )
     if notes:
         res.mark_suspect("; ".join(notes))
+    return res
+
+
+def interface_energy_table(results: Mapping[str, Result]) -> Result:
+    """Compare interface models per area (``atomistic.interface_energy_table``).
+
+    For each named :func:`interface_energy` result: γ (eV/Å², J/m²) and γ relative to the
+    most negative (the favoured model: 0). Raw supercell totals such as the thesis's
+    −237 … −1761 eV are not comparable across cells of different size (spec P-50); per-area
+    values are. Mixing methods (DFT and ML screening) makes the table suspect.
+    """
+    if not results:
+        raise ParameterError("no interface-energy results to tabulate")
+    bad = [k for k, r in results.items() if r.kind != "atomistic.interface_energy"]
+    if bad:
+        raise ParameterError(f"not interface-energy results: {', '.join(bad)}")
+    gammas = {k: r.value("gamma") for k, r in results.items()}
+    best = min(gammas, key=lambda k: gammas[k])
+    derived: dict[str, Quantity] = {}
+    for k, r in results.items():
+        derived[f"{k}_e_int"] = Quantity(r.value("e_int"), None, "eV")
+        derived[f"{k}_gamma"] = Quantity(gammas[k], None, "eV/angstrom^2")
+        derived[f"{k}_gamma_si"] = Quantity(r.value("gamma_si"), None, "J/m^2")
+        derived[f"{k}_relative_gamma"] = Quantity(gammas[k] - gammas[best], None, "eV/angstrom^2")
+    methods = sorted({str(r.statistics.get("method", "")) for r in results.values()})
+    res = Result(
+        kind="atomistic.interface_energy_table",
+        derived=derived,
+        statistics={"favoured": best, "methods": " | ".join(methods), "n_models": len(results)},
+        provenance=make_provenance((), {"models": list(results)}),
+    )
+    if len(methods) > 1:
+        res.mark_suspect(f"energies from different methods compared: {' | '.join(methods)}")
+    for k, r in results.items():
+        if not r.ok:
+            res.mark_suspect(f"{k}: {r.message}")
     return res

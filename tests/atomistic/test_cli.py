@@ -104,3 +104,24 @@ def test_errors_are_messages() -> None:
     assert "unknown material 'GaAs'; known: CsPbBr3, PbS, PMA2PbBr4" in res.output
     res = runner.invoke(app, ["atomistic", "build", "PbS", "--miller", "1,0"])
     assert res.exit_code == 2 and "--miller must be 3 comma-separated integers" in res.output
+
+
+def test_analyse_charge_difference_with_figure(tmp_path) -> None:
+    import numpy as np
+    from pymatgen.core import Lattice, Structure
+    from pymatgen.io.vasp import Chgcar, Poscar
+
+    s = Structure(Lattice.tetragonal(3.0, 12.0), ["Pb"], [[0, 0, 0.5]])
+    z = np.arange(48) / 48 * 12.0
+    base = np.exp(-((z - 6) ** 2))
+    shift = 0.05 * (np.exp(-((z - 5) ** 2) / 0.1) - np.exp(-((z - 7) ** 2) / 0.1))
+    paths = []
+    for name, prof in (("CHGCAR_AB", 2 * base + shift), ("CHGCAR_A", base), ("CHGCAR_B", base)):
+        grid = np.broadcast_to(prof, (4, 4, 48)).copy()
+        Chgcar(Poscar(s), {"total": grid}).write_file(str(tmp_path / name))
+        paths.append(str(tmp_path / name))
+    fig = tmp_path / "drho.png"
+    d = _json(["analyse", "charge", *paths, "--interface-z", "6", "--plot", str(fig)])
+    assert abs(d["derived"]["net_charge"]["value"]) < 1e-4
+    assert d["derived"]["transferred_charge"]["value"] > 0
+    assert fig.stat().st_size > 0

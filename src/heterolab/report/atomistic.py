@@ -27,9 +27,12 @@ def plot_dos(result: Result, *, xlim: tuple[float, float] | None = (-6.0, 6.0), 
     ax.axvline(0.0 if ref == "E_F" else result.value("efermi"), color="k", ls="--", lw=0.6)
     ax.set_xlabel(axis_label("E − E_F" if ref == "E_F" else "energy", "eV"))
     ax.set_ylabel(axis_label("DOS", "states/eV"))
+    top = float(total.values.max())
     if xlim is not None:
         ax.set_xlim(*xlim)
-    ax.set_ylim(bottom=0)
+        inside = (e >= xlim[0]) & (e <= xlim[1])
+        top = float(total.values[inside].max()) if inside.any() else top
+    ax.set_ylim(0, 1.08 * top if top > 0 else 1.0)
     ax.legend(fontsize="small", ncol=2)
     return fig
 
@@ -59,7 +62,7 @@ def plot_charge_difference(result: Result, **_: Any) -> Figure:
             quantity_text("ΔQ(interface)", result["transferred_charge"]),
             quantity_text("net", result["net_charge"]),
         ],
-        loc="lower right",
+        loc="upper left",
     )
     return fig
 

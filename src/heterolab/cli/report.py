@@ -40,9 +40,9 @@ def report(
     from heterolab.report.html_source import from_results_folder, from_run
 
     if campaign.suffix.lower() == ".toml":
-        from heterolab.campaign import run_campaign
+        from heterolab.campaign import default_outdir, run_campaign
 
-        folder = results or campaign.parent / "heterolab-results"
+        folder = results or default_outdir(campaign)
         data = from_run(run_campaign(campaign, folder))
     else:
         folder = campaign

@@ -112,3 +112,27 @@ def test_held_out_chirped_matrices_recover_lifetimes_or_say_so(
     fitted = np.array([res[f"tau_{i + 1}"].value for i in range(truth.taus.size)])
     assert res.ok, res.message  # these three seeds are recoverable at this noise
     np.testing.assert_allclose(fitted, truth.taus, rtol=0.05)
+
+
+def test_kinetics_models_a_coherent_spike_by_default() -> None:
+    """A trace with a Gaussian spike at time zero (written here, not by the engine): with the
+    artefact terms chosen by BIC the 0.5 ps decay is recovered, without them it is far less
+    precise."""
+    from math import erf, sqrt
+
+    t = np.concatenate([np.linspace(-1, 2, 151), np.geomspace(2.05, 200, 60)])
+    sigma, tau = 0.07, 0.5
+    z = (t - sigma**2 / tau) / (sqrt(2) * sigma)
+    decay = 0.5 * np.exp(-t / tau + sigma**2 / (2 * tau**2)) * (1 + np.array([erf(v) for v in z]))
+    step = 0.5 * (1 + np.array([erf(v) for v in t / (sqrt(2) * sigma)]))
+    y = -0.01 * decay - 0.002 * step + 0.03 * (t / sigma) * np.exp(-0.5 * (t / sigma) ** 2)
+    y = y + np.random.default_rng(9).normal(0, 5e-5, t.size)
+    wl = np.array([500.0, 501.0])
+    da = make_ta_array(np.stack([y, y], axis=1), t, wl)
+    res = fit_kinetics(da, 500.0, n_exp=1, irf_width=0.1)
+    assert res.statistics["coherent_artifact"] == 3
+    assert res.ok, res.message
+    assert abs(res["tau_1"].value - tau) < 4 * res["tau_1"].stderr
+    plain = fit_kinetics(da, 500.0, n_exp=1, irf_width=0.1, coherent_artifact=0)
+    # left out, the artefact goes into the residuals: a far less precise lifetime
+    assert plain["tau_1"].stderr > 3 * res["tau_1"].stderr

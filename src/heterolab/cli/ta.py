@@ -149,6 +149,12 @@ def _floats(text: str | None, option: str) -> list[float] | None:
         raise ParameterError(f"{option} takes comma-separated numbers, got {text!r}") from None
 
 
+def _artifact(value: str) -> int | str:
+    """``--coherent-artifact``: 'auto' or 0-3."""
+    choice = _choice(value, ("auto", "0", "1", "2", "3"), "--coherent-artifact")
+    return choice if choice == "auto" else int(choice)
+
+
 def _chirp_option(chirp: str | None) -> tuple[str | None, Path | None]:
     """``--chirp``: None, 'auto' (fit the dispersion) or a chirp-coefficient FILE (correct)."""
     if chirp is None or chirp.strip().lower() in ("", "none"):
@@ -356,9 +362,6 @@ def fit_cmd(
             )
         from heterolab.kinetics.ta.global_fit import fit_global
 
-        artefact: int | str = _choice(
-            coherent_artifact, ("auto", "0", "1", "2", "3"), "--coherent-artifact"
-        )
         res = fit_global(
             load_matrix(matrices[0], **load),
             _choice(model, ("parallel", "sequential"), "--model"),
@@ -370,7 +373,7 @@ def fit_cmd(
             chirp_order=chirp_order,
             dispersion_center=dispersion_center,
             lifetimes=_floats(lifetimes, "--lifetimes"),
-            coherent_artifact=artefact if artefact == "auto" else int(artefact),
+            coherent_artifact=_artifact(coherent_artifact),
             fix_irf=fix_irf,
             fix_irf_width=fix_irf_width,
             fix_lifetimes=fix_lifetime or (),
@@ -429,6 +432,11 @@ def kinetics_cmd(
     average: float = typer.Option(
         0.0, "--average", help="Average over this many nm around the wavelength (nm)."
     ),
+    coherent_artifact: str = typer.Option(
+        "auto",
+        "--coherent-artifact",
+        help="Coherent-artefact terms: auto (with and without, lower BIC kept), 0 none, 1-3.",
+    ),
     chirp: str | None = typer.Option(
         None, "--chirp", help="FILE: correct the matrix with its polyval coefficients first."
     ),
@@ -471,6 +479,7 @@ def kinetics_cmd(
         irf_width=irf_width,
         fix_irf=fix_irf,
         average_width=average,
+        coherent_artifact=_artifact(coherent_artifact),
     )
     _emit_ta(res, as_json, plot=plot, out=out, curves=curves)
 

@@ -67,6 +67,7 @@ def fit_kinetics(
     irf_width: float = 0.06,
     fix_irf: bool = False,
     average_width: float = 0.0,
+    coherent_artifact: int | str = "auto",
 ) -> Result:
     """Fit a kinetic trace with ``n_exp`` exponentials (+ long-lived) and a Gaussian IRF.
 
@@ -83,6 +84,11 @@ def fit_kinetics(
         Start lifetimes (ps); default log-spaced over the window.
     irf_center, irf_width
         Start (or fixed, with ``fix_irf``) IRF centre and standard deviation (ps).
+    coherent_artifact
+        IRF-shaped artefact terms 0-3 (the Gaussian and its derivatives, amplitudes
+        ``A_artifact_i`` in OD), or ``"auto"``: fitted without and with all three, the lower
+        BIC kept (statistics ``coherent_artifact``). A coherent spike at time zero otherwise
+        pulls in a femtosecond "component" (KiMoPack's Ru-dppz trace at 520 nm).
 
     Returns
     -------
@@ -91,6 +97,8 @@ def fit_kinetics(
         ``A_inf``, ``irf_center``, ``irf_width``; derived ``fraction_i`` / ``fraction_inf``
         (% of Σ|A|) with propagated errors; statistics list which components are rises.
     """
+    if isinstance(coherent_artifact, bool) or coherent_artifact not in (0, 1, 2, 3, "auto"):
+        raise ParameterError(f"coherent_artifact is 0-3 or 'auto', got {coherent_artifact!r}")
     tr = _trace(data, wavelength, average_width)
     t = np.asarray(tr["time"].values, float)
     y = np.asarray(tr.values, float)
@@ -105,6 +113,40 @@ def fit_kinetics(
         lifetimes = list(np.geomspace(lo, max(10 * lo, 0.3 * (t.max() - max(t.min(), 0))), n_exp))
     if len(lifetimes) != n_exp:
         raise ParameterError(f"{len(lifetimes)} start lifetimes given for n_exp={n_exp}")
+    settings = (n_exp, long_lived, lifetimes, irf_center, irf_width, fix_irf, wavelength)
+    orders = (0, 3) if coherent_artifact == "auto" else (int(coherent_artifact),)
+    fits = [_fit_trace(t, y, n_ca, *settings) for n_ca in orders]
+    bic = [_bic(r, t.size) for r in fits]
+    best = int(np.argmin(bic))
+    res = fits[best]
+    res.statistics["coherent_artifact"] = orders[best]
+    if len(fits) > 1:
+        res.statistics["coherent_artifact_bic"] = {
+            str(o): b for o, b in zip(orders, bic, strict=True)
+        }
+    res.warnings[:0] = list(data.attrs.get("warnings", []))
+    return res
+
+
+def _bic(res: Result, n: int) -> float:
+    k = len(res.parameters) - sum(1 for q in res.parameters.values() if q.stderr is None)
+    return float(n * np.log(max(res.statistics["sse"], 1e-300) / n) + k * np.log(n))
+
+
+def _fit_trace(
+    t: np.ndarray,
+    y: np.ndarray,
+    n_ca: int,
+    n_exp: int,
+    long_lived: bool,
+    lifetimes: Sequence[float],
+    irf_center: float,
+    irf_width: float,
+    fix_irf: bool,
+    wavelength: float | None,
+) -> Result:
+    """One least-squares fit of the trace with ``n_ca`` artefact terms."""
+    from heterolab.kinetics.ta.varpro import coherent_artifact_columns
 
     def unpack(x: np.ndarray) -> tuple[np.ndarray, float, float]:
         taus = np.exp(x[:n_exp])
@@ -115,7 +157,11 @@ def fit_kinetics(
     def design(x: np.ndarray) -> np.ndarray:
         taus, c, s = unpack(x)
         tt = np.append(taus, np.inf) if long_lived else taus
-        return exp_conv_gaussian(t[:, None], tt[None, :], c, s)
+        cols = exp_conv_gaussian(t[:, None], tt[None, :], c, s)
+        if n_ca:
+            art = coherent_artifact_columns(t, np.array([c]), s, n_ca)[0]
+            cols = np.concatenate([cols, art], axis=1)
+        return cols
 
     def resid(x: np.ndarray) -> np.ndarray:
         a = design(x)
@@ -128,8 +174,7 @@ def fit_kinetics(
     lo, hi = _bounds(t, n_exp, fix_irf)
     x0 = np.clip(x0, lo + 1e-9 * (np.abs(lo) + 1), hi - 1e-9 * (np.abs(hi) + 1))
     sol = least_squares(resid, x0, method="trf", x_scale="jac", bounds=(lo, hi))
-    res = _kinetics_result(sol, design, unpack, t, y, n_exp, long_lived, fix_irf, wavelength)
-    res.warnings[:0] = list(data.attrs.get("warnings", []))
+    res = _kinetics_result(sol, design, unpack, t, y, n_exp, long_lived, fix_irf, wavelength, n_ca)
     _diagnose_kinetics(res, sol, x0, (lo, hi), t, y, n_exp, fix_irf)
     return res
 
@@ -208,7 +253,9 @@ def _diagnose_kinetics(
             res.mark_suspect(f"tau_{i} has a relative error above 100 %")
 
 
-def _kinetics_result(sol, design, unpack, t, y, n_exp, long_lived, fix_irf, wavelength) -> Result:
+def _kinetics_result(  # type: ignore[no-untyped-def]
+    sol, design, unpack, t, y, n_exp, long_lived, fix_irf, wavelength, n_ca=0
+) -> Result:
     """Full-parameter covariance (nonlinear + amplitudes) and the Result."""
     taus, c, s = unpack(sol.x)
     a = design(sol.x)
@@ -236,15 +283,21 @@ def _kinetics_result(sol, design, unpack, t, y, n_exp, long_lived, fix_irf, wave
         params[f"tau_{rank}"] = Quantity(float(taus[i]), float(taus[i] * sd[i]), "ps")
     for rank, i in enumerate(order, 1):
         params[f"A_{rank}"] = Quantity(float(amps[i]), float(sd[full.size - n_amp + i]), "OD")
+    base_amp = full.size - n_amp
     if long_lived:
-        params["A_inf"] = Quantity(float(amps[-1]), float(sd[-1]), "OD")
+        params["A_inf"] = Quantity(float(amps[n_exp]), float(sd[base_amp + n_exp]), "OD")
+    first_ca = n_exp + int(long_lived)
+    for i in range(n_ca):
+        j = first_ca + i
+        params[f"A_artifact_{i + 1}"] = Quantity(float(amps[j]), float(sd[base_amp + j]), "OD")
     if not fix_irf:
         params["irf_center"] = Quantity(c, float(sd[n_exp]), "ps")
         params["irf_width"] = Quantity(s, float(s * sd[n_exp + 1]), "ps")
     else:
         params["irf_center"] = Quantity(c, None, "ps")
         params["irf_width"] = Quantity(s, None, "ps")
-    derived = _fractions(amps, cov[full.size - n_amp :, full.size - n_amp :], order, long_lived)
+    kin = slice(full.size - n_amp, full.size - n_amp + n_exp + int(long_lived))
+    derived = _fractions(amps[: n_exp + int(long_lived)], cov[kin, kin], order, long_lived)
     extreme = y[np.argmax(np.abs(y))]
     rises = [
         f"tau_{rank}" for rank, i in enumerate(order, 1) if np.sign(amps[i]) != np.sign(extreme)

@@ -232,3 +232,22 @@ def test_tick_labels_keep_the_style_when_drawn_later(tmp_path):
     hist = fig.axes[2]
     sizes = {t.label1.get_fontsize() for t in hist.xaxis.get_major_ticks()}
     assert sizes == {7.0}  # heterolab.mplstyle xtick.labelsize
+
+
+def test_every_scale_of_the_trpl_and_flim_figures_is_labelled():
+    from heterolab.report.plots import unlabelled_axes
+
+    assert unlabelled_axes(plot_result(_flim_result(0.2))) == []
+    assert unlabelled_axes(plot_result(_decay_result())) == []
+
+
+def test_unlabelled_axes_finds_a_missing_label():
+    from heterolab.report.plots import unlabelled_axes
+
+    fig, (a, b) = subplots(1, 2)
+    a.plot([0, 1], [0, 1])
+    a.set_xlabel("time (ns)")
+    b.imshow(np.zeros((4, 4)))
+    b.set_xticks([])
+    b.set_yticks([])
+    assert unlabelled_axes(fig) == ["axes 0: y"]

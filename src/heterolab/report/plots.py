@@ -46,6 +46,7 @@ __all__ = [
     "sanitize_text",
     "save_figure",
     "subplots",
+    "unlabelled_axes",
 ]
 
 _PLOTTERS: dict[str, Callable[..., Figure]] = {}
@@ -260,6 +261,27 @@ def sanitize_text(fig: Figure) -> list[str]:
         if n and n % 2 == 0 and t.get_parse_math() and not _valid_math(s):
             t.set_parse_math(False)
     return texts
+
+
+def unlabelled_axes(fig: Figure) -> list[str]:
+    """Axes of ``fig`` that show tick values but have no label on that axis, as
+    ``"axes N: x"``; an empty list means every scale a reader sees is named.
+
+    Axes without data or whose ticks are hidden (images) are skipped; a colour bar needs its
+    label. Use it in tests: ``assert unlabelled_axes(result.plot()) == []``.
+    """
+    missing = []
+    for i, ax in enumerate(fig.axes):
+        if not ax.get_visible() or not (
+            ax.lines or ax.collections or ax.images or ax.patches or hasattr(ax, "_colorbar")
+        ):
+            continue
+        for name, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
+            shows_values = axis.get_visible() and len(axis.get_ticklocs()) > 0
+            labels = [t for t in axis.get_ticklabels() if t.get_visible()]
+            if shows_values and labels and not axis.get_label_text().strip():
+                missing.append(f"axes {i}: {name}")
+    return missing
 
 
 # ---------------------------------------------------------------------- saving

@@ -272,3 +272,12 @@ def test_energy_from_another_code_through_ase(tmp_path) -> None:
     bulk("Cu").write(blank)
     with pytest.raises(FormatError, match=r"plain\.xyz.*no total energy"):
         analyse.interface_energy(blank, -1.0, -2.0, area=10.0)
+
+
+def test_layer_resolved_dos_partitions_the_cell(cs2sni6: Vasprun) -> None:
+    c = cs2sni6.final_structure.lattice.c
+    res = analyse.projected_dos(cs2sni6, regions={"low": (0.0, c / 2), "high": (c / 2, c + 1)})
+    whole = analyse.projected_dos(cs2sni6)
+    summed = res.curves["low"].values + res.curves["high"].values
+    by_element = sum(whole.curves[el].values for el in ("Cs", "Sn", "I"))
+    assert np.max(np.abs(summed - by_element)) <= 1e-10

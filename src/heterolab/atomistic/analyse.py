@@ -118,12 +118,16 @@ def projected_dos(
     by: DosGrouping = "element",
     sites: Sequence[int] | None = None,
     relative_to_fermi: bool = True,
+    regions: Mapping[str, tuple[float, float]] | None = None,
+    axis: int = 2,
 ) -> Result:
     """Total and projected DOS of a VASP run (``atomistic.dos``).
 
     Curves ``total`` and one per group (spin channels summed, states/eV) over ``energy``
-    (eV, relative to E_F when ``relative_to_fermi``). Derived: ``efermi`` (eV) and the
-    number of electrons below E_F from the total DOS (∫ DOS dE, trapezoid).
+    (eV, relative to E_F when ``relative_to_fermi``). With ``regions`` (name → z range in Å
+    along lattice axis ``axis``) the groups are instead the layers of a slab: the DOS
+    projected on the atoms inside each range (layer-resolved DOS). Derived: ``efermi`` (eV)
+    and the number of electrons below E_F from the total DOS (∫ DOS dE, trapezoid).
     """
     import xarray as xr
 
@@ -146,7 +150,17 @@ def projected_dos(
             attrs={"units": "states/eV"},
         )
     }
-    for key, arr in aggregate_pdos(cdos, by, sites).items():
+    if regions:
+        z = _site_z(cdos.structure, axis)
+        groups = {}
+        for name, (lo, hi) in regions.items():
+            inside = np.flatnonzero((z >= lo) & (z < hi))
+            if inside.size == 0:
+                raise ParameterError(f"region {name!r} ({lo}..{hi} Å) holds no atom")
+            groups[name] = sum(aggregate_pdos(cdos, "element", inside.tolist()).values())
+    else:
+        groups = aggregate_pdos(cdos, by, sites)
+    for key, arr in groups.items():
         curves[key] = xr.DataArray(
             arr.sum(axis=0), dims="energy", coords=coord, name=key, attrs={"units": "states/eV"}
         )

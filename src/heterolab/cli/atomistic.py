@@ -222,16 +222,30 @@ def vasp_inputs_cmd(
 def dos_cmd(
     vasprun: Path = typer.Argument(..., help="vasprun.xml (or .xml.gz) with projected DOS."),
     by: str = typer.Option("element", "--by", help="element, orbital, element_orbital or site."),
+    region: list[str] = typer.Option(
+        [], "--region", help="NAME:LO:HI z range (Å): layer-resolved DOS instead of --by."
+    ),
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Element- or orbital-projected DOS (curves relative to E_F).
+    """Element-, orbital- or layer-projected DOS (curves relative to E_F).
 
     Example: heterolab atomistic analyse dos vasprun.xml.gz --by element --plot dos.png
     """
     from heterolab.atomistic.analyse import projected_dos
 
-    emit(projected_dos(vasprun, by=by), as_json, plot=plot)  # type: ignore[arg-type]
+    res = projected_dos(vasprun, by=by, regions=_regions(region) or None)  # type: ignore[arg-type]
+    emit(res, as_json, plot=plot)
+
+
+def _regions(items: list[str]) -> dict[str, tuple[float, float]]:
+    regions = {}
+    for r in items:
+        name, _, rest = r.partition(":")
+        if not name or not rest:
+            raise ParameterError(f"--region is NAME:LO:HI, got {r!r}")
+        regions[name] = _range(rest)
+    return regions
 
 
 @analyse_app.command("edges")
@@ -250,13 +264,7 @@ def edges_cmd(
     """
     from heterolab.atomistic.analyse import band_edges
 
-    regions = {}
-    for r in region:
-        name, _, rest = r.partition(":")
-        if not name or not rest:
-            raise ParameterError(f"--region is NAME:LO:HI, got {r!r}")
-        regions[name] = _range(rest)
-    emit(band_edges(vasprun, regions=regions or None, min_weight=min_weight), as_json)
+    emit(band_edges(vasprun, regions=_regions(region) or None, min_weight=min_weight), as_json)
 
 
 @analyse_app.command("charge")

@@ -61,33 +61,45 @@ def _image_array(image: xr.DataArray) -> tuple[np.ndarray, float, str]:
 
 
 def power_spectrum(
-    image: xr.DataArray, *, window: str = "hann", pad_to: int = 1024
+    image: xr.DataArray,
+    *,
+    window: str = "hann",
+    pad_to: int = 1024,
+    k_max: float | None = None,
 ) -> xr.DataArray:
-    """Half-plane (kx ≥ 0) power spectrum, log10, over ``("ky", "kx")`` in 1/(pixel unit)."""
+    """Half-plane (kx ≥ 0) power spectrum, log10, over ``("ky", "kx")`` in 1/(pixel unit),
+    cropped to |ky|, kx ≤ ``k_max`` (default: the Nyquist frequency, no crop)."""
     import scipy.fft as sfft
 
     a, px, unit = _image_array(image)
     ny, nx = a.shape
     a = a - a.mean()
     if window == "hann":
-        a = (
-            a
-            * np.hanning(ny).astype(np.float32)[:, None]
-            * np.hanning(nx).astype(np.float32)[None, :]
-        )
+        a *= np.hanning(ny).astype(np.float32)[:, None]
+        a *= np.hanning(nx).astype(np.float32)[None, :]
     elif window != "none":
         raise ParameterError(f"window must be 'hann' or 'none', got {window!r}")
     my = max(ny, sfft.next_fast_len(pad_to))
     mx = max(nx, sfft.next_fast_len(pad_to))
     f = sfft.rfft2(a, s=(my, mx), workers=-1)
-    p = np.fft.fftshift((f.real**2 + f.imag**2), axes=0)
-    p = np.log10(p + p.max() * 1e-12 + 1e-30)
-    ky = (np.arange(my) - my // 2) / (my * px)
-    kx = np.arange(p.shape[1]) / (mx * px)
+    dk, dky = 1.0 / (mx * px), 1.0 / (my * px)
+    kmax = 0.5 / px if k_max is None else float(k_max)
+    ry = min(my // 2 - 1, int(kmax / dky) + 1)
+    rx = min(f.shape[1] - 1, int(kmax / dk) + 1)
+    # |F|² of the two row blocks (negative ky first, so ky increases down the array), written
+    # straight into one array: no fancy-index copy of the complex spectrum
+    p = np.empty((2 * ry + 1, rx + 1), dtype=np.float32)
+    for blk, out in ((f[my - ry :, : rx + 1], p[:ry]), (f[: ry + 1, : rx + 1], p[ry:])):
+        np.multiply(blk.real, blk.real, out=out)
+        out += np.square(blk.imag)
+    p += np.float32(p.max() * 1e-12 + 1e-30)
+    np.log10(p, out=p)
+    ky = np.arange(-ry, ry + 1) * dky
+    kx = np.arange(rx + 1) * dk
     da = xr.DataArray(p, dims=("ky", "kx"), coords={"ky": ky, "kx": kx}, name="log10_power")
     da["ky"].attrs["units"] = f"1/{unit}"
     da["kx"].attrs["units"] = f"1/{unit}"
-    da.attrs.update({"window": window, "dk": 1.0 / (mx * px), "dk_y": 1.0 / (my * px)})
+    da.attrs.update({"window": window, "dk": dk, "dk_y": dky})
     return da
 
 
@@ -118,11 +130,12 @@ def fft_spots(
 
     if n_spots < 1:
         raise ParameterError(f"n_spots must be ≥ 1, got {n_spots}")
-    ps = power_spectrum(image, window=window, pad_to=pad_to)
-    a, px, _ = _image_array(image)
-    dk_native = 1.0 / (max(a.shape) * px)
+    px, _ = calibration(image)
+    k_max_in = k_max
+    k_max = 0.8 / (2 * px) if k_max_in is None else float(k_max_in)
+    ps = power_spectrum(image, window=window, pad_to=pad_to, k_max=k_max)
+    dk_native = 1.0 / (max(image.shape) * px)
     k_min = 4 * dk_native if k_min is None else float(k_min)
-    k_max = 0.8 / (2 * px) if k_max is None else float(k_max)
     if not 0 <= k_min < k_max:
         raise ParameterError(f"need 0 ≤ k_min < k_max, got {k_min}, {k_max}")
     dk, dky = ps.attrs["dk"], ps.attrs["dk_y"]
@@ -214,12 +227,12 @@ def measure_spacings(
     spots, ps = fft_spots(
         image, n_spots=n_spots, k_min=k_min, k_max=k_max, window=window, pad_to=pad_to
     )
-    a, px, unit = _image_array(image)
+    px, unit = calibration(image)
     res = Result(kind="tem.spacings")
     if not spots:
         res.mark_failed("no FFT spots found outside the central disc")
         return res
-    dk_native = 1.0 / (max(a.shape) * px)
+    dk_native = 1.0 / (max(image.shape) * px)
     basis = _basis(spots, dk_native)
     lat = None if basis is None else _refine_lattice(spots, basis, 1.5 * dk_native)
     sigma_k = (

@@ -130,7 +130,7 @@ class Expression:
 
     def _eval(self, node: ast.AST, values: Mapping[str, float]) -> float:
         if isinstance(node, ast.Constant):
-            return float(node.value)
+            return float(node.value)  # type: ignore[arg-type]  # _check admits numbers only
         if isinstance(node, ast.Name):
             if node.id in _CONSTANTS:
                 return _CONSTANTS[node.id]
@@ -187,7 +187,7 @@ class Parameter:
     max: float = math.inf
 
     @property
-    def expression(self) -> Expression | None:
+    def expression(self) -> Expression | _Scaled | None:
         """The parsed :class:`Expression` (``None`` without one)."""
         if self.expr is None:
             return None
@@ -195,9 +195,10 @@ class Parameter:
         cached = self.__dict__.get("_parsed")
         if cached is not None and cached[0] == self.expr:
             return cached[1]
+        parsed: Expression | _Scaled
         if text is None:
-            factor, other = self.expr  # type: ignore[misc]
-            parsed = _Scaled(float(factor), str(other))
+            assert isinstance(self.expr, tuple)
+            parsed = _Scaled(float(self.expr[0]), str(self.expr[1]))
         else:
             parsed = Expression(text)
         self.__dict__["_parsed"] = (self.expr, parsed)

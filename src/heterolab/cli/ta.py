@@ -342,7 +342,7 @@ def fit_cmd(
 ) -> None:
     """Global (parallel/sequential) or target analysis of one TA matrix, or a linked target fit of several."""
     mode, chirp_file = _chirp_option(chirp)
-    load = {
+    load: dict[str, Any] = {
         "signal_unit": signal_unit,
         "time_unit": time_unit,
         "duplicates": duplicates,

@@ -527,7 +527,7 @@ def write_curve_csv(da: xr.DataArray, path: str | PathLike[str]) -> Path:
     units += [f"{d}: {da[d].attrs.get('units', '')}" for d in da.dims if d in da.coords]
     lines = [f"# {'; '.join(units)}"]
 
-    def coord(dim: str) -> np.ndarray:
+    def coord(dim: Any) -> np.ndarray:
         return np.asarray(da[dim].values) if dim in da.coords else np.arange(da.sizes[dim])
 
     if da.ndim == 1:

@@ -110,13 +110,15 @@ def select_region(
 
 
 # ---------------------------------------------------------------------------- chirp
-def chirp_delay(coefficients: Sequence[float] | Chirp, wavelength: np.ndarray) -> np.ndarray:
+def chirp_delay(
+    coefficients: Sequence[float] | np.ndarray | Chirp, wavelength: np.ndarray
+) -> np.ndarray:
     """Time zero (ps) at each wavelength (nm): a :class:`Chirp`, or numpy.polyval coefficients
     in nm (the convention of KiMoPack's chirp files)."""
     return as_chirp(coefficients).delay(np.asarray(wavelength, float))
 
 
-def as_chirp(chirp: Sequence[float] | Chirp) -> Chirp:
+def as_chirp(chirp: Sequence[float] | np.ndarray | Chirp) -> Chirp:
     """A :class:`Chirp` as is; a sequence of numbers read as KiMoPack polyval coefficients."""
     if isinstance(chirp, Chirp):
         return chirp
@@ -125,7 +127,7 @@ def as_chirp(chirp: Sequence[float] | Chirp) -> Chirp:
         raise ParameterError(
             f"chirp must be a Chirp or finite numpy.polyval coefficients (ps, λ in nm), got {chirp!r}"
         )
-    return Chirp.from_polyval(coeffs)
+    return Chirp.from_polyval(list(coeffs))
 
 
 def read_chirp_file(path: str | PathLike[str]) -> np.ndarray:
@@ -297,7 +299,9 @@ def chirp_from_result(result: Result) -> Chirp:
     )
 
 
-def correct_chirp(da: xr.DataArray, coefficients: Sequence[float] | Chirp) -> xr.DataArray:
+def correct_chirp(
+    da: xr.DataArray, coefficients: Sequence[float] | np.ndarray | Chirp
+) -> xr.DataArray:
     """Shift every wavelength so that time zero is at 0 ps: new(t, λ) = old(t + t0(λ)).
 
     ``coefficients``: a :class:`~heterolab.kinetics.ta.model.Chirp`, or numpy.polyval
@@ -306,7 +310,7 @@ def correct_chirp(da: xr.DataArray, coefficients: Sequence[float] | Chirp) -> xr
     """
     _check(da)
     chirp = as_chirp(coefficients)
-    coefficients = chirp.polyval()
+    poly = chirp.polyval()
     d = da.transpose("time", "wavelength")
     t = d["time"].values
     t0 = chirp.delay(d["wavelength"].values)
@@ -314,9 +318,7 @@ def correct_chirp(da: xr.DataArray, coefficients: Sequence[float] | Chirp) -> xr
     for j in range(d.shape[1]):
         out[:, j] = np.interp(t + t0[j], t, d.values[:, j], left=np.nan, right=np.nan)
     res = d.copy(data=out)
-    res.attrs = dict(
-        da.attrs, chirp_corrected="polyval " + ", ".join(f"{c:.6g}" for c in coefficients)
-    )
+    res.attrs = dict(da.attrs, chirp_corrected="polyval " + ", ".join(f"{c:.6g}" for c in poly))
     return res
 
 

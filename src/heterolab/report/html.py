@@ -347,7 +347,7 @@ def _technique_pages(w: _Writer, figures: bool, max_series: int = 8) -> None:
         sections = []
         for step_type, group in by_type.items():
             table, names = _series_table(group)
-            series = []
+            series: list[str] = []
             for name, unit in names:
                 if len(series) >= max_series:
                     break

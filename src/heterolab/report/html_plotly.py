@@ -34,11 +34,12 @@ _CONFIG = {"displaylogo": False, "responsive": True}
 
 def plotly_js_path() -> Path | None:
     """Path of the plotly.js bundle inside the installed ``plotly`` package, or None."""
-    try:
-        import plotly
-    except ImportError:
+    import importlib.util
+
+    spec = importlib.util.find_spec("plotly")  # located, not imported (no import cost)
+    if spec is None or spec.origin is None:
         return None
-    p = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+    p = Path(spec.origin).parent / "package_data" / "plotly.min.js"
     return p if p.is_file() else None
 
 
@@ -121,7 +122,7 @@ def curve_figure(step: StepRecord) -> dict[str, Any] | None:
     one_d = {k: v for k, v in curves.items() if getattr(v, "ndim", 0) == 1}
     if one_d:
         first = next(iter(one_d.values()))
-        dim = first.dims[0]
+        dim = str(first.dims[0])
         same = {k: v for k, v in one_d.items() if v.dims == (dim,) and k != "residuals"}
         traces = []
         for k, v in same.items():
@@ -154,7 +155,7 @@ def curve_figure(step: StepRecord) -> dict[str, Any] | None:
     if not two_d:
         return None
     m = two_d[0]
-    ydim, xdim = m.dims
+    ydim, xdim = (str(d) for d in m.dims)
     z = np.asarray(m.values, dtype=float)
     return {
         "data": [

@@ -204,7 +204,9 @@ def add_scale_bar(
         Bar length in ``unit``; default a 1-2-5 value near a fifth of the image width.
     """
     from matplotlib.font_manager import FontProperties
-    from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
+    from mpl_toolkits.axes_grid1.anchored_artists import (  # type: ignore[import-untyped]
+        AnchoredSizeBar,
+    )
 
     if pixel_size is None or not (math.isfinite(pixel_size) and pixel_size > 0):
         pixel_size, unit = 1.0, "px"
@@ -335,7 +337,7 @@ def _generic_plot(result: Result, **_: Any) -> Figure:
     for name, da in curves.items():
         if name == "residuals":
             continue
-        dim = da.dims[0]
+        dim = str(da.dims[0])
         ax.plot(da[dim].values, da.values, label=name, lw=1 if name != "data" else 0.8)
         ax.set_xlabel(label_of(da, dim))
         ax.set_ylabel(label_of(da, name="signal"))
@@ -348,7 +350,7 @@ def _generic_plot(result: Result, **_: Any) -> Figure:
         axes[1, 0].plot(r[r.dims[0]].values, r.values, lw=0.6)
         axes[1, 0].axhline(0, color="k", lw=0.5)
         axes[1, 0].set_ylabel("residual")
-        axes[1, 0].set_xlabel(label_of(r, r.dims[0]))
+        axes[1, 0].set_xlabel(label_of(r, str(r.dims[0])))
     return fig
 
 

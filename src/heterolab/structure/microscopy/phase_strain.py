@@ -244,6 +244,8 @@ def gpa(
     res.curves["profile_exx_sd"] = xr.DataArray(
         prof.std(axis=0), dims=("x",), coords={"x": xcoord}, name="exx_sd", attrs={"units": "1"}
     )
+    for key in ("profile_exx", "profile_exx_sd"):
+        res.curves[key]["x"].attrs["units"] = unit
     res.statistics.update(
         {
             "g_vectors": gs.tolist(),

@@ -93,7 +93,8 @@ def test_thesis_spacings_against_bulk_cells():
 
 
 def _particles(n_side=10, r_mean=14.0, shape=(600, 600), seed=0, cube=False):
-    """Independent generator: disks (or squares) on a jittered grid, some touching, plus
+    """Independent generator: disks (or squares) on a jittered grid (touching ones are tested
+    separately), plus
     particles cut by the border; returns the image and the true diameters (px) of interior
     particles."""
     rng = np.random.default_rng(seed)
@@ -113,7 +114,6 @@ def _particles(n_side=10, r_mean=14.0, shape=(600, 600), seed=0, cube=False):
             img = np.maximum(img, val)
             if r + 2 < cy < shape[0] - r - 2 and r + 2 < cx < shape[1] - r - 2:
                 truth.append(2 * r)
-    # touching pairs: pull some neighbours together
     img = ndi.gaussian_filter(img, 0.8) + rng.normal(0, 0.05, shape).astype(np.float32)
     return img, np.array(truth)
 

@@ -93,10 +93,9 @@ def test_thesis_spacings_against_bulk_cells():
 
 
 def _particles(n_side=10, r_mean=14.0, shape=(600, 600), seed=0, cube=False):
-    """Independent generator: disks (or squares) on a jittered grid (touching ones are tested
-    separately), plus
-    particles cut by the border; returns the image and the true diameters (px) of interior
-    particles."""
+    """Independent generator: disks (or squares) on a jittered grid, including particles cut
+    by the border (touching ones are tested separately); returns the image and the true
+    diameters (px) of the interior particles."""
     rng = np.random.default_rng(seed)
     img = np.zeros(shape, np.float32)
     yy, xx = np.mgrid[: shape[0], : shape[1]]

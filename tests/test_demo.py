@@ -81,7 +81,8 @@ def test_transport_follows_from_the_fitted_lifetimes_and_names_the_thesis_gaps(d
 def test_lifefit_peer_fit_is_reproduced(demo_run):
     r = demo_run.results["lifefit-atto550-peer"]
     assert r["tau_avg_intensity"].value == pytest.approx(3.61, rel=0.01)
-    assert r.warnings == []
+    # the one note allowed: no offset left for a background (TRPL helper, issue #10)
+    assert [w for w in r.warnings if "background ended at its lower bound" not in w] == []
 
 
 def test_rerun_is_served_from_the_store(demo_run):

@@ -40,14 +40,18 @@ def cramer_rao_tau(m_of: callable, theta: np.ndarray, index: int) -> float:
 
 def fit_many(m: np.ndarray, n: int, seed: int, **kw) -> tuple[np.ndarray, np.ndarray, int]:
     rng = np.random.default_rng(seed)
-    taus, errs, failed = [], [], 0
+    taus, errs, failed, suspect = [], [], 0, []
     for _ in range(n):
         r = fit_decay(rng.poisson(m).astype(float), time=T, irf=IRF, n_components=1, **kw)
-        if not r.ok:
+        if r.status == "failed":
             failed += 1
             continue
+        if not r.ok:  # suspect (e.g. the IRF shift left the window: shift undetermined)
+            suspect.append(r.message)
         taus.append(r["tau_1"].value)
         errs.append(r["tau_1"].stderr)
+    # Neyman least squares is biased at low counts: its misfit is flagged, as it should be
+    assert len(suspect) <= 0.01 * n or kw.get("estimator") == "lsq", suspect
     return np.array(taus), np.array(errs), failed
 
 

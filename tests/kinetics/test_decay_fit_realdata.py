@@ -40,14 +40,16 @@ def test_lifefit_published_fit_is_reproduced_with_the_peers_estimator_and_range(
     r = fit_decay(
         y, time=t, irf=irf, n_components=2, estimator="ols", fit_range=(0.0, t[-1] + 0.03)
     )
-    assert r.ok, r.message
+    # the peer's own fit leaves correlated residuals: reported, not hidden (issue #10)
+    assert r.status == "suspect" and "residuals are correlated" in r.message
     assert r["tau_avg_intensity"].value == pytest.approx(3.61, rel=0.01)
     assert r["tau_1"].value == pytest.approx(1.01, abs=0.05)
     assert r["tau_2"].value == pytest.approx(3.89, abs=0.02)
     assert r["amplitude_1"].value == pytest.approx(0.29, abs=0.01)
     assert r["amplitude_2"].value == pytest.approx(0.71, abs=0.01)
     assert r["shift"].value == pytest.approx(0.11, abs=0.02)
-    assert r["background"].value == pytest.approx(1.0, abs=0.5)
+    # LifeFit's 1.0 comes from its staircase convolution; the exact IRF model needs none
+    assert 0.0 <= r["background"].value < 1.5
 
 
 def test_lifefit_poisson_ml_fit_and_its_diagnostics(lifefit):
@@ -56,7 +58,10 @@ def test_lifefit_poisson_ml_fit_and_its_diagnostics(lifefit):
     weight the bins differently disagree; three exponentials fit better."""
     y, irf, t = lifefit
     r2 = fit_decay(y, time=t, irf=irf, n_components=2)
-    assert r2.ok, r2.message
+    # the misfit reaches the status, with the next model suggested and errors scaled
+    assert r2.status == "suspect"
+    assert "n_components=3 or model='stretched'" in r2.message
+    assert r2.statistics["stderr_scale"] == pytest.approx(np.sqrt(r2.statistics["chi2_reduced"]))
     start, stop = r2.statistics["fit_range_ns"]
     assert start == pytest.approx(t[int(np.argmax(y))] - 50 * NS_PER_CHANNEL)  # 5 IRF FWHM
     assert stop == pytest.approx(3895 * NS_PER_CHANNEL, abs=1e-6)  # ADC cut-off detected
@@ -64,7 +69,7 @@ def test_lifefit_poisson_ml_fit_and_its_diagnostics(lifefit):
     assert 1.2 < r2.statistics["chi2_reduced"] < 1.6
     assert r2.statistics["autocorrelation_max"] > r2.statistics["autocorrelation_threshold"]
     r3 = fit_decay(y, time=t, irf=irf, n_components=3)
-    assert r3.ok
+    assert r3.status != "failed"
     assert r3.statistics["deviance"] < r2.statistics["deviance"] - 100
     assert [r3[f"tau_{i}"].value for i in (1, 2, 3)] == sorted(
         r3[f"tau_{i}"].value for i in (1, 2, 3)
@@ -84,7 +89,7 @@ def test_becker_hickl_sdt_decay_reads_and_fits():
     assert curves.sizes["decay"] == 3
     irf, decay = curves.isel(decay=0).values, curves.isel(decay=1)
     r = fit_decay(decay, irf=irf, n_components=2)
-    assert r.ok, r.message
+    assert r.status != "failed", r.message
     # the README's "~72 counts/ch at ch 900-1000" is the tail of the 3.6 ns decay, not background
     tail = r.curves["data"].sel(time=slice(900 * 0.01953708, 1000 * 0.01953708))
     model = r.curves["model"].sel(time=tail.time)

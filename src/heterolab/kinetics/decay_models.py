@@ -16,14 +16,16 @@ References
   function, e.g. van Stokkum, Larsen & van Grondelle, Biochim. Biophys. Acta 1657, 82 (2004),
   eq. (8); here evaluated through the scaled function ``erfcx`` so that it neither overflows for
   short lifetimes (``sigma/tau`` large) nor underflows to 0/0 at long times.
-- Binned reconvolution with a histogrammed IRF (uniform photon arrival within each IRF bin,
-  counts integrated over each detection bin): exact bin integrals derived for this module
-  (see :func:`exp_conv_irf`); earlier-pulse tails as the geometric series of the repetition
+- Binned reconvolution with a histogrammed IRF (piecewise-linear IRF between bin centres with
+  an interpolation prefilter, counts integrated over each detection bin, fractional shift):
+  bin integrals derived for this module (see :func:`exp_conv_irf`); earlier-pulse tails as the geometric series of the repetition
   period (e.g. O'Connor & Phillips, *Time-correlated Single Photon Counting*, Academic Press
   1984, ch. 8 on incomplete decay between pulses).
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -33,13 +35,18 @@ from scipy.special import gamma as gamma_fn
 from heterolab.errors import ParameterError
 
 __all__ = [
+    "earlier_pulse_tail",
     "exp_conv_gaussian",
     "exp_conv_gaussian_binned",
     "exp_conv_irf",
     "fwhm_to_sigma",
     "gaussian_histogram",
+    "irf_coefficients",
+    "measured_irf_response",
+    "response_factors",
     "shift_histogram",
     "sigma_to_fwhm",
+    "split_shift",
     "step_conv_gaussian",
     "stretched_exp_binned",
     "stretched_exp_integral",
@@ -181,6 +188,120 @@ def shift_histogram(hist: ArrayLike, shift_bins: float) -> np.ndarray:
     return np.diff(shifted, axis=-1)
 
 
+def irf_coefficients(irf: ArrayLike) -> np.ndarray:
+    r"""Unit-sum reconstruction coefficients of a binned IRF for :func:`exp_conv_irf`.
+
+    A histogram :math:`G_j` holds the IRF integrated over bin ``j``; convolving it as if its
+    photons were uniform within each bin (a staircase) widens the response by a variance of
+    :math:`\Delta^2/6` and biases short lifetimes (-0.6 % at 0.1 ns for a 90 ps IRF in 20 ps
+    bins). Here the IRF is reconstructed as the piecewise-linear function through coefficients
+    :math:`c_j` at the bin centres, with :math:`c` chosen so that the reconstruction has the
+    spectrum of the binned IRF to fourth order: the linear interpolation kernel has the
+    transfer function :math:`\mathrm{sinc}^2(\omega\Delta/2)`, whose inverse in powers of the
+    second difference :math:`D` is :math:`1 - D/12 + D^2/90 - \dots` (series of
+    :math:`x^2/\sin^2 x`; e.g. Unser, IEEE Signal Process. Mag. 16(6), 22 (1999) on
+    interpolation prefilters). The second-order term is used for IRFs at least 2.5 bins wide;
+    an undersampled IRF keeps only the first (it cannot be reconstructed better). Negative
+    coefficients (far feet of a sharp IRF) are set to 0 and the result renormalised.
+    """
+    g = np.asarray(irf, dtype=float)
+    g = g / g.sum()
+    wide = _fwhm_in_bins(g) >= 2.5
+    d1 = _second_difference(g)
+    c = g - d1 / 12.0
+    if wide:
+        c = c + _second_difference(d1) / 90.0
+    c = np.maximum(c, 0.0)
+    return c / c.sum()
+
+
+def _second_difference(x: np.ndarray) -> np.ndarray:
+    p = np.pad(x, 1)
+    return p[:-2] - 2.0 * x + p[2:]
+
+
+def _fwhm_in_bins(h: np.ndarray) -> float:
+    """Width of the histogram above half its maximum, in bins (linear interpolation)."""
+    k = int(np.argmax(h))
+    half = 0.5 * h[k]
+    above = np.nonzero(h >= half)[0]
+    lo, hi = int(above[0]), int(above[-1])
+    left = lo - (h[lo] - half) / (h[lo] - h[lo - 1]) if lo > 0 else float(lo)
+    right = hi + (h[hi] - half) / (h[hi] - h[hi + 1]) if hi < h.size - 1 else float(hi)
+    return float(right - left)
+
+
+def response_factors(r: float, frac: float) -> tuple[float, float, float, float]:
+    r"""Kernel of one exponential convolved with the piecewise-linear IRF, per bin offset.
+
+    For a unit IRF coefficient at bin centre :math:`c_j`, moved later by ``frac`` of a bin
+    (:math:`0 \le f < 1`), the response averaged over detection bin :math:`k = j + d` is
+    :math:`F(d - f)` with :math:`F = \mathrm{tri} * e`, the triangle of half-width one bin
+    convolved with :math:`e^{-t/\tau}H(t)`. With :math:`r = \Delta/\tau`, :math:`a = 1 - f`
+    and :math:`E(z) = e^{-z} - 1`:
+
+    .. math::
+
+        F_0 = \frac{a}{r} + \frac{E(ra)}{r^2},\quad
+        F_1 = \frac{f}{r} + \frac{E(r(1+a)) - 2E(ra)}{r^2},\quad
+        F_{d\ge2} = \Big(\frac{1-e^{-r}}{r}\Big)^2 e^{-ra}\,q^{d-2},\ q = e^{-r}.
+
+    Returns ``(F0, F1, F2, q)``; small ``r`` uses the Taylor series (no cancellation).
+    ``r = 0`` (infinite lifetime, a step) gives ``(a^2/2, 1 - f^2/2, 1, 1)``.
+    """
+    a = 1.0 - frac
+    if r < 0.05:
+        f0 = f1 = 0.0
+        fact = 1.0
+        for k in range(2, 10):
+            fact *= k
+            term = (-r) ** (k - 2) / fact
+            f0 += term * a**k
+            f1 += term * ((1.0 + a) ** k - 2.0 * a**k)
+        g = 1.0 - r / 2.0 + r * r / 6.0 - r**3 / 24.0 + r**4 / 120.0 - r**5 / 720.0
+    else:
+        f0 = a / r + np.expm1(-r * a) / r**2
+        f1 = frac / r + (np.expm1(-r * (1.0 + a)) - 2.0 * np.expm1(-r * a)) / r**2
+        g = -np.expm1(-r) / r
+    return float(f0), float(f1), float(g * g * np.exp(-r * a)), float(np.exp(-r))
+
+
+def split_shift(coef: np.ndarray, shift_bins: float) -> tuple[np.ndarray, float]:
+    """Coefficients moved by the whole bins of ``shift_bins`` (zeros shift in) and the
+    remaining fraction of a bin in [0, 1)."""
+    m = math.floor(shift_bins)
+    frac = float(shift_bins - m)
+    if frac >= 1.0:  # rounding of a shift just below an integer
+        m, frac = m + 1, 0.0
+    out = np.zeros_like(coef)
+    n = coef.shape[-1]
+    if abs(m) < n:
+        if m >= 0:
+            out[..., m:] = coef[..., : n - m]
+        else:
+            out[..., :m] = coef[..., -m:]
+    return out, frac
+
+
+def measured_irf_response(
+    coef: np.ndarray, tau: float, delta: float, shift_bins: float = 0.0
+) -> np.ndarray:
+    """Bin-averaged response (per unit time) of one exponential to the IRF coefficients.
+
+    ``coef`` from :func:`irf_coefficients`; ``shift_bins`` moves the IRF later (fractional
+    bins exact, see :func:`response_factors`). Integral over time is ``tau``.
+    """
+    c, frac = split_shift(coef, shift_bins)
+    f0, f1, f2, q = response_factors(0.0 if np.isinf(tau) else delta / tau, frac)
+    from scipy.signal import lfilter  # heavy (~0.3-1.5 s): loaded on the first measured-IRF fit
+
+    out = f0 * c
+    out[1:] += f1 * c[:-1]
+    if c.size > 2:
+        out[2:] += lfilter([f2], [1.0, -q], c[:-2])
+    return out
+
+
 def exp_conv_irf(
     t: ArrayLike,
     tau: ArrayLike,
@@ -190,20 +311,15 @@ def exp_conv_irf(
 ) -> np.ndarray:
     r"""Exponential decay reconvolved with a measured (histogrammed) IRF, bin-exact.
 
-    The IRF is normalised to unit sum and its photons are taken as uniformly distributed within
-    each IRF bin of width :math:`\Delta`; the decay density :math:`e^{-s/\tau}` is integrated over
-    each detection bin. With :math:`q = e^{-\Delta/\tau}` the bin-to-bin kernel is
-
-    .. math::
-
-        h_0 = \tau\Big[1 - \frac{\tau}{\Delta}(1-q)\Big],\qquad
-        h_d = \frac{\tau^2}{\Delta}(1-q)^2 q^{d-1}\ (d \ge 1),\qquad \sum_d h_d = \tau,
-
-    evaluated by the recursion :math:`S_k = q S_{k-1} + c\,\mathrm{irf}_{k-1}`. The result is
-    divided by :math:`\Delta` so that it is a bin-averaged density on the same scale as
-    :func:`exp_conv_gaussian`. With ``period`` the tails of all earlier excitation pulses
-    (repetition period ``period``, which must be at least the window length) are added as the
-    geometric series :math:`\sum_{n\ge1} e^{-nT/\tau}`.
+    The IRF histogram is reconstructed as a piecewise-linear function between bin centres
+    through the coefficients of :func:`irf_coefficients` (exact to fourth order in the bin
+    width for a smooth IRF, instead of the staircase "uniform within each bin" that widens it),
+    moved by ``shift`` (fractional bins exact), convolved with :math:`e^{-s/\tau}` and averaged
+    over each detection bin analytically (:func:`response_factors`); the tail is the recursion
+    :math:`T_k = q T_{k-1} + F_2 c_{k-2}`. The result is a bin-averaged density on the same
+    scale as :func:`exp_conv_gaussian` (integral ``tau``). With ``period`` the tails of all
+    earlier excitation pulses (repetition period ``period``, at least the window length) are
+    added as the geometric series :math:`\sum_{n\ge1} e^{-nT/\tau}`.
 
     Parameters
     ----------
@@ -239,50 +355,57 @@ def exp_conv_irf(
             f"repetition period {period} is shorter than the time window {window}; "
             "the histogram would contain more than one excitation"
         )
-    irf_n = irf / irf.sum()
-    if shift != 0.0:
-        irf_n = shift_histogram(irf_n, shift / delta)
+    coef = irf_coefficients(irf)
     taus = np.atleast_1d(np.asarray(tau, dtype=float))
     if np.any(~(taus > 0)):
         raise ParameterError(f"lifetimes must be > 0, got {taus.tolist()}")
     rows = np.empty((taus.size, t.size))
     for i, tau_i in enumerate(taus):
-        rows[i] = _binned_irf_convolution(irf_n, tau_i, delta)
+        rows[i] = measured_irf_response(coef, tau_i, delta, shift / delta)
         if period is not None and np.isfinite(tau_i):
-            rows[i] += _earlier_pulse_tail(irf_n, tau_i, delta, period)
+            rows[i] += earlier_pulse_tail(coef, tau_i, delta, period, shift / delta)
     return rows[0] if np.ndim(tau) == 0 else rows
 
 
 def _binned_irf_convolution(irf_n: np.ndarray, tau: float, delta: float) -> np.ndarray:
-    """Exact bin-integrated single-pulse response / delta (see :func:`exp_conv_irf`)."""
+    """Staircase (uniform-within-bin) IRF convolution / delta; kept for comparison only."""
     if np.isinf(tau):  # step: every photon after its IRF bin stays; half of its own bin
         cum = np.cumsum(irf_n)
         return cum - 0.5 * irf_n
     r = delta / tau
     one_minus_q = -np.expm1(-r)
     q = 1.0 - one_minus_q
-    # h0 = tau*(1 - tau/delta*(1-q)) / delta, written in r; series below r = 1e-4 (cancellation)
     h0 = 0.5 - r / 6.0 + r * r / 24.0 if r < 1e-4 else (1.0 - one_minus_q / r) / r
-    c = (one_minus_q / r) ** 2  # (tau^2/delta)(1-q)^2 / delta
-    from scipy.signal import lfilter  # heavy (~0.3-1.5 s): loaded on the first measured-IRF fit
+    c = (one_minus_q / r) ** 2
+    from scipy.signal import lfilter
 
     tail = lfilter([0.0, c], [1.0, -q], irf_n)
     return h0 * irf_n + tail
 
 
-def _earlier_pulse_tail(irf_n: np.ndarray, tau: float, delta: float, period: float) -> np.ndarray:
-    """Sum over earlier pulses n >= 1 of the (fully decayed-through-IRF) response, / delta."""
+def earlier_pulse_tail(
+    coef: np.ndarray, tau: float, delta: float, period: float, shift_bins: float = 0.0
+) -> np.ndarray:
+    """Tails of all earlier pulses (n >= 1) of the response to the IRF coefficients, / delta.
+
+    Every earlier pulse has fully passed the IRF: its response in bin k is
+    ``F2 exp(-r (k - j - shift - 1) - n T / tau)`` summed over coefficients j and pulses n.
+    """
     r = delta / tau
-    c = (-np.expm1(-r) / r) ** 2
-    n = irf_n.size
-    j = np.nonzero(irf_n > 0)[0]
-    # log of sum_j irf_j exp((j + 1) delta / tau); stable via the maximum exponent
-    a = (j + 1) * r
+    g = -np.expm1(-r) / r
+    n = coef.size
+    j = np.nonzero(coef != 0)[0]
+    a = (j + 1 + shift_bins) * r
     amax = a.max()
-    log_m = amax + np.log(np.sum(irf_n[j] * np.exp(a - amax)))
+    total = float(np.sum(coef[j] * np.exp(a - amax)))
+    if not total > 0:
+        return np.zeros(n)
+    log_m = amax + math.log(total)
     k = np.arange(n)
     # exponent <= delta/tau because (j+1) delta - k delta - period <= delta for period >= window
-    return c * np.exp(log_m - k * r - period / tau) / (-np.expm1(-period / tau))
+    return (
+        g * g * np.exp(np.minimum(log_m - k * r - period / tau, 700.0)) / (-np.expm1(-period / tau))
+    )
 
 
 def stretched_exp_integral(s: ArrayLike, tau: float, beta: float) -> np.ndarray:

@@ -115,8 +115,85 @@ def _component(
         t_j = qc * t_j
 
 
+@njit(cache=True)
+def _linear_factors(r: float, frac: float):
+    """F0, F1, F2, q of :func:`heterolab.kinetics.decay_models.response_factors` and their
+    derivatives with respect to u = log tau (d/du = -r d/dr)."""
+    a = 1.0 - frac
+    if r < 0.05:
+        f0 = 0.0
+        f1 = 0.0
+        df0 = 0.0
+        df1 = 0.0
+        fact = 1.0
+        for k in range(2, 10):
+            fact *= k
+            term = (-r) ** (k - 2) / fact
+            b1 = (1.0 + a) ** k - 2.0 * a**k
+            f0 += term * a**k
+            f1 += term * b1
+            df0 -= (k - 2) * term * a**k
+            df1 -= (k - 2) * term * b1
+        g = 0.0
+        dg = 0.0
+        fact = 1.0
+        for k in range(0, 8):
+            fact *= k + 1
+            g += (-r) ** k / fact
+            if k > 0:
+                dg += k * (-1.0) ** k * r ** (k - 1) / fact
+    else:
+        ea = math.expm1(-r * a)
+        eb = math.expm1(-r * (1.0 + a))
+        r2 = r * r
+        f0 = a / r + ea / r2
+        f1 = frac / r + (eb - 2.0 * ea) / r2
+        d0 = -a / r2 - a * math.exp(-r * a) / r2 - 2.0 * ea / (r2 * r)
+        d1 = (
+            -frac / r2
+            + (-(1.0 + a) * math.exp(-r * (1.0 + a)) + 2.0 * a * math.exp(-r * a)) / r2
+            - 2.0 * (eb - 2.0 * ea) / (r2 * r)
+        )
+        df0 = -r * d0
+        df1 = -r * d1
+        omq = -math.expm1(-r)
+        g = omq / r
+        dg = math.exp(-r) / r - omq / r2
+    ex = math.exp(-r * a)
+    f2 = g * g * ex
+    df2 = -r * (2.0 * g * dg * ex - a * f2)
+    return f0, f1, f2, math.exp(-r), df0, df1, df2
+
+
+@njit(cache=True)
+def _component_linear(
+    coef: np.ndarray, frac: float, r: float, k_out: np.ndarray, d_out: np.ndarray, deriv: bool
+) -> None:
+    """Unit-amplitude component (and d/dlog tau) for a measured IRF given by its piecewise-linear
+    reconstruction coefficients ``coef`` (already moved by the whole bins of the shift) and the
+    remaining fraction ``frac`` of a bin: K_k = F0 c_k + F1 c_{k-1} + T_k,
+    T_k = q T_{k-1} + F2 c_{k-2} (see :func:`heterolab.kinetics.decay_models.exp_conv_irf`)."""
+    f0, f1, f2, q, df0, df1, df2 = _linear_factors(r, frac)
+    dq = r * q
+    n = k_out.size
+    t_prev = 0.0
+    dt_prev = 0.0
+    for k in range(n):
+        ck = coef[k]
+        c1 = coef[k - 1] if k >= 1 else 0.0
+        if k >= 2:
+            c2 = coef[k - 2]
+            t_new = q * t_prev + f2 * c2
+            if deriv:
+                dt_prev = dq * t_prev + q * dt_prev + df2 * c2
+            t_prev = t_new
+        k_out[k] = f0 * ck + f1 * c1 + t_prev
+        if deriv:
+            d_out[k] = df0 * ck + df1 * c1 + dt_prev
+
+
 @njit(cache=True, fastmath=_FAST)
-def _evaluate(x, y, w, irf, geom, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m, deriv):
+def _evaluate(x, y, w, irf, geom, frac, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m, deriv):
     """Model m (and component kernels) at parameters x; returns the objective (deviance/chi2)."""
     n = y.size
     b = x[2 * ncomp] if fit_bg else bg_fixed
@@ -124,7 +201,10 @@ def _evaluate(x, y, w, irf, geom, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m
         m[k] = b
     for i in range(ncomp):
         r = delta / math.exp(x[i])
-        _component(irf, geom, r, kk[i], dk[i], deriv)
+        if frac >= 0.0:
+            _component_linear(irf, frac, r, kk[i], dk[i], deriv)
+        else:
+            _component(irf, geom, r, kk[i], dk[i], deriv)
         a = x[ncomp + i]
         for k in range(n):
             m[k] += a * kk[i, k]
@@ -251,7 +331,7 @@ def _covariance_diag(hess, free, out):
 
 
 @njit(cache=True)
-def _fit_one(y, w, irf, geom, delta, x, lo, hi, ncomp, fit_bg, bg_fixed, mle, stderr, stats):
+def _fit_one(y, w, irf, geom, frac, delta, x, lo, hi, ncomp, fit_bg, bg_fixed, mle, stderr, stats):
     """Bounded Levenberg-Marquardt / Fisher scoring for one decay; x is updated in place.
 
     ``stderr`` receives the variances of x, ``stats[0]`` the reduced Pearson chi-square.
@@ -272,7 +352,7 @@ def _fit_one(y, w, irf, geom, delta, x, lo, hi, ncomp, fit_bg, bg_fixed, mle, st
     free = np.ones(p, dtype=np.bool_)
     lam = 1e-3
     nu = 2.0
-    obj = _evaluate(x, y, w, irf, geom, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m, True)
+    obj = _evaluate(x, y, w, irf, geom, frac, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m, True)
     if not math.isfinite(obj):
         return 3, obj, 0
     status = 1
@@ -323,7 +403,7 @@ def _fit_one(y, w, irf, geom, delta, x, lo, hi, ncomp, fit_bg, bg_fixed, mle, st
                     if step[j] < 0.0 and x[j] + 3.0 * step[j] <= lo[j]:
                         xt[j] = lo[j]
             obj_t = _evaluate(
-                xt, y, w, irf, geom, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m, True
+                xt, y, w, irf, geom, frac, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m, True
             )
             if obj_t <= obj:
                 accepted = True
@@ -334,7 +414,9 @@ def _fit_one(y, w, irf, geom, delta, x, lo, hi, ncomp, fit_bg, bg_fixed, mle, st
             lam *= nu
             nu *= 2.0
         if not accepted:
-            _evaluate(x, y, w, irf, geom, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m, True)
+            _evaluate(
+                x, y, w, irf, geom, frac, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m, True
+            )
             status = 2 if gain > 1e-3 else 0
             break
         decrease = obj - obj_t
@@ -385,7 +467,7 @@ def _fit_one(y, w, irf, geom, delta, x, lo, hi, ncomp, fit_bg, bg_fixed, mle, st
 
 
 @njit(cache=True, nogil=True)
-def _fit_all(y, w, irf, geom, delta, x0, lo, hi, ncomp, fit_bg, bg_fixed, mle, min_counts):
+def _fit_all(y, w, irf, geom, frac, delta, x0, lo, hi, ncomp, fit_bg, bg_fixed, mle, min_counts):
     """Fit every row of ``y``; returns parameters, variances, status, objective, iterations."""
     nd = y.shape[0]
     p = x0.shape[1]
@@ -409,7 +491,7 @@ def _fit_all(y, w, irf, geom, delta, x0, lo, hi, ncomp, fit_bg, bg_fixed, mle, m
         sd = np.full(p, np.nan)
         sts = np.full(1, np.nan)
         st, ob, it = _fit_one(
-            y[d], wd, irf, geom, delta, xd, lo, hi, ncomp, fit_bg, bg_fixed, mle, sd, sts
+            y[d], wd, irf, geom, frac, delta, xd, lo, hi, ncomp, fit_bg, bg_fixed, mle, sd, sts
         )
         pearson[d] = sts[0]
         xs[d] = xd
@@ -421,7 +503,7 @@ def _fit_all(y, w, irf, geom, delta, x0, lo, hi, ncomp, fit_bg, bg_fixed, mle, m
 
 
 @njit(cache=True)
-def _model_rows(x, irf, geom, delta, ncomp, fit_bg, bg_fixed, n):
+def _model_rows(x, irf, geom, frac, delta, ncomp, fit_bg, bg_fixed, n):
     """Model histograms for parameter rows x (log tau, amplitudes, background)."""
     nd = x.shape[0]
     out = np.empty((nd, n))
@@ -431,7 +513,7 @@ def _model_rows(x, irf, geom, delta, ncomp, fit_bg, bg_fixed, n):
     w = np.zeros(n)
     for d in range(nd):
         _evaluate(
-            x[d], y, w, irf, geom, delta, ncomp, fit_bg, bg_fixed, True, kk, dk, out[d], False
+            x[d], y, w, irf, geom, frac, delta, ncomp, fit_bg, bg_fixed, True, kk, dk, out[d], False
         )
     return out
 

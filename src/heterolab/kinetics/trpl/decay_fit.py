@@ -37,11 +37,13 @@ from scipy.optimize import least_squares
 from scipy.special import gamma as gamma_fn
 
 from heterolab.errors import ParameterError
+from heterolab.kinetics.decay_models import split_shift
 from heterolab.kinetics.trpl.averages import average_lifetimes
 from heterolab.kinetics.trpl.decay_diagnostics import (
     correlation_matrix,
     decay_curves,
     durbin_watson,
+    judge_decay_fit,
     residual_autocorrelation,
 )
 from heterolab.kinetics.trpl.decay_setup import (
@@ -110,6 +112,9 @@ def _model_jacobian(p: DecayProblem, x: np.ndarray, central: bool = False) -> np
                 down = _one_component(p, unpack(p, _nudged(x, i, -h))[0], j)
             J[:, i] = lin[j] * (up - down) / (2 * h if central else h)
             continue
+        if name == "shift" and p.irf_kind == "measured" and p.model == "exp":
+            J[:, i] = _shift_column(p, nl, lin, D)
+            continue
         xp = x.copy()
         xp[i] += h
         mp = design_matrix(p, unpack(p, xp)[0]) @ lin
@@ -120,6 +125,21 @@ def _model_jacobian(p: DecayProblem, x: np.ndarray, central: bool = False) -> np
         else:
             J[:, i] = (mp - base) / h
     return J
+
+
+def _shift_column(p: DecayProblem, nl: dict[str, float], lin: np.ndarray, D: np.ndarray):
+    """Exact d m / d shift for a measured IRF: each component K obeys
+    dK/dshift = (K / tau - L) with L the piecewise-linear IRF reconstruction at the bin centres
+    (from dF/dx = tri(x) - F(x)/tau of :func:`heterolab.kinetics.decay_models.response_factors`);
+    earlier-pulse tails scale as exp(shift/tau) and follow the same rule."""
+    c, frac = split_shift(p.irf_coef, nl["shift"] / p.delta)
+    interp = (1.0 - frac) * c
+    interp[1:] += frac * c[:-1]
+    interp = interp[p.window] / p.delta
+    col = np.zeros(D.shape[0])
+    for j in range(p.n_components):
+        col += lin[j] * (D[:, j] / nl[f"tau_{j + 1}"] - interp)
+    return col
 
 
 def _nudged(x: np.ndarray, i: int, h: float) -> np.ndarray:
@@ -286,6 +306,7 @@ def _fisher_scoring(
     nl, lin = unpack(p, x)
     dev = poisson_deviance(y, expected_counts(p, nl, lin))
     lam, nfev = 1e-3, 1
+    prev = np.zeros_like(x)
     for _ in range(max_iter):
         nl, lin = unpack(p, x)
         m = np.maximum(expected_counts(p, nl, lin), _MIN_MODEL)
@@ -315,8 +336,12 @@ def _fisher_scoring(
             if lam > 1e10:  # no direction within the bounds lowers the deviance
                 return _Optimum(x, x0, dev, nfev, 2, "deviance cannot be lowered further")
         converged = dev - dev_n < 1e-10 * max(dev, 1.0) and np.allclose(xn, x, rtol=1e-9, atol=0)
+        # a step that reverses the previous one overshoots along a curved valley (Fisher
+        # information below the observed curvature): damp more instead of less
+        reversed_step = float(np.dot(xn - x, prev)) < -0.5 * float(np.dot(prev, prev))
+        prev = xn - x
         x, dev = xn, dev_n
-        lam = max(lam / 10.0, 1e-9)
+        lam = max(lam * 4.0, 1e-6) if reversed_step else max(lam / 10.0, 1e-9)
         if converged:
             return _Optimum(x, x0, dev, nfev, 1, "deviance and parameters stationary")
     return _Optimum(x, x0, dev, nfev, 0, f"no convergence within {max_iter} iterations")
@@ -536,6 +561,11 @@ def _assemble(p: DecayProblem, opt: _Optimum, estimator: str, settings: dict[str
     if estimator == "ols":
         wres = (y - m) / math.sqrt(max(chi2_red, 1e-300))
     ac = residual_autocorrelation(wres)
+    # tests of the status on bins with >= 2 expected counts: Poisson residuals of emptier bins
+    # are far from normal (a single photon where m = 1e-3 is a 30-sigma "outlier")
+    pop = m >= 2.0
+    ac_test = residual_autocorrelation(wres[pop]) if pop.sum() >= 30 else ac
+    n_test = int(pop.sum()) if pop.sum() >= 30 else int(y.size)
     dev = float(
         2
         * np.sum(
@@ -558,8 +588,8 @@ def _assemble(p: DecayProblem, opt: _Optimum, estimator: str, settings: dict[str
         optimizer_message=opt.message,
         durbin_watson=durbin_watson(wres),
         autocorrelation_lag1=float(ac[1]) if ac.size > 1 else math.nan,
-        autocorrelation_max=float(np.max(np.abs(ac[1:21]))) if ac.size > 2 else math.nan,
-        autocorrelation_threshold=float(2.0 / math.sqrt(y.size)),
+        autocorrelation_max=float(np.max(np.abs(ac_test[1:21]))) if ac.size > 2 else math.nan,
+        autocorrelation_threshold=float(4.0 / math.sqrt(n_test)),
         correlation={"names": names, "matrix": correlation_matrix(cov).tolist()},
         objective_reduced=chi2_red,
         stderr_method="fisher" if estimator == "mle" else "covariance*objective_reduced",
@@ -569,6 +599,19 @@ def _assemble(p: DecayProblem, opt: _Optimum, estimator: str, settings: dict[str
         decay_curves(p.tw, p.yw, m, wres, ac, p.delta, None if p.irf is None else p.irf[p.window])
     )
     _check_failure(result, p, opt, names, values)
+    if result.statistics["status"] != "failed":
+        lo, hi = settings["fit_range_ns"]
+        judge_decay_fit(
+            result,
+            y=y[pop] if pop.sum() >= 30 else y,
+            m=m[pop] if pop.sum() >= 30 else m,
+            estimator=estimator,
+            n_components=p.n_components,
+            model=p.model,
+            window_ns=float(hi - lo),
+            bin_width=p.delta,
+            background_free="background" in p.lin_names,
+        )
     return result
 
 
@@ -598,7 +641,7 @@ def _fill_parameters(
     undetermined = set()
     for i, name in enumerate(names):
         others = np.abs(np.delete(corr[i], i)) if corr.shape[0] > 1 else np.array([0.0])
-        if not np.isfinite(err[i]) or (others.size and np.nanmax(others) > 0.99999):
+        if not np.isfinite(err[i]) or err[i] == 0.0 or bool(np.any(others > 0.99999)):
             undetermined.add(name)
     units = {"shift": "ns", "irf_fwhm": "ns", "beta": "1", "background": "counts"}
     raw = {}

@@ -16,11 +16,12 @@ import numpy as np
 
 from heterolab.errors import ParameterError
 from heterolab.kinetics.decay_models import (
-    _binned_irf_convolution,
-    _earlier_pulse_tail,
+    earlier_pulse_tail,
     exp_conv_gaussian_binned,
     fwhm_to_sigma,
     gaussian_histogram,
+    irf_coefficients,
+    measured_irf_response,
     shift_histogram,
     stretched_exp_binned,
     stretched_exp_integral,
@@ -57,6 +58,7 @@ class DecayProblem:
     fixed: dict[str, float] = field(default_factory=dict)
     nl_names: list[str] = field(default_factory=list)  # nonlinear parameter names (free)
     lin_names: list[str] = field(default_factory=list)  # linear parameter names (free)
+    irf_coef: np.ndarray | None = None  # reconstruction coefficients of the measured IRF
 
     @property
     def yw(self) -> np.ndarray:
@@ -210,12 +212,12 @@ def component_shapes(p: DecayProblem, nl: dict[str, float]) -> np.ndarray:
         return np.convolve(src, h)[: t.size][None, :]
     taus = np.array([nl[f"tau_{i + 1}"] for i in range(p.n_components)])
     if p.irf_kind == "measured":  # = decay_models.exp_conv_irf without re-validating the IRF
-        src = shift_histogram(p.irf / p.irf.sum(), nl["shift"] / delta)
+        s_bins = nl["shift"] / delta
         rows = np.empty((taus.size, t.size))
         for i, tau in enumerate(taus):
-            rows[i] = _binned_irf_convolution(src, tau, delta)
+            rows[i] = measured_irf_response(p.irf_coef, tau, delta, s_bins)
             if p.period is not None:
-                rows[i] += _earlier_pulse_tail(src, tau, delta, p.period)
+                rows[i] += earlier_pulse_tail(p.irf_coef, tau, delta, p.period, s_bins)
         return rows
     if p.irf_kind == "gaussian":
         edges = np.append(t, t[-1] + delta)
@@ -377,6 +379,7 @@ def build_problem(
         fixed=fixed,
         nl_names=nl_names,
         lin_names=lin_names,
+        irf_coef=None if irf_arr is None else irf_coefficients(irf_arr),
     )
     settings = {
         "n_components": n_comp,

@@ -205,8 +205,10 @@ def fit_flim(
             "photons_per_pixel_mean": float(counts.sum(axis=-1).mean()),
         }
     )
-    if not batch.ok:
+    if batch.status == "failed":
         result.mark_failed(batch.message)
+    elif batch.status == "suspect":
+        result.mark_suspect(batch.message)
     return result
 
 

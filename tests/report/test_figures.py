@@ -251,3 +251,50 @@ def test_unlabelled_axes_finds_a_missing_label():
     b.set_xticks([])
     b.set_yticks([])
     assert unlabelled_axes(fig) == ["axes 0: y"]
+
+
+def test_map_phasor_and_batch_figures_label_every_scale_and_show_errors():
+    from heterolab.report.plots import unlabelled_axes
+
+    wl = np.linspace(480, 540, 13)
+    das = xr.DataArray(
+        np.vstack([np.exp(-(((wl - 510) / 10) ** 2)), 0.3 * np.ones_like(wl)]),
+        dims=("component", "wavelength"),
+        coords={"component": [0, 1], "wavelength": ("wavelength", wl, {"units": "nm"})},
+        attrs={"units": "counts/bin"},
+    )
+    energy = xr.DataArray(1239.84 / wl, dims="energy", attrs={"units": "eV"})
+    lt = xr.DataArray(np.linspace(2, 3, 13), dims="energy", coords={"energy": energy})
+    m = Result(
+        "trpl.map_fit",
+        parameters={"tau_1": Quantity(0.5, 0.01, "ns"), "tau_2": Quantity(4.0, 0.1, "ns")},
+    )
+    m.curves.update(das=das, lifetime_vs_energy=lt, lifetime_vs_energy_stderr=0.05 + 0 * lt)
+    fig = plot_result(m)
+    assert unlabelled_axes(fig) == []
+    assert fig.axes[0].get_legend().get_texts()[0].get_text() == "τ1 = 0.500 ± 0.010 ns"
+
+    rng = np.random.default_rng(1)
+    g, s = rng.uniform(0.2, 0.8, (10, 10)), rng.uniform(0.1, 0.4, (10, 10))
+    ph = Result("trpl.phasor", parameters={"g": Quantity(0.5, 0.01), "s": Quantity(0.25, 0.01)})
+    ph.curves.update(g=xr.DataArray(g, dims=("y", "x")), s=xr.DataArray(s, dims=("y", "x")))
+    fig = plot_result(ph)
+    assert unlabelled_axes(fig) == []
+    assert "g = 0.500 ± 0.010" in fig.axes[0].get_legend().get_texts()[0].get_text()
+
+    taus = rng.normal(3.0, 0.1, 200)
+    b = Result(
+        "trpl.batch_fit",
+        parameters={"tau_1": Quantity(3.0, 0.1, "ns")},
+        statistics={"n_converged": 200, "n_fitted": 200},
+    )
+    b.curves.update(
+        tau_1=xr.DataArray(taus, dims="decay", attrs={"units": "ns"}),
+        converged=xr.DataArray(np.ones(200, bool), dims="decay"),
+        total_decay=xr.DataArray(
+            np.exp(-T / 3.0) * 1e4, dims="time", coords={"time": ("time", T, {"units": "ns"})}
+        ),
+    )
+    fig = plot_result(b)
+    assert unlabelled_axes(fig) == []
+    assert fig.axes[0].get_xlabel() == "τ1 (ns)"

@@ -269,7 +269,8 @@ def ml_interface_energy(
         m = ab.lattice.matrix
         area = float(np.linalg.norm(np.cross(m[0], m[1])))
     label = load_model(model).label
-    res = interface_energy(*energies, area=area, n_interfaces=n_interfaces, method=label)
+    e_ab, e_a, e_b = energies
+    res = interface_energy(e_ab, e_a, e_b, area=area, n_interfaces=n_interfaces, method=label)
     res.statistics.update(load_model(model).provenance())
     res.statistics["relaxed"] = relax_structures
     res.statistics["screening"] = True

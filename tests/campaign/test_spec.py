@@ -297,10 +297,57 @@ uses = { n_components = "fit.tau_1", estimator = "fit.tau_1" }
 def test_a_reader_option_among_the_options_points_to_read(data):
     (data / "c.toml").write_text(
         '[[step]]\nid = "fit"\ntype = "trpl.fit"\ninputs = { decay = "decay.csv" }\n'
-        'options = { time_unit = "ps" }\n'
+        "options = { counts_column = 2 }\n"
     )
     assert _problems(data / "c.toml") == [
-        "line 5: step fit: unknown option 'time_unit' for trpl.fit "
+        "line 5: step fit: unknown option 'counts_column' for trpl.fit "
         "(heterolab.kinetics.trpl.decay_fit.fit_decay); reader options go in "
-        "read = { time_unit = ... }"
+        "read = { counts_column = ... }"
+    ]
+
+
+def test_instrument_settings_become_default_options_and_are_checked(data):
+    (data / "c.toml").write_text(
+        """[[measurement]]
+id = "m1"
+technique = "trpl"
+file = "s0.csv"
+instrument = { repetition_rate_hz = 20e6, operator = "YY" }
+
+[[measurement]]
+id = "m2"
+technique = "trpl"
+file = "s1.csv"
+instrument = { repetition_rate_hz = 5e6 }
+
+[[step]]
+id = "fit"
+type = "trpl.fit"
+for_each = "trpl"
+
+[[step]]
+id = "one"
+type = "trpl.fit"
+inputs = { decay = "m2" }
+options = { repetition_rate_hz = 1e6 }
+"""
+    )
+    camp = load_campaign(data / "c.toml")
+    opts = {s.id: s.options for s in camp.steps}
+    # instrument keys that are parameters of fit_decay fill options; others are ignored;
+    # the step's own options win
+    assert opts == {
+        "fit-m1": {"repetition_rate_hz": 20e6},
+        "fit-m2": {"repetition_rate_hz": 5e6},
+        "one": {"repetition_rate_hz": 1e6},
+    }
+    (data / "c.toml").write_text(
+        (data / "c.toml")
+        .read_text()
+        .replace("repetition_rate_hz = 5e6", 'repetition_rate_hz = "5 MHz"')
+    )
+    problems = _problems(data / "c.toml")
+    assert problems == [
+        "line 11: measurement m2 instrument settings for step fit-m2: option "
+        'repetition_rate_hz = "5 MHz" has the wrong type; expected float'
     ]

@@ -18,7 +18,7 @@ Format (every table is optional except ``[[step]]``; unknown tables and keys are
     sample = "PbS-1to3"                       # a [[sample]] name
     technique = "trpl"
     file = "data/1to3.csv"                    # or files = [...] or glob = "data/1to3_*.csv"
-    instrument = { repetition_rate_hz = 20e6 }
+    instrument = { repetition_rate_hz = 20e6 }   # default options of the steps reading it
 
     [[step]]
     id = "fit"                                # letters, digits, _ and -
@@ -122,6 +122,7 @@ class Step:
     sample: str = ""
     read: dict[str, Any] = field(default_factory=dict)
     template: str = ""
+    measurement: str = ""
 
     @property
     def depends_on(self) -> set[str]:
@@ -364,19 +365,45 @@ def _measurements(
 
 def _resolve_input(
     rel: Any, base: Path, measurements: dict[str, Measurement]
-) -> tuple[tuple[Path, ...], str]:
-    """Files of an input value (path, glob, measurement id, or a list of them), its sample."""
+) -> tuple[tuple[Path, ...], str, dict[str, Any]]:
+    """Files of an input value (path, glob, measurement id, or a list of them), its sample and
+    the instrument settings of its measurements."""
     items = rel if isinstance(rel, list) else [rel]
     files: list[Path] = []
     sample = ""
+    instrument: dict[str, Any] = {}
     for item in items:
         m = measurements.get(str(item))
         if m is not None:
             files += m.files
             sample = sample or m.sample
+            instrument = {**m.instrument, **instrument}
         else:
             files += _files(base, [str(item)])
-    return tuple(files), sample
+    return tuple(files), sample, instrument
+
+
+def with_instrument(step: Step, instrument: dict[str, Any]) -> Step:
+    """``step`` with the measurement's instrument settings as default options: those that are
+    keyword arguments of the step's function and are not set by the step itself."""
+    from dataclasses import replace
+
+    from heterolab.campaign.registry import STEP_TYPES
+
+    stype = STEP_TYPES.get(step.type)
+    if stype is None or not instrument:
+        return step
+    try:
+        params = stype.signature().parameters
+    except (ImportError, AttributeError, ValueError, TypeError):
+        return step
+    fills = {f for spec in stype.input_specs.values() for f in spec.fills}
+    extra = {
+        k: v
+        for k, v in instrument.items()
+        if k in params and k not in fills and k not in step.options and k not in step.uses
+    }
+    return replace(step, options={**extra, **step.options}) if extra else step
 
 
 def _steps(
@@ -414,9 +441,11 @@ def _steps(
                 e[key] = {}
         inputs: dict[str, tuple[Path, ...]] = {}
         sample = str(e.get("sample", ""))
+        instrument: dict[str, Any] = {}
         for name, rel in e.get("inputs", {}).items():
-            files, s = _resolve_input(rel, base, measurements)
+            files, s, settings = _resolve_input(rel, base, measurements)
             sample = sample or s
+            instrument = {**settings, **instrument}
             if not files:
                 problems.add(f"{where}: input {name!r}: {rel!r} matches no file", "step", i, name)
             for f in files:
@@ -446,10 +475,24 @@ def _steps(
             sample=sample,
             read=dict(e.get("read", {})),
         )
+        proto = with_instrument(proto, instrument)
+        reported: set[str] = set()
         if stype in STEP_TYPES:
             for msg, key in check_step(proto, STEP_TYPES[stype], bool(e.get("for_each"))):
+                reported.add(msg)
                 problems.add(f"{where}: {msg}", "step", i, key)
         for inst in _expand(proto, e.get("for_each"), measurements, problems, i):
+            if inst.options != proto.options and stype in STEP_TYPES:  # instrument settings
+                for msg, _ in check_step(inst, STEP_TYPES[stype]):
+                    if msg not in reported:
+                        reported.add(msg)
+                        problems.add(
+                            f"measurement {inst.measurement} instrument settings for step "
+                            f"{inst.id}: {msg}",
+                            "measurement",
+                            list(measurements).index(inst.measurement),
+                            "instrument",
+                        )
             if inst.id in seen:
                 problems.add(f"{where}: duplicate id {inst.id!r}", "step", i, "id")
             seen[inst.id] = i
@@ -508,18 +551,22 @@ def _expand(
             inputs = dict(proto.inputs)
             inputs[primary] = files
             out.append(
-                Step(
-                    id=f"{proto.id}-{suffix}",
-                    type=proto.type,
-                    label=f"{proto.label} ({m.sample or m.id})",
-                    inputs=inputs,
-                    options=proto.options,
-                    uses=proto.uses,
-                    reference=proto.reference,
-                    note=proto.note,
-                    sample=proto.sample or m.sample,
-                    read=proto.read,
-                    template=proto.id,
+                with_instrument(
+                    Step(
+                        id=f"{proto.id}-{suffix}",
+                        type=proto.type,
+                        label=f"{proto.label} ({m.sample or m.id})",
+                        inputs=inputs,
+                        options=proto.options,
+                        uses=proto.uses,
+                        reference=proto.reference,
+                        note=proto.note,
+                        sample=proto.sample or m.sample,
+                        read=proto.read,
+                        template=proto.id,
+                        measurement=m.id,
+                    ),
+                    m.instrument,
                 )
             )
     return out

@@ -105,24 +105,40 @@ def segment_particles(
 
 
 def _hull(coords: np.ndarray) -> np.ndarray:
-    """Convex hull (vertices, px) of the pixel squares covering ``coords``."""
-    from scipy.spatial import ConvexHull, QhullError
+    """Convex hull (vertices in order, px) of the pixel squares covering ``coords``.
 
-    corners = np.array([[-0.5, -0.5], [-0.5, 0.5], [0.5, -0.5], [0.5, 0.5]])
-    # the hull only needs the first and last pixel of every row (coords are row-sorted)
+    Only the outer corners of the first and last pixel of each row can be hull vertices;
+    Andrew's monotone chain on those (Qhull is slow on the many collinear grid points).
+    """
     rows = coords[:, 0]
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
     ends = np.r_[starts[1:] - 1, rows.size - 1]
-    coords = np.concatenate([coords[starts], coords[ends]])
-    try:
-        v = coords[ConvexHull(coords).vertices]
-    except (QhullError, ValueError):
-        v = coords
-    pts = (v[:, None, :] + corners).reshape(-1, 2)
-    try:
-        return pts[ConvexHull(pts).vertices]
-    except (QhullError, ValueError):
-        return pts
+    r, c0, c1 = rows[starts], coords[starts, 1], coords[ends, 1]
+    pts = np.concatenate(
+        [
+            np.stack([r - 0.5, c0 - 0.5], 1),
+            np.stack([r + 0.5, c0 - 0.5], 1),
+            np.stack([r - 0.5, c1 + 0.5], 1),
+            np.stack([r + 0.5, c1 + 0.5], 1),
+        ]
+    )
+    pts = pts[np.lexsort((pts[:, 1], pts[:, 0]))]
+    p = [tuple(v) for v in pts.tolist()]
+
+    def chain(seq: list[tuple[float, float]]) -> list[tuple[float, float]]:
+        out: list[tuple[float, float]] = []
+        for q in seq:
+            while len(out) >= 2:
+                (ax, ay), (bx, by) = out[-2], out[-1]
+                if (bx - ax) * (q[1] - ay) - (by - ay) * (q[0] - ax) > 0:
+                    break
+                out.pop()
+            out.append(q)
+        return out
+
+    lower, upper = chain(p), chain(p[::-1])
+    hull = lower[:-1] + upper[:-1]
+    return np.array(hull if len(hull) >= 3 else p, dtype=float)
 
 
 def _hull_area(hull: np.ndarray) -> float:

@@ -230,3 +230,34 @@ def test_report_of_a_real_campaign_run_shows_the_stores_numbers(tmp_path):
             seen.add((c["step"], c["name"]))
     assert seen == set(stored)
     assert (tmp_path / "out" / "report" / "figures" / "fit1.png").is_file()
+
+
+def test_curves_written_for_the_report_come_back_thinned_and_become_interactive(tmp_path):
+    import numpy as np
+    import xarray as xr
+
+    from heterolab.report.html_source import write_curves
+    from heterolab.result import Result
+
+    write_results(tmp_path / "r")
+    t = np.arange(5000) * 0.01
+    data = np.exp(-t / 2.0)
+    data[3] = np.nan
+    r = Result("trpl.decay_fit")
+    r.curves["data"] = xr.DataArray(
+        data, dims="time", coords={"time": ("time", t, {"units": "ns"})}, attrs={"units": "counts"}
+    )
+    r.curves["map"] = xr.DataArray(np.ones((300, 450)), dims=("time", "wavelength"))
+    write_curves(r, tmp_path / "r" / "curves" / "s1.json")
+    rep = from_results_folder(tmp_path / "r")
+    back = next(s for s in rep.steps if s.id == "s1").result.curves
+    assert back["data"].sizes["time"] == 1667  # every 3rd of 5000 points
+    assert back["data"]["time"].attrs["units"] == "ns"
+    assert np.isnan(back["data"].values[1])  # the NaN of bin 3 survives as a gap
+    assert back["data"].values[2] == data[6]
+    assert back["map"].shape == (150, 150)
+    site = build_site(rep, tmp_path / "site")
+    page = next(
+        p for p in site.pages if p.parent.name == "samples" and "curves-" in p.read_text("utf-8")
+    )
+    assert '"type":"log"' in page.read_text("utf-8")  # a TRPL decay on a log axis

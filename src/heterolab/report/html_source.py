@@ -17,10 +17,21 @@ from os import PathLike
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from heterolab.errors import FormatError
 from heterolab.result import Result
 
-__all__ = ["CampaignReport", "StepRecord", "from_results_folder", "from_run", "technique_of"]
+__all__ = [
+    "CampaignReport",
+    "StepRecord",
+    "curves_from_json",
+    "curves_to_json",
+    "from_results_folder",
+    "from_run",
+    "technique_of",
+    "write_curves",
+]
 
 #: Display names of the analysis families (first part of a step type or Result kind).
 TECHNIQUES = {
@@ -135,6 +146,7 @@ def from_results_folder(folder: str | PathLike[str]) -> CampaignReport:
     )
     for e in entries:
         result = Result.from_dict(e["result"])
+        result.curves = _read_curves(root / "curves" / f"{e['id']}.json")
         fig = root / "figures" / f"{e['id']}.png"
         report.steps.append(
             StepRecord(
@@ -185,3 +197,90 @@ def from_run(run: Any) -> CampaignReport:
             )
         )
     return report
+
+
+# ---------------------------------------------------------------------- curves
+_MAX_1D = 2000
+_MAX_2D = 200
+
+
+def _thin_index(n: int, limit: int) -> np.ndarray:
+    return np.arange(0, n, max(1, -(-n // limit)))
+
+
+def curves_to_json(curves: dict[str, Any]) -> dict[str, Any]:
+    """JSON-safe form of 1-D and 2-D curves (thinned; non-finite values as None)."""
+    out: dict[str, Any] = {}
+    for name, da in curves.items():
+        if getattr(da, "ndim", 0) not in (1, 2):
+            continue
+        limit = _MAX_1D if da.ndim == 1 else _MAX_2D
+        sel = {str(d): _thin_index(da.sizes[d], limit) for d in da.dims}
+        d = da.isel(sel)
+        coords = {}
+        for dim in d.dims:
+            if dim in d.coords and np.issubdtype(d[dim].dtype, np.number):
+                coords[str(dim)] = {
+                    "values": _json_list(d[dim].values),
+                    "units": str(d[dim].attrs.get("units", "")),
+                }
+        if not np.issubdtype(d.dtype, np.number):
+            continue
+        out[str(name)] = {
+            "dims": [str(x) for x in d.dims],
+            "coords": coords,
+            "values": _json_list(d.values),
+            "units": str(d.attrs.get("units", "")),
+        }
+    return out
+
+
+def _json_list(a: Any) -> Any:
+    """Nested lists of floats with None for NaN/inf (strict JSON)."""
+    arr = np.asarray(a, dtype=float)
+    obj = arr.astype(object)
+    obj[~np.isfinite(arr)] = None
+    return obj.tolist()
+
+
+def curves_from_json(payload: dict[str, Any]) -> dict[str, Any]:
+    """DataArrays back from :func:`curves_to_json`."""
+    import xarray as xr
+
+    out = {}
+    for name, c in payload.items():
+        coords = {
+            dim: (dim, np.asarray(v["values"], dtype=float), {"units": v.get("units", "")})
+            for dim, v in c.get("coords", {}).items()
+        }
+        values = np.asarray(
+            [[np.nan if x is None else x for x in row] for row in c["values"]]
+            if len(c["dims"]) == 2
+            else [np.nan if x is None else x for x in c["values"]],
+            dtype=float,
+        )
+        out[name] = xr.DataArray(
+            values, dims=c["dims"], coords=coords, attrs={"units": c.get("units", "")}
+        )
+    return out
+
+
+def write_curves(result: Result, path: str | PathLike[str]) -> Path | None:
+    """Write ``result.curves`` to ``path`` (``curves/ID.json`` of a campaign folder) for the
+    report's interactive plots; None when the result has no 1-D or 2-D curves."""
+    payload = curves_to_json(result.curves)
+    if not payload:
+        return None
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_text(json.dumps(payload, allow_nan=False), encoding="utf-8")
+    return p
+
+
+def _read_curves(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        return curves_from_json(json.loads(path.read_text(encoding="utf-8")))
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise FormatError(path, f"not a heterolab curves file: {exc}") from None

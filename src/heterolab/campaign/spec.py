@@ -478,9 +478,9 @@ def _steps(
         proto = with_instrument(proto, instrument)
         reported: set[str] = set()
         if stype in STEP_TYPES:
-            for msg, key in check_step(proto, STEP_TYPES[stype], bool(e.get("for_each"))):
+            for msg, at in check_step(proto, STEP_TYPES[stype], bool(e.get("for_each"))):
                 reported.add(msg)
-                problems.add(f"{where}: {msg}", "step", i, key)
+                problems.add(f"{where}: {msg}", "step", i, at)
         for inst in _expand(proto, e.get("for_each"), measurements, problems, i):
             if inst.options != proto.options and stype in STEP_TYPES:  # instrument settings
                 for msg, _ in check_step(inst, STEP_TYPES[stype]):
@@ -497,13 +497,13 @@ def _steps(
                 problems.add(f"{where}: duplicate id {inst.id!r}", "step", i, "id")
             seen[inst.id] = i
             steps.append(inst)
-    ids = {s.id for s in steps}
-    templates = {s.template for s in steps if s.template}
-    for s in steps:
-        for dep in sorted(s.depends_on - ids):
+    ids = {st.id for st in steps}
+    templates = {st.template for st in steps if st.template}
+    for st in steps:
+        for dep in sorted(st.depends_on - ids):
             hint = " (a for_each template: use one of its instances)" if dep in templates else ""
             problems.add(
-                f"step {s.id}: uses unknown step {dep!r}{hint}", "step", seen[s.id], "uses"
+                f"step {st.id}: uses unknown step {dep!r}{hint}", "step", seen[st.id], "uses"
             )
     return steps, seen
 

@@ -113,20 +113,20 @@ def results(
 
     folder = out if out is not None else default_outdir(campaign)
     with open_results(folder) as res:
-        table = res.quantities(step=step, sample=sample, name=name)
+        frame = res.quantities(step=step, sample=sample, name=name)
     if as_json:
-        records = json.loads(table.to_json(orient="records"))
+        records = json.loads(frame.to_json(orient="records"))
         typer.echo(json.dumps({"campaign": str(campaign), "quantities": records}, indent=2))
         return
     rounded = [
         format(Quantity(v, None if s != s else s, "1"), "")
-        for v, s in zip(table["value"], table["stderr"], strict=True)
+        for v, s in zip(frame["value"], frame["stderr"], strict=True)
     ]
     if as_csv:
-        table = table.assign(rounded=rounded).rename(columns={"rounded": "value ± stderr"})
-        sys.stdout.write(csv_text(list(table.columns), table.itertuples(index=False)))
+        frame = frame.assign(rounded=rounded).rename(columns={"rounded": "value ± stderr"})
+        sys.stdout.write(csv_text(list(frame.columns), frame.itertuples(index=False)))
         return
-    for (_, r), text in zip(table.iterrows(), rounded, strict=True):
+    for (_, r), text in zip(frame.iterrows(), rounded, strict=True):
         unit = "" if r["unit"] in ("1", None) else r["unit"]
         typer.echo(f"{r['step_id']:<28} {r['name']:<24} {text} {unit}  [{r['status']}]")
 

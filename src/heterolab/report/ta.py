@@ -100,3 +100,16 @@ def plot_ta_svd(result: Result, **_: Any) -> Figure:
     axes[2].set(xlabel="wavelength (nm)", title="spectral vectors")
     fig.tight_layout()
     return fig
+
+
+@register_plotter("ta.chirp")
+def plot_ta_chirp(result: Result, **_: Any) -> Figure:
+    """Onset delay per wavelength and the fitted chirp polynomial."""
+    fig = Figure(figsize=(6.4, 4))
+    ax = fig.add_subplot()
+    onset, poly = result.curves["onset"], result.curves["polynomial"]
+    ax.plot(onset["wavelength"].values, onset.values, ".", ms=4, label="onset")
+    ax.plot(poly["wavelength"].values, poly.values, "-", label="polynomial")
+    ax.set(xlabel="wavelength (nm)", ylabel="time zero (ps)")
+    ax.legend()
+    return fig

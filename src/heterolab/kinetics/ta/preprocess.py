@@ -175,7 +175,7 @@ def estimate_chirp(
     a parabola through the smoothed derivative), or for ``method="level"`` the first delay
     where |ΔOD| reaches ``fraction`` of its maximum in the window. Only
     wavelengths whose maximum |ΔOD| exceeds ``min_signal`` x the global maximum are used; the
-    polynomial of degree ``order`` in wavelength is fitted with two passes of 3-sigma outlier
+    polynomial of degree ``order`` in wavelength is fitted with two passes of 3-sigma (MAD) outlier
     rejection. (Onset/coherent-artefact based group-velocity-dispersion estimation, e.g.
     Megerle et al., Appl. Phys. B 96, 215 (2009).)
 
@@ -241,7 +241,7 @@ def estimate_chirp(
     for _ in range(2):
         coef = np.polynomial.polynomial.polyfit(x[use], onset[use], order)
         resid = onset - np.polynomial.polynomial.polyval(x, coef)
-        s = np.std(resid[use])
+        s = 1.4826 * np.median(np.abs(resid[use] - np.median(resid[use])))  # robust (MAD)
         use = ok & (np.abs(resid) <= 3 * s + 1e-12)
     coef = np.polynomial.polynomial.polyfit(x[use], onset[use], order)
     chirp = Chirp(float(coef[0]), tuple(float(c) for c in coef[1:]), reference)

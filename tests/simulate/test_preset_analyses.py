@@ -168,6 +168,10 @@ def test_ch4_absorption_and_pl_peaks(preset):
         e = r.parameters["peak_energy"]
         assert r.ok
         assert abs(e.value - em[name]["absorption_peak_ev"]) < 3 * e.stderr + 0.005, name
+    r = elliott_fit(a, window=(2.3, 2.8))  # the CsPbBr3 edge
+    x = r.derived["exciton_energy"]
+    assert r.ok, r.message
+    assert abs(x.value - em["CsPbBr3"]["absorption_peak_ev"]) < 3 * x.stderr + 0.010
     pl = read(out / "pl.csv", kind="spectrum")
     for name, window in (("PMA2PbBr4", (395, 440)), ("CsPbBr3", (490, 560))):
         peak = analyze_peak(pl, window).parameters["peak_wavelength"].value

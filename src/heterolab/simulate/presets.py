@@ -599,6 +599,8 @@ def _ch4_spectra(rngs: list[np.random.Generator]) -> list[Dataset]:
             stokes_shift_mev=1e3 * (e_cs - HC_EV_NM / 518.0),
             homogeneous_fwhm_mev=70.0,
             inhomogeneous_fwhm_mev=40.0,
+            continuum_offset_mev=40.0,  # exciton binding energy (Protesescu et al. 2015)
+            continuum_ratio=0.8,
         ),
     ]
     a, ta = simulate_absorption(wl, em, noise_od=5e-4, seed=rngs[0])

@@ -426,6 +426,13 @@ def elliott_fit(
             bound = 1000 * (b_lo if side == "lower" else b_hi)
             res.statistics[f"{name}_at_bound"] = f"{side} bound {bound:g} meV"
             res.mark_suspect(f"{name} at its {side} bound ({bound:g} meV): a limit, not a value")
+    vague = [
+        k
+        for k, q in res.parameters.items()
+        if k != "background" and q.stderr is not None and q.stderr > abs(q.value)
+    ]
+    if vague:
+        res.mark_suspect(f"relative error above 100 % for {', '.join(vague)}")
     fit = model(x, *popt)
     exciton = float(popt[0] - popt[1])
     var_x = float(pcov[0, 0] + pcov[1, 1] - 2 * pcov[0, 1]) if np.all(np.isfinite(pcov)) else None

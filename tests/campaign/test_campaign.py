@@ -279,6 +279,19 @@ def test_store_is_queryable_without_parsing_json(campaign_dir):
     assert (
         con.execute("SELECT synthesis FROM samples WHERE name='S1'").fetchone()[0] == '{"ratio": 3}'
     )
+    con.close()
+    # moving a step to another sample is not a new computation, but the store follows it
+    toml = campaign_dir / "campaign.toml"
+    toml.write_text(toml.read_text().replace('sample = "S1"', 'sample = "S2"'))
+    CALLS.clear()
+    run = _run(campaign_dir)
+    assert CALLS == []
+    con = sqlite3.connect(run.store_path)
+    rows = con.execute(
+        "SELECT step_id FROM current_quantities WHERE sample = 'S2' AND name = 'total'"
+    )
+    assert sorted(r[0] for r in rows) == ["first", "second"]
+    con.close()
 
 
 def test_python_accessor_returns_pandas_and_xarray_tables(campaign_dir):

@@ -461,7 +461,7 @@ def _dispatch(
         run.cached.add(step.id)
         if figure and figure != "none":
             run.figures[step.id] = run.outdir / figure
-        store.set_current(step.id, key)
+        store.set_current(step.id, key, step.sample)
         bar.update(1)
         return
     executor.submit(step, used, key, step.label if run.campaign.figures else None)

@@ -263,10 +263,19 @@ class ResultStore:
                     "INSERT INTO failures VALUES (?, ?, ?)", (run_id, step_id, result.message)
                 )
 
-    def set_current(self, step_id: str, key: str) -> None:
-        """Point ``step_id`` at an already stored result (a cache hit)."""
+    def set_current(self, step_id: str, key: str, sample: str = "") -> None:
+        """Point ``step_id`` at an already stored result (a cache hit); the sample it belongs
+        to is the campaign's current one (not part of the cache key)."""
         with self._con:
             self._con.execute("INSERT OR REPLACE INTO current VALUES (?, ?)", (step_id, key))
+            self._con.execute(
+                "UPDATE step_results SET sample = ? WHERE cache_key = ? AND sample IS NOT ?",
+                (sample, key, sample),
+            )
+            self._con.execute(
+                "UPDATE quantities SET sample = ? WHERE cache_key = ? AND sample IS NOT ?",
+                (sample, key, sample),
+            )
 
     def prune_current(self, step_ids: Iterable[str]) -> None:
         """Forget current results of steps no longer in the campaign."""

@@ -18,15 +18,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-# Headless Chromium for the HTML-report browser tests, from Debian's packages. Where apt-get
-# or root is not available the browser tests skip, with their reason.
+# Headless Chromium for the HTML-report browser tests and a CJK font for Japanese labels, from
+# Debian's packages. Where apt-get or root is not available those tests skip, with their reason.
 SYSTEM_STAMP := $(VENV)/.system-stamp
 $(SYSTEM_STAMP): | $(BIN)/python
-	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null; then :; \
+	@if command -v chromium >/dev/null && command -v chromedriver >/dev/null \
+	  && fc-list 2>/dev/null | grep -qi "ipa\|noto.*cjk"; then :; \
 	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	    chromium chromium-driver >/dev/null; \
-	else echo "note: chromium/chromedriver not installed (needs root and apt-get)"; fi
+	    chromium chromium-driver fonts-ipafont-gothic >/dev/null; \
+	else echo "note: chromium/chromedriver/CJK font not installed (needs root and apt-get)"; fi
 	touch $@
 
 demo: $(STAMP)
@@ -51,4 +52,4 @@ bench:
 	$(BENCH_VENV)/bin/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) $(BENCH_VENV) heterolab-demo .pytest_cache .ruff_cache
+	rm -rf $(VENV) $(BENCH_VENV) heterolab-demo .pytest_cache .ruff_cache site artifacts

@@ -11,6 +11,7 @@ import importlib
 from typing import Any
 
 __all__ = [
+    "compare_spacing",
     "fft_spots",
     "gpa",
     "match_zone_axes",
@@ -23,6 +24,7 @@ __all__ = [
 ]
 
 _LAZY = {
+    "compare_spacing": "heterolab.structure.microscopy.compare",
     "fft_spots": "heterolab.structure.microscopy.fft",
     "match_zone_axes": "heterolab.structure.microscopy.fft",
     "measure_spacings": "heterolab.structure.microscopy.fft",

@@ -60,3 +60,13 @@ def test_emit_of_several_results_is_one_json_document_and_exit_1_when_suspect() 
     assert exc.value.exit_code == 1
     doc = json.loads(out.getvalue())
     assert [d["statistics"]["status"] for d in doc["results"]] == ["ok", "suspect"]
+
+
+def test_version_flag_prints_the_package_version() -> None:
+    from typer.testing import CliRunner
+
+    from heterolab import __version__
+    from heterolab.cli import app
+
+    res = CliRunner().invoke(app, ["--version"])
+    assert res.exit_code == 0 and res.output.strip() == f"heterolab {__version__}"

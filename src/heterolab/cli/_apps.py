@@ -26,9 +26,34 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
 )
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from heterolab import __version__
+
+        typer.echo(f"heterolab {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False,
+        "--version",
+        callback=_print_version,
+        is_eager=True,
+        help="Print the heterolab version and exit.",
+    ),
+) -> None:
+    """Raw instrument data of nanocrystal heterostructures to publishable numbers."""
+
+
 trpl_app = group("Time-resolved photoluminescence: decays, FLIM, transfer, transport.")
 ta_app = group("Transient absorption: kinetics, SVD, chirp, global and target analysis.")
-spectrum_app = group("Steady-state spectra: peaks, Tauc, Urbach, fits, PLQY, transfer, temperature.")
+spectrum_app = group(
+    "Steady-state spectra: peaks, Tauc, Urbach, fits, PLQY, transfer, temperature."
+)
 physics_app = group("Physics models: sizes, Brus, tolerance, mismatch, bands, nucleation.")
 xrd_app = group("Diffraction: powder XRD and GIWAXS (peaks, phases, lattice, strain, sizes).")
 xps_app = group("Photoemission: XPS peak fitting, quantification, UPS.")

@@ -327,3 +327,289 @@ def image_dataarray(
         {"units": units, "pixel_size": px, "pixel_size_y": py, "pixel_unit": unit, "space": space}
     )
     return da
+
+
+# ---------------------------------------------------------------------- decay inputs
+# (issue #8) The one normaliser of decay input for every TRPL analysis (fit_decay, fit_decays,
+# fit_flim, fit_trpl_map, phasor_analysis) and the one IRF argument: units converted to ns,
+# bins checked, an IRF on other bins refused with the reason.
+
+__all__ += ["DecayInput", "IrfSpec", "as_decays", "as_irf"]
+
+_F32_EPS = float(np.finfo(np.float32).eps)
+
+
+class DecayInput:
+    """Validated decay counts with a uniform time axis in ns.
+
+    Attributes
+    ----------
+    counts
+        Counts, shape ``(*lead_shape, n_bins)``, float64, finite and >= 0.
+    time
+        Bin start times in ns, uniform, increasing (rebuilt from its ends when the input was
+        rounded, e.g. a float32 column).
+    bin_width
+        Bin width in ns.
+    lead_dims, coords
+        Names of the leading dims and their coordinates (DataArray input).
+    attrs
+        Metadata of the input DataArray (empty for arrays).
+    """
+
+    def __init__(
+        self,
+        counts: np.ndarray,
+        time: np.ndarray,
+        lead_dims: tuple[str, ...],
+        coords: dict[str, np.ndarray],
+        attrs: dict[str, Any],
+    ) -> None:
+        self.counts = counts
+        self.time = time
+        self.bin_width = float(time[1] - time[0])
+        self.lead_dims = lead_dims
+        self.coords = coords
+        self.attrs = attrs
+
+    @property
+    def lead_shape(self) -> tuple[int, ...]:
+        return tuple(self.counts.shape[:-1])
+
+
+def _uniform_axis(t: np.ndarray, what: str) -> np.ndarray:
+    """``t`` as exact ``t0 + k * delta`` if it is uniform within double precision or within the
+    rounding of a float32 column (PicoQuant EasyTau exports); ParameterError otherwise."""
+    if t.ndim != 1 or t.size < 2 or not np.all(np.isfinite(t)):
+        raise ParameterError(f"{what} must be a finite 1-D axis with >= 2 values")
+    d = np.diff(t)
+    if np.any(d <= 0):
+        i = int(np.argmax(d <= 0))
+        raise ParameterError(f"{what} must increase: value {i + 1} ({t[i + 1]:g}) follows {t[i]:g}")
+    delta = float((t[-1] - t[0]) / (t.size - 1))
+    ideal = t[0] + delta * np.arange(t.size)
+    tol = max(1e-6 * delta, 8.0 * _F32_EPS * float(np.max(np.abs(t))))
+    off = np.abs(t - ideal)
+    if float(off.max()) > tol:
+        i = int(np.argmax(off))
+        raise ParameterError(
+            f"{what} must be equally spaced: value {i} is {t[i]:.9g}, "
+            f"{off[i] / delta:.3g} bins off the uniform grid of {delta:.6g}"
+        )
+    return ideal
+
+
+def as_decays(
+    decays: Any,
+    time: Any = None,
+    *,
+    time_unit: str | None = None,
+    bin_width: float | None = None,
+    lead_dims: tuple[str, ...] | None = None,
+    min_bins: int = 4,
+) -> DecayInput:
+    """Counts and their time axis in ns from a DataArray or arrays, checked.
+
+    Parameters
+    ----------
+    decays
+        DataArray with a ``time`` dim (any other dims lead; the time coordinate's
+        ``attrs["units"]`` gives its unit, ns when absent) or an array ``(..., n_bins)``.
+    time
+        Bin start times (overrides a DataArray's coordinate); needed for an array unless
+        ``bin_width`` is given.
+    time_unit
+        Unit of ``time`` / of an input DataArray's time coordinate when it states none
+        (default ns). A stated coordinate unit that contradicts it is an error.
+    bin_width
+        Bin width in ``time_unit``: builds the axis ``k * bin_width`` when there is none,
+        and must agree with an existing axis (never silently ignored).
+    lead_dims
+        Required leading dims of a DataArray, in order (e.g. ``("y", "x")``).
+    min_bins
+        Fewest time bins accepted.
+
+    Raises
+    ------
+    ParameterError
+        No time axis, unequal or decreasing times, bins and axis of different length, a
+        bin width that contradicts the axis, negative or non-finite counts.
+    """
+    from heterolab.units import convert
+
+    attrs: dict[str, Any] = {}
+    lead: tuple[str, ...] = ()
+    coords: dict[str, np.ndarray] = {}
+    unit = normalize_unit(time_unit) if time_unit is not None else None
+    if isinstance(decays, xr.DataArray):
+        if "time" not in decays.dims:
+            raise ParameterError(f"decays need a 'time' dimension, got dims {decays.dims}")
+        order = (*lead_dims, "time") if lead_dims is not None else (..., "time")
+        if lead_dims is not None and set(decays.dims) != {*lead_dims, "time"}:
+            raise ParameterError(f"expected dims {(*lead_dims, 'time')}, got {tuple(decays.dims)}")
+        da = decays.transpose(*order)
+        lead = tuple(str(d) for d in da.dims[:-1])
+        coords = {d: np.asarray(da[d].values) for d in lead if d in da.coords}
+        attrs = dict(da.attrs)
+        y = np.asarray(da.values, dtype=float)
+        if time is None and "time" in da.coords:
+            time = np.asarray(da["time"].values, dtype=float)
+            stated = da["time"].attrs.get("units")
+            if stated is not None and unit is not None and normalize_unit(stated) != unit:
+                raise ParameterError(
+                    f"the time coordinate is in {stated!r} but time_unit={time_unit!r}"
+                )
+            unit = normalize_unit(stated) if stated is not None else unit
+    else:
+        y = np.asarray(decays, dtype=float)
+        if y.ndim == 0:
+            raise ParameterError("decays must be an array of counts, got a scalar")
+    unit = unit or "ns"
+    n = y.shape[-1]
+    if time is None:
+        if bin_width is None:
+            raise ParameterError(
+                "no time axis: pass time= (bin start times) or bin_width= (and time_unit=)"
+            )
+        time = np.arange(n) * float(bin_width)
+    t = np.asarray(time, dtype=float)
+    if t.shape != (n,):
+        raise ParameterError(f"time axis has {t.size} values but the decays have {n} bins")
+    if n < min_bins:
+        raise ParameterError(f"a decay needs >= {min_bins} time bins, got {n}")
+    t = _uniform_axis(t, "time axis")
+    if bin_width is not None:
+        if not (np.isfinite(bin_width) and bin_width > 0):
+            raise ParameterError(f"bin_width must be > 0, got {bin_width!r}")
+        width = float(t[1] - t[0])
+        if abs(width - bin_width) > 1e-4 * bin_width:
+            raise ParameterError(
+                f"bin_width={bin_width:g} {unit} contradicts the time axis, whose bins are "
+                f"{width:.6g} {unit} wide; drop one of them"
+            )
+    if unit != "ns":
+        t = np.asarray(convert(t, unit, "ns"), dtype=float)
+    if not np.all(np.isfinite(y)):
+        raise ParameterError("decay contains NaN or infinite counts")
+    if np.any(y < 0):
+        i = np.unravel_index(int(np.argmin(y)), y.shape)
+        raise ParameterError(
+            f"decay has negative counts (e.g. {y[i]:g} in bin {i[-1]}); photon counts must be "
+            ">= 0 (was a background subtracted? fit the raw counts with a free background)"
+        )
+    return DecayInput(y, t, lead, coords, attrs)
+
+
+class IrfSpec:
+    """The one IRF argument, resolved: ``kind`` is ``"measured"`` (``histogram`` on the decay's
+    bins) or ``"gaussian"`` (``fwhm`` in ns, or None when it is to be fitted)."""
+
+    def __init__(self, kind: str, histogram: np.ndarray | None, fwhm: float | None) -> None:
+        self.kind = kind
+        self.histogram = histogram
+        self.fwhm = fwhm
+
+
+def as_irf(irf: Any, like: DecayInput) -> IrfSpec:
+    """Resolve an ``irf=`` argument against the decays it belongs to.
+
+    Rules (the same for every TRPL fit):
+
+    - ``None`` or ``"gaussian"``: Gaussian IRF whose FWHM is fitted;
+    - a :class:`~heterolab.result.Quantity` with a time unit, or a string such as ``"90 ps"``:
+      Gaussian IRF of that FWHM;
+    - a bare number: Gaussian FWHM **in ns**; a number wider than the time window is refused
+      as ambiguous (``90`` meant as ps?);
+    - a DataArray with a ``time`` coordinate: a measured IRF, which must lie on the decays'
+      bins (same number, width and start, after unit conversion; a shifted, ps-scaled or
+      re-binned IRF is an error naming the difference);
+    - an array of the decays' length: a measured IRF on the same bins.
+
+    Raises
+    ------
+    ParameterError
+        Anything else, with the rule it broke.
+    """
+    from heterolab.result import Quantity
+
+    window = like.bin_width * like.time.size
+    if irf is None or (isinstance(irf, str) and irf.strip().lower() == "gaussian"):
+        return IrfSpec("gaussian", None, None)
+    if isinstance(irf, str):
+        text, parts = irf, irf.split()
+        try:
+            irf = Quantity(float(parts[0]), None, parts[1]) if len(parts) == 2 else None
+        except ValueError:
+            irf = None
+        if irf is None:
+            raise ParameterError(
+                "irf must be a measured IRF (array/DataArray), 'gaussian', a FWHM such as "
+                f"'90 ps' or Quantity(0.09, unit='ns'), got {text!r}"
+            )
+    if isinstance(irf, Quantity):
+        fwhm = float(convert_time(irf.value, irf.unit))
+        return IrfSpec("gaussian", None, _checked_fwhm(fwhm, window, f"{irf.value} {irf.unit}"))
+    if isinstance(irf, (int, float, np.floating, np.integer)) and not isinstance(irf, bool):
+        fwhm = _checked_fwhm(float(irf), window, f"{irf}")
+        if fwhm > window:
+            raise ParameterError(
+                f"irf={irf} (a bare number is a Gaussian FWHM in ns) is wider than the "
+                f"{window:.4g} ns window: for another unit pass e.g. '{irf} ps' or "
+                f"Quantity({irf}, unit='ps')"
+            )
+        return IrfSpec("gaussian", None, fwhm)
+    if isinstance(irf, xr.DataArray) and "time" in irf.coords:
+        got = as_decays(irf, min_bins=2)
+        if got.counts.ndim != 1:
+            raise ParameterError(f"the IRF must be one curve, got dims {tuple(irf.dims)}")
+        _same_bins(got, like)
+        hist = got.counts
+    else:
+        hist = np.asarray(irf.values if isinstance(irf, xr.DataArray) else irf, dtype=float)
+        if hist.ndim != 1 or hist.size != like.time.size:
+            raise ParameterError(
+                f"IRF has {hist.size} bins but the decay has {like.time.size}; the IRF must be "
+                "on the same time bins"
+            )
+    if not np.all(np.isfinite(hist)) or np.any(hist < 0) or not np.any(hist > 0):
+        raise ParameterError("IRF must be finite, non-negative and not all zero")
+    return IrfSpec("measured", hist, None)
+
+
+def convert_time(value: float, unit: str) -> float:
+    """A time in ``unit`` converted to ns (ParameterError for a unit that is not a time)."""
+    from heterolab.units import convert, dimension_of
+
+    try:
+        if dimension_of(unit) != "time":
+            raise ParameterError(f"{value} {unit} is not a time")
+        return float(convert(value, unit, "ns"))
+    except ParameterError:
+        raise
+    except Exception as exc:  # UnitError: unknown unit
+        raise ParameterError(str(exc)) from None
+
+
+def _checked_fwhm(fwhm: float, window: float, given: str) -> float:
+    if not (np.isfinite(fwhm) and fwhm > 0):
+        raise ParameterError(f"the Gaussian IRF FWHM must be > 0, got {given}")
+    return fwhm
+
+
+def _same_bins(irf: DecayInput, like: DecayInput) -> None:
+    """ParameterError unless the IRF lies on the decay's time bins."""
+    n_i, n_d = irf.time.size, like.time.size
+    w_i, w_d = irf.bin_width, like.bin_width
+    if abs(w_i - w_d) > 1e-4 * w_d:
+        raise ParameterError(
+            f"the IRF's bins are {w_i:.6g} ns wide, the decay's {w_d:.6g} ns (a time axis in "
+            "another unit, or another resolution): record or rebin the IRF on the decay's bins"
+        )
+    if n_i != n_d:
+        raise ParameterError(f"IRF has {n_i} bins but the decay has {n_d}")
+    off = float(irf.time[0] - like.time[0])
+    if abs(off) > 1e-3 * w_d:
+        raise ParameterError(
+            f"the IRF's time axis starts {off:+.6g} ns ({off / w_d:+.3g} bins) from the decay's: "
+            "put the IRF on the decay's bins (a real delay between them is fitted as shift)"
+        )

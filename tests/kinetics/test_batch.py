@@ -152,11 +152,11 @@ def test_bad_input_raises_named_errors():
         fit_decays(y, time=T, n_components=4)
     with pytest.raises(ParameterError, match="estimator must be 'mle' or 'lsq', got 'ols'"):
         fit_decays(y, time=T, estimator="ols")
-    with pytest.raises(ParameterError, match="IRF has 10 bins but the decays have 256"):
+    with pytest.raises(ParameterError, match="IRF has 10 bins but the decay has 256"):
         fit_decays(y, time=T, irf=np.ones(10))
-    with pytest.raises(ParameterError, match="finite, non-negative counts"):
+    with pytest.raises(ParameterError, match="decay has negative counts"):
         fit_decays(-y, time=T)
-    with pytest.raises(ParameterError, match=r"time= .* is needed"):
+    with pytest.raises(ParameterError, match=r"no time axis: pass time="):
         fit_decays(y)
     with pytest.raises(ParameterError, match="no decay is selected"):
         fit_decays(y, time=T, mask=np.zeros(2, dtype=bool))

@@ -191,7 +191,10 @@ def test_fisher_scoring_reaches_the_deviance_minimum():
         ({"n_components": 0}, "n_components must be an integer from 1 to 4, got 0"),
         ({"estimator": "chi2"}, "estimator must be 'mle', 'lsq' or 'ols', got 'chi2'"),
         ({"model": "gauss"}, "model must be 'exp' or 'stretched', got 'gauss'"),
-        ({"irf": "lorentz"}, "irf must be an array, a DataArray or 'gaussian', got 'lorentz'"),
+        (
+            {"irf": "lorentz"},
+            "irf must be a measured IRF (array/DataArray), 'gaussian', a FWHM such as '90 ps' or Quantity(0.09, unit='ns'), got 'lorentz'",
+        ),
         ({"irf": -IRF}, "IRF must be finite, non-negative and not all zero"),
         ({"shift": "auto"}, "shift must be 'free' or a number, got 'auto'"),
         (
@@ -215,9 +218,11 @@ def test_bad_data_raise_named_errors():
     bad[7] = -3
     with pytest.raises(ParameterError, match=r"decay has negative counts \(e.g. -3 in bin 7\)"):
         fit_decay(bad, time=T, irf=IRF)
-    with pytest.raises(ParameterError, match="time axis has 511 points but the decay has 512 bins"):
+    with pytest.raises(
+        ParameterError, match="time axis has 511 values but the decays have 512 bins"
+    ):
         fit_decay(y, time=T[:-1], irf=IRF)
-    with pytest.raises(ParameterError, match="a plain array decay needs time="):
+    with pytest.raises(ParameterError, match="no time axis: pass time="):
         fit_decay(y, irf=IRF)
     with pytest.raises(ParameterError, match="decay has no counts"):
         fit_decay(np.zeros(N), time=T, irf=IRF)

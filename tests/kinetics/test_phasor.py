@@ -88,7 +88,7 @@ def test_bad_input_raises():
         phasor_coordinates(np.ones(8), time=np.arange(8.0), harmonic=0)
     with pytest.raises(ParameterError, match="frequency_mhz must be > 0"):
         phasor_coordinates(np.ones(8), time=np.arange(8.0), frequency_mhz=-1.0)
-    with pytest.raises(ParameterError, match="time axis has 7 values but decays have 8 bins"):
+    with pytest.raises(ParameterError, match="time axis has 7 values but the decays have 8 bins"):
         phasor_coordinates(np.ones(8), time=np.arange(7.0))
     r = phasor_analysis(np.zeros((2, 8)), time=np.arange(8.0))
     assert not r.ok and "no decay has photons" in r.message

@@ -16,23 +16,22 @@ import typer
 
 from heterolab.cli._apps import trpl_app
 from heterolab.cli._common import JSON_OPTION, emit, handle_errors
+from heterolab.cli.trpl import BIN_WIDTH_OPTION, CHANNEL_OPTION, TIME_UNIT_OPTION
 from heterolab.errors import ParameterError
 
 
-def _irf_argument(irf: Path | None, irf_fwhm: float | None, n_bins: int) -> Any:
-    """A measured IRF read from a file (same bins as the data) or a Gaussian FWHM, or None."""
+def _irf_argument(irf: Path | None, irf_fwhm: float | None, channel: int | None = None) -> Any:
+    """A measured IRF read from a file (its time axis is checked against the data's bins by
+    the fit, :func:`heterolab.arrays.as_irf`) or a Gaussian FWHM in ns, or None."""
     if irf is not None and irf_fwhm is not None:
         raise ParameterError("give either --irf FILE or --irf-fwhm NS, not both")
     if irf_fwhm is not None:
         return float(irf_fwhm)
     if irf is None:
         return None
-    from heterolab.io import read_decay
+    from heterolab.cli.trpl import read_decay_option
 
-    da = read_decay(irf)
-    if da.sizes["time"] != n_bins:
-        raise ParameterError(f"{irf}: IRF has {da.sizes['time']} time bins, the data have {n_bins}")
-    return da.values
+    return read_decay_option(irf, None, channel)
 
 
 def _write_outputs(result: Any, out: Path, stem: str) -> None:
@@ -50,7 +49,7 @@ def flim_command(
     image: Path = typer.Argument(..., help="FLIM file (PTU/SDT image or heterolab HDF5)."),
     irf: Path | None = typer.Option(None, "--irf", help="Measured IRF file on the same time bins."),
     irf_fwhm: float | None = typer.Option(
-        None, "--irf-fwhm", help="Gaussian IRF FWHM in ns (default: fitted)."
+        None, "--irf-fwhm", help="Gaussian IRF FWHM (ns); fitted when omitted."
     ),
     components: int = typer.Option(
         1, "--components", "-n", help="Exponential components per pixel (1-3)."
@@ -62,6 +61,7 @@ def flim_command(
         None, "--min-photons", help="Mask pixels with fewer photons (default 100 per component)."
     ),
     estimator: str = typer.Option("mle", "--estimator", help="mle or lsq."),
+    channel: int | None = CHANNEL_OPTION,
     out: Path | None = typer.Option(
         None, "--out", help="Folder for the lifetime map PNG and HDF5."
     ),
@@ -71,10 +71,10 @@ def flim_command(
     from heterolab.io import read_flim
     from heterolab.kinetics.trpl.flim import fit_flim
 
-    da = read_flim(image)
+    da = read_flim(image) if channel is None else read_flim(image, channel=channel)
     result = fit_flim(
         da,
-        irf=_irf_argument(irf, irf_fwhm, da.sizes["time"]),
+        irf=_irf_argument(irf, irf_fwhm),
         n_components=components,
         binning=binning,
         min_photons=min_photons,
@@ -153,8 +153,11 @@ def batch_command(
     irf_curve: int | None = typer.Option(
         None, "--irf-curve", help="Use this curve of FILE as the IRF (and do not fit it)."
     ),
+    channel: int | None = CHANNEL_OPTION,
+    bin_width: float | None = BIN_WIDTH_OPTION,
+    time_unit: str | None = TIME_UNIT_OPTION,
     irf_fwhm: float | None = typer.Option(
-        None, "--irf-fwhm", help="Gaussian IRF FWHM in ns (default: fitted)."
+        None, "--irf-fwhm", help="Gaussian IRF FWHM (ns); fitted when omitted."
     ),
     components: int = typer.Option(1, "--components", "-n", help="Exponential components (1-3)."),
     estimator: str = typer.Option("mle", "--estimator", help="mle or lsq."),
@@ -164,8 +167,11 @@ def batch_command(
     from heterolab.io import read_decays
     from heterolab.kinetics.trpl.batch import fit_decays
 
-    da = read_decays(file)
-    irf_arg = _irf_argument(irf, irf_fwhm, da.sizes["time"])
+    opts: dict[str, Any] = {"channel": channel, "bin_width": bin_width}
+    if time_unit is not None:
+        opts.update(file_time_unit=time_unit, time_unit=time_unit if bin_width else "ns")
+    da = read_decays(file, **{k: v for k, v in opts.items() if v is not None})
+    irf_arg = _irf_argument(irf, irf_fwhm, channel)
     if irf_curve is not None:
         if irf_arg is not None:
             raise ParameterError("give only one of --irf, --irf-curve, --irf-fwhm")

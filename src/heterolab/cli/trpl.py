@@ -27,25 +27,50 @@ def _free_or_number(text: str, name: str) -> str | float:
         raise ParameterError(f"--{name} must be 'free' or a number, got {text!r}") from None
 
 
-def _read(path: Path, curve: int | None) -> Any:
+def _curve(text: str | None) -> int | str | None:
+    """``--curve``: a curve index or ``sum``."""
+    if text is None or text == "sum":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise ParameterError(f"--curve must be a curve index or 'sum', got {text!r}") from None
+
+
+def read_decay_option(
+    path: Path,
+    curve: str | None = None,
+    channel: int | None = None,
+    bin_width: float | None = None,
+    time_unit: str | None = None,
+) -> Any:
+    """One decay read with the options every decay-reading command offers: ``--curve`` (index
+    or ``sum``), ``--channel`` (PTU/PHU detector), ``--bin-width`` and ``--time-unit`` (the
+    file's time unit and the unit of ``--bin-width``). An option the file's reader cannot use
+    is an error, never ignored."""
     from heterolab.io import read_decay
 
-    return read_decay(path) if curve is None else read_decay(path, curve=curve)
+    opts: dict[str, Any] = {"curve": _curve(curve), "channel": channel, "bin_width": bin_width}
+    if time_unit is not None:
+        opts["file_time_unit"] = time_unit
+        if bin_width is not None:  # bin_width is in the unit of the returned axis
+            opts["time_unit"] = time_unit
+    return read_decay(path, **{k: v for k, v in opts.items() if v is not None})
 
 
-def _irf_on_decay_bins(irf: Any, decay: Any, irf_path: Path) -> Any:
-    """The IRF's counts, after checking that it shares the decay's time bins."""
-    import numpy as np
-
-    t_d, t_i = np.asarray(decay["time"].values), np.asarray(irf["time"].values)
-    if t_i.shape != t_d.shape:
-        raise ParameterError(
-            f"{irf_path}: IRF has {t_i.size} bins but the decay has {t_d.size}; "
-            "the IRF must be on the same time bins"
-        )
-    if not np.allclose(t_i, t_d, rtol=1e-6, atol=1e-9 * max(float(np.ptp(t_d)), 1.0)):
-        raise ParameterError(f"{irf_path}: IRF time axis differs from the decay's time axis")
-    return irf.values
+CURVE_OPTION = typer.Option(
+    None, "--curve", help="Curve in a multi-curve file: index, or 'sum' of all curves."
+)
+CHANNEL_OPTION = typer.Option(None, "--channel", help="Detector channel of a PTU/PHU file.")
+BIN_WIDTH_OPTION = typer.Option(
+    None,
+    "--bin-width",
+    help="Bin width in the --time-unit (ns by default), for files without a time "
+    "calibration (IBH, counts-only text).",
+)
+TIME_UNIT_OPTION = typer.Option(
+    None, "--time-unit", help="Time unit of the file's time column and of --bin-width (e.g. ps)."
+)
 
 
 @trpl_app.command("fit")
@@ -68,7 +93,7 @@ def fit(
         "free", "--background", help="Background in counts/bin, or 'free'."
     ),
     irf_fwhm: float | None = typer.Option(
-        None, "--irf-fwhm", help="Gaussian IRF FWHM in ns (fixed; fitted when omitted)."
+        None, "--irf-fwhm", help="Gaussian IRF FWHM (ns), fixed; fitted when omitted."
     ),
     rep_rate: float | None = typer.Option(
         None, "--rep-rate", help="Laser repetition rate in Hz (models earlier-pulse tails)."
@@ -78,8 +103,13 @@ def fit(
     ),
     bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap refits for the errors."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the bootstrap draws."),
-    curve: int | None = typer.Option(None, "--curve", help="Curve index in a multi-curve file."),
-    irf_curve: int | None = typer.Option(None, "--irf-curve", help="Curve index of the IRF."),
+    curve: str | None = CURVE_OPTION,
+    channel: int | None = CHANNEL_OPTION,
+    bin_width: float | None = BIN_WIDTH_OPTION,
+    time_unit: str | None = TIME_UNIT_OPTION,
+    irf_curve: str | None = typer.Option(
+        None, "--irf-curve", help="Curve of the IRF in a multi-curve file: index or 'sum'."
+    ),
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -91,13 +121,13 @@ def fit(
     from heterolab.kinetics.trpl.decay_fit import fit_decay
     from heterolab.result import make_provenance
 
-    data = _read(decay, curve)
-    irf_counts: Any = None
-    if irf is not None:
-        irf_counts = _irf_on_decay_bins(_read(irf, irf_curve), data, irf)
+    data = read_decay_option(decay, curve, channel, bin_width, time_unit)
+    irf_data: Any = None
+    if irf is not None:  # checked against the decay's bins by fit_decay (heterolab.arrays.as_irf)
+        irf_data = read_decay_option(irf, irf_curve, channel, bin_width, time_unit)
     result = fit_decay(
         data,
-        irf=irf_counts,
+        irf=irf_data,
         irf_fwhm=irf_fwhm,
         n_components=components,
         estimator=estimator,  # type: ignore[arg-type]
@@ -134,7 +164,7 @@ def trpl_map(
         False, "--transposed", help="The file's rows are times and its columns wavelengths."
     ),
     irf_fwhm: float | None = typer.Option(
-        None, "--irf-fwhm", help="Gaussian IRF FWHM in ns (fixed; fitted when omitted)."
+        None, "--irf-fwhm", help="Gaussian IRF FWHM (ns), fixed; fitted when omitted."
     ),
     min_counts: float = typer.Option(
         1000.0, "--min-counts", help="Smallest row total fitted on its own."
@@ -160,11 +190,11 @@ def trpl_map(
         name="counts",
         layout="transposed" if transposed else "as_is",
     )
-    irf_counts: Any = None
-    if irf is not None:
-        irf_counts = _irf_on_decay_bins(_read(irf, None), data, irf)
+    irf_data: Any = None
+    if irf is not None:  # checked against the map's bins by fit_trpl_map
+        irf_data = read_decay_option(irf, None, None, None, time_unit)
     result = fit_trpl_map(
-        data, irf=irf_counts, irf_fwhm=irf_fwhm, n_components=components, min_counts=min_counts
+        data, irf=irf_data, irf_fwhm=irf_fwhm, n_components=components, min_counts=min_counts
     )
     inputs = [path] if irf is None else [path, irf]
     result.provenance["inputs"] = make_provenance(inputs)["inputs"]

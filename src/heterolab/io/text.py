@@ -213,7 +213,16 @@ def _decay_table(
         return data, _time_from_channels(raw_t, w, origin, time_unit, wu), table, names, tcol, meta
     unit = _file_time_unit(label, file_time_unit, path)
     _check_time_axis(path, raw_t, lines, unit)
-    return data, raw_t * scale_factor(unit, time_unit), table, names, tcol, meta
+    t = raw_t * scale_factor(unit, time_unit)
+    if bin_width is not None and t.size > 1:  # never ignored: it must agree with the column
+        width = float((t[-1] - t[0]) / (t.size - 1))
+        if abs(width - bin_width) > 1e-3 * abs(bin_width):
+            raise ParameterError(
+                f"{path}: bin_width={bin_width:g} {time_unit} contradicts the time column, "
+                f"whose bins are {width:.6g} {time_unit} wide (file unit {unit!r}; set "
+                "file_time_unit if the column is in another unit)"
+            )
+    return data, t, table, names, tcol, meta
 
 
 def _attrs(path: Path, reader: str, meta: dict[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,7 @@ import numpy as np
 import xarray as xr
 from scipy.special import ndtr
 
+from heterolab.arrays import as_decays, as_irf
 from heterolab.errors import ParameterError
 from heterolab.kinetics.decay_models import fwhm_to_sigma, irf_coefficients, split_shift
 from heterolab.kinetics.trpl._batch_kernels import (
@@ -92,59 +93,25 @@ def gaussian_irf_histogram(time: np.ndarray, t0: float, fwhm: float) -> np.ndarr
     return h / h.sum()
 
 
-def _as_batch(decays: Any, time: Any) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], dict]:
-    """(n, nt) counts, time axis (ns), leading dims and coords of the input."""
-    if isinstance(decays, xr.DataArray):
-        if "time" not in decays.dims:
-            raise ParameterError(f"decays need a 'time' dimension, got dims {decays.dims}")
-        da = decays.transpose(..., "time")
-        t = np.asarray(da["time"].values, dtype=float)
-        unit = da["time"].attrs.get("units", "ns")
-        if unit not in ("ns", "nanosecond"):
-            from heterolab.units import convert
-
-            t = np.asarray(convert(t, unit, "ns"), dtype=float)
-        lead = tuple(str(d) for d in da.dims[:-1])
-        coords = {d: da[d].values for d in lead if d in da.coords}
-        y = np.asarray(da.values, dtype=float).reshape(-1, t.size)
-        shape = da.shape[:-1]
-    else:
-        y = np.asarray(decays, dtype=float)
-        if y.ndim == 1:
-            y = y[None, :]
-        if time is None:
-            raise ParameterError("time= (bin start times in ns) is needed when decays is an array")
-        t = np.asarray(time, dtype=float)
-        shape = y.shape[:-1]
+def _as_batch(
+    decays: Any, time: Any, time_unit: str | None = None, bin_width: float | None = None
+) -> tuple[np.ndarray, np.ndarray, tuple[str, ...], dict]:
+    """(n, nt) counts, time axis (ns), leading dims and coords (:func:`heterolab.arrays.as_decays`)."""
+    d = as_decays(decays, time, time_unit=time_unit, bin_width=bin_width)
+    shape = d.lead_shape if d.counts.ndim > 1 else (1,)
+    lead = d.lead_dims
+    if not isinstance(decays, xr.DataArray) or not lead:
         lead = ("decay",) if len(shape) == 1 else tuple(f"dim_{i}" for i in range(len(shape)))
-        coords = {}
-        y = y.reshape(-1, y.shape[-1])
-    if t.ndim != 1 or t.size != y.shape[1] or t.size < 4:
-        raise ParameterError(
-            f"time axis has {t.size} values but decays have {y.shape[1]} bins (need >= 4)"
-        )
-    steps = np.diff(t)
-    if not np.all(steps > 0) or np.ptp(steps) > 1e-6 * steps.mean():
-        raise ParameterError("time axis must be equally spaced and increasing")
-    if not np.all(np.isfinite(y)) or np.any(y < 0):
-        raise ParameterError("decays must be finite, non-negative counts")
-    return y, t, lead, {"shape": shape, "coords": coords}
+    y = d.counts.reshape(-1, d.time.size)
+    return y, d.time, lead, {"shape": shape, "coords": d.coords, "input": d}
 
 
-def _irf_histogram(irf: Any, t: np.ndarray) -> tuple[str, np.ndarray | None, float | None]:
-    """('measured', irf, None) | ('gaussian', None, fwhm or None)."""
-    if irf is None:
-        return "gaussian", None, None
-    if isinstance(irf, (int, float)) and not isinstance(irf, bool):
-        if not irf > 0:
-            raise ParameterError(f"Gaussian IRF FWHM must be > 0 ns, got {irf}")
-        return "gaussian", None, float(irf)
-    arr = np.asarray(irf.values if isinstance(irf, xr.DataArray) else irf, dtype=float)
-    if arr.shape != t.shape:
-        raise ParameterError(f"IRF has {arr.size} bins but the decays have {t.size}")
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or not arr.sum() > 0:
-        raise ParameterError("IRF must be finite, non-negative and not all zero")
-    return "measured", arr / arr.sum(), None
+def _irf_histogram(irf: Any, like: Any) -> tuple[str, np.ndarray | None, float | None]:
+    """('measured', unit-sum irf, None) | ('gaussian', None, fwhm or None) (:func:`as_irf`)."""
+    spec = as_irf(irf, like)
+    if spec.kind == "measured":
+        return "measured", spec.histogram / spec.histogram.sum(), None
+    return "gaussian", None, spec.fwhm
 
 
 def _global_fit(
@@ -295,6 +262,8 @@ def fit_decays(
     min_photons: float | None = None,
     mask: np.ndarray | None = None,
     threads: int | None = None,
+    time_unit: str | None = None,
+    bin_width: float | None = None,
 ) -> Result:
     """Fit many decays at once: per-decay lifetimes, amplitudes and background.
 
@@ -306,8 +275,9 @@ def fit_decays(
     time
         Bin start times in ns when ``decays`` is a plain array.
     irf
-        Measured IRF on the same bins (shared by all decays), a Gaussian FWHM in ns, or
-        ``None`` (Gaussian whose FWHM is fitted on the summed decay).
+        Measured IRF on the same bins (shared by all decays), a Gaussian FWHM (``Quantity``,
+        ``"90 ps"`` or a number in ns), or ``None`` (Gaussian whose FWHM is fitted on the summed
+        decay); the rules of :func:`heterolab.arrays.as_irf`.
     n_components
         Number of exponential components per decay, 1, 2 or 3.
     estimator
@@ -327,6 +297,8 @@ def fit_decays(
         Boolean array over the leading dims; False entries are not fitted (status 6).
     threads
         Worker threads (the compiled fitter releases the GIL); default ``os.cpu_count()``.
+    time_unit, bin_width
+        Unit of ``time`` and bin width (see :func:`heterolab.arrays.as_decays`).
 
     Returns
     -------
@@ -364,9 +336,9 @@ def fit_decays(
             )
     else:
         bg_fixed = 0.0
-    y, t, lead, info = _as_batch(decays, time)
+    y, t, lead, info = _as_batch(decays, time, time_unit, bin_width)
     delta = float(t[1] - t[0])
-    kind, irf_n, fwhm = _irf_histogram(irf, t)
+    kind, irf_n, fwhm = _irf_histogram(irf, info.pop("input"))
     mle = estimator == "mle"
     window = fit_range if fit_range is not None else (float(t[0]), float(t[-1] + delta))
     w = _window_weights(y, t, fit_range, mle)

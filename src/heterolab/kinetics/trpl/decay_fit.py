@@ -442,6 +442,8 @@ def fit_decay(
     bootstrap: int = 0,
     seed: int | None = None,
     initial: dict[str, float] | None = None,
+    time_unit: str | None = None,
+    bin_width: float | None = None,
 ) -> Result:
     """Fit a photon-counting decay histogram with a multi-exponential or stretched model.
 
@@ -451,10 +453,12 @@ def fit_decay(
         Counts per bin: a 1-D DataArray with a ``time`` coordinate (bin starts; ns, or another
         time unit in ``attrs["units"]``) or a plain array with ``time=``.
     time
-        Bin start times in ns when ``decay`` is a plain array.
+        Bin start times when ``decay`` is a plain array (in ``time_unit``, default ns).
     irf
-        Measured IRF on the same bins (array or DataArray), ``"gaussian"`` (width ``irf_fwhm``,
-        fitted when ``None``), or ``None`` = ``"gaussian"``. Ignored for a tail fit.
+        The one IRF argument of every TRPL fit (:func:`heterolab.arrays.as_irf`): a measured
+        IRF on the decay's bins (array, or DataArray whose time axis must match the decay's),
+        ``"gaussian"``/``None`` (width ``irf_fwhm``, fitted when ``None``), or a Gaussian FWHM
+        as ``Quantity``/``"90 ps"``/a number in ns. Ignored for a tail fit.
     irf_fwhm
         FWHM of the Gaussian IRF in ns; fixed when given.
     n_components
@@ -484,6 +488,11 @@ def fit_decay(
         Seed of the bootstrap's random generator.
     initial
         Starting values for nonlinear parameters by name (``tau_1``, ``shift``, ...).
+    time_unit
+        Unit of ``time`` (or of a DataArray's time coordinate that states none); default ns.
+    bin_width
+        Bin width in ``time_unit``: builds the time axis when there is none, and must agree
+        with a given one (:func:`heterolab.arrays.as_decays`).
 
     Returns
     -------
@@ -514,6 +523,8 @@ def fit_decay(
         repetition_rate_hz,
         model,
         tail_start,
+        time_unit,
+        bin_width,
     )
     with _single_threaded_blas():
         opt = _best_fit(p, estimator, initial)

@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from heterolab.arrays import as_decays, as_irf
 from heterolab.errors import ParameterError
 from heterolab.kinetics.decay_models import (
     earlier_pulse_tail,
@@ -67,59 +68,6 @@ class DecayProblem:
     @property
     def tw(self) -> np.ndarray:
         return self.t[self.window]
-
-
-def counts_and_time(decay: Any, time: Any) -> tuple[np.ndarray, np.ndarray, dict[str, Any]]:
-    """Counts and time axis (ns) from a DataArray or plain arrays."""
-    attrs: dict[str, Any] = {}
-    if hasattr(decay, "dims") and hasattr(decay, "coords"):
-        if decay.ndim != 1:
-            raise ParameterError(f"decay must be 1-D, got dims {decay.dims}")
-        dim = decay.dims[0]
-        if time is None:
-            if dim not in decay.coords:
-                raise ParameterError(f"decay has no coordinate {dim!r}; pass time=")
-            coord = decay[dim]
-            time = np.asarray(coord.values, dtype=float)
-            unit = coord.attrs.get("units", "ns")
-            if unit not in ("ns", "nanosecond"):
-                from heterolab.units import convert
-
-                time = np.asarray(convert(time, unit, "ns"), dtype=float)
-        attrs = dict(decay.attrs)
-        y = np.asarray(decay.values, dtype=float)
-    else:
-        y = np.asarray(decay, dtype=float)
-        if time is None:
-            raise ParameterError("a plain array decay needs time= (bin start times in ns)")
-    t = np.asarray(time, dtype=float)
-    if y.ndim != 1 or y.size < 8:
-        raise ParameterError(f"decay must be a 1-D histogram with >= 8 bins, got shape {y.shape}")
-    if t.shape != y.shape:
-        raise ParameterError(f"time axis has {t.size} points but the decay has {y.size} bins")
-    if not np.all(np.isfinite(y)):
-        raise ParameterError("decay contains NaN or infinite counts")
-    if np.any(y < 0):
-        i = int(np.argmin(y))
-        raise ParameterError(
-            f"decay has negative counts (e.g. {y[i]:g} in bin {i}); photon counts must be >= 0 "
-            "(was a background subtracted? fit the raw counts with a free background instead)"
-        )
-    d = np.diff(t)
-    if np.any(d <= 0) or np.ptp(d) > 1e-6 * abs(d.mean()) + 1e-12:
-        raise ParameterError("time axis must be equally spaced and increasing")
-    return y, t, attrs
-
-
-def checked_irf(irf: Any, n: int) -> np.ndarray:
-    arr = np.asarray(irf.values if hasattr(irf, "values") else irf, dtype=float)
-    if arr.ndim != 1 or arr.size != n:
-        raise ParameterError(
-            f"IRF has {arr.size} bins but the decay has {n}; the IRF must be on the same time bins"
-        )
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or not np.any(arr > 0):
-        raise ParameterError("IRF must be finite, non-negative and not all zero")
-    return arr
 
 
 def fit_window(
@@ -296,6 +244,8 @@ def build_problem(
     repetition_rate_hz: float | None,
     model: str,
     tail_start: float | None,
+    time_unit: str | None = None,
+    bin_width: float | None = None,
 ) -> tuple[DecayProblem, dict[str, Any]]:
     if estimator not in ("mle", "lsq", "ols"):
         raise ParameterError(f"estimator must be 'mle', 'lsq' or 'ols', got {estimator!r}")
@@ -304,7 +254,13 @@ def build_problem(
     if model == "exp" and not (isinstance(n_components, int) and 1 <= n_components <= 4):
         raise ParameterError(f"n_components must be an integer from 1 to 4, got {n_components!r}")
     n_comp = 1 if model == "stretched" else n_components
-    y, t, attrs = counts_and_time(decay, time)
+    d = as_decays(decay, time, time_unit=time_unit, bin_width=bin_width, min_bins=8)
+    if d.counts.ndim != 1:
+        raise ParameterError(
+            f"decay must be a 1-D histogram, got shape {d.counts.shape}; fit several decays "
+            "with fit_decays"
+        )
+    y, t, attrs = d.counts, d.time, d.attrs
     delta = float(t[1] - t[0])
     period = None
     if repetition_rate_hz is not None:
@@ -322,12 +278,15 @@ def build_problem(
         kind, irf_arr = "tail", None
         if period is not None:
             raise ParameterError("repetition_rate_hz is not used by a tail fit; leave it unset")
-    elif irf is None or (isinstance(irf, str) and irf == "gaussian"):
-        kind, irf_arr = "gaussian", None
-    elif isinstance(irf, str):
-        raise ParameterError(f"irf must be an array, a DataArray or 'gaussian', got {irf!r}")
     else:
-        kind, irf_arr = "measured", checked_irf(irf, y.size)
+        spec = as_irf(irf, d)
+        kind, irf_arr = spec.kind, spec.histogram
+        if spec.fwhm is not None:
+            if irf_fwhm is not None and abs(irf_fwhm - spec.fwhm) > 1e-12 * spec.fwhm:
+                raise ParameterError(
+                    f"the IRF FWHM is given twice (irf={irf!r}, irf_fwhm={irf_fwhm}); give one"
+                )
+            irf_fwhm = spec.fwhm
     fixed: dict[str, float] = {}
     nl_names = [f"tau_{i + 1}" for i in range(n_comp)]
     if model == "stretched":

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from heterolab.arrays import as_decays
 from heterolab.errors import ParameterError
 from heterolab.kinetics.trpl.batch import fit_decays
 from heterolab.result import Quantity, Result
@@ -38,6 +39,7 @@ def _check_image(image: Any) -> xr.DataArray:
         raise ParameterError(f"FLIM image must have dims ('y', 'x', 'time'), got {image.dims}")
     if "time" not in image.coords:
         raise ParameterError("FLIM image has no 'time' coordinate (bin start times, ns)")
+    as_decays(image, lead_dims=("y", "x"))  # the checks of every decay input
     return image.transpose("y", "x", "time")
 
 

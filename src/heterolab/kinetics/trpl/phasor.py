@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from heterolab.arrays import as_decays
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result, make_provenance
 
@@ -36,18 +37,23 @@ __all__ = [
 
 
 def _counts_and_time(decays: Any, time: Any) -> tuple[np.ndarray, np.ndarray]:
-    if isinstance(decays, xr.DataArray):
-        if "time" not in decays.dims:
-            raise ParameterError(f"decays need a 'time' dimension, got dims {decays.dims}")
-        da = decays.transpose(..., "time")
-        return np.asarray(da.values, dtype=float), np.asarray(da["time"].values, dtype=float)
-    if time is None:
-        raise ParameterError("time= (bin start times in ns) is needed when decays is an array")
-    y = np.asarray(decays, dtype=float)
-    t = np.asarray(time, dtype=float)
-    if y.shape[-1] != t.size:
-        raise ParameterError(f"time axis has {t.size} values but decays have {y.shape[-1]} bins")
-    return y, t
+    """Counts and time axis in ns (:func:`heterolab.arrays.as_decays`: a DataArray's time
+    coordinate in ps or us is converted, never read as ns)."""
+    d = as_decays(decays, time)
+    return d.counts, d.time
+
+
+def _reference_counts(reference: Any, t: np.ndarray) -> np.ndarray:
+    """Counts of the reference decay(s), which must lie on the same bins as the decays."""
+    own_axis = isinstance(reference, xr.DataArray) and "time" in reference.coords
+    y, tr = _counts_and_time(reference, None if own_axis else t)
+    if tr.size != t.size or not np.allclose(tr, t, rtol=0, atol=1e-3 * (t[1] - t[0])):
+        raise ParameterError(
+            "the reference decay is not on the decays' time bins "
+            f"({tr.size} bins from {tr[0]:g} ns by {tr[1] - tr[0]:g} ns vs {t.size} bins from "
+            f"{t[0]:g} ns by {t[1] - t[0]:g} ns)"
+        )
+    return y
 
 
 def _frequency_mhz(t: np.ndarray, frequency_mhz: float | None) -> float:
@@ -225,7 +231,7 @@ def phasor_analysis(
     )
     calibrated = reference is not None or reference_lifetime_ns is not None
     if calibrated:
-        ref_y = y if reference is None else _counts_and_time(reference, t)[0]
+        ref_y = y if reference is None else _reference_counts(reference, t)
         ref_sum = ref_y.reshape(-1, t.size).sum(axis=0)
         _, rg, rs = phasor_coordinates(ref_sum, time=t, frequency_mhz=f, harmonic=harmonic)
         g, s, phi0, m0 = calibrate_phasor(

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from scipy.optimize import least_squares
 
+from heterolab.arrays import as_decays
 from heterolab.errors import ParameterError
 from heterolab.kinetics.trpl.decay_diagnostics import correlation_matrix
 from heterolab.kinetics.trpl.decay_fit import fit_decay
@@ -46,28 +47,18 @@ __all__ = ["fit_trpl_map"]
 
 
 def _as_map(trpl_map: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Counts (wavelength, time), wavelengths (nm) and times (ns) of a DataArray map."""
+    """Counts (wavelength, time), wavelengths (nm) and times (ns) of a DataArray map
+    (:func:`heterolab.arrays.as_decays`)."""
     if not (hasattr(trpl_map, "dims") and {"wavelength", "time"} <= set(trpl_map.dims)):
         dims = getattr(trpl_map, "dims", None)
         raise ParameterError(
             f"TRPL map must be a DataArray with dims ('wavelength', 'time'), got {dims}"
         )
-    if trpl_map.ndim != 2:
-        raise ParameterError(f"TRPL map must be 2-D, got dims {trpl_map.dims}")
-    da = trpl_map.transpose("wavelength", "time")
-    t = np.asarray(da["time"].values, dtype=float)
-    unit = da["time"].attrs.get("units", "ns")
-    if unit not in ("ns", "nanosecond"):
-        from heterolab.units import convert
-
-        t = np.asarray(convert(t, unit, "ns"), dtype=float)
-    wl = np.asarray(da["wavelength"].values, dtype=float)
-    y = np.asarray(da.values, dtype=float)
-    if not np.all(np.isfinite(y)) or np.any(y < 0):
-        raise ParameterError("TRPL map counts must be finite and >= 0")
+    d = as_decays(trpl_map, lead_dims=("wavelength",))
+    wl = np.asarray(trpl_map["wavelength"].values, dtype=float)
     if wl.size < 2:
         raise ParameterError(f"TRPL map needs >= 2 wavelengths, got {wl.size}")
-    return y, wl, t
+    return d.counts, wl, d.time
 
 
 def fit_trpl_map(

@@ -468,6 +468,8 @@ def _diagnose(
                 )
             else:
                 res.mark_suspect(f"{n} at its bound ({vals[n]:.4g})")
+        if vals[n] == p.value and not n.endswith(("_lorentz", "_asymmetry")):
+            res.mark_suspect(f"{n} did not move from its start value {p.value:.4g}")
         if n.startswith("bg_"):
             continue
         if n.endswith("_position") and not x[0] <= vals[n] <= x[-1]:

@@ -32,7 +32,6 @@ NOT_COVERED_HERE = {
         "ta_vis_470pump_het_1to30.csv",
         "tem_interface.csv",
         "xps_pb4f.csv",
-        "xrd.csv",
     },
     "thesis-pma2pbbr4-cspbbr3": {"xrd.csv", "tem_gpa.csv", "irf.csv"},
 }
@@ -49,6 +48,7 @@ def _analysed(name: str) -> set[str]:
     return {
         "thesis-cspbbr3-pbs-1to30": {
             "decay_ns_ta_1to30.csv",
+            "xrd.csv",
             "absorption_vis.csv",
             "absorption_nir.csv",
             "pl_vis.csv",
@@ -150,6 +150,30 @@ def test_ch3_ns_decay_recovers_table_3_2_lifetimes(preset):
     for k, tau in enumerate(truth["taus_ns"], start=1):
         q = r.parameters[f"tau_{k}"]
         assert abs(q.value - tau) < 3 * q.stderr, (k, q, tau)
+
+
+@pytest.mark.slow
+def test_ch3_xrd_isolated_cspbbr3_reflections_give_position_and_scherrer_size(preset):
+    from heterolab.structure.xrd import fit_peaks, scherrer
+
+    out, files = _ch3(preset)
+    truth = files["xrd.csv"]["truth"]
+    cs = truth["phases"]["CsPbBr3"]
+    peaks = fit_peaks(read(out / "xrd.csv", kind="xrd_pattern"))
+    assert peaks.ok, peaks.message
+    sizes = scherrer(
+        peaks,
+        instrument=truth["instrument_fwhm_deg"],
+        wavelength_angstrom=truth["wavelength_angstrom"],
+    )
+    table = peaks.statistics["table"]
+    # (100) and (110) of CsPbBr3 overlap no PbS reflection: they must give the truth
+    for hkl, label in (("100", "size_p01"), ("110", "size_p02")):
+        ref = next(r for r in cs["reflections"] if r["hkl"] == hkl)
+        row = min(table, key=lambda t: abs(t["two_theta"] - ref["two_theta"]))
+        assert abs(row["two_theta"] - ref["two_theta"]) < 0.05, (hkl, row["two_theta"])
+        q = sizes.derived[label]
+        assert abs(q.value - cs["size_nm"]) < 3 * q.stderr, (hkl, q, cs["size_nm"])
 
 
 def _ch4(preset):

@@ -10,8 +10,8 @@ Modules (each imports numpy/scipy/xarray only when imported itself):
   Elliott fit.
 - :mod:`~heterolab.spectroscopy.plqy` — absolute (de Mello 1997) and relative PLQY, partition of
   a heterostructure's PLQY (thesis §3.2).
-- :mod:`~heterolab.spectroscopy.transfer` — carrier-transfer efficiency and collection factor;
-  thesis Table 3-1 with its inconsistent row.
+- :mod:`~heterolab.spectroscopy.transfer` — carrier-transfer efficiency and collection factor
+  for any table (thesis Table 3-1 itself: :mod:`heterolab.thesis.table_3_1`).
 - :mod:`~heterolab.spectroscopy.ups` — UPS cutoff and VBM onset, band alignment.
 - :mod:`~heterolab.spectroscopy.temperature` — T-dependent PL fits, peaks appearing on cooling.
 - :mod:`~heterolab.spectroscopy.intensity` — power law, trap-filling trap density, SRH check.

@@ -312,3 +312,36 @@ def check_doublet_cmd(
     from heterolab.structure.xps import check_doublet
 
     emit(check_doublet(level, lower, upper, tolerance_ev=tolerance), as_json)
+
+
+@xps_app.command("ups")
+@handle_errors
+def ups_cmd(
+    file: Path = typer.Argument(..., help="UPS spectrum (text/CSV or VAMAS)."),
+    edge: str = typer.Option(
+        "vbm", "--edge", help="vbm (valence-band onset) or cutoff (work function)."
+    ),
+    photon_energy: float = typer.Option(
+        21.22, "--photon-energy", help="Photon energy (eV); He I 21.22, He II 40.81."
+    ),
+    window: tuple[float, float] = WINDOW_OPTION,
+    method: str = typer.Option(
+        "linear", "--method", help="VB onset on a linear or log intensity scale."
+    ),
+    block: str | None = BLOCK_OPTION,
+    axis: str | None = AXIS_OPTION,
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """Work function or valence-band onset: the one UPS implementation (heterolab.spectroscopy.ups).
+
+    Example: heterolab xps ups vb.csv --edge vbm --window 0 4
+    """
+    from heterolab.structure.xps import secondary_electron_cutoff, valence_band_onset
+
+    s = _read(file, block, axis, photon_energy)
+    if edge == "cutoff":
+        emit(secondary_electron_cutoff(s, photon_energy=photon_energy), as_json)
+    elif edge == "vbm":
+        emit(valence_band_onset(s, window=_window(window), method=method), as_json)  # type: ignore[arg-type]
+    else:
+        raise ParameterError(f"--edge must be vbm or cutoff, got {edge!r}")

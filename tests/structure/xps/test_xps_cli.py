@@ -98,3 +98,18 @@ def test_series_on_one_vamas_region_twice():
     assert doc["derived"]["a:W 4f_position"]["value"] == pytest.approx(
         doc["derived"]["b:W 4f_position"]["value"]
     )
+
+
+def test_ups_reuses_the_spectroscopy_implementation():
+    from heterolab.io.spectra import read_ups_text
+    from heterolab.spectroscopy.ups import valence_band_onset
+
+    ef = shared_file("xps", "lg4x_kratos_NiW_vamas", "170109_1712_Ef.csv")
+    doc, code = _json(["xps", "ups", str(ef), "--edge", "vbm", "--window", "0", "4"])
+    direct = valence_band_onset(read_ups_text(ef), window=(0, 4))
+    assert code == 0 and doc["statistics"]["kind"] == "ups.vbm"
+    assert doc["parameters"]["vbm_below_fermi"]["value"] == pytest.approx(
+        direct.value("vbm_below_fermi")
+    )
+    res = runner.invoke(app, ["xps", "ups", str(ef), "--edge", "gap"])
+    assert res.exit_code == 2 and "--edge must be vbm or cutoff" in res.output

@@ -37,7 +37,7 @@ def _data(seed: int, nan_fraction: float = 0.0):
     return make_ta_array(y, T, WL)
 
 
-def _model(comps, trans, rates, initial, *, disp=(), artifact=0, constraints=()):
+def _model(comps, trans, rates, initial, *, disp=(), artifact=0, constraints=(), baseline=False):
     ps = ParameterSet()
     for n, v in rates.items():
         ps.add(n, v, positive=True, unit="1/ps")
@@ -56,6 +56,7 @@ def _model(comps, trans, rates, initial, *, disp=(), artifact=0, constraints=())
         IrfSpec("irf_center", "irf_width", names, 550.0),
         constraints=list(constraints),
         coherent_artifact=artifact,
+        baseline=baseline,
     )
     scheme = KineticScheme(comps, [Transition(*t) for t in trans])
     return TargetModel(scheme, ps, [ds])
@@ -108,6 +109,13 @@ CASES = {
         {"k1": 1.0, "k2": 0.3, "k3": 0.02},
         {"s1": 1.0},
         {"disp": (0.05, -0.01), "artifact": 2},
+    ),
+    "chain_dispersion_artifact_baseline": (
+        ["s1", "s2", "s3"],
+        CHAIN3,
+        {"k1": 1.0, "k2": 0.3, "k3": 0.02},
+        {"s1": 1.0},
+        {"disp": (0.05, -0.01), "artifact": 3, "baseline": True},
     ),
     "parallel_long_lived": (
         ["s1", "s2", "s3"],

@@ -227,6 +227,10 @@ class DatasetSpec:
         (2002) describe the artefact as such derivative terms).
     compartments
         Compartments that have a spectrum in this dataset (default: all with a population).
+    baseline
+        Add a constant (time-independent) column with a free spectrum: an offset such as
+        scattered pump light or a long-lived background present before time zero
+        (pyglotaran's baseline megacomplex).
     """
 
     name: str
@@ -236,6 +240,7 @@ class DatasetSpec:
     weights: list[Weight] = field(default_factory=list)
     coherent_artifact: int = 0
     compartments: Sequence[str] | None = None
+    baseline: bool = False
 
     def validate(self, scheme: KineticScheme, params: ParameterSet) -> list[str]:
         """Every problem with this dataset's specification."""

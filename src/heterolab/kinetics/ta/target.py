@@ -176,6 +176,7 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
                 weights,
                 int(d.get("coherent_artifact", 0)),
                 d.get("compartments"),
+                bool(d.get("baseline", False)),
             )
         )
     if problems:

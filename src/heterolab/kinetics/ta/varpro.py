@@ -305,6 +305,7 @@ class PreparedDataset:
         self.separable = bool(np.all(finite)) and bool(np.all(w == w[:, :1]))
         self.dispersive = bool(spec.irf.dispersion)
         self.n_ca = spec.coherent_artifact
+        self.baseline = bool(getattr(spec, "baseline", False))
         patterns = np.zeros((self.wavelength.size, len(spec.constraints)), dtype=bool)
         for i, con in enumerate(spec.constraints):
             patterns[:, i] = _in_range(self.wavelength, con.range)
@@ -385,6 +386,9 @@ class PreparedDataset:
                 [c, coherent_artifact_columns(self.time, t0, sigma, self.n_ca)], axis=-1
             )
             labels += [f"artifact_{i}" for i in range(self.n_ca)]
+        if self.baseline:
+            c = np.concatenate([c, np.ones((*c.shape[:2], 1))], axis=-1)
+            labels.append("baseline")
         return c, labels
 
     def transform(
@@ -416,7 +420,12 @@ class PreparedDataset:
         mag = np.max(np.abs(c[sub]), axis=(0, 1))
         act = mag > 1e-10 * max(float(mag.max()), 1e-300)
         if self.species is not None:
-            act &= np.array([lab in self.species or lab.startswith("artifact_") for lab in labels])
+            act &= np.array(
+                [
+                    lab in self.species or lab.startswith("artifact_") or lab == "baseline"
+                    for lab in labels
+                ]
+            )
         return act
 
     # ------------------------------------------------------------------ residuals
@@ -558,6 +567,9 @@ class PreparedDataset:
             dca_s = (coherent_artifact_columns(self.time, t0, sigma + h, self.n_ca) - ca) / h
             c = np.concatenate([c, ca], axis=-1)
             labels += [f"artifact_{i}" for i in range(self.n_ca)]
+        if self.baseline:  # a constant column: no derivative with respect to any parameter
+            c = np.concatenate([c, np.ones((*c.shape[:2], 1))], axis=-1)
+            labels.append("baseline")
         act = self.active_columns(c, labels)
         for name in free:
             if name in starts and name in analytic:
@@ -644,10 +656,16 @@ class PreparedDataset:
                     out[col[name], idx] = values_
 
             def with_artifact(u_sp: np.ndarray, d_ca: np.ndarray | None) -> np.ndarray:
-                if ca is None:
-                    return u_sp
-                z = np.zeros((u_sp.shape[0], self.n_ca)) if d_ca is None else over_time(pick(d_ca))
-                return np.concatenate([u_sp, z], axis=1)
+                parts = [u_sp]
+                if ca is not None:
+                    parts.append(
+                        np.zeros((u_sp.shape[0], self.n_ca))
+                        if d_ca is None
+                        else over_time(pick(d_ca))
+                    )
+                if self.baseline:
+                    parts.append(np.zeros((u_sp.shape[0], 1)))
+                return np.concatenate(parts, axis=1) if len(parts) > 1 else u_sp
 
             names: list[str] = []
             vs: list[np.ndarray] = []
@@ -655,7 +673,7 @@ class PreparedDataset:
             if irf.center in fa or any(d in fa for d in disp):
                 v_t0 = -sum_dx(beta[:, :, None])[:, :, 0]
                 if ca is not None:
-                    v_t0 = v_t0 + _contract(pick(dca_t0), s_full[:, n_sp:])
+                    v_t0 = v_t0 + _contract(pick(dca_t0), s_full[:, n_sp : n_sp + self.n_ca])
                 names.append(irf.center)
                 vs.append(v_t0)
                 us.append(with_artifact(-o_dx @ amp.T, dca_t0))
@@ -667,7 +685,7 @@ class PreparedDataset:
                     + (eg @ (beta * inv**2)[:, :, None])[:, :, 0]
                 )
                 if ca is not None:
-                    v_s = v_s + _contract(pick(dca_s), s_full[:, n_sp:])
+                    v_s = v_s + _contract(pick(dca_s), s_full[:, n_sp : n_sp + self.n_ca])
                 names.append(irf.width)
                 vs.append(v_s)
                 o_s = sigma * (

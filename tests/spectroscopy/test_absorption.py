@@ -153,3 +153,19 @@ def test_elliott_fit_reports_a_binding_energy_at_its_bound_as_suspect():
     assert "binding_energy at its lower bound (1 meV)" in r.message
     assert r.parameters["binding_energy"].value == pytest.approx(1.0, abs=0.01)
     assert r.statistics["binding_energy_at_bound"] == "lower bound 1 meV"
+
+
+def test_cli_elliott_fit_needs_no_center_and_takes_the_window_in_file_units(tmp_path):
+    e = np.linspace(2.2, 2.9, 351)
+    a = elliott_absorption(e, 2.5, 0.04, 0.015, 1.0) + 0.01
+    wl = HC_EV_NM / e
+    runner = CliRunner()
+    p = write_spectrum_csv(make_spectrum(wl, a, "wavelength", units="OD"), tmp_path / "a.csv")
+    out = runner.invoke(
+        app, ["spectrum", "fit", str(p), "--elliott", "--window", "440", "560", "--json"]
+    )
+    assert out.exit_code == 0, out.output
+    d = json.loads(out.output)
+    assert d["parameters"]["band_gap"]["value"] == pytest.approx(2.5, abs=0.005)
+    no_center = runner.invoke(app, ["spectrum", "fit", str(p)])
+    assert no_center.exit_code == 2 and "--center" in no_center.output

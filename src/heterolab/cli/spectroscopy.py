@@ -123,7 +123,9 @@ def urbach(
 def fit(
     file: Path = typer.Argument(..., help="Spectrum to decompose."),
     center: list[float] = typer.Option(
-        ..., "--center", help="Starting peak position (repeat per peak), file axis units."
+        [],
+        "--center",
+        help="Starting peak position (repeat per peak), file axis units; not for --elliott.",
     ),
     shape: str = typer.Option("gaussian", "--shape", help="gaussian, voigt or bigaussian."),
     baseline: str = typer.Option(
@@ -133,7 +135,7 @@ def fit(
     ),
     window: tuple[float, float] = typer.Option((0.0, 0.0), "--window", help=WINDOW_HELP),
     elliott: bool = typer.Option(
-        False, "--elliott", help="Fit the Elliott absorption model instead (centers ignored)."
+        False, "--elliott", help="Fit the Elliott absorption model instead of peaks."
     ),
     plot: Path | None = PLOT_OPTION,
     axis: str | None = AXIS_OPTION,
@@ -146,11 +148,18 @@ def fit(
     s = _read(file, axis)
     if elliott:
         from heterolab.spectroscopy.absorption import elliott_fit
+        from heterolab.spectroscopy.spectra import axis_to_ev, spectral_axis
 
-        res = elliott_fit(s, window=_window(window))
+        w = _window(window)
+        if w is not None:  # the file's axis units -> eV, as elliott_fit takes them
+            dim = spectral_axis(s)
+            w = (axis_to_ev(w[0], dim), axis_to_ev(w[1], dim))
+        res = elliott_fit(s, window=w)
     else:
         from heterolab.spectroscopy.peakfit import fit_peaks
 
+        if not center:
+            raise ParameterError("give a starting --center per peak (or --elliott)")
         res = fit_peaks(s, center, shape=shape, baseline=baseline, window=_window(window))  # type: ignore[arg-type]
     emit(res, as_json, plot=plot)
 

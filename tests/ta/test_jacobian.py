@@ -18,6 +18,7 @@ from heterolab.kinetics.ta.model import (
     DatasetSpec,
     IrfSpec,
     KineticScheme,
+    Oscillation,
     ParameterSet,
     Transition,
 )
@@ -37,7 +38,9 @@ def _data(seed: int, nan_fraction: float = 0.0):
     return make_ta_array(y, T, WL)
 
 
-def _model(comps, trans, rates, initial, *, disp=(), artifact=0, constraints=(), baseline=False):
+def _model(
+    comps, trans, rates, initial, *, disp=(), artifact=0, constraints=(), baseline=False, osc=False
+):
     ps = ParameterSet()
     for n, v in rates.items():
         ps.add(n, v, positive=True, unit="1/ps")
@@ -57,7 +60,11 @@ def _model(comps, trans, rates, initial, *, disp=(), artifact=0, constraints=(),
         constraints=list(constraints),
         coherent_artifact=artifact,
         baseline=baseline,
+        oscillations=[Oscillation("nu", "gamma")] if osc else [],
     )
+    if osc:
+        ps.add("nu", 120.0, positive=True, unit="1/cm")
+        ps.add("gamma", 2.0, positive=True, unit="1/ps")
     scheme = KineticScheme(comps, [Transition(*t) for t in trans])
     return TargetModel(scheme, ps, [ds])
 
@@ -116,6 +123,13 @@ CASES = {
         {"k1": 1.0, "k2": 0.3, "k3": 0.02},
         {"s1": 1.0},
         {"disp": (0.05, -0.01), "artifact": 3, "baseline": True},
+    ),
+    "chain_oscillation_baseline": (
+        ["s1", "s2", "s3"],
+        CHAIN3,
+        {"k1": 1.0, "k2": 0.3, "k3": 0.02},
+        {"s1": 1.0},
+        {"disp": (0.05,), "osc": True, "baseline": True},
     ),
     "parallel_long_lived": (
         ["s1", "s2", "s3"],

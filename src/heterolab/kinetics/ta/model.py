@@ -27,6 +27,7 @@ __all__ = [
     "DatasetSpec",
     "IrfSpec",
     "KineticScheme",
+    "Oscillation",
     "Parameter",
     "ParameterSet",
     "Transition",
@@ -182,6 +183,19 @@ class IrfSpec:
 
 
 @dataclass(frozen=True)
+class Oscillation:
+    """A damped oscillation (coherent vibrational wavepacket) with its own cos and sin spectra.
+
+    Columns ``IRF ⊗ e^{-γt} cos(ωt)`` and ``IRF ⊗ e^{-γt} sin(ωt)`` (t >= 0), with
+    ``ω = 2π c ν̃`` from ``frequency`` ν̃ (1/cm) and damping rate γ = ``damping`` (1/ps) —
+    both parameter names (pyglotaran's damped-oscillation megacomplex).
+    """
+
+    frequency: str
+    damping: str
+
+
+@dataclass(frozen=True)
 class Constraint:
     """Spectral constraint on species-associated spectra over a wavelength range (nm).
 
@@ -231,6 +245,8 @@ class DatasetSpec:
         Add a constant (time-independent) column with a free spectrum: an offset such as
         scattered pump light or a long-lived background present before time zero
         (pyglotaran's baseline megacomplex).
+    oscillations
+        Damped oscillations, each with free cos and sin spectra.
     """
 
     name: str
@@ -241,6 +257,7 @@ class DatasetSpec:
     coherent_artifact: int = 0
     compartments: Sequence[str] | None = None
     baseline: bool = False
+    oscillations: list[Oscillation] = field(default_factory=list)
 
     def validate(self, scheme: KineticScheme, params: ParameterSet) -> list[str]:
         """Every problem with this dataset's specification."""
@@ -268,6 +285,10 @@ class DatasetSpec:
                 )
             if isinstance(con.ratio, str) and con.ratio not in params.params:
                 problems.append(f"{head}: constraint ratio parameter {con.ratio!r} is not defined")
+        for osc in self.oscillations:
+            for n in (osc.frequency, osc.damping):
+                if n not in params.params:
+                    problems.append(f"{head}: oscillation parameter {n!r} is not defined")
         if not 0 <= self.coherent_artifact <= 3:
             problems.append(f"{head}: coherent_artifact must be 0..3, got {self.coherent_artifact}")
         return problems

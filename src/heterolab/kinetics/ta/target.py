@@ -44,6 +44,7 @@ from heterolab.kinetics.ta.model import (
     DatasetSpec,
     IrfSpec,
     KineticScheme,
+    Oscillation,
     ParameterSet,
     Transition,
     Weight,
@@ -149,6 +150,12 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
             params.params[irf.width].unit = "ps"
         if irf.center in params.params:
             params.params[irf.center].unit = "ps"
+        for o in d.get("oscillations", []):
+            for key, unit in (("frequency", "1/cm"), ("damping", "1/ps")):
+                name = str(o.get(key, ""))
+                if name in params.params and params.params[name].expr is None:
+                    params.params[name].positive = True
+                    params.params[name].unit = unit
         cons = [
             Constraint(
                 str(c.get("kind", "")),
@@ -177,6 +184,10 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
                 int(d.get("coherent_artifact", 0)),
                 d.get("compartments"),
                 bool(d.get("baseline", False)),
+                [
+                    Oscillation(str(o.get("frequency", "")), str(o.get("damping", "")))
+                    for o in d.get("oscillations", [])
+                ],
             )
         )
     if problems:

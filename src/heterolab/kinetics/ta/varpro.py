@@ -33,6 +33,7 @@ __all__ = [
     "PreparedDataset",
     "coherent_artifact_columns",
     "concentrations",
+    "damped_oscillation_columns",
     "eigen_amplitudes",
     "irf_exponentials",
     "min_relative_gap",
@@ -226,6 +227,37 @@ def coherent_artifact_columns(
     return np.stack([c / n for c, n in zip(cols, norms, strict=True)], axis=-1)
 
 
+_OMEGA_PER_WAVENUMBER = 2.0 * np.pi * 2.99792458e-2  # rad/ps per 1/cm (ω = 2π c ν̃)
+
+
+def damped_oscillation_columns(
+    time: np.ndarray, t0: np.ndarray, sigma: float, wavenumber: float, damping: float
+) -> np.ndarray:
+    """IRF-convolved e^{-γx} cos(ωx) and e^{-γx} sin(ωx) (x = t - t0 >= 0), shape (n_w, n_t, 2).
+
+    With the complex rate k = γ - iω the convolution of e^{-kx}H(x) with a unit-area
+    Gaussian is ``½ exp(-kx + k²σ²/2) erfc((kσ² - x)/(√2 σ))`` (the real-rate formula of
+    :func:`~heterolab.kinetics.decay_models.exp_conv_gaussian` continued to complex k); its
+    real and imaginary parts are the cos and sin columns. Points more than 8σ before the
+    IRF centre are 0. ω = 2π c ν̃ with ν̃ = ``wavenumber`` (1/cm).
+    """
+    from scipy.special import erfc
+
+    k = damping - 1j * _OMEGA_PER_WAVENUMBER * wavenumber
+    x = time[None, :] - t0[:, None]
+    out = np.zeros(x.shape, dtype=complex)
+    on = x >= -8.0 * sigma
+    xo = x[on]
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        val = (
+            0.5
+            * np.exp(-k * xo + 0.5 * (k * sigma) ** 2)
+            * erfc((k * sigma**2 - xo) / (np.sqrt(2.0) * sigma))
+        )
+    out[on] = np.where(np.isfinite(val), val, 0.0)
+    return np.stack([out.real, out.imag], axis=-1)
+
+
 def _apply_projection(q: np.ndarray, y: np.ndarray) -> np.ndarray:
     """Q Q^T y for stacked Q (n_w, n_t, k) and y (n_w, n_t)."""
     return (q @ (np.swapaxes(q, 1, 2) @ y[:, :, None]))[:, :, 0]
@@ -306,6 +338,7 @@ class PreparedDataset:
         self.dispersive = bool(spec.irf.dispersion)
         self.n_ca = spec.coherent_artifact
         self.baseline = bool(getattr(spec, "baseline", False))
+        self.oscillations = list(getattr(spec, "oscillations", []))
         patterns = np.zeros((self.wavelength.size, len(spec.constraints)), dtype=bool)
         for i, con in enumerate(spec.constraints):
             patterns[:, i] = _in_range(self.wavelength, con.range)
@@ -386,9 +419,27 @@ class PreparedDataset:
                 [c, coherent_artifact_columns(self.time, t0, sigma, self.n_ca)], axis=-1
             )
             labels += [f"artifact_{i}" for i in range(self.n_ca)]
+        c, labels = self._extra_columns(c, labels, values, t0, sigma)
+        return c, labels
+
+    def _extra_columns(
+        self,
+        c: np.ndarray,
+        labels: list[str],
+        values: Mapping[str, float],
+        t0: np.ndarray,
+        sigma: float,
+    ) -> tuple[np.ndarray, list[str]]:
+        """Append the oscillation (cos, sin) columns, then the baseline column."""
+        for i, osc in enumerate(self.oscillations):
+            cols = damped_oscillation_columns(
+                self.time, t0, sigma, values[osc.frequency], values[osc.damping]
+            )
+            c = np.concatenate([np.broadcast_to(c, (cols.shape[0], *c.shape[1:])), cols], axis=-1)
+            labels = [*labels, f"osc{i + 1}_cos", f"osc{i + 1}_sin"]
         if self.baseline:
             c = np.concatenate([c, np.ones((*c.shape[:2], 1))], axis=-1)
-            labels.append("baseline")
+            labels = [*labels, "baseline"]
         return c, labels
 
     def transform(
@@ -422,7 +473,7 @@ class PreparedDataset:
         if self.species is not None:
             act &= np.array(
                 [
-                    lab in self.species or lab.startswith("artifact_") or lab == "baseline"
+                    lab in self.species or lab.startswith(("artifact_", "osc")) or lab == "baseline"
                     for lab in labels
                 ]
             )
@@ -521,6 +572,8 @@ class PreparedDataset:
         disp = [d for d in irf.dispersion if d in free]
         starts = self._initial_only(rate_names)
         analytic = rate_names | {irf.center, irf.width} | set(disp) | starts
+        if self.oscillations:  # the oscillation columns move with t0 and σ too
+            analytic -= {irf.center, irf.width, *irf.dispersion}
         probe = dict(values)
         for name in free:  # a parameter others are tied to needs the residual route
             probe[name] = values[name] * 1.5 + 1.0
@@ -567,9 +620,9 @@ class PreparedDataset:
             dca_s = (coherent_artifact_columns(self.time, t0, sigma + h, self.n_ca) - ca) / h
             c = np.concatenate([c, ca], axis=-1)
             labels += [f"artifact_{i}" for i in range(self.n_ca)]
-        if self.baseline:  # a constant column: no derivative with respect to any parameter
-            c = np.concatenate([c, np.ones((*c.shape[:2], 1))], axis=-1)
-            labels.append("baseline")
+        # oscillation columns (derivatives through the residual: their parameters and, when
+        # present, the IRF's are differenced) and the constant baseline column
+        c, labels = self._extra_columns(c, labels, values, t0, sigma)
         act = self.active_columns(c, labels)
         for name in free:
             if name in starts and name in analytic:
@@ -663,8 +716,9 @@ class PreparedDataset:
                         if d_ca is None
                         else over_time(pick(d_ca))
                     )
-                if self.baseline:
-                    parts.append(np.zeros((u_sp.shape[0], 1)))
+                n_extra = 2 * len(self.oscillations) + int(self.baseline)
+                if n_extra:
+                    parts.append(np.zeros((u_sp.shape[0], n_extra)))
                 return np.concatenate(parts, axis=1) if len(parts) > 1 else u_sp
 
             names: list[str] = []

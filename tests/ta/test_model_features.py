@@ -129,3 +129,32 @@ def test_damped_oscillation_recovers_frequency_and_damping() -> None:
     assert res.parameters["nu"].unit == "1/cm"
     cos = res.curves["d/spectra"].sel(species="osc1_cos").values
     np.testing.assert_allclose(cos, 0.003 * np.exp(-(((WL - 600) / 30) ** 2)), atol=3e-4)
+
+
+def test_multi_gaussian_irf_recovers_the_rates_and_the_second_gaussian() -> None:
+    """IRF = G(σ 0.05) + 0.4 G(σ 0.25, +0.3 ps) (normalised), numerical convolution."""
+    t = np.concatenate([np.arange(-1.0, 3.0, 0.02), np.geomspace(3.05, 300, 40)])
+    fine = np.arange(-3.0, 305.0, 0.002)
+    tp = np.clip(fine, 0, None)
+    k1, k2 = 1.25, 0.04
+    pops = [np.exp(-k1 * tp), k1 / (k2 - k1) * (np.exp(-k1 * tp) - np.exp(-k2 * tp))]
+    u = np.arange(-1.5, 1.5001, 0.002)
+    g = np.exp(-0.5 * (u / 0.05) ** 2) / 0.05 + 0.4 * np.exp(-0.5 * ((u - 0.3) / 0.25) ** 2) / 0.25
+    g /= g.sum()
+    conc = np.array(
+        [np.interp(t - 0.2, fine, np.convolve(p * (fine >= 0), g, "same")) for p in pops]
+    )
+    spectra = np.stack(
+        [-0.01 * np.exp(-(((WL - 500) / 40) ** 2)), 0.008 * np.exp(-(((WL - 600) / 40) ** 2))]
+    )
+    y = conc.T @ spectra + np.random.default_rng(6).normal(0, 5e-5, (t.size, WL.size))
+    spec = _spec(False)
+    spec["parameters"].update({"w2": 0.2, "s2": 0.2, "a2": 0.2, "irf_width": 0.07})
+    spec["datasets"][0]["irf"]["extra"] = [{"width": "w2", "shift": "s2", "amplitude": "a2"}]
+    res = fit_target(model_from_mapping(spec), make_ta_array(y, t, WL))
+    assert res.ok, res.message
+    truth = {"k1": k1, "k2": k2, "irf_width": 0.05, "w2": 0.25, "s2": 0.3, "a2": 0.4}
+    for name, value in truth.items():
+        assert abs(res[name].value - value) < 4 * res[name].stderr, (name, res[name])
+    single = fit_target(model_from_mapping(_spec(False)), make_ta_array(y, t, WL))
+    assert abs(single["k1"].value - k1) > 4 * single["k1"].stderr  # one Gaussian is biased

@@ -160,6 +160,9 @@ class IrfSpec:
     ``t0(λ) = center + Σ_i d_i ((λ - dispersion_center)/dispersion_scale)^(i+1)`` — the
     parametrisation of Glotaran/pyglotaran (Snellenburg et al., J. Stat. Softw. 49(3), 2012;
     reference 550 nm, scale 100 nm). ``width`` is the Gaussian standard deviation (ps).
+    ``extra``: further Gaussians ``(width, shift, amplitude)`` (parameter names; σ in ps,
+    shift from the main centre in ps, area relative to the main Gaussian) for a
+    multi-Gaussian IRF.
     """
 
     center: str
@@ -167,6 +170,15 @@ class IrfSpec:
     dispersion: list[str] = field(default_factory=list)
     dispersion_center: float = DISPERSION_CENTER_NM
     dispersion_scale: float = DISPERSION_SCALE_NM
+    extra: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def components(self, values: Mapping[str, float]) -> list[tuple[float, float, float]]:
+        """(weight, shift ps, σ ps) of each Gaussian: the main one (weight 1, shift 0) and
+        the ``extra`` ones ``(width, shift, amplitude)`` — a multi-Gaussian IRF whose weights
+        are relative to the main Gaussian (each Gaussian has unit area)."""
+        out = [(1.0, 0.0, float(values[self.width]))]
+        out += [(float(values[a]), float(values[sh]), float(values[w])) for w, sh, a in self.extra]
+        return out
 
     def centers(self, wavelength: np.ndarray, values: Mapping[str, float]) -> np.ndarray:
         """IRF centre (ps) at each wavelength (nm)."""
@@ -271,6 +283,7 @@ class DatasetSpec:
                     f"{head}: initial population of {c!r} uses undefined parameter {v!r}"
                 )
         names = [self.irf.center, self.irf.width, *self.irf.dispersion]
+        names += [n for g in self.irf.extra for n in g]
         problems += [
             f"{head}: IRF parameter {n!r} is not defined" for n in names if n not in params.params
         ]

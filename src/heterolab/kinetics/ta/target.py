@@ -97,6 +97,10 @@ def _irf_from(d: Mapping[str, Any], where: str, problems: list[str]) -> IrfSpec:
         [str(x) for x in d.get("dispersion", [])],
         float(d.get("dispersion_center", DISPERSION_CENTER_NM)),
         float(d.get("dispersion_scale", DISPERSION_SCALE_NM)),
+        [
+            (str(g.get("width", "")), str(g.get("shift", "")), str(g.get("amplitude", "")))
+            for g in d.get("extra", [])
+        ],
     )
 
 
@@ -150,6 +154,12 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
             params.params[irf.width].unit = "ps"
         if irf.center in params.params:
             params.params[irf.center].unit = "ps"
+        for w, sh, _ in irf.extra:
+            if w in params.params and params.params[w].expr is None:
+                params.params[w].positive = True
+                params.params[w].unit = "ps"
+            if sh in params.params:
+                params.params[sh].unit = "ps"
         for o in d.get("oscillations", []):
             for key, unit in (("frequency", "1/cm"), ("damping", "1/ps")):
                 name = str(o.get(key, ""))

@@ -413,6 +413,10 @@ class PreparedDataset:
         wl = self.wavelength if self.dispersive else self.wavelength[:1]
         t0 = self.spec.irf.centers(wl, values)
         c = self._exponentials(t0, sigma, tau) @ amp.T
+        for weight, shift, width in self.spec.irf.components(values)[1:]:
+            c = c + weight * (irf_exponentials(self.time, t0 + shift, width, tau) @ amp.T)
+        if self.spec.irf.extra:
+            c = c / sum(w for w, _, _ in self.spec.irf.components(values))
         labels = list(self.scheme.compartments)
         if self.n_ca:
             c = np.concatenate(
@@ -574,6 +578,8 @@ class PreparedDataset:
         analytic = rate_names | {irf.center, irf.width} | set(disp) | starts
         if self.oscillations:  # the oscillation columns move with t0 and σ too
             analytic -= {irf.center, irf.width, *irf.dispersion}
+        if irf.extra:  # multi-Gaussian IRF: every column by differences of the residual
+            analytic = set()
         probe = dict(values)
         for name in free:  # a parameter others are tied to needs the residual route
             probe[name] = values[name] * 1.5 + 1.0

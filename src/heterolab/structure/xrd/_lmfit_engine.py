@@ -26,6 +26,10 @@ def fit_group_lmfit(
     """Fit one window with lmfit; returns the fast engine's dict (p, err, chi2, dof, ...)."""
     import lmfit
 
+    from heterolab.errors import ParameterError
+
+    if name not in ("pseudo_voigt", "pearson7"):
+        raise ParameterError(f"the lmfit engine fits pseudo_voigt or pearson7, not {name!r}")
     shape_name, shape0, shape_lo, shape_hi = PROFILES[name]
     x_mid = float(0.5 * (x[0] + x[-1]))
     lambda_ratio = None if lambda_ratio is None else float(lambda_ratio)

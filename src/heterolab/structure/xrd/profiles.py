@@ -7,6 +7,10 @@ width at half maximum ``fwhm`` (deg).
   Relat. Phenom. 11, 1 (1977); the form used by lmfit's ``PseudoVoigtModel``).
 - Pearson VII: [1 + 4 (2^{1/m} − 1) (x − x₀)²/w²]^{−m} (Hall et al., J. Appl. Cryst. 10,
   66 (1977)); m = 1 Lorentzian, m → ∞ Gaussian.
+- Voigt: Gaussian ⊗ Lorentzian (``scipy.special.voigt_profile``), parametrised by its total
+  FWHM f_V and ρ = f_L/(f_L + f_G); f_V = 0.5346 f_L + √(0.2166 f_L² + f_G²) (Olivero &
+  Longbothum, J. Quant. Spectrosc. Radiat. Transfer 17, 233 (1977)), so the size (Lorentzian)
+  and strain (Gaussian) parts of a line come out of the fit directly.
 - Kα2 position from the same d: 2θ₂ = 2 arcsin((λ₂/λ₁) sin θ₁) (Bragg's law, Eq. 2-1).
 """
 
@@ -23,12 +27,15 @@ __all__ = [
     "pearson7",
     "profile",
     "pseudo_voigt",
+    "voigt",
+    "voigt_split",
 ]
 
 #: Profile names and the name of their shape parameter with its start and bounds.
 PROFILES: dict[str, tuple[str, float, float, float]] = {
     "pseudo_voigt": ("eta", 0.5, 0.0, 1.0),
     "pearson7": ("m", 1.5, 0.6, 50.0),
+    "voigt": ("rho", 0.5, 0.0, 1.0),
 }
 
 _LN2 = math.log(2.0)
@@ -53,12 +60,29 @@ def pearson7(x: np.ndarray, center: float, area: float, fwhm: float, m: float) -
     return area * norm * (1.0 + 4.0 * k * ((x - center) / fwhm) ** 2) ** (-m)
 
 
+def voigt_split(fwhm: float, rho: float) -> tuple[float, float]:
+    """(f_L, f_G) of a Voigt with total FWHM ``fwhm`` and ρ = f_L/(f_L + f_G) (Olivero 1977)."""
+    scale = fwhm / (0.5346 * rho + math.sqrt(0.2166 * rho * rho + (1.0 - rho) ** 2))
+    return rho * scale, (1.0 - rho) * scale
+
+
+def voigt(x: np.ndarray, center: float, area: float, fwhm: float, rho: float) -> np.ndarray:
+    """Area-normalised Voigt with total FWHM ``fwhm`` and Lorentzian fraction ``rho``."""
+    from scipy.special import voigt_profile
+
+    f_l, f_g = voigt_split(fwhm, rho)
+    sigma = max(f_g, 1e-12 * fwhm) / (2.0 * math.sqrt(2.0 * _LN2))
+    return area * voigt_profile(x - center, sigma, 0.5 * f_l)
+
+
 def profile(
     name: str, x: np.ndarray, center: float, area: float, fwhm: float, shape: float
 ) -> np.ndarray:
-    """Profile ``name`` (``"pseudo_voigt"`` or ``"pearson7"``) at ``x``."""
+    """Profile ``name`` (``"pseudo_voigt"``, ``"pearson7"`` or ``"voigt"``) at ``x``."""
     if name == "pseudo_voigt":
         return pseudo_voigt(x, center, area, fwhm, shape)
+    if name == "voigt":
+        return voigt(x, center, area, fwhm, shape)
     return pearson7(x, center, area, fwhm, shape)
 
 

@@ -221,14 +221,27 @@ def size_cmd(
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
-    """Scherrer sizes per peak and the Williamson–Hall size + microstrain."""
-    from heterolab.structure.xrd import caglioti, fit_peaks, scherrer, williamson_hall
+    """Scherrer sizes per peak, single-line Voigt size + microstrain, and Williamson–Hall."""
+    from heterolab.structure.xrd import (
+        caglioti,
+        fit_peaks,
+        scherrer,
+        size_strain_voigt,
+        williamson_hall,
+    )
 
     inst = None
     if standard is not None:
         inst = caglioti(fit_peaks(_pattern(standard, None, anode, wavelength)))
-    peaks = fit_peaks(_pattern(path, scan, anode, wavelength), two_theta_range=two_theta_range)
-    results = [scherrer(peaks, instrument=inst, shape_factor=shape_factor)]
+    peaks = fit_peaks(
+        _pattern(path, scan, anode, wavelength),
+        two_theta_range=two_theta_range,
+        profile_name="voigt",
+    )
+    results = [
+        scherrer(peaks, instrument=inst, shape_factor=shape_factor),
+        size_strain_voigt(peaks, instrument=inst, shape_factor=shape_factor),
+    ]
     if len(peaks.statistics.get("table", [])) >= 3:
         results.append(williamson_hall(peaks, instrument=inst, shape_factor=shape_factor))
     if inst is not None:

@@ -158,3 +158,31 @@ def test_multi_gaussian_irf_recovers_the_rates_and_the_second_gaussian() -> None
         assert abs(res[name].value - value) < 4 * res[name].stderr, (name, res[name])
     single = fit_target(model_from_mapping(_spec(False)), make_ta_array(y, t, WL))
     assert abs(single["k1"].value - k1) > 4 * single["k1"].stderr  # one Gaussian is biased
+
+
+def test_nonnegative_spectra_stay_non_negative_and_keep_the_rates() -> None:
+    """Emission-like data: both species' spectra >= 0 and zero over part of the range."""
+    fine = np.arange(-3.0, 510.0, 0.004)
+    tp = np.clip(fine, 0, None)
+    k1, k2 = 0.5, 0.02
+    pops = [np.exp(-k1 * tp), k1 / (k2 - k1) * (np.exp(-k1 * tp) - np.exp(-k2 * tp))]
+    g = np.exp(-0.5 * (np.arange(-0.5, 0.5001, 0.004) / 0.08) ** 2)
+    g /= g.sum()
+    conc = np.array(
+        [np.interp(T - 0.2, fine, np.convolve(p * (fine >= 0), g, "same")) for p in pops]
+    )
+    sa = 0.01 * np.clip(np.sin((WL - 450) / 60.0), 0, None)
+    sb = 0.01 * np.exp(-(((WL - 620) / 25) ** 2))
+    y = conc.T @ np.stack([sa, sb]) + np.random.default_rng(8).normal(0, 3e-4, (T.size, WL.size))
+    da = make_ta_array(y, T, WL)
+    spec = _spec(False)
+    free = fit_target(model_from_mapping(spec), da)
+    spec["datasets"][0]["nonnegative"] = ["a", "b"]
+    res = fit_target(model_from_mapping(spec), da)
+    assert res.ok, res.message
+    spectra = res.curves["d/spectra"].sel(species=["a", "b"]).values
+    assert spectra.min() >= 0.0
+    assert free.curves["d/spectra"].sel(species=["a", "b"]).values.min() < 0.0
+    for name, truth in (("k1", k1), ("k2", k2)):
+        assert abs(res[name].value - truth) < 4 * res[name].stderr, (name, res[name])
+    assert res.statistics["sse"] >= free.statistics["sse"] * (1 - 1e-9)

@@ -259,6 +259,10 @@ class DatasetSpec:
         (pyglotaran's baseline megacomplex).
     oscillations
         Damped oscillations, each with free cos and sin spectra.
+    nonnegative
+        Compartments whose spectra must be >= 0 (e.g. fluorescence, stimulated emission
+        written as positive): each wavelength is then solved by bounded least squares
+        (BVLS; Stark & Parker, Comput. Stat. 10, 129 (1995)) and the Jacobian is differenced.
     """
 
     name: str
@@ -270,6 +274,7 @@ class DatasetSpec:
     compartments: Sequence[str] | None = None
     baseline: bool = False
     oscillations: list[Oscillation] = field(default_factory=list)
+    nonnegative: list[str] = field(default_factory=list)
 
     def validate(self, scheme: KineticScheme, params: ParameterSet) -> list[str]:
         """Every problem with this dataset's specification."""
@@ -298,6 +303,11 @@ class DatasetSpec:
                 )
             if isinstance(con.ratio, str) and con.ratio not in params.params:
                 problems.append(f"{head}: constraint ratio parameter {con.ratio!r} is not defined")
+        problems += [
+            f"{head}: nonnegative names unknown compartment {c!r}"
+            for c in self.nonnegative
+            if c not in scheme.compartments
+        ]
         for osc in self.oscillations:
             for n in (osc.frequency, osc.damping):
                 if n not in params.params:

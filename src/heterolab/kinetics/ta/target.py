@@ -198,6 +198,7 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
                     Oscillation(str(o.get("frequency", "")), str(o.get("damping", "")))
                     for o in d.get("oscillations", [])
                 ],
+                [str(c) for c in d.get("nonnegative", [])],
             )
         )
     if problems:

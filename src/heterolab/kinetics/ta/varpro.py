@@ -339,6 +339,8 @@ class PreparedDataset:
         self.n_ca = spec.coherent_artifact
         self.baseline = bool(getattr(spec, "baseline", False))
         self.oscillations = list(getattr(spec, "oscillations", []))
+        self.nonnegative = set(getattr(spec, "nonnegative", []))
+        self._labels: list[str] = list(scheme.compartments)
         patterns = np.zeros((self.wavelength.size, len(spec.constraints)), dtype=bool)
         for i, con in enumerate(spec.constraints):
             patterns[:, i] = _in_range(self.wavelength, con.range)
@@ -424,6 +426,7 @@ class PreparedDataset:
             )
             labels += [f"artifact_{i}" for i in range(self.n_ca)]
         c, labels = self._extra_columns(c, labels, values, t0, sigma)
+        self._labels = labels
         return c, labels
 
     def _extra_columns(
@@ -529,6 +532,8 @@ class PreparedDataset:
     ) -> np.ndarray:
         if t.shape[1] == 0:
             return self.yw[idx]
+        if self.nonnegative:
+            return self._project_bounded(c, t, idx)
         if not self.dispersive and self.separable:
             q, _ = np.linalg.qr(c[0] @ t)
             y = self.y[idx]
@@ -545,6 +550,33 @@ class PreparedDataset:
             factors[gi] = (q, r)
         yw = self.yw[idx]
         return yw - _apply_projection(q, yw)
+
+    def _lower_bounds(self, t: np.ndarray) -> np.ndarray:
+        """Lower bound per free spectral column: 0 where it is one non-negative species' own."""
+        labels = self._labels
+        lo = np.full(t.shape[1], -np.inf)
+        for j in range(t.shape[1]):
+            rows = np.flatnonzero(t[:, j])
+            if rows.size == 1 and labels[rows[0]] in self.nonnegative:
+                lo[j] = 0.0
+        return lo
+
+    def _bounded_coefficients(self, a: np.ndarray, y: np.ndarray, lo: np.ndarray) -> np.ndarray:
+        """Least squares with lower bounds (scipy lsq_linear, BVLS); plain when unbounded."""
+        from scipy.optimize import lsq_linear
+
+        if not np.isfinite(lo).any():
+            return np.linalg.lstsq(a, y, rcond=None)[0]
+        return np.asarray(lsq_linear(a, y, bounds=(lo, np.inf), method="bvls").x)
+
+    def _project_bounded(self, c: np.ndarray, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        """Residuals with non-negative spectra: a bounded solve per wavelength."""
+        lo = self._lower_bounds(t)
+        out = np.empty((idx.size, self.time.size))
+        for k, i in enumerate(idx):
+            a = (c[i] if self.dispersive else c[0]) @ t * self.w[i][:, None]
+            out[k] = self.yw[i] - a @ self._bounded_coefficients(a, self.yw[i], lo)
+        return out
 
     def jacobian(
         self,
@@ -578,7 +610,7 @@ class PreparedDataset:
         analytic = rate_names | {irf.center, irf.width} | set(disp) | starts
         if self.oscillations:  # the oscillation columns move with t0 and σ too
             analytic -= {irf.center, irf.width, *irf.dispersion}
-        if irf.extra:  # multi-Gaussian IRF: every column by differences of the residual
+        if irf.extra or self.nonnegative:  # every column by differences of the residual
             analytic = set()
         probe = dict(values)
         for name in free:  # a parameter others are tied to needs the residual route
@@ -928,7 +960,7 @@ class PreparedDataset:
                 if t.shape[1] == 0:
                     continue
                 a = (ci @ t) * self.w[i][:, None]
-                coef, *_ = np.linalg.lstsq(a, self.yw[i], rcond=None)
+                coef = self._bounded_coefficients(a, self.yw[i], self._lower_bounds(t))
                 full = t @ coef
                 spectra[i] = np.where(act, full, np.nan)
                 model[i] = ci @ full

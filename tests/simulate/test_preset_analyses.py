@@ -73,15 +73,24 @@ def test_every_written_file_is_analysed_somewhere(preset):
     )
 
 
-def _ch3(preset):
-    name, out, truth = preset
-    if name != "thesis-cspbbr3-pbs-1to30":
-        pytest.skip("chapter-3 files")
-    return out, truth["files"]
+def _written(name: str, tmp_path_factory) -> tuple:
+    out = tmp_path_factory.mktemp(name)
+    write_preset(name, out, seed=11)
+    return out, json.loads((out / "truth.json").read_text())["files"]
 
 
-def test_ch3_pbs_sizing_from_the_simulated_absorption_recovers_3_4_nm(preset):
-    out, files = _ch3(preset)
+@pytest.fixture(scope="module")
+def ch3(tmp_path_factory):
+    return _written("thesis-cspbbr3-pbs-1to30", tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def ch4(tmp_path_factory):
+    return _written("thesis-pma2pbbr4-cspbbr3", tmp_path_factory)
+
+
+def test_ch3_pbs_sizing_from_the_simulated_absorption_recovers_3_4_nm(ch3):
+    out, files = ch3
     r = pbs_size_from_absorption(read(out / "absorption_nir.csv", kind="spectrum"))
     d = r.derived["diameter"]
     assert r.ok
@@ -91,8 +100,8 @@ def test_ch3_pbs_sizing_from_the_simulated_absorption_recovers_3_4_nm(preset):
     )
 
 
-def test_ch3_elliott_fit_finds_the_cspbbr3_exciton(preset):
-    out, files = _ch3(preset)
+def test_ch3_elliott_fit_finds_the_cspbbr3_exciton(ch3):
+    out, files = ch3
     r = elliott_fit(read(out / "absorption_vis.csv", kind="spectrum"), window=(2.45, 2.95))
     assert r.ok, r.message
     truth = files["absorption_vis.csv"]["truth"]["emitters"]["CsPbBr3"]["absorption_peak_ev"]
@@ -103,8 +112,8 @@ def test_ch3_elliott_fit_finds_the_cspbbr3_exciton(preset):
     assert "binding_energy_at_bound" not in r.statistics
 
 
-def test_ch3_absorbed_fractions_match_the_simulated_absorption(preset):
-    out, files = _ch3(preset)
+def test_ch3_absorbed_fractions_match_the_simulated_absorption(ch3):
+    out, files = ch3
     pl = files["pl_vis.csv"]["truth"]
     a = read(out / "absorption_vis.csv", kind="spectrum")
     measured = float(a.sel(wavelength=pl["excitation_nm"]))
@@ -116,8 +125,8 @@ def test_ch3_absorbed_fractions_match_the_simulated_absorption(preset):
         assert f == pytest.approx(per[k] / total * (1 - 10**-total), rel=1e-9)
 
 
-def test_ch3_pl_files_share_one_scale_and_show_no_band_at_a_window_edge(preset):
-    out, files = _ch3(preset)
+def test_ch3_pl_files_share_one_scale_and_show_no_band_at_a_window_edge(ch3):
+    out, files = ch3
     vis = read(out / "pl_vis.csv", kind="spectrum")
     nir = read(out / "pl_nir.csv", kind="spectrum")
     tv, tn = files["pl_vis.csv"]["truth"], files["pl_nir.csv"]["truth"]
@@ -136,10 +145,10 @@ def test_ch3_pl_files_share_one_scale_and_show_no_band_at_a_window_edge(preset):
     assert tv["eta_transfer_table_3_1"] == pytest.approx(0.7156)
 
 
-def test_ch3_ns_decay_recovers_table_3_2_lifetimes(preset):
+def test_ch3_ns_decay_recovers_table_3_2_lifetimes(ch3):
     from heterolab.kinetics import fit_decay
 
-    out, files = _ch3(preset)
+    out, files = ch3
     truth = files["decay_ns_ta_1to30.csv"]["truth"]
     r = fit_decay(
         read(out / "decay_ns_ta_1to30.csv", kind="decay"),
@@ -153,10 +162,10 @@ def test_ch3_ns_decay_recovers_table_3_2_lifetimes(preset):
 
 
 @pytest.mark.slow
-def test_ch3_xrd_isolated_cspbbr3_reflections_give_position_and_scherrer_size(preset):
+def test_ch3_xrd_isolated_cspbbr3_reflections_give_position_and_scherrer_size(ch3):
     from heterolab.structure.xrd import fit_peaks, scherrer
 
-    out, files = _ch3(preset)
+    out, files = ch3
     truth = files["xrd.csv"]["truth"]
     cs = truth["phases"]["CsPbBr3"]
     peaks = fit_peaks(read(out / "xrd.csv", kind="xrd_pattern"))
@@ -176,15 +185,8 @@ def test_ch3_xrd_isolated_cspbbr3_reflections_give_position_and_scherrer_size(pr
         assert abs(q.value - cs["size_nm"]) < 3 * q.stderr, (hkl, q, cs["size_nm"])
 
 
-def _ch4(preset):
-    name, out, truth = preset
-    if name != "thesis-pma2pbbr4-cspbbr3":
-        pytest.skip("chapter-4 files")
-    return out, truth["files"]
-
-
-def test_ch4_absorption_and_pl_peaks(preset):
-    out, files = _ch4(preset)
+def test_ch4_absorption_and_pl_peaks(ch4):
+    out, files = ch4
     a = read(out / "absorption.csv", kind="spectrum")
     em = files["absorption.csv"]["truth"]["emitters"]
     for name, window in (("PMA2PbBr4", (380, 420)), ("CsPbBr3", (470, 530))):
@@ -203,10 +205,10 @@ def test_ch4_absorption_and_pl_peaks(preset):
 
 
 @pytest.mark.slow
-def test_ch4_decays_recover_their_lifetimes(preset):
+def test_ch4_decays_recover_their_lifetimes(ch4):
     from heterolab.kinetics import fit_decay
 
-    out, files = _ch4(preset)
+    out, files = ch4
     irf = read(out / "irf.csv", kind="decay")
     for fname, info in files.items():
         if not fname.startswith("trpl_"):

@@ -50,14 +50,14 @@ def segment_particles(
     """
     from scipy import ndimage as ndi
     from skimage.feature import peak_local_max
-    from skimage.filters import gaussian, threshold_otsu
+    from skimage.filters import threshold_otsu
     from skimage.segmentation import watershed
 
     a = np.asarray(image, dtype=np.float32)
     if a.ndim != 2:
         raise ParameterError(f"the image must be 2-D, got shape {a.shape}")
     if smooth_px > 0:
-        a = gaussian(a, sigma=smooth_px, preserve_range=True)
+        a = ndi.gaussian_filter(a, sigma=smooth_px, mode="nearest")  # float32, no rescaling
     if not bright:
         a = -a
     t = (

@@ -16,6 +16,7 @@ __all__ = [
     "caglioti",
     "compare_patterns",
     "fit_peaks",
+    "fit_powder_model",
     "identify_phases",
     "refine_lattice",
     "rir_fractions",
@@ -38,6 +39,7 @@ _LAZY = {
     "rir_fractions": "heterolab.structure.xrd.phases",
     "stick_pattern": "heterolab.structure.xrd.phases",
     "compare_patterns": "heterolab.structure.xrd.compare",
+    "fit_powder_model": "heterolab.structure.xrd.powder_model",
 }
 
 

@@ -10,12 +10,12 @@ import pytest
 from heterolab.errors import ParameterError
 from heterolab.kinetics.trpl.transfer import (
     radiative_rates,
-    thesis_table_4_1,
     transfer_from_lifetimes,
     transport_from_quenching,
 )
 from heterolab.physics import transport as tr
 from heterolab.result import Quantity, Result
+from heterolab.thesis import thesis_table_4_1
 
 N_MC = 40_000
 
@@ -66,11 +66,11 @@ def test_transfer_estimators_disagreement_is_reported() -> None:
     assert r.value("k_inj") == pytest.approx(1.818, abs=1e-3)
     assert r.value("added_rise_time") == pytest.approx(0.25)
     assert any("eta = 93.6 %" in w and "give 42.1 %" in w for w in r.warnings)
-    # the 0.55 ps rise agrees with tau_ET = 0.556 ps: no rise warning
+    # the 0.55 ps rise agrees with tau_DA = 0.52 ps (one first-order step): no rise warning
     assert not any("acceptor rise" in w for w in r.warnings)
     r2 = transfer_from_lifetimes(8.08, 0.52, unit="ps", tau_rise=2.0)
     assert any(
-        "acceptor rise tau_inj = 2 ps disagrees with the donor transfer time tau_ET = 0.556 ps" in w
+        "acceptor rise tau_inj = 2 ps disagrees with the donor's decay time tau_DA = 0.52 ps" in w
         for w in r2.warnings
     )
 

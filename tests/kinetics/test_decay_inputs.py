@@ -94,3 +94,43 @@ def test_bin_width_is_never_ignored():
         as_decays(np.ones(10), np.arange(10) * 0.05, bin_width=0.025)
     with pytest.raises(ParameterError, match="no time axis"):
         as_decays(np.ones(10))
+
+
+# ----------------------------------------------------------------------------- acceptor rise
+def _acceptor_rise(k_d: float, k_et: float, k_a: float, k_i: float | None) -> float:
+    """Rise time of the acceptor population fitted with a(e^{-t/tau_A} - e^{-t/tau_r}), from
+    rate equations solved by eigen-decomposition (D -> A, or D -> I -> A with rate k_i)."""
+    from scipy.optimize import curve_fit
+
+    if k_i is None:
+        rates = np.array([[-(k_d + k_et), 0.0], [k_et, -k_a]])
+    else:
+        rates = np.array([[-(k_d + k_et), 0, 0], [k_et, -k_i, 0], [0, k_i, -k_a]])
+    t = np.linspace(0, 8 / k_a, 500)
+    y0 = np.zeros(rates.shape[0])
+    y0[0] = 1.0
+    w, v = np.linalg.eig(rates)  # distinct rates: y(t) = V exp(w t) V^-1 y0
+    acc = np.real((v[-1] * np.linalg.solve(v, y0)) @ np.exp(np.outer(w, t)))
+
+    def model(t, a, tau_a, tau_r):
+        return a * (np.exp(-t / tau_a) - np.exp(-t / tau_r))
+
+    p, _ = curve_fit(model, t, acc, p0=[acc.max() * 2, 1 / k_a, 0.5 / (k_d + k_et)])
+    return float(p[2])
+
+
+def test_acceptor_rise_is_checked_against_the_donor_decay_time_not_1_over_k_et():
+    """One step: the acceptor rises with tau_DA = 1/(k_D + k_ET) (0.5 ps here, 1/k_ET = 0.53 ps
+    would already differ by 5 %; with k_D comparable to k_ET it differs by 2x)."""
+    from heterolab.kinetics.trpl.transfer import transfer_from_lifetimes
+
+    k_d, k_et, k_a = 1.0, 1.0, 0.05  # 1/ps: donor decay, transfer, acceptor decay
+    tau_d, tau_da = 1 / k_d, 1 / (k_d + k_et)
+    rise = _acceptor_rise(k_d, k_et, k_a, None)
+    assert rise == pytest.approx(tau_da, rel=1e-3)
+    r = transfer_from_lifetimes(tau_d, tau_da, unit="ps", tau_rise=rise)
+    assert not [w for w in r.warnings if "acceptor rise" in w]
+    assert r.derived["tau_ET"].value == pytest.approx(1 / k_et)  # 2x the rise time
+    slow = _acceptor_rise(k_d, k_et, k_a, k_i=0.4)  # through an intermediate (2.5 ps)
+    r2 = transfer_from_lifetimes(tau_d, tau_da, unit="ps", tau_rise=slow)
+    assert any("intermediate state" in w for w in r2.warnings)

@@ -146,7 +146,8 @@ def transport(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Diffusion length, diffusion coefficient and mobility from quenching layers (P-40-P-42)."""
-    from heterolab.kinetics.trpl.transfer import thesis_table_4_1, transport_from_quenching
+    from heterolab.kinetics.trpl.transfer import transport_from_quenching
+    from heterolab.thesis import thesis_table_4_1
 
     if preset is not None:
         if preset not in PRESETS:

@@ -92,6 +92,9 @@ class TextTable:
         return None
 
 
+MAX_TEXT_BYTES = 200_000_000  # a text table beyond this is read as lines in memory x 30
+
+
 def read_lines(path: Path) -> list[str]:
     """Decode a text file into lines (UTF-8, falling back to Latin-1).
 
@@ -102,11 +105,20 @@ def read_lines(path: Path) -> list[str]:
     """
     if not path.exists():
         raise FormatError(path, "file does not exist")
+    with open(path, "rb") as fh:  # sniff before reading: a 2 GB binary file is refused at once
+        head = fh.read(65536)
+    if b"\x00" in head:
+        raise FormatError(path, "binary content (NUL bytes), expected a text table")
+    size = path.stat().st_size
+    if size > MAX_TEXT_BYTES:
+        raise FormatError(
+            path,
+            f"{size / 1e6:.0f} MB is too large for a text table (limit "
+            f"{MAX_TEXT_BYTES / 1e6:.0f} MB): store such data in HDF5 or a binary format",
+        )
     raw = path.read_bytes()
     if not raw.strip():
         raise FormatError(path, "file is empty")
-    if b"\x00" in raw[:65536]:
-        raise FormatError(path, "binary content (NUL bytes), expected a text table")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:

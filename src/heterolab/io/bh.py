@@ -18,7 +18,7 @@ import numpy as np
 import xarray as xr
 
 from heterolab.arrays import capture_log, decay_dataarray, select_decay
-from heterolab.errors import FormatError, ParameterError
+from heterolab.errors import FormatError, HeterolabError, ParameterError
 from heterolab.io.registry import register_reader
 from heterolab.units import scale_factor
 
@@ -49,16 +49,10 @@ class _Blocks:
                 self.times = [np.asarray(t, dtype=float) for t in f.times]
                 self.info = list(f.measure_info)
                 self.block_info = [f.block_measure_info(i) for i in range(len(f.data))]
-        except (
-            ValueError,
-            IndexError,
-            EOFError,
-            OSError,
-            KeyError,
-            TypeError,
-            AssertionError,
-        ) as exc:
-            detail = str(exc) or "inconsistent header"
+        except HeterolabError:
+            raise
+        except Exception as exc:  # sdtfile fails in many ways on damage: always name the file
+            detail = f"{type(exc).__name__}: {exc}" if str(exc) else "inconsistent header"
             raise FormatError(path, f"not a readable Becker & Hickl .sdt file: {detail}") from None
         self.messages = messages
         if not self.data:

@@ -32,7 +32,7 @@ import numpy as np
 import xarray as xr
 
 from heterolab import __version__
-from heterolab.errors import FormatError, ParameterError
+from heterolab.errors import FormatError, HeterolabError, ParameterError
 from heterolab.io.registry import register_reader
 from heterolab.result import Result
 from heterolab.units import normalize_unit, scale_factor
@@ -131,7 +131,26 @@ def _write_array(group: Any, name: str, values: np.ndarray, where: str) -> Any:
     return ds
 
 
+_MAX_BYTES = 1 << 30  # largest dataset read (1 GiB)
+_MAX_INFLATION = 10_000  # logical / stored size beyond which a large dataset is a bomb
+
+
+def _check_size(ds: Any) -> None:
+    """A dataset's declared size, checked before it is read: no more than 1 GiB, and no
+    compressed dataset that inflates more than 10^4-fold beyond 64 MiB (a few kB of chunks
+    declaring gigabytes of zeros)."""
+    logical = int(np.prod(ds.shape, dtype=np.float64)) * max(int(ds.dtype.itemsize), 1)
+    if logical > _MAX_BYTES:
+        raise ValueError(f"dataset {ds.name} declares {logical / 2**30:.1f} GiB (limit 1 GiB)")
+    stored = max(int(ds.id.get_storage_size()), 1)
+    if logical > 64 * 2**20 and logical / stored > _MAX_INFLATION:
+        raise ValueError(
+            f"dataset {ds.name} inflates {stored} stored bytes to {logical / 2**20:.0f} MiB"
+        )
+
+
 def _read_array(ds: Any) -> np.ndarray:
+    _check_size(ds)
     dtype = np.dtype(ds.attrs["dtype"])
     if dtype.kind in "UO":
         data = np.array(ds.asstr()[()], dtype=object)
@@ -285,10 +304,15 @@ def read_hdf5(path: str | PathLike[str]) -> Any:
         raise FormatError(p, "file does not exist")
     try:
         f = h5py.File(p, "r")
-    except OSError as exc:
-        raise FormatError(p, f"not a readable HDF5 file: {exc}") from None
+    except Exception as exc:  # h5py raises OSError, ValueError, RuntimeError, ... on damage
+        raise FormatError(p, f"not a readable HDF5 file: {type(exc).__name__}: {exc}") from None
     with f:
-        content = _check_marker(f, p)
+        try:
+            content = _check_marker(f, p)
+        except FormatError:
+            raise
+        except Exception as exc:
+            raise FormatError(p, f"damaged HDF5 header: {type(exc).__name__}: {exc}") from None
         try:
             if content == "dataarray":
                 return _read_dataarray(f["data"])
@@ -297,8 +321,12 @@ def read_hdf5(path: str | PathLike[str]) -> Any:
                 result = Result.from_dict(json.loads(g.attrs["result_json"]))
                 result.curves = {n: _read_dataarray(c) for n, c in g["curves"].items()}
                 return result
-        except (KeyError, ValueError, TypeError, OSError) as exc:
-            raise FormatError(p, f"damaged heterolab HDF5 content: {exc}") from None
+        except HeterolabError:
+            raise
+        except Exception as exc:  # wrapped with the file and the cause, never a raw h5py error
+            raise FormatError(
+                p, f"damaged heterolab HDF5 content ({type(exc).__name__}: {exc})"
+            ) from None
     raise FormatError(p, f"unknown heterolab HDF5 content {content!r}")
 
 

@@ -85,6 +85,45 @@ def _check_complete(f: Any, path: Path) -> None:
         )
 
 
+_MAX_BYTES = 1 << 30  # largest array a header may make us allocate (1 GiB)
+
+
+def _check_ptu_header(f: Any, path: Path) -> None:
+    """Every header field that sizes a loop or an allocation, checked before decoding.
+
+    ptufile trusts them: a marker bit of 1e12 makes it compute 2**(1e12 - 1) (never returns),
+    a pixel count of 1e9 allocates terabytes.
+    """
+    tags = f.tags
+    for tag in ("ImgHdr_LineStart", "ImgHdr_LineStop", "ImgHdr_Frame"):
+        v = tags.get(tag)
+        if v is not None and not (isinstance(v, (int, np.integer)) and 1 <= int(v) <= 64):
+            raise FormatError(path, f"header tag {tag} = {v!r} is not a marker bit (1..64)")
+    res = tags.get("MeasDesc_Resolution")
+    if res is not None and not (np.isfinite(float(res)) and 1e-14 <= float(res) < 1.0):
+        raise FormatError(path, f"header tag MeasDesc_Resolution = {res!r} s is not a bin width")
+    bits = int(tags.get("TTResultFormat_BitsPerRecord", 32))
+    if bits not in (32, 64):
+        raise FormatError(path, f"header says {bits} bits per record (expected 32)")
+    n_bins = int(f.number_bins_in_period) if f.is_t3 else 1
+    if not 1 <= n_bins <= 1 << 20:
+        raise FormatError(path, f"header implies {n_bins} delay-time bins per laser period")
+    n_ch = int(f.number_channels)
+    if not 1 <= n_ch <= 256:
+        raise FormatError(path, f"header implies {n_ch} detector channels")
+    if f.is_image:
+        px, py = int(tags.get("ImgHdr_PixX", 1)), int(tags.get("ImgHdr_PixY", 1))
+        if not (1 <= px <= 65536 and 1 <= py <= 65536):
+            raise FormatError(path, f"image of {px} x {py} pixels in the header is not credible")
+        need = px * py * n_bins * 4
+        if need > _MAX_BYTES:
+            raise FormatError(
+                path,
+                f"the header's {px} x {py} pixel image with {n_bins} delay bins would need "
+                f"{need / 2**30:.1f} GiB; refusing (damaged header?)",
+            )
+
+
 def _record_type_name(value: int) -> str:
     import ptufile
 
@@ -144,12 +183,22 @@ def read_ptu_decays(path: str | PathLike[str], *, time_unit: str = "ns") -> xr.D
     """
     p = Path(path)
     with _pq_file(p, "ptu") as (f, messages):
+        _check_ptu_header(f, p)
         _check_t3(f, p)
         _check_complete(f, p)
-        hist = np.asarray(f.decode_histogram(dtime=0, dtype=np.uint64))
+        period = int(f.number_bins_in_period)
+        full = np.asarray(f.decode_histogram(dtime=None, dtype=np.uint64))
+        hist = full[:, :period]
+        beyond = int(full[:, period:].sum())
         chans = _channel_labels(f, hist.shape[0])
         t = histogram_time_axis(hist.shape[1], f.tcspc_resolution, "s", time_unit)
         attrs = _ptu_attrs(f, p, "ptu_decays", time_unit)
+    attrs["photons_beyond_period"] = beyond
+    if beyond:
+        messages.append(
+            f"{beyond} photon(s) arrived later than one laser period ({period} bins) after "
+            "their sync and are not in the histogram"
+        )
     if messages:
         attrs["reader_warnings"] = "\n".join(messages)
     labels = np.array([f"channel {c}" for c in chans], dtype=str)
@@ -218,6 +267,7 @@ def read_ptu_flim(
     """
     p = Path(path)
     with _pq_file(p, "ptu") as (f, messages):
+        _check_ptu_header(f, p)
         _check_t3(f, p)
         _check_complete(f, p)
         if not f.is_image:
@@ -251,12 +301,14 @@ def read_ptu_flim(
     )
 
 
+_PHU_MIN_OFFSET = 64  # magic, version and at least one tag precede any histogram data
+
+
 def _phu_curves(p: Path) -> tuple[list[np.ndarray], list[float], dict[str, Any]]:
     """Histograms, bin widths (s) and metadata of a .phu file."""
     with _pq_file(p, "phu") as (f, messages):
         tags = f.tags
         n = int(tags["HistoResult_NumberOfCurves"])
-        hists = [np.asarray(h) for h in f.histograms()]
         if "HistResDscr_MDescResolution" in tags:  # per-curve bin width (base x binning)
             res = [float(r) for r in np.ravel(tags["HistResDscr_MDescResolution"])]
         elif "MeasDesc_Resolution" in tags:
@@ -268,6 +320,20 @@ def _phu_curves(p: Path) -> tuple[list[np.ndarray], list[float], dict[str, Any]]
             )
         bins = [int(b) for b in np.ravel(tags["HistResDscr_HistogramBins"])]
         offsets = [int(o) for o in np.ravel(tags["HistResDscr_DataOffset"])]
+        size = p.stat().st_size
+        for k, (off, nb) in enumerate(zip(offsets, bins, strict=True)):
+            if off < _PHU_MIN_OFFSET or nb < 1:
+                raise FormatError(
+                    p, f"curve {k}: data offset {off} with {nb} bins: damaged header", offset=off
+                )
+            if off + 4 * nb > size:
+                raise FormatError(
+                    p,
+                    f"truncated: curve {k} should have {nb} bins, the file holds "
+                    f"{max(size - off, 0) // 4}",
+                    offset=size,
+                )
+        hists = [np.asarray(h) for h in f.histograms()]
         attrs: dict[str, Any] = {
             "source": str(p),
             "reader": "phu_decays",

@@ -8,11 +8,12 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-__all__ = ["thesis_table_3_1", "thesis_table_3_2"]
+__all__ = ["thesis_table_3_1", "thesis_table_3_2", "thesis_table_4_1"]
 
 _LAZY = {
     "thesis_table_3_1": "heterolab.thesis.table_3_1",
     "thesis_table_3_2": "heterolab.thesis.table_3_2",
+    "thesis_table_4_1": "heterolab.thesis.table_4_1",
 }
 
 

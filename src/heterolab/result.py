@@ -66,9 +66,7 @@ class Quantity:
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> Quantity:
         """Inverse of :meth:`to_dict`."""
-        return cls(
-            _from_json_float(d["value"]), _from_json_float(d.get("stderr")), d.get("unit", "1")
-        )
+        return cls(float(d["value"]), _from_json_float(d.get("stderr")), d.get("unit", "1"))
 
     @property
     def relative_error(self) -> float:

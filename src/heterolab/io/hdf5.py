@@ -149,9 +149,26 @@ def _check_size(ds: Any) -> None:
         )
 
 
+def _attr(obj: Any, name: str, default: Any = KeyError) -> Any:
+    """An HDF5 attribute, its declared size checked first (a damaged attribute header can
+    declare terabytes, on which libhdf5 spins without returning)."""
+    import h5py
+
+    if not h5py.h5a.exists(obj.id, name.encode()):
+        if default is KeyError:
+            raise KeyError(name)
+        return default
+    aid = h5py.h5a.open(obj.id, name.encode())
+    n = int(np.prod(aid.shape, dtype=np.float64)) if aid.shape else 1
+    item = int(aid.get_type().get_size())
+    if n * item > 64 * 2**20 or item > 64 * 2**20:
+        raise ValueError(f"attribute {name!r} declares {n} x {item} bytes")
+    return obj.attrs[name]
+
+
 def _read_array(ds: Any) -> np.ndarray:
     _check_size(ds)
-    dtype = np.dtype(ds.attrs["dtype"])
+    dtype = np.dtype(_attr(ds, "dtype"))
     if dtype.kind in "UO":
         data = np.array(ds.asstr()[()], dtype=object)
         return data.astype(dtype) if dtype.kind == "U" else data
@@ -179,16 +196,16 @@ def _read_dataarray(group: Any) -> xr.DataArray:
     coords = {}
     for cname, ds in group["coords"].items():
         coords[cname] = xr.Variable(
-            tuple(json.loads(ds.attrs["dims"])),
+            tuple(json.loads(_attr(ds, "dims"))),
             _read_array(ds),
-            attrs=_decode(json.loads(ds.attrs["attrs"])),
+            attrs=_decode(json.loads(_attr(ds, "attrs"))),
         )
     return xr.DataArray(
         _read_array(group["values"]),
-        dims=tuple(json.loads(group.attrs["dims"])),
+        dims=tuple(json.loads(_attr(group, "dims"))),
         coords=coords,
-        name=_decode(json.loads(group.attrs["name"])),
-        attrs=_decode(json.loads(group.attrs["attrs"])),
+        name=_decode(json.loads(_attr(group, "name"))),
+        attrs=_decode(json.loads(_attr(group, "attrs"))),
     )
 
 
@@ -270,18 +287,18 @@ def _move_into_place(tmp: Path, p: Path, overwrite: bool) -> None:
 
 
 def _check_marker(f: Any, p: Path) -> str:
-    marker = f.attrs.get("heterolab_format")
+    marker = _attr(f, "heterolab_format", None)
     if isinstance(marker, bytes):
         marker = marker.decode()
     if marker != FORMAT_MARKER:
         raise FormatError(p, "HDF5 file not written by heterolab (no 'heterolab_format' attribute)")
-    version = int(f.attrs.get("format_version", 0))
+    version = int(_attr(f, "format_version", 0))
     if version > FORMAT_VERSION:
         raise FormatError(
             p,
             f"written with heterolab HDF5 format version {version}; this heterolab reads up to {FORMAT_VERSION}",
         )
-    return str(f.attrs["content"])
+    return str(_attr(f, "content"))
 
 
 def read_hdf5(path: str | PathLike[str]) -> Any:
@@ -318,7 +335,7 @@ def read_hdf5(path: str | PathLike[str]) -> Any:
                 return _read_dataarray(f["data"])
             if content == "result":
                 g = f["result"]
-                result = Result.from_dict(json.loads(g.attrs["result_json"]))
+                result = Result.from_dict(json.loads(_attr(g, "result_json")))
                 result.curves = {n: _read_dataarray(c) for n, c in g["curves"].items()}
                 return result
         except HeterolabError:

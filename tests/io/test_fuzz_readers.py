@@ -109,3 +109,28 @@ def test_a_large_file_of_zero_bytes_is_refused_before_it_is_read(tmp_path):
         fh.truncate(300_000_000)
     with pytest.raises(HeterolabError, match="NUL bytes"):
         read_decay(p)
+
+
+def _powder_pattern(path: Path) -> Path:
+    """A pyFAI-like .xy powder pattern: 2-theta (deg) vs intensity with five Bragg peaks on a
+    falling background (the kind of file that was read and fitted as a decay)."""
+    tt = np.arange(5.0, 80.0, 0.02)
+    y = 200 * np.exp(-tt / 40)
+    for centre, height in ((14.9, 900), (21.1, 400), (25.9, 1200), (30.0, 300), (43.0, 600)):
+        y += height * np.exp(-0.5 * ((tt - centre) / 0.08) ** 2)
+    lines = ["# == pyFAI calibration ==", "# 2th_deg I"]
+    lines += [f"{a:.4f} {b:.3f}" for a, b in zip(tt, y, strict=True)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def test_a_powder_pattern_is_not_read_as_a_decay_unless_the_user_insists(tmp_path):
+    p = _powder_pattern(tmp_path / "pattern.xy")
+    with pytest.raises(HeterolabError, match=r"does not look like a decay \(5 separate peaks"):
+        read_decay(p)
+    da = read_decay(p, reader="text_decay")  # insisting reads it
+    assert da.sizes["time"] == 3750
+    # real decays pass the check
+    folder = shared_file("trpl", "lifefit_atto550_dna_horiba")
+    assert read_decay(folder / "Atto550_DNA.txt").sizes["time"] > 1000
+    assert read_decay(folder / "irf.txt").sizes["time"] > 1000

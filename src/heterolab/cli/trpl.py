@@ -43,6 +43,7 @@ def read_decay_option(
     channel: int | None = None,
     bin_width: float | None = None,
     time_unit: str | None = None,
+    reader: str | None = None,
 ) -> Any:
     """One decay read with the options every decay-reading command offers: ``--curve`` (index
     or ``sum``), ``--channel`` (PTU/PHU detector), ``--bin-width`` and ``--time-unit`` (the
@@ -50,7 +51,12 @@ def read_decay_option(
     is an error, never ignored."""
     from heterolab.io import read_decay
 
-    opts: dict[str, Any] = {"curve": _curve(curve), "channel": channel, "bin_width": bin_width}
+    opts: dict[str, Any] = {
+        "curve": _curve(curve),
+        "channel": channel,
+        "bin_width": bin_width,
+        "reader": reader,
+    }
     if time_unit is not None:
         opts["file_time_unit"] = time_unit
         if bin_width is not None:  # bin_width is in the unit of the returned axis
@@ -67,6 +73,9 @@ BIN_WIDTH_OPTION = typer.Option(
     "--bin-width",
     help="Bin width in the --time-unit (ns by default), for files without a time "
     "calibration (IBH, counts-only text).",
+)
+READER_OPTION = typer.Option(
+    None, "--reader", help="Force a reader by name (e.g. text_decay), skipping content checks."
 )
 TIME_UNIT_OPTION = typer.Option(
     None, "--time-unit", help="Time unit of the file's time column and of --bin-width (e.g. ps)."
@@ -107,6 +116,7 @@ def fit(
     channel: int | None = CHANNEL_OPTION,
     bin_width: float | None = BIN_WIDTH_OPTION,
     time_unit: str | None = TIME_UNIT_OPTION,
+    reader: str | None = READER_OPTION,
     irf_curve: str | None = typer.Option(
         None, "--irf-curve", help="Curve of the IRF in a multi-curve file: index or 'sum'."
     ),
@@ -121,7 +131,7 @@ def fit(
     from heterolab.kinetics.trpl.decay_fit import fit_decay
     from heterolab.result import make_provenance
 
-    data = read_decay_option(decay, curve, channel, bin_width, time_unit)
+    data = read_decay_option(decay, curve, channel, bin_width, time_unit, reader)
     irf_data: Any = None
     if irf is not None:  # checked against the decay's bins by fit_decay (heterolab.arrays.as_irf)
         irf_data = read_decay_option(irf, irf_curve, channel, bin_width, time_unit)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass
 from os import PathLike
@@ -133,7 +134,10 @@ def read(
             raise ParameterError(
                 f"unknown reader {reader!r}; known: {', '.join(sorted(_REGISTRY))}"
             )
-        return _REGISTRY[reader].func(p, **options)
+        func = _REGISTRY[reader].func
+        if "insist" in inspect.signature(func).parameters:
+            options.setdefault("insist", True)  # the user chose this reader: no content veto
+        return func(p, **options)
     with open(p, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
     if not head:

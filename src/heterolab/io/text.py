@@ -248,6 +248,7 @@ def read_text_decay(
     delimiter: str | None = None,
     decimal: str | None = None,
     comment: str | None = "#",
+    insist: bool = False,
 ) -> xr.DataArray:
     """Read one TRPL decay (photon counts per time bin) from a text/CSV table.
 
@@ -276,6 +277,9 @@ def read_text_decay(
         or decimal separator (``"."``, ``","``); detected by default.
     comment
         Prefix of comment lines (default ``#``).
+    insist
+        Read the table even if it does not look like a decay (several peaks, no fall); set
+        when the reader is chosen explicitly with ``reader=``.
 
     Returns
     -------
@@ -314,10 +318,39 @@ def read_text_decay(
         raise ParameterError(f"counts_column and time_column are both column {ccol}")
     counts = data[:, ccol]
     _check_counts(p, counts, table.line_numbers, ccol + 1)
+    if not insist:
+        _check_decay_shape(p, counts)
     attrs = _attrs(p, "text_decay", meta)
     if names:
         attrs["label"] = names[ccol]
     return _decay_array(counts, t, normalize_unit(time_unit), attrs)
+
+
+def _check_decay_shape(path: Path, counts: np.ndarray) -> None:
+    """Refuse a two-column table that is not a decay (a powder pattern, a spectrum): a decay has
+    one main peak (its rise, or none for a tail) and falls to half of it by the end. Counted on
+    a 5-bin running mean: >= 3 peaks with a prominence of 10 % of the range, or no fall, is not
+    a decay. ``insist=True`` (``reader=`` / ``--reader``) skips the check."""
+    from scipy.signal import find_peaks
+
+    if counts.size < 16:
+        return
+    ys = np.convolve(counts, np.ones(5) / 5, mode="valid")
+    span = float(ys.max() - ys.min())
+    if span <= 0:
+        return
+    peaks, _ = find_peaks(ys, prominence=0.1 * span)
+    tail = float(ys[-max(ys.size // 10, 1) :].mean())
+    k = int(np.argmax(ys))
+    falls = tail - ys.min() <= 0.5 * (ys[k] - ys.min()) and k < 0.9 * ys.size
+    if peaks.size >= 3 or not falls:
+        why = f"{peaks.size} separate peaks" if peaks.size >= 3 else "no decay after its maximum"
+        raise FormatError(
+            path,
+            f"does not look like a decay ({why}; a decay rises once and falls): a diffraction "
+            "pattern or a spectrum? Read it with its own reader, or insist with "
+            "reader='text_decay' (CLI --reader text_decay)",
+        )
 
 
 def read_text_decays(

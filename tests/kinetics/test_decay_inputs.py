@@ -153,3 +153,27 @@ def test_transfer_time_with_a_dishonest_first_order_error_reports_a_monte_carlo_
     assert r.statistics["no_transfer_fraction"] == pytest.approx(np.mean(k <= 0), abs=0.01)
     # a precise case stays ok
     assert transfer_from_lifetimes(8.08, 0.52, unit="ps", tau_d_err=0.1, tau_da_err=0.01).ok
+
+
+def test_a_fit_can_be_rerun_from_its_own_parameter_sets():
+    """One parameter idiom: ParameterSet start values / vary=False, and the Result keeps the
+    initial and fitted sets (statistics, ParameterSet.to_dict form)."""
+    from heterolab.parameters import ParameterSet
+
+    y = np.random.default_rng(5).poisson(_decay(2.0, 2e4)).astype(float)
+    r = fit_decay(y, time=T, irf=IRF, n_components=1)
+    fitted = r.statistics["parameters_fitted"]
+    assert fitted["tau_1"]["value"] == pytest.approx(r["tau_1"].value)
+    assert set(r.statistics["parameters_initial"]) == set(fitted)
+    again = fit_decay(y, time=T, irf=IRF, n_components=1, parameters=fitted)
+    assert again["tau_1"].value == pytest.approx(r["tau_1"].value, rel=1e-6)
+    ps = ParameterSet()
+    ps.add("tau_1", 1.0)
+    ps.add("shift", 0.0, vary=False)
+    fixed = fit_decay(y, time=T, irf=IRF, n_components=1, parameters=ps)
+    assert fixed["shift"].value == 0.0 and fixed["shift"].stderr is None
+    assert fixed.statistics["parameters_initial"]["tau_1"]["value"] == pytest.approx(1.0)
+    bounded = ParameterSet()
+    bounded.add("tau_1", 1.0, min=0.5)
+    with pytest.raises(ParameterError, match="start values and vary=False only"):
+        fit_decay(y, time=T, irf=IRF, n_components=1, parameters=bounded)

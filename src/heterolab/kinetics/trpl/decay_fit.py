@@ -53,7 +53,9 @@ from heterolab.kinetics.trpl.decay_setup import (
     design_matrix,
     expected_counts,
     from_internal,
+    from_parameter_set,
     internal_bounds,
+    record_parameter_sets,
     to_internal,
     unpack,
 )
@@ -444,6 +446,7 @@ def fit_decay(
     initial: dict[str, float] | None = None,
     time_unit: str | None = None,
     bin_width: float | None = None,
+    parameters: Any = None,
 ) -> Result:
     """Fit a photon-counting decay histogram with a multi-exponential or stretched model.
 
@@ -493,6 +496,12 @@ def fit_decay(
     bin_width
         Bin width in ``time_unit``: builds the time axis when there is none, and must agree
         with a given one (:func:`heterolab.arrays.as_decays`).
+    parameters
+        A :class:`heterolab.parameters.ParameterSet` (or its ``to_dict()`` mapping) with start
+        values by name (``tau_1``.., ``shift``, ``irf_fwhm``, ``beta``, ``background``);
+        ``vary=False`` fixes ``shift``, ``irf_fwhm`` or ``background`` at its value. The one
+        parameter idiom of heterolab; ``shift=``/``background=``/``initial=`` remain for
+        scripts. A fit's ``statistics["parameters_fitted"]`` can be passed back here.
 
     Returns
     -------
@@ -510,6 +519,10 @@ def fit_decay(
         Invalid settings or data (negative counts, IRF length mismatch, n_components outside
         1..4, unknown estimator or model).
     """
+    if parameters is not None:
+        initial, shift, background, irf_fwhm = from_parameter_set(
+            parameters, initial, shift, background, irf_fwhm
+        )
     p, settings = build_problem(
         decay,
         time,
@@ -529,6 +542,7 @@ def fit_decay(
     with _single_threaded_blas():
         opt = _best_fit(p, estimator, initial)
         result = _assemble(p, opt, estimator, settings)
+        record_parameter_sets(result, p, opt)
         if bootstrap > 0 and result.ok:
             _apply_bootstrap(result, p, opt.x, estimator, bootstrap, seed)
     return result

@@ -35,7 +35,9 @@ __all__ = [
     "design_matrix",
     "expected_counts",
     "from_internal",
+    "from_parameter_set",
     "internal_bounds",
+    "record_parameter_sets",
     "to_internal",
     "unpack",
 ]
@@ -366,3 +368,53 @@ def fixed_value(v: Any, name: str) -> float:
     if not math.isfinite(out):
         raise ParameterError(f"{name} must be finite, got {v!r}")
     return out
+
+
+# ----------------------------------------------------------------------------- ParameterSet
+def from_parameter_set(
+    parameters: Any, initial: Any, shift: Any, background: Any, irf_fwhm: Any
+) -> tuple[dict[str, float], Any, Any, Any]:
+    """Start values and fixed settings from a ParameterSet (or its to_dict mapping)."""
+    from heterolab.parameters import ParameterSet
+
+    ps = (
+        parameters
+        if isinstance(parameters, ParameterSet)
+        else ParameterSet.from_mapping(parameters)
+    )
+    init = dict(initial or {})
+    for name, par in ps.params.items():
+        if par.expr is not None or math.isfinite(par.min) or math.isfinite(par.max):
+            raise ParameterError(
+                f"parameter {name!r}: decay fits take start values and vary=False only "
+                "(no expressions or bounds; lifetimes are bounded by the time window)"
+            )
+        fixed = not par.vary
+        if name == "shift":
+            shift = par.value if fixed else shift
+        elif name == "background":
+            background = par.value if fixed else background
+        elif name == "irf_fwhm":
+            irf_fwhm = par.value if fixed else irf_fwhm
+        elif fixed:
+            raise ParameterError(f"parameter {name!r} cannot be held fixed in a decay fit")
+        if not fixed and name != "background" and not name.startswith("amplitude"):
+            init[name] = par.value
+    return init, shift, background, irf_fwhm
+
+
+def record_parameter_sets(result: Any, p: DecayProblem, opt: Any) -> None:
+    """``statistics["parameters_initial"]`` / ``["parameters_fitted"]`` as ParameterSet
+    dicts (start and fitted nonlinear values, fixed settings with vary=False)."""
+    from heterolab.parameters import ParameterSet
+
+    k = len(p.nl_names)
+    for key, x in (("parameters_initial", opt.x0), ("parameters_fitted", opt.x)):
+        ps = ParameterSet()
+        for name, xi in zip(p.nl_names, x[:k], strict=True):
+            ps.add(name, from_internal(name, float(xi)), unit="1" if name == "beta" else "ns")
+        if "background" in p.lin_names:
+            ps.add("background", float(x[-1]), unit="counts")
+        for name, v in p.fixed.items():
+            ps.add(name, float(v), vary=False, unit="counts" if name == "background" else "ns")
+        result.statistics[key] = ps.to_dict()

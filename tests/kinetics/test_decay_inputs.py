@@ -177,3 +177,26 @@ def test_a_fit_can_be_rerun_from_its_own_parameter_sets():
     bounded.add("tau_1", 1.0, min=0.5)
     with pytest.raises(ParameterError, match="start values and vary=False only"):
         fit_decay(y, time=T, irf=IRF, n_components=1, parameters=bounded)
+
+
+def test_cli_reads_a_counts_only_file_with_bin_width_and_time_unit(tmp_path):
+    """An IBH-style export without a time calibration: the reader's advice ("pass
+    bin_width") exists on the command line as --bin-width (with --time-unit)."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from heterolab.cli import app
+
+    y = np.random.default_rng(8).poisson(_decay(2.0, 5e4))
+    p = tmp_path / "ibh.txt"
+    p.write_text("\n".join(str(int(v)) for v in y) + "\n")
+    runner = CliRunner()
+    res = runner.invoke(app, ["trpl", "fit", str(p), "-n", "1", "--json"])
+    assert res.exit_code == 2 and "pass bin_width" in res.output
+    res = runner.invoke(
+        app,
+        ["trpl", "fit", str(p), "-n", "1", "--bin-width", "50", "--time-unit", "ps", "--json"],
+    )
+    assert res.exit_code in (0, 1), res.output
+    assert json.loads(res.stdout)["parameters"]["tau_1"]["value"] == pytest.approx(2.0, rel=0.05)

@@ -96,6 +96,14 @@ def available_readers(kind: str | None = None) -> list[ReaderInfo]:
     return [r for r in _REGISTRY.values() if kind is None or r.kind == kind]
 
 
+def _call_chosen(func: Callable[..., Any], p: Path, options: dict[str, Any]) -> Any:
+    """Call a reader chosen from the file's content or extension; readers that can veto a file
+    whose content is not their kind (``check_shape``) are asked to."""
+    if "check_shape" in inspect.signature(func).parameters:
+        options = {"check_shape": True, **options}
+    return func(p, **options)
+
+
 def read(
     path: str | PathLike[str],
     *,
@@ -134,10 +142,7 @@ def read(
             raise ParameterError(
                 f"unknown reader {reader!r}; known: {', '.join(sorted(_REGISTRY))}"
             )
-        func = _REGISTRY[reader].func
-        if "insist" in inspect.signature(func).parameters:
-            options.setdefault("insist", True)  # the user chose this reader: no content veto
-        return func(p, **options)
+        return _REGISTRY[reader].func(p, **options)  # chosen by the user: no content veto
     with open(p, "rb") as fh:
         head = fh.read(SNIFF_BYTES)
     if not head:
@@ -145,11 +150,11 @@ def read(
     candidates = [r for r in _REGISTRY.values() if kind is None or r.kind == kind]
     for r in candidates:
         if r.sniff is not None and r.sniff(head):
-            return r.func(p, **options)
+            return _call_chosen(r.func, p, options)
     ext = p.suffix.lower()
     for r in candidates:
         if ext in r.extensions:
-            return r.func(p, **options)
+            return _call_chosen(r.func, p, options)
     names = ", ".join(f"{r.name} ({'/'.join(r.extensions) or 'sniffed'})" for r in candidates)
     raise FormatError(
         p, f"no reader recognises this file{f' as {kind!r}' if kind else ''}; readers: {names}"

@@ -248,7 +248,7 @@ def read_text_decay(
     delimiter: str | None = None,
     decimal: str | None = None,
     comment: str | None = "#",
-    insist: bool = False,
+    check_shape: bool = False,
 ) -> xr.DataArray:
     """Read one TRPL decay (photon counts per time bin) from a text/CSV table.
 
@@ -277,9 +277,11 @@ def read_text_decay(
         or decimal separator (``"."``, ``","``); detected by default.
     comment
         Prefix of comment lines (default ``#``).
-    insist
-        Read the table even if it does not look like a decay (several peaks, no fall); set
-        when the reader is chosen explicitly with ``reader=``.
+    check_shape
+        Refuse a table that does not look like a decay (several peaks, no fall): set by
+        :func:`heterolab.io.read` / ``read_decay`` when they choose this reader from the file's
+        content; a reader named explicitly (``reader="text_decay"``, CLI ``--reader``) or
+        called directly reads what it is given.
 
     Returns
     -------
@@ -318,7 +320,7 @@ def read_text_decay(
         raise ParameterError(f"counts_column and time_column are both column {ccol}")
     counts = data[:, ccol]
     _check_counts(p, counts, table.line_numbers, ccol + 1)
-    if not insist:
+    if check_shape:
         _check_decay_shape(p, counts)
     attrs = _attrs(p, "text_decay", meta)
     if names:
@@ -330,7 +332,7 @@ def _check_decay_shape(path: Path, counts: np.ndarray) -> None:
     """Refuse a two-column table that is not a decay (a powder pattern, a spectrum): a decay has
     one main peak (its rise, or none for a tail) and falls to half of it by the end. Counted on
     a 5-bin running mean: >= 3 peaks with a prominence of 10 % of the range, or no fall, is not
-    a decay. ``insist=True`` (``reader=`` / ``--reader``) skips the check."""
+    a decay. Skipped when the reader is chosen explicitly (``reader=`` / ``--reader``)."""
     from scipy.signal import find_peaks
 
     if counts.size < 16:

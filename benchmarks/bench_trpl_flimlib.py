@@ -22,8 +22,8 @@ import time
 import numpy as np
 import xarray as xr
 
-from heterolab.kinetics.trpl.batch import fit_decays, gaussian_irf_histogram
 from heterolab.kinetics.decay_models import exp_conv_gaussian_binned
+from heterolab.kinetics.trpl.batch import fit_decays, gaussian_irf_histogram
 from heterolab.kinetics.trpl.flim import fit_flim
 
 N_BINS, DT = 256, 0.05  # ns: 12.8 ns window

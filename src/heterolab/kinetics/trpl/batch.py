@@ -149,7 +149,7 @@ _GAUSS_SUBBINS = 8  # sub-bins per detection bin resolving a Gaussian IRF
 
 def _irf_at(
     kind: str, irf_n: np.ndarray | None, t: np.ndarray, shift: float, fwhm: float | None
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, float]:
     """IRF for the compiled kernels at ``shift``: (histogram, [first bin, sub-bins per bin],
     fraction of a bin).
 

@@ -130,8 +130,8 @@ def select_decay(
     if which is None:
         if len(labels) != 1:
             raise ParameterError(
-                f"{path} has {len(labels)} curves ({', '.join(labels)}); pass {word}= one of "
-                f"them or 'sum', or use read_decays"
+                f"{path} has {len(labels)} curves ({', '.join(labels)}); pass {word}= (CLI "
+                f"--{word}) one of them or 'sum', or use read_decays"
             )
         out = decays.isel(decay=0, drop=True)
     elif which == "sum":

@@ -34,13 +34,13 @@ def _curve(text: str | None) -> int | str | None:
     try:
         return int(text)
     except ValueError:
-        raise ParameterError(f"--curve must be a curve index or 'sum', got {text!r}") from None
+        raise ParameterError(f"--curve/--channel must be a number or 'sum', got {text!r}") from None
 
 
 def read_decay_option(
     path: Path,
     curve: str | None = None,
-    channel: int | None = None,
+    channel: str | None = None,
     bin_width: float | None = None,
     time_unit: str | None = None,
     reader: str | None = None,
@@ -53,7 +53,7 @@ def read_decay_option(
 
     opts: dict[str, Any] = {
         "curve": _curve(curve),
-        "channel": channel,
+        "channel": _curve(channel),
         "bin_width": bin_width,
         "reader": reader,
     }
@@ -67,7 +67,9 @@ def read_decay_option(
 CURVE_OPTION = typer.Option(
     None, "--curve", help="Curve in a multi-curve file: index, or 'sum' of all curves."
 )
-CHANNEL_OPTION = typer.Option(None, "--channel", help="Detector channel of a PTU/PHU file.")
+CHANNEL_OPTION = typer.Option(
+    None, "--channel", help="Detector channel of a PTU file: number, or 'sum' of all channels."
+)
 BIN_WIDTH_OPTION = typer.Option(
     None,
     "--bin-width",
@@ -113,7 +115,7 @@ def fit(
     bootstrap: int = typer.Option(0, "--bootstrap", help="Bootstrap refits for the errors."),
     seed: int | None = typer.Option(None, "--seed", help="Seed of the bootstrap draws."),
     curve: str | None = CURVE_OPTION,
-    channel: int | None = CHANNEL_OPTION,
+    channel: str | None = CHANNEL_OPTION,
     bin_width: float | None = BIN_WIDTH_OPTION,
     time_unit: str | None = TIME_UNIT_OPTION,
     reader: str | None = READER_OPTION,

@@ -4,7 +4,6 @@ runs (issues #8, #15). The check is ``heterolab.report.check_figure_path``, wire
 
 from __future__ import annotations
 
-import pytest
 import typer
 
 from heterolab.cli import _common, app
@@ -25,8 +24,7 @@ def _plot_params() -> list[tuple[str, object, object]]:
 
 
 def test_every_plot_option_refuses_other_suffixes_before_the_analysis():
-    if getattr(_common.PLOT_OPTION, "callback", None) is None:
-        pytest.skip("cli/_common.PLOT_OPTION has no suffix callback yet (the lead wires it)")
+    assert _common.PLOT_OPTION.callback is _common.figure_path
     params = _plot_params()
     assert params
     lacking = []

@@ -1,10 +1,14 @@
 # heterolab: the two commands a new machine needs.
 #   make demo   - create .venv, install heterolab and its dependencies, run the example campaign
-#   make test   - create .venv, install heterolab with test tools, run ruff and the test suite
+#   make test   - create .venv, install heterolab with every extra, run ruff, mypy and the tests
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+# Every optional part is installed for the tests, so they run rather than skip: structure
+# (pymatgen, xrayutilities, pyFAI, ...), report (plotly, selenium), cluster (dask), atomistic
+# (pymatgen, ase), ml (SevenNet-0 with a CPU torch), docs (mkdocs; the docs build is a test).
+EXTRAS ?= dev,structure,report,cluster,atomistic,ml,docs
 
 .PHONY: demo test bench install clean docs
 
@@ -13,7 +17,7 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[dev,structure,report,cluster,atomistic]'
+	$(BIN)/python -m pip install --quiet -e '.[$(EXTRAS)]'
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -36,11 +40,11 @@ demo: $(STAMP)
 test: $(STAMP) $(SYSTEM_STAMP)
 	$(BIN)/ruff check src tests $(wildcard benchmarks examples)
 	$(BIN)/ruff format --check src tests $(wildcard benchmarks examples)
+	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 -p xdist tests
 
 # Documentation site (mkdocs-material + mkdocstrings) into site/, warnings as errors.
 docs: $(STAMP)
-	$(BIN)/python -m pip install --quiet -e '.[docs]'
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
 
 # Peers live in their own environment: pyglotaran pins an older numpy than heterolab's .venv.

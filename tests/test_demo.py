@@ -96,3 +96,14 @@ def test_demo_command_prints_where_results_are(tmp_path):
     assert res.exit_code == 0, res.output
     assert json.loads(res.output)["het-pcbm"]["statistics"]["status"] == "ok"
     assert (examples_dir() / DEMO_CAMPAIGN).is_file()
+
+
+def test_demo_writes_an_html_report_with_every_step(tmp_path):
+    res = CliRunner().invoke(app, ["demo", "--out", str(tmp_path / "d")])
+    assert res.exit_code == 0, res.output
+    index = tmp_path / "d" / "report" / "index.html"
+    assert f"HTML report (opens from disk): {index.resolve()}" in res.output
+    page = index.read_text("utf-8")
+    results = json.loads((tmp_path / "d" / "results.json").read_text("utf-8"))
+    for step in results["steps"]:
+        assert step["id"] in page or step["label"] in page, step["id"]

@@ -102,5 +102,16 @@ def main(outdir: str = "heterolab-demo", stream: TextIO | None = None) -> int:
     out = stream or sys.stdout
     run = run_demo(outdir)
     out.write(format_run_summary(run) + "\n")
+    site = write_demo_report(run)
     out.write(f"\nDemo results written to {run.outdir.resolve()}\n")
+    out.write(f"HTML report (opens from disk): {site.resolve()}\n")
     return 1 if run.failed else 0
+
+
+def write_demo_report(run: CampaignRun) -> Path:
+    """Write the demo's static HTML report into ``<outdir>/report``; returns its index page."""
+    from heterolab.report.html import build_site
+    from heterolab.report.html_source import from_results_folder
+
+    build_site(from_results_folder(run.outdir), run.outdir / "report")
+    return run.outdir / "report" / "index.html"

@@ -290,12 +290,12 @@ class ParameterSet:
                     continue
                 out.add(
                     name,
-                    float(item["value"]),  # type: ignore[arg-type]
+                    float(item["value"]),
                     vary=bool(item.get("vary", True)),
                     positive=bool(item.get("positive", False)),
                     unit=str(item.get("unit", "1")),
-                    min=float(item.get("min", -math.inf)),  # type: ignore[arg-type]
-                    max=float(item.get("max", math.inf)),  # type: ignore[arg-type]
+                    min=float(item.get("min", -math.inf)),
+                    max=float(item.get("max", math.inf)),
                 )
             else:
                 problems.append(

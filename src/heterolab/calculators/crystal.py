@@ -90,7 +90,7 @@ def parse_hkl(text: str | Sequence[int]) -> tuple[int, int, int]:
             raise ParameterError(f"Miller indices {text!r} must be integers like '1,1,0'") from None
     if len(vals) != 3:
         raise ParameterError(f"Miller indices {text!r} must have three integers like '0,0,10'")
-    return vals  # type: ignore[return-value]
+    return vals
 
 
 def lattice_of(material: Material | str | Path, phase: str | None = None) -> LatticeParameters:

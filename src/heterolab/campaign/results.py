@@ -24,7 +24,7 @@ from heterolab.errors import ParameterError
 from heterolab.result import Result
 
 if TYPE_CHECKING:
-    import pandas as pd  # type: ignore[import-untyped]
+    import pandas as pd
     import xarray as xr
 
 __all__ = ["CampaignResults", "open_results"]

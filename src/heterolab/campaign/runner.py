@@ -376,7 +376,7 @@ def _schedule(
     stream: TextIO | None,
 ) -> None:
     """The task graph: dispatch every step whose inputs are ready, finish completions."""
-    from tqdm import tqdm  # type: ignore[import-untyped]
+    from tqdm import tqdm
 
     camp = run.campaign
     sha = _Hasher()

@@ -19,17 +19,19 @@ def demo(
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Analyse the bundled example campaign (thesis TRPL, chapters 3-4) and write results."""
-    from heterolab.demo import format_run_summary, run_demo
+    from heterolab.demo import format_run_summary, run_demo, write_demo_report
 
     run = run_demo(out, use_cache=not no_cache, progress=not as_json)
     _print_run(run, as_json, format_run_summary)
+    site = write_demo_report(run)
     if not as_json:
         typer.echo(f"\nDemo results written to {run.outdir.resolve()}")
+        typer.echo(f"HTML report (opens from disk): {site.resolve()}")
     if run.failed:
         raise typer.Exit(1)
 
 
-def _print_run(run, as_json: bool, formatter) -> None:  # type: ignore[no-untyped-def]
+def _print_run(run, as_json: bool, formatter) -> None:
     if as_json:
         typer.echo(json.dumps({sid: r.to_dict() for sid, r in run.results.items()}, indent=2))
     else:

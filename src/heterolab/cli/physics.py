@@ -40,9 +40,9 @@ def size(
     if (peak is None) == (diameter is None):
         raise ParameterError("give exactly one of --peak or --diameter")
     if peak is not None:
-        res = size_from_peak(material, peak, unit, band_gap_ev=band_gap, model=model)  # type: ignore[arg-type]
+        res = size_from_peak(material, peak, unit, band_gap_ev=band_gap, model=model)
     else:
-        res = peak_from_size(material, diameter, band_gap_ev=band_gap, model=model)  # type: ignore[arg-type]
+        res = peak_from_size(material, diameter, band_gap_ev=band_gap, model=model)
     emit(res, as_json)
 
 

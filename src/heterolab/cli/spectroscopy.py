@@ -160,7 +160,7 @@ def fit(
 
         if not center:
             raise ParameterError("give a starting --center per peak (or --elliott)")
-        res = fit_peaks(s, center, shape=shape, baseline=baseline, window=_window(window))  # type: ignore[arg-type]
+        res = fit_peaks(s, center, shape=shape, baseline=baseline, window=_window(window))
     emit(res, as_json, plot=plot)
 
 

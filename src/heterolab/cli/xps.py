@@ -342,6 +342,6 @@ def ups_cmd(
     if edge == "cutoff":
         emit(secondary_electron_cutoff(s, photon_energy=photon_energy), as_json)
     elif edge == "vbm":
-        emit(valence_band_onset(s, window=_window(window), method=method), as_json)  # type: ignore[arg-type]
+        emit(valence_band_onset(s, window=_window(window), method=method), as_json)
     else:
         raise ParameterError(f"--edge must be vbm or cutoff, got {edge!r}")

@@ -146,7 +146,7 @@ def read_xy(
         data[:, 1],
         sigma=sigma,
         units=units,
-        **wl,  # type: ignore[arg-type]
+        **wl,
         attrs={
             "source": str(p),
             "reader": "xrd_xy",

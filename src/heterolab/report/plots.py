@@ -204,7 +204,7 @@ def add_scale_bar(
         Bar length in ``unit``; default a 1-2-5 value near a fifth of the image width.
     """
     from matplotlib.font_manager import FontProperties
-    from mpl_toolkits.axes_grid1.anchored_artists import (  # type: ignore[import-untyped]
+    from mpl_toolkits.axes_grid1.anchored_artists import (
         AnchoredSizeBar,
     )
 

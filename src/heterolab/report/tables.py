@@ -260,7 +260,7 @@ def _flat(rows, names, units, label_header) -> tuple[list[str], list[list[object
 
 def _xlsx(header: list[str], body: list[list[object]]) -> bytes:
     try:
-        from openpyxl import Workbook  # type: ignore[import-untyped]
+        from openpyxl import Workbook
     except ImportError:
         raise ParameterError(
             "the xlsx format needs openpyxl: pip install 'heterolab[report]' (or use csv)"

@@ -153,12 +153,12 @@ def fit_series(
     return _series_result(comps, ps, labels, data, vals, vec, cov, sol, background_kind, active)
 
 
-def _series_result(comps, ps, labels, data, vals, vec, cov, sol, background_kind, active) -> Result:  # type: ignore[no-untyped-def]
+def _series_result(comps, ps, labels, data, vals, vec, cov, sol, background_kind, active) -> Result:
     from heterolab.uncertainty import propagate
 
     res = Result(kind="xps.series")
 
-    def q(fn, unit: str) -> Quantity:  # type: ignore[no-untyped-def]
+    def q(fn, unit: str) -> Quantity:
         v, e = propagate(lambda v_: fn(ps.from_vector(v_)), vec, cov)
         return Quantity(v, e if np.isfinite(e) else None, unit)
 

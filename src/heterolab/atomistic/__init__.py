@@ -18,8 +18,7 @@ The public names load on first use (pymatgen, ASE and torch are imported only th
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from heterolab._lazy import lazy_api
 
 _LAZY = {
     "bulk": "build",
@@ -50,12 +49,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"heterolab.atomistic.{_LAZY[name]}"), name)
-    raise AttributeError(f"module 'heterolab.atomistic' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *_LAZY])
+__getattr__, __dir__ = lazy_api(__name__, {n: f"heterolab.atomistic.{m}" for n, m in _LAZY.items()})

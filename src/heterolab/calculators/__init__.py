@@ -13,8 +13,7 @@ are what a notebook user calls:
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from heterolab._lazy import lazy_api
 
 __all__ = [
     "brus_energies",
@@ -44,13 +43,6 @@ _LAZY = {
     "nucleation_summary": "growth",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module = importlib.import_module(f"heterolab.calculators.{_LAZY[name]}")
-        return getattr(module, name)
-    raise AttributeError(f"module 'heterolab.calculators' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_api(
+    __name__, {n: f"heterolab.calculators.{m}" for n, m in _LAZY.items()}
+)

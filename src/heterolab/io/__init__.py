@@ -12,9 +12,7 @@ Standard dims and units (DESIGN.md): ``time`` (ns for TRPL, ps for TA), ``wavele
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from heterolab._lazy import lazy_api
 from heterolab.io._api import read_decay, read_decays, read_flim
 from heterolab.io.registry import ReaderInfo, available_readers, read, register_reader
 
@@ -40,8 +38,4 @@ __all__ = [
     "write_hdf5",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'heterolab.io' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_api(__name__, _LAZY)

@@ -9,8 +9,7 @@ is run.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from heterolab._lazy import lazy_api
 
 _FROM = {
     "heterolab.kinetics.trpl": (
@@ -27,12 +26,4 @@ _LAZY = {name: pkg for pkg, names in _FROM.items() for name in names}
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'heterolab.kinetics' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_api(__name__, _LAZY)

@@ -5,8 +5,7 @@ This package sits above the analyses (it calls them, they never call it).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from heterolab._lazy import lazy_api
 
 __all__ = ["thesis_table_3_1", "thesis_table_3_2", "thesis_table_4_1"]
 
@@ -16,12 +15,4 @@ _LAZY = {
     "thesis_table_4_1": "heterolab.thesis.table_4_1",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'heterolab.thesis' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_api(__name__, _LAZY)

@@ -5,8 +5,7 @@ The public API is declared here once and imported lazily (PEP 562).
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from heterolab._lazy import lazy_api
 
 _LAZY = {
     "correct_chirp": "heterolab.kinetics.ta.preprocess",
@@ -28,12 +27,4 @@ _LAZY = {
 
 __all__ = sorted(_LAZY)
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'heterolab.kinetics.ta' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_api(__name__, _LAZY)

@@ -7,8 +7,7 @@ scipy's optimisers or xarray until a fit is run.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from heterolab._lazy import lazy_api
 
 __all__ = [
     "average_lifetimes",
@@ -36,12 +35,4 @@ _LAZY = {
     "transport_from_quenching": "heterolab.kinetics.trpl.transfer",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'heterolab.kinetics.trpl' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_api(__name__, _LAZY)

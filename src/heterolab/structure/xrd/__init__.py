@@ -9,8 +9,7 @@ pymatgen until an analysis runs.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from heterolab._lazy import lazy_api
 
 __all__ = [
     "caglioti",
@@ -42,12 +41,4 @@ _LAZY = {
     "fit_powder_model": "heterolab.structure.xrd.powder_model",
 }
 
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'heterolab.structure.xrd' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+__getattr__, __dir__ = lazy_api(__name__, _LAZY)

@@ -36,6 +36,7 @@ import numpy as np
 from scipy.optimize import least_squares
 from scipy.special import gamma as gamma_fn
 
+from heterolab._threads import single_threaded_blas
 from heterolab.errors import ParameterError
 from heterolab.kinetics.decay_models import split_shift
 from heterolab.kinetics.trpl.averages import average_lifetimes
@@ -539,26 +540,13 @@ def fit_decay(
         time_unit,
         bin_width,
     )
-    with _single_threaded_blas():
+    with single_threaded_blas():
         opt = _best_fit(p, estimator, initial)
         result = _assemble(p, opt, estimator, settings)
         record_parameter_sets(result, p, opt)
         if bootstrap > 0 and result.ok:
             _apply_bootstrap(result, p, opt.x, estimator, bootstrap, seed)
     return result
-
-
-_BLAS_CONTROLLER: list[Any] = []
-
-
-def _single_threaded_blas() -> Any:
-    """Context limiting BLAS to one thread: the fit's matrices are tall and thin (n x <= 10),
-    where threaded BLAS only adds synchronisation cost (2-3x slower on a shared machine)."""
-    if not _BLAS_CONTROLLER:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS_CONTROLLER.append(ThreadpoolController())
-    return _BLAS_CONTROLLER[0].limit(limits=1, user_api="blas")
 
 
 # ----------------------------------------------------------------------------- assembling

@@ -62,9 +62,11 @@ def retention_series(
     res.derived["final_loss"] = Quantity(float(100 * (1 - r[-1])), None, "%")
     for frac, name in ((0.8, "t80"), (0.5, "t50")):
         v = time_to_fraction(t, r, frac)
-        res.derived[name] = Quantity(v, None, "h")
-        if math.isnan(v):
+        if math.isnan(v):  # not a failure: the series ends first; state the lower bound
+            res.statistics[f"{name}_above_h"] = float(t[-1])
             res.warnings.append(f"{name.upper()} not reached within {t[-1]:g} h")
+        else:
+            res.derived[name] = Quantity(v, None, "h")
     res.statistics["retention"] = r.tolist()
     if fit and t.size >= 3 and np.all(r > 0):
         p, cov, _ = fit_line(t - t[0], np.log(r))

@@ -169,3 +169,16 @@ def test_bad_matrices_raise_format_error_naming_file_and_problem(tmp_path, text,
         read_matrix_text(p, **KW)
     assert str(info.value).startswith(str(p))
     assert message in str(info.value)
+
+
+def test_read_columns_takes_any_delimiter_and_names_a_short_table(tmp_path):
+    from heterolab.errors import FormatError
+    from heterolab.io.text import read_columns
+
+    f = tmp_path / "series.csv"
+    f.write_text("time_h;signal\n0;1,0\n90;0,9\n180;0,84\n", encoding="utf-8")
+    cols = read_columns(f, ("time_h", "signal"))
+    assert cols["time_h"].tolist() == [0.0, 90.0, 180.0]
+    assert cols["signal"].tolist() == [1.0, 0.9, 0.84]
+    with pytest.raises(FormatError, match=r"series.csv, line 2: needs 3 numeric columns"):
+        read_columns(f, ("a", "b", "c"))

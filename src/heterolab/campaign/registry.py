@@ -4,7 +4,7 @@ inputs (files) that fill the function's data arguments.
 Registering a new analysis is one line in :data:`STEP_TYPES` (or one call to
 :func:`register_step_type` from another package)::
 
-    StepType("xrd.peaks", "heterolab.structure.xrd.peaks:find_peaks", {"pattern": "xrd"})
+    StepType("xrd.peaks", "heterolab.structure.xrd.peaks:fit_peaks", {"pattern": "xrd_pattern"})
 
 Input specifications (values of the ``inputs`` mapping; the key is the function parameter):
 
@@ -36,7 +36,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from heterolab.errors import FormatError, ParameterError
+from heterolab.errors import ParameterError
 
 __all__ = ["READERS", "STEP_TYPES", "InputSpec", "StepType", "register_step_type"]
 
@@ -120,6 +120,7 @@ def _types(*entries: StepType) -> dict[str, StepType]:
 
 _TRPL = "heterolab.kinetics.trpl"
 _TA = "heterolab.kinetics.ta"
+_ST = "heterolab.structure"
 _SP = "heterolab.spectroscopy"
 
 #: Every step type a campaign may use, by name. One line per analysis.
@@ -196,6 +197,18 @@ STEP_TYPES: dict[str, StepType] = _types(
         f"{_SP}.stability:retention_series",
         {"table": "columns:time_h,signal"},
     ),
+    # structure (heterolab.structure): steps on one measured file each
+    StepType("xrd.peaks", f"{_ST}.xrd.peaks:fit_peaks", {"pattern": "xrd_pattern"}),
+    StepType(
+        "xrd.powder_model", f"{_ST}.xrd.powder_model:fit_powder_model", {"pattern": "xrd_pattern"}
+    ),
+    StepType("xps.charge", f"{_ST}.xps.charge:charge_correction", {"spectrum": "photoemission"}),
+    StepType("xps.fermi_edge", f"{_ST}.xps.charge:fit_fermi_edge", {"spectrum": "photoemission"}),
+    StepType("tem.spacings", f"{_ST}.microscopy.fft:measure_spacings", {"image": "image"}),
+    StepType("tem.particles", f"{_ST}.microscopy.particles:measure_particles", {"image": "image"}),
+    StepType("tem.gpa", f"{_ST}.microscopy.phase_strain:gpa", {"image": "image"}),
+    StepType("image.resolution", f"{_ST}.imaging.quality:slanted_edge_mtf", {"image": "image"}),
+    StepType("image.contrast", f"{_ST}.imaging.quality:contrast", {"image": "image"}),
 )
 
 
@@ -209,25 +222,9 @@ def register_step_type(step_type: StepType, *, replace: bool = False) -> StepTyp
 
 # ---------------------------------------------------------------------- readers
 def _read_columns(path: Path, names: tuple[str, ...]) -> dict[str, Any]:
-    import numpy as np
+    from heterolab.io.text import read_columns
 
-    text = path.read_text(encoding="utf-8", errors="replace")
-    rows: list[list[float]] = []
-    for lineno, line in enumerate(text.splitlines(), start=1):
-        s = line.strip()
-        if not s or s.startswith("#"):
-            continue
-        cells = s.replace(",", " ").replace(";", " ").split()
-        try:
-            rows.append([float(c) for c in cells])
-        except ValueError:
-            if not rows:
-                continue  # a header line
-            raise FormatError(path, f"non-numeric cell in {s!r}", line=lineno) from None
-    if not rows or min(len(r) for r in rows) < len(names):
-        raise FormatError(path, f"needs {len(names)} numeric columns ({', '.join(names)})")
-    data = np.array([r[: len(names)] for r in rows], dtype=float)
-    return {n: data[:, i] for i, n in enumerate(names)}
+    return read_columns(path, names)
 
 
 def _read_ta_model(path: Path) -> Any:

@@ -35,6 +35,7 @@ from heterolab.units import normalize_unit, scale_factor
 
 __all__ = [
     "detect_matrix_layout",
+    "read_columns",
     "read_horiba_tcspc",
     "read_matrix_text",
     "read_text_decay",
@@ -740,3 +741,30 @@ def _sniff_decays(head: bytes) -> bool:
 register_reader("horiba_tcspc", "decay", (".txt",), _sniff_horiba)(read_horiba_tcspc)
 register_reader("text_decay", "decay", TEXT_EXTENSIONS, _sniff_decay)(read_text_decay)
 register_reader("text_decays", "decays", TEXT_EXTENSIONS, _sniff_decays)(read_text_decays)
+
+
+def read_columns(path: str | PathLike[str], names: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """The first ``len(names)`` numeric columns of a text table, by the given names.
+
+    Any delimiter and decimal separator the shared parser detects (comma, semicolon, tab,
+    whitespace; decimal point or comma); header and comment lines are skipped. Used for the
+    small tables of campaigns (temperature series, stability series).
+
+    Raises
+    ------
+    FormatError
+        For no data, fewer columns than ``names``, a ragged row or a non-numeric cell, naming
+        the file and line.
+    """
+    path = Path(path)
+    table = split_table(path, read_lines(path))
+    if not table.rows:
+        raise FormatError(path, f"no numeric data rows; needs columns {', '.join(names)}")
+    data = parse_rows(table)
+    if data.shape[1] < len(names):
+        raise FormatError(
+            path,
+            f"needs {len(names)} numeric columns ({', '.join(names)}), found {data.shape[1]}",
+            line=table.line_numbers[0],
+        )
+    return {n: data[:, i] for i, n in enumerate(names)}

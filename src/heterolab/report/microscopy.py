@@ -7,11 +7,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from heterolab.report.plots import register_plotter
+from heterolab.report.plots import register_plotter, subplots
 from heterolab.result import Result
 
 __all__ = ["plot_compare", "plot_gpa", "plot_mtf", "plot_particles", "plot_spacings"]
@@ -26,7 +25,7 @@ def _extent(da: Any) -> list[float]:
 def plot_spacings(result: Result, **_: Any) -> Figure:
     """Power spectrum (log) with the spots circled and labelled by d (nm)."""
     ps = result.curves.get("power_spectrum")
-    fig, ax = plt.subplots(figsize=(5.6, 5.6))
+    fig, ax = subplots(width=5.6, height=5.6)
     if ps is not None:
         spots = result.statistics.get("spots", [])
         kmax = 1.3 * max([s["k"] for s in spots] or [float(ps["kx"].max())])
@@ -48,14 +47,13 @@ def plot_spacings(result: Result, **_: Any) -> Figure:
     if matches:
         m = matches[0]
         ax.set_title(f"{m['phase']} zone [{' '.join(map(str, m['zone_axis']))}]", fontsize=9)
-    fig.tight_layout()
     return fig
 
 
 @register_plotter("tem.particles")
 def plot_particles(result: Result, **_: Any) -> Figure:
     """Image with the measured particles outlined, and the size histogram with the lognormal fit."""
-    fig, (ax, axh) = plt.subplots(1, 2, figsize=(10, 4.6))
+    fig, (ax, axh) = subplots(1, 2, width=10, height=4.6)
     im, lab = result.curves.get("image"), result.curves.get("labels")
     if im is not None:
         ax.imshow(im.values, cmap="gray", extent=_extent(im))
@@ -94,14 +92,13 @@ def plot_particles(result: Result, **_: Any) -> Figure:
             )
         axh.set_xlabel(f"{result.statistics.get('measure', 'size')} ({unit})")
         axh.set_ylabel("count")
-    fig.tight_layout()
     return fig
 
 
 @register_plotter("tem.gpa")
 def plot_gpa(result: Result, **_: Any) -> Figure:
     """ε_xx, ε_yy, ε_xy and rotation maps (small strain) and the ε_xx profile with its band."""
-    fig, axes = plt.subplots(1, 5, figsize=(16, 3.6))
+    fig, axes = subplots(1, 5, width=16, height=3.6)
     for ax, k in zip(axes[:4], ("exx", "eyy", "exy", "rotation"), strict=True):
         m = result.curves[k]
         lim = float(np.nanpercentile(np.abs(m.values), 99)) or 1e-3
@@ -117,14 +114,13 @@ def plot_gpa(result: Result, **_: Any) -> Figure:
         axes[4].set_xlabel(f"x ({p['x'].attrs.get('units', '')})")
         axes[4].set_title("ε_xx profile (mean ± sd over y)", fontsize=9)
     fig.suptitle("GPA small strain du/dx relative to the reference lattice", fontsize=9)
-    fig.tight_layout()
     return fig
 
 
 @register_plotter("tem.strain_profile")
 def plot_strain_profile(result: Result, **_: Any) -> Figure:
     comp = result.statistics.get("component", "exx")
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = subplots(width=6, height=3.6)
     m, sd = result.curves[comp], result.curves[f"{comp}_sd"]
     x = m[m.dims[0]].values
     ax.plot(x, m.values, "k")
@@ -132,14 +128,13 @@ def plot_strain_profile(result: Result, **_: Any) -> Figure:
     ax.set_xlabel(m.dims[0])
     ax.set_ylabel(comp)
     ax.legend(fontsize=8)
-    fig.tight_layout()
     return fig
 
 
 @register_plotter("imaging.mtf")
 def plot_mtf(result: Result, **_: Any) -> Figure:
     """ESF, LSF and MTF with MTF50 marked."""
-    fig, axes = plt.subplots(1, 3, figsize=(12, 3.6))
+    fig, axes = subplots(1, 3, width=12, height=3.6)
     for ax, k in zip(axes[:2], ("esf", "lsf"), strict=True):
         da = result.curves[k]
         ax.plot(da["distance"].values, da.values)
@@ -153,7 +148,6 @@ def plot_mtf(result: Result, **_: Any) -> Figure:
     axes[2].set_title(f"MTF50 = {m50:.3f} cycles/px", fontsize=9)
     axes[2].set_xlabel("frequency (cycles/px)")
     axes[2].set_xlim(0, 1)
-    fig.tight_layout()
     return fig
 
 
@@ -163,7 +157,7 @@ def plot_compare(result: Result, **_: Any) -> Figure:
     rows = {r["name"]: r for r in result.statistics.get("table", [])}
     order = result.statistics.get("ranking", list(rows))
     n = max(1, len(order))
-    fig, axes = plt.subplots(1, n, figsize=(3.4 * n, 3.8), squeeze=False)
+    fig, axes = subplots(1, n, width=3.4 * n, height=3.8, squeeze=False)
     for i, (ax, name) in enumerate(zip(axes[0], order, strict=False), 1):
         im = result.curves[f"image:{name}"]
         ax.imshow(im.values, cmap="gray")
@@ -171,5 +165,4 @@ def plot_compare(result: Result, **_: Any) -> Figure:
         text = [f"#{i} {name}"] + [f"{k} {r[k]:.3g}" for k in ("cnr", "weber", "mtf50") if k in r]
         ax.set_title("\n".join(text), fontsize=8)
         ax.axis("off")
-    fig.tight_layout()
     return fig

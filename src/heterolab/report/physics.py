@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from heterolab.report.plots import register_plotter
+from heterolab.report.plots import register_plotter, subplots
 from heterolab.result import Result
 
 __all__ = ["plot_brus", "plot_lamer", "plot_nucleation"]
@@ -18,7 +17,7 @@ __all__ = ["plot_brus", "plot_lamer", "plot_nucleation"]
 def plot_lamer(result: Result, **_: Any) -> Figure:
     """Supersaturation, mean size, dispersion and size distributions against time."""
     c = result.curves
-    fig, axes = plt.subplots(2, 2, figsize=(9, 6.5))
+    fig, axes = subplots(2, 2, width=9, height=6.5)
     t = c["supersaturation"]["time"].values
     pos = t > 0
     ax = axes[0, 0]
@@ -46,14 +45,13 @@ def plot_lamer(result: Result, **_: Any) -> Figure:
     ax4.set_ylabel("number (normalised)")
     ax4.legend(fontsize=7)
     fig.suptitle("LaMer burst nucleation, growth and ripening")
-    fig.tight_layout()
     return fig
 
 
 @register_plotter("physics.brus")
 def plot_brus(result: Result, **_: Any) -> Figure:
     """Exciton energy against diameter for each confinement model, with the chosen size."""
-    fig, ax = plt.subplots(figsize=(6.4, 4.5))
+    fig, ax = subplots(width=6.4, height=4.5)
     for name, da in result.curves.items():
         ax.plot(da["diameter"].values, da.values, label=name, ls="--" if name == "thesis" else "-")
     d = result.statistics.get("diameter_nm")
@@ -62,7 +60,6 @@ def plot_brus(result: Result, **_: Any) -> Figure:
     ax.set_xlabel("diameter (nm)")
     ax.set_ylabel("exciton energy (eV)")
     ax.legend()
-    fig.tight_layout()
     return fig
 
 
@@ -70,11 +67,10 @@ def plot_brus(result: Result, **_: Any) -> Figure:
 def plot_nucleation(result: Result, **_: Any) -> Figure:
     """Free energy of a spherical nucleus against its radius, with the critical point."""
     da = result.curves["free_energy"]
-    fig, ax = plt.subplots(figsize=(6.4, 4.5))
+    fig, ax = subplots(width=6.4, height=4.5)
     ax.plot(da["radius"].values, da.values)
     ax.plot([result.derived["critical_radius"].value], [result.derived["barrier"].value], "ko")
     ax.axhline(0, color="k", lw=0.5)
     ax.set_xlabel("radius (nm)")
     ax.set_ylabel("ΔG (eV)")
-    fig.tight_layout()
     return fig

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from heterolab.report.plots import register_plotter
+from heterolab.report.plots import register_plotter, subplots
 from heterolab.result import Result
 
 __all__ = ["plot_band_diagram", "plot_linear_fit", "plot_peak_fit", "plot_temperature_series"]
@@ -22,7 +21,7 @@ def plot_band_diagram(result: Result, **_: Any) -> Figure:
     (alignment from measured spectra, :func:`heterolab.spectroscopy.ups.band_alignment_from_materials`).
     """
     names = result.statistics.get("names", ["A", "B"])
-    fig, ax = plt.subplots(figsize=(4.8, 4.8))
+    fig, ax = subplots(width=4.8, height=4.8)
     for i, (tag, name) in enumerate(zip(("A", "B"), names, strict=True)):
         vbm = result.parameters[f"{tag}_vbm"].value
         cbm = result.parameters[f"{tag}_cbm"].value
@@ -52,7 +51,6 @@ def plot_band_diagram(result: Result, **_: Any) -> Figure:
     ax.set_xlim(-0.3, 3.9)
     ax.set_xticks([])
     ax.set_ylabel("Energy vs vacuum (eV)")
-    fig.tight_layout()
     return fig
 
 
@@ -77,8 +75,8 @@ def _offset_arrows(result: Result, ax: Any) -> None:
 @register_plotter("spectrum.peak_fit")
 def plot_peak_fit(result: Result, **_: Any) -> Figure:
     """Data, total model, baseline and each component against energy, residuals below."""
-    fig, (ax, axr) = plt.subplots(
-        2, 1, sharex=True, figsize=(6.4, 4.8), gridspec_kw={"height_ratios": [3, 1]}
+    fig, (ax, axr) = subplots(
+        2, 1, sharex=True, width=6.4, height=4.8, gridspec_kw={"height_ratios": [3, 1]}
     )
     c = result.curves
     ax.plot(c["data"]["energy"], c["data"], ".", ms=2, color="0.4", label="data")
@@ -92,7 +90,6 @@ def plot_peak_fit(result: Result, **_: Any) -> Figure:
     axr.plot(c["residuals"]["energy"], c["residuals"], "k-", lw=0.8)
     axr.set_xlabel("Energy (eV)")
     axr.set_ylabel("Residual")
-    fig.tight_layout()
     return fig
 
 
@@ -100,7 +97,7 @@ def plot_peak_fit(result: Result, **_: Any) -> Figure:
 @register_plotter("spectrum.urbach")
 def plot_linear_fit(result: Result, **_: Any) -> Figure:
     """Tauc or Urbach plot with the fitted straight line and the chosen range."""
-    fig, ax = plt.subplots(figsize=(5.6, 4.2))
+    fig, ax = subplots(width=5.6, height=4.2)
     d, m = result.curves["data"], result.curves["model"]
     ax.plot(d["energy"], d, "k.", ms=3, label="data")
     ax.plot(m["energy"], m, "r-", lw=1.5, label="linear fit")
@@ -109,7 +106,6 @@ def plot_linear_fit(result: Result, **_: Any) -> Figure:
     ax.set_xlabel("Photon energy (eV)")
     ax.set_ylabel("(αhν)^(1/r)" if result.kind == "spectrum.tauc" else "ln A")
     ax.legend(fontsize=8)
-    fig.tight_layout()
     return fig
 
 
@@ -117,7 +113,7 @@ def plot_linear_fit(result: Result, **_: Any) -> Figure:
 def plot_temperature_series(result: Result, **_: Any) -> Figure:
     """Peak energy, FWHM and integrated intensity against temperature."""
     t = result.statistics["temperature_K"]
-    fig, axes = plt.subplots(3, 1, sharex=True, figsize=(5.2, 6.4))
+    fig, axes = subplots(3, 1, sharex=True, width=5.2, height=6.4)
     for ax, key, label in zip(
         axes,
         ("peak_energy_eV", "fwhm_eV", "area"),
@@ -127,5 +123,4 @@ def plot_temperature_series(result: Result, **_: Any) -> Figure:
         ax.plot(t, result.statistics[key], "o-", ms=3)
         ax.set_ylabel(label)
     axes[-1].set_xlabel("Temperature (K)")
-    fig.tight_layout()
     return fig

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.figure import Figure
 
-from heterolab.report.plots import register_plotter
+from heterolab.report.plots import register_plotter, subplots
 from heterolab.result import Result
 
 __all__ = ["plot_ta_fit", "plot_ta_kinetics", "plot_ta_svd"]
@@ -40,7 +39,7 @@ def plot_ta_fit(result: Result, dataset: str | None = None, **_: Any) -> Figure:
     names = sorted({k.split("/")[0] for k in result.curves})
     name = dataset or names[0]
     c = {k.split("/", 1)[1]: v for k, v in result.curves.items() if k.startswith(name + "/")}
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7.5))
+    fig, axes = subplots(2, 3, width=13, height=7.5)
     _map(axes[0, 0], c["data"], f"{name}: data")
     _map(axes[0, 1], c["fit"], "fit")
     _map(axes[0, 2], c["residuals"], "residuals")
@@ -60,15 +59,14 @@ def plot_ta_fit(result: Result, dataset: str | None = None, **_: Any) -> Figure:
     sv = np.linalg.svd(r, compute_uv=False)
     axes[1, 2].semilogy(np.arange(1, min(sv.size, 10) + 1), sv[:10], "o-")
     axes[1, 2].set(xlabel="index", ylabel="singular value", title="residual SVD")
-    fig.tight_layout()
     return fig
 
 
 @register_plotter("ta.kinetics")
 def plot_ta_kinetics(result: Result, **_: Any) -> Figure:
     """Trace, fit (symlog delay axis) and residuals."""
-    fig, (a, b) = plt.subplots(
-        2, 1, sharex=True, figsize=(6.4, 5), gridspec_kw={"height_ratios": [3, 1]}
+    fig, (a, b) = subplots(
+        2, 1, sharex=True, width=6.4, height=5, gridspec_kw={"height_ratios": [3, 1]}
     )
     d, f, r = result.curves["data"], result.curves["fit"], result.curves["residuals"]
     a.plot(d["time"].values, d.values, ".", ms=3, label="data")
@@ -79,14 +77,13 @@ def plot_ta_kinetics(result: Result, **_: Any) -> Figure:
     b.plot(r["time"].values, r.values, lw=0.6)
     b.axhline(0, color="k", lw=0.5)
     b.set(xlabel="delay (ps)", ylabel="residual")
-    fig.tight_layout()
     return fig
 
 
 @register_plotter("ta.svd")
 def plot_ta_svd(result: Result, **_: Any) -> Figure:
     """Singular values, time vectors and spectral vectors."""
-    fig, axes = plt.subplots(1, 3, figsize=(13, 4))
+    fig, axes = subplots(1, 3, width=13, height=4)
     s = result.curves["singular_values"]
     axes[0].semilogy(np.arange(1, min(s.size, 20) + 1), s.values[:20], "o-")
     axes[0].set(xlabel="index", ylabel="singular value")
@@ -98,7 +95,6 @@ def plot_ta_svd(result: Result, **_: Any) -> Figure:
     axes[1].set(xlabel="delay (ps)", title="time vectors")
     axes[1].legend(fontsize=8)
     axes[2].set(xlabel="wavelength (nm)", title="spectral vectors")
-    fig.tight_layout()
     return fig
 
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
-from heterolab.report.plots import register_plotter
+from heterolab.report.plots import register_plotter, subplots
 from heterolab.result import Result
 
 __all__ = ["plot_xps_fit", "plot_xps_overview", "plot_xps_series"]
@@ -26,8 +25,8 @@ def _be_axis(ax: Any) -> None:
 def plot_xps_fit(result: Result, **_: Any) -> Figure:
     """Data, background, components (filled) and fit over residuals; numbers in the legend."""
     c = result.curves
-    fig, (ax, axr) = plt.subplots(
-        2, 1, sharex=True, figsize=(6.4, 5.2), gridspec_kw={"height_ratios": [3, 1]}
+    fig, (ax, axr) = subplots(
+        2, 1, sharex=True, width=6.4, height=5.2, gridspec_kw={"height_ratios": [3, 1]}
     )
     if "data" not in c:
         ax.text(0.5, 0.5, "no curves", ha="center", transform=ax.transAxes)
@@ -62,7 +61,6 @@ def plot_xps_fit(result: Result, **_: Any) -> Figure:
         axr.axhline(0, color="k", lw=0.5)
         axr.set_ylabel("residual")
     _be_axis(axr)
-    fig.tight_layout()
     return fig
 
 
@@ -71,7 +69,7 @@ def plot_xps_series(result: Result, **_: Any) -> Figure:
     """Stacked fitted spectra of the series and the component fractions vs sample."""
     labels = result.statistics.get("labels", [])
     comps = result.statistics.get("components", [])
-    fig, (ax, axf) = plt.subplots(1, 2, figsize=(9.6, 4.8))
+    fig, (ax, axf) = subplots(1, 2, width=9.6, height=4.8)
     offset = 0.0
     for lab in labels:
         d = result.curves[f"{lab}:data"]
@@ -99,7 +97,6 @@ def plot_xps_series(result: Result, **_: Any) -> Figure:
     axf.set_ylabel("area fraction")
     axf.set_ylim(0, 1)
     axf.legend(fontsize=8)
-    fig.tight_layout()
     return fig
 
 
@@ -108,11 +105,10 @@ def plot_xps_overview(result: Result, **_: Any) -> Figure:
     """Every region of a file, one panel each."""
     names = list(result.curves)
     n = max(1, len(names))
-    fig, axes = plt.subplots(n, 1, figsize=(6.4, 2.0 * n), squeeze=False)
+    fig, axes = subplots(n, 1, width=6.4, height=2.0 * n, squeeze=False)
     for ax, name in zip(axes[:, 0], names, strict=False):
         s = result.curves[name]
         ax.plot(s["binding_energy"].values, s.values, lw=0.8)
         ax.set_title(name, fontsize=8)
         _be_axis(ax)
-    fig.tight_layout()
     return fig

@@ -83,8 +83,10 @@ def _check_read(reader, path: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["ptu", "sdt", "text"])
-def test_damaged_files_give_heterolab_errors_only(fmt, tmp_path):
+@pytest.mark.parametrize("fmt", ["ptu", "sdt", "text", "hdf5"])
+def test_damaged_files_give_heterolab_errors_only(fmt, tmp_path, monkeypatch):
+    # HDF5 is read in a killable child: a mutant that keeps libhdf5 busy is refused after 3 s
+    monkeypatch.setattr("heterolab.io.hdf5.HDF5_READ_TIMEOUT_S", 3.0)
     if fmt == "ptu":
         src, reader, header = _small_ptu(tmp_path), read_decays, 8192
     elif fmt == "sdt":
@@ -134,3 +136,21 @@ def test_a_powder_pattern_is_not_read_as_a_decay_unless_the_user_insists(tmp_pat
     folder = shared_file("trpl", "lifefit_atto550_dna_horiba")
     assert read_decay(folder / "Atto550_DNA.txt").sizes["time"] > 1000
     assert read_decay(folder / "irf.txt").sizes["time"] > 1000
+
+
+def _never_returns(path):
+    import time
+
+    time.sleep(60)
+
+
+def test_an_hdf5_file_the_library_cannot_finish_is_refused_in_time(tmp_path, monkeypatch):
+    """A damaged header can make libhdf5 loop inside C code; the read runs in a child that is
+    killed after the timeout (simulated here by a read that never returns)."""
+    from heterolab.io import read_hdf5
+
+    src = _hdf5(tmp_path)
+    monkeypatch.setattr("heterolab.io.hdf5._read_hdf5_unguarded", _never_returns)
+    monkeypatch.setattr("heterolab.io.hdf5.HDF5_READ_TIMEOUT_S", 1.0)
+    with pytest.raises(HeterolabError, match=r"decay.h5: the HDF5 library did not finish"):
+        read_hdf5(src)  # the message is only raised once the child was killed

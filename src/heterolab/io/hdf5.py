@@ -314,11 +314,85 @@ def read_hdf5(path: str | PathLike[str]) -> Any:
     FormatError
         Missing file, not HDF5, not written by heterolab, or damaged content.
     """
-    import h5py
-
     p = Path(path)
     if not p.exists():
         raise FormatError(p, "file does not exist")
+    return _read_in_killable_child(p)
+
+
+#: Seconds the HDF5 library may take to read a file (a damaged header can make libhdf5 loop
+#: inside one C call, where no signal reaches it).
+HDF5_READ_TIMEOUT_S = 10.0
+
+
+def _read_and_send(path: str, conn: Any) -> None:
+    """Child of :func:`_read_in_killable_child`: read the file and send what came of it."""
+    try:
+        conn.send(("ok", _read_hdf5_unguarded(Path(path))))
+    except HeterolabError as exc:
+        conn.send(("error", str(exc)))
+    except BaseException as exc:
+        conn.send(("error", f"{path}: {type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def _read_in_killable_child(p: Path, timeout_s: float | None = None) -> Any:
+    """Read ``p`` in a forked child that is killed when the library does not return in time.
+
+    A damaged HDF5 header (an extreme value in a B-tree or heap address) can make libhdf5
+    spin inside one C call, where no signal can interrupt it; the only safe read of an
+    untrusted file is one that can be killed. The child sends the object back (pickled), so
+    the file is read once; the fork costs ~20 ms. Where ``fork`` is not available the file is
+    read directly.
+
+    Raises
+    ------
+    FormatError
+        When the library does not return within ``timeout_s`` (:data:`HDF5_READ_TIMEOUT_S`),
+        or for any problem the read finds, naming the file.
+    """
+    import multiprocessing
+    import warnings
+
+    import h5py  # noqa: F401 - imported once here, not in every child
+
+    # xarray imports its duck-array backends (dask, pint, ...) on the first DataArray: do it
+    # here, once, rather than in every child (0.6 s each).
+    xr.DataArray(np.zeros(1), dims=("x",), coords={"x": xr.Variable("x", [0.0], {"units": "ns"})})
+    timeout = HDF5_READ_TIMEOUT_S if timeout_s is None else timeout_s
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return _read_hdf5_unguarded(p)
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork with threads (3.12+)
+        child = ctx.Process(target=_read_and_send, args=(str(p), send), daemon=True)
+        child.start()
+    send.close()
+    try:
+        if not receive.poll(timeout):
+            raise FormatError(
+                p,
+                f"the HDF5 library did not finish reading this file within {timeout:g} s "
+                "(a damaged header makes it loop); the file is refused",
+            )
+        status, payload = receive.recv()
+    except EOFError:
+        raise FormatError(p, "the HDF5 library crashed while reading this file") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receive.close()
+    if status == "ok":
+        return payload
+    raise FormatError(p, str(payload).removeprefix(f"{p}: "))
+
+
+def _read_hdf5_unguarded(p: Path) -> Any:
+    import h5py
+
     try:
         f = h5py.File(p, "r")
     except Exception as exc:  # h5py raises OSError, ValueError, RuntimeError, ... on damage
@@ -352,7 +426,19 @@ def _read_kind(path: Path, kind: str, dims: tuple[str, ...], time_unit: str) -> 
     if not isinstance(obj, xr.DataArray) or obj.dims != dims:
         what = obj.dims if isinstance(obj, xr.DataArray) else type(obj).__name__
         raise FormatError(path, f"holds {what}, not a {kind} with dims {dims}")
+    _check_counts_and_time(path, obj)
     return _to_time_unit(obj, time_unit)
+
+
+def _check_counts_and_time(path: Path, da: xr.DataArray) -> None:
+    """A stored decay must still be one: finite counts >= 0 on a strictly increasing time
+    axis (a damaged file can decode to zeros or garbage without an HDF5 error)."""
+    t = np.asarray(da["time"].values, dtype=float)
+    if t.size > 1 and not (np.all(np.isfinite(t)) and np.all(np.diff(t) > 0)):
+        raise FormatError(path, "the stored time axis is not strictly increasing (damaged file?)")
+    counts = np.asarray(da.values, dtype=float)
+    if not np.all(np.isfinite(counts)) or np.any(counts < 0):
+        raise FormatError(path, "the stored counts are not finite and >= 0 (damaged file?)")
 
 
 def _to_time_unit(da: xr.DataArray, time_unit: str) -> xr.DataArray:

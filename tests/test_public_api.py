@@ -21,6 +21,7 @@ PACKAGES = [
     "heterolab.structure.microscopy",
     "heterolab.structure.imaging",
     "heterolab.io",
+    "heterolab.spectroscopy",
 ]
 
 
@@ -38,5 +39,6 @@ def test_every_declared_name_imports_and_is_listed(package: str) -> None:
 def test_the_analyses_reachable_from_their_packages() -> None:
     from heterolab.kinetics import fit_decay, fit_global, svd_analysis
     from heterolab.kinetics.ta import fit_target
+    from heterolab.spectroscopy import tauc_gap
 
-    assert all(callable(f) for f in (fit_decay, fit_global, svd_analysis, fit_target))
+    assert all(callable(f) for f in (fit_decay, fit_global, svd_analysis, fit_target, tauc_gap))

@@ -326,7 +326,16 @@ HDF5_READ_TIMEOUT_S = 10.0
 
 
 def _read_and_send(path: str, conn: Any) -> None:
-    """Child of :func:`_read_in_killable_child`: read the file and send what came of it."""
+    """Child of :func:`_read_in_killable_child`: read the file and send what came of it.
+
+    A crash of the library here is the parent's FormatError; the child's own fault dump and
+    the library's diagnostics are silenced (they would only repeat it on stderr).
+    """
+    import faulthandler
+
+    faulthandler.disable()
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
     try:
         conn.send(("ok", _read_hdf5_unguarded(Path(path))))
     except HeterolabError as exc:

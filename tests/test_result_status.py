@@ -70,3 +70,15 @@ def test_version_flag_prints_the_package_version() -> None:
 
     res = CliRunner().invoke(app, ["--version"])
     assert res.exit_code == 0 and res.output.strip() == f"heterolab {__version__}"
+
+
+def test_an_unwritable_output_folder_is_a_clear_error(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from heterolab.cli import app
+
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / "a-file" / "sim"
+    res = CliRunner().invoke(app, ["simulate", "thesis-cspbbr3-pbs-1to30", str(target)])
+    assert res.exit_code == 2
+    assert res.output.strip() == f"error: {target}: Not a directory"

@@ -91,7 +91,8 @@ def save_plot(result: Result, path: Path) -> None:
 
 
 def handle_errors(func: F) -> F:
-    """Decorator: a :class:`HeterolabError` becomes ``error: <message>`` on stderr, exit 2."""
+    """Decorator: a :class:`HeterolabError`, or an ``OSError`` on a path (missing folder, no
+    permission, not a directory), becomes ``error: <message>`` on stderr, exit 2."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -99,6 +100,10 @@ def handle_errors(func: F) -> F:
             return func(*args, **kwargs)
         except HeterolabError as exc:
             typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        except OSError as exc:  # a path that cannot be read or written: name it, no traceback
+            where = exc.filename if exc.filename is not None else "a file"
+            typer.echo(f"error: {where}: {exc.strerror or exc}", err=True)
             raise typer.Exit(2) from None
 
     return wrapper  # type: ignore[return-value]

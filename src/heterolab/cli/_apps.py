@@ -67,17 +67,14 @@ app.add_typer(ta_app, name="ta")
 app.add_typer(spectrum_app, name="spectrum")
 app.add_typer(physics_app, name="physics")
 app.add_typer(xrd_app, name="xrd")
-giwaxs_app = typer.Typer(
-    help="2D detector images and GIWAXS: integration, q-maps, orientation.", no_args_is_help=True
-)
+giwaxs_app = group("2D detector images and GIWAXS: integration, q-maps, orientation.")
 app.add_typer(giwaxs_app, name="giwaxs")
 app.add_typer(xps_app, name="xps")
 app.add_typer(tem_app, name="tem")
 app.add_typer(atomistic_app, name="atomistic")
 
 # issue #13: image quality (SWIR cameras and other imagers); commands in cli/microscopy.py
-image_app = typer.Typer(
-    help="Image quality: resolution (slanted-edge MTF), contrast and CNR, ranking of images.",
-    no_args_is_help=True,
+image_app = group(
+    "Image quality: resolution (slanted-edge MTF), contrast and CNR, ranking of images."
 )
 app.add_typer(image_app, name="image")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import sys
 from collections.abc import Callable
@@ -90,14 +91,59 @@ def save_plot(result: Result, path: Path) -> None:
         raise OutputError(f"cannot write the figure {path}: {exc.strerror or exc}") from None
 
 
+VERBOSE_OPTION = typer.Option(
+    0,
+    "-v",
+    "--verbose",
+    count=True,
+    show_default=False,
+    help="Say more: -v adds progress messages and where each warning comes from, -vv debug.",
+)
+QUIET_OPTION = typer.Option(
+    False, "-q", "--quiet", help="Print only the result and errors: no warnings, no progress bars."
+)
+_VERBOSE = "heterolab_verbose"
+_QUIET = "heterolab_quiet"
+
+
+def _with_verbosity_options(func: Callable[..., Any], wrapper: Callable[..., Any]) -> None:
+    """Give ``wrapper`` the signature of ``func`` plus ``-v/--verbose`` and ``-q/--quiet``, so
+    every command decorated with :func:`handle_errors` offers them (Typer reads the signature)."""
+    sig = inspect.signature(func)
+    extra = [
+        inspect.Parameter(
+            _VERBOSE, inspect.Parameter.KEYWORD_ONLY, default=VERBOSE_OPTION, annotation="int"
+        ),
+        inspect.Parameter(
+            _QUIET, inspect.Parameter.KEYWORD_ONLY, default=QUIET_OPTION, annotation="bool"
+        ),
+    ]
+    params = list(sig.parameters.values())
+    wrapper.__signature__ = sig.replace(parameters=params + extra)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {**func.__annotations__, _VERBOSE: "int", _QUIET: "bool"}
+
+
 def handle_errors(func: F) -> F:
-    """Decorator: a :class:`HeterolabError`, or an ``OSError`` on a path (missing folder, no
-    permission, not a directory), becomes ``error: <message>`` on stderr, exit 2."""
+    """Decorator of every command: ``-v/-q``, warnings through logging, and clear errors.
+
+    A :class:`HeterolabError`, or an ``OSError`` on a path (missing folder, no permission,
+    not a directory), becomes ``error: <message>`` on stderr, exit 2. Warnings of heterolab
+    and of the libraries it calls are printed as ``warning: <message>`` lines
+    (:func:`heterolab.log.cli_logging`); ``-q`` silences them and the progress bars.
+    """
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from heterolab.log import cli_logging
+        from heterolab.progress import set_progress
+
+        verbose = int(kwargs.pop(_VERBOSE, 0) or 0)
+        quiet = bool(kwargs.pop(_QUIET, False))
+        if quiet:
+            set_progress(False)
         try:
-            return func(*args, **kwargs)
+            with cli_logging(verbose, quiet):
+                return func(*args, **kwargs)
         except HeterolabError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
@@ -105,5 +151,9 @@ def handle_errors(func: F) -> F:
             where = exc.filename if exc.filename is not None else "a file"
             typer.echo(f"error: {where}: {exc.strerror or exc}", err=True)
             raise typer.Exit(2) from None
+        finally:
+            if quiet:
+                set_progress(None)
 
+    _with_verbosity_options(func, wrapper)
     return wrapper  # type: ignore[return-value]

@@ -31,5 +31,15 @@ def test_mkdocs_builds_strictly(tmp_path):
     assert (tmp_path / "site" / "index.html").is_file()
     api = (tmp_path / "site" / "api" / "report" / "index.html").read_text("utf-8")
     assert "check_figure_path" in api
+    # generated from the packages' public API (docs/hooks/api.py): every public function
+    for page, names in {
+        "kinetics": ("fit_decay", "fit_global"),
+        "spectroscopy": ("tauc_gap", "fit_peaks"),
+        "structure_xrd": ("refine_lattice",),
+        "atomistic": ("interface_energy",),
+    }.items():
+        html = (tmp_path / "site" / "api" / page / "index.html").read_text("utf-8")
+        for name in names:
+            assert name in html, f"{name} missing from the generated API page {page}"
     gallery = (tmp_path / "site" / "gallery" / "index.html").read_text("utf-8")
     assert gallery.count("<img") == len(list((REPO / "docs" / "gallery").glob("*.py")))

@@ -47,9 +47,9 @@ def varshni_gap(t: np.ndarray, e0: float, alpha: float, beta: float) -> np.ndarr
 
 
 def bose_einstein_gap(t: np.ndarray, e_b: float, a_b: float, theta: float) -> np.ndarray:
-    """E(T) = E_B − a_B[1 + 2/(e^{Θ/T} − 1)] [eV] (Viña, Logothetidis & Cardona, PRB 30, 1979 (1984)).
+    """E(T) = E_B − a_B[1 + 2/(e^{Θ/T} − 1)] (eV) (Viña, Logothetidis & Cardona, PRB 30, 1979 (1984)).
 
-    Θ is a temperature [K].
+    Θ is a temperature (K).
     """
     return e_b - a_b * (1.0 + 2.0 * _bose(K_B_EV * theta, t))
 
@@ -57,8 +57,8 @@ def bose_einstein_gap(t: np.ndarray, e_b: float, a_b: float, theta: float) -> np
 def thermal_expansion_phonon_gap(
     t: np.ndarray, e0: float, a_te: float, a_ep: float, phonon_ev: float
 ) -> np.ndarray:
-    """E(T) = E₀ + A_TE T + A_EP[2/(e^{ħω/k_BT} − 1) + 1] [eV] (perovskite form; Wang et al.,
-    J. Phys. Chem. Lett. 10, 2546 (2019), thesis ref. 4-28). A_TE [eV/K], A_EP [eV], ħω [eV].
+    """E(T) = E₀ + A_TE T + A_EP[2/(e^{ħω/k_BT} − 1) + 1] (eV) (perovskite form; Wang et al.,
+    J. Phys. Chem. Lett. 10, 2546 (2019), thesis ref. 4-28). A_TE (eV/K), A_EP (eV), ħω (eV).
     """
     t = np.asarray(t, dtype=float)
     return e0 + a_te * t + a_ep * (2.0 * _bose(phonon_ev, t) + 1.0)

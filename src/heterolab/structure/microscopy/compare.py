@@ -34,6 +34,8 @@ def compare_spacing(
     tolerance
         |deviation| above which the assignment is reported suspect (default 2 %).
 
+    Notes
+    -----
     Example: the thesis's HRTEM d(110) = 4.13 Å of CsPbBr3 against the cubic cell (a =
     5.874 Å, d = 4.154 Å) is −0.57 % and implies a = 5.841 Å (spec V9).
     """

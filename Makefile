@@ -38,8 +38,8 @@ demo: $(STAMP)
 	$(BIN)/heterolab demo
 
 test: $(STAMP) $(SYSTEM_STAMP)
-	$(BIN)/ruff check src tests $(wildcard benchmarks examples)
-	$(BIN)/ruff format --check src tests $(wildcard benchmarks examples)
+	$(BIN)/ruff check src tests $(wildcard benchmarks examples docs/hooks)
+	$(BIN)/ruff format --check src tests $(wildcard benchmarks examples docs/hooks)
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q -n 2 -p xdist tests
 

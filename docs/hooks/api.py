@@ -17,7 +17,11 @@ from mkdocs.structure.files import File, Files
 
 #: (package, page title, one-line description)
 PACKAGES: tuple[tuple[str, str, str], ...] = (
-    ("heterolab.kinetics", "Kinetics (TRPL, FLIM, TA)", "Decay, FLIM and transient-absorption fits."),
+    (
+        "heterolab.kinetics",
+        "Kinetics (TRPL, FLIM, TA)",
+        "Decay, FLIM and transient-absorption fits.",
+    ),
     ("heterolab.spectroscopy", "Steady-state spectroscopy", "Peaks, edges, PLQY, transfer, bands."),
     ("heterolab.calculators", "Calculators", "Front ends of the physics models."),
     ("heterolab.thesis", "Thesis tables", "Tables 3-1, 3-2 and 4-1 with their checks."),

@@ -3,9 +3,9 @@
 The presets are written with :func:`write_preset`; each file is read with ``heterolab.io.read``
 and analysed with the public function a user would call. Tolerances are the analysis's own
 standard error (3 σ) or, for peak maxima without an error, the grid spacing and the stated
-model mismatch. Files whose analysis lives in another area (TA global analysis, XRD, XPS,
-TEM) are listed in ``NOT_COVERED_HERE`` and checked for being there, so a new file cannot slip
-through unexamined.
+model mismatch. Every file a preset writes is analysed here (TA global analysis, XPS and GPA
+included), and a test checks that the list of analysed files is the list of written files, so
+a new file cannot slip through unexamined.
 """
 
 from __future__ import annotations
@@ -22,19 +22,12 @@ from heterolab.spectroscopy.sizes import pbs_size_from_absorption
 from heterolab.spectroscopy.spectra import analyze_peak, excitonic_peak
 
 HC = 1239.841984  # eV nm
-
-# analysed by the owners of those analyses (TA, XRD, XPS, TEM test suites)
-NOT_COVERED_HERE = {
-    "thesis-cspbbr3-pbs-1to30": {
-        "ta_nir_470pump_het_1to30.csv",
-        "ta_nir_pbs.csv",
-        "ta_vis_470pump_cspbbr3.csv",
-        "ta_vis_470pump_het_1to30.csv",
-        "tem_interface.csv",
-        "xps_pb4f.csv",
-    },
-    "thesis-pma2pbbr4-cspbbr3": {"xrd.csv", "tem_gpa.csv", "irf.csv"},
-}
+CH3_TA = (
+    "ta_vis_470pump_het_1to30.csv",
+    "ta_nir_470pump_het_1to30.csv",
+    "ta_vis_470pump_cspbbr3.csv",
+    "ta_nir_pbs.csv",
+)
 
 
 @pytest.fixture(scope="module", params=available_presets())
@@ -53,10 +46,16 @@ def _analysed(name: str) -> set[str]:
             "absorption_nir.csv",
             "pl_vis.csv",
             "pl_nir.csv",
+            *CH3_TA,
+            "xps_pb4f.csv",
+            "tem_interface.tif",
         },
         "thesis-pma2pbbr4-cspbbr3": {
             "absorption.csv",
             "pl.csv",
+            "irf.csv",  # the measured IRF of the ch4 decay fits below
+            "xrd.csv",
+            "tem_gpa.tif",
             *(f"trpl_{f}_{q}.csv" for f in ("het", "le") for q in ("none", "spiro", "pcbm")),
             "trpl_fig4-8c_het.csv",
             "trpl_fig4-8c_le.csv",
@@ -68,9 +67,7 @@ def test_every_written_file_is_analysed_somewhere(preset):
     name, out, truth = preset
     files = set(truth["files"])
     assert files == {p.name for p in out.iterdir()} - {"truth.json"}
-    assert files == _analysed(name) | NOT_COVERED_HERE[name], sorted(
-        files ^ (_analysed(name) | NOT_COVERED_HERE[name])
-    )
+    assert files == _analysed(name), sorted(files ^ _analysed(name))
 
 
 def _written(name: str, tmp_path_factory) -> tuple:
@@ -231,3 +228,172 @@ def test_truth_json_states_the_eta_contradiction(preset):
     assert choice["used"] == pytest.approx(0.9356, abs=1e-4)
     assert choice["not_used"] == pytest.approx(0.7156)
     assert any("71.56" in w and "93.6" in w for w in truth["warnings"])
+
+
+@pytest.mark.slow
+def test_ch4_xrd_every_cspbbr3_reflection_gives_position_and_scherrer_size(ch4):
+    from heterolab.structure.xrd import fit_peaks, scherrer
+
+    out, files = ch4
+    truth = files["xrd.csv"]["truth"]
+    cs = truth["phases"]["CsPbBr3"]
+    peaks = fit_peaks(read(out / "xrd.csv", kind="xrd_pattern"))
+    assert peaks.ok, peaks.message
+    sizes = scherrer(
+        peaks,
+        instrument=truth["instrument_fwhm_deg"],
+        wavelength_angstrom=truth["wavelength_angstrom"],
+    )
+    table = peaks.statistics["table"]
+    assert len(table) >= 4
+    for i, row in enumerate(table, start=1):
+        ref = min(cs["reflections"], key=lambda r: abs(r["two_theta"] - row["two_theta"]))
+        assert abs(row["two_theta"] - ref["two_theta"]) < 0.05, (ref["hkl"], row["two_theta"])
+        q = sizes.derived[f"size_p{i:02d}"]
+        assert abs(q.value - cs["size_nm"]) < 3 * q.stderr, (ref["hkl"], q, cs["size_nm"])
+
+
+# ----------------------------------------------------------------------------- TA (ch3)
+@pytest.mark.slow
+@pytest.mark.parametrize("fname", CH3_TA)
+def test_ch3_ta_global_fit_recovers_the_simulated_lifetime_and_irf(ch3, fname):
+    """Every simulated TA matrix holds one decaying species plus a non-decaying one in the
+    probed window (vis: the 0.52 ps transfer or the 8.08 ps CsPbBr3 decay on a long-lived
+    bleach; NIR: the PbS rise fed by the transfer or by hot-exciton relaxation), a Gaussian IRF
+    and a polynomial chirp. The matching model is a parallel (DAS) fit with one lifetime plus a
+    long-lived component and a chirp polynomial of the simulated order."""
+    from heterolab.kinetics.ta import fit_global
+
+    out, files = ch3
+    truth = files[fname]["truth"]
+    (tau,) = truth["lifetimes_ps"]
+    r = fit_global(
+        read(out / fname, kind="ta"),
+        model="parallel",
+        n_components=2,
+        long_lived=True,
+        chirp="auto",
+        chirp_order=len(truth["chirp_ps"]),
+    )
+    # the 8.08 ps CsPbBr3 decay carries 9.3 % of the bleach (Table 3-3): at 1e-4 OD noise its
+    # lifetime is known to +-4.6 %, which the fit rightly calls suspect (wider than +-5 % at
+    # 95 % confidence); nothing else may be wrong with it
+    assert r.ok or r.message.endswith(f"1/k1 = {r.parameters['tau_1'].value:.3f} ± 4.6 %"), (
+        r.message
+    )
+    q = r.parameters["tau_1"]
+    assert abs(q.value - tau) < 3 * q.stderr, (q, tau)
+    w = r.parameters["irf_width"]  # Gaussian standard deviation (ps)
+    sigma = truth["irf_fwhm_ps"] / (2 * math.sqrt(2 * math.log(2)))
+    assert abs(w.value - sigma) < 3 * w.stderr, (w, sigma)
+
+
+# ----------------------------------------------------------------------------- XPS (ch3)
+def _xps_fit(ch3, background_kind):
+    from heterolab.structure.xps.fit import fit_xps
+    from heterolab.structure.xps.series import pb4f_components
+
+    out, files = ch3
+    spectrum = read(out / "xps_pb4f.csv", kind="photoemission")
+    return fit_xps(spectrum, pb4f_components(), background_kind=background_kind), files[
+        "xps_pb4f.csv"
+    ]["truth"]
+
+
+def _xps_recovers_truth(r, truth) -> list[str]:
+    off = []
+    for name, d in truth["doublets"].items():
+        for key, value in (("position", d["position_ev"]), ("area", d["area"])):
+            q = r.parameters.get(f"{name}_{key}") or r.derived.get(f"{name}_{key}")
+            if q is None or not abs(q.value - value) < 3 * q.stderr:
+                off.append(f"{name}_{key}: {q} vs {value}")
+    return off
+
+
+def test_ch3_xps_pb4f_active_shirley_recovers_both_doublets(ch3):
+    """The generator's background is offset + step x (normalised cumulative peak area), i.e.
+    exactly the active Shirley model (Shirley, PRB 5, 4709 (1972); fitted with the peaks as
+    in Herrera-Gomez et al., SIA 46, 897 (2014)): the fit that matches the truth."""
+    r, truth = _xps_fit(ch3, "active_shirley")
+    assert r.ok, r.message
+    assert _xps_recovers_truth(r, truth) == []
+    for key, value in (("bg_step", truth["shirley_step_counts"]), ("bg_offset", 200.0)):
+        q = r.parameters[key]
+        assert abs(q.value - value) < 3 * q.stderr, (key, q, value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="XPS (structure/xps/fit.py, not this area): the static iterative Shirley fit of "
+    "two doublets 0.41 eV apart ends at Pb-S 0.7 % (truth 50 %) with chi2_red 1.7 on 354 "
+    "degrees of freedom (9 sigma from 1) and is reported ok",
+)
+def test_ch3_xps_pb4f_static_shirley_is_right_or_not_ok(ch3):
+    r, truth = _xps_fit(ch3, "shirley")
+    assert not r.ok or _xps_recovers_truth(r, truth) == []
+
+
+# ----------------------------------------------------------------------------- TEM (GPA)
+def _gpa_step(path, truth, *, g_from_truth: bool = True):
+    """GPA of a simulated interface image with the left half as reference; the strain step
+    (right minus left region means, ±1.5 nm around the interface and the edge margin left out)
+    and its standard error (map sd over independent cells of (2 x resolution)^2)."""
+    import numpy as np
+
+    from heterolab.io.images import read_microscopy_image
+    from heterolab.structure.microscopy import gpa
+
+    image = read_microscopy_image(path)
+    assert image.attrs["calibration"] == "file"
+    d, x0 = truth["spacing_nm"], truth["interface_x_nm"]
+    width = float(image["x"].max())
+    g = [[1 / d, 0.0], [0.0, 1 / d]] if g_from_truth else None
+    r = gpa(image, g, reference=(0.0, x0 - 1.5, 0.0, float(image["y"].max())))
+    assert r.ok, r.message
+    margin, res = r.statistics["edge_margin"], r.statistics["resolution"]
+    steps = {}
+    for comp in ("exx", "eyy", "exy"):
+        mp = r.curves[comp]
+        inner = mp.sel(y=slice(margin, float(mp["y"].max()) - margin))
+        left = inner.sel(x=slice(margin, x0 - 1.5))
+        right = inner.sel(x=slice(x0 + 1.5, width - margin))
+        cells = [
+            max(1.0, float(np.ptp(p["x"].values) * np.ptp(p["y"].values)) / (2 * res) ** 2)
+            for p in (left, right)
+        ]
+        se = math.hypot(
+            float(left.std()) / math.sqrt(cells[0]), float(right.std()) / math.sqrt(cells[1])
+        )
+        steps[comp] = (float(right.mean() - left.mean()), se)
+    return steps
+
+
+@pytest.mark.parametrize(
+    ("which", "fname", "expected"),
+    [
+        ("ch3", "tem_interface.tif", lambda t: (t["strain_xx"], t["strain_yy"])),
+        ("ch4", "tem_gpa.tif", lambda t: (t["strain_xx"], t["strain_yy"])),
+    ],
+)
+def test_tem_image_is_a_calibrated_tiff_and_gpa_recovers_the_strain_step(
+    request, which, fname, expected
+):
+    out, files = request.getfixturevalue(which)
+    truth = files[fname]["truth"]
+    steps = _gpa_step(out / fname, truth)
+    for comp, value in zip(("exx", "eyy", "exy"), (*expected(truth), 0.0), strict=True):
+        step, se = steps[comp]
+        assert abs(step - value) < 3 * se, (comp, step, se, value)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="TEM (structure/microscopy/phase_strain.py:188, not this area): the reference "
+    "refinement moves g by -<grad P>/2pi instead of +<grad P>/2pi (3.258 -> 3.111 1/nm "
+    "instead of -> 3.405 1/nm), so GPA with FFT-found g-vectors gives a 5.47 % step for 5 %",
+)
+def test_ch4_gpa_with_fft_g_vectors_and_a_reference_region_recovers_the_strain(ch4):
+    out, files = ch4
+    truth = files["tem_gpa.tif"]["truth"]
+    step, se = _gpa_step(out / "tem_gpa.tif", truth, g_from_truth=False)["exx"]
+    assert abs(step - truth["strain_xx"]) < 3 * se

@@ -93,6 +93,13 @@ def _bragg_strain(a0: float, hkl_n: int, two_theta_deg: float) -> float:
     return d * np.sqrt(hkl_n) / a0 - 1.0
 
 
+#: Simulated HRTEM frames: 512 x 512 pixels of 0.04 nm (20.5 nm field of view, 7.3 pixels per
+#: CsPbBr3 (200) fringe). GPA needs a field several resolutions (~0.4 nm) wide on each side of
+#: the interface beyond its 2.4 nm edge margin; a 5 nm frame leaves no reference region.
+TEM_SHAPE = (512, 512)
+TEM_PIXEL_NM = 0.04
+
+
 def _ta_time_axis() -> np.ndarray:
     """Delays (ps): linear 0.02 ps steps over ±1 ps, then logarithmic to 1 ns (typical fs-TA)."""
     return np.concatenate([np.arange(-1.0, 1.0, 0.02), np.geomspace(1.0, 1000.0, 120)])
@@ -362,8 +369,8 @@ def _ch3_structure(rngs: list[np.random.Generator]) -> list[Dataset]:
     d_cs, d_pbs = CSPBBR3_CUBIC.a_angstrom / 2, PBS_ROCKSALT.a_angstrom / 2
     mismatch = d_pbs / d_cs - 1.0
     img, t_img = simulate_lattice_image(
-        shape=(256, 256),
-        pixel_nm=0.02,
+        shape=TEM_SHAPE,
+        pixel_nm=TEM_PIXEL_NM,
         spacing_nm=d_cs / 10,
         strain_xx=mismatch,
         strain_yy=mismatch,
@@ -398,7 +405,7 @@ def _ch3_structure(rngs: list[np.random.Generator]) -> list[Dataset]:
             img,
             t_img,
             f"{THESIS}, §3.3.1 Fig. 3-4c (CsPbBr3(200)/PbS(200) interface), bulk cells",
-            ["cube-on-cube coherent interface, fringe model (no CTF)"],
+            ["cube-on-cube coherent interface, fringe model (no CTF); 512 x 512 px of 0.04 nm"],
         ),
     ]
 
@@ -614,8 +621,8 @@ def _ch4_structure(rngs: list[np.random.Generator]) -> list[Dataset]:
     tt = np.arange(10.0, 50.0, 0.02)
     xrd, t_xrd = simulate_xrd(tt, [Phase(CSPBBR3_CUBIC, 1.0, 7.6)], seed=rngs[0])
     img, t_img = simulate_lattice_image(
-        shape=(256, 256),
-        pixel_nm=0.02,
+        shape=TEM_SHAPE,
+        pixel_nm=TEM_PIXEL_NM,
         spacing_nm=0.2937,
         strain_xx=0.05,
         noise_std=0.3,
@@ -641,7 +648,10 @@ def _ch4_structure(rngs: list[np.random.Generator]) -> list[Dataset]:
             img,
             t_img,
             f"{THESIS}, §4.3.2 Fig. 4-11b,c (GPA strain ~5 %)",
-            ["fringe model of the CsPbBr3 (200) planes, strain step at the image centre"],
+            [
+                "fringe model of the CsPbBr3 (200) planes, strain step at the image centre; "
+                "512 x 512 px of 0.04 nm"
+            ],
         ),
     ]
 

@@ -56,6 +56,7 @@ from heterolab.kinetics.trpl._batch_kernels import (
     _fit_all,
     _model_rows,
 )
+from heterolab.kinetics.trpl.decay_setup import decay_parameters, from_parameter_set
 from heterolab.result import Quantity, Result, make_provenance
 
 __all__ = [
@@ -106,12 +107,24 @@ def _as_batch(
     return y, d.time, lead, {"shape": shape, "coords": d.coords, "input": d}
 
 
-def _irf_histogram(irf: Any, like: Any) -> tuple[str, np.ndarray | None, float | None]:
-    """('measured', unit-sum irf, None) | ('gaussian', None, fwhm or None) (:func:`as_irf`)."""
-    spec = as_irf(irf, like)
+def _irf_histogram(
+    irf: Any, like: Any, irf_fwhm: float | None = None
+) -> tuple[str, np.ndarray | None, float | None]:
+    """('measured', unit-sum irf, None) | ('gaussian', None, fwhm or None) (:func:`as_irf`);
+    ``irf_fwhm`` is a Gaussian FWHM held fixed by the ParameterSet."""
+    spec = as_irf(irf if irf is not None or irf_fwhm is None else irf_fwhm, like)
     if spec.kind == "measured":
+        if irf_fwhm is not None:
+            raise ParameterError(
+                "irf_fwhm (a Gaussian IRF width) cannot be held fixed with a measured IRF"
+            )
         return "measured", spec.histogram / spec.histogram.sum(), None
-    return "gaussian", None, spec.fwhm
+    twice = irf_fwhm is not None and spec.fwhm is not None
+    if twice and abs(spec.fwhm - irf_fwhm) > 1e-12 * irf_fwhm:  # type: ignore[operator]
+        raise ParameterError(
+            f"the IRF FWHM is given twice (irf={irf!r}, irf_fwhm={irf_fwhm}); give one"
+        )
+    return "gaussian", None, spec.fwhm if spec.fwhm is not None else irf_fwhm
 
 
 def _global_fit(
@@ -124,8 +137,12 @@ def _global_fit(
     shift: float | None,
     background: Any,
     fit_range: tuple[float, float],
+    initial: dict[str, float],
 ) -> Result:
-    """Fit of the summed decay with the single-decay engine: start values, shift, IRF width."""
+    """Fit of the summed decay with the single-decay engine: start values, shift, IRF width.
+
+    ``background`` is the summed decay's (the per-decay value times the number of decays when
+    it is held fixed); ``initial`` start values by name (from the ParameterSet)."""
     from heterolab.kinetics.trpl.decay_fit import fit_decay
 
     g = fit_decay(
@@ -138,6 +155,7 @@ def _global_fit(
         fit_range=fit_range,
         shift="free" if shift is None else shift,
         background=background,
+        initial=initial or None,
     )
     if shift is not None:
         g.parameters.setdefault("shift", Quantity(float(shift), None, "ns"))
@@ -264,6 +282,7 @@ def fit_decays(
     threads: int | None = None,
     time_unit: str | None = None,
     bin_width: float | None = None,
+    parameters: Any = None,
 ) -> Result:
     """Fit many decays at once: per-decay lifetimes, amplitudes and background.
 
@@ -299,6 +318,14 @@ def fit_decays(
         Worker threads (the compiled fitter releases the GIL); default ``os.cpu_count()``.
     time_unit, bin_width
         Unit of ``time`` and bin width (see :func:`heterolab.arrays.as_decays`).
+    parameters
+        A :class:`heterolab.parameters.ParameterSet` (or its ``to_dict()`` mapping), the one
+        parameter idiom of heterolab (as :func:`~heterolab.kinetics.trpl.decay_fit.fit_decay`):
+        start values of the summed-decay fit by name (``tau_1``.., ``shift``, ``irf_fwhm``);
+        ``vary=False`` holds ``shift``, ``background`` (counts/bin per decay) or ``irf_fwhm``
+        (Gaussian IRF, ns) fixed. ``shift=``/``background=`` are conveniences that add to the
+        same set. ``statistics["parameters_fitted"]`` of a batch fit can be passed back here to
+        repeat it.
 
     Returns
     -------
@@ -311,7 +338,10 @@ def fit_decays(
         ``chi2_reduced`` (Pearson), ``photons``, ``fit_status`` (see :data:`FIT_STATUS`),
         ``converged`` and ``iterations``. Failed decays have NaN parameters. ``parameters``
         are the medians over converged decays; the summed-decay fit is in ``derived``
-        (``global_*``) and ``statistics`` count decays per status and the fitting speed.
+        (``global_*``) and ``statistics`` count decays per status and the fitting speed;
+        ``statistics["parameters_initial"]``/``["parameters_fitted"]`` are the ParameterSet
+        dicts the batch started from and ended with (summed-decay lifetimes, the shift used,
+        IRF width, background setting).
 
     Raises
     ------
@@ -322,7 +352,13 @@ def fit_decays(
         raise ParameterError(f"n_components must be 1, 2 or 3, got {n_components!r}")
     if estimator not in ("mle", "lsq"):
         raise ParameterError(f"estimator must be 'mle' or 'lsq', got {estimator!r}")
-    fit_bg = background == "free"
+    initial, shift_s, background, irf_fwhm = from_parameter_set(
+        decay_parameters(
+            parameters, shift="free" if shift is None else shift, background=background
+        )
+    )
+    shift = None if isinstance(shift_s, str) else float(shift_s)
+    fit_bg = isinstance(background, str) and background == "free"
     if not fit_bg:
         try:
             bg_fixed = float(background)
@@ -338,7 +374,7 @@ def fit_decays(
         bg_fixed = 0.0
     y, t, lead, info = _as_batch(decays, time, time_unit, bin_width)
     delta = float(t[1] - t[0])
-    kind, irf_n, fwhm = _irf_histogram(irf, info.pop("input"))
+    kind, irf_n, fwhm = _irf_histogram(irf, info.pop("input"), irf_fwhm)
     mle = estimator == "mle"
     window = fit_range if fit_range is not None else (float(t[0]), float(t[-1] + delta))
     w = _window_weights(y, t, fit_range, mle)
@@ -351,7 +387,8 @@ def fit_decays(
     if not selected.any():
         raise ParameterError("no decay is selected for fitting (mask is all False)")
     total = y[selected].sum(axis=0)
-    g = _global_fit(total, t, kind, irf_n, fwhm, n_components, shift, background, window)
+    bg_total = background if fit_bg else bg_fixed * int(selected.sum())
+    g = _global_fit(total, t, kind, irf_n, fwhm, n_components, shift, bg_total, window, initial)
     result = Result(kind="trpl.batch_fit")
     settings = {
         "n_components": n_components,
@@ -410,9 +447,27 @@ def fit_decays(
         result, full, y, w, t, irf_use, delta, n_components, fit_bg, bg_fixed, mle, lead, info
     )
     _fill_global(result, g, shift_used, fwhm_used, n_components)
+    _record_parameter_sets(result, g, shift_used, shift is None, fit_bg, bg_fixed)
     result.statistics["fit_seconds"] = elapsed
     result.statistics["decays_per_second"] = sel.size / elapsed if elapsed > 0 else math.inf
     return result
+
+
+def _record_parameter_sets(
+    result: Result, g: Result, shift: float, shift_free: bool, fit_bg: bool, bg_fixed: float
+) -> None:
+    """``statistics["parameters_initial"/"parameters_fitted"]`` of a batch fit: the summed-decay
+    fit's sets (ParameterSet dicts) with the per-decay background setting and the shift used."""
+    from heterolab.parameters import ParameterSet
+
+    for key in ("parameters_initial", "parameters_fitted"):
+        ps = ParameterSet.from_mapping(g.statistics[key])
+        ps.params.pop("background", None)
+        if not fit_bg:
+            ps.add("background", bg_fixed, vary=False, unit="counts")
+        if key == "parameters_fitted" and "shift" in ps.params:
+            ps.add("shift", shift, vary=shift_free, unit="ns")
+        result.statistics[key] = ps.to_dict()
 
 
 def _fit_parallel(y, w, irf, delta, x0, lo, hi, opts, threads):

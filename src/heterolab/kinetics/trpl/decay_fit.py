@@ -51,6 +51,7 @@ from heterolab.kinetics.trpl.decay_setup import (
     DecayProblem,
     build_problem,
     component_shapes,
+    decay_parameters,
     design_matrix,
     expected_counts,
     from_internal,
@@ -520,10 +521,11 @@ def fit_decay(
         Invalid settings or data (negative counts, IRF length mismatch, n_components outside
         1..4, unknown estimator or model).
     """
-    if parameters is not None:
-        initial, shift, background, irf_fwhm = from_parameter_set(
-            parameters, initial, shift, background, irf_fwhm
+    initial, shift, background, irf_fwhm = from_parameter_set(
+        decay_parameters(
+            parameters, initial=initial, shift=shift, background=background, irf_fwhm=irf_fwhm
         )
+    )
     p, settings = build_problem(
         decay,
         time,

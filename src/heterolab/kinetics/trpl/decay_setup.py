@@ -32,6 +32,7 @@ __all__ = [
     "DecayProblem",
     "build_problem",
     "component_shapes",
+    "decay_parameters",
     "design_matrix",
     "expected_counts",
     "from_internal",
@@ -371,19 +372,60 @@ def fixed_value(v: Any, name: str) -> float:
 
 
 # ----------------------------------------------------------------------------- ParameterSet
-def from_parameter_set(
-    parameters: Any, initial: Any, shift: Any, background: Any, irf_fwhm: Any
-) -> tuple[dict[str, float], Any, Any, Any]:
-    """Start values and fixed settings from a ParameterSet (or its to_dict mapping)."""
+_UNITS = {"beta": "1", "background": "counts"}
+
+
+def decay_parameters(
+    parameters: Any = None,
+    *,
+    initial: Any = None,
+    shift: Any = "free",
+    background: Any = "free",
+    irf_fwhm: Any = None,
+) -> Any:
+    """The one parameter set of a decay fit (:class:`heterolab.parameters.ParameterSet`).
+
+    ``parameters`` (a ParameterSet or its ``to_dict()`` mapping) is the idiom; the older
+    keywords are thin conveniences that add to the same set: ``initial={name: start}``,
+    ``shift=<ns>``/``background=<counts/bin>``/``irf_fwhm=<ns>`` (held fixed, ``vary=False``;
+    ``"free"``/``None`` add nothing). A name given both ways is an error.
+    """
     from heterolab.parameters import ParameterSet
 
-    ps = (
+    ps = ParameterSet()
+    for name, v in dict(initial or {}).items():
+        ps.add(name, fixed_value(v, f"initial[{name!r}]"), unit=_UNITS.get(name, "ns"))
+    for name, v in (("shift", shift), ("background", background)):
+        if not (isinstance(v, str) and v == "free"):
+            ps.add(name, fixed_value(v, name), vary=False, unit=_UNITS.get(name, "ns"))
+    if irf_fwhm is not None:
+        ps.add("irf_fwhm", fixed_value(irf_fwhm, "irf_fwhm"), vary=False, unit="ns")
+    if parameters is None:
+        return ps
+    given = (
         parameters
         if isinstance(parameters, ParameterSet)
         else ParameterSet.from_mapping(parameters)
     )
-    init = dict(initial or {})
-    for name, par in ps.params.items():
+    twice = sorted(set(given.params) & set(ps.params))
+    if twice:
+        raise ParameterError(
+            f"{', '.join(twice)} given both in parameters= and as a keyword argument; "
+            "give each parameter once (parameters= is the one idiom)"
+        )
+    ps.params.update(given.copy().params)
+    return ps
+
+
+def from_parameter_set(parameters: Any) -> tuple[dict[str, float], Any, Any, Any]:
+    """Start values and fixed settings of a decay fit from its ParameterSet
+    (:func:`decay_parameters`): ``(initial, shift, background, irf_fwhm)`` with ``"free"``/
+    ``None`` where the set does not hold the parameter fixed."""
+    init: dict[str, float] = {}
+    shift: Any = "free"
+    background: Any = "free"
+    irf_fwhm: Any = None
+    for name, par in parameters.params.items():
         if par.expr is not None or math.isfinite(par.min) or math.isfinite(par.max):
             raise ParameterError(
                 f"parameter {name!r}: decay fits take start values and vary=False only "

@@ -100,6 +100,7 @@ def fit_flim(
     shift: float | None = None,
     fit_range: tuple[float, float] | None = None,
     histogram_bins: int = 50,
+    parameters: Any = None,
 ) -> Result:
     """Pixel-wise lifetime fit of a FLIM image.
 
@@ -122,6 +123,10 @@ def fit_flim(
         As :func:`heterolab.kinetics.trpl.batch.fit_decays`.
     histogram_bins
         Number of bins of the lifetime histogram in ``curves["tau_histogram"]``.
+    parameters
+        A :class:`heterolab.parameters.ParameterSet` (or its ``to_dict()``): start values and
+        ``vary=False`` settings, as :func:`heterolab.kinetics.trpl.batch.fit_decays`; the
+        Result's ``statistics["parameters_fitted"]`` repeats the fit.
 
     Returns
     -------
@@ -176,6 +181,7 @@ def fit_flim(
         fit_range=fit_range,
         mask=mask,
         min_photons=0.0,
+        parameters=parameters,
     )
     result = Result(kind="trpl.flim", provenance=batch.provenance, warnings=list(batch.warnings))
     result.provenance["settings"].update({"binning": int(binning), "min_photons": threshold})

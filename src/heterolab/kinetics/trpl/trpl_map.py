@@ -33,7 +33,9 @@ from heterolab.kinetics.trpl.decay_setup import (
     DecayProblem,
     build_problem,
     component_shapes,
+    decay_parameters,
     from_internal,
+    from_parameter_set,
     internal_bounds,
     to_internal,
 )
@@ -72,6 +74,7 @@ def fit_trpl_map(
     per_wavelength: bool = True,
     per_wavelength_components: int | None = None,
     min_counts: float = 1000.0,
+    parameters: Any = None,
 ) -> Result:
     """Fit a TRPL map: global lifetimes with DAS, and lifetimes per wavelength.
 
@@ -98,6 +101,12 @@ def fit_trpl_map(
         Exponentials per wavelength (default ``n_components``).
     min_counts
         Smallest total counts of a wavelength row to be fitted on its own.
+    parameters
+        A :class:`heterolab.parameters.ParameterSet` (or its ``to_dict()``), the one parameter
+        idiom (as :func:`~heterolab.kinetics.trpl.decay_fit.fit_decay`): start values of the
+        shared ``tau_i``, ``shift``, ``irf_fwhm``; ``vary=False`` holds ``shift`` or
+        ``irf_fwhm`` fixed (the backgrounds, one per wavelength, are always fitted).
+        ``statistics["parameters_fitted"]`` of a map fit repeats it.
 
     Returns
     -------
@@ -110,9 +119,24 @@ def fit_trpl_map(
         ``n_wavelengths``, ``wavelengths_fitted``.
     """
     y, wl, t = _as_map(trpl_map)
+    initial, shift, background, irf_fwhm = from_parameter_set(
+        decay_parameters(parameters, irf_fwhm=irf_fwhm)
+    )
+    if not isinstance(background, str):
+        raise ParameterError(
+            "a TRPL map fit has one free background per wavelength; background cannot be "
+            "held fixed (vary=False)"
+        )
     total = y.sum(axis=0)
     summed = fit_decay(
-        total, time=t, irf=irf, irf_fwhm=irf_fwhm, n_components=n_components, fit_range=fit_range
+        total,
+        time=t,
+        irf=irf,
+        irf_fwhm=irf_fwhm,
+        n_components=n_components,
+        fit_range=fit_range,
+        shift=shift,
+        initial=initial or None,
     )
     result = Result(
         kind="trpl.map_fit",
@@ -127,12 +151,13 @@ def fit_trpl_map(
             },
         ),
     )
-    fixed: dict[str, float] = {}
+    fixed: dict[str, float] = {} if isinstance(shift, str) else {"shift": float(shift)}
     if shared:
         if summed.status == "failed":
             result.mark_failed(f"fit of the wavelength-summed decay failed: {summed.message}")
             return result
-        fixed = _global_fit(result, y, wl, t, summed, irf, irf_fwhm, n_components, fit_range)
+        fixed = _global_fit(result, y, wl, t, summed, irf, irf_fwhm, n_components, fit_range, shift)
+    _record_parameter_sets(result, summed, shared)
     if per_wavelength:
         _per_wavelength(
             result,
@@ -160,6 +185,7 @@ def _global_fit(
     irf_fwhm: float | None,
     n: int,
     fit_range: tuple[float, float] | None,
+    shift: Any = "free",
 ) -> dict[str, float]:
     """Variable-projection IRLS fit with shared nonlinear parameters; fills ``result``."""
     p, _ = build_problem(
@@ -170,7 +196,7 @@ def _global_fit(
         n,
         "mle",
         fit_range,
-        "free",
+        shift,
         "free",
         None,
         "exp",
@@ -222,6 +248,10 @@ def _global_fit(
         k = names.index(f"tau_{old + 1}")
         result.parameters[f"tau_{new + 1}"] = Quantity(float(values[k]), float(err[k]), "ns")
     fixed = {}
+    for nm, v in p.fixed.items():
+        if nm in ("shift", "irf_fwhm"):
+            result.parameters[nm] = Quantity(float(v), None, "ns")
+            fixed[nm] = float(v)
     for nm in ("shift", "irf_fwhm"):
         if nm in names:
             k = names.index(nm)
@@ -262,6 +292,22 @@ def _global_fit(
     if res.status <= 0:
         result.mark_failed(f"global fit did not converge: {res.message}")
     return fixed
+
+
+def _record_parameter_sets(result: Result, summed: Result, shared: bool) -> None:
+    """``statistics["parameters_initial"/"parameters_fitted"]`` (ParameterSet dicts): the
+    start of the summed-decay fit and the shared values found (the summed fit's without the
+    global fit); per-wavelength backgrounds are not part of them."""
+    from heterolab.parameters import ParameterSet
+
+    for key in ("parameters_initial", "parameters_fitted"):
+        ps = ParameterSet.from_mapping(summed.statistics[key])
+        ps.params.pop("background", None)
+        if key == "parameters_fitted" and shared:
+            for name in ps.params:
+                if name in result.parameters and ps.params[name].vary:
+                    ps.params[name].value = result.parameters[name].value
+        result.statistics[key] = ps.to_dict()
 
 
 def _project(

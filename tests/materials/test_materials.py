@@ -147,3 +147,40 @@ def test_results_built_on_thesis_values_say_they_cannot_confirm_the_thesis():
     independent = peak_from_size("CsPbBr3", 8.14, band_gap_ev=2.25)
     assert not any("cannot confirm" in w for w in independent.warnings)
     assert any("cannot confirm" in w for w in heterojunction("CsPbBr3", "PMA2PbBr4").warnings)
+
+
+def test_every_source_is_a_citation_with_a_year_or_the_thesis():
+    import re
+
+    for name in available():
+        mat = get(name)
+        for key, p in [*mat.parameters.items(), *mat.lattices.items()]:
+            cited = re.search(r"\((1[89]\d\d|20\d\d)\)", p.source) or "thesis" in p.source.lower()
+            assert cited, (name, key, p.source)
+
+
+# Numbers read in the cited sources' own abstracts (issue #9): material, key, value, source word
+CHECKED_IN_ABSTRACT = [
+    ("MAPbI3", "reduced_mass", 0.104, "Miyata"),
+    ("MAPbI3", "exciton_binding_energy", 16.0, "Miyata"),
+    ("CsPbBr3", "band_gap_literature", 2.29, "Zhang"),
+]
+
+
+@pytest.mark.parametrize(("name", "key", "value", "who"), CHECKED_IN_ABSTRACT)
+def test_values_agree_with_the_text_of_their_source(name, key, value, who):
+    p = get(name).parameter(key)
+    assert p.value == value and who in p.source
+
+
+def test_family_values_lie_in_the_ranges_their_source_states():
+    # Galkowski et al. (2016) abstract: 14-25 meV and 0.09-0.117 m0 for MA/FA lead tri-halides
+    for name in ("FAPbI3", "FAPbBr3"):
+        mat = get(name)
+        assert 14 <= mat.parameter("exciton_binding_energy").value <= 25
+        assert 0.09 <= mat.parameter("reduced_mass").value <= 0.117
+
+
+def test_the_unverifiable_stoumpos_gap_is_not_used():
+    p = get("CsPbBr3").parameter("band_gap_literature")
+    assert p.value != 2.25 and "Stoumpos" in p.note and "could not be checked" in p.note

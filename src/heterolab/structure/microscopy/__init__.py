@@ -1,5 +1,6 @@
 """Electron microscopy: FFT d-spacings with errors and zone-axis matching, particle sizes
-(scikit-image watershed), geometric phase analysis (strain, rotation) and strain profiles.
+(scikit-image watershed), geometric phase analysis (strain, rotation) and strain profiles,
+atom-column positions (atomap or scikit-image) and the strain between columns.
 
 The public functions are imported lazily (PEP 562): importing the package pulls neither scipy,
 scikit-image nor xarray.
@@ -10,8 +11,11 @@ from __future__ import annotations
 from heterolab._lazy import lazy_api
 
 __all__ = [
+    "ColumnMethod",
+    "column_strain",
     "compare_spacing",
     "fft_spots",
+    "find_atom_columns",
     "gpa",
     "match_zone_axes",
     "measure_particles",
@@ -23,6 +27,9 @@ __all__ = [
 ]
 
 _LAZY = {
+    "ColumnMethod": "heterolab.structure.microscopy.columns",
+    "column_strain": "heterolab.structure.microscopy.columns",
+    "find_atom_columns": "heterolab.structure.microscopy.columns",
     "compare_spacing": "heterolab.structure.microscopy.compare",
     "fft_spots": "heterolab.structure.microscopy.fft",
     "match_zone_axes": "heterolab.structure.microscopy.fft",

@@ -19,7 +19,13 @@ import typer
 from heterolab.cli._apps import giwaxs_app, xrd_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
+from heterolab.io.xrd import Flip
 from heterolab.result import Quantity, Result, make_provenance
+from heterolab.structure.giwaxs.integrate import MapKind
+from heterolab.structure.xrd.compare import Normalisation
+from heterolab.structure.xrd.lattice import CrystalSystem
+from heterolab.structure.xrd.peaks import Background, Engine
+from heterolab.structure.xrd.profiles import Profile
 
 ANODE = typer.Option(None, "--anode", help="X-ray anode (Cu, Mo, Co, Fe, Cr, Ag): Kα1/Kα2 lines.")
 WAVELENGTH = typer.Option(
@@ -29,7 +35,16 @@ SCAN = typer.Option(None, "--scan", help="Scan index (0-based) for files with se
 RANGE = typer.Option(None, "--range", help="2θ window LOW HIGH (deg).")
 PONI = typer.Option(..., "--poni", help="pyFAI .poni geometry file.")
 FLIP = typer.Option(
-    "none", "--flip", help="Flip the stored image to match the PONI: none | ud | lr | both."
+    Flip.NONE,
+    "--flip",
+    case_sensitive=False,
+    help="Flip the stored image to match the PONI (ud: up-down, lr: left-right).",
+)
+PROFILE = typer.Option(
+    Profile.PSEUDO_VOIGT,
+    "--profile",
+    case_sensitive=False,
+    help="Line profile; split_pseudo_voigt models asymmetric (axial-divergence) lines.",
 )
 
 
@@ -113,11 +128,15 @@ def peaks_cmd(
     scan: int | None = SCAN,
     anode: str | None = ANODE,
     wavelength: float | None = WAVELENGTH,
-    profile: str = typer.Option("pseudo_voigt", "--profile", help="pseudo_voigt | pearson7."),
+    profile: Profile = PROFILE,
     two_theta_range: tuple[float, float] | None = RANGE,
     no_kalpha2: bool = typer.Option(False, "--no-kalpha2", help="Single lines, no Kα2."),
-    background: str = typer.Option("snip", "--background", help="snip | asls | none."),
-    engine: str = typer.Option("fast", "--engine", help="fast | lmfit."),
+    background: Background = typer.Option(
+        Background.SNIP, "--background", case_sensitive=False, help="Background estimate."
+    ),
+    engine: Engine = typer.Option(
+        Engine.FAST, "--engine", case_sensitive=False, help="Least-squares engine."
+    ),
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
@@ -143,8 +162,8 @@ def refine_cmd(
     path: Path = typer.Argument(..., help="Pattern file."),
     a: float = typer.Option(..., "--a", help="Start cell length a (angstrom)."),
     c: float | None = typer.Option(None, "--c", help="Start c (angstrom), tetragonal/hexagonal."),
-    system: str = typer.Option(
-        "cubic", "--system", help="cubic | tetragonal | hexagonal | orthorhombic."
+    system: CrystalSystem = typer.Option(
+        CrystalSystem.CUBIC, "--system", case_sensitive=False, help="Crystal system."
     ),
     space_group: str = typer.Option(
         "P", "--space-group", help="Symbol or centring (Pm-3m, Fm-3m, I)."
@@ -155,7 +174,7 @@ def refine_cmd(
     scan: int | None = SCAN,
     anode: str | None = ANODE,
     wavelength: float | None = WAVELENGTH,
-    profile: str = typer.Option("pseudo_voigt", "--profile", help="pseudo_voigt | pearson7."),
+    profile: Profile = PROFILE,
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
@@ -303,7 +322,9 @@ def compare_cmd(
     positions: list[float] | None = typer.Option(
         None, "--position", help="Reflection to track (deg; repeat)."
     ),
-    normalise: str = typer.Option("max", "--normalise", help="max | area | none."),
+    normalise: Normalisation = typer.Option(
+        Normalisation.MAX, "--normalise", case_sensitive=False, help="Scaling of each pattern."
+    ),
     anode: str | None = ANODE,
     wavelength: float | None = WAVELENGTH,
     as_json: bool = JSON_OPTION,
@@ -321,7 +342,7 @@ def compare_cmd(
 
 
 # ---------------------------------------------------------------------- giwaxs
-def _image(path: Path, poni: Path, flip: str) -> Any:
+def _image(path: Path, poni: Path, flip: Flip) -> Any:
     from heterolab.io.xrd import read_detector_image
 
     return read_detector_image(path, poni=poni, flip=flip)
@@ -332,7 +353,7 @@ def _image(path: Path, poni: Path, flip: str) -> Any:
 def integrate_cmd(
     path: Path = typer.Argument(..., help="Detector image (TIFF, CBF, EDF)."),
     poni: Path = PONI,
-    flip: str = FLIP,
+    flip: Flip = FLIP,
     npt: int = typer.Option(2000, "--npt", help="Number of 2θ bins."),
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
@@ -342,7 +363,7 @@ def integrate_cmd(
 
     pat = integrate_1d(_image(path, poni, flip), npt=npt)
     res = _pattern_result(pat)
-    res.statistics["flip"] = flip
+    res.statistics["flip"] = flip.value
     emit(res, as_json, plot=plot)
 
 
@@ -351,8 +372,10 @@ def integrate_cmd(
 def map_cmd(
     path: Path = typer.Argument(..., help="Detector image."),
     poni: Path = PONI,
-    flip: str = FLIP,
-    kind: str = typer.Option("fibre", "--kind", help="fibre (q_xy–q_z) | cake (q–χ)."),
+    flip: Flip = FLIP,
+    kind: MapKind = typer.Option(
+        MapKind.FIBRE, "--kind", case_sensitive=False, help="fibre (q_xy–q_z) or cake (q–χ)."
+    ),
     incidence: float = typer.Option(0.2, "--incidence", help="Incidence angle (deg)."),
     tilt: float = typer.Option(0.0, "--tilt", help="Sample tilt (deg)."),
     as_json: bool = JSON_OPTION,
@@ -364,8 +387,6 @@ def map_cmd(
     from heterolab.structure.giwaxs import cake, fibre_map
 
     img = _image(path, poni, flip)
-    if kind not in ("fibre", "cake"):
-        raise ParameterError(f"unknown map kind {kind!r}; use fibre or cake")
     m = (
         fibre_map(img, incidence_angle_deg=incidence, tilt_angle_deg=tilt)
         if kind == "fibre"
@@ -374,11 +395,11 @@ def map_cmd(
     res = Result(
         kind="giwaxs.map",
         statistics={
-            "map": kind,
+            "map": kind.value,
             "shape": list(m.shape),
             "dims": list(m.dims),
             "max_intensity": float(np.nanmax(m.values)),
-            "flip": flip,
+            "flip": flip.value,
         },
     )
     res.curves["map"] = m
@@ -390,7 +411,7 @@ def map_cmd(
 def orientation_cmd(
     path: Path = typer.Argument(..., help="Detector image."),
     poni: Path = PONI,
-    flip: str = FLIP,
+    flip: Flip = FLIP,
     q_range: tuple[float, float] = typer.Option(
         ..., "--q-range", help="Ring window LOW HIGH (1/angstrom)."
     ),

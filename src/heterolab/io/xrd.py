@@ -12,6 +12,7 @@ Every pattern is a :func:`heterolab.arrays.pattern_dataarray`: ``intensity`` ove
 from __future__ import annotations
 
 import bz2
+import enum
 import gzip
 import lzma
 import re
@@ -40,7 +41,18 @@ __all__ = [
 
 _COMPRESSED = {".bz2": bz2.open, ".gz": gzip.open, ".xz": lzma.open}
 XY_EXTENSIONS = (".xy", ".xye", ".csv", ".dat", ".txt")
-FLIPS = ("none", "ud", "lr", "both")
+
+
+class Flip(enum.StrEnum):
+    """How a stored detector image must be flipped to match its PONI geometry."""
+
+    NONE = "none"
+    UD = "ud"
+    LR = "lr"
+    BOTH = "both"
+
+
+FLIPS = tuple(m.value for m in Flip)
 
 
 def _wavelength_attrs(
@@ -488,7 +500,7 @@ def read_detector_image(
     path: str | PathLike[str],
     *,
     poni: str | PathLike[str] | None = None,
-    flip: str = "none",
+    flip: Flip | str = "none",
     mask_negative: bool = True,
 ) -> xr.DataArray:
     """A 2D detector image (TIFF, CBF, EDF, ... via fabio) as a ``(y, x)`` DataArray.
@@ -515,8 +527,9 @@ def read_detector_image(
         ``flip`` is not one of the choices.
     """
     p = Path(path)
-    if flip not in FLIPS:
+    if str(flip).lower() not in FLIPS:
         raise ParameterError(f"unknown flip {flip!r}; use one of {', '.join(FLIPS)}")
+    flip = Flip(str(flip).lower()).value
     if not p.is_file():
         raise FormatError(p, "file does not exist")
     import fabio

@@ -8,6 +8,7 @@ first sample.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 
 import numpy as np
@@ -15,11 +16,21 @@ import xarray as xr
 
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
+from heterolab.structure.xrd._choices import choice
 from heterolab.structure.xrd.peaks import fit_peaks
 
-__all__ = ["compare_patterns"]
+__all__ = ["Normalisation", "compare_patterns"]
 
-NORMALISATIONS = ("max", "area", "none")
+
+class Normalisation(enum.StrEnum):
+    """How each pattern of a series is scaled before the overlay."""
+
+    MAX = "max"
+    AREA = "area"
+    NONE = "none"
+
+
+NORMALISATIONS = tuple(m.value for m in Normalisation)
 
 
 def compare_patterns(
@@ -27,7 +38,7 @@ def compare_patterns(
     *,
     labels: Sequence[str] | None = None,
     positions: Sequence[float] | None = None,
-    normalise: str = "max",
+    normalise: Normalisation | str = "max",
     kalpha2: bool | None = None,
     window_deg: float = 0.6,
 ) -> Result:
@@ -53,8 +64,7 @@ def compare_patterns(
         (deg, relative to the first sample); curves ``<sample>`` (normalised patterns);
         statistics ``table`` (one row per sample).
     """
-    if normalise not in NORMALISATIONS:
-        raise ParameterError(f"unknown normalise {normalise!r}; use {', '.join(NORMALISATIONS)}")
+    normalise = choice(Normalisation, normalise, "normalise").value
     if len(patterns) < 1:
         raise ParameterError("no patterns to compare")
     labs = list(labels) if labels is not None else [f"s{i + 1}" for i in range(len(patterns))]

@@ -15,6 +15,7 @@ benchmarked and cross-checked against).
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -26,11 +27,43 @@ from scipy.signal import find_peaks
 
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result, make_provenance
-from heterolab.structure.xrd.profiles import PROFILES, kalpha2_position, profile
+from heterolab.structure.xrd._choices import choice
+from heterolab.structure.xrd.profiles import (
+    ASYMMETRY,
+    PROFILES,
+    Profile,
+    kalpha2_position,
+    n_profile_parameters,
+    profile,
+)
 
-__all__ = ["PeakGroup", "estimate_background", "find_peak_positions", "fit_peaks", "pattern_arrays"]
+__all__ = [
+    "Background",
+    "Engine",
+    "PeakGroup",
+    "estimate_background",
+    "find_peak_positions",
+    "fit_peaks",
+    "pattern_arrays",
+]
 
-BACKGROUNDS = ("snip", "asls", "none")
+
+class Background(enum.StrEnum):
+    """Background estimate under a powder pattern."""
+
+    SNIP = "snip"
+    ASLS = "asls"
+    NONE = "none"
+
+
+class Engine(enum.StrEnum):
+    """Least-squares engine of the peak fits."""
+
+    FAST = "fast"
+    LMFIT = "lmfit"
+
+
+BACKGROUNDS = tuple(m.value for m in Background)
 
 
 def pattern_arrays(
@@ -64,15 +97,17 @@ def pattern_arrays(
 
 
 def estimate_background(
-    x: np.ndarray, y: np.ndarray, method: str = "snip", half_window_deg: float = 0.6
+    x: np.ndarray,
+    y: np.ndarray,
+    method: Background | str = "snip",
+    half_window_deg: float = 0.6,
 ) -> np.ndarray:
     """Smooth background under the peaks (pybaselines), in the units of ``y``.
 
     ``"snip"`` (Ryan 1988) with a maximum half window of ``half_window_deg``; ``"asls"``
     (Eilers & Boelens 2005); ``"none"`` zeros.
     """
-    if method not in BACKGROUNDS:
-        raise ParameterError(f"unknown background {method!r}; use one of {', '.join(BACKGROUNDS)}")
+    method = choice(Background, method, "background")
     if method == "none":
         return np.zeros_like(y)
     from pybaselines import Baseline
@@ -159,31 +194,32 @@ def _model(
     ratio: float,
     x_mid: float,
 ) -> np.ndarray:
-    out = p[4 * n] + p[4 * n + 1] * (x - x_mid)
+    npp = n_profile_parameters(name)
+    out = p[npp * n] + p[npp * n + 1] * (x - x_mid)
     for k in range(n):
-        c, a, w, s = p[4 * k : 4 * k + 4]
-        out = out + profile(name, x, c, a, w, s)
+        c, a, w, s, *asym = p[npp * k : npp * k + npp]
+        out = out + profile(name, x, c, a, w, s, *asym)
         if lambda_ratio is not None:
             c2 = float(kalpha2_position(c, lambda_ratio))
             if math.isfinite(c2):
-                out = out + profile(name, x, c2, ratio * a, w, s)
+                out = out + profile(name, x, c2, ratio * a, w, s, *asym)
     return out
 
 
 def _sparsity(
-    x: np.ndarray, centers: list[float], fwhm0: float, lambda_ratio: float | None
+    x: np.ndarray, centers: list[float], fwhm0: float, lambda_ratio: float | None, npp: int = 4
 ) -> np.ndarray:
     """Which residuals each parameter moves noticeably (±15 FWHM around its Kα1/Kα2 lines):
     lets the finite-difference Jacobian perturb distant peaks together (Curtis, Powell & Reid,
     IMA J. Appl. Math. 13, 117 (1974)); the residual itself stays exact."""
     n = len(centers)
-    pattern = np.zeros((x.size, 4 * n + 2), dtype=bool)
-    pattern[:, 4 * n :] = True
+    pattern = np.zeros((x.size, npp * n + 2), dtype=bool)
+    pattern[:, npp * n :] = True
     for k, c in enumerate(centers):
         c2 = float(kalpha2_position(c, lambda_ratio)) if lambda_ratio else c
         hi_c = c2 if math.isfinite(c2) else c
         rows = (x >= c - 15 * fwhm0) & (x <= hi_c + 15 * fwhm0)
-        pattern[rows, 4 * k : 4 * k + 4] = True
+        pattern[rows, npp * k : npp * k + npp] = True
     return pattern
 
 
@@ -199,15 +235,19 @@ def _fit_group_fast(
 ) -> dict[str, Any]:
     n = len(group.centers)
     shape_name, shape0, shape_lo, shape_hi = PROFILES[name]
+    npp = n_profile_parameters(name)
+    asym = [ASYMMETRY[name]] if name in ASYMMETRY else []
     step = float(np.median(np.diff(x)))
     p0, lo, hi = [], [], []
     x_mid = 0.5 * (x[0] + x[-1])
     for c in group.centers:
         i = int(np.clip(np.searchsorted(x, c), 0, x.size - 1))
         area0 = max(float(y[i]) * fwhm0 * 1.06 / (1.0 + (ratio if lambda_ratio else 0.0)), 1e-9)
-        p0 += [c, area0, fwhm0, shape0]
+        p0 += [c, area0, fwhm0, shape0, *(a[0] for a in asym)]
         lo += [c - max(3 * fwhm0, 0.1), 0.0, max(step * 0.5, 1e-4), shape_lo]
+        lo += [a[1] for a in asym]
         hi += [c + max(3 * fwhm0, 0.1), np.inf, 20 * fwhm0 + 1.0, shape_hi]
+        hi += [a[2] for a in asym]
     edge = float(np.median(np.r_[y[:3], y[-3:]]))
     p0 += [edge, 0.0]
     lo += [-np.inf, -np.inf]
@@ -217,7 +257,7 @@ def _fit_group_fast(
     def resid(p: np.ndarray) -> np.ndarray:
         return (_model(p, x, n, name, lambda_ratio, ratio, x_mid) - y) / s
 
-    sparsity = _sparsity(x, group.centers, fwhm0, lambda_ratio) if n > 3 else None
+    sparsity = _sparsity(x, group.centers, fwhm0, lambda_ratio, npp) if n > 3 else None
     sol = least_squares(
         resid,
         p0a,
@@ -242,8 +282,8 @@ def _fit_group_fast(
         err = np.full(sol.x.size, np.nan)
     at_bound = [
         k
-        for k in range(4 * n)
-        if k % 4 in (0, 2) and (abs(sol.x[k] - lo[k]) < 1e-9 or abs(sol.x[k] - hi[k]) < 1e-9)
+        for k in range(npp * n)
+        if k % npp in (0, 2) and (abs(sol.x[k] - lo[k]) < 1e-9 or abs(sol.x[k] - hi[k]) < 1e-9)
     ]
     return {
         "p": sol.x,
@@ -253,6 +293,7 @@ def _fit_group_fast(
         "n": n,
         "x_mid": x_mid,
         "shape_name": shape_name,
+        "npp": npp,
         "at_bound": at_bound,
         "success": bool(sol.success),
     }
@@ -262,15 +303,15 @@ def fit_peaks(
     pattern: xr.DataArray,
     *,
     positions: list[float] | np.ndarray | None = None,
-    profile_name: str = "pseudo_voigt",
+    profile_name: Profile | str = "pseudo_voigt",
     kalpha2: bool | None = None,
-    background: str = "snip",
+    background: Background | str = "snip",
     background_window_deg: float | None = None,
     two_theta_range: tuple[float, float] | None = None,
     fwhm_start: float | None = None,
     window: float = 6.0,
     min_significance: float = 8.0,
-    engine: str = "fast",
+    engine: Engine | str = "fast",
 ) -> Result:
     """Fit every reflection of a powder pattern (pseudo-Voigt or Pearson VII, Kα1/Kα2 doublet).
 
@@ -311,10 +352,9 @@ def fit_peaks(
         peak); curves ``data``, ``model``, ``background``, ``residuals`` (in σ).
         Suspect when a position or width ends at its bound or χ²_red > 10.
     """
-    if profile_name not in PROFILES:
-        raise ParameterError(f"unknown profile {profile_name!r}; use one of {', '.join(PROFILES)}")
-    if engine not in ("fast", "lmfit"):
-        raise ParameterError(f"unknown engine {engine!r}; use 'fast' or 'lmfit'")
+    profile_name = choice(Profile, profile_name, "profile").value
+    engine = choice(Engine, engine, "engine").value
+    background = choice(Background, background, "background").value
     x, y, s = pattern_arrays(pattern, two_theta_range)
     lam1 = pattern.attrs.get("wavelength_angstrom")
     lam2 = pattern.attrs.get("wavelength2_angstrom")
@@ -352,7 +392,7 @@ def fit_peaks(
     fits = []
     for g in groups:
         sel = (x >= g.low) & (x <= g.high)
-        if sel.sum() < 4 * len(g.centers) + 4:
+        if sel.sum() < n_profile_parameters(profile_name) * len(g.centers) + 4:
             continue
         if engine == "fast":
             fit = _fit_group_fast(
@@ -414,11 +454,12 @@ def _peaks_result(
         model[sel] += _model(p, x[sel], fit["n"], name, lambda_ratio, ratio, fit["x_mid"])
         chi2 += fit["chi2"]
         dof += fit["dof"]
+        npp = fit.get("npp", 4)
         for j in range(fit["n"]):
             k += 1
             tag = f"p{k:02d}"
-            c, a, w, sh = p[4 * j : 4 * j + 4]
-            ec, ea, ew, es = err[4 * j : 4 * j + 4]
+            c, a, w, sh = p[npp * j : npp * j + 4]
+            ec, ea, ew, es = err[npp * j : npp * j + 4]
             params[f"{tag}.center"] = Quantity(float(c), float(ec), "deg")
             params[f"{tag}.fwhm"] = Quantity(float(w), float(ew), "deg")
             params[f"{tag}.area"] = Quantity(float(a), float(ea), "counts*deg")
@@ -441,7 +482,12 @@ def _peaks_result(
                 row["d"] = d
                 row["d_err"] = ed
             table.append(row)
-            if 4 * j in fit["at_bound"] or 4 * j + 2 in fit["at_bound"]:
+            if npp == 5:
+                params[f"{tag}.asymmetry"] = Quantity(
+                    float(p[npp * j + 4]), float(err[npp * j + 4]), "1"
+                )
+                row["asymmetry"] = float(p[npp * j + 4])
+            if npp * j in fit["at_bound"] or npp * j + 2 in fit["at_bound"]:
                 suspect.append(f"{tag} at a bound")
     chi2_red = chi2 / dof if dof else math.nan
     result = Result(

@@ -195,3 +195,24 @@ def test_profile_choice_is_an_enum_and_a_bad_one_lists_the_valid() -> None:
     assert res.statistics["profile"] == "pearson7"
     with pytest.raises(ParameterError, match="unknown profile 'gauss'; use one of pseudo_voigt"):
         fit_peaks(pat, profile_name="gauss")
+
+
+def test_zero_shift_with_displacement_is_detected_as_degenerate_and_zero_fixed() -> None:
+    """Exact positions of a cubic cell (own Bragg law) with a displacement only: asking for
+    both corrections reports their correlation (≈ −1 with a free cell: tan θ, 1, cos θ) and
+    refines the displacement alone, which recovers the truth."""
+    a_true, disp = 5.874, -0.03
+    hkls = [(1, 0, 0), (1, 1, 0), (1, 1, 1), (2, 0, 0), (2, 1, 0), (2, 1, 1), (2, 2, 0), (3, 1, 0)]
+    pos = []
+    for h in hkls:
+        tt = _tt(a_true / math.sqrt(sum(i * i for i in h)), L1)
+        pos.append(tt + disp * math.cos(math.radians(tt / 2)))
+    res = refine_lattice(
+        pos, errors=[1e-4] * len(pos), a=5.9, wavelength_angstrom=L1, zero_shift=True
+    )
+    r = res.statistics["correlation_zero_shift_displacement"]
+    assert r < -0.98
+    assert "zero_shift" not in res.parameters
+    assert any("degenerate" in w and "zero shift was fixed at 0" in w for w in res.warnings)
+    assert res.value("a") == pytest.approx(a_true, abs=1e-6)
+    assert res.value("displacement") == pytest.approx(disp, abs=1e-5)

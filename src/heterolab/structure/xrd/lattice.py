@@ -23,6 +23,7 @@ from __future__ import annotations
 import enum
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from scipy.optimize import least_squares
@@ -33,7 +34,10 @@ from heterolab.physics.structure import reciprocal_metric, reflections
 from heterolab.result import Quantity, Result
 from heterolab.structure.xrd._choices import choice
 
-__all__ = ["SYSTEMS", "CrystalSystem", "peak_positions", "refine_lattice"]
+__all__ = ["DEGENERATE_CORRELATION", "SYSTEMS", "CrystalSystem", "peak_positions", "refine_lattice"]
+
+#: |correlation| of zero shift and displacement above which both cannot be refined together.
+DEGENERATE_CORRELATION = 0.98
 
 
 class CrystalSystem(enum.StrEnum):
@@ -163,7 +167,9 @@ def refine_lattice(
         nearly degenerate (constant vs cos θ) and both absorb profile asymmetry: on the shared
         LaB6 pattern (4.6–150°) D alone gives a = 4.15685 Å, Z alone 4.15691 Å, both together
         4.15721 ± 0.00009 Å (certified 4.15692 Å). Default: D only (Z calibrated on the
-        instrument); add Z when the range is wide and the zero is not calibrated.
+        instrument). When both are asked for and their correlation exceeds
+        :data:`DEGENERATE_CORRELATION`, Z is fixed at 0 and the result says so (warning,
+        statistic ``correlation_zero_shift_displacement``).
     goniometer_radius_mm
         R; with it the displacement is also reported as s (µm).
     tolerance_deg
@@ -231,6 +237,12 @@ def refine_lattice(
     use_corr = idx.size >= len(names) + n_corr + 1
     p0 = np.r_[lengths0, np.zeros(n_corr if use_corr else 0)]
     sol = fit(idx, hkl_arr, p0, use_corr)
+    r_zd = _zero_displacement_correlation(sol, len(names)) if use_corr and n_corr == 2 else None
+    degenerate = r_zd is not None and abs(r_zd) > DEGENERATE_CORRELATION
+    if degenerate:
+        zero_shift = False
+        p0 = np.r_[lengths0, 0.0]
+        sol = fit(idx, hkl_arr, p0, use_corr)
     result = _lattice_result(
         sol,
         idx,
@@ -248,6 +260,16 @@ def refine_lattice(
         goniometer_radius_mm,
         theta_half,
     )
+    if r_zd is not None:
+        result.statistics["correlation_zero_shift_displacement"] = r_zd
+    if degenerate:
+        result.warnings.append(
+            f"zero shift and displacement are degenerate on these peaks (correlation "
+            f"{r_zd:+.3f}: constant vs cos θ over {tt[idx].min():.1f}–{tt[idx].max():.1f}°); "
+            "the zero shift was fixed at 0 and only the displacement refined — calibrate the "
+            "zero on a standard and pass the corrected positions, or refine the zero shift "
+            "alone (displacement=False)"
+        )
     profile_used = peaks.statistics.get("profile") if isinstance(peaks, Result) else None
     chi2_red = result.statistics.get("chi2_red", math.nan)
     if profile_used in ("pseudo_voigt", "pearson7", "voigt") and chi2_red > 10:
@@ -257,6 +279,17 @@ def refine_lattice(
             "profile_name='split_pseudo_voigt' (CLI --profile split_pseudo_voigt)"
         )
     return result
+
+
+def _zero_displacement_correlation(sol: Any, n_lengths: int) -> float | None:
+    """Correlation coefficient of Z and D from the fit's (JᵀJ)⁻¹ (None when singular)."""
+    try:
+        cov = np.linalg.inv(sol.jac.T @ sol.jac)
+    except np.linalg.LinAlgError:
+        return None
+    i, j = n_lengths, n_lengths + 1
+    den = math.sqrt(cov[i, i] * cov[j, j])
+    return float(cov[i, j] / den) if den > 0 else None
 
 
 def _index(tt, err, system, lengths0, lam, space_group, tol, fit, n_corr):

@@ -41,7 +41,7 @@ def test_transfer_thesis_values_and_units() -> None:
 
 def test_transfer_errors_match_monte_carlo() -> None:
     td, tda, sd, sda = 8.08, 0.52, 0.25, 0.02  # relative errors small: delta method valid
-    r = transfer_from_lifetimes(td, tda, unit="ps", tau_d_err=sd, tau_da_err=sda)
+    r = transfer_from_lifetimes(Quantity(td, sd, "ps"), Quantity(tda, sda, "ps"), unit="ps")
     mc_k = _mc_std(lambda a, b: 1 / b - 1 / a, [td, tda], [sd, sda], seed=1)
     mc_eta = _mc_std(lambda a, b: 1 - b / a, [td, tda], [sd, sda], seed=2)
     mc_tau = _mc_std(lambda a, b: 1 / (1 / b - 1 / a), [td, tda], [sd, sda], seed=3)
@@ -91,9 +91,10 @@ def test_transfer_invalid_inputs_exact_messages() -> None:
         "the donor lifetime (no transfer to quantify)"
     )
     with pytest.raises(ParameterError) as exc:
-        transfer_from_lifetimes(-1.0, 0.5, tau_da_err=-0.1)
+        transfer_from_lifetimes(-1.0, Quantity(0.5, -0.1, "ns"))
     assert str(exc.value) == (
-        "tau_d must be positive, got -1.0; tau_da_err must be a non-negative standard error, got -0.1"
+        "tau_d must be positive, got -1.0; tau_da stderr must be a non-negative standard error, "
+        "got -0.1"
     )
     with pytest.raises(
         ParameterError, match=r"unit must be a time unit \(s, ms, us, ns, ps, fs\), got 'nm'"
@@ -103,7 +104,7 @@ def test_transfer_invalid_inputs_exact_messages() -> None:
 
 # ----------------------------------------------------------------------------- rates
 def test_radiative_rates_thesis_and_monte_carlo() -> None:
-    r = radiative_rates(0.010, 82.5, unit="ns", plqy_err=0.001, tau_err=2.0)
+    r = radiative_rates(Quantity(0.010, 0.001, "1"), Quantity(82.5, 2.0, "ns"), unit="ns")
     assert r.value("k_r") == pytest.approx(1.21e5, rel=2e-3)  # verification V14
     assert r.value("k_nr") == pytest.approx(0.99 / 82.5e-9, rel=1e-12)
     assert r.value("tau_r") == pytest.approx(8250.0)
@@ -124,13 +125,10 @@ def test_transport_values_and_monte_carlo_errors() -> None:
         "thickness_nm": 100.0,
         "temperature_k": 298.15,
     }
-    errs = {
-        "tau0_err": 0.2,
-        "tau_q_electron_err": 0.03,
-        "tau_q_hole_err": 0.05,
-        "thickness_err_nm": 3.0,
-    }
-    r = transport_from_quenching(**args, **errs)  # type: ignore[arg-type]
+    errs = {"tau0": 0.2, "tau_q_electron": 0.03, "tau_q_hole": 0.05, "thickness_nm": 3.0}
+    units = {"tau0": "ns", "tau_q_electron": "ns", "tau_q_hole": "ns", "thickness_nm": "nm"}
+    with_errors = {k: Quantity(v, errs[k], units[k]) if k in errs else v for k, v in args.items()}
+    r = transport_from_quenching(**with_errors)  # type: ignore[arg-type]
     # verification V4 forward model with L = 100 nm
     assert r.value("L_D_electron") == pytest.approx(182.3, abs=0.05)
     assert r.value("L_D_hole") == pytest.approx(129.1, abs=0.05)
@@ -274,3 +272,17 @@ def test_table_4_1_given_thickness_and_json(table: dict[str, Result]) -> None:
     d = table["le"].to_dict()
     assert d["statistics"]["kind"] == "trpl.transport.thesis_table_4_1"
     assert Result.from_dict(d) == table["le"]
+
+
+def test_errors_travel_only_inside_quantities() -> None:
+    """Issue #8: a value with its error is one Quantity; no parallel ``*_err`` arguments."""
+    import inspect
+
+    for func in (transfer_from_lifetimes, radiative_rates, transport_from_quenching):
+        names = inspect.signature(func).parameters
+        assert not [n for n in names if "_err" in n], func.__name__
+    r = transport_from_quenching(
+        9.2, 1.0, None, Quantity(0.1, 0.003, "um"), 298.15
+    )  # thickness in µm, converted
+    t = r["thickness"]
+    assert (t.value, t.stderr, t.unit) == (pytest.approx(100.0), pytest.approx(3.0), "nm")

@@ -7,6 +7,7 @@ or, with ``--json``, ``Result.to_dict()``.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -15,6 +16,16 @@ from heterolab.cli._common import JSON_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
 
 PRESETS = ("thesis-table-4-1",)
+
+
+def _q(value: float | None, err: float | None, unit: str) -> Any:
+    """The number, or a Quantity when the command line gave its standard error too (the
+    analyses take a value with its error as one Quantity, issue #8)."""
+    from heterolab.result import Quantity
+
+    if value is None or err is None:
+        return value
+    return Quantity(value, err, unit)
 
 
 @trpl_app.command("transfer")
@@ -91,15 +102,12 @@ def transfer(
         if tau_d is None or tau_da is None:
             raise ParameterError("--tau-d and --tau-da must be given together")
         result = transfer_from_lifetimes(
-            tau_d,
-            tau_da,
+            _q(tau_d, tau_d_err, unit),
+            _q(tau_da, tau_da_err, unit),
             unit=unit,
-            tau_d_err=tau_d_err,
-            tau_da_err=tau_da_err,
             a_fast_ref=a_fast_ref,
             a_fast_het=a_fast_het,
-            tau_rise=tau_rise,
-            tau_rise_err=tau_rise_err,
+            tau_rise=_q(tau_rise, tau_rise_err, unit),
             tau_rise_ref=tau_rise_ref,
         )
     emit(result, as_json)
@@ -165,16 +173,12 @@ def transport(
     if tau0 is None:
         raise ParameterError("--tau0 is required (or use --preset thesis-table-4-1)")
     result = transport_from_quenching(
-        tau0,
-        tau_q_electron,
-        tau_q_hole,
-        thickness,
+        _q(tau0, tau0_err, unit),
+        _q(tau_q_electron, tau_q_electron_err, unit),
+        _q(tau_q_hole, tau_q_hole_err, unit),
+        _q(thickness, thickness_err, "nm"),
         temperature,
         unit=unit,
-        tau0_err=tau0_err,
-        tau_q_electron_err=tau_q_electron_err,
-        tau_q_hole_err=tau_q_hole_err,
-        thickness_err_nm=thickness_err,
         pl_quench_electron=pl_quench_electron,
         pl_quench_hole=pl_quench_hole,
     )
@@ -196,4 +200,4 @@ def rates(
     """Radiative and non-radiative rates k_r = PLQY/tau, k_nr = (1 - PLQY)/tau (P-30)."""
     from heterolab.kinetics.trpl.transfer import radiative_rates
 
-    emit(radiative_rates(plqy, tau, unit=unit, plqy_err=plqy_err, tau_err=tau_err), as_json)
+    emit(radiative_rates(_q(plqy, plqy_err, "1"), _q(tau, tau_err, unit), unit=unit), as_json)

@@ -51,21 +51,17 @@ def _quantity(
     return Quantity(v, s, unit)
 
 
-def _unpack(
-    name: str, x: float | Quantity | None, err: float | None, unit: str
-) -> tuple[float | None, float | None]:
-    """Value and standard error of ``x`` in ``unit``; a Quantity brings its own unit and error.
-
-    Campaign steps pass fitted lifetimes as :class:`Quantity`; an explicit ``err`` wins over
-    the Quantity's stderr.
-    """
+def _unpack(name: str, x: float | Quantity | None, unit: str) -> tuple[float | None, float | None]:
+    """Value and standard error of ``x`` in ``unit``: a :class:`Quantity` brings its own unit
+    and standard error (issue #8: one way to pass a value with its error); a plain number is
+    exact and in ``unit``."""
     if not isinstance(x, Quantity):
-        return (None if x is None else float(x)), err
+        return (None if x is None else float(x)), None
     try:
         factor = convert(1.0, x.unit, unit)
     except HeterolabError as exc:
         raise ParameterError(f"{name}: {exc}") from None
-    stderr = x.stderr if err is None else err
+    stderr = x.stderr
     return float(x.value) * factor, (None if stderr is None else float(stderr) * factor)
 
 
@@ -79,7 +75,7 @@ def _time_unit(unit: str) -> str:
 def _check_errors(problems: list[str], **errs: float | None) -> None:
     for name, e in errs.items():
         if e is not None and (not math.isfinite(e) or e < 0):
-            problems.append(f"{name} must be a non-negative standard error, got {e!r}")
+            problems.append(f"{name} stderr must be a non-negative standard error, got {e!r}")
 
 
 def _check_positive(problems: list[str], **values: float | None) -> None:
@@ -107,13 +103,10 @@ def transfer_from_lifetimes(
     tau_da: float | Quantity,
     *,
     unit: str = "ns",
-    tau_d_err: float | None = None,
-    tau_da_err: float | None = None,
     a_fast_ref: float | None = None,
     a_fast_het: float | None = None,
-    tau_rise: float | None = None,
-    tau_rise_err: float | None = None,
-    tau_rise_ref: float | None = None,
+    tau_rise: float | Quantity | None = None,
+    tau_rise_ref: float | Quantity | None = None,
     lifetime_kind: str = "stated",
 ) -> Result:
     """Transfer rate, time and efficiency from donor lifetimes without/with acceptor.
@@ -127,15 +120,16 @@ def transfer_from_lifetimes(
     Parameters
     ----------
     tau_d, tau_da
-        Donor lifetime without and with acceptor, in ``unit``; τ_DA < τ_D.
+        Donor lifetime without and with acceptor, τ_DA < τ_D: a number in ``unit`` (exact) or
+        a :class:`~heterolab.result.Quantity` carrying its own unit and standard error.
     unit
-        Time unit of every lifetime; rates come back in its inverse (and in 1/s).
-    tau_d_err, tau_da_err, tau_rise_err
-        Standard errors (same unit); ``None`` = exact.
+        Time unit of plain numbers and of the results; rates come back in its inverse (and in
+        1/s).
     a_fast_ref, a_fast_het
         Fractional amplitude (0–1) of the fast component in reference and heterostructure.
     tau_rise, tau_rise_ref
-        Rise time of the acceptor signal in the heterostructure and in the bare acceptor.
+        Rise time of the acceptor signal in the heterostructure and in the bare acceptor
+        (number in ``unit`` or Quantity).
     lifetime_kind
         Which average the lifetimes are ("intensity", "amplitude", "single", "stated");
         recorded in the provenance.
@@ -154,14 +148,16 @@ def transfer_from_lifetimes(
     (0.9356, 0.556)
     """
     u = _time_unit(unit)
-    tau_d, tau_d_err = _unpack("tau_d", tau_d, tau_d_err, u)
-    tau_da, tau_da_err = _unpack("tau_da", tau_da, tau_da_err, u)
+    tau_d, tau_d_err = _unpack("tau_d", tau_d, u)
+    tau_da, tau_da_err = _unpack("tau_da", tau_da, u)
+    tau_rise, tau_rise_err = _unpack("tau_rise", tau_rise, u)
+    tau_rise_ref, _ = _unpack("tau_rise_ref", tau_rise_ref, u)
     assert tau_d is not None and tau_da is not None
     problems: list[str] = []
     _check_positive(
         problems, tau_d=tau_d, tau_da=tau_da, tau_rise=tau_rise, tau_rise_ref=tau_rise_ref
     )
-    _check_errors(problems, tau_d_err=tau_d_err, tau_da_err=tau_da_err, tau_rise_err=tau_rise_err)
+    _check_errors(problems, tau_d=tau_d_err, tau_da=tau_da_err, tau_rise=tau_rise_err)
     if not problems and tau_da >= tau_d:
         problems.append(
             f"tau_da = {tau_da:g} {u} must be shorter than tau_d = {tau_d:g} {u}: "
@@ -318,10 +314,7 @@ def transfer_from_decays(
     else:
         name = f"tau_avg_{average}"
         td, tda = fits["donor"][name], fits["donor_acceptor"][name]
-        res = transfer_from_lifetimes(
-            td.value, tda.value, unit=td.unit, tau_d_err=td.stderr, tau_da_err=tda.stderr,
-            lifetime_kind=average,
-        )  # fmt: skip
+        res = transfer_from_lifetimes(td, tda, unit=td.unit, lifetime_kind=average)
         res.provenance = make_provenance(inputs, settings)
     for label, fit in fits.items():
         for k, q in fit.parameters.items():
@@ -346,24 +339,23 @@ def radiative_rates(
     tau: float | Quantity,
     *,
     unit: str = "ns",
-    plqy_err: float | None = None,
-    tau_err: float | None = None,
 ) -> Result:
     """Radiative and non-radiative rates k_r = Φ/τ, k_nr = (1 − Φ)/τ [1/s] (spec P-30).
 
-    ``plqy`` is a fraction (0–1); ``tau`` the stated average lifetime in ``unit``. Also
+    ``plqy`` is a fraction (0–1); ``tau`` the stated average lifetime in ``unit``; either may
+    be a :class:`~heterolab.result.Quantity` whose standard error is propagated. Also
     returns the radiative lifetime τ_r = τ/Φ. Thesis §4.3.2: Φ = 0.010, τ = 82.5 ns gives
     k_r = 1.2×10⁵ s⁻¹ (verification V14).
     """
     u = _time_unit(unit)
-    plqy, plqy_err = _unpack("plqy", plqy, plqy_err, "1")
-    tau, tau_err = _unpack("tau", tau, tau_err, u)
+    plqy, plqy_err = _unpack("plqy", plqy, "1")
+    tau, tau_err = _unpack("tau", tau, u)
     assert plqy is not None and tau is not None
     problems: list[str] = []
     if not math.isfinite(plqy) or not 0 < plqy <= 1:
         problems.append(f"plqy must be a fraction in (0, 1] (e.g. 0.01 for 1 %), got {plqy!r}")
     _check_positive(problems, tau=tau)
-    _check_errors(problems, plqy_err=plqy_err, tau_err=tau_err)
+    _check_errors(problems, plqy=plqy_err, tau=tau_err)
     _raise(problems)
     s = convert(1.0, u, "s")
     x, e = [plqy, tau], [plqy_err, tau_err]
@@ -384,14 +376,10 @@ def transport_from_quenching(
     tau0: float | Quantity,
     tau_q_electron: float | Quantity | None = None,
     tau_q_hole: float | Quantity | None = None,
-    thickness_nm: float | None = None,
+    thickness_nm: float | Quantity | None = None,
     temperature_k: float | None = None,
     *,
     unit: str = "ns",
-    tau0_err: float | None = None,
-    tau_q_electron_err: float | None = None,
-    tau_q_hole_err: float | None = None,
-    thickness_err_nm: float | None = None,
     pl_quench_electron: float | None = None,
     pl_quench_hole: float | None = None,
 ) -> Result:
@@ -407,17 +395,17 @@ def transport_from_quenching(
     Parameters
     ----------
     tau0
-        Lifetime of the film without quencher, in ``unit``.
+        Lifetime of the film without quencher, in ``unit``, or a
+        :class:`~heterolab.result.Quantity` with its own unit and standard error (every
+        Quantity's error is propagated to every output).
     tau_q_electron, tau_q_hole
         Lifetimes with the electron / hole quencher (``None`` to skip a carrier).
     thickness_nm
-        Film thickness L [nm].
+        Film thickness L [nm] (number, or Quantity in any length unit).
     temperature_k
         Temperature [K] for the Einstein relation; required.
     unit
         Time unit of the lifetimes.
-    tau0_err, tau_q_electron_err, tau_q_hole_err, thickness_err_nm
-        Standard errors, propagated to every output.
     pl_quench_electron, pl_quench_hole
         Measured steady-state quenched fractions 1 − PL_Q/PL₀.
 
@@ -427,21 +415,20 @@ def transport_from_quenching(
         Listing every invalid input (τ_Q ≥ τ₀, non-positive thickness, missing temperature...).
     """
     u = _time_unit(unit)
-    tau0, tau0_err = _unpack("tau0", tau0, tau0_err, u)
-    tau_q_electron, tau_q_electron_err = _unpack(
-        "tau_q_electron", tau_q_electron, tau_q_electron_err, u
-    )
-    tau_q_hole, tau_q_hole_err = _unpack("tau_q_hole", tau_q_hole, tau_q_hole_err, u)
+    tau0, tau0_err = _unpack("tau0", tau0, u)
+    tau_q_electron, tau_q_electron_err = _unpack("tau_q_electron", tau_q_electron, u)
+    tau_q_hole, tau_q_hole_err = _unpack("tau_q_hole", tau_q_hole, u)
+    thickness_nm, thickness_err_nm = _unpack("thickness_nm", thickness_nm, "nm")
     assert tau0 is not None
     problems = _transport_problems(
         tau0, {"electron": tau_q_electron, "hole": tau_q_hole}, thickness_nm, temperature_k, u
     )
     _check_errors(
         problems,
-        tau0_err=tau0_err,
-        tau_q_electron_err=tau_q_electron_err,
-        tau_q_hole_err=tau_q_hole_err,
-        thickness_err_nm=thickness_err_nm,
+        tau0=tau0_err,
+        tau_q_electron=tau_q_electron_err,
+        tau_q_hole=tau_q_hole_err,
+        thickness_nm=thickness_err_nm,
     )
     for name, q in (("pl_quench_electron", pl_quench_electron), ("pl_quench_hole", pl_quench_hole)):
         if q is not None and not 0 < q < 1:

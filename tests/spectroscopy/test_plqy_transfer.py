@@ -13,6 +13,7 @@ from heterolab.cli import app
 from heterolab.errors import FormatError, ParameterError
 from heterolab.io.spectra import make_spectrum, write_spectrum_csv
 from heterolab.reference import load_table
+from heterolab.result import Quantity
 from heterolab.spectroscopy.plqy import de_mello_plqy, plqy_absolute, plqy_partition, plqy_relative
 from heterolab.spectroscopy.transfer import (
     absorbed_fractions,
@@ -119,7 +120,7 @@ def test_table_3_1_reports_row_1_3_with_the_values_that_would_fit(table31):
 
 def test_eta_with_given_k_and_error_propagation():
     r = transfer_efficiency(
-        5502883, 0.113, 0.180, 0.225, 3011395668, 0.03359, stderr={"absorbance_perov": 0.0005}
+        5502883, 0.113, Quantity(0.180, 0.0005, "OD"), 0.225, 3011395668, 0.03359
     )
     q = r.parameters["eta_trans"]
     assert q.value == pytest.approx(0.7156, abs=2e-4)
@@ -131,8 +132,13 @@ def test_eta_with_given_k_and_error_propagation():
     assert any("circular" in w for w in circ.warnings)
     bad = transfer_efficiency(5502883, 0.113, 0.180, 0.225, 3011395668, 0.01)
     assert any("outside [0, 1]" in w for w in bad.warnings)
-    with pytest.raises(ParameterError, match="stderr for unknown inputs"):
-        transfer_efficiency(1, 0.1, 0.1, 0.1, 1, 1, stderr={"PL": 1.0})
+    with pytest.raises(ParameterError, match=r"standard errors must be >= 0: k=-0.1"):
+        transfer_efficiency(1, 0.1, 0.1, 0.1, 1, Quantity(1.0, -0.1, "counts/(OD*counts)"))
+    # a campaign passes the common k of Table 3-1 as a Quantity: its error reaches eta
+    with_k = transfer_efficiency(
+        5502883, 0.113, 0.180, 0.225, 3011395668, Quantity(0.03359, 3e-4, "")
+    )
+    assert with_k.parameters["eta_trans"].stderr > 0
 
 
 def test_absorptance_option_bias_of_the_linear_form():

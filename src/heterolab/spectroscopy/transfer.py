@@ -78,19 +78,29 @@ def _eta(
     return (pl / (k * q * iex) - f_pbs) / f_perov
 
 
+def _value_and_error(x: float | Quantity) -> tuple[float, float | None]:
+    """A plain number is exact; a :class:`Quantity` brings its standard error (issue #8)."""
+    if isinstance(x, Quantity):
+        return float(x.value), (None if x.stderr is None else float(x.stderr))
+    return float(x), None
+
+
 def transfer_efficiency(
-    pl_pbs: float,
-    absorbance_pbs: float,
-    absorbance_perov: float,
-    plqy_pbs: float,
-    excitation: float,
-    k: float,
+    pl_pbs: float | Quantity,
+    absorbance_pbs: float | Quantity,
+    absorbance_perov: float | Quantity,
+    plqy_pbs: float | Quantity,
+    excitation: float | Quantity,
+    k: float | Quantity,
     *,
     absorbed: Absorbed = "linear",
-    stderr: Mapping[str, float] | None = None,
     plqy_from_heterostructure: bool = False,
 ) -> Result:
     """η_trans = [PL_PbS/(k PLQY_PbS I_ex) − a_PbS]/a_perov (thesis §3.2, spec P-29).
+
+    Every input is a number (exact) or a :class:`~heterolab.result.Quantity` whose standard
+    error is propagated to η (first order, independent inputs). Units are the ones listed
+    below; a Quantity's unit is not converted.
 
     Parameters
     ----------
@@ -107,26 +117,18 @@ def transfer_efficiency(
         Collection factor [counts per (OD · count)]; see :func:`collection_factor_from_reference`.
     absorbed
         ``"linear"`` (thesis) or ``"absorptance"``.
-    stderr
-        Standard errors by argument name (``pl_pbs``, ``absorbance_pbs``, ...).
     plqy_from_heterostructure
         True when ``plqy_pbs`` is the PbS share of the heterostructure PLQY (P-28): a warning
         says that η is then circular.
     """
-    _check_inputs(
-        pl_pbs=pl_pbs,
-        absorbance_pbs=absorbance_pbs,
-        absorbance_perov=absorbance_perov,
-        plqy_pbs=plqy_pbs,
-        excitation=excitation,
-        k=k,
-    )
     names = ["pl_pbs", "absorbance_pbs", "absorbance_perov", "plqy_pbs", "excitation", "k"]
-    x = [pl_pbs, absorbance_pbs, absorbance_perov, plqy_pbs, excitation, k]
-    err = [(stderr or {}).get(n) for n in names]
-    unknown = set(stderr or {}) - set(names)
-    if unknown:
-        raise ParameterError(f"stderr for unknown inputs {sorted(unknown)}; known: {names}")
+    given = [pl_pbs, absorbance_pbs, absorbance_perov, plqy_pbs, excitation, k]
+    x = [_value_and_error(g)[0] for g in given]
+    err = [_value_and_error(g)[1] for g in given]
+    _check_inputs(**dict(zip(names, x, strict=True)))
+    bad = [f"{n}={e!r}" for n, e in zip(names, err, strict=True) if e is not None and not e >= 0]
+    if bad:
+        raise ParameterError(f"standard errors must be >= 0: {', '.join(bad)}")
     v, e = propagate_independent(lambda p: _eta(*p, absorbed), x, err)
     res = Result(
         kind="spectrum.transfer_efficiency",

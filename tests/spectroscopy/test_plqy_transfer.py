@@ -11,14 +11,13 @@ from typer.testing import CliRunner
 
 from heterolab.cli import app
 from heterolab.errors import FormatError, ParameterError
-from heterolab.io.spectra import make_spectrum, write_spectrum_csv
+from heterolab.io.spectra import make_spectrum, read_transfer_table, write_spectrum_csv
 from heterolab.reference import load_table
 from heterolab.result import Quantity
 from heterolab.spectroscopy.plqy import de_mello_plqy, plqy_absolute, plqy_partition, plqy_relative
 from heterolab.spectroscopy.transfer import (
     absorbed_fractions,
     collection_factor_from_reference,
-    read_transfer_table,
     transfer_efficiency,
     transfer_table_analysis,
 )
@@ -265,3 +264,33 @@ def test_steady_state_commands_live_in_the_spectrum_group_and_old_names_work():
     assert old.exit_code == 0 and json.loads(old.output)["statistics"]["inconsistent_rows"] == [
         "1:3"
     ]
+
+
+def test_transfer_table_is_read_by_io_with_the_shared_text_parser(tmp_path):
+    """Issue #8: file reading lives in io; a semicolon/decimal-comma table reads like a CSV."""
+    import heterolab.spectroscopy as sp
+
+    assert read_transfer_table.__module__ == "heterolab.io.spectra"
+    assert sp.read_transfer_table is read_transfer_table
+    p = tmp_path / "t.csv"
+    p.write_text(
+        "# Table 3-1, row 1:30\n"
+        "ratio;I_ex;PL_PbS;A_PbS;A_perov;PLQY_PbS;eta_trans\n"
+        "1:30;3011395668;5502883;0,113;0,180;0,225;71,56\n"
+    )
+    rows, rounding = read_transfer_table(p)
+    assert rows == [
+        {
+            "ratio": "1:30",
+            "I_ex": 3011395668.0,
+            "PL_PbS": 5502883.0,
+            "A_PbS": 0.113,
+            "A_perov": 0.180,
+            "PLQY_PbS": 0.225,
+            "eta_trans": 71.56,
+        }
+    ]
+    assert rounding["A_PbS"] == pytest.approx(5e-4) and rounding["eta_trans"] == pytest.approx(5e-3)
+    p.write_text("ratio,I_ex,PL_PbS,A_PbS,A_perov,PLQY_PbS\n1:1,3,4,0.1,x,0.2\n")
+    with pytest.raises(FormatError, match=r"line 2.*non-numeric cell 'x' in column 5"):
+        read_transfer_table(p)

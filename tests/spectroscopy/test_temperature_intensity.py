@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from heterolab.cli import app
 from heterolab.errors import FormatError, ParameterError
-from heterolab.io.spectra import make_spectrum, write_spectrum_csv
+from heterolab.io.spectra import make_spectrum, read_temperature_series, write_spectrum_csv
 from heterolab.spectroscopy.intensity import (
     carrier_density_per_pulse,
     fit_trap_density,
@@ -24,7 +24,6 @@ from heterolab.spectroscopy.temperature import (
     detect_new_peaks,
     fit_temperature_dependence,
     linewidth_phonon,
-    read_temperature_series,
     temperature_series,
     thermal_expansion_phonon_gap,
     varshni_gap,

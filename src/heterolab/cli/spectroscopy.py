@@ -217,7 +217,8 @@ def transfer_efficiency(
 
     Example: heterolab spectrum transfer-efficiency --thesis --json
     """
-    from heterolab.spectroscopy.transfer import read_transfer_table, transfer_table_analysis
+    from heterolab.io.spectra import read_transfer_table
+    from heterolab.spectroscopy.transfer import transfer_table_analysis
 
     if thesis == (table is not None):
         raise ParameterError("give either a TABLE.csv or --thesis")
@@ -454,7 +455,8 @@ def temperature(
 
     Example: heterolab spectrum temperature pl_series/ --window 2.9 3.2 --json
     """
-    from heterolab.spectroscopy.temperature import read_temperature_series, temperature_series
+    from heterolab.io.spectra import read_temperature_series
+    from heterolab.spectroscopy.temperature import temperature_series
 
     options = {"axis": axis} if axis else {}
     spectra = read_temperature_series(series, **options)

@@ -7,6 +7,10 @@ Every reader returns an :class:`xarray.DataArray` whose spectral dimension is on
 file's header (column name or JASCO/JCAMP ``XUNITS``) or from the ``axis`` argument; it is
 never guessed from the numbers. Bad input raises :class:`heterolab.errors.FormatError`
 naming the file and line.
+
+Also the small tables of the steady-state analyses: a transfer-efficiency table (thesis
+Table 3-1 layout, :func:`read_transfer_table`) and a folder of spectra named by temperature
+(:func:`read_temperature_series`).
 """
 
 from __future__ import annotations
@@ -21,12 +25,19 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import FormatError, ParameterError
-from heterolab.io._textgrid import first_cell_numeric, parse_rows, read_lines, split_table
+from heterolab.io._textgrid import (
+    first_cell_numeric,
+    parse_float_row,
+    parse_rows,
+    read_lines,
+    split_table,
+)
 from heterolab.io.registry import register_reader
 
 __all__ = [
     "AXIS_UNITS",
     "PHOTOEMISSION_AXES",
+    "TRANSFER_TABLE_COLUMNS",
     "axis_from_label",
     "axis_scale",
     "make_photoemission_spectrum",
@@ -34,6 +45,8 @@ __all__ = [
     "photoemission_axis_from_label",
     "read_jcamp",
     "read_spectrum_text",
+    "read_temperature_series",
+    "read_transfer_table",
     "read_ups_text",
     "read_vamas",  # noqa: F822 (lazy re-export of heterolab.io.vamas)
     "read_vamas_blocks",  # noqa: F822
@@ -519,6 +532,113 @@ def read_ups_text(
 
 
 register_reader("ups_text", "photoemission", (".csv", ".txt", ".dat", ".tsv"))(read_ups_text)
+
+
+# ----------------------------------------------------------------------------- small tables
+#: Columns a transfer-efficiency table must have (thesis Table 3-1: excitation counts, PbS PL
+#: counts, absorbances of PbS and perovskite at the excitation, PbS PLQY); ``ratio`` (text)
+#: and ``eta_trans`` (%) are optional.
+TRANSFER_TABLE_COLUMNS = ("I_ex", "PL_PbS", "A_PbS", "A_perov", "PLQY_PbS")
+
+
+def _half_unit(cell: str, decimal_comma: bool) -> float:
+    """Half a unit of the last printed digit of a number written as ``cell`` ("0.113": 5e-4)."""
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        d = Decimal(cell.strip().replace(",", ".") if decimal_comma else cell.strip())
+    except InvalidOperation:
+        return 0.0
+    e = d.as_tuple().exponent
+    return 0.5 * 10.0 ** int(e) if isinstance(e, int) else 0.0
+
+
+def read_transfer_table(path: str | PathLike[str]) -> tuple[list[dict[str, Any]], dict[str, float]]:
+    """Read a transfer-efficiency table: one header row naming the columns, then one row per
+    sample (``ratio`` as text, e.g. ``1:30``; the :data:`TRANSFER_TABLE_COLUMNS` as numbers;
+    ``eta_trans`` in % optional; empty cells allowed).
+
+    Tokenised by the shared text-table parser (comma, semicolon, tab or whitespace; decimal
+    point or comma). Returns the rows and, per column, the rounding half-unit of the printed
+    digits (largest over the rows), which the analysis takes as the precision of printed values.
+
+    Raises
+    ------
+    FormatError
+        Missing columns, a row with another number of cells than the header, or a non-numeric
+        cell (file and line named).
+    """
+    p = Path(path)
+    lines = read_lines(p)
+    head = next(
+        (i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), None
+    )
+    if head is None or not any(ln.strip() for ln in lines[head + 1 :]):
+        raise FormatError(p, "no data rows under the header")
+    table = split_table(p, lines, first_data_line=head + 1)
+    cells = table.header_cells()
+    if cells is None:
+        raise FormatError(p, "the header and the first row have different numbers of cells")
+    names = [c.strip() for c in cells]
+    missing = [c for c in TRANSFER_TABLE_COLUMNS if c not in names]
+    if missing:
+        raise FormatError(
+            p, f"missing columns {', '.join(missing)}; header has {names}", line=head + 1
+        )
+    rows: list[dict[str, Any]] = []
+    rounding: dict[str, float] = {}
+    for row_cells, line in zip(table.rows, table.line_numbers, strict=True):
+        if len(row_cells) != len(names):
+            raise FormatError(
+                p, f"{len(row_cells)} cells under a header of {len(names)}", line=line
+            )
+        row: dict[str, Any] = {}
+        for j, (key, cell) in enumerate(zip(names, row_cells, strict=True)):
+            text = cell.strip()
+            if key in ("ratio", ""):
+                row["ratio"] = text
+            elif text:
+                value = parse_float_row(
+                    [text], path=p, line=line, decimal_comma=table.decimal_comma, col_offset=j
+                )
+                row[key] = float(value[0])
+                rounding[key] = max(rounding.get(key, 0.0), _half_unit(text, table.decimal_comma))
+        rows.append(row)
+    return rows, rounding
+
+
+_T_PATTERN = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*K(?![a-zA-Z])", re.IGNORECASE)
+
+
+def read_temperature_series(
+    folder: str | PathLike[str], **read_options: Any
+) -> dict[float, xr.DataArray]:
+    """Read every spectrum in ``folder`` whose file name carries a temperature (``PL_5K.csv``,
+    ``T=260 K.txt``); returns ``{T [K]: spectrum}`` sorted by T. Each file is read with
+    :func:`heterolab.io.read` (``kind="spectrum"``, ``read_options`` passed on).
+
+    Raises
+    ------
+    FormatError
+        If the folder is missing, holds no such files, or two files give the same T.
+    """
+    from heterolab.io.registry import read
+
+    p = Path(folder)
+    if not p.is_dir():
+        raise FormatError(p, "is not a folder of spectra")
+    series: dict[float, xr.DataArray] = {}
+    for f in sorted(p.iterdir()):
+        m = _T_PATTERN.search(f.stem)
+        if not f.is_file() or m is None:
+            continue
+        t = float(m.group(1))
+        if t in series:
+            raise FormatError(f, f"temperature {t:g} K appears in two file names")
+        series[t] = read(f, kind="spectrum", **read_options)
+    if not series:
+        raise FormatError(p, "no spectrum file names with a temperature such as 'PL_5K.csv'")
+    return dict(sorted(series.items()))
 
 
 # ----------------------------------------------------------------------------- VAMAS

@@ -5,16 +5,14 @@ peaks that appear on cooling (spec P-32; thesis §4.3.2, Fig. 4-11).
 from __future__ import annotations
 
 import math
-import re
 import warnings
 from collections.abc import Callable, Mapping
-from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from heterolab.errors import FormatError, ParameterError
+from heterolab.errors import ParameterError
+from heterolab.io.spectra import read_temperature_series as read_temperature_series  # moved (#8)
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.spectroscopy.spectra import fwhm, integrate, peak_maximum, to_energy
 from heterolab.units import HC_EV_NM, K_B_EV
@@ -27,7 +25,6 @@ __all__ = [
     "fit_temperature_dependence",
     "linewidth_phonon",
     "noise_sigma",
-    "read_temperature_series",
     "temperature_series",
     "thermal_expansion_phonon_gap",
     "varshni_gap",
@@ -178,39 +175,6 @@ def fit_temperature_dependence(
 
 
 # ----------------------------------------------------------------------------- series
-_T_PATTERN = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*K(?![a-zA-Z])", re.IGNORECASE)
-
-
-def read_temperature_series(
-    folder: str | PathLike[str], **read_options: object
-) -> dict[float, xr.DataArray]:
-    """Read every spectrum in ``folder`` whose file name carries a temperature (``PL_5K.csv``,
-    ``T=260 K.txt``); returns ``{T [K]: spectrum}`` sorted by T.
-
-    Raises
-    ------
-    FormatError
-        If the folder is missing, holds no such files, or two files give the same T.
-    """
-    from heterolab.io.registry import read
-
-    p = Path(folder)
-    if not p.is_dir():
-        raise FormatError(p, "is not a folder of spectra")
-    series: dict[float, xr.DataArray] = {}
-    for f in sorted(p.iterdir()):
-        m = _T_PATTERN.search(f.stem)
-        if not f.is_file() or m is None:
-            continue
-        t = float(m.group(1))
-        if t in series:
-            raise FormatError(f, f"temperature {t:g} K appears in two file names")
-        series[t] = read(f, kind="spectrum", **read_options)
-    if not series:
-        raise FormatError(p, "no spectrum file names with a temperature such as 'PL_5K.csv'")
-    return dict(sorted(series.items()))
-
-
 def noise_sigma(values: np.ndarray) -> float:
     """Point-to-point noise σ from the median absolute second difference (σ_Δ² = 6σ²)."""
     d2 = np.diff(np.asarray(values, dtype=float), 2)

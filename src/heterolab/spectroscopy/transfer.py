@@ -13,17 +13,15 @@ leaves out; Table 3-1 implies one common k = 0.03359 (spec verification C2).
 
 from __future__ import annotations
 
-import csv
 import math
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
-from os import PathLike
-from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 
-from heterolab.errors import FormatError, ParameterError
+from heterolab.errors import ParameterError
+from heterolab.io.spectra import TRANSFER_TABLE_COLUMNS
+from heterolab.io.spectra import read_transfer_table as read_transfer_table  # moved to io (#8)
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.uncertainty import propagate_independent
 
@@ -32,14 +30,13 @@ __all__ = [
     "absorbed_fractions",
     "collection_factor",
     "collection_factor_from_reference",
-    "read_transfer_table",
     "transfer_efficiency",
     "transfer_table_analysis",
 ]
 
 Absorbed = Literal["linear", "absorptance"]
 #: Columns of a transfer-efficiency table (CSV header or reference table 3-1).
-TABLE_COLUMNS = ("I_ex", "PL_PbS", "A_PbS", "A_perov", "PLQY_PbS")
+TABLE_COLUMNS = TRANSFER_TABLE_COLUMNS
 
 
 def absorbed_fractions(
@@ -171,13 +168,6 @@ def collection_factor_from_reference(
     k = PL/(A_PbS PLQY_PbS I_ex) (spec P-29, calibration option).
     """
     return collection_factor(pl_pbs, absorbance_pbs, 0.0, plqy_pbs, excitation, 0.0)
-
-
-def _half_unit(text: str) -> float:
-    """Half a unit of the last printed digit of a number written as ``text``."""
-    d = Decimal(text.strip())
-    exp = d.as_tuple().exponent
-    return 0.5 * 10.0 ** int(exp) if isinstance(exp, int) else 0.0
 
 
 def _k_range(
@@ -321,48 +311,3 @@ def transfer_table_analysis(
     res.statistics["inconsistent_rows"] = inconsistent
     res.statistics["n_rows"] = len(rows)
     return res
-
-
-def read_transfer_table(path: str | PathLike[str]) -> tuple[list[dict[str, Any]], dict[str, float]]:
-    """Read a transfer-efficiency CSV (header row with the :data:`TABLE_COLUMNS`).
-
-    Returns the rows (numbers as floats, ``ratio`` as text) and the rounding half-units
-    inferred from the printed digits of each column (largest per column).
-
-    Raises
-    ------
-    FormatError
-        Missing columns or non-numeric cells (file and line named).
-    """
-    p = Path(path)
-    if not p.is_file():
-        raise FormatError(p, "file does not exist")
-    with open(p, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
-        fields = [f.strip() for f in reader.fieldnames or []]
-        missing = [c for c in TABLE_COLUMNS if c not in fields]
-        if missing:
-            raise FormatError(
-                p, f"missing columns {', '.join(missing)}; header has {fields}", line=1
-            )
-        rows: list[dict[str, Any]] = []
-        rounding: dict[str, float] = {}
-        for lineno, raw in enumerate(reader, start=2):
-            row: dict[str, Any] = {}
-            for key, val in raw.items():
-                key = (key or "").strip()
-                text = (val or "").strip()
-                if key == "ratio" or key == "":
-                    row["ratio"] = text
-                    continue
-                if text == "":
-                    continue
-                try:
-                    row[key] = float(text)
-                except ValueError:
-                    raise FormatError(p, f"non-numeric {key} {text!r}", line=lineno) from None
-                rounding[key] = max(rounding.get(key, 0.0), _half_unit(text))
-            rows.append(row)
-    if not rows:
-        raise FormatError(p, "no data rows under the header")
-    return rows, rounding

@@ -165,3 +165,129 @@ def test_simulate_xps_round_trip_areas_within_3_percent():
     for name, d in truth["doublets"].items():
         assert r[f"{name}_area"].value == pytest.approx(d["area"], rel=0.03)
     assert r["Pb-S_shift"].value == pytest.approx(-1.4, abs=4 * r["Pb-S_shift"].stderr)
+
+
+def test_au4f_lmfitxps_model_reaches_its_chi2():
+    # the source's own model (examples/Example_ConvGaussianDoniachDublett.py): DS ⊗ Gaussian
+    # doublet with a Coster–Kronig-broadened upper line on a Tougaard background of its stated
+    # cross-section (C, C', D = 144.506, 0.281, 268.598), weights 1/√counts; lmfitxps 4.2.0
+    # reaches χ²_red = 19.9 on these data (data README) — the same model here is no worse
+    s = read_ups_text(shared_file("xps", "lmfitxps_Au4f_DELTA", "clean_Au_4f.csv"))
+    comp = Component(
+        "Au",
+        87.6,
+        level="Au 4f",
+        fix_splitting=False,
+        fix_ratio=False,
+        shape="ds",
+        asymmetry=0.05,
+        upper_broadening=1.04,
+        fix_upper_broadening=False,
+    )
+    r = fit_xps(
+        s,
+        [comp],
+        background_kind="active_tougaard",
+        cross_section=(144.506, 0.281, 268.598),
+        extend=30.0,
+    )
+    assert r.ok, r.message
+    assert r.statistics["chi2_red"] <= 19.9
+    assert r["Au_splitting"].value == pytest.approx(3.67, abs=0.02)
+    # lmfitxps: center KE 92.340 eV, but its Gaussian kernel sits half a step off on this
+    # 294-point grid (its symmetric singlet peaks at KE 92.360 for center 92.340)
+    assert r["Au_position"].value == pytest.approx(180 - 92.36, abs=0.01)
+    assert 1.0 < r["Au_upper_broadening"].value < 1.2  # lmfitxps: 1.07
+    # the universal-cross-section Tougaard, refined, also beats the fixed Shirley
+    r2 = fit_xps(s, [comp], background_kind="active_tougaard")
+    r3 = fit_xps(s, [comp], background_kind="shirley")
+    assert r2.statistics["chi2_red"] < r3.statistics["chi2_red"]
+
+
+def test_ds_with_zero_asymmetry_is_the_voigt_and_tails_to_high_binding_energy():
+    from heterolab.structure.xps.shapes import lineshape
+
+    x = np.linspace(80.0, 95.0, 601)
+    v = _voigt(x, 87.0, 0.5, 0.4)
+    v /= np.trapezoid(v, x)
+    ds = lineshape("ds", x, 87.0, 0.5, 0.4, 0.0)
+    assert np.max(np.abs(ds - v)) < 2e-3 * v.max()
+    a = lineshape("ds", x, 87.0, 0.5, 0.4, 0.1)
+    hi, lo = x > 88.0, x < 86.0
+    assert np.trapezoid(a[hi], x[hi]) > 2 * np.trapezoid(a[lo], x[lo])
+    # non-uniform grid: same line
+    xn = np.sort(np.concatenate([x[::2], [87.013, 87.31]]))
+    an = lineshape("ds", xn, 87.0, 0.5, 0.4, 0.1)
+    assert np.interp(x, xn, an)[::2] == pytest.approx(a[::2], abs=5e-3 * a.max())
+
+
+def _loss_sum(x, y, c, cd, d):
+    """Direct O(n²) Tougaard loss sum, rectangle rule (the definition, written here)."""
+    out = np.zeros_like(y)
+    dx = x[1] - x[0]
+    for k in range(x.size):
+        t = x[k] - x[: k + 1]
+        out[k] = np.sum(t / ((c + cd * t**2) ** 2 + d * t**2) * y[: k + 1]) * dx
+    return out
+
+
+@pytest.mark.parametrize("cs", [(1643.0, 1.0, 0.0), (144.506, 0.281, 268.598)])
+def test_tougaard_integral_is_the_direct_sum(cs):
+    from heterolab.structure.xps.shapes import tougaard_integral
+
+    x = np.arange(80.0, 100.0, 0.05)
+    y = (
+        100
+        + 5e3 * np.exp(-0.5 * ((x - 88) / 0.4) ** 2)
+        + 3e3 * np.exp(-0.5 * ((x - 92) / 0.4) ** 2)
+    )
+    t = tougaard_integral(x, y, cs)
+    assert t == pytest.approx(_loss_sum(x, y, *cs), rel=1e-9, abs=1e-9 * t.max())
+    # the peer's loss integral (lmfitxps TougaardBG, kinetic-energy order, B = 1): same sum
+    from lmfitxps.backgrounds import tougaard_closure
+
+    ke = 200 - x[::-1]
+    peer = tougaard_closure()(ke, y[::-1], 1.0, cs[0], cs[1], cs[2], 0)[::-1]
+    # lmfitxps takes the step as span/n instead of span/(n − 1)
+    assert t * (x.size - 1) / x.size == pytest.approx(peer, rel=1e-9, abs=1e-9 * t.max())
+
+
+def test_au4f_bulk_and_surface_doublets_describe_the_data():
+    # clean Au at hv = 180 eV (KE ≈ 92 eV, surface sensitive): a surface doublet shifted to
+    # lower binding energy (Au 4f7/2 surface core-level shift −0.3…−0.4 eV; Citrin, Wertheim &
+    # Baer, Phys. Rev. Lett. 41, 1425 (1978)) with shared widths takes χ²_red from the
+    # one-doublet 19.9 (lmfitxps's and ours) to under 5
+    s = read_ups_text(shared_file("xps", "lmfitxps_Au4f_DELTA", "clean_Au_4f.csv"))
+    bulk = Component(
+        "Au",
+        87.6,
+        level="Au 4f",
+        fix_splitting=False,
+        fix_ratio=False,
+        shape="ds",
+        asymmetry=0.05,
+        upper_broadening=1.04,
+        fix_upper_broadening=False,
+    )
+    surf = Component(
+        "Au-s",
+        87.2,
+        level="Au 4f",
+        shape="ds",
+        shift_from="Au",
+        width_from="Au",
+        asymmetry=0.05,
+        fix_ratio=False,
+    )
+    r = fit_xps(
+        s,
+        [bulk, surf],
+        background_kind="active_tougaard",
+        cross_section=(144.506, 0.281, 268.598),
+        extend=30.0,
+    )
+    assert r.ok, r.message
+    assert r.statistics["chi2_red"] < 5
+    assert -0.40 < r["Au-s_shift"].value < -0.25
+    assert r["Au_splitting"].value == pytest.approx(3.67, abs=0.02)
+    assert 0.1 < r["Au-s_fraction"].value < 0.7

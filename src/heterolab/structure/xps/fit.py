@@ -25,6 +25,7 @@ from heterolab.result import Quantity, Result
 from heterolab.structure.xps.shapes import (
     BACKGROUNDS,
     LINESHAPES,
+    TOUGAARD_UNIVERSAL,
     active_shirley,
     background,
     doublet_area_ratio,
@@ -62,6 +63,10 @@ class Component:
         (a chemical shift, eV; ``fix_shift`` fixes it).
     width_from
         Share the Gaussian (and Lorentzian) width of another component.
+    upper_broadening, fix_upper_broadening
+        Lorentzian width of the j = l − ½ line over the j = l + ½ one (a doublet's upper line
+        is broadened by Coster–Kronig decay, e.g. ~1.05–1.1 for Au 4f5/2; Nyholm et al.,
+        J. Phys. F 10, 1727 (1980)); 1 and fixed by default.
     """
 
     name: str
@@ -81,6 +86,8 @@ class Component:
     fix_shift: bool = False
     width_from: str | None = None
     area: float | None = None
+    upper_broadening: float = 1.0
+    fix_upper_broadening: bool = True
 
     @property
     def is_doublet(self) -> bool:
@@ -205,20 +212,47 @@ def build_parameters(
             ps.add(
                 f"{n}_ratio", c.resolved_ratio(), vary=not c.fix_ratio, unit="1", min=0.05, max=2.0
             )
+            if c.shape in ("voigt", "ds", "lorentzian") and (
+                not c.fix_upper_broadening or c.upper_broadening != 1.0
+            ):
+                ps.add(
+                    f"{n}_upper_broadening",
+                    c.upper_broadening,
+                    vary=not c.fix_upper_broadening,
+                    unit="1",
+                    min=0.5,
+                    max=3.0,
+                )
     return ps
 
 
 def add_active_background(
-    ps: ParameterSet, kind: str, x: np.ndarray, y: np.ndarray, prefix: str = ""
-) -> bool:
-    """Add ``bg_offset``/``bg_step`` (counts) for the active Shirley background; True if added."""
-    if kind != "active_shirley":
-        return False
+    ps: ParameterSet,
+    kind: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    prefix: str = "",
+    loss: np.ndarray | None = None,
+) -> str:
+    """Add the refined background's parameters; returns ``kind`` if added, else ``""``.
+
+    ``active_shirley``: ``bg_offset``/``bg_step`` (counts); ``active_tougaard``: ``bg_offset``
+    (counts) and ``bg_B`` (eV², the cross-section's B) scaling the loss integral ``loss``.
+    """
     k = max(1, min(5, x.size // 10))
     lo, hi = float(np.mean(y[:k])), float(np.mean(y[-k:]))
-    ps.add(f"{prefix}bg_offset", lo, unit="counts")
-    ps.add(f"{prefix}bg_step", max(hi - lo, 0.0), unit="counts", min=0.0)
-    return True
+    if kind == "active_shirley":
+        ps.add(f"{prefix}bg_offset", lo, unit="counts")
+        ps.add(f"{prefix}bg_step", max(hi - lo, 0.0), unit="counts", min=0.0)
+        return kind
+    if kind == "active_tougaard":
+        assert loss is not None
+        span = float(loss[-1] - loss[0])
+        b0 = (hi - lo) / span if span > 0 else 0.0
+        ps.add(f"{prefix}bg_offset", lo - b0 * float(loss[0]), unit="counts")
+        ps.add(f"{prefix}bg_B", max(b0, 1e-12), unit="eV²", min=0.0)
+        return kind
+    return ""
 
 
 def model_background(
@@ -226,12 +260,15 @@ def model_background(
     x: np.ndarray,
     peaks: Any,
     bg: np.ndarray,
-    active: bool,
+    active: str | bool,
     prefix: str = "",
 ) -> np.ndarray:
-    """The background of the model: fixed ``bg`` or the active Shirley of ``peaks``."""
+    """The background of the model: fixed ``bg``, the active Shirley of ``peaks`` or the
+    refined Tougaard ``bg_offset + bg_B · bg`` (``bg`` then the loss integral)."""
     if not active:
         return bg
+    if active == "active_tougaard":
+        return vals[f"{prefix}bg_offset"] + vals[f"{prefix}bg_B"] * bg
     return active_shirley(
         x, np.asarray(peaks, dtype=float), vals[f"{prefix}bg_offset"], vals[f"{prefix}bg_step"]
     )
@@ -255,9 +292,9 @@ def component_curves(
         prof = lineshape(c.shape, x, pos, g, lor, asym)
         if c.is_doublet:
             r = vals[f"{n}_ratio"]
-            prof = (
-                prof + r * lineshape(c.shape, x, pos + vals[f"{n}_splitting"], g, lor, asym)
-            ) / (1 + r)
+            lor_up = lor * vals.get(f"{n}_upper_broadening", 1.0)
+            up = lineshape(c.shape, x, pos + vals[f"{n}_splitting"], g, lor_up, asym)
+            prof = (prof + r * up) / (1 + r)
         out[c.name] = vals[f"{n}_area"] * prof
     return out
 
@@ -316,6 +353,8 @@ def fit_xps(
     background_kind: str = "shirley",
     shape: str | None = None,
     weights: str = "poisson",
+    cross_section: tuple[float, float, float] = TOUGAARD_UNIVERSAL,
+    extend: float = 0.0,
 ) -> Result:
     """Fit singlets/doublets to one core-level spectrum (kind ``"xps.fit"``).
 
@@ -328,11 +367,17 @@ def fit_xps(
     window
         Binding-energy range (eV) to fit; default the whole spectrum.
     background_kind
-        ``shirley`` (iterative), ``tougaard``, ``linear`` or ``none``.
+        ``shirley`` (iterative), ``active_shirley`` (refined with the peaks), ``tougaard``
+        (universal cross-section, fixed), ``active_tougaard`` (B and offset refined),
+        ``linear`` or ``none`` (:func:`heterolab.structure.xps.shapes.background`).
     shape
         Override every component's line shape.
     weights
         ``poisson`` (1/√counts) or ``none``.
+    cross_section, extend
+        Tougaard cross-section ``(C, C′, D)`` (eV², 1, eV²) and the extension (eV) of the
+        spectrum below the window for ``active_tougaard``
+        (:func:`heterolab.structure.xps.shapes.tougaard_integral`).
 
     Returns
     -------
@@ -350,10 +395,11 @@ def fit_xps(
         raise ParameterError(f"weights must be 'poisson' or 'none', got {weights!r}")
     comps = _check_components(list(components), shape)
     x, y = xy_window(spectrum, window)
-    bg, notes = background(background_kind, x, y)
+    bg, notes = background(background_kind, x, y, cross_section=cross_section, extend=extend)
     sigma = np.sqrt(np.maximum(y, 1.0)) if weights == "poisson" else np.ones_like(y)
-    ps = build_parameters(comps, x, y - bg)
-    active = add_active_background(ps, background_kind, x, y)
+    start_bg = background("linear", x, y)[0] if background_kind.startswith("active") else bg
+    ps = build_parameters(comps, x, y - start_bg)
+    active = add_active_background(ps, background_kind, x, y, loss=bg)
 
     def residual(vals: dict[str, float]) -> np.ndarray:
         peaks = sum(component_curves(comps, vals, x).values())

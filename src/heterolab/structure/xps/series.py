@@ -127,8 +127,9 @@ def fit_series(
     for lab, sp in zip(labels, spectra, strict=True):
         x, y = xy_window(sp, window)
         bg, notes = background(background_kind, x, y)
-        sub = build_parameters(comps, x, y - bg, prefix=f"{lab}:")
-        active = add_active_background(sub, background_kind, x, y, prefix=f"{lab}:")
+        start_bg = background("linear", x, y)[0] if background_kind.startswith("active") else bg
+        sub = build_parameters(comps, x, y - start_bg, prefix=f"{lab}:")
+        active = add_active_background(sub, background_kind, x, y, prefix=f"{lab}:", loss=bg)
         data.append((x, y, bg, np.sqrt(np.maximum(y, 1.0)), notes))
         for name, p in sub.params.items():
             kind = name.rsplit("_", 1)[-1]

@@ -1,10 +1,11 @@
 """XPS line shapes, inelastic backgrounds and spin–orbit doublet rules.
 
 Line shapes are lmfit's area-normalised functions (Voigt, pseudo-Voigt "GL") and the
-Doniach–Šunjić profile convolved with a Gaussian as in lmfitxps; backgrounds are lmfitxps's
-iterative Shirley (Shirley, Phys. Rev. B 5, 4709 (1972); Proctor & Sherwood, Anal. Chem. 54,
-13 (1982)) and Tougaard (Tougaard, Surf. Interface Anal. 25, 137 (1997)) calculations, and a
-straight line. All energies are binding energies (eV).
+Doniach–Šunjić profile convolved with a Gaussian; backgrounds are lmfitxps's iterative
+Shirley (Shirley, Phys. Rev. B 5, 4709 (1972); Proctor & Sherwood, Anal. Chem. 54, 13
+(1982)), a Shirley refined with the peaks, Tougaard's loss integral (Tougaard, Surf.
+Interface Anal. 25, 137 (1997)) as an FFT convolution, fixed or refined, and a straight
+line. All energies are binding energies (eV).
 
 Spin–orbit doublets: a subshell with orbital quantum number l > 0 splits into j = l ± ½ with
 degeneracies 2j + 1, so the area ratio (j = l − ½) : (j = l + ½) is l : (l + 1): p 1:2,
@@ -27,15 +28,21 @@ from heterolab.errors import ParameterError
 __all__ = [
     "LINESHAPES",
     "SPIN_ORBIT_SPLITTING_EV",
+    "TOUGAARD_UNIVERSAL",
     "active_shirley",
     "background",
     "doublet_area_ratio",
     "lineshape",
     "spin_orbit_splitting",
+    "tougaard_integral",
 ]
 
 LINESHAPES = ("voigt", "gl", "ds", "gaussian", "lorentzian")
-BACKGROUNDS = ("shirley", "active_shirley", "tougaard", "linear", "none")
+BACKGROUNDS = ("shirley", "active_shirley", "tougaard", "active_tougaard", "linear", "none")
+
+#: Tougaard's universal cross-section K(T) = B T/(C + T²)² (Tougaard, Surf. Interface Anal.
+#: 11, 453 (1988); 25, 137 (1997)): C = 1643 eV², C' = 1, D = 0 (B = 2866 eV² for metals).
+TOUGAARD_UNIVERSAL = (1643.0, 1.0, 0.0)
 
 #: Typical spin–orbit splittings (eV) of core levels, Moulder et al. (1992) handbook tables.
 SPIN_ORBIT_SPLITTING_EV: dict[str, float] = {
@@ -125,19 +132,42 @@ def _lorentz(x: np.ndarray, c: float, _g: float, lor: float, _a: float) -> np.nd
 
 
 def _ds(x: np.ndarray, c: float, g: float, lor: float, asym: float) -> np.ndarray:
-    """Doniach–Šunjić (J. Phys. C 3, 285 (1970)) ⊗ Gaussian, area 1 over the grid.
+    """Doniach–Šunjić (J. Phys. C 3, 285 (1970)) ⊗ Gaussian, area 1 inside the window.
 
-    Tail towards higher binding energy; the convolution is lmfitxps's ``fft_convolve``.
+    The DS line (Lorentzian FWHM ``lor``, asymmetry α, tail towards higher binding energy) is
+    sampled on a uniform grid finer than the data and than either width, extended beyond the
+    window by 8 Gaussian σ so that the convolution is exact at the window's ends, convolved
+    with the unit-area Gaussian by FFT and interpolated onto ``x``. The DS area diverges for
+    α > 0, so the line is normalised to unit area inside the window (as XPS programs quote
+    areas over the fitted region).
     """
-    from lmfit.lineshapes import doniach
-    from lmfitxps.lineshapes import fft_convolve
-
-    # lmfit's doniach tails to low x; binding energy tails high: mirror about the centre
-    ds = doniach(2 * c - x, 1.0, c, max(lor, 1e-6) / 2, asym)
-    s = g / (2 * _SQRT_2LN2)
-    kern = np.exp(-0.5 * ((x - x.mean()) / s) ** 2)
-    out = fft_convolve(ds, kern / kern.sum())
-    area = np.trapezoid(out, x)
+    s = max(g, 1e-6) / (2 * _SQRT_2LN2)
+    hw = max(lor, 1e-6) / 2
+    n = x.size
+    dx = float(x[-1] - x[0]) / max(n - 1, 1)
+    dxs = np.diff(x)
+    uniform = bool(dxs.max() - dxs.min() <= 1e-3 * dx)
+    # grid: the data step divided by an integer m, so that the data points lie on it
+    m = min(max(math.ceil(dx / min(g / 5, lor / 3)), 1), 50) if uniform else 1
+    step = dx / m if uniform else max(min(dx, g / 5, lor / 3), (x[-1] - x[0]) / 20000)
+    npad = math.ceil((7 * s + 8 * hw) / step) if hw < 2 * s else math.ceil(7 * s / step)
+    u = x[0] + (np.arange(-npad, (n - 1) * m + npad + 1) * step if uniform else 0.0)
+    if not uniform:
+        u = np.arange(x[0] - npad * step, x[-1] + npad * step + step / 2, step)
+    a = min(max(asym, 0.0), 0.99)
+    arg = (u - c) / hw
+    # tail to higher binding energy: the phase term flips sign with respect to the KE form
+    ds = np.cos(math.pi * a / 2 - (1 - a) * np.arctan(arg)) * (1 + arg * arg) ** ((a - 1) / 2)
+    h = math.ceil(5 * s / step)
+    if h >= 1:
+        k = np.exp(-0.5 * (np.arange(-h, h + 1) * step / s) ** 2)
+        ds = np.convolve(ds, k / k.sum(), mode="same")
+    if uniform:
+        out = ds[npad : npad + (n - 1) * m + 1 : m]
+        area = dx * (float(out.sum()) - 0.5 * float(out[0] + out[-1]))
+    else:
+        out = np.interp(x, u, ds)
+        area = float(np.trapezoid(out, x))
     return out / area if area > 0 else out
 
 
@@ -184,16 +214,57 @@ def _edge_means(x: np.ndarray, y: np.ndarray, n_avg: int) -> tuple[float, float]
     return float(np.mean(y[:k])), float(np.mean(y[-k:]))
 
 
+def tougaard_integral(
+    x: np.ndarray,
+    y: np.ndarray,
+    cross_section: tuple[float, float, float] = TOUGAARD_UNIVERSAL,
+    extend: float = 0.0,
+) -> np.ndarray:
+    """Inelastic-loss integral ``∫ K(E − E′) y(E′) dE′`` over E′ < E with B = 1 (counts).
+
+    K(T) = T / ((C + C′T²)² + D T²) is Tougaard's cross-section in the four-parameter form of
+    Hesse & Denecke (Surf. Interface Anal. 43, 1514 (2011)): ``cross_section = (C, C′, D)``
+    (eV², 1, eV²); (1643, 1, 0) is the universal one, C′ = 1 with D ≠ 0 the three-parameter
+    one (Tougaard, Surf. Interface Anal. 25, 137 (1997)). ``x`` ascending binding energy;
+    losses come from lower binding energy. On a uniform grid the sum is a causal convolution,
+    evaluated by FFT in O(n log n) (a non-uniform grid is interpolated onto a uniform one).
+    ``extend`` (eV) continues the spectrum below the window with the mean of its first ten
+    points (as lmfitxps's ``TougaardBG``), so intensity beyond the window contributes.
+    """
+    from scipy.signal import fftconvolve
+
+    c, cd, d = (float(v) for v in cross_section)
+    n = x.size
+    step = float(x[-1] - x[0]) / max(n - 1, 1)
+    uniform = bool(np.allclose(np.diff(x), step, rtol=1e-3, atol=0))
+    xu = x if uniform else np.linspace(x[0], x[-1], n)
+    yu = y if uniform else np.interp(xu, x, y)
+    npad = max(round(float(extend) / step), 0)
+    ypad = np.concatenate([np.full(npad, float(np.mean(yu[:10]))), yu]) if npad else yu
+    t = np.arange(ypad.size) * step
+    kern = t / ((c + cd * t * t) ** 2 + d * t * t)
+    out = fftconvolve(ypad, kern)[: ypad.size][npad:] * step
+    return out if uniform else np.interp(x, xu, out)
+
+
 def background(
-    kind: str, x: np.ndarray, y: np.ndarray, *, n_avg: int = 5
+    kind: str,
+    x: np.ndarray,
+    y: np.ndarray,
+    *,
+    n_avg: int = 5,
+    cross_section: tuple[float, float, float] = TOUGAARD_UNIVERSAL,
+    extend: float = 0.0,
 ) -> tuple[np.ndarray, list[str]]:
     """Inelastic background under ``y`` on ascending binding energy ``x`` and any notes.
 
     ``shirley``: lmfitxps ``shirley_calculate`` (iterated to convergence, end points the mean
-    of ``n_avg`` channels); ``tougaard``: lmfitxps ``tougaard_calculate`` (universal
-    cross-section B, C = 2866, 1643 eV²; B refitted); ``linear``: straight line between the
-    averaged end points; ``none`` and ``active_shirley`` (fitted with the peaks, see
-    :func:`active_shirley`): zeros.
+    of ``n_avg`` channels); ``tougaard``: :func:`tougaard_integral` of the data above the
+    low-E_B level with the universal cross-section, B set so that the background meets the
+    data at the high-E_B end; ``active_tougaard``: the loss integral of the data itself with B
+    = 1 (``cross_section``, ``extend``), whose B and offset the fit refines (as lmfitxps's
+    ``TougaardBG`` model); ``linear``: straight line between the averaged end points; ``none``
+    and ``active_shirley`` (fitted with the peaks, see :func:`active_shirley`): zeros.
     """
     notes: list[str] = []
     if kind in ("none", "active_shirley"):
@@ -213,12 +284,12 @@ def background(
             notes.append("Shirley background did not converge in 200 iterations")
         return np.asarray(bg, dtype=float), notes
     if kind == "tougaard":
-        from lmfitxps.backgrounds import tougaard_calculate
-
-        # lmfitxps integrates towards the end of the array: give it kinetic-energy order
-        sink = io.StringIO()
-        with contextlib.redirect_stdout(sink):
-            res = tougaard_calculate(x[::-1], y[::-1] - lo)
-        bg = np.asarray(res[0] if isinstance(res, tuple) else res, dtype=float)[::-1] + lo
-        return bg, notes
+        # universal cross-section; B makes the background meet the data at the high-E_B end
+        t = tougaard_integral(x, y - lo)
+        b = (hi - lo) / t[-1] if t[-1] > 0 else 0.0
+        if b < 0:
+            notes.append("Tougaard B < 0: the high binding-energy end lies below the low one")
+        return lo + b * t, notes
+    if kind == "active_tougaard":
+        return tougaard_integral(x, y, cross_section, extend), notes
     raise ParameterError(f"background {kind!r} is not one of {', '.join(BACKGROUNDS)}")

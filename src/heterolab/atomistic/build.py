@@ -10,10 +10,11 @@ come from :mod:`heterolab.materials` (each with its source); every structure car
 Bulk cells
 ----------
 - ``CsPbBr3`` ``cubic``: Pm-3m, a from the materials data (5.874 Å).
-- ``CsPbBr3`` ``orthorhombic``: MODEL — the √2 × 2 × √2 supercell of the cubic cell
-  stretched to Stoumpos et al.'s Pnma lattice (8.244, 11.735, 8.198 Å) WITHOUT the
-  octahedral tilts (no licensed experimental CIF was available; pass ``cif=`` for real
-  positions).
+- ``CsPbBr3`` ``orthorhombic``: MODEL — Pnma built from the cubic perovskite by a Glazer
+  a⁻a⁻c⁺ tilt of rigid octahedra on Stoumpos et al.'s lattice (8.244, 11.735, 8.198 Å),
+  tilt angles from that cell (θ = 6.04°, φ = 8.89°; :mod:`heterolab.atomistic.perovskite`);
+  Cs on the ideal A site. No licensed experimental CIF was available; pass ``cif=`` for
+  refined positions.
 - ``PbS`` ``rocksalt``: Fm-3m, a = 5.9362 Å.
 - ``PMA2PbBr4``: MODEL, see :func:`pma2pbbr4_model`.
 """
@@ -129,18 +130,10 @@ def bulk(
     if phase == "cubic":
         cubic.properties.update(source=f"Pm-3m, a = {a_cub} Å ({lat.source})", model=False)
         return cubic
-    # orthorhombic MODEL: sqrt2 x 2 x sqrt2 supercell, lattice scaled, no tilts
-    sc = cubic.copy()
-    sc.make_supercell([[1, 0, 1], [0, 2, 0], [-1, 0, 1]])
-    ortho = Structure(Lattice.orthorhombic(lat.a, lat.b, lat.c), sc.species, sc.frac_coords)
-    ortho.properties.update(
-        source=(
-            f"MODEL: cubic sqrt2 x 2 x sqrt2 supercell scaled to {lat.a}, {lat.b}, {lat.c} Å "
-            f"({lat.source}); octahedral tilts of Pnma NOT included"
-        ),
-        model=True,
-    )
-    return ortho
+    # orthorhombic MODEL: Pnma from rigid a-a-c+ tilts fitted to Stoumpos's cell
+    from heterolab.atomistic.perovskite import pnma_tilted
+
+    return pnma_tilted()
 
 
 # Idealised benzylammonium C6H5CH2NH3+ in a local frame: N at the origin, the N–CH2–C(ipso)
@@ -269,8 +262,15 @@ def slab(
     termination: str | None = None,
     symmetric: bool = False,
     fix_bottom: int = 0,
+    primitive: bool = True,
 ) -> Structure:
     """A slab of ``layers`` atomic layers with the chosen top termination.
+
+    ``properties`` record the terminations, thickness, area and the polarity of the
+    stacking (nominal layer charges, dipole, Tasker type: :func:`heterolab.atomistic.surfaces.
+    polarity`). PbS (111) is polar (Tasker III: Pb²⁺ and S²⁻ planes): a slab with
+    ``termination="Pb"`` and an even number of layers is stoichiometric with a dipole; with
+    ``symmetric=True`` (odd layers) it has none but is off-stoichiometric.
 
     Parameters
     ----------
@@ -290,6 +290,10 @@ def slab(
         alternating stacks).
     fix_bottom
         Number of bottom layers frozen (``selective_dynamics`` False) to mimic the bulk.
+    primitive
+        Reduce to the smallest in-plane cell (hexagonal 1 × 1 for rock-salt (111), one atom
+        a layer), right-handed with c along +z (:func:`heterolab.atomistic.surfaces.
+        primitive_surface_cell`).
 
     Raises
     ------
@@ -376,6 +380,11 @@ def slab(
         vacuum=float(vacuum),
         area=float(lattice.volume / c_len),
     )
+    from heterolab.atomistic.surfaces import polarity, primitive_surface_cell
+
+    if primitive:
+        out = primitive_surface_cell(out)
+    out.properties.update(polarity(out, bulk_structure, atomic_layers(out)))
     return out
 
 

@@ -73,10 +73,14 @@ def test_batch_command_on_the_real_sdt_file() -> None:
     res = runner.invoke(
         app, ["trpl", "batch", str(path), "--irf-curve", "0", "--components", "2", "--json"]
     )
-    assert res.exit_code == 0, res.output
+    # two real decays that two exponentials do not describe (chi2_red 1.4 at ~1e6 photons):
+    # each decay's status says so, and the command exits 1 with the counts per reason
+    assert res.exit_code == 1, res.output
     d = json.loads(res.stdout)
     assert d["statistics"]["n_decays"] == 2
-    assert "status=0" in d["statistics"]["decay curve 1"]
+    assert d["statistics"]["status"] == "suspect"
+    assert "status=suspect (chi2" in d["statistics"]["decay curve 1"]
+    assert d["statistics"]["pixel_flag_counts"]["chi2 (misfit z > 5)"] == 2
     bad = runner.invoke(app, ["trpl", "batch", str(path), "--irf-curve", "7"])
     assert bad.exit_code == 2
     assert "--irf-curve 7 is not a curve of" in bad.stderr

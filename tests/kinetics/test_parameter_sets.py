@@ -13,23 +13,7 @@ from heterolab.kinetics.trpl.batch import fit_decays
 from heterolab.kinetics.trpl.flim import fit_flim
 from heterolab.kinetics.trpl.trpl_map import fit_trpl_map
 from heterolab.parameters import ParameterSet
-
-N_BINS, DT = 200, 0.05  # ns
-T = np.arange(N_BINS) * DT
-T0, FWHM = 1.0, 0.15  # ns
-
-
-def shape(taus, fractions, sub: int = 20) -> np.ndarray:
-    """Independent generator: Gaussian IRF (centre T0) times exponentials on a grid of
-    ``sub`` points per bin, convolved by direct summation and summed into the bins."""
-    dt = DT / sub
-    tf = (np.arange(N_BINS * sub) + 0.5) * dt
-    g = np.exp(-0.5 * ((tf - T0) / (FWHM / 2.3548)) ** 2)
-    g /= g.sum()
-    decay = sum(f * np.exp(-tf / tau) for tau, f in zip(taus, fractions, strict=True))
-    fine = np.convolve(g, decay)[: tf.size]
-    out = fine.reshape(N_BINS, sub).sum(axis=1)
-    return out / out.sum()
+from trpl_truth import FWHM, N_BINS, T0, T, shape
 
 
 def batch(n: int, photons: float, seed: int, taus=(0.5, 2.5), fractions=(0.5, 0.5)) -> np.ndarray:

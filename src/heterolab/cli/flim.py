@@ -182,9 +182,19 @@ def batch_command(
         da = da.isel(decay=[i for i in range(n) if i != irf_curve])
     result = fit_decays(da, irf=irf_arg, n_components=components, estimator=estimator)  # type: ignore[arg-type]
     result.provenance["inputs"] = {file.name: {"path": str(file)}}
-    for i, label in enumerate(
-        da["decay"].values if "decay" in da.coords else range(da.sizes["decay"])
-    ):
+    if "pixel_status" in result.curves:
+        _per_decay_lines(result, da)
+    emit(result, as_json)
+
+
+def _per_decay_lines(result: Any, da: Any) -> None:
+    """One line per decay in the statistics: lifetimes and status with its reasons."""
+    from heterolab.kinetics.trpl.pixel_status import describe
+
+    status = result.curves["pixel_status"].values
+    flags = result.curves["pixel_flags"].values
+    labels = da["decay"].values if "decay" in da.coords else range(da.sizes["decay"])
+    for i, label in enumerate(labels):
         parts = [
             f"{name}={result.curves[name].values[i]:.4g}"
             for name in result.curves
@@ -193,6 +203,5 @@ def batch_command(
             and result.curves[name].ndim == 1
         ]
         result.statistics[f"decay {label}"] = (
-            ", ".join(parts) + f", status={int(result.curves['fit_status'].values[i])}"
+            ", ".join(parts) + f", status={describe(status[i], flags[i])}"
         )
-    emit(result, as_json)

@@ -334,7 +334,8 @@ def _covariance_diag(hess, free, out):
 def _fit_one(y, w, irf, geom, frac, delta, x, lo, hi, ncomp, fit_bg, bg_fixed, mle, stderr, stats):
     """Bounded Levenberg-Marquardt / Fisher scoring for one decay; x is updated in place.
 
-    ``stderr`` receives the variances of x, ``stats[0]`` the reduced Pearson chi-square.
+    ``stderr`` receives the variances of x, ``stats[0]`` the reduced Pearson chi-square and
+    ``stats[1]`` its misfit z.
     Returns (status, objective, iterations); see FIT_STATUS.
     """
     n = y.size
@@ -448,14 +449,32 @@ def _fit_one(y, w, irf, geom, frac, delta, x, lo, hi, ncomp, fit_bg, bg_fixed, m
         if x[ncomp + i] <= lo[ncomp + i]:
             free[i] = False
     _covariance_diag(hess, free, stderr)
-    # Pearson chi-square / dof in the last slot of stderr's companion (goodness of fit)
+    # goodness of fit: Pearson chi-square / dof (stats[0]) and its standardised excess over the
+    # expectation on the bins with >= 2 expected counts, whose Poisson residuals are near normal
+    # (stats[1]; decay_diagnostics.misfit_z: Var[(y - m)^2 / m] = 2 + 1/m; all bins when fewer
+    # than 30 are populated)
     pearson = 0.0
     nin = 0
+    chi_pop = 0.0
+    var_pop = 0.0
+    npop = 0
+    var_all = 0.0
     for k in range(n):
         if w[k] > 0.0:
-            pearson += (y[k] - m[k]) ** 2 / max(m[k], 1e-12)
+            mk = max(m[k], 1e-12)
+            term = (y[k] - m[k]) ** 2 / mk
+            pearson += term
+            var_all += 2.0 + 1.0 / mk
             nin += 1
+            if mk >= 2.0:
+                chi_pop += term
+                var_pop += 2.0 + 1.0 / mk
+                npop += 1
     stats[0] = pearson / max(nin - p, 1)
+    if npop >= 30:
+        stats[1] = (chi_pop - max(npop - p, 1)) / math.sqrt(var_pop)
+    elif nin > 0:
+        stats[1] = (pearson - max(nin - p, 1)) / math.sqrt(var_all)
     for j in range(p):
         if not math.isfinite(x[j]):
             return 3, obj, it
@@ -468,7 +487,8 @@ def _fit_one(y, w, irf, geom, frac, delta, x, lo, hi, ncomp, fit_bg, bg_fixed, m
 
 @njit(cache=True, nogil=True)
 def _fit_all(y, w, irf, geom, frac, delta, x0, lo, hi, ncomp, fit_bg, bg_fixed, mle, min_counts):
-    """Fit every row of ``y``; returns parameters, variances, status, objective, iterations."""
+    """Fit every row of ``y``; returns parameters, variances, status, objective, iterations,
+    reduced Pearson chi-square and its misfit z (see :func:`_fit_one`)."""
     nd = y.shape[0]
     p = x0.shape[1]
     xs = np.empty((nd, p))
@@ -477,6 +497,7 @@ def _fit_all(y, w, irf, geom, frac, delta, x0, lo, hi, ncomp, fit_bg, bg_fixed, 
     obj = np.full(nd, np.nan)
     iters = np.zeros(nd, dtype=np.int64)
     pearson = np.full(nd, np.nan)
+    misfit = np.full(nd, np.nan)
     shared_w = w.shape[0] == 1
     for d in range(nd):
         wd = w[0] if shared_w else w[d]
@@ -489,17 +510,18 @@ def _fit_all(y, w, irf, geom, frac, delta, x0, lo, hi, ncomp, fit_bg, bg_fixed, 
             xs[d] = xd
             continue
         sd = np.full(p, np.nan)
-        sts = np.full(1, np.nan)
+        sts = np.full(2, np.nan)
         st, ob, it = _fit_one(
             y[d], wd, irf, geom, frac, delta, xd, lo, hi, ncomp, fit_bg, bg_fixed, mle, sd, sts
         )
         pearson[d] = sts[0]
+        misfit[d] = sts[1]
         xs[d] = xd
         var[d] = sd
         status[d] = st
         obj[d] = ob
         iters[d] = it
-    return xs, var, status, obj, iters, pearson
+    return xs, var, status, obj, iters, pearson, misfit
 
 
 @njit(cache=True)

@@ -57,6 +57,12 @@ from heterolab.kinetics.trpl._batch_kernels import (
     _model_rows,
 )
 from heterolab.kinetics.trpl.decay_setup import decay_parameters, from_parameter_set
+from heterolab.kinetics.trpl.pixel_status import (
+    PixelStatus,
+    classify_batch,
+    flag_names,
+    record_status,
+)
 from heterolab.result import Quantity, Result, make_provenance
 
 __all__ = [
@@ -430,7 +436,7 @@ def fit_decays(
         result.statistics["shift_source"] = "given"
     irf_use = _irf_at(kind, irf_n, t, shift_used, fwhm_used)
     started = _time.perf_counter()
-    xs, var, status, obj, iters, pearson = _fit_parallel(
+    xs, var, status, obj, iters, pearson, misfit = _fit_parallel(
         y[sel],
         w_sel,
         irf_use,
@@ -443,9 +449,12 @@ def fit_decays(
     )
     elapsed = _time.perf_counter() - started
     full = _scatter(y.shape[0], sel, xs, var, status, obj, iters, pearson, p)
+    full["misfit"] = np.full(y.shape[0], np.nan)
+    full["misfit"][sel] = misfit
     _fill_result(
         result, full, y, w, t, irf_use, delta, n_components, fit_bg, bg_fixed, mle, lead, info
     )
+    _pixel_status(result, full, n_components, (lo[0], hi[0]), window, delta, info)
     _fill_global(result, g, shift_used, fwhm_used, n_components)
     _record_parameter_sets(result, g, shift_used, shift is None, fit_bg, bg_fixed)
     result.statistics["fit_seconds"] = elapsed
@@ -521,6 +530,43 @@ def _scatter(nd, sel, xs, var, status, obj, iters, pearson, p) -> dict[str, np.n
     out["x"][sel], out["var"][sel], out["status"][sel] = xs, var, status
     out["obj"][sel], out["iters"][sel] = obj, iters
     return out
+
+
+def _pixel_status(result, full, ncomp, log_tau_bounds, window, delta, info) -> None:
+    """``curves["pixel_status"]``/``["pixel_flags"]`` (:mod:`~heterolab.kinetics.trpl.pixel_status`)
+    and their counts; the Result is suspect when too many decays are."""
+    x, var = full["x"], full["var"]
+    with np.errstate(invalid="ignore"):
+        tau_se = np.exp(x[:, :ncomp]) * np.sqrt(var[:, :ncomp])
+        amp_se = np.sqrt(var[:, ncomp : 2 * ncomp])
+    status, flags = classify_batch(
+        full["status"],
+        x[:, :ncomp],
+        tau_se,
+        x[:, ncomp : 2 * ncomp],
+        amp_se,
+        full["misfit"],
+        log_tau_bounds,
+        float(window[1] - window[0]),
+        delta,
+    )
+    template = result.curves["fit_status"]
+    shape = tuple(info["shape"])
+    for name, arr in (
+        ("pixel_status", status),
+        ("pixel_flags", flags),
+        ("misfit_z", full["misfit"]),
+    ):
+        result.curves[name] = template.copy(data=arr.reshape(shape)).rename(name)
+        result.curves[name].attrs["units"] = "1"
+    result.curves["pixel_status"].attrs["legend"] = ", ".join(
+        f"{s.name.lower()}={int(s)}" for s in PixelStatus
+    )
+    result.curves["pixel_flags"].attrs["legend"] = ", ".join(
+        f"{k}={v}" for k, v in flag_names().items()
+    )
+    if result.status != "failed":
+        record_status(result, status, flags, "decays")
 
 
 def _sorted_components(x: np.ndarray, var: np.ndarray, ncomp: int):

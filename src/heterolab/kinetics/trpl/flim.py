@@ -186,6 +186,9 @@ def fit_flim(
     result = Result(kind="trpl.flim", provenance=batch.provenance, warnings=list(batch.warnings))
     result.provenance["settings"].update({"binning": int(binning), "min_photons": threshold})
     result.statistics.update(batch.statistics)
+    for key in ("status", "reasons"):  # a FLIM image's decays are its pixels
+        if f"decays_{key}" in result.statistics:
+            result.statistics[f"pixels_{key}"] = result.statistics.pop(f"decays_{key}")
     result.parameters.update(batch.parameters)
     result.derived.update(batch.derived)
     result.curves.update(batch.curves)

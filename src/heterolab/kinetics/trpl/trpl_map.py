@@ -39,6 +39,7 @@ from heterolab.kinetics.trpl.decay_setup import (
     internal_bounds,
     to_internal,
 )
+from heterolab.kinetics.trpl.pixel_status import PixelStatus, flags_of_result, record_status
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.units import wavelength_nm_to_energy_ev
 
@@ -115,8 +116,11 @@ def fit_trpl_map(
         ``irf_fwhm`` (Gaussian); derived ``tau_avg_intensity`` of the summed DAS; curves
         ``das`` and ``das_stderr`` (component x wavelength, counts/bin), ``lifetime`` and
         ``lifetime_stderr`` (intensity-weighted per wavelength, ns), ``lifetime_vs_energy``,
-        ``residuals`` (wavelength x time, weighted); statistics ``chi2_reduced``, ``dof``,
-        ``n_wavelengths``, ``wavelengths_fitted``.
+        ``residuals`` (wavelength x time, weighted), ``pixel_status``/``pixel_flags`` of the
+        per-wavelength fits (:mod:`~heterolab.kinetics.trpl.pixel_status`, judged on the
+        lifetime taken from them; rows below ``min_counts`` are masked); statistics ``chi2_reduced``, ``dof``, ``n_wavelengths``,
+        ``wavelengths_fitted``, ``pixel_status_counts``, ``pixel_flag_counts``. The Result is
+        suspect when more than 5 % of the fitted wavelengths are.
     """
     y, wl, t = _as_map(trpl_map)
     initial, shift, background, irf_fwhm = from_parameter_set(
@@ -391,6 +395,8 @@ def _per_wavelength(
 
     tau = np.full(wl.size, np.nan)
     err = np.full(wl.size, np.nan)
+    status = np.full(wl.size, int(PixelStatus.MASKED), dtype=np.int64)
+    flags = np.zeros(wl.size, dtype=np.int64)
     failed = []
     rng = fit_range or tuple(summed.statistics.get("fit_range_ns", (None, None)))
     window = None if rng[0] is None else (float(rng[0]), float(rng[1]))
@@ -407,6 +413,13 @@ def _per_wavelength(
             shift=fixed.get("shift", "free"),
         )
         key = "tau_avg_intensity" if n > 1 else "tau_1"
+        lo_hi = r.statistics.get("fit_range_ns", (t[0], t[-1]))
+        flags[i] = flags_of_result(r, float(lo_hi[1] - lo_hi[0]), float(t[1] - t[0]), (key,))
+        status[i] = (
+            PixelStatus.FAILED
+            if r.status == "failed"
+            else (PixelStatus.SUSPECT if flags[i] else PixelStatus.OK)
+        )
         if r.status == "failed" or (key not in r.derived and key not in r.parameters):
             failed.append(float(wl[i]))
             continue
@@ -429,6 +442,12 @@ def _per_wavelength(
     result.curves["lifetime_vs_energy_stderr"] = xr.DataArray(
         err[ok][order], dims="energy", coords={"energy": e_coord}, attrs={"units": "ns"}
     )
+    for name, arr in (("pixel_status", status), ("pixel_flags", flags)):
+        result.curves[name] = xr.DataArray(
+            arr, dims="wavelength", coords={"wavelength": wl_coord}, attrs={"units": "1"}
+        )
+    if result.status != "failed":
+        record_status(result, status, flags, "wavelengths")
     result.statistics["wavelengths_fitted"] = int(ok.sum())
     result.statistics["per_wavelength_lifetime"] = "tau_avg_intensity" if n > 1 else "tau_1"
     if failed:

@@ -252,8 +252,8 @@ def test_unimportable_step_function_is_a_load_time_problem():
     )
 
 
-def test_bundled_example_campaigns_are_valid():
-    from heterolab.demo import DEMO_CAMPAIGN, examples_dir
+def test_bundled_example_campaigns_are_valid(tmp_path):
+    from heterolab.demo import examples_dir, prepare_inputs
 
     films = load_campaign(examples_dir() / "campaigns/thesis_films/campaign.toml")
     assert [s.id for s in films.steps] == [
@@ -264,7 +264,11 @@ def test_bundled_example_campaigns_are_valid():
         "extraction",
     ]
     assert [s.name for s in films.samples] == ["het", "het+Spiro", "het+PCBM"]
-    assert len(load_campaign(examples_dir() / DEMO_CAMPAIGN).steps) == 18
+    assert len(load_campaign(examples_dir() / "thesis_trpl/campaign.toml").steps) == 18
+    # the demo campaign reads the files heterolab demo writes beside it
+    demo = load_campaign(prepare_inputs(examples_dir(), tmp_path / "inputs"))
+    assert len(demo.steps) == 51
+    assert {s.id for s in demo.series} == {"eta-vs-pbs", "tau-ave-vs-pbs"}
 
 
 def test_uses_into_a_non_numeric_parameter_is_refused(data):

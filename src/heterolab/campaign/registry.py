@@ -171,6 +171,7 @@ STEP_TYPES: dict[str, StepType] = _types(
     ),
     StepType("plqy.relative", f"{_SP}.plqy:plqy_relative"),
     StepType("plqy.partition", f"{_SP}.plqy:plqy_partition"),
+    StepType("transfer.row", f"{_SP}.transfer:transfer_efficiency"),
     StepType(
         "transfer.efficiency",
         f"{_SP}.transfer:transfer_table_analysis",
@@ -203,6 +204,7 @@ STEP_TYPES: dict[str, StepType] = _types(
         "xrd.powder_model", f"{_ST}.xrd.powder_model:fit_powder_model", {"pattern": "xrd_pattern"}
     ),
     StepType("xps.charge", f"{_ST}.xps.charge:charge_correction", {"spectrum": "photoemission"}),
+    StepType("xps.pb4f", "heterolab.campaign.steps:xps_pb4f", {"spectrum": "photoemission"}),
     StepType("xps.fermi_edge", f"{_ST}.xps.charge:fit_fermi_edge", {"spectrum": "photoemission"}),
     StepType("tem.spacings", f"{_ST}.microscopy.fft:measure_spacings", {"image": "image"}),
     StepType("tem.particles", f"{_ST}.microscopy.particles:measure_particles", {"image": "image"}),
@@ -252,6 +254,8 @@ READERS: dict[str, Callable[..., Any]] = {
     "decay": _read_with("heterolab.io", "read_decay"),
     "decays": _read_with("heterolab.io", "read_decays"),
     "flim": _read_with("heterolab.io", "read_flim"),
+    # microscopy images (dm3/dm4, emd, ser, hspy and calibrated TIFF)
+    "image": _read_with("heterolab.io.images", "read_microscopy_image"),
     "ta_model": lambda path, **_: _read_ta_model(path),
     "transfer_table": lambda path, **_: _read_transfer_table(path),
     "path": lambda path, **_: str(path),

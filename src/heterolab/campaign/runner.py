@@ -88,7 +88,9 @@ def default_outdir(campaign_path: str | PathLike[str]) -> Path:
     return Path(campaign_path).resolve().parent / "heterolab-results"
 
 
-def _prepare_outdir(outdir: Path) -> None:
+def prepare_outdir(outdir: Path) -> None:
+    """Create ``outdir`` (or accept an earlier heterolab output folder) and mark it; refuses a
+    non-empty folder that heterolab did not write."""
     if outdir.exists() and not outdir.is_dir():
         raise ParameterError(f"output path {outdir} exists and is not a folder")
     if outdir.exists() and any(outdir.iterdir()) and not (outdir / MARKER).exists():
@@ -317,7 +319,7 @@ def run_campaign(
     """
     camp = campaign if isinstance(campaign, Campaign) else load_campaign(campaign)
     out = Path(outdir) if outdir is not None else default_outdir(camp.path)
-    _prepare_outdir(out)
+    prepare_outdir(out)
     lock = _Lock(out, wait)
     try:
         return _run_locked(camp, out, use_cache, progress, stream, workers, scheduler)

@@ -144,6 +144,9 @@ def write_outputs(run: CampaignRun) -> None:
             sid: [dict(zip(SERIES_HEADER, r, strict=True)) for r in rows]
             for sid, rows in series.items()
         },
+        "series_info": {
+            s.id: {"label": s.label, "quantity": s.quantity, "x": s.x} for s in camp.series
+        },
     }
     text = json.dumps(json_safe(payload), indent=2, sort_keys=False, ensure_ascii=False)
     write_atomic(run.outdir, "results.json", text + "\n")

@@ -18,7 +18,9 @@ def demo(
     no_cache: bool = typer.Option(False, "--no-cache", help="Recompute every step."),
     as_json: bool = JSON_OPTION,
 ) -> None:
-    """Analyse the bundled example campaign (thesis TRPL, chapters 3-4) and write results."""
+    """Reproduce thesis chapters 3-4 across techniques (TRPL, TA, spectra, PLQY, Table 3-1,
+    bands, XRD, XPS, TEM) from raw files written into OUT/inputs; write results and the HTML
+    report (OUT/report/index.html). A second run is served from the result store."""
     from heterolab.demo import format_run_summary, run_demo, write_demo_report
 
     run = run_demo(out, use_cache=not no_cache, progress=not as_json)

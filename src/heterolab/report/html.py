@@ -256,23 +256,46 @@ def _index(w: _Writer) -> None:
     w.write("index.html", rep.name, body, plots)
 
 
+def _series_comparison(rep: CampaignReport, step_id: str, quantity: str) -> str:
+    """Published value and verdict of one series row (two cells, empty when not compared)."""
+    step = next((s for s in rep.steps if s.id == step_id), None)
+    comp = {} if step is None else step.result.statistics.get("reference_comparison", {})
+    c = comp.get(quantity) if quantity else None
+    if not isinstance(c, dict):
+        return "<td></td><td></td>"
+    verdict = str(c.get("verdict", ""))
+    css = "ok" if verdict == "ok" else "suspect"
+    published = f"{_float(c.get('published')):.6g}"
+    return f'<td class="num">{_e(published)}</td><td class="status-{css}">{_e(verdict)}</td>'
+
+
 def _series_section(rep: CampaignReport, plots: list[tuple[str, dict]]) -> str:
-    """The campaign's series tables (a quantity against a sample parameter), each with a plot."""
+    """The campaign's series tables (a quantity against a sample parameter), each with a plot
+    and, per row, the published value and the verdict of the comparison."""
     if not rep.series:
         return ""
     parts = ["<h2>Series</h2>"]
     for sid, rows in rep.series.items():
+        info = rep.series_info.get(sid, {})
+        quantity = str(info.get("quantity", ""))
         body = "".join(
             f'<tr data-step="{_e(r.get("step", ""))}"><td>{_e(r.get("sample", ""))}</td>'
             f"<td>{_e(r.get('x', ''))}</td><td>{_e(r.get('step', ''))}</td>"
             + _num_cell(Quantity(_float(r.get("value")), _float(r.get("stderr")), "1"))
-            + f"<td>{_e(r.get('unit', ''))}</td><td>{_status(str(r.get('status', '')))}</td></tr>"
+            + f"<td>{_e(r.get('unit', ''))}</td><td>{_status(str(r.get('status', '')))}</td>"
+            + _series_comparison(rep, str(r.get("step", "")), quantity)
+            + "</tr>"
             for r in rows
         )
+        title = f"{info['label']} ({sid})" if info.get("label") else sid
+        what = f"{quantity} against {info['x']}" if quantity and info.get("x") else ""
         parts.append(
-            f'<h3>{_e(sid)}</h3><table class="series-table" data-series="{_e(sid)}"><thead><tr>'
+            f"<h3>{_e(title)}</h3>"
+            + (f"<p>{_e(what)}</p>" if what else "")
+            + f'<table class="series-table" data-series="{_e(sid)}"><thead><tr>'
             "<th>sample</th><th>x</th><th>step</th><th>value ± error</th><th>unit</th>"
-            f"<th>status</th></tr></thead><tbody>{body}</tbody></table>"
+            "<th>status</th><th>published</th><th>comparison</th></tr></thead>"
+            f"<tbody>{body}</tbody></table>"
         )
         spec = series_table_figure(sid, rows)
         if spec is not None:

@@ -41,6 +41,7 @@ TECHNIQUES = {
     "spectrum": "Steady-state spectra",
     "spectroscopy": "Steady-state spectra",
     "plqy": "PLQY",
+    "transfer": "Transfer efficiency",
     "bands": "Band alignment",
     "physics": "Physics models",
     "derived": "Derived quantities",
@@ -49,6 +50,9 @@ TECHNIQUES = {
     "giwaxs": "GIWAXS",
     "xps": "XPS/UPS",
     "tem": "Microscopy",
+    "image": "Image quality",
+    "temperature": "Temperature series",
+    "stability": "Stability series",
     "atomistic": "Atomistic",
 }
 
@@ -88,6 +92,8 @@ class CampaignReport:
     source: Path | None = None
     #: Series tables by id: rows with sample, x, step, value, stderr, unit, status.
     series: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Series definitions by id (label, quantity, x) when the results file has them.
+    series_info: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: Sample descriptions by name (material, synthesis, metadata) when the campaign has them.
     sample_info: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -106,14 +112,20 @@ class CampaignReport:
         return out
 
 
-def _sample_of(entry: dict[str, Any], result: Result) -> str:
-    """The sample a step measured: an explicit ``sample`` (step or options), else its label,
-    else its id."""
+#: Where a campaign that declares samples shows the steps that name none (series-wide tables).
+WHOLE_CAMPAIGN = "Whole series"
+
+
+def _sample_of(entry: dict[str, Any], result: Result, has_samples: bool = False) -> str:
+    """The sample a step measured: an explicit ``sample`` (step or options); else, when the
+    campaign declares samples, :data:`WHOLE_CAMPAIGN`; else its label, else its id."""
     opts = entry.get("options") or {}
     settings = (result.provenance.get("settings") or {}) if result.provenance else {}
     for cand in (entry.get("sample"), opts.get("sample"), settings.get("sample")):
         if cand:
             return str(cand)
+    if has_samples:
+        return WHOLE_CAMPAIGN
     return str(entry.get("label") or entry.get("id"))
 
 
@@ -142,6 +154,7 @@ def from_results_folder(folder: str | PathLike[str]) -> CampaignReport:
         heterolab_version=str(payload.get("heterolab_version", "")),
         source=root,
         series={str(k): list(v) for k, v in (payload.get("series") or {}).items()},
+        series_info={str(k): dict(v) for k, v in (payload.get("series_info") or {}).items()},
         sample_info={str(s["name"]): dict(s) for s in payload.get("samples") or [] if "name" in s},
     )
     for e in entries:
@@ -154,7 +167,7 @@ def from_results_folder(folder: str | PathLike[str]) -> CampaignReport:
                 label=str(e.get("label", "")),
                 type=str(e.get("type", result.kind)),
                 result=result,
-                sample=_sample_of(e, result),
+                sample=_sample_of(e, result, bool(report.sample_info)),
                 note=str(e.get("note", "")),
                 cached=bool(e.get("cached", False)),
                 figure=fig if fig.is_file() else None,
@@ -190,7 +203,7 @@ def from_run(run: Any) -> CampaignReport:
                 label=step.label,
                 type=step.type,
                 result=result,
-                sample=_sample_of(entry, result),
+                sample=_sample_of(entry, result, bool(getattr(camp, "samples", ()))),
                 note=step.note,
                 cached=step.id in run.cached,
                 figure=run.figures.get(step.id),

@@ -108,7 +108,7 @@ def _hull(coords: np.ndarray) -> np.ndarray:
     """Convex hull (vertices in order, px) of the pixel squares covering ``coords``.
 
     Only the outer corners of the first and last pixel of each row can be hull vertices;
-    Andrew's monotone chain on those (Qhull is slow on the many collinear grid points).
+    Qhull runs on those (a few per row instead of every pixel).
     """
     rows = coords[:, 0]
     starts = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
@@ -122,23 +122,19 @@ def _hull(coords: np.ndarray) -> np.ndarray:
             np.stack([r + 0.5, c1 + 0.5], 1),
         ]
     )
-    pts = pts[np.lexsort((pts[:, 1], pts[:, 0]))]
-    p = [tuple(v) for v in pts.tolist()]
+    if r.size < 2 or (np.all(c0 == c0[0]) and np.all(c1 == c1[0])):
+        # a rectangle of whole pixels: its four corners
+        return np.array(
+            [
+                [r[0] - 0.5, c0[0] - 0.5],
+                [r[-1] + 0.5, c0[0] - 0.5],
+                [r[-1] + 0.5, c1[0] + 0.5],
+                [r[0] - 0.5, c1[0] + 0.5],
+            ]
+        )
+    from scipy.spatial import ConvexHull
 
-    def chain(seq: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        out: list[tuple[float, float]] = []
-        for q in seq:
-            while len(out) >= 2:
-                (ax, ay), (bx, by) = out[-2], out[-1]
-                if (bx - ax) * (q[1] - ay) - (by - ay) * (q[0] - ax) > 0:
-                    break
-                out.pop()
-            out.append(q)
-        return out
-
-    lower, upper = chain(p), chain(p[::-1])
-    hull = lower[:-1] + upper[:-1]
-    return np.array(hull if len(hull) >= 3 else p, dtype=float)
+    return pts[ConvexHull(pts).vertices]  # counter-clockwise in 2-D
 
 
 def _hull_area(hull: np.ndarray) -> float:

@@ -332,9 +332,16 @@ def least_squares_fit(
         pad_lo = np.where(np.isfinite(lo_a), lo_a + 1e-9 * (np.abs(lo_a) + 1), -np.inf)
         pad_hi = np.where(np.isfinite(hi_a), hi_a - 1e-9 * (np.abs(hi_a) + 1), np.inf)
     x0 = np.clip(x0, pad_lo, pad_hi)
-    sol = least_squares(
-        lambda v: residual(ps.from_vector(v)), x0, bounds=(lo_a, hi_a), method="trf", x_scale="jac"
-    )
+    from heterolab._threads import single_threaded_blas
+
+    with single_threaded_blas():  # SVDs of a small Jacobian: threads only add overhead
+        sol = least_squares(
+            lambda v: residual(ps.from_vector(v)),
+            x0,
+            bounds=(lo_a, hi_a),
+            method="trf",
+            x_scale="jac",
+        )
     dof = max(n_data - len(x0), 1)
     chi2 = float(sol.fun @ sol.fun)
     J = sol.jac

@@ -30,6 +30,7 @@ def size(
     band_gap: float | None = typer.Option(None, "--band-gap", help="Bulk gap (eV) override."),
     model: str = typer.Option("brus", "--model", help="brus, kinetic, weak, cube or thesis."),
     as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
 ) -> None:
     """Size from the first-exciton peak (or the peak from a size): PbS Moreels 2009, others Brus.
 
@@ -43,7 +44,7 @@ def size(
         res = size_from_peak(material, peak, unit, band_gap_ev=band_gap, model=model)
     else:
         res = peak_from_size(material, diameter, band_gap_ev=band_gap, model=model)
-    emit(res, as_json)
+    emit(res, as_json, plot=plot)
 
 
 @physics_app.command("brus")

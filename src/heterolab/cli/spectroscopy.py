@@ -1,6 +1,6 @@
 """Steady-state spectroscopy commands and the one band-alignment command.
 
-``heterolab spectrum peaks|exciton|tauc|urbach|fit|plqy|transfer-efficiency|temperature``
+``heterolab spectrum peaks|exciton|size|tauc|urbach|elliott|fit|ftir|plqy|transfer-efficiency|temperature``
 (thin layers over :mod:`heterolab.spectroscopy`) and ``heterolab bands`` (numbers, UPS files
 or material names; one signed convention; also reachable as ``heterolab physics bands``).
 The steady-state commands that used to sit at the top level (``heterolab plqy``,
@@ -43,14 +43,15 @@ def peaks(
     window: tuple[float, float] = typer.Option((0.0, 0.0), "--window", help=WINDOW_HELP),
     axis: str | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
 ) -> None:
     """Peak position, FWHM (nm, meV) and area of the band in WINDOW.
 
-    Example: heterolab spectrum peaks pl.csv --window 470 560 --json
+    Example: heterolab spectrum peaks pl.csv --window 470 560 --json --plot peak.png
     """
     from heterolab.spectroscopy.spectra import analyze_peak
 
-    emit(analyze_peak(_read(file, axis), _window(window)), as_json)
+    emit(analyze_peak(_read(file, axis), _window(window)), as_json, plot=plot)
 
 
 @spectrum_app.command("exciton")
@@ -63,6 +64,7 @@ def exciton(
     ),
     axis: str | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
 ) -> None:
     """First excitonic absorption peak from the second derivative (optionally PbS size)."""
     from heterolab.spectroscopy.sizes import pbs_size_from_absorption
@@ -70,7 +72,73 @@ def exciton(
 
     s = _read(file, axis)
     func = pbs_size_from_absorption if pbs_size else excitonic_peak
-    emit(func(s, _window(window)), as_json)
+    emit(func(s, _window(window)), as_json, plot=plot)
+
+
+@spectrum_app.command("size")
+@handle_errors
+def size(
+    file: Path = typer.Argument(..., help="Absorbance spectrum of PbS quantum dots."),
+    window: tuple[float, float] = typer.Option((0.0, 0.0), "--window", help=WINDOW_HELP),
+    axis: str | None = AXIS_OPTION,
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """PbS diameter (nm) from the first excitonic absorption peak (Moreels et al. 2009).
+
+    Other materials: find the peak with 'spectrum exciton', then 'physics size NAME --peak'.
+    Example: heterolab spectrum size abs_nir.csv --window 900 1200 --plot size.png
+    """
+    from heterolab.spectroscopy.sizes import pbs_size_from_absorption
+
+    emit(pbs_size_from_absorption(_read(file, axis), _window(window)), as_json, plot=plot)
+
+
+@spectrum_app.command("elliott")
+@handle_errors
+def elliott(
+    file: Path = typer.Argument(..., help="Absorbance spectrum."),
+    window: tuple[float, float] = typer.Option(
+        (0.0, 0.0), "--window", help="Fit range LOW HIGH (eV); the whole spectrum when omitted."
+    ),
+    axis: str | None = AXIS_OPTION,
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Elliott fit of an excitonic absorption edge: band gap, exciton binding energy (meV).
+
+    Example: heterolab spectrum elliott abs.csv --window 2.45 2.95 --plot elliott.png
+    """
+    from heterolab.spectroscopy.absorption import elliott_fit
+
+    emit(elliott_fit(_read(file, axis), window=_window(window)), as_json, plot=plot)
+
+
+@spectrum_app.command("ftir")
+@handle_errors
+def ftir(
+    file: Path = typer.Argument(..., help="FT-IR spectrum over wavenumber (cm-1)."),
+    ligand: list[str] | None = typer.Option(
+        None, "--ligand", help="Only assign bands of ligands whose name contains this (repeat)."
+    ),
+    tolerance: float = typer.Option(
+        10.0, "--tolerance", help="Assignment tolerance around each band range (cm-1)."
+    ),
+    axis: str | None = AXIS_OPTION,
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """FT-IR peaks after baseline removal and their candidate ligand assignments.
+
+    Example: heterolab spectrum ftir ligands.jdx --ligand oleic --plot ftir.png
+    """
+    from heterolab.spectroscopy.ftir import ftir_peaks
+
+    emit(
+        ftir_peaks(_read(file, axis), ligands=ligand or None, tolerance=tolerance),
+        as_json,
+        plot=plot,
+    )
 
 
 @spectrum_app.command("tauc")
@@ -84,6 +152,7 @@ def tauc(
     thickness: float | None = typer.Option(None, "--thickness", help="Film thickness (nm) for α."),
     axis: str | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
 ) -> None:
     """Band gap from a Tauc plot (linear range chosen automatically and reported).
 
@@ -99,6 +168,7 @@ def tauc(
             thickness_nm=thickness,
         ),
         as_json,
+        plot=plot,
     )
 
 
@@ -111,11 +181,12 @@ def urbach(
     ),
     axis: str | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
 ) -> None:
     """Urbach energy (meV) from the exponential absorption tail."""
     from heterolab.spectroscopy.absorption import urbach_energy
 
-    emit(urbach_energy(_read(file, axis), fit_window=_window(fit_window)), as_json)
+    emit(urbach_energy(_read(file, axis), fit_window=_window(fit_window)), as_json, plot=plot)
 
 
 @spectrum_app.command("fit")

@@ -7,10 +7,11 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
+from heterolab.errors import HeterolabError
 from heterolab.report.plots import register_plotter, subplots
 from heterolab.result import Result
 
-__all__ = ["plot_brus", "plot_lamer", "plot_nucleation"]
+__all__ = ["plot_brus", "plot_lamer", "plot_nucleation", "plot_size"]
 
 
 @register_plotter("physics.lamer")
@@ -22,13 +23,13 @@ def plot_lamer(result: Result, **_: Any) -> Figure:
     pos = t > 0
     ax = axes[0, 0]
     ax.semilogx(t[pos], c["supersaturation"].values[pos])
-    ax.set_ylabel("supersaturation S")
+    ax.set_ylabel("supersaturation S (1)")
     ax2 = axes[0, 1]
     ax2.semilogx(t[pos], c["mean_diameter"].values[pos], label="mean diameter")
     ax2.set_ylabel("mean diameter (nm)")
     ax3 = axes[1, 0]
     ax3.semilogx(t[pos], c["relative_std"].values[pos])
-    ax3.set_ylabel("σ_r / ⟨r⟩")
+    ax3.set_ylabel("σ_r / ⟨r⟩ (1)")
     for a in (ax, ax2, ax3):
         a.set_xlabel("time (s)")
     dist = c["distribution"]
@@ -42,7 +43,7 @@ def plot_lamer(result: Result, **_: Any) -> Figure:
             if row.sum() > 0:
                 ax4.step(d, row / row.max(), where="mid", label=f"{t[i]:.3g} s")
     ax4.set_xlabel("diameter (nm)")
-    ax4.set_ylabel("number (normalised)")
+    ax4.set_ylabel("number (normalised to 1)")
     ax4.legend(fontsize=7)
     fig.suptitle("LaMer burst nucleation, growth and ripening")
     return fig
@@ -74,3 +75,50 @@ def plot_nucleation(result: Result, **_: Any) -> Figure:
     ax.set_xlabel("radius (nm)")
     ax.set_ylabel("ΔG (eV)")
     return fig
+
+
+@register_plotter("physics.size")
+def plot_size(result: Result, **_: Any) -> Figure:
+    """The sizing curve used (first-exciton energy against diameter: Moreels 2009 for PbS,
+    the Brus model otherwise) with the measured peak and the diameter it gives."""
+    from heterolab.calculators import peak_from_size
+
+    stats = result.statistics
+    method = str(stats.get("method", ""))
+    # a bundled material by name; a user's file by the path kept in the provenance
+    names = [stats.get("material"), result.provenance.get("settings", {}).get("material")]
+    material = next((m for m in names if m and _loads(m)), names[0])
+    if method == "moreels2009":
+        kw: dict[str, Any] = {}
+    else:
+        kw = {"model": method.removeprefix("brus:"), "band_gap_ev": stats.get("band_gap_ev")}
+    d0 = result.derived["diameter"].value
+    e0 = result.derived["peak_energy"].value
+    diameters = np.geomspace(max(0.4 * d0, 1.0), 2.5 * d0, 60)
+    energies = []
+    for d in diameters:
+        try:
+            energies.append(peak_from_size(material, float(d), **kw).derived["peak_energy"].value)
+        except (HeterolabError, ValueError):  # no solution at this size: leave a gap
+            energies.append(np.nan)
+    fig, ax = subplots(width=5.6, height=4.2)
+    curve = "Moreels et al. 2009" if method == "moreels2009" else f"Brus model ({kw['model']})"
+    ax.plot(diameters, energies, "k-", lw=1.2, label=curve)
+    ax.plot([d0], [e0], "ro", label=f"d = {d0:.2f} nm at {e0:.3f} eV")
+    ax.axhline(e0, color="r", lw=0.6, ls=":")
+    ax.axvline(d0, color="r", lw=0.6, ls=":")
+    ax.set_xlabel("diameter (nm)")
+    ax.set_ylabel("first-exciton energy (eV)")
+    ax.set_title(str(stats.get("material", "")))
+    ax.legend(fontsize=7)
+    return fig
+
+
+def _loads(material: str) -> bool:
+    from heterolab.materials import get
+
+    try:
+        get(material)
+    except HeterolabError:
+        return False
+    return True

@@ -10,7 +10,16 @@ from matplotlib.figure import Figure
 from heterolab.report.plots import register_plotter, subplots
 from heterolab.result import Result
 
-__all__ = ["plot_band_diagram", "plot_linear_fit", "plot_peak_fit", "plot_temperature_series"]
+__all__ = [
+    "plot_band_diagram",
+    "plot_elliott",
+    "plot_exciton",
+    "plot_ftir",
+    "plot_linear_fit",
+    "plot_peak",
+    "plot_peak_fit",
+    "plot_temperature_series",
+]
 
 
 @register_plotter("bands.alignment")
@@ -85,11 +94,11 @@ def plot_peak_fit(result: Result, **_: Any) -> Figure:
     for name, da in c.items():
         if name.startswith("p") and name[1:].isdigit():
             ax.plot(da["energy"], da, lw=1, label=name)
-    ax.set_ylabel("Intensity (per eV)")
+    ax.set_ylabel(f"Intensity ({_units(c['data'], 'a.u.')})")
     ax.legend(fontsize=8)
     axr.plot(c["residuals"]["energy"], c["residuals"], "k-", lw=0.8)
     axr.set_xlabel("Energy (eV)")
-    axr.set_ylabel("Residual")
+    axr.set_ylabel(f"Residual ({_units(c['data'], 'a.u.')})")
     return fig
 
 
@@ -104,7 +113,7 @@ def plot_linear_fit(result: Result, **_: Any) -> Figure:
     q = result.parameters.get("band_gap") or result.parameters.get("urbach_energy")
     ax.set_title(f"{result.kind.split('.')[-1]}: {q}")
     ax.set_xlabel("Photon energy (eV)")
-    ax.set_ylabel("(αhν)^(1/r)" if result.kind == "spectrum.tauc" else "ln A")
+    ax.set_ylabel("(αhν)^(1/r) (a.u.)" if result.kind == "spectrum.tauc" else "ln(A / 1 OD) (1)")
     ax.legend(fontsize=8)
     return fig
 
@@ -117,10 +126,119 @@ def plot_temperature_series(result: Result, **_: Any) -> Figure:
     for ax, key, label in zip(
         axes,
         ("peak_energy_eV", "fwhm_eV", "area"),
-        ("Peak energy (eV)", "FWHM (eV)", "Area"),
+        ("Peak energy (eV)", "FWHM (eV)", "Area (counts·eV)"),
         strict=True,
     ):
         ax.plot(t, result.statistics[key], "o-", ms=3)
         ax.set_ylabel(label)
     axes[-1].set_xlabel("Temperature (K)")
+    return fig
+
+
+def _units(da: Any, default: str) -> str:
+    """The value units of a curve (``attrs["units"]``), or ``default``."""
+    u = str(da.attrs.get("units") or "").strip()
+    return u or default
+
+
+def _vline(ax: Any, q: Any, label: str, color: str, style: str = "--") -> None:
+    """A vertical marker at a Quantity's value, labelled with value ± error."""
+    if q is None:
+        return
+    err = f" ± {q.stderr:.3g}" if q.stderr else ""
+    ax.axvline(q.value, color=color, ls=style, lw=1, label=f"{label} {q.value:.4g}{err} {q.unit}")
+
+
+@register_plotter("spectrum.peak")
+def plot_peak(result: Result, **_: Any) -> Figure:
+    """Emission band against energy with the peak maximum marked and the FWHM drawn at half
+    height."""
+    fig, ax = subplots(width=5.6, height=4.0)
+    d = result.curves["data"]
+    ax.plot(d["energy"], d, "k-", lw=1, label="data")
+    e0 = result.parameters["peak_energy"]
+    h = result.derived.get("height")
+    if h is not None:
+        ax.plot([e0.value], [h.value], "rv", ms=7, label=f"peak {e0.value:.4g} eV")
+        w = result.parameters.get("fwhm_energy")
+        if w is not None and w.value > 0:
+            half = h.value / 2
+            ax.annotate(
+                "",
+                xy=(e0.value - w.value / 2, half),
+                xytext=(e0.value + w.value / 2, half),
+                arrowprops={"arrowstyle": "<->", "color": "r", "lw": 0.8},
+            )
+            ax.text(e0.value, half, f" FWHM {1e3 * w.value:.0f} meV", color="r", fontsize=7)
+    ax.set_xlabel("Photon energy (eV)")
+    ax.set_ylabel(f"Intensity ({_units(d, 'a.u.')})")
+    ax.legend(fontsize=7)
+    return fig
+
+
+@register_plotter("spectrum.exciton")
+@register_plotter("spectrum.size_pbs")
+def plot_exciton(result: Result, **_: Any) -> Figure:
+    """Absorbance and its second derivative against energy with the first excitonic peak
+    marked (and the PbS diameter when sized)."""
+    c = result.curves
+    fig, (ax, ax2) = subplots(2, 1, sharex=True, width=5.6, height=5.0)
+    ax.plot(c["data"]["energy"], c["data"], "k-", lw=1, label="absorbance")
+    ax.set_ylabel(f"Absorbance ({_units(c['data'], 'OD')})")
+    q = result.parameters.get("peak_energy")
+    d = result.derived.get("diameter")
+    label = "exciton" if d is None else f"exciton (d = {d.value:.2f} ± {d.stderr or 0:.2f} nm)"
+    for a in (ax, ax2):
+        _vline(a, q, label, "r")
+    if "second_derivative" in c:
+        d2 = c["second_derivative"]
+        ax2.plot(d2["energy"], d2, "b-", lw=1)
+        ax2.set_ylabel(f"d²A/dE² ({_units(d2, 'OD/eV^2')})")
+    else:  # method="maximum": no derivative was computed
+        ax2.set_ylabel("d²A/dE² (OD/eV^2)")
+    ax2.set_xlabel("Photon energy (eV)")
+    ax.legend(fontsize=7)
+    return fig
+
+
+@register_plotter("spectrum.elliott")
+def plot_elliott(result: Result, **_: Any) -> Figure:
+    """Elliott fit: data and model with the band gap and exciton marked, residuals below."""
+    c = result.curves
+    fig, (ax, axr) = subplots(
+        2, 1, sharex=True, width=5.6, height=4.8, gridspec_kw={"height_ratios": [3, 1]}
+    )
+    u = _units(c["data"], "OD")
+    ax.plot(c["data"]["energy"], c["data"], "k.", ms=2, label="data")
+    ax.plot(c["model"]["energy"], c["model"], "r-", lw=1.2, label="Elliott model")
+    _vline(ax, result.parameters.get("band_gap"), "E_g", "b")
+    _vline(ax, result.derived.get("exciton_energy"), "E_x", "g", ":")
+    ax.set_ylabel(f"Absorbance ({u})")
+    ax.legend(fontsize=7)
+    axr.plot(c["residuals"]["energy"], c["residuals"], "k-", lw=0.8)
+    axr.set_xlabel("Photon energy (eV)")
+    axr.set_ylabel(f"Residual ({u})")
+    return fig
+
+
+@register_plotter("spectrum.ftir")
+def plot_ftir(result: Result, **_: Any) -> Figure:
+    """FT-IR absorbance and its baseline (wavenumber decreasing to the right, as usual), with
+    the peaks marked and numbered."""
+    c = result.curves
+    fig, ax = subplots(width=6.4, height=4.0)
+    data = c["data"]
+    ax.plot(data["wavenumber"], data, "k-", lw=1, label="data")
+    if "baseline" in c:
+        base = c["baseline"]
+        ax.plot(data["wavenumber"], base, ":", color="0.5", label="baseline")
+    for name, q in result.parameters.items():
+        if name.startswith("peak_"):
+            y = float(data.sel(wavenumber=q.value, method="nearest"))
+            ax.plot([q.value], [y], "rv", ms=5)
+            ax.text(q.value, y, f"{q.value:.0f}", fontsize=6, ha="center", va="bottom")
+    ax.invert_xaxis()
+    ax.set_xlabel("Wavenumber (cm⁻¹)")
+    ax.set_ylabel(f"Absorbance ({_units(data, 'OD')})")
+    ax.legend(fontsize=7)
     return fig

@@ -444,6 +444,7 @@ def excitonic_peak(
             [], {"method": method, "window": window, "window_ev": window_ev}
         ),
     )
+    res.curves["data"] = to_energy(s, jacobian=False) if dim != "energy" else s
     if method == "maximum":
         pos, _ = peak_maximum(s)
         e = axis_to_ev(pos, dim)
@@ -451,9 +452,11 @@ def excitonic_peak(
     elif method == "second_derivative":
         found = []
         for f in windows_for_sensitivity:
-            minima = second_derivative_minima(
-                second_derivative(s, window_ev=window_ev * f, jacobian=False)
-            )
+            d2 = second_derivative(s, window_ev=window_ev * f, jacobian=False)
+            if f == 1.0 or "second_derivative" not in res.curves:
+                d2.attrs["units"] = f"{s.attrs.get('units', 'OD')}/eV^2"
+                res.curves["second_derivative"] = d2
+            minima = second_derivative_minima(d2)
             if minima:
                 found.append(minima[0])
         if not found:

@@ -17,7 +17,40 @@ from heterolab.campaign.spec import Step
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
 
-__all__ = ["compute_step", "draw_figure"]
+__all__ = ["compute_step", "draw_figure", "map_chunks"]
+
+
+def _on_dask_worker() -> bool:
+    try:
+        from distributed import get_worker
+    except ImportError:
+        return False
+    try:
+        get_worker()
+    except ValueError:
+        return False
+    return True
+
+
+def map_chunks(func: Any, args: list[tuple[Any, ...]]) -> list[Any]:
+    """``[func(*a) for a in args]``, in order, computed in parallel: as tasks on the Dask
+    cluster when the step runs on a Dask worker (the step's task leaves the worker's thread
+    pool while it waits, so its own worker fits chunks too; the arrays are scattered once),
+    otherwise in threads of this process (the batch fitter releases the GIL)."""
+    if _on_dask_worker():
+        from distributed import worker_client
+
+        with worker_client() as client:
+            futures = []
+            for a in args:
+                big = [client.scatter(x) if getattr(x, "nbytes", 0) > 1 << 20 else x for x in a]
+                futures.append(client.submit(func, *big, pure=False))
+            return client.gather(futures)
+    import os
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=min(len(args), os.cpu_count() or 1) or 1) as pool:
+        return list(pool.map(lambda a: func(*a), args))
 
 
 def _wants_quantity(param: inspect.Parameter | None) -> bool:
@@ -41,6 +74,9 @@ def _call(step: Step, stype: StepType, used: dict[str, Quantity]) -> Result:
     for name, q in used.items():
         kwargs[name] = q if _wants_quantity(params.get(name)) else q.value
     kwargs.update(step.options)
+    if step.chunk_pixels:
+        kwargs["chunk_size"] = step.chunk_pixels
+        kwargs["map_chunks"] = map_chunks
     out = func(**kwargs)
     if isinstance(out, Result):
         return out

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import os
 import platform
-import sys
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -296,7 +295,9 @@ def run_campaign(
         Reuse stored results of steps whose inputs, options, used quantities, reference values
         and heterolab version did not change (and whose figure is present).
     progress
-        Show a progress bar (on ``stream``, default stderr).
+        Show a progress bar of the steps: on ``stream`` when given, else through
+        :mod:`heterolab.progress` (stderr, after 2 s, off with ``-q`` or when stderr is not a
+        terminal).
     workers
         ``> 0``: compute on a dask.distributed LocalCluster of that many processes.
     scheduler
@@ -378,8 +379,6 @@ def _schedule(
     stream: TextIO | None,
 ) -> None:
     """The task graph: dispatch every step whose inputs are ready, finish completions."""
-    from tqdm import tqdm
-
     camp = run.campaign
     sha = _Hasher()
     run_id = store.begin_run(_now(), __version__, platform.node(), os.getpid(), str(camp.path))
@@ -392,14 +391,7 @@ def _schedule(
         ],
         [(s.id, s.quantity, s.x, _series_steps(camp, s.steps)) for s in camp.series],
     )
-    bar = tqdm(
-        total=len(camp.steps),
-        desc=camp.name[:40],
-        unit="step",
-        disable=not progress,
-        file=stream or sys.stderr,
-        leave=False,
-    )
+    bar = _StepBar(progress, stream, len(camp.steps), camp.name[:40])
     waiting = list(camp.steps)
     try:
         while waiting or executor.busy:
@@ -423,6 +415,38 @@ def _schedule(
         store.end_run(run_id, _now(), len(run.computed), len(run.cached), len(run.failed))
     finally:
         bar.close()
+
+
+class _StepBar:
+    """Steps done: :func:`heterolab.progress.progress_task` (stderr, after 2 s, silenced by
+    ``-q`` and when nobody sees stderr), or a tqdm bar on an explicit ``stream``."""
+
+    def __init__(self, show: bool, stream: TextIO | None, total: int, title: str) -> None:
+        self._ctx: Any = None
+        self._bar: Any = None
+        self.update: Any = lambda n=1: None
+        if not show:
+            return
+        if stream is not None:
+            from tqdm import tqdm
+
+            self._bar = tqdm(total=total, desc=title, unit="step", file=stream, leave=False)
+            self.update = self._bar.update
+            return
+        from heterolab.progress import progress_task
+
+        self._ctx = progress_task(title, total=total, unit="step")
+        self.update = self._ctx.__enter__()
+
+    def set_postfix_str(self, text: str) -> None:
+        if self._bar is not None:
+            self._bar.set_postfix_str(text)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+        if self._ctx is not None:
+            self._ctx.__exit__(None, None, None)
 
 
 def _figure_ok(out: Path, figure: str | None, want: bool) -> bool:

@@ -78,6 +78,7 @@ _STEP_KEYS = {
     "note",
     "sample",
     "for_each",
+    "chunk_pixels",
 }
 _SERIES_KEYS = {"id", "quantity", "x", "steps", "label"}
 
@@ -123,6 +124,9 @@ class Step:
     read: dict[str, Any] = field(default_factory=dict)
     template: str = ""
     measurement: str = ""
+    #: Decays per chunk for step types that fit many decays (FLIM, batch): chunks are fitted
+    #: in parallel (on the Dask workers with --workers/--scheduler); the result is identical.
+    chunk_pixels: int = 0
 
     @property
     def depends_on(self) -> set[str]:
@@ -463,6 +467,15 @@ def _steps(
             uses[name] = (step_id, quantity)
         if sample and samples and sample not in samples:
             problems.add(f"{where}: unknown sample {sample!r}", "step", i, "sample")
+        chunk = e.get("chunk_pixels", 0)
+        if isinstance(chunk, bool) or not isinstance(chunk, int) or chunk < 0:
+            problems.add(
+                f"{where}: chunk_pixels must be a whole number of pixels (0: not chunked), got {chunk!r}",
+                "step",
+                i,
+                "chunk_pixels",
+            )
+            chunk = 0
         proto = Step(
             id=sid,
             type=stype,
@@ -474,6 +487,7 @@ def _steps(
             note=str(e.get("note", "")),
             sample=sample,
             read=dict(e.get("read", {})),
+            chunk_pixels=chunk,
         )
         proto = with_instrument(proto, instrument)
         reported: set[str] = set()
@@ -565,6 +579,7 @@ def _expand(
                         read=proto.read,
                         template=proto.id,
                         measurement=m.id,
+                        chunk_pixels=proto.chunk_pixels,
                     ),
                     m.instrument,
                 )

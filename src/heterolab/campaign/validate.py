@@ -169,6 +169,19 @@ def check_step(step: Any, stype: StepType, template: bool = False) -> list[tuple
                     name,
                 )
             )
+    if getattr(step, "chunk_pixels", 0) and "map_chunks" not in params:
+        problems.append(
+            (
+                f"chunk_pixels: {stype.name} does not fit in chunks (it applies to step types "
+                "that fit many decays independently: trpl.flim, trpl.batch)",
+                "chunk_pixels",
+            )
+        )
+    for name in ("chunk_size", "map_chunks"):
+        if name in step.options:
+            problems.append(
+                (f"option {name!r} is set by the campaign runner; use chunk_pixels = N", name)
+            )
     for name in sorted(set(step.options) & set(step.uses)):
         problems.append((f"{name!r} is given both as an option and in uses", name))
     for name, value in step.options.items():

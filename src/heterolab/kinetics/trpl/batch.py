@@ -39,6 +39,7 @@ from __future__ import annotations
 import math
 import os
 import time as _time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
@@ -286,6 +287,8 @@ def fit_decays(
     min_photons: float | None = None,
     mask: np.ndarray | None = None,
     threads: int | None = None,
+    chunk_size: int | None = None,
+    map_chunks: Callable[..., Any] | None = None,
     time_unit: str | None = None,
     bin_width: float | None = None,
     parameters: Any = None,
@@ -322,6 +325,13 @@ def fit_decays(
         Boolean array over the leading dims; False entries are not fitted (status 6).
     threads
         Worker threads (the compiled fitter releases the GIL); default ``os.cpu_count()``.
+    chunk_size, map_chunks
+        Scale-out of the per-decay fits: the selected decays are cut into chunks of
+        ``chunk_size`` and ``map_chunks(fit_chunk, [args, ...])`` returns
+        ``[fit_chunk(*args), ...]`` in order (e.g. tasks on Dask workers; each chunk is fitted
+        in one thread). The summed-decay fit, the shift and the start values are computed here
+        once, and each decay's fit does not depend on the others, so the result is identical
+        to the unchunked one (:func:`fit_chunk`).
     time_unit, bin_width
         Unit of ``time`` and bin width (see :func:`heterolab.arrays.as_decays`).
     parameters
@@ -446,6 +456,8 @@ def fit_decays(
         hi,
         opts,
         threads,
+        chunk_size,
+        map_chunks,
     )
     elapsed = _time.perf_counter() - started
     full = _scatter(y.shape[0], sel, xs, var, status, obj, iters, pearson, p)
@@ -479,9 +491,35 @@ def _record_parameter_sets(
         result.statistics[key] = ps.to_dict()
 
 
-def _fit_parallel(y, w, irf, delta, x0, lo, hi, opts, threads):
-    """Run the compiled fitter on contiguous chunks of decays in threads (it releases the GIL)."""
+def fit_chunk(y, w, irf0, irf1, irf2, delta, x0, lo, hi, *opts):
+    """Fit one chunk of decays with the compiled fitter (what ``map_chunks`` of
+    :func:`fit_decays` runs: a plain module-level function, so it pickles by reference)."""
+    return _fit_all(y, w, irf0, irf1, irf2, delta, x0, lo, hi, *opts)
+
+
+def _fit_parallel(y, w, irf, delta, x0, lo, hi, opts, threads, chunk_size=None, map_chunks=None):
+    """Run the compiled fitter on contiguous chunks of decays in threads (it releases the GIL),
+    or, with ``map_chunks``, on chunks of ``chunk_size`` decays wherever it sends them."""
     n = y.shape[0]
+    if map_chunks is not None:
+        size = max(1, int(chunk_size or n))
+        args = [
+            (
+                np.ascontiguousarray(y[i : i + size]),
+                w if w.shape[0] == 1 else np.ascontiguousarray(w[i : i + size]),
+                irf[0],
+                irf[1],
+                irf[2],
+                delta,
+                np.ascontiguousarray(x0[i : i + size]),
+                lo,
+                hi,
+                *opts,
+            )
+            for i in range(0, n, size)
+        ]
+        parts = list(map_chunks(fit_chunk, args))
+        return tuple(np.concatenate([part[i] for part in parts]) for i in range(len(parts[0])))
     threads = max(1, min(int(threads or os.cpu_count() or 1), n // 64 or 1))
     chunks = np.array_split(np.arange(n), threads)
 

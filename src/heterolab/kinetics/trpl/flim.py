@@ -101,6 +101,8 @@ def fit_flim(
     fit_range: tuple[float, float] | None = None,
     histogram_bins: int = 50,
     parameters: Any = None,
+    chunk_size: int | None = None,
+    map_chunks: Any = None,
 ) -> Result:
     """Pixel-wise lifetime fit of a FLIM image.
 
@@ -127,6 +129,9 @@ def fit_flim(
         A :class:`heterolab.parameters.ParameterSet` (or its ``to_dict()``): start values and
         ``vary=False`` settings, as :func:`heterolab.kinetics.trpl.batch.fit_decays`; the
         Result's ``statistics["parameters_fitted"]`` repeats the fit.
+    chunk_size, map_chunks
+        Pixels per chunk and the map that fits the chunks (e.g. on Dask workers), as
+        :func:`heterolab.kinetics.trpl.batch.fit_decays`; the result equals the unchunked one.
 
     Returns
     -------
@@ -182,6 +187,8 @@ def fit_flim(
         mask=mask,
         min_photons=0.0,
         parameters=parameters,
+        chunk_size=chunk_size,
+        map_chunks=map_chunks,
     )
     result = Result(kind="trpl.flim", provenance=batch.provenance, warnings=list(batch.warnings))
     result.provenance["settings"].update({"binning": int(binning), "min_photons": threshold})

@@ -113,6 +113,36 @@ def test_elliott_fit_recovers_gap_binding_energy_and_width():
     assert r.derived["exciton_energy"].value == pytest.approx(2.37, abs=0.002)
 
 
+def test_elliott_fit_takes_a_parameter_set_and_keeps_initial_and_fitted_sets():
+    """Issue #8: parameters= fixes, starts or bounds a parameter; the Result can be re-run
+    from its own fitted set and lands on the same optimum."""
+    from heterolab.errors import ParameterError
+    from heterolab.parameters import ParameterSet
+
+    rng = np.random.default_rng(6)
+    e = np.linspace(2.2, 2.8, 601)
+    a = elliott_absorption(e, 2.40, 0.030, 0.015, 1.0) + 0.02 + rng.normal(0, 0.002, e.size)
+    s = make_spectrum(e, a, "energy", units="OD")
+    r = elliott_fit(s)
+    fitted = r.statistics["parameters_fitted"]
+    assert set(fitted) == {"band_gap", "binding_energy", "gamma", "amplitude", "background"}
+    assert fitted["binding_energy"]["unit"] == "meV"
+    again = elliott_fit(s, parameters=fitted)
+    for name in ("band_gap", "binding_energy", "gamma"):
+        q, q2 = r.parameters[name], again.parameters[name]
+        assert abs(q2.value - q.value) < 0.01 * q.stderr, name
+    # fixing E_b at the truth: it does not move, has no error, and E_g stays right
+    ps = ParameterSet()
+    ps.add("binding_energy", 30.0, vary=False, unit="meV")
+    fixed = elliott_fit(s, parameters=ps)
+    assert fixed.parameters["binding_energy"].value == 30.0
+    assert fixed.parameters["binding_energy"].stderr is None
+    assert abs(fixed.parameters["band_gap"].value - 2.40) < 4 * fixed.parameters["band_gap"].stderr
+    assert fixed.statistics["parameters_initial"]["binding_energy"]["vary"] is False
+    with pytest.raises(ParameterError, match="elliott_fit has no parameter 'Eb'; its parameters"):
+        elliott_fit(s, parameters={"Eb": 30.0})
+
+
 def test_elliott_small_binding_energy_mapbi3_like():
     """Thesis Fig. 1-32a benchmark: E_b ≈ 11 meV (MAPbI3) is resolvable with Γ = 10 meV."""
     rng = np.random.default_rng(8)

@@ -130,6 +130,31 @@ def test_two_band_decomposition_visible_perovskite_and_nir_pbs():
     assert r.statistics["redchi"] == pytest.approx(sigma**2, rel=0.15)
 
 
+def test_fit_peaks_parameter_set_fixes_ties_and_round_trips():
+    """Issue #8: a shared width by expression, a fixed centre, and a re-run from the fitted set."""
+    rng = np.random.default_rng(9)
+    e = np.linspace(1.8, 2.8, 800)
+    sig = 0.04
+    y = sum(
+        a / (sig * np.sqrt(2 * np.pi)) * np.exp(-0.5 * ((e - c) / sig) ** 2)
+        for c, a in ((2.2, 30.0), (2.4, 20.0))
+    )
+    s = make_spectrum(e, y + rng.normal(0, 1.0, e.size), "energy")
+    ps = {"p1_sigma": "p0_sigma", "p0_center": {"value": 2.2, "vary": False, "unit": "eV"}}
+    r = fit_peaks(s, [2.21, 2.39], baseline="none", parameters=ps)
+    assert r.ok, r.message
+    fitted = r.statistics["parameters_fitted"]
+    assert fitted["p1_sigma"]["expr"] == "p0_sigma"
+    assert fitted["p1_sigma"]["value"] == fitted["p0_sigma"]["value"]
+    assert r.parameters["p0_center"].value == 2.2
+    q = r.parameters["p1_center"]
+    assert abs(q.value - 2.4) < 4 * q.stderr
+    again = fit_peaks(s, [2.21, 2.39], baseline="none", parameters=fitted)
+    assert again.parameters["p1_center"].value == pytest.approx(q.value, abs=1e-3 * q.stderr)
+    with pytest.raises(ParameterError, match="fit_peaks has no parameter 'p2_center'"):
+        fit_peaks(s, [2.2, 2.4], baseline="none", parameters={"p2_center": 2.6})
+
+
 def test_bigaussian_recovers_asymmetry_with_pybaselines_baseline():
     rng = np.random.default_rng(5)
     e = np.linspace(1.5, 3.0, 900)

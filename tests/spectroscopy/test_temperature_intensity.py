@@ -65,7 +65,11 @@ def test_varshni_fit_recovers_parameters():
     t = np.linspace(10, 300, 30)
     y = varshni_gap(t, 1.52, 5.4e-4, 204) + rng.normal(0, 2e-4, t.size)
     r = fit_temperature_dependence(
-        t, y, "varshni", p0=[1.5, 4e-4, 150], stderr=np.full(t.size, 2e-4)
+        t,
+        y,
+        "varshni",
+        parameters={"e0": 1.5, "alpha": 4e-4, "beta": 150.0},
+        stderr=np.full(t.size, 2e-4),
     )
     for name, true in (("e0", 1.52), ("alpha", 5.4e-4), ("beta", 204)):
         q = r.parameters[name]

@@ -7,7 +7,8 @@ an energy axis without a Jacobian (absorbance is not a spectral density).
 from __future__ import annotations
 
 import math
-from typing import Literal
+from collections.abc import Mapping
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -15,7 +16,14 @@ import xarray as xr
 from heterolab._linefit import fit_line
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import make_spectrum
+from heterolab.parameters import ParameterSet
 from heterolab.result import Quantity, Result, make_provenance
+from heterolab.spectroscopy._fitparams import (
+    as_parameter_set,
+    fit_parameter_set,
+    merge_parameters,
+    record_parameter_sets,
+)
 from heterolab.spectroscopy.spectra import to_energy
 from heterolab.uncertainty import propagate
 from heterolab.units import convert
@@ -334,6 +342,22 @@ def _at_bound(value: float, lo: float, hi: float) -> str | None:
     return None
 
 
+def _elliott_defaults(x: np.ndarray, a: np.ndarray, gamma: float, background: bool) -> ParameterSet:
+    """Default Elliott parameters: band gap inside the window (eV), E_b and Γ in [1, 500] meV,
+    amplitude >= 0, a free constant background (OD)."""
+    ps = ParameterSet()
+    ps.add("band_gap", float(x[x.size // 2]), unit="eV", min=float(x[0]),
+           max=float(x[-1]) + ELLIOTT_BINDING_BOUNDS[1])  # fmt: skip
+    lo_b, hi_b = (1000 * b for b in ELLIOTT_BINDING_BOUNDS)
+    lo_g, hi_g = (1000 * b for b in ELLIOTT_GAMMA_BOUNDS)
+    ps.add("binding_energy", 30.0, unit="meV", min=lo_b, max=hi_b)
+    ps.add("gamma", 1000 * gamma, unit="meV", min=lo_g, max=hi_g)
+    ps.add("amplitude", 1.0, unit="1", min=0.0)
+    if background:
+        ps.add("background", float(np.min(a)), unit="OD")
+    return ps
+
+
 def elliott_fit(
     absorbance: xr.DataArray,
     *,
@@ -343,45 +367,53 @@ def elliott_fit(
     gamma: float = 0.02,
     broadening: Literal["sech", "gaussian"] = "sech",
     background: bool = True,
+    parameters: ParameterSet | Mapping[str, Any] | None = None,
 ) -> Result:
     """Fit the Elliott model to an absorption edge: E_g, E_b, Γ, amplitude (spec P-24).
 
-    Bounded least squares (scipy ``curve_fit``, trust-region reflective; unit weights) with
-    E_b in [1, 500] meV, Γ in [1, 500] meV and E_g inside the fitted window; errors from the
-    covariance scaled by the reduced χ². Starts: the exciton line is placed on the
-    lowest-energy absorbance maximum of the window (or the steepest rise when there is none)
-    and E_b is started at 10, 30, 60 and 120 meV (or ``binding_energy`` [eV]); the best χ²
-    wins. A constant background is fitted when ``background``. ``window`` is in eV.
+    Bounded least squares (trust-region reflective; unit weights) over a
+    :class:`~heterolab.parameters.ParameterSet` (``band_gap`` eV, ``binding_energy`` meV,
+    ``gamma`` meV, ``amplitude``, ``background`` OD) with E_b in [1, 500] meV, Γ in
+    [1, 500] meV and E_g inside the fitted window; errors from the covariance scaled by the
+    reduced χ². Starts: the exciton line is placed on the lowest-energy absorbance maximum of
+    the window (or the steepest rise when there is none) and E_b is started at 10, 30, 60 and
+    120 meV (or ``binding_energy`` [eV]); the best χ² wins. A constant background is fitted
+    when ``background``. ``window`` is in eV.
+
+    ``parameters`` (a ParameterSet or its ``to_dict()`` mapping, e.g. another fit's
+    ``statistics["parameters_fitted"]``) replaces start values, fixes parameters
+    (``vary=False``), changes bounds or ties parameters by expressions; a given
+    ``binding_energy`` replaces the multi-start. The Result keeps
+    ``statistics["parameters_initial"]`` and ``["parameters_fitted"]``.
 
     A parameter that ends at a bound is reported at that bound and the Result is marked
     suspect (its value is a limit, not a measurement), as is an exciton outside the window.
     Benchmark: E_b ≈ 11 meV for MAPbI3 (thesis Fig. 1-32a).
     """
-    from scipy.optimize import curve_fit
-
     x0, a0 = _energy_xy(absorbance, window)
     step = float(np.min(np.diff(x0)))
     x = np.arange(x0[0], x0[-1] + step / 2, step)
     a = np.interp(x, x0, a0)
     fine = min(step, gamma / 10.0)
 
-    def model(
-        e: np.ndarray, eg: float, eb: float, g: float, amp: float, c: float = 0.0
-    ) -> np.ndarray:
-        return elliott_absorption(e, eg, eb, g, amp, broadening=broadening, fine_step=fine) + c
+    def model(vals: dict[str, float]) -> np.ndarray:
+        out = elliott_absorption(
+            x, vals["band_gap"], vals["binding_energy"] / 1000, vals["gamma"] / 1000,
+            vals["amplitude"], broadening=broadening, fine_step=fine,
+        )  # fmt: skip
+        return out + vals.get("background", 0.0)
 
-    e_x = _exciton_start(x, a, gamma) if band_gap is None else None
-    starts = [binding_energy] if binding_energy is not None else [0.01, 0.03, 0.06, 0.12]
-    lo = [x[0], ELLIOTT_BINDING_BOUNDS[0], ELLIOTT_GAMMA_BOUNDS[0], 0.0]
-    hi = [
-        x[-1] + ELLIOTT_BINDING_BOUNDS[1],
-        ELLIOTT_BINDING_BOUNDS[1],
-        ELLIOTT_GAMMA_BOUNDS[1],
-        np.inf,
-    ]
-    if background:
-        lo.append(-np.inf)
-        hi.append(np.inf)
+    defaults = _elliott_defaults(x, a, gamma, background)
+    given = as_parameter_set(parameters)
+    user = set(given.params) if given is not None else set()
+    e_x = _exciton_start(x, a, gamma) if band_gap is None and "band_gap" not in user else None
+    if binding_energy is not None and "binding_energy" not in user:
+        defaults.params["binding_energy"].value = 1000 * binding_energy
+        user.add("binding_energy")
+    if band_gap is not None:
+        defaults.params["band_gap"].value = float(band_gap)
+    base = merge_parameters(defaults, given, "elliott_fit")
+    starts = [None] if "binding_energy" in user else [10.0, 30.0, 60.0, 120.0]
     res = Result(
         kind="spectrum.elliott",
         provenance=make_provenance(
@@ -390,40 +422,37 @@ def elliott_fit(
     )
     best = None
     for eb0 in starts:
-        eg0 = band_gap if band_gap is not None else float(e_x) + eb0  # type: ignore[arg-type]
-        eg0 = float(np.clip(eg0, lo[0] + 1e-6, hi[0] - 1e-6))
-        shape = elliott_absorption(x, eg0, eb0, gamma, broadening=broadening, fine_step=fine)
-        amp0 = max(float(np.ptp(a)), 1e-12) / max(float(np.max(shape)), 1e-30)
-        p0 = [eg0, eb0, gamma, amp0] + ([float(np.min(a))] if background else [])
+        ps = base.copy()
+        if eb0 is not None:
+            ps.params["binding_energy"].value = eb0
+        bg = ps.params["band_gap"]
+        if e_x is not None and bg.vary and bg.expr is None:
+            bg.value = float(np.clip(e_x + ps.params["binding_energy"].value / 1000,
+                                     bg.min + 1e-6, bg.max - 1e-6))  # fmt: skip
+        amp = ps.params["amplitude"]
+        if "amplitude" not in user:
+            shape = model({**ps.values(), "amplitude": 1.0, "background": 0.0})
+            amp.value = max(float(np.ptp(a)), 1e-12) / max(float(np.max(shape)), 1e-30)
         try:
-            popt, pcov = curve_fit(model, x, a, p0=p0, bounds=(lo, hi), maxfev=4000)
+            fitted, errors, cov, _ = fit_parameter_set(ps, lambda v: model(v) - a)
         except (RuntimeError, ValueError):
             continue
-        chi2 = float(np.sum((a - model(x, *popt)) ** 2))
-        if best is None or chi2 < best[2]:
-            best = (popt, pcov, chi2)
+        chi2 = float(np.sum((a - model(fitted.values())) ** 2))
+        if best is None or chi2 < best[3]:
+            best = (ps, fitted, errors, chi2, cov)
     if best is None:
         res.mark_failed("Elliott fit did not converge from any start")
         return res
-    popt, pcov, chi2 = best
-    err = (
-        np.sqrt(np.clip(np.diag(pcov), 0, None))
-        if np.all(np.isfinite(pcov))
-        else np.full(len(popt), math.nan)
-    )
-    res.parameters["band_gap"] = Quantity(float(popt[0]), float(err[0]), "eV")
-    res.parameters["binding_energy"] = Quantity(1000 * float(popt[1]), 1000 * float(err[1]), "meV")
-    res.parameters["gamma"] = Quantity(1000 * float(popt[2]), 1000 * float(err[2]), "meV")
-    res.parameters["amplitude"] = Quantity(float(popt[3]), float(err[3]), "1")
-    if background:
-        res.parameters["background"] = Quantity(float(popt[4]), float(err[4]), "OD")
-    for name, k, (b_lo, b_hi) in (
-        ("binding_energy", 1, ELLIOTT_BINDING_BOUNDS),
-        ("gamma", 2, ELLIOTT_GAMMA_BOUNDS),
-    ):
-        side = _at_bound(float(popt[k]), b_lo, b_hi)
+    initial, fitted, errors, chi2, cov = best
+    record_parameter_sets(res, initial, fitted)
+    vals = fitted.values()
+    for name in fitted.params:
+        res.parameters[name] = Quantity(vals[name], errors.get(name), fitted.params[name].unit)
+    for name in ("binding_energy", "gamma"):
+        par = fitted.params[name]
+        side = _at_bound(par.value, par.min, par.max) if par.vary else None
         if side:
-            bound = 1000 * (b_lo if side == "lower" else b_hi)
+            bound = par.min if side == "lower" else par.max
             res.statistics[f"{name}_at_bound"] = f"{side} bound {bound:g} meV"
             res.mark_suspect(f"{name} at its {side} bound ({bound:g} meV): a limit, not a value")
     vague = [
@@ -433,12 +462,9 @@ def elliott_fit(
     ]
     if vague:
         res.mark_suspect(f"relative error above 100 % for {', '.join(vague)}")
-    fit = model(x, *popt)
-    exciton = float(popt[0] - popt[1])
-    var_x = float(pcov[0, 0] + pcov[1, 1] - 2 * pcov[0, 1]) if np.all(np.isfinite(pcov)) else None
-    res.derived["exciton_energy"] = Quantity(
-        exciton, math.sqrt(max(var_x, 0.0)) if var_x is not None else None, "eV"
-    )
+    fit = model(vals)
+    exciton = vals["band_gap"] - vals["binding_energy"] / 1000
+    res.derived["exciton_energy"] = Quantity(exciton, _exciton_error(fitted, errors, cov), "eV")
     if not x[0] <= exciton <= x[-1]:
         res.mark_suspect(f"exciton at {exciton:.3f} eV lies outside the fitted window")
     res.statistics.update(chisqr=chi2, ndata=int(x.size), start_exciton_ev=e_x)
@@ -446,3 +472,19 @@ def elliott_fit(
     res.curves["model"] = make_spectrum(x, fit, "energy", units="OD")
     res.curves["residuals"] = make_spectrum(x, a - fit, "energy", units="OD")
     return res
+
+
+def _exciton_error(
+    fitted: ParameterSet, errors: Mapping[str, float | None], cov: np.ndarray | None
+) -> float | None:
+    """Standard error of E_x = E_g − E_b from the fit covariance (E_b in meV)."""
+    free = fitted.free
+    if cov is None:
+        return None
+    var = 0.0
+    coef = {"band_gap": 1.0, "binding_energy": -1e-3}
+    for i, ni in enumerate(free):
+        for j, nj in enumerate(free):
+            if ni in coef and nj in coef:
+                var += coef[ni] * coef[nj] * float(cov[i, j])
+    return math.sqrt(max(var, 0.0))

@@ -9,8 +9,8 @@ with pybaselines (``"asls"``, ``"modpoly"``, ``"snip"``, ...) and subtracted.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Literal
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
 
 import numpy as np
 import xarray as xr
@@ -18,7 +18,9 @@ import xarray as xr
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import make_spectrum
 from heterolab.kinetics.decay_models import fwhm_to_sigma, sigma_to_fwhm
+from heterolab.parameters import ParameterSet
 from heterolab.result import Quantity, Result, make_provenance
+from heterolab.spectroscopy._fitparams import merge_parameters, record_parameter_sets
 from heterolab.spectroscopy.spectra import (
     axis_to_ev,
     spectral_axis,
@@ -93,6 +95,7 @@ def fit_peaks(
     width_ev: float = 0.05,
     center_tolerance_ev: float = 0.2,
     weights: np.ndarray | None = None,
+    parameters: ParameterSet | Mapping[str, Any] | None = None,
 ) -> Result:
     """Decompose a spectrum into peaks on a baseline, in energy space.
 
@@ -116,6 +119,12 @@ def fit_peaks(
         Each centre is bounded to ±this around its start.
     weights
         1/σ per point on the energy grid; default unweighted (errors scaled by reduced χ²).
+    parameters
+        A :class:`~heterolab.parameters.ParameterSet` (or its mapping, e.g. another fit's
+        ``statistics["parameters_fitted"]``) over the fit's parameters ``pN_center`` [eV],
+        ``pN_sigma`` (or ``pN_sigma_low``/``pN_sigma_high``, ``pN_gamma``) [eV],
+        ``pN_amplitude`` and the fitted baseline's ``b_c``/``b_cK``: start values, fixed
+        (``vary=False``), bounds or expressions (``"p1_sigma": "p0_sigma"`` shares a width).
 
     Returns
     -------
@@ -183,6 +192,10 @@ def fit_peaks(
     elif order > 0:
         for k in range(order + 1):
             params[f"b_c{k}"].set(value=0.0)
+    initial = merge_parameters(
+        _as_set(params, e.attrs.get("units", "counts")), parameters, "fit_peaks"
+    )
+    _apply_set(params, initial)
     fit = model.fit(y, params, x=x, weights=weights, nan_policy="raise")
     res = Result(
         kind="spectrum.peak_fit",
@@ -207,6 +220,10 @@ def fit_peaks(
     res.statistics.update(
         chisqr=float(fit.chisqr), redchi=float(fit.redchi), nfev=int(fit.nfev), ndata=int(x.size)
     )
+    fitted = initial.copy()
+    for name, par in fitted.params.items():
+        par.value = float(fit.params[name].value)
+    record_parameter_sets(res, initial, fitted)
     units = e.attrs.get("units", "counts")
     res.curves["data"] = make_spectrum(x, y + base_curve, "energy", units=units)
     res.curves["model"] = make_spectrum(x, fit.best_fit + base_curve, "energy", units=units)
@@ -248,3 +265,29 @@ def _add_peak_quantities(res: Result, params, p: str, shape: str) -> None:
     res.derived[p + "fwhm_nm"] = Quantity(
         HC_EV_NM / (center.value - half) - HC_EV_NM / (center.value + half), None, "nm"
     )
+
+
+def _as_set(params: Any, units: str) -> ParameterSet:
+    """The lmfit start parameters (not lmfit's own derived ones) as a ParameterSet."""
+    ps = ParameterSet()
+    for name, par in params.items():
+        if par.expr is not None:
+            continue  # fwhm/height: lmfit's derived quantities, not fit parameters
+        if name.endswith("amplitude"):
+            unit = f"{units}*eV"
+        elif name.startswith("b_"):
+            unit = units
+        else:
+            unit = "eV"
+        ps.add(name, float(par.value), vary=bool(par.vary), unit=unit,
+               min=float(par.min), max=float(par.max))  # fmt: skip
+    return ps
+
+
+def _apply_set(params: Any, ps: ParameterSet) -> None:
+    """Start values, bounds, fixed flags and expressions of ``ps`` into the lmfit parameters."""
+    for name, par in ps.params.items():
+        if par.expr is not None:
+            params[name].set(expr=par.expr_text())
+        else:
+            params[name].set(value=par.value, vary=par.vary, min=par.min, max=par.max, expr="")

@@ -5,15 +5,21 @@ peaks that appear on cooling (spec P-32; thesis §4.3.2, Fig. 4-11).
 from __future__ import annotations
 
 import math
-import warnings
 from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import read_temperature_series as read_temperature_series  # moved (#8)
+from heterolab.parameters import ParameterSet
 from heterolab.result import Quantity, Result, make_provenance
+from heterolab.spectroscopy._fitparams import (
+    fit_parameter_set,
+    merge_parameters,
+    record_parameter_sets,
+)
 from heterolab.spectroscopy.spectra import fwhm, integrate, peak_maximum, to_energy
 from heterolab.units import HC_EV_NM, K_B_EV
 
@@ -109,24 +115,34 @@ def _default_start(model: str, t: np.ndarray, y: np.ndarray) -> list[float]:
     return [float(np.max(y)), 10.0, 0.03]
 
 
+def _temperature_defaults(model: str, t: np.ndarray, y: np.ndarray) -> ParameterSet:
+    _, names, units = TEMPERATURE_MODELS[model]
+    ps = ParameterSet()
+    for n, u, v in zip(names, units, _default_start(model, t, y), strict=True):
+        ps.add(n, v, unit=u)
+    return ps
+
+
 def fit_temperature_dependence(
     temperature: np.ndarray,
     values: np.ndarray,
     model: str,
     *,
-    p0: list[float] | None = None,
+    parameters: ParameterSet | Mapping[str, Any] | None = None,
     stderr: np.ndarray | None = None,
 ) -> Result:
     """Fit one of :data:`TEMPERATURE_MODELS` to values against temperature [K].
 
     Least squares (weighted by ``stderr`` if given, absolute); parameter errors from the
-    covariance. Energies and widths in eV; intensity in arbitrary units.
+    covariance. Energies and widths in eV; intensity in arbitrary units. ``parameters`` (a
+    :class:`~heterolab.parameters.ParameterSet` or its mapping, names as in the model, e.g.
+    ``{"e0": 1.5, "alpha": 4e-4, "beta": {"value": 150, "vary": False}}``) sets start values,
+    fixes or bounds parameters; the Result keeps ``statistics["parameters_initial"]`` and
+    ``["parameters_fitted"]``.
     """
-    from scipy.optimize import OptimizeWarning, curve_fit
-
     if model not in TEMPERATURE_MODELS:
         raise ParameterError(f"model must be one of {', '.join(TEMPERATURE_MODELS)}, got {model!r}")
-    func, names, units = TEMPERATURE_MODELS[model]
+    func, names, _units = TEMPERATURE_MODELS[model]
     t = np.asarray(temperature, dtype=float)
     y = np.asarray(values, dtype=float)
     if t.shape != y.shape or t.size <= len(names):
@@ -136,41 +152,41 @@ def fit_temperature_dependence(
         )
     if np.any(t <= 0) or not np.all(np.isfinite(y)):
         raise ParameterError("temperatures must be > 0 K and values finite")
+    initial = merge_parameters(
+        _temperature_defaults(model, t, y), parameters, f"the {model} temperature model"
+    )
     res = Result(kind="spectrum.temperature_fit", provenance=make_provenance([], {"model": model}))
-    start = list(p0 or _default_start(model, t, y))
+    sigma = np.ones_like(y) if stderr is None else np.asarray(stderr, dtype=float)
+
+    def residual(vals: dict[str, float]) -> np.ndarray:
+        with np.errstate(all="ignore"):
+            r = (func(t, *(vals[n] for n in names)) - y) / sigma
+        return np.where(np.isfinite(r), r, 1e30)
+
     try:
-        with warnings.catch_warnings():
-            # an undetermined covariance is reported below, not as a warning
-            warnings.simplefilter("ignore", OptimizeWarning)
-            with np.errstate(all="ignore"):
-                popt, pcov = curve_fit(
-                    func,
-                    t,
-                    y,
-                    p0=start,
-                    sigma=stderr,
-                    absolute_sigma=stderr is not None,
-                    maxfev=20000,
-                )
+        fitted, errors, _, _ = fit_parameter_set(
+            initial, residual, max_nfev=20000, absolute_sigma=stderr is not None
+        )
     except (RuntimeError, ValueError) as exc:
         res.mark_failed(f"{model} fit did not converge: {exc}")
         return res
-    if not np.all(np.isfinite(popt)):
+    vals = fitted.values()
+    if not all(math.isfinite(vals[n]) for n in names):
         res.mark_failed(f"{model} fit ended on non-finite parameters")
         return res
-    finite_cov = bool(np.all(np.isfinite(pcov)))
-    err = np.sqrt(np.clip(np.diag(pcov), 0, None)) if finite_cov else [None] * len(popt)
-    for n, u, v, e in zip(names, units, popt, err, strict=True):
-        res.parameters[n] = Quantity(float(v), None if e is None else float(e), u)
-    if not finite_cov:
+    record_parameter_sets(res, initial, fitted)
+    for n in names:
+        res.parameters[n] = Quantity(vals[n], errors.get(n), fitted.params[n].unit)
+    free = fitted.free
+    if any(errors.get(n) is None for n in free):
         res.mark_suspect(
             "parameter errors unavailable: the data do not determine every parameter "
             "(covariance could not be estimated)"
         )
-    unmoved = [n for n, v, s0 in zip(names, popt, start, strict=True) if v == s0]
+    unmoved = [n for n in free if vals[n] == initial.params[n].value]
     if unmoved:
         res.mark_suspect(f"{', '.join(unmoved)} did not move from the start value")
-    res.statistics["chisqr"] = float(np.sum((func(t, *popt) - y) ** 2))
+    res.statistics["chisqr"] = float(np.sum((func(t, *(vals[n] for n in names)) - y) ** 2))
     return res
 
 

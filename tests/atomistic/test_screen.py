@@ -91,3 +91,68 @@ def test_dft_validation_skips_with_a_reason_when_absent() -> None:
         pytest.skip(f"GPAW and CP2K both present ({have}); the full check is a benchmark")
     with pytest.raises(ParameterError, match=f"{missing[0]} is not available on this machine"):
         screen.validate_forces(_pbs(), code=missing[0])
+
+
+def test_unknown_optimizer_lists_choices() -> None:
+    with pytest.raises(ParameterError, match="known: fire, bfgs, lbfgs, precon-lbfgs"):
+        screen.relax(_pbs(), optimizer="newton")
+
+
+def test_relax_with_bfgs_and_upper_case_names() -> None:
+    s = _pbs().get_primitive_structure()
+    s.translate_sites([0], [0.05, 0, 0], frac_coords=False)
+    _, res = screen.relax(s, "7NET-0", fmax=0.03, steps=100, optimizer="BFGS")
+    assert res.statistics["optimizer"] == "bfgs" and res.statistics["model"] == "7net-0"
+    assert res.statistics["converged"] is True and res.value("energy_change") < 0
+
+
+def _small_interface(gap: float = 3.5):
+    """CsPbBr3(100) one unit plane on PbS(100) one unit plane, 13 atoms, and its two parts."""
+    from heterolab.atomistic import build
+
+    ab = build.interface(
+        build.bulk("CsPbBr3"),
+        build.bulk("PbS"),
+        (1, 0, 0),
+        (1, 0, 0),
+        max_area=40,
+        film_layers=1,
+        substrate_layers=1,
+        gap=gap,
+    )
+    labels = ab.site_properties["interface_label"]
+    a, b = ab.copy(), ab.copy()
+    a.remove_sites([i for i, lab in enumerate(labels) if lab != "film"])
+    b.remove_sites([i for i, lab in enumerate(labels) if lab == "film"])
+    return ab, a, b
+
+
+def test_chgnet_and_sevennet_agree_on_a_small_interface() -> None:
+    pytest.importorskip(
+        "chgnet", reason="the ml extra's chgnet is not installed: pip install -e .[ml]"
+    )
+    import numpy as np
+
+    ab, a, b = _small_interface()
+    results = {}
+    for model in ("7net-0", "chgnet"):
+        results[model] = screen.ml_interface_energy(ab, a, b, model=model, relax_structures=False)
+    r7, rc = results["7net-0"], results["chgnet"]
+    # labelled with each model and its own weights file's hash
+    chg = screen.load_model("chgnet")
+    with open(chg.weights_path, "rb") as fh:
+        sha = hashlib.sha256(fh.read()).hexdigest()
+    assert "pretrained/0.3.0" in chg.weights_path.replace("\\", "/")
+    assert rc.statistics["weights_sha256"] == sha and sha[:12] in rc.statistics["method"]
+    assert rc.statistics["method"].startswith("ML screening: CHGNet 0.3.0")
+    assert r7.statistics["weights_sha256"] != sha
+    # both finite, the same sign, and on the scale of ionic-solid interfaces: |gamma| below
+    # 2 J/m^2 (about twice the largest surface energies of ionic solids; PbS(100) and the
+    # lead-halide perovskite surfaces are a few tenths of J/m^2)
+    g7, gc = r7.value("gamma_si"), rc.value("gamma_si")
+    assert np.isfinite([g7, gc]).all() and np.sign(g7) == np.sign(gc) != 0
+    assert abs(g7) < 2 and abs(gc) < 2
+    for model in ("7net-0", "chgnet"):
+        e = screen.energy(ab, model)
+        assert np.isfinite(e.value("energy")) and np.isfinite(e.value("max_force"))
+        assert -6.0 < e.value("energy_per_atom") < -2.0  # cohesive scale of PbS/CsPbBr3, eV/atom

@@ -20,6 +20,7 @@ Baldereschi, Baroni & Resta, Phys. Rev. Lett. 61, 734 (1988) (macroscopic averag
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Mapping, Sequence
 from os import PathLike
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EV_PER_A2_TO_J_PER_M2",
+    "DosGrouping",
     "aggregate_pdos",
     "band_edges",
     "charge_density_difference",
@@ -51,8 +53,18 @@ __all__ = [
 #: 1 eV/Å² in J/m² (e · 1e20).
 EV_PER_A2_TO_J_PER_M2 = 1.602176634e-19 * 1e20
 
-DosGrouping = Literal["element", "orbital", "element_orbital", "site"]
-_GROUPINGS = ("element", "orbital", "element_orbital", "site")
+
+class DosGrouping(enum.StrEnum):
+    """How projected DOS is grouped: by ``element``, ``orbital`` (s, p, d, f),
+    ``element_orbital`` (``"Pb:s"``) or ``site`` (``"Pb3"``)."""
+
+    ELEMENT = "element"
+    ORBITAL = "orbital"
+    ELEMENT_ORBITAL = "element_orbital"
+    SITE = "site"
+
+
+_GROUPINGS = tuple(g.value for g in DosGrouping)
 
 
 # --------------------------------------------------------------------------- DOS
@@ -66,7 +78,7 @@ def _vasprun(source: str | PathLike[str] | Vasprun, notes: list[str], **kw: Any)
 
 def aggregate_pdos(
     cdos: CompleteDos,
-    by: DosGrouping = "element",
+    by: DosGrouping | str = DosGrouping.ELEMENT,
     sites: Sequence[int] | None = None,
 ) -> dict[str, np.ndarray]:
     """Sum the site- and orbital-projected DOS into groups.
@@ -86,8 +98,9 @@ def aggregate_pdos(
     dict
         Group name → array of shape (n_spin, n_energy) in states/eV, spin up first.
     """
-    if by not in _GROUPINGS:
+    if str(by).lower() not in _GROUPINGS:
         raise ParameterError(f"unknown DOS grouping {by!r}; valid: {', '.join(_GROUPINGS)}")
+    by = DosGrouping(str(by).lower())
     structure = cdos.structure
     chosen = set(range(len(structure))) if sites is None else {int(i) for i in sites}
     bad = sorted(i for i in chosen if not 0 <= i < len(structure))
@@ -115,7 +128,7 @@ def aggregate_pdos(
 def projected_dos(
     source: str | PathLike[str] | Vasprun,
     *,
-    by: DosGrouping = "element",
+    by: DosGrouping | str = DosGrouping.ELEMENT,
     sites: Sequence[int] | None = None,
     relative_to_fermi: bool = True,
     regions: Mapping[str, tuple[float, float]] | None = None,
@@ -173,12 +186,12 @@ def projected_dos(
             "electrons_below_efermi": Quantity(n_el, None, "1"),
         },
         statistics={
-            "grouping": by,
+            "grouping": str(by),
             "groups": ",".join(k for k in curves if k != "total"),
             "energy_reference": "E_F" if relative_to_fermi else "absolute",
             "n_sites": len(cdos.structure) if sites is None else len(sites),
         },
-        provenance=_prov(source, {"by": by, "sites": list(sites) if sites else None}),
+        provenance=_prov(source, {"by": str(by), "sites": list(sites) if sites else None}),
         curves=curves,
         warnings=notes,
     )

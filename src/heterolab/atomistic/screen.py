@@ -5,19 +5,25 @@ Energies, forces and relaxations through ASE (Larsen et al., J. Phys.: Condens. 
 
 - ``"7net-0"`` (default): SevenNet-0, 11 Jul 2024 checkpoint (Park et al., J. Chem. Theory
   Comput. 20, 4857 (2024), doi:10.1021/acs.jctc.4c00190), package ``sevenn``.
-- ``"chgnet"``: CHGNet 0.3.0 (Deng et al., Nat. Mach. Intell. 5, 1031 (2023)), package
-  ``chgnet`` (not installed by the ``ml`` extra; ``pip install chgnet``).
+- ``"chgnet"``: CHGNet 0.3.0 (Deng et al., Nat. Mach. Intell. 5, 1031 (2023),
+  doi:10.1038/s42256-023-00716-3), package ``chgnet``; its MPtrj-trained 0.3.0 weights file
+  (``pretrained/0.3.0/*.pth.tar`` in the wheel) is loaded explicitly, never a download.
 
 Every number produced here is labelled **ML screening** with the model name, package
 version and the SHA-256 of the weights file: it ranks candidate interfaces before DFT, it
-does not replace it. Install: ``pip install torch==2.13.0 sevenn`` (CPU torch).
+does not replace it. Install: ``pip install -e .[ml]`` (CPU torch 2.13.0, sevenn, chgnet).
 """
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import functools
 import hashlib
+import io
 import math
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -34,13 +40,44 @@ if TYPE_CHECKING:
 __all__ = [
     "MODELS",
     "MLModel",
+    "ModelName",
+    "Optimizer",
     "dft_available",
     "energy",
     "load_model",
     "ml_interface_energy",
     "relax",
+    "set_threads",
     "validate_forces",
 ]
+
+
+class ModelName(enum.StrEnum):
+    """Bundled potentials: ``7net-0`` (SevenNet-0, default) and ``chgnet`` (CHGNet 0.3.0)."""
+
+    SEVENNET_0 = "7net-0"
+    CHGNET = "chgnet"
+
+
+class Optimizer(enum.StrEnum):
+    """ASE optimisers for :func:`relax` (cell fixed): ``fire`` (Bitzek et al., Phys. Rev.
+    Lett. 97, 170201 (2006)), ``bfgs``, ``lbfgs``, ``precon-lbfgs`` (L-BFGS with the
+    exponential preconditioner of Packwood et al., J. Chem. Phys. 144, 164109 (2016))."""
+
+    FIRE = "fire"
+    BFGS = "bfgs"
+    LBFGS = "lbfgs"
+    PRECON_LBFGS = "precon-lbfgs"
+
+
+def _choice(enum_cls: type[enum.StrEnum], value: object, what: str) -> Any:
+    try:
+        return enum_cls(str(value).lower())
+    except ValueError:
+        raise ParameterError(
+            f"unknown {what} {value!r}; known: {', '.join(m.value for m in enum_cls)}"
+        ) from None
+
 
 #: Supported models → (package, description).
 MODELS: dict[str, tuple[str, str]] = {
@@ -87,6 +124,30 @@ def _sha256(path: str) -> str:
     return h.hexdigest()
 
 
+def _torch() -> Any:
+    """Import torch with passive OpenMP waits (unless the user chose a policy).
+
+    With OpenMP's default spinning waits, two intra-op threads on a loaded 2-core machine
+    spent 4x the CPU time per SevenNet-0 evaluation of a 312-atom cell (8.7 s instead of
+    2.1 s at load average 10; ``benchmarks/bench_atomistic_relax.py``): the small e3nn kernels
+    leave each thread waiting for the other. ``OMP_WAIT_POLICY`` must be set before the
+    OpenMP runtime starts, i.e. before torch is imported; once torch is loaded it is left alone.
+    """
+    if "torch" not in sys.modules:
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    return _require("torch")
+
+
+def set_threads(n: int) -> int:
+    """Use ``n`` torch intra-op threads for the potentials (process-wide); returns the old count."""
+    if n < 1:
+        raise ParameterError(f"the number of threads must be >= 1, got {n}")
+    torch = _torch()
+    old = int(torch.get_num_threads())
+    torch.set_num_threads(int(n))
+    return old
+
+
 def _require(package: str) -> Any:
     import importlib
 
@@ -95,13 +156,16 @@ def _require(package: str) -> Any:
     except ImportError:
         raise ParameterError(
             f"the ML potential needs the package {package!r}, which is not installed; "
-            "install the ml extra: pip install torch==2.13.0 sevenn"
-            + (" chgnet" if package == "chgnet" else "")
+            "install the ml extra: pip install -e .[ml] (CPU torch 2.13.0, sevenn, chgnet)"
         ) from None
 
 
-@functools.lru_cache(maxsize=4)
-def load_model(name: str = "7net-0", device: str = "cpu") -> MLModel:
+#: CHGNet weights loaded (the wheel's default MPtrj model; its pretrained/ folder also holds
+#: 0.2.0 and an r2SCAN transfer model, which are not used).
+CHGNET_VERSION = "0.3.0"
+
+
+def load_model(name: ModelName | str = ModelName.SEVENNET_0, device: str = "cpu") -> MLModel:
     """Load a bundled potential (cached per process); weights read from the installed wheel.
 
     Raises
@@ -109,8 +173,12 @@ def load_model(name: str = "7net-0", device: str = "cpu") -> MLModel:
     ParameterError
         Unknown model (lists the known ones) or its package not installed (says how).
     """
-    if name not in MODELS:
-        raise ParameterError(f"unknown ML model {name!r}; known: {', '.join(MODELS)}")
+    return _load_model(str(_choice(ModelName, name, "ML model").value), device)
+
+
+@functools.lru_cache(maxsize=4)
+def _load_model(name: str, device: str) -> MLModel:
+    _torch()
     pkg = _require(MODELS[name][0])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # sevenn warns that no TP accelerator is enabled
@@ -119,17 +187,21 @@ def load_model(name: str = "7net-0", device: str = "cpu") -> MLModel:
             from sevenn.util import pretrained_name_to_path
 
             path = str(pretrained_name_to_path(name))
-            calc = SevenNetCalculator(path, device=device)
+            calc: Any = SevenNetCalculator(path, device=device)
         else:
             from chgnet.model import CHGNet
             from chgnet.model.dynamics import CHGNetCalculator
 
-            model = CHGNet.load(verbose=False)
-            calc = CHGNetCalculator(model, use_device=device)
-            import chgnet as _c
-
-            found = sorted(Path(_c.__file__).parent.glob("pretrained/**/*.pth.tar"))
-            path = str(found[-1]) if found else ""
+            folder = Path(pkg.__file__).parent / "pretrained" / CHGNET_VERSION
+            found = sorted(folder.glob("*.pth.tar"))
+            if len(found) != 1:
+                raise ParameterError(
+                    f"the chgnet wheel has no single {CHGNET_VERSION} weights file in {folder}"
+                )
+            path = str(found[0])
+            with contextlib.redirect_stdout(io.StringIO()):  # chgnet prints its banner
+                model = CHGNet.load(model_name=CHGNET_VERSION, verbose=False, use_device=device)
+                calc = CHGNetCalculator(model, use_device=device, on_isolated_atoms="ignore")
     sha = _sha256(path) if path and Path(path).is_file() else "unknown"
     return MLModel(name, calc, str(getattr(pkg, "__version__", "?")), path, sha)
 
@@ -154,7 +226,7 @@ def _max_force(atoms: Any) -> float:
     return float(np.sqrt((f**2).sum(axis=1)).max()) if len(f) else 0.0
 
 
-def energy(structure: Structure, model: str = "7net-0") -> Result:
+def energy(structure: Structure, model: ModelName | str = ModelName.SEVENNET_0) -> Result:
     """Single-point energy (eV) and largest force (eV/Å) — ``atomistic.ml_energy``."""
     m = load_model(model)
     atoms = _atoms(structure)
@@ -171,39 +243,55 @@ def energy(structure: Structure, model: str = "7net-0") -> Result:
             "max_force": Quantity(fmax, None, "eV/angstrom"),
         },
         statistics={**m.provenance(), "n_atoms": len(atoms)},
-        provenance=make_provenance((), {"model": model}),
+        provenance=make_provenance((), {"model": m.name}),
+    )
+
+
+def _optimizer(kind: Optimizer, atoms: Any) -> Any:
+    from ase.optimize import BFGS, FIRE, LBFGS
+
+    if kind is Optimizer.PRECON_LBFGS:
+        from ase.optimize.precon import PreconLBFGS
+
+        return PreconLBFGS(atoms, logfile=None, use_armijo=True)
+    return {Optimizer.FIRE: FIRE, Optimizer.BFGS: BFGS, Optimizer.LBFGS: LBFGS}[kind](
+        atoms, logfile=None
     )
 
 
 def relax(
     structure: Structure,
-    model: str = "7net-0",
+    model: ModelName | str = ModelName.SEVENNET_0,
     *,
     fmax: float = 0.03,
     steps: int = 500,
-    optimizer: str = "FIRE",
+    optimizer: Optimizer | str = Optimizer.FIRE,
 ) -> tuple[Structure, Result]:
     """Relax positions (cell fixed; selective dynamics honoured) until all forces < ``fmax``.
 
-    ``fmax`` defaults to the thesis's 0.03 eV/Å. Returns the relaxed structure and an
-    ``atomistic.ml_relax`` Result (energy, max force, steps); suspect when not converged
-    within ``steps``.
+    ``fmax`` defaults to the thesis's 0.03 eV/Å. ``optimizer`` is an :class:`Optimizer`
+    (case-insensitive). A progress bar (stderr) ticks once per optimiser step. Returns the
+    relaxed structure and an ``atomistic.ml_relax`` Result (energy, max force, steps); suspect
+    when not converged within ``steps``.
     """
-    from ase.optimize import BFGS, FIRE
     from pymatgen.io.ase import AseAtomsAdaptor
 
-    if fmax <= 0 or steps < 1:
+    from heterolab.progress import progress_task
+
+    if not (fmax > 0) or steps < 1:
         raise ParameterError(f"need fmax > 0 and steps >= 1, got fmax = {fmax}, steps = {steps}")
-    opt_cls = {"FIRE": FIRE, "BFGS": BFGS}.get(optimizer)
-    if opt_cls is None:
-        raise ParameterError(f"unknown optimizer {optimizer!r}; valid: FIRE, BFGS")
+    opt_kind = _choice(Optimizer, optimizer, "optimizer")
     m = load_model(model)
     atoms = _atoms(structure)
     atoms.calc = m.calculator
-    with warnings.catch_warnings():
+    with (
+        warnings.catch_warnings(),
+        progress_task(f"relaxing {len(atoms)} atoms ({m.name})", unit="steps") as tick,
+    ):
         warnings.simplefilter("ignore")
         e0 = float(atoms.get_potential_energy())
-        opt = opt_cls(atoms, logfile=None)
+        opt = _optimizer(opt_kind, atoms)
+        opt.attach(tick, interval=1)
         converged = bool(opt.run(fmax=fmax, steps=steps))
         e = float(atoms.get_potential_energy())
         fm = _max_force(atoms)
@@ -222,13 +310,15 @@ def relax(
         },
         statistics={
             **m.provenance(),
-            "optimizer": optimizer,
+            "optimizer": opt_kind.value,
             "steps": int(opt.nsteps),
             "converged": converged,
             "fmax": fmax,
             "n_atoms": len(atoms),
         },
-        provenance=make_provenance((), {"model": model, "fmax": fmax, "steps": steps}),
+        provenance=make_provenance(
+            (), {"model": m.name, "fmax": fmax, "steps": steps, "optimizer": opt_kind.value}
+        ),
     )
     if not converged:
         res.mark_suspect(f"not converged in {steps} steps: max force {fm:.3g} eV/Å > {fmax}")
@@ -242,10 +332,11 @@ def ml_interface_energy(
     *,
     area: float | None = None,
     n_interfaces: int = 1,
-    model: str = "7net-0",
+    model: ModelName | str = ModelName.SEVENNET_0,
     relax_structures: bool = True,
     fmax: float = 0.03,
     steps: int = 300,
+    optimizer: Optimizer | str = Optimizer.FIRE,
 ) -> Result:
     """E_int = E_AB − E_A − E_B per area with the ML potential — labelled ML screening.
 
@@ -259,7 +350,7 @@ def ml_interface_energy(
     notes = []
     for name, s in (("AB", ab), ("A", a), ("B", b)):
         if relax_structures:
-            _, r = relax(s, model, fmax=fmax, steps=steps)
+            _, r = relax(s, model, fmax=fmax, steps=steps, optimizer=optimizer)
             if not r.statistics["converged"]:
                 notes.append(f"{name}: {r.message}")
         else:
@@ -300,7 +391,7 @@ def dft_available() -> dict[str, str | None]:
 def validate_forces(
     structure: Structure,
     code: str = "gpaw",
-    model: str = "7net-0",
+    model: ModelName | str = ModelName.SEVENNET_0,
     *,
     ecut: float = 400.0,
     kpts: tuple[int, int, int] = (2, 2, 2),

@@ -26,11 +26,12 @@ directories written are what such a workflow's jobs would run.
 
 from __future__ import annotations
 
+import enum
 import warnings
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 from heterolab.errors import OutputError, ParameterError
 
@@ -38,9 +39,29 @@ if TYPE_CHECKING:
     from pymatgen.core import Structure
     from pymatgen.io.vasp.sets import VaspInputSet
 
-__all__ = ["THESIS_SETTINGS", "input_set", "thesis_incar", "write_inputs", "write_interface_inputs"]
+__all__ = [
+    "THESIS_SETTINGS",
+    "CalcKind",
+    "input_set",
+    "thesis_incar",
+    "write_inputs",
+    "write_interface_inputs",
+]
 
-CalcKind = Literal["relax", "static"]
+
+class CalcKind(enum.StrEnum):
+    """VASP run: ``relax`` (positions, cell fixed) or ``static`` (CHGCAR, LOCPOT, DOS)."""
+
+    RELAX = "relax"
+    STATIC = "static"
+
+
+def _kind(kind: CalcKind | str) -> CalcKind:
+    try:
+        return CalcKind(str(kind).lower())
+    except ValueError:
+        raise ParameterError(f"kind must be 'relax' or 'static', got {kind!r}") from None
+
 
 #: The thesis's DFT settings and the choices made where it is silent.
 THESIS_SETTINGS: dict[str, Any] = {
@@ -56,10 +77,11 @@ THESIS_SETTINGS: dict[str, Any] = {
 }
 
 
-def thesis_incar(kind: CalcKind = "relax", *, slab: bool = True, ivdw: int = 11) -> dict[str, Any]:
+def thesis_incar(
+    kind: CalcKind | str = CalcKind.RELAX, *, slab: bool = True, ivdw: int = 11
+) -> dict[str, Any]:
     """INCAR settings layered over pymatgen's MP set for ``kind`` (relax or static)."""
-    if kind not in ("relax", "static"):
-        raise ParameterError(f"kind must be 'relax' or 'static', got {kind!r}")
+    kind = _kind(kind)
     if ivdw not in (11, 12):
         raise ParameterError(f"ivdw must be 11 (D3 zero damping) or 12 (D3-BJ), got {ivdw!r}")
     incar: dict[str, Any] = {
@@ -85,7 +107,7 @@ def thesis_incar(kind: CalcKind = "relax", *, slab: bool = True, ivdw: int = 11)
 
 def input_set(
     structure: Structure,
-    kind: CalcKind = "relax",
+    kind: CalcKind | str = CalcKind.RELAX,
     *,
     kpoints: Sequence[int] = (1, 2, 1),
     slab: bool = True,
@@ -103,9 +125,10 @@ def input_set(
     mesh = tuple(int(k) for k in kpoints)
     if len(mesh) != 3 or min(mesh) < 1:
         raise ParameterError(f"kpoints must be three positive integers, got {tuple(kpoints)!r}")
+    kind = _kind(kind)
     settings = thesis_incar(kind, slab=slab, ivdw=ivdw)
     settings.update(dict(incar or {}))
-    cls = MPRelaxSet if kind == "relax" else MPStaticSet
+    cls = MPRelaxSet if kind is CalcKind.RELAX else MPStaticSet
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return cls(
@@ -119,7 +142,7 @@ def input_set(
 def write_inputs(
     structure: Structure,
     directory: str | PathLike[str],
-    kind: CalcKind = "relax",
+    kind: CalcKind | str = CalcKind.RELAX,
     **options: Any,
 ) -> list[Path]:
     """Write INCAR, KPOINTS, POSCAR and POTCAR.spec into ``directory`` (created).
@@ -177,6 +200,6 @@ def write_interface_inputs(
     root = Path(directory)
     written: dict[str, list[Path]] = {}
     for name, s in parts.items():
-        for kind in ("relax", "static"):
-            written[f"{name}/{kind}"] = write_inputs(s, root / name / kind, kind, **options)  # type: ignore[arg-type]
+        for kind in CalcKind:
+            written[f"{name}/{kind}"] = write_inputs(s, root / name / kind, kind, **options)
     return written

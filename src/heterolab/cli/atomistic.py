@@ -7,6 +7,9 @@ from pathlib import Path
 
 import typer
 
+from heterolab.atomistic.analyse import DosGrouping
+from heterolab.atomistic.screen import ModelName, Optimizer
+from heterolab.atomistic.vasp import CalcKind
 from heterolab.cli._apps import atomistic_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import OutputError, ParameterError
@@ -135,18 +138,29 @@ def screen_cmd(
     structures: list[Path] = typer.Argument(
         ..., help="One structure (energy/relax) or three: AB A B (interface energy)."
     ),
-    model: str = typer.Option("7net-0", "--model", help="7net-0 (SevenNet-0) or chgnet."),
+    model: ModelName = typer.Option(
+        ModelName.SEVENNET_0,
+        "--model",
+        case_sensitive=False,
+        help="7net-0 (SevenNet-0) or chgnet (CHGNet 0.3.0).",
+    ),
     relax: bool = typer.Option(False, "--relax", help="Relax positions before the energy."),
+    optimizer: Optimizer = typer.Option(
+        Optimizer.FIRE, "--optimizer", case_sensitive=False, help="ASE optimiser (cell fixed)."
+    ),
     fmax: float = typer.Option(0.03, "--fmax", help="Force criterion (eV/Å)."),
     steps: int = typer.Option(300, "--steps", help="Largest number of optimiser steps."),
     area: float | None = typer.Option(None, "--area", help="Interface area (Å^2); AB's a x b."),
     n_interfaces: int = typer.Option(1, "--interfaces", help="Interfaces in the AB cell (1 or 2)."),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the relaxed structure."),
+    plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """ML screening (labelled with model and weights hash): energy, relaxation, or E_int per area.
 
-    Example: heterolab atomistic screen AB.vasp A.vasp B.vasp --relax
+    With three structures, --plot draws γ (J/m²) as a bar titled with the model.
+
+    Example: heterolab atomistic screen AB.vasp A.vasp B.vasp --relax --plot gamma.png
     """
     from heterolab.atomistic import build, screen
 
@@ -162,13 +176,16 @@ def screen_cmd(
             relax_structures=relax,
             fmax=fmax,
             steps=steps,
+            optimizer=optimizer,
         )
     elif relax:
-        relaxed, res = screen.relax(loaded[0], model, fmax=fmax, steps=steps)
+        relaxed, res = screen.relax(loaded[0], model, fmax=fmax, steps=steps, optimizer=optimizer)
         _write(relaxed, output)
     else:
         res = screen.energy(loaded[0], model)
-    emit(res, as_json)
+    if plot is not None and res.kind != "atomistic.interface_energy":
+        raise ParameterError("--plot draws the interface energy: give three structures (AB A B)")
+    emit(res, as_json, plot=plot)
 
 
 @atomistic_app.command("vasp-inputs")
@@ -178,7 +195,12 @@ def vasp_inputs_cmd(
     directory: Path = typer.Argument(
         ..., help="Folder to write INCAR, KPOINTS, POSCAR, POTCAR.spec."
     ),
-    kind: str = typer.Option("relax", "--kind", help="relax or static (CHGCAR, LOCPOT, DOS)."),
+    kind: CalcKind = typer.Option(
+        CalcKind.RELAX,
+        "--kind",
+        case_sensitive=False,
+        help="relax or static (CHGCAR, LOCPOT, DOS).",
+    ),
     kpoints: str = typer.Option("1,2,1", "--kpoints", help="Γ-centred mesh (thesis 1,2,1)."),
     ivdw: int = typer.Option(11, "--ivdw", help="11 = D3 zero damping, 12 = D3-BJ."),
     bulk_cell: bool = typer.Option(False, "--bulk", help="No dipole correction (not a slab)."),
@@ -194,12 +216,12 @@ def vasp_inputs_cmd(
     files = vasp.write_inputs(
         s,
         directory,
-        kind,  # type: ignore[arg-type]
+        kind,
         kpoints=_ints(kpoints, 3, "--kpoints"),
         ivdw=ivdw,
         slab=not bulk_cell,
     )
-    incar = vasp.thesis_incar(kind, slab=not bulk_cell, ivdw=ivdw)  # type: ignore[arg-type]
+    incar = vasp.thesis_incar(kind, slab=not bulk_cell, ivdw=ivdw)
     res = Result(
         kind="atomistic.vasp_inputs",
         derived={"n_atoms": Quantity(float(len(s)), None, "1")},
@@ -212,7 +234,7 @@ def vasp_inputs_cmd(
             "settings": vasp.THESIS_SETTINGS["source"],
             "choices": vasp.THESIS_SETTINGS["choices"],
         },
-        provenance=make_provenance((), {"kind": kind, "ivdw": ivdw, "kpoints": kpoints}),
+        provenance=make_provenance((), {"kind": str(kind), "ivdw": ivdw, "kpoints": kpoints}),
     )
     emit(res, as_json)
 
@@ -221,7 +243,9 @@ def vasp_inputs_cmd(
 @handle_errors
 def dos_cmd(
     vasprun: Path = typer.Argument(..., help="vasprun.xml (or .xml.gz) with projected DOS."),
-    by: str = typer.Option("element", "--by", help="element, orbital, element_orbital or site."),
+    by: DosGrouping = typer.Option(
+        DosGrouping.ELEMENT, "--by", case_sensitive=False, help="How the DOS is grouped."
+    ),
     region: list[str] = typer.Option(
         [], "--region", help="NAME:LO:HI z range (Å): layer-resolved DOS instead of --by."
     ),
@@ -234,7 +258,7 @@ def dos_cmd(
     """
     from heterolab.atomistic.analyse import projected_dos
 
-    res = projected_dos(vasprun, by=by, regions=_regions(region) or None)  # type: ignore[arg-type]
+    res = projected_dos(vasprun, by=by, regions=_regions(region) or None)
     emit(res, as_json, plot=plot)
 
 
@@ -256,15 +280,19 @@ def edges_cmd(
         [], "--region", help="NAME:LO:HI z range (Å) along c; twice for band offsets."
     ),
     min_weight: float = typer.Option(0.1, "--min-weight", help="Projection share of a state."),
+    plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Band gap, VBM, CBM; per region of a slab and band offsets between two regions.
+
+    --plot draws the band-edge diagram (VBM, CBM per region; energy in eV).
 
     Example: heterolab atomistic analyse edges vasprun.xml --region A:0:12 --region B:14:30
     """
     from heterolab.atomistic.analyse import band_edges
 
-    emit(band_edges(vasprun, regions=_regions(region) or None, min_weight=min_weight), as_json)
+    res = band_edges(vasprun, regions=_regions(region) or None, min_weight=min_weight)
+    emit(res, as_json, plot=plot)
 
 
 @analyse_app.command("charge")
@@ -318,6 +346,7 @@ def energy_cmd(
     area: float = typer.Option(..., "--area", help="Interface area (Å^2)."),
     n_interfaces: int = typer.Option(1, "--interfaces", help="1, or 2 for a superlattice."),
     method: str = typer.Option("DFT", "--method", help="Where the energies come from."),
+    plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Interface energy E_int = E_AB − E_A − E_B and per area (eV/Å², J/m²).
@@ -328,4 +357,5 @@ def energy_cmd(
     """
     from heterolab.atomistic.analyse import interface_energy
 
-    emit(interface_energy(e_ab, e_a, e_b, area, n_interfaces=n_interfaces, method=method), as_json)
+    res = interface_energy(e_ab, e_a, e_b, area, n_interfaces=n_interfaces, method=method)
+    emit(res, as_json, plot=plot)

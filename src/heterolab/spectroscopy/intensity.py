@@ -8,14 +8,21 @@ standard trap-filling rate model and says so.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 
 from heterolab._linefit import fit_line
 from heterolab.errors import ParameterError
+from heterolab.parameters import ParameterSet
 from heterolab.physics.excitation import photon_fluence_per_cm2
 from heterolab.result import Quantity, Result, make_provenance
-from heterolab.uncertainty import propagate
+from heterolab.spectroscopy._fitparams import (
+    fit_parameter_set,
+    merge_parameters,
+    record_parameter_sets,
+)
 from heterolab.units import convert
 
 __all__ = [
@@ -118,28 +125,32 @@ def fit_trap_density(
     k_depop: float,
     trap_density_start: float = 1e17,
     pl_stderr: np.ndarray | None = None,
+    parameters: ParameterSet | Mapping[str, Any] | None = None,
 ) -> Result:
     """Trap density N_T [cm⁻³] and a collection scale from PL against CW generation (P-31).
 
     Model: measured PL = s × PL_model(G; N_T) with the trap-filling steady state
     (:func:`trap_filling_steady_state`); k₂, k_T, k_R are inputs with their source (they
-    are not identifiable from one PL(G) curve). Fitted in log space: log10 N_T and log10 s.
+    are not identifiable from one PL(G) curve). Fitted in log space (``trap_density`` as its
+    logarithm, ``log10_scale``); ``parameters`` (a :class:`~heterolab.parameters.
+    ParameterSet` or mapping) sets their starts, bounds or fixes one; the Result keeps
+    ``statistics["parameters_initial"]`` and ``["parameters_fitted"]``.
     """
-    from scipy.optimize import least_squares
-
     g = np.asarray(generation, dtype=float)
     y = np.asarray(pl, dtype=float)
     if g.shape != y.shape or g.size < 4 or np.any(y <= 0):
         raise ParameterError("need ≥ 4 pairs of generation and PL > 0 of equal length")
     w = np.ones_like(y) if pl_stderr is None else y / np.asarray(pl_stderr, dtype=float)
 
-    def resid(p: np.ndarray) -> np.ndarray:
-        model, _ = trap_filling_steady_state(g, 10 ** p[0], k_trap, k_rad, k_depop)
-        return (np.log(y) - np.log(model) - p[1] * math.log(10)) * w
+    def resid(vals: dict[str, float]) -> np.ndarray:
+        model, _ = trap_filling_steady_state(g, vals["trap_density"], k_trap, k_rad, k_depop)
+        return (np.log(y) - np.log(model) - vals["log10_scale"] * math.log(10)) * w
 
     model0, _ = trap_filling_steady_state(g, trap_density_start, k_trap, k_rad, k_depop)
-    s0 = float(np.median(np.log10(y) - np.log10(model0)))
-    sol = least_squares(resid, [math.log10(trap_density_start), s0], x_scale=[1.0, 1.0])
+    defaults = ParameterSet()
+    defaults.add("trap_density", trap_density_start, positive=True, unit="1/cm^3")
+    defaults.add("log10_scale", float(np.median(np.log10(y) - np.log10(model0))), unit="1")
+    initial = merge_parameters(defaults, parameters, "fit_trap_density")
     res = Result(
         kind="spectrum.trap_density",
         provenance=make_provenance(
@@ -152,19 +163,16 @@ def fit_trap_density(
             },
         ),
     )
+    fitted, errors, _, sol = fit_parameter_set(initial, resid, absolute_sigma=pl_stderr is not None)
     if not sol.success:
         res.mark_failed(f"trap-density fit did not converge: {sol.message}")
         return res
-    j = sol.jac
-    dof = max(y.size - 2, 1)
-    s2 = float(np.sum(sol.fun**2)) / dof if pl_stderr is None else 1.0
-    try:
-        cov = np.linalg.inv(j.T @ j) * s2
-    except np.linalg.LinAlgError:
-        cov = np.full((2, 2), np.nan)
-    nt, nt_err = propagate(lambda p: 10 ** p[0], sol.x, cov)
-    res.parameters["trap_density"] = Quantity(nt, nt_err, "1/cm^3")
-    res.parameters["log10_scale"] = Quantity(float(sol.x[1]), float(math.sqrt(abs(cov[1, 1]))), "1")
+    record_parameter_sets(res, initial, fitted)
+    vals = fitted.values()
+    res.parameters["trap_density"] = Quantity(
+        vals["trap_density"], errors.get("trap_density"), "1/cm^3"
+    )
+    res.parameters["log10_scale"] = Quantity(vals["log10_scale"], errors.get("log10_scale"), "1")
     res.statistics["cost"] = float(sol.cost)
     return res
 

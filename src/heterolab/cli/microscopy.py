@@ -1,7 +1,8 @@
 """Microscopy and image-quality commands.
 
-``heterolab tem fft|spacings|particles|gpa`` (over :mod:`heterolab.structure.microscopy`) and
-``heterolab image resolution|contrast|compare`` (over :mod:`heterolab.structure.imaging`).
+``heterolab tem fft|spacings|particles|gpa|columns|column-strain`` (over
+:mod:`heterolab.structure.microscopy`) and ``heterolab image resolution|contrast|line-pairs|
+compare`` (over :mod:`heterolab.structure.imaging`).
 Images are read with their calibration (dm3/dm4, emd, ser, hspy, tif); a file without a
 stated length unit needs ``--pixel-size`` and ``--unit``.
 """
@@ -16,6 +17,9 @@ import typer
 from heterolab.cli._apps import image_app, tem_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
+from heterolab.structure.imaging.quality import RankBy
+from heterolab.structure.microscopy.columns import ColumnMethod
+from heterolab.structure.microscopy.particles import SizeMeasure
 
 PIXEL_OPTION = typer.Option(
     None, "--pixel-size", help="Pixel size in --unit units, when the file states none."
@@ -134,10 +138,11 @@ def particles_cmd(
     threshold: float | None = typer.Option(
         None, "--threshold", help="Intensity threshold (default Otsu)."
     ),
-    measure: str = typer.Option(
-        "equivalent_diameter",
+    measure: SizeMeasure = typer.Option(
+        SizeMeasure.EQUIVALENT_DIAMETER,
         "--measure",
-        help="equivalent_diameter, feret_max, feret_min or cube_edge.",
+        case_sensitive=False,
+        help="Size reported: equivalent diameter, Feret max/min or cube edge.",
     ),
     no_split: bool = typer.Option(
         False, "--no-split", help="Do not split touching particles (no watershed)."
@@ -207,6 +212,126 @@ def gpa_cmd(
     )
 
 
+def _columns(
+    file: Path,
+    separation: float,
+    method: ColumnMethod,
+    sublattice_vector: int | None,
+    no_refine: bool,
+    invert: bool,
+    pixel_size: float | None,
+    unit: str | None,
+) -> Any:
+    from heterolab.structure.microscopy import find_atom_columns
+
+    im = _image(file, pixel_size, unit)
+    if invert:  # annular bright field: dark columns
+        im = im.copy(data=float(im.max()) - im.values)
+    return find_atom_columns(
+        im,
+        separation,
+        method=method,
+        refine=not no_refine,
+        sublattice_vector=sublattice_vector,
+    )
+
+
+SEPARATION_OPTION = typer.Option(
+    ..., "--separation", help="Smallest distance between columns (image unit, e.g. nm)."
+)
+METHOD_OPTION = typer.Option(
+    ColumnMethod.AUTO,
+    "--method",
+    case_sensitive=False,
+    help="Column finding: atomap (when installed), skimage, or auto.",
+)
+SUBLATTICE_OPTION = typer.Option(
+    None,
+    "--sublattice-vector",
+    help="Zone vector (0 = shortest) whose midpoints form a second sub-lattice.",
+)
+NO_REFINE_OPTION = typer.Option(
+    False, "--no-refine", help="Integer-pixel maxima (no centre-of-mass/Gaussian refinement)."
+)
+INVERT_OPTION = typer.Option(
+    False, "--invert", help="Dark columns on a bright background (ABF): invert first."
+)
+
+
+@tem_app.command("columns")
+@handle_errors
+def columns_cmd(
+    file: Path = typer.Argument(..., help="Atomic-resolution image (dm3/dm4, emd, ser, hspy)."),
+    separation: float = SEPARATION_OPTION,
+    method: ColumnMethod = METHOD_OPTION,
+    sublattice_vector: int | None = SUBLATTICE_OPTION,
+    no_refine: bool = NO_REFINE_OPTION,
+    invert: bool = INVERT_OPTION,
+    pixel_size: float | None = PIXEL_OPTION,
+    unit: str | None = UNIT_OPTION,
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Atom-column positions, the column lattice and an optional second sub-lattice.
+
+    Example: heterolab tem columns sto.hdf5 --pixel-size 0.0093263 --unit nm --separation 0.15
+    --sublattice-vector 1 --plot columns.png
+    """
+    res = _columns(file, separation, method, sublattice_vector, no_refine, invert, pixel_size, unit)
+    emit(res, as_json, plot=plot)
+
+
+@tem_app.command("column-strain")
+@handle_errors
+def column_strain_cmd(
+    file: Path = typer.Argument(..., help="Atomic-resolution image (dm3/dm4, emd, ser, hspy)."),
+    separation: float = SEPARATION_OPTION,
+    reference: tuple[float, float, float, float] = typer.Option(
+        (0.0, 0.0, 0.0, 0.0),
+        "--reference",
+        help="Unstrained region X0 X1 Y0 Y1 (image unit, e.g. nm); default all columns.",
+    ),
+    method: ColumnMethod = METHOD_OPTION,
+    invert: bool = INVERT_OPTION,
+    pixel_size: float | None = PIXEL_OPTION,
+    unit: str | None = UNIT_OPTION,
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Strain at every atom column from its neighbours (the column route beside GPA).
+
+    Example: heterolab tem column-strain interface.dm4 --separation 0.2 --reference 0 3 0 6
+    """
+    from heterolab.structure.microscopy import column_strain
+
+    cols = _columns(file, separation, method, None, False, invert, pixel_size, unit)
+    if not cols.ok:
+        emit(cols, as_json)
+        return
+    ref = None if reference == (0.0, 0.0, 0.0, 0.0) else reference
+    emit(column_strain(cols, reference=ref), as_json, plot=plot)
+
+
+@image_app.command("line-pairs")
+@handle_errors
+def line_pairs_cmd(
+    file: Path = typer.Argument(..., help="Image of a bar target (tif, npy, or microscopy)."),
+    line: tuple[float, float, float, float] = typer.Option(
+        ..., "--line", help="Profile line X0 Y0 X1 Y1 across the bars (pixels)."
+    ),
+    width: int = typer.Option(1, "--width", help="Pixels averaged across the line (px)."),
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Line-pair modulation (Imax - Imin)/(Imax + Imin) along a line across a bar target.
+
+    Example: heterolab image line-pairs target.tif --line 10 50 200 50 --width 5 --plot lp.png
+    """
+    from heterolab.structure.imaging import line_pairs
+
+    emit(line_pairs(_plain_image(file), line, width=width), as_json, plot=plot)
+
+
 @image_app.command("resolution")
 @handle_errors
 def resolution_cmd(
@@ -263,7 +388,9 @@ def compare_cmd(
     edge: tuple[int, int, int, int] = typer.Option(
         (0, 0, 0, 0), "--edge", help="Slanted-edge " + ROI_HELP
     ),
-    rank_by: str = typer.Option("cnr", "--rank-by", help="cnr, weber, michelson or mtf50."),
+    rank_by: RankBy = typer.Option(
+        RankBy.CNR, "--rank-by", case_sensitive=False, help="Metric that ranks the images."
+    ),
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:

@@ -15,6 +15,8 @@ import typer
 from heterolab.cli._apps import xps_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
+from heterolab.structure.xps.charge import ChargeReference, UpsEdge
+from heterolab.structure.xps.shapes import Background, LineShape
 
 BLOCK_OPTION = typer.Option(
     None, "--block", help="VAMAS region, by name ('W 4f') or 0-based index."
@@ -34,10 +36,17 @@ WINDOW_OPTION = typer.Option(
     (0.0, 0.0), "--window", help="Binding-energy range LOW HIGH (eV); default all."
 )
 BG_OPTION = typer.Option(
-    "shirley", "--background", help="shirley (iterative), active_shirley, tougaard, linear or none."
+    Background.SHIRLEY,
+    "--background",
+    case_sensitive=False,
+    help="Background: shirley (iterative), tougaard (universal cross-section), linear, none; "
+    "active_shirley / active_tougaard are refined with the peaks.",
 )
 SHAPE_OPTION = typer.Option(
-    "voigt", "--shape", help="Line shape: voigt, gl, ds, gaussian, lorentzian."
+    LineShape.VOIGT,
+    "--shape",
+    case_sensitive=False,
+    help="Line shape (ds: Doniach-Sunjic convolved with a Gaussian).",
 )
 DOUBLET_OPTION = typer.Option(
     None,
@@ -92,6 +101,8 @@ def _components(
     free_ratio: bool,
     shape: str,
     pb4f: bool,
+    free_broadening: bool = False,
+    asymmetry: float = 0.0,
 ) -> list[Any]:
     from heterolab.structure.xps import Component, pb4f_components
 
@@ -107,11 +118,13 @@ def _components(
                 fix_splitting=not free_splitting,
                 fix_ratio=not free_ratio,
                 shape=shape,
+                asymmetry=asymmetry,
+                fix_upper_broadening=not free_broadening,
             )
         )
     for spec in singlets or []:
         name, pos = _parse_at(spec, "singlet")
-        comps.append(Component(name, pos, shape=shape))
+        comps.append(Component(name, pos, shape=shape, asymmetry=asymmetry))
     if not comps:
         raise ParameterError(
             "give at least one --doublet 'LEVEL@E' or --singlet 'NAME@E' (or --pb4f)"
@@ -156,12 +169,30 @@ def fit_cmd(
     ),
     block: str | None = BLOCK_OPTION,
     window: tuple[float, float] = WINDOW_OPTION,
-    background: str = BG_OPTION,
-    shape: str = SHAPE_OPTION,
+    background: Background = BG_OPTION,
+    shape: LineShape = SHAPE_OPTION,
     free_splitting: bool = typer.Option(
         False, "--free-splitting", help="Fit the spin-orbit splittings."
     ),
     free_ratio: bool = typer.Option(False, "--free-ratio", help="Fit the doublet area ratios."),
+    free_broadening: bool = typer.Option(
+        False,
+        "--free-broadening",
+        help="Fit the Lorentzian broadening of each doublet's upper line (Coster-Kronig).",
+    ),
+    asymmetry: float = typer.Option(
+        0.05, "--asymmetry", help="Start Doniach-Sunjic asymmetry (with --shape ds)."
+    ),
+    cross_section: tuple[float, float, float] = typer.Option(
+        (1643.0, 1.0, 0.0),
+        "--cross-section",
+        help="Tougaard cross-section C C' D (eV^2, 1, eV^2); default universal.",
+    ),
+    extend: float = typer.Option(
+        0.0,
+        "--extend",
+        help="Extend the spectrum below the window for active_tougaard (eV).",
+    ),
     charge_shift: float = SHIFT_OPTION,
     axis: str | None = AXIS_OPTION,
     photon_energy: float | None = HV_OPTION,
@@ -183,15 +214,30 @@ def fit_cmd(
         free_ratio=free_ratio,
         shape=shape,
         pb4f=pb4f,
+        free_broadening=free_broadening,
+        asymmetry=asymmetry,
     )
-    emit(fit_xps(s, comps, window=_window(window), background_kind=background), as_json, plot=plot)
+    res = fit_xps(
+        s,
+        comps,
+        window=_window(window),
+        background_kind=background,
+        cross_section=cross_section,
+        extend=extend,
+    )
+    emit(res, as_json, plot=plot)
 
 
 @xps_app.command("charge")
 @handle_errors
 def charge_cmd(
     file: Path = typer.Argument(..., help="Reference region: C 1s, Au 4f or a Fermi edge."),
-    reference: str = typer.Option("C 1s", "--reference", help="C 1s, 'Au 4f7/2' or Fermi."),
+    reference: ChargeReference = typer.Option(
+        ChargeReference.C1S,
+        "--reference",
+        case_sensitive=False,
+        help="Reference feature ('C 1s', 'Au 4f7/2' or Fermi).",
+    ),
     value: float | None = typer.Option(
         None, "--value", help="Reference binding energy (eV); default 284.8 / 83.96 / 0."
     ),
@@ -269,8 +315,8 @@ def series_cmd(
     ),
     block: str | None = BLOCK_OPTION,
     window: tuple[float, float] = WINDOW_OPTION,
-    background: str = BG_OPTION,
-    shape: str = SHAPE_OPTION,
+    background: Background = BG_OPTION,
+    shape: LineShape = SHAPE_OPTION,
     axis: str | None = AXIS_OPTION,
     photon_energy: float | None = HV_OPTION,
     as_json: bool = JSON_OPTION,
@@ -318,8 +364,11 @@ def check_doublet_cmd(
 @handle_errors
 def ups_cmd(
     file: Path = typer.Argument(..., help="UPS spectrum (text/CSV or VAMAS)."),
-    edge: str = typer.Option(
-        "vbm", "--edge", help="vbm (valence-band onset) or cutoff (work function)."
+    edge: UpsEdge = typer.Option(
+        UpsEdge.VBM,
+        "--edge",
+        case_sensitive=False,
+        help="vbm (valence-band onset) or cutoff (work function).",
     ),
     photon_energy: float = typer.Option(
         21.22, "--photon-energy", help="Photon energy (eV); He I 21.22, He II 40.81."
@@ -339,9 +388,7 @@ def ups_cmd(
     from heterolab.structure.xps import secondary_electron_cutoff, valence_band_onset
 
     s = _read(file, block, axis, photon_energy)
-    if edge == "cutoff":
+    if edge is UpsEdge.CUTOFF:
         emit(secondary_electron_cutoff(s, photon_energy=photon_energy), as_json)
-    elif edge == "vbm":
-        emit(valence_band_onset(s, window=_window(window), method=method), as_json)
     else:
-        raise ParameterError(f"--edge must be vbm or cutoff, got {edge!r}")
+        emit(valence_band_onset(s, window=_window(window), method=method), as_json)

@@ -53,13 +53,14 @@ def plot_xps_fit(result: Result, **_: Any) -> Figure:
             ax.fill_between(x, base, da.values, alpha=0.35, label=label)
     if "fit" in c:
         ax.plot(x, c["fit"].values, color="k", lw=1.0, label="fit")
-    ax.set_ylabel(c["data"].attrs.get("units", "counts"))
+    unit = c["data"].attrs.get("units", "counts")
+    ax.set_ylabel(f"intensity ({unit})")
     ax.legend(fontsize=7)
     ax.set_title(f"{result.kind}  [{result.status}]", fontsize=9)
     if "residuals" in c:
         axr.plot(x, c["residuals"].values, lw=0.6)
         axr.axhline(0, color="k", lw=0.5)
-        axr.set_ylabel("residual")
+        axr.set_ylabel(f"residual ({unit})")
     _be_axis(axr)
     return fig
 
@@ -82,7 +83,7 @@ def plot_xps_series(result: Result, **_: Any) -> Figure:
         ax.text(x[-1], offset + 0.1, lab, fontsize=8)
         offset += 1.1
     _be_axis(ax)
-    ax.set_ylabel("normalised intensity (offset)")
+    ax.set_ylabel("normalised intensity, offset (1)")
     for comp in comps:
         q = [result.derived[f"{lab}:{comp}_fraction"] for lab in labels]
         axf.errorbar(
@@ -94,7 +95,8 @@ def plot_xps_series(result: Result, **_: Any) -> Figure:
             label=comp,
         )
     axf.set_xticks(range(len(labels)), labels)
-    axf.set_ylabel("area fraction")
+    axf.set_ylabel("area fraction (1)")
+    axf.set_xlabel("sample (label)")
     axf.set_ylim(0, 1)
     axf.legend(fontsize=8)
     return fig
@@ -110,5 +112,6 @@ def plot_xps_overview(result: Result, **_: Any) -> Figure:
         s = result.curves[name]
         ax.plot(s["binding_energy"].values, s.values, lw=0.8)
         ax.set_title(name, fontsize=8)
+        ax.set_ylabel(f"intensity ({s.attrs.get('units', 'counts')})")
         _be_axis(ax)
     return fig

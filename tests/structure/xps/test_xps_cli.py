@@ -112,4 +112,4 @@ def test_ups_reuses_the_spectroscopy_implementation():
         direct.value("vbm_below_fermi")
     )
     res = runner.invoke(app, ["xps", "ups", str(ef), "--edge", "gap"])
-    assert res.exit_code == 2 and "--edge must be vbm or cutoff" in res.output
+    assert res.exit_code == 2 and "'gap' is not one of 'vbm', 'cutoff'" in res.output

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from heterolab._lazy import lazy_api
 
-__all__ = ["compare_images", "contrast", "line_pair_modulation", "slanted_edge_mtf"]
+__all__ = [
+    "RankBy",
+    "compare_images",
+    "contrast",
+    "line_pair_modulation",
+    "line_pairs",
+    "slanted_edge_mtf",
+]
 
 _LAZY = dict.fromkeys(__all__, "heterolab.structure.imaging.quality")
 

@@ -17,6 +17,7 @@ line-pair profile gives the modulation (I_max − I_min)/(I_max + I_min) of its 
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,7 +27,24 @@ import numpy as np
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
 
-__all__ = ["compare_images", "contrast", "line_pair_modulation", "slanted_edge_mtf"]
+__all__ = [
+    "RankBy",
+    "compare_images",
+    "contrast",
+    "line_pair_modulation",
+    "line_pairs",
+    "slanted_edge_mtf",
+]
+
+
+class RankBy(enum.StrEnum):
+    """Metric ranking images in :func:`compare_images` (higher is better)."""
+
+    CNR = "cnr"
+    WEBER = "weber"
+    MICHELSON = "michelson"
+    MTF50 = "mtf50"
+
 
 Roi = tuple[int, int, int, int]
 
@@ -224,7 +242,65 @@ def line_pair_modulation(profile: Sequence[float] | np.ndarray, *, min_distance:
     err = math.hypot(2 * imin / s**2 * emax, 2 * imax / s**2 * emin)
     res.parameters["modulation"] = Quantity(mod, err, "1")
     res.derived["period"] = Quantity(float(np.mean(np.diff(hi))), None, "samples")
-    res.statistics.update({"n_maxima": int(hi.size), "n_minima": int(lo.size)})
+    res.statistics.update(
+        {
+            "n_maxima": int(hi.size),
+            "n_minima": int(lo.size),
+            "maxima": hi.tolist(),
+            "minima": lo.tolist(),
+        }
+    )
+    return res
+
+
+def line_pairs(
+    image: Any,
+    line: tuple[float, float, float, float],
+    *,
+    width: int = 1,
+    min_distance: int = 2,
+) -> Result:
+    """Line-pair modulation along a line across a bar target (``imaging.line_pairs``).
+
+    Parameters
+    ----------
+    image
+        2-D array or calibrated DataArray.
+    line
+        ``(x0, y0, x1, y1)`` end points (pixels).
+    width
+        Pixels averaged across the line (scikit-image ``profile_line``, linear interpolation).
+
+    Returns
+    -------
+    Result
+        As :func:`line_pair_modulation`, with the curve ``profile`` over ``distance`` (pixels,
+        and the period also in the image unit when calibrated).
+    """
+    import xarray as xr
+    from skimage.measure import profile_line
+
+    a, px, unit = _array(image)
+    x0, y0, x1, y1 = (float(v) for v in line)
+    ny, nx = a.shape
+    for x, y in ((x0, y0), (x1, y1)):
+        if not (0 <= x <= nx - 1 and 0 <= y <= ny - 1):
+            raise ParameterError(
+                f"line end ({x:g}, {y:g}) lies outside the image (x 0…{nx - 1}, y 0…{ny - 1})"
+            )
+    if int(width) < 1:
+        raise ParameterError(f"width must be ≥ 1 pixel, got {width}")
+    prof = profile_line(
+        a.astype(float), (y0, x0), (y1, x1), linewidth=int(width), order=1, mode="reflect"
+    )
+    res = line_pair_modulation(prof, min_distance=min_distance)
+    da = xr.DataArray(prof, dims=("distance",), name="profile", attrs={"units": "a.u."})
+    da = da.assign_coords(distance=np.arange(prof.size, dtype=float))
+    da["distance"].attrs["units"] = "px"
+    res.curves["profile"] = da
+    res.statistics.update({"line": [x0, y0, x1, y1], "width_px": int(width)})
+    if px is not None and unit and "period" in res.derived:
+        res.derived["period_length"] = Quantity(res.derived["period"].value * px, None, unit)
     return res
 
 
@@ -241,6 +317,7 @@ def contrast(image: Any, signal_roi: Roi, background_roi: Roi) -> Result:
     ss, sb = float(s.std(ddof=1)), float(b.std(ddof=1))
     es, eb = ss / math.sqrt(s.size), sb / math.sqrt(b.size)
     res = Result(kind="imaging.contrast")
+    res.curves["image"] = _as_da(image)
     res.parameters["signal_mean"] = Quantity(ms, es, "a.u.")
     res.parameters["background_mean"] = Quantity(mb, eb, "a.u.")
     res.derived["background_sd"] = Quantity(sb, sb / math.sqrt(2 * (b.size - 1)), "a.u.")
@@ -260,6 +337,8 @@ def contrast(image: Any, signal_roi: Roi, background_roi: Roi) -> Result:
         res.mark_suspect("background has no noise: CNR undefined")
     res.statistics.update(
         {
+            "signal_roi": [int(v) for v in signal_roi],
+            "background_roi": [int(v) for v in background_roi],
             "cnr_definition": "|mean_s - mean_b| / sd_b (Rose)",
             "n_signal": int(s.size),
             "n_background": int(b.size),
@@ -274,16 +353,20 @@ def compare_images(
     signal_roi: Roi,
     background_roi: Roi,
     edge_roi: Roi | None = None,
-    rank_by: str = "cnr",
+    rank_by: RankBy | str = "cnr",
 ) -> Result:
     """Contrast, CNR and (with ``edge_roi``) MTF50 of several images, ranked (``imaging.compare``).
 
     ``rank_by``: ``cnr``, ``weber``, ``michelson`` or ``mtf50`` (needs ``edge_roi``); higher is
     better. Derived ``<name>:<metric>``; ``statistics["ranking"]`` best first.
     """
-    metrics = ("cnr", "weber", "michelson", "mtf50")
-    if rank_by not in metrics:
-        raise ParameterError(f"rank_by must be one of {', '.join(metrics)}, got {rank_by!r}")
+    metrics = tuple(m.value for m in RankBy)
+    try:
+        rank_by = RankBy(str(rank_by).lower()).value
+    except ValueError:
+        raise ParameterError(
+            f"rank_by must be one of {', '.join(metrics)}, got {rank_by!r}"
+        ) from None
     if rank_by == "mtf50" and edge_roi is None:
         raise ParameterError("ranking by mtf50 needs edge_roi=")
     if len(images) < 1:

@@ -12,6 +12,7 @@ from heterolab._lazy import lazy_api
 
 __all__ = [
     "ColumnMethod",
+    "SizeMeasure",
     "column_strain",
     "compare_spacing",
     "fft_spots",
@@ -38,6 +39,7 @@ _LAZY = {
     "gpa": "heterolab.structure.microscopy.phase_strain",
     "strain_profile": "heterolab.structure.microscopy.phase_strain",
     "measure_particles": "heterolab.structure.microscopy.particles",
+    "SizeMeasure": "heterolab.structure.microscopy.particles",
     "segment_particles": "heterolab.structure.microscopy.particles",
     "size_statistics": "heterolab.structure.microscopy.particles",
 }

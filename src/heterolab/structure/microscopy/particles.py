@@ -17,6 +17,7 @@ Buhrman, J. Appl. Phys. 47, 2200 (1976)) and a histogram.
 
 from __future__ import annotations
 
+import enum
 import math
 from typing import Any
 
@@ -27,9 +28,19 @@ from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
 from heterolab.structure.microscopy._image import calibration
 
-__all__ = ["measure_particles", "segment_particles", "size_statistics"]
+__all__ = ["SizeMeasure", "measure_particles", "segment_particles", "size_statistics"]
 
-_MEASURES = ("equivalent_diameter", "feret_max", "feret_min", "cube_edge")
+
+class SizeMeasure(enum.StrEnum):
+    """Particle size reported as the main parameter."""
+
+    EQUIVALENT_DIAMETER = "equivalent_diameter"
+    FERET_MAX = "feret_max"
+    FERET_MIN = "feret_min"
+    CUBE_EDGE = "cube_edge"
+
+
+_MEASURES = tuple(m.value for m in SizeMeasure)
 
 
 def segment_particles(
@@ -199,7 +210,7 @@ def measure_particles(
     min_distance_px: int | None = None,
     min_solidity: float = 0.9,
     split: bool = True,
-    measure: str = "equivalent_diameter",
+    measure: SizeMeasure | str = "equivalent_diameter",
 ) -> Result:
     """Segment particles and report their size statistics (``tem.particles``).
 
@@ -220,8 +231,12 @@ def measure_particles(
     """
     from skimage.measure import regionprops
 
-    if measure not in _MEASURES:
-        raise ParameterError(f"measure must be one of {', '.join(_MEASURES)}, got {measure!r}")
+    try:
+        measure = SizeMeasure(str(measure).lower()).value
+    except ValueError:
+        raise ParameterError(
+            f"measure must be one of {', '.join(_MEASURES)}, got {measure!r}"
+        ) from None
     px, unit = calibration(image)
     labels = segment_particles(
         image.values,

@@ -12,7 +12,11 @@ from __future__ import annotations
 from heterolab._lazy import lazy_api
 
 __all__ = [
+    "Background",
+    "ChargeReference",
     "Component",
+    "LineShape",
+    "UpsEdge",
     "apply_charge_shift",
     "charge_correction",
     "check_doublet",
@@ -29,6 +33,10 @@ __all__ = [
 ]
 
 _LAZY = {
+    "Background": "heterolab.structure.xps.shapes",
+    "LineShape": "heterolab.structure.xps.shapes",
+    "ChargeReference": "heterolab.structure.xps.charge",
+    "UpsEdge": "heterolab.structure.xps.charge",
     "Component": "heterolab.structure.xps.fit",
     "fit_xps": "heterolab.structure.xps.fit",
     "apply_charge_shift": "heterolab.structure.xps.charge",

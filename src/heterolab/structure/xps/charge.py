@@ -9,6 +9,7 @@ Fermi–Dirac step convolved with a Gaussian (thermal broadening k_B T fixed, re
 
 from __future__ import annotations
 
+import enum
 import math
 
 import numpy as np
@@ -18,7 +19,14 @@ from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
 from heterolab.structure.xps.fit import Component, fit_xps, least_squares_fit, xy_window
 
-__all__ = ["REFERENCES", "apply_charge_shift", "charge_correction", "fit_fermi_edge"]
+__all__ = [
+    "REFERENCES",
+    "ChargeReference",
+    "UpsEdge",
+    "apply_charge_shift",
+    "charge_correction",
+    "fit_fermi_edge",
+]
 
 #: Reference binding energies (eV) and their sources.
 REFERENCES: dict[str, tuple[float, str]] = {
@@ -26,6 +34,22 @@ REFERENCES: dict[str, tuple[float, str]] = {
     "Au 4f7/2": (83.96, "ISO 15472:2010"),
     "Fermi": (0.0, "Fermi level E_F = 0"),
 }
+
+
+class ChargeReference(enum.StrEnum):
+    """Reference feature of the charge correction (keys of :data:`REFERENCES`, any case)."""
+
+    C1S = "c 1s"
+    AU4F = "au 4f7/2"
+    FERMI = "fermi"
+
+
+class UpsEdge(enum.StrEnum):
+    """UPS feature: valence-band onset (``vbm``) or secondary-electron cutoff."""
+
+    VBM = "vbm"
+    CUTOFF = "cutoff"
+
 
 _K_B = 8.617333262e-5  # eV/K
 
@@ -43,7 +67,7 @@ def apply_charge_shift(spectrum: xr.DataArray, shift_ev: float) -> xr.DataArray:
 
 def charge_correction(
     spectrum: xr.DataArray,
-    reference: str = "C 1s",
+    reference: ChargeReference | str = "C 1s",
     *,
     value: float | None = None,
     window: tuple[float, float] | None = None,
@@ -64,8 +88,10 @@ def charge_correction(
     window
         Binding-energy window (eV) of the reference feature; default the whole spectrum.
     """
-    if reference not in REFERENCES:
+    key = {r.lower(): r for r in REFERENCES}.get(str(reference).lower())
+    if key is None:
         raise ParameterError(f"reference {reference!r} is not one of {', '.join(REFERENCES)}")
+    reference = key
     ref_value, source = REFERENCES[reference]
     ref_value = ref_value if value is None else float(value)
     if reference == "Fermi":

@@ -23,11 +23,12 @@ from heterolab.errors import ParameterError
 from heterolab.parameters import ParameterSet
 from heterolab.result import Quantity, Result
 from heterolab.structure.xps.shapes import (
-    BACKGROUNDS,
-    LINESHAPES,
     TOUGAARD_UNIVERSAL,
+    Background,
+    LineShape,
     active_shirley,
     background,
+    choice,
     doublet_area_ratio,
     lineshape,
     spin_orbit_splitting,
@@ -132,7 +133,9 @@ def xy_window(
     return x, y
 
 
-def _check_components(components: list[Component], shape: str | None) -> list[Component]:
+def _check_components(
+    components: list[Component], shape: LineShape | str | None
+) -> list[Component]:
     if not components:
         raise ParameterError("at least one component is required")
     problems = []
@@ -143,8 +146,10 @@ def _check_components(components: list[Component], shape: str | None) -> list[Co
     for c in components:
         if shape is not None:
             c = replace(c, shape=shape)
-        if c.shape not in LINESHAPES:
-            problems.append(f"{c.name}: shape {c.shape!r} is not one of {', '.join(LINESHAPES)}")
+        try:
+            c = replace(c, shape=choice(LineShape, c.shape, "shape"))
+        except ParameterError as exc:
+            problems.append(f"{c.name}: {exc}")
         for ref in (c.shift_from, c.width_from):
             if ref is not None and ref not in names:
                 problems.append(f"{c.name}: refers to unknown component {ref!r}; known: {names}")
@@ -357,8 +362,8 @@ def fit_xps(
     components: list[Component],
     *,
     window: tuple[float, float] | None = None,
-    background_kind: str = "shirley",
-    shape: str | None = None,
+    background_kind: Background | str = "shirley",
+    shape: LineShape | str | None = None,
     weights: str = "poisson",
     cross_section: tuple[float, float, float] = TOUGAARD_UNIVERSAL,
     extend: float = 0.0,
@@ -394,10 +399,7 @@ def fit_xps(
         ``<name>_position`` for shifted components. Curves ``data``, ``background``, ``fit``,
         one per component and ``residuals``.
     """
-    if background_kind not in BACKGROUNDS:
-        raise ParameterError(
-            f"background {background_kind!r} is not one of {', '.join(BACKGROUNDS)}"
-        )
+    background_kind = choice(Background, background_kind, "background")
     if weights not in ("poisson", "none"):
         raise ParameterError(f"weights must be 'poisson' or 'none', got {weights!r}")
     comps = _check_components(list(components), shape)

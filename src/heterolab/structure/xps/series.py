@@ -29,7 +29,12 @@ from heterolab.structure.xps.fit import (
     position_of,
     xy_window,
 )
-from heterolab.structure.xps.shapes import background, spin_orbit_splitting
+from heterolab.structure.xps.shapes import (
+    Background,
+    background,
+    choice,
+    spin_orbit_splitting,
+)
 
 __all__ = ["check_doublet", "fit_series", "pb4f_components"]
 
@@ -104,7 +109,7 @@ def fit_series(
     labels: Sequence[str] | None = None,
     share: Sequence[str] = ("shift", "fwhm", "lorentz", "splitting", "ratio"),
     window: tuple[float, float] | None = None,
-    background_kind: str = "shirley",
+    background_kind: Background | str = "shirley",
 ) -> Result:
     """One global fit of ``components`` to every spectrum of a series (``xps.series``).
 
@@ -127,6 +132,7 @@ def fit_series(
     for lab, sp in zip(labels, spectra, strict=True):
         x, y = xy_window(sp, window)
         bg, notes = background(background_kind, x, y)
+        background_kind = choice(Background, background_kind, "background")
         start_bg = background("linear", x, y)[0] if background_kind.startswith("active") else bg
         sub = build_parameters(comps, x, y - start_bg, prefix=f"{lab}:")
         active = add_active_background(sub, background_kind, x, y, prefix=f"{lab}:", loss=bg)

@@ -17,6 +17,7 @@ Spectroscopy*, Perkin-Elmer (1992), element tables.
 from __future__ import annotations
 
 import contextlib
+import enum
 import io
 import math
 from collections.abc import Callable
@@ -29,6 +30,8 @@ __all__ = [
     "LINESHAPES",
     "SPIN_ORBIT_SPLITTING_EV",
     "TOUGAARD_UNIVERSAL",
+    "Background",
+    "LineShape",
     "active_shirley",
     "background",
     "doublet_area_ratio",
@@ -37,8 +40,47 @@ __all__ = [
     "tougaard_integral",
 ]
 
-LINESHAPES = ("voigt", "gl", "ds", "gaussian", "lorentzian")
-BACKGROUNDS = ("shirley", "active_shirley", "tougaard", "active_tougaard", "linear", "none")
+
+class LineShape(enum.StrEnum):
+    """Line shape of a component (:func:`lineshape`)."""
+
+    VOIGT = "voigt"
+    GL = "gl"
+    DS = "ds"
+    GAUSSIAN = "gaussian"
+    LORENTZIAN = "lorentzian"
+
+
+class Background(enum.StrEnum):
+    """Inelastic background (:func:`background`); ``active_*`` are refined with the peaks."""
+
+    SHIRLEY = "shirley"
+    ACTIVE_SHIRLEY = "active_shirley"
+    TOUGAARD = "tougaard"
+    ACTIVE_TOUGAARD = "active_tougaard"
+    LINEAR = "linear"
+    NONE = "none"
+
+
+LINESHAPES = tuple(m.value for m in LineShape)
+BACKGROUNDS = tuple(m.value for m in Background)
+
+
+def choice(enum_cls: type[enum.StrEnum], value: object, what: str) -> str:
+    """``value`` (an enum member or its string value, any case) as the enum's value.
+
+    Raises
+    ------
+    ParameterError
+        Not a valid value (the message lists the valid ones).
+    """
+    try:
+        return enum_cls(str(value).lower()).value
+    except ValueError:
+        raise ParameterError(
+            f"{what} {value!r} is not one of {', '.join(m.value for m in enum_cls)}"
+        ) from None
+
 
 #: Tougaard's universal cross-section K(T) = B T/(C + T²)² (Tougaard, Surf. Interface Anal.
 #: 11, 453 (1988); 25, 137 (1997)): C = 1643 eV², C' = 1, D = 0 (B = 2866 eV² for metals).
@@ -192,9 +234,7 @@ def lineshape(
     FWHM ``lorentz``), ``gl`` (pseudo-Voigt with Lorentzian fraction ``lorentz``), ``ds``
     (Doniach–Šunjić of Lorentzian FWHM ``lorentz`` and asymmetry α ⊗ Gaussian), ``gaussian``,
     ``lorentzian`` (FWHM ``lorentz``)."""
-    if name not in _SHAPES:
-        raise ParameterError(f"line shape {name!r} is not one of {', '.join(LINESHAPES)}")
-    return _SHAPES[name](x, center, fwhm, lorentz, asymmetry)
+    return _SHAPES[choice(LineShape, name, "line shape")](x, center, fwhm, lorentz, asymmetry)
 
 
 def active_shirley(x: np.ndarray, peaks: np.ndarray, offset: float, step: float) -> np.ndarray:
@@ -267,6 +307,7 @@ def background(
     and ``active_shirley`` (fitted with the peaks, see :func:`active_shirley`): zeros.
     """
     notes: list[str] = []
+    kind = choice(Background, kind, "background")
     if kind in ("none", "active_shirley"):
         return np.zeros_like(y), notes
     lo, hi = _edge_means(x, y, n_avg)

@@ -33,7 +33,8 @@ def test_to_dict_has_the_convention_keys_and_is_json():
     assert d["parameters"]["tau_1"] == {"value": 1.25, "stderr": 0.01, "unit": "ns"}
     assert d["parameters"]["tau_2"]["value"] == "inf"
     assert d["derived"]["eta"]["stderr"] == "nan"
-    assert d["statistics"]["status"] == "ok"
+    assert d["statistics"]["status"] == "suspect"  # eta has a finite value but a NaN error
+    assert d["statistics"]["message"] == "the data do not determine the error of eta"
     assert d["statistics"]["warnings"] == ["row 1:3 inconsistent"]
     json.dumps(d, allow_nan=False)  # strictly valid JSON
 

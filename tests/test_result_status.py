@@ -26,6 +26,16 @@ def test_inf_is_a_valid_value_and_nan_stderr_is_not_a_failure() -> None:
     assert r.ok
 
 
+def test_an_error_the_data_cannot_determine_makes_a_result_suspect() -> None:
+    r = Result("x", parameters={"g": Quantity(0.02, math.nan, "1"), "s": Quantity(0.1, 0.01)})
+    assert r.status == "suspect"
+    assert r.message == "the data do not determine the error of g"
+    back = Result.from_dict(r.to_dict())
+    assert (back.status, back.message) == (r.status, r.message)
+    r.mark_failed("no signal")
+    assert r.status == "failed" and r.message == "no signal"
+
+
 def test_suspect_accumulates_reasons_and_never_upgrades_a_failure() -> None:
     r = Result("x", parameters={"a": Quantity(1.0, 0.1)})
     r.mark_suspect("chi2_red 4.2")

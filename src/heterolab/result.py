@@ -198,11 +198,14 @@ class Result:
 
         A result whose stored status is ok but which holds a NaN value among its parameters or
         derived quantities is reported as failed: a NaN is never an ok answer. (``inf`` is a
-        valid value, e.g. a long-lived TA component.)
+        valid value, e.g. a long-lived TA component.) One whose stored status is ok but whose
+        data could not determine an error bar (a NaN standard error) is reported as suspect.
         """
         stored = str(self.statistics["status"])
         if stored == STATUS_OK and self.nan_quantities():
             return STATUS_FAILED
+        if stored == STATUS_OK and self.undetermined_errors():
+            return STATUS_SUSPECT
         return stored
 
     @property
@@ -214,11 +217,14 @@ class Result:
     def message(self) -> str:
         """Why the analysis failed or is suspect, or notes on its convergence."""
         stored = str(self.statistics["message"])
-        nan = self.nan_quantities()
-        if str(self.statistics["status"]) == STATUS_OK and nan:
+        if str(self.statistics["status"]) != STATUS_OK:
+            return stored
+        note = ""
+        if nan := self.nan_quantities():
             note = f"not a number: {', '.join(nan)}"
-            return f"{note}; {stored}" if stored else note
-        return stored
+        elif undetermined := self.undetermined_errors():
+            note = f"the data do not determine the error of {', '.join(undetermined)}"
+        return f"{note}; {stored}" if note and stored else note or stored
 
     def nan_quantities(self) -> list[str]:
         """Names of parameters and derived quantities whose value is NaN."""
@@ -228,6 +234,20 @@ class Result:
             for g in groups
             for k, q in g.items()
             if isinstance(q.value, float) and math.isnan(q.value)
+        ]
+
+    def undetermined_errors(self) -> list[str]:
+        """Names of finite parameters and derived quantities whose standard error is NaN
+        (an infinite value, such as a long-lived TA component's lifetime, has none to give)."""
+        groups = (self.parameters, self.derived)
+        return [
+            k
+            for g in groups
+            for k, q in g.items()
+            if isinstance(q.stderr, float)
+            and math.isnan(q.stderr)
+            and isinstance(q.value, float)
+            and math.isfinite(q.value)
         ]
 
     def mark_failed(self, message: str) -> None:

@@ -280,12 +280,19 @@ def _find_atomap(
         peaks = afr.get_atom_positions(s_proc, sep_px, threshold_rel=threshold_rel)
         bg_img = np.asarray(s_bg.data, dtype=float)
         if refine and len(peaks) >= 3:
+            from heterolab.progress import progress_task
+
             sub = sublattice_cls(peaks, bg_img)
-            sub.find_nearest_neighbors()
-            sub.refine_atom_positions_using_center_of_mass(
-                percent_to_nn=0.4, show_progressbar=False
-            )
-            sub.refine_atom_positions_using_2d_gaussian(percent_to_nn=0.4, show_progressbar=False)
+            with progress_task("refining columns (atomap)", total=2, unit="passes") as tick:
+                sub.find_nearest_neighbors()
+                sub.refine_atom_positions_using_center_of_mass(
+                    percent_to_nn=0.4, show_progressbar=False
+                )
+                tick()
+                sub.refine_atom_positions_using_2d_gaussian(
+                    percent_to_nn=0.4, show_progressbar=False
+                )
+                tick()
             peaks = np.column_stack([sub.x_position, sub.y_position])
     return np.asarray(peaks, dtype=float), bg_img
 

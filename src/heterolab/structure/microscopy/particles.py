@@ -93,7 +93,12 @@ def segment_particles(
     # its own bounding box: isolated particles cost nothing
     out = np.zeros(lab.shape, dtype=np.int32)
     nxt = 1
-    for i, sl in enumerate(ndi.find_objects(lab), 1):
+    from heterolab.progress import progress
+
+    objects = ndi.find_objects(lab)
+    for i, sl in progress(
+        enumerate(objects, 1), total=len(objects), description="splitting particles", unit="blob"
+    ):
         if sl is None or not keep[i]:
             continue
         sl = tuple(slice(max(s.start - 1, 0), s.stop + 1) for s in sl)

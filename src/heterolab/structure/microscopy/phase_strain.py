@@ -147,16 +147,21 @@ def gpa(
     band = 6 * sigma_k / min(dk)
     q = _decimation(ny, band) if decimate else 1
     q = min(q, _decimation(nx, band)) if decimate else 1
-    f = sfft.fft2(a - a.mean(), workers=-1)
+    from heterolab.progress import progress_task
+
     step = q * px
     grads, amps = [], []
-    for g in gs:
-        b, gn = _masked_phase_image(f, g, dk, sigma_k, q)
-        gx, gy = _phase_gradient(b, step)
-        # gradient of P relative to the integer-bin carrier gn; add 2π(gn − g) for the
-        # phase relative to g itself
-        grads.append([gx + 2 * np.pi * (gn[0] - g[0]), gy + 2 * np.pi * (gn[1] - g[1])])
-        amps.append(np.abs(b).astype(np.float32))
+    with progress_task("GPA", total=1 + len(gs), unit="transforms") as tick:
+        f = sfft.fft2(a - a.mean(), workers=-1)
+        tick()
+        for g in gs:
+            b, gn = _masked_phase_image(f, g, dk, sigma_k, q)
+            gx, gy = _phase_gradient(b, step)
+            # gradient of P relative to the integer-bin carrier gn; add 2π(gn − g) for the
+            # phase relative to g itself
+            grads.append([gx + 2 * np.pi * (gn[0] - g[0]), gy + 2 * np.pi * (gn[1] - g[1])])
+            amps.append(np.abs(b).astype(np.float32))
+            tick()
     my, mx = grads[0][0].shape
     ycoord = np.arange(my) * step
     xcoord = np.arange(mx) * step

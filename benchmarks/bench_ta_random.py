@@ -5,9 +5,13 @@ populations, numerical IRF convolution, quadratic chirp): 2-4 species with and w
 long-lived one, and a chain whose last two species share one rate (fitted with a target
 model). Each is fitted with ``--chirp auto`` defaults. Reported: tracebacks (must be 0),
 fits marked ok whose lifetimes miss the truth by more than 5 % (must be 0), and the mean
-z² = ((fit - truth)/stderr)² over the ok lifetimes (honest error bars: 0.7-1.5).
+z² = ((fit - truth)/stderr)² over the ok lifetimes (honest error bars: 0.7-1.5), and the
+same over all fits that are not failed. Fits use multi-start (default) and
+``lifetime_precision`` (default 0.2; ``--precision 0.05`` makes "ok" mean "every lifetime
+known to ±5 % at 95 % confidence", the issue's bar).
 
-Usage: ``python benchmarks/bench_ta_random.py [--n 50] [--noise 2e-4]``; asserts nothing.
+Usage: ``python benchmarks/bench_ta_random.py [--n 50] [--noise 2e-4] [--precision 0.05]``;
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "ta"))
 from ta_truth import chirped_matrix
 
 from heterolab.kinetics.ta.global_fit import fit_global
-from heterolab.kinetics.ta.target import fit_target, model_from_mapping
+from heterolab.kinetics.ta.target import LIFETIME_PRECISION, fit_target, model_from_mapping
 
 SHARED_MODEL = {
     "compartments": ["s1", "s2", "s3"],
@@ -58,18 +62,27 @@ SHARED_MODEL = {
 }
 
 
-def case(seed: int, noise: float) -> tuple[str, Any, np.ndarray, np.ndarray]:
+def case(
+    seed: int, noise: float, precision: float = LIFETIME_PRECISION
+) -> tuple[str, Any, np.ndarray, np.ndarray]:
     """(label, fit result, true lifetimes, fitted lifetime Quantities) for one matrix."""
     kind = seed % 5
     if kind == 4:
         da, truth = chirped_matrix(seed, 3, False, shared=True, noise=noise)
-        res = fit_target(model_from_mapping(SHARED_MODEL), da)
+        res = fit_target(model_from_mapping(SHARED_MODEL), da, lifetime_precision=precision)
         qs = sorted((res.derived[f"tau_{k}"] for k in ("k1", "k2")), key=lambda q: q.value)
         return "shared rate", res, truth.taus, np.array(qs, dtype=object)
     n_species = 2 + seed % 3
     long_lived = seed % 2 == 0
     da, truth = chirped_matrix(seed, n_species, long_lived, noise=noise)
-    res = fit_global(da, "sequential", n_species, long_lived=long_lived, chirp="auto")
+    res = fit_global(
+        da,
+        "sequential",
+        n_species,
+        long_lived=long_lived,
+        chirp="auto",
+        lifetime_precision=precision,
+    )
     taus = np.array([res[f"tau_{i + 1}"] for i in range(truth.taus.size)], dtype=object)
     label = f"{n_species} species{' + long-lived' if long_lived else ''}"
     return label, res, truth.taus, taus
@@ -79,13 +92,20 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=50)
     ap.add_argument("--noise", type=float, default=2e-4, help="noise sigma (OD)")
+    ap.add_argument(
+        "--precision",
+        type=float,
+        default=LIFETIME_PRECISION,
+        help="lifetime_precision of the fits (0.05: ok means every lifetime within 5 %% at 95 %%)",
+    )
     args = ap.parse_args()
     crashes = false_ok = flagged = within_2sd = 0
     z2: list[float] = []
+    z2_all: list[float] = []
     start = time.perf_counter()
     for seed in range(args.n):
         try:
-            label, res, truth, fitted = case(seed, args.noise)
+            label, res, truth, fitted = case(seed, args.noise, args.precision)
         except Exception:  # the bar counts tracebacks
             crashes += 1
             print(f"seed {seed}: TRACEBACK\n{traceback.format_exc()}")
@@ -96,6 +116,8 @@ def main() -> None:
             abs(q.value - t) / q.stderr if q.stderr else np.nan
             for q, t in zip(fitted, truth, strict=True)
         ]
+        if res.status != "failed":
+            z2_all += [v**2 for v in z]
         if res.ok:
             if np.any(rel > 0.05):
                 false_ok += 1
@@ -111,7 +133,8 @@ def main() -> None:
     print(
         f"\n{args.n} matrices in {time.perf_counter() - start:.0f} s: tracebacks {crashes}, "
         f"ok but > 5 % off {false_ok} (of which within 2 stderr: {within_2sd}), not ok {flagged}, "
-        f"mean z2 over ok lifetimes {np.mean(z2):.2f} (n = {len(z2)})"
+        f"mean z2 over ok lifetimes {np.mean(z2):.2f} (n = {len(z2)}), over ok + suspect "
+        f"{np.nanmean(z2_all):.2f} (n = {len(z2_all)})"
     )
 
 

@@ -386,12 +386,6 @@ def test_tem_image_is_a_calibrated_tiff_and_gpa_recovers_the_strain_step(
         assert abs(step - value) < 3 * se, (comp, step, se, value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TEM (structure/microscopy/phase_strain.py:188, not this area): the reference "
-    "refinement moves g by -<grad P>/2pi instead of +<grad P>/2pi (3.258 -> 3.111 1/nm "
-    "instead of -> 3.405 1/nm), so GPA with FFT-found g-vectors gives a 5.47 % step for 5 %",
-)
 def test_ch4_gpa_with_fft_g_vectors_and_a_reference_region_recovers_the_strain(ch4):
     out, files = ch4
     truth = files["tem_gpa.tif"]["truth"]

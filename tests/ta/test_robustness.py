@@ -106,12 +106,22 @@ def test_held_out_chirped_matrices_recover_lifetimes_or_say_so(
     seed: int, n_species: int, long_lived: bool
 ) -> None:
     """Quality bar (the full 50 are in benchmarks/bench_ta_random.py): no traceback; every
-    lifetime within 5 % or the fit not ok."""
+    lifetime within 5 % or the fit not ok; the truth within 3 standard errors either way.
+    With ``lifetime_precision=0.05`` "ok" means every lifetime known to ±5 % at 95 %; seeds
+    3 and 21 are not (relative errors 5-20 % at this noise) and must say so."""
     da, truth = chirped_matrix(seed, n_species, long_lived)
-    res = fit_global(da, "sequential", n_species, long_lived=long_lived, chirp="auto")
-    fitted = np.array([res[f"tau_{i + 1}"].value for i in range(truth.taus.size)])
-    assert res.ok, res.message  # these three seeds are recoverable at this noise
-    np.testing.assert_allclose(fitted, truth.taus, rtol=0.05)
+    res = fit_global(
+        da, "sequential", n_species, long_lived=long_lived, chirp="auto", lifetime_precision=0.05
+    )
+    assert res.status != "failed", res.message
+    fitted = [res[f"tau_{i + 1}"] for i in range(truth.taus.size)]
+    for q, tau in zip(fitted, truth.taus, strict=True):
+        assert abs(q.value - tau) < 3 * q.stderr
+    if res.ok:
+        np.testing.assert_allclose([q.value for q in fitted], truth.taus, rtol=0.05)
+    else:
+        assert "lifetimes not determined to ±5 % at 95 %" in res.message
+    assert res.ok == (seed == 11)
 
 
 def test_kinetics_models_a_coherent_spike_by_default() -> None:

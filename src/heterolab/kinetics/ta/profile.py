@@ -102,6 +102,7 @@ def profile_interval(
                 TargetModel(model.scheme, trial, model.datasets, source=model.source),
                 data,
                 x_scale=x_scale,
+                starts=[],
             )
         except (ModelError, ParameterError):
             return None

@@ -55,6 +55,9 @@ from heterolab.result import Quantity, Result, make_provenance
 __all__ = ["TargetModel", "fit_target", "load_model"]
 
 CORRELATION_WARN = 0.99
+# default relative half-width of the 95 % interval (2 standard errors) that every free rate
+# must reach for an "ok" fit; a rate known less precisely marks the fit suspect
+LIFETIME_PRECISION = 0.2
 _VERBOSE = 0
 
 
@@ -215,6 +218,8 @@ def fit_target(
     kind: str = "ta.target",
     inputs: Sequence[str | PathLike[str]] = (),
     x_scale: str | float = "jac",
+    starts: Sequence[Mapping[str, float]] | None = None,
+    lifetime_precision: float = LIFETIME_PRECISION,
 ) -> Result:
     """Fit ``model`` to one or several TA matrices (global/target analysis by variable projection).
 
@@ -236,6 +241,19 @@ def fit_target(
         along the flat dispersion valley (~400 evaluations) where ``1.0`` converges in ~20.
     inputs
         Input files for the provenance record.
+    starts
+        Other start values (``{parameter: value}``, one mapping per start) from which the fit
+        is repeated; the lowest sum of squares wins and a different optimum at an
+        indistinguishable sum of squares marks the result suspect
+        (:mod:`heterolab.kinetics.ta.multistart`). ``None`` (default): the start rates in
+        reverse order and the best points of a grid search over the rates
+        (:func:`~heterolab.kinetics.ta.multistart.auto_starts`); ``[]``: the model's own
+        start only.
+    lifetime_precision
+        Relative half-width of the 95 % interval (2 standard errors) every free rate must
+        reach for the result to be "ok" (default 0.2: ±20 %); a rate known less precisely
+        marks the result suspect, naming it. ``0.05`` makes "ok" mean "every lifetime within
+        ±5 % at 95 % confidence".
 
     Returns
     -------
@@ -245,10 +263,36 @@ def fit_target(
         ``<name>/fit``, ``<name>/residuals`` (time x wavelength), ``<name>/spectra``
         (species x wavelength) and ``<name>/concentrations`` (time x species at the
         dispersion centre); statistics: SSE, chi2_reduced, n_points, n_linear, nfev,
-        wall_time_s, correlation matrix.
+        wall_time_s, correlation matrix; with other starts ``n_starts`` and
+        ``multistart_sse``.
     """
+    from heterolab.kinetics.ta.multistart import best_of_starts
+
     x_scale = _check_x_scale(x_scale)
+    if not 0 < lifetime_precision < np.inf:
+        raise ParameterError(
+            f"lifetime_precision must be a positive relative width, got {lifetime_precision!r}"
+        )
     matrices = _as_list(model, data)
+
+    def one(m: TargetModel, mats: list[xr.DataArray], cap: int | None = None) -> Result:
+        return _fit_once(m, mats, cap or max_nfev, kind, inputs, x_scale, lifetime_precision)
+
+    first = one(model, matrices)
+    others = None if starts is None else [dict(s) for s in starts]
+    return best_of_starts(first, model, matrices, others, one)
+
+
+def _fit_once(
+    model: TargetModel,
+    matrices: list[xr.DataArray],
+    max_nfev: int | None,
+    kind: str,
+    inputs: Sequence[str | PathLike[str]],
+    x_scale: str | float,
+    precision: float = LIFETIME_PRECISION,
+) -> Result:
+    """One least-squares fit of ``model`` from its own start values."""
     prepared = [
         PreparedDataset(d, s, model.scheme) for d, s in zip(matrices, model.datasets, strict=True)
     ]
@@ -298,7 +342,7 @@ def fit_target(
         params.set_vector(sol.x)
         res = _build_result(model, params, prepared, sol, wall, kind, inputs)
         res.warnings[:0] = [w for d in matrices for w in d.attrs.get("warnings", [])]
-        _diagnose(res, model, params, prepared, sol, x0, (lo, hi, physical))
+        _diagnose(res, model, params, prepared, sol, x0, (lo, hi, physical), precision)
         return res
 
 
@@ -366,6 +410,7 @@ def _diagnose(
     sol: Any,
     x0: np.ndarray,
     bounds: tuple[np.ndarray, np.ndarray, dict[str, str]],
+    precision: float = LIFETIME_PRECISION,
 ) -> None:
     """Mark the result failed or suspect when it is not an answer (never a false "ok").
 
@@ -373,7 +418,8 @@ def _diagnose(
     linear parameters would explain of pure noise), a fit that never left its start, a
     parameter on a bound of physics (a lifetime far below the time step, an IRF narrower
     than the sampling), a lifetime below a tenth of the time resolution. Suspect: a
-    parameter on its own bound, parameters the data do not determine.
+    parameter on its own bound, parameters the data do not determine, a free rate whose
+    95 % interval (2 standard errors) is wider than ± ``precision`` (relative).
     """
     lo, hi, physical = bounds
     values = params.values()
@@ -419,6 +465,19 @@ def _diagnose(
     bad = res.statistics.get("undetermined", [])
     if bad:
         res.mark_suspect(f"not determined by the data: {', '.join(bad)}")
+    loose = [
+        f"1/{r} = {1.0 / q.value:.4g} ± {100 * q.stderr / q.value:.2g} %"
+        for r in model.rate_names
+        if r in params.free and r not in bad
+        for q in [res.parameters[r]]
+        if q.stderr is not None and q.value > 0 and 2.0 * q.stderr > precision * q.value
+    ]
+    res.statistics["lifetime_precision"] = precision
+    if loose:
+        res.mark_suspect(
+            f"lifetimes not determined to ±{100 * precision:.3g} % at 95 % "
+            f"confidence (1 standard error shown): {', '.join(loose)}"
+        )
 
 
 def _check_separable(

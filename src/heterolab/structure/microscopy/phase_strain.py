@@ -190,7 +190,8 @@ def gpa(
         mgy = float(np.mean(grads[i][1][region]))
         grads[i][0] = grads[i][0] - mgx
         grads[i][1] = grads[i][1] - mgy
-        refined.append([g[0] - mgx / (2 * np.pi), g[1] - mgy / (2 * np.pi)])
+        # the local reciprocal vector is g + <∇P>/2π (P = 2π Δg·r for a lattice g + Δg)
+        refined.append([g[0] + mgx / (2 * np.pi), g[1] + mgy / (2 * np.pi)])
     gref = np.array(refined)
     ginv = np.linalg.inv(gref)
     # M[a, j] = ∂P_a/∂x_j ; D = −(1/2π) G⁻¹ M

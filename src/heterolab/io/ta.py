@@ -44,6 +44,7 @@ from heterolab.io.text import read_matrix_text
 
 __all__ = [
     "make_ta_array",
+    "read_chirp_file",
     "read_glotaran_ascii",
     "read_ta_hdf5",
     "read_ta_matrix",
@@ -507,6 +508,36 @@ def read_glotaran_ascii(
 
 
 # ---------------------------------------------------------------------------- writing results
+def read_chirp_file(path: str | PathLike[str]) -> np.ndarray:
+    """Read KiMoPack-style chirp coefficients: one line of comma-separated numbers (polyval order).
+
+    ``Chirp.from_polyval(read_chirp_file(path))`` gives the same curve in heterolab's one
+    chirp convention (:class:`~heterolab.kinetics.ta.model.Chirp`);
+    :func:`~heterolab.kinetics.ta.preprocess.correct_chirp` and
+    :func:`~heterolab.kinetics.ta.preprocess.chirp_delay` accept the coefficients directly.
+
+    Raises
+    ------
+    FormatError
+        If the file does not hold numbers.
+    """
+    p = Path(path)
+    try:
+        raw = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise FormatError(p, f"cannot read the chirp file ({exc})") from None
+    text = raw.replace(";", ",").replace("\t", ",")
+    try:
+        coeffs = np.array([float(c) for c in text.replace("\n", ",").split(",") if c.strip()])
+    except ValueError as exc:
+        raise FormatError(p, f"chirp coefficients are not numbers ({exc})") from None
+    if coeffs.size == 0:
+        raise FormatError(p, "no chirp coefficients found")
+    if not np.all(np.isfinite(coeffs)):
+        raise FormatError(p, "chirp coefficients must be finite numbers")
+    return coeffs
+
+
 def curve_file_stem(key: str, result_kind: str, spectra_label: str | None = None) -> str:
     """File stem of curve ``key`` (``"data/spectra"`` -> ``"data_EAS"``; ``/`` -> ``_``)."""
     head, _, tail = key.rpartition("/")

@@ -12,7 +12,7 @@ _LAZY = {
     "estimate_chirp": "heterolab.kinetics.ta.preprocess",
     "filter_outliers": "heterolab.kinetics.ta.preprocess",
     "mask_wavelengths": "heterolab.kinetics.ta.preprocess",
-    "read_chirp_file": "heterolab.kinetics.ta.preprocess",
+    "read_chirp_file": "heterolab.io.ta",
     "select_region": "heterolab.kinetics.ta.preprocess",
     "subtract_background": "heterolab.kinetics.ta.preprocess",
     "svd_analysis": "heterolab.kinetics.ta.preprocess",

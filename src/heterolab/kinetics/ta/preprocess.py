@@ -7,13 +7,12 @@ they never change the data silently — every cut or correction is an explicit a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from os import PathLike
-from pathlib import Path
 
 import numpy as np
 import xarray as xr
 
-from heterolab.errors import FormatError, ParameterError
+from heterolab.errors import ParameterError
+from heterolab.io.ta import read_chirp_file
 from heterolab.kinetics.ta.model import (
     DISPERSION_CENTER_NM,
     DISPERSION_SCALE_NM,
@@ -128,35 +127,6 @@ def as_chirp(chirp: Sequence[float] | np.ndarray | Chirp) -> Chirp:
             f"chirp must be a Chirp or finite numpy.polyval coefficients (ps, λ in nm), got {chirp!r}"
         )
     return Chirp.from_polyval(list(coeffs))
-
-
-def read_chirp_file(path: str | PathLike[str]) -> np.ndarray:
-    """Read KiMoPack-style chirp coefficients: one line of comma-separated numbers (polyval order).
-
-    ``Chirp.from_polyval(read_chirp_file(path))`` gives the same curve in heterolab's one
-    chirp convention (:class:`~heterolab.kinetics.ta.model.Chirp`); :func:`correct_chirp`
-    and :func:`chirp_delay` accept the coefficients directly.
-
-    Raises
-    ------
-    FormatError
-        If the file does not hold numbers.
-    """
-    p = Path(path)
-    try:
-        raw = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise FormatError(p, f"cannot read the chirp file ({exc})") from None
-    text = raw.replace(";", ",").replace("\t", ",")
-    try:
-        coeffs = np.array([float(c) for c in text.replace("\n", ",").split(",") if c.strip()])
-    except ValueError as exc:
-        raise FormatError(p, f"chirp coefficients are not numbers ({exc})") from None
-    if coeffs.size == 0:
-        raise FormatError(p, "no chirp coefficients found")
-    if not np.all(np.isfinite(coeffs)):
-        raise FormatError(p, "chirp coefficients must be finite numbers")
-    return coeffs
 
 
 def estimate_chirp(

@@ -183,3 +183,29 @@ def test_heterojunction_thesis_type_ii_and_confinement():
         heterojunction("CsPbBr3", "PMA2PbBr4", diameter_a_nm=4.0)
     code, out = _run("physics", "bands", "CsPbBr3", "PMA2PbBr4", "--json")
     assert code == 0 and json.loads(out)["statistics"]["type"] == "type II"
+
+
+def test_choice_options_are_enums_listed_in_help_and_case_insensitive():
+    """Issue #8: a fixed set of values is a StrEnum declared once in the analysis module; the
+    command line lists it in --help and takes any case; the Python API takes either."""
+    from typer.testing import CliRunner
+
+    from heterolab.cli import app
+    from heterolab.physics.confinement import BrusModel, exciton_energy_ev
+
+    runner = CliRunner()
+    out = runner.invoke(app, ["physics", "size", "--help"])
+    assert "brus" in out.output and "kinetic" in out.output and "thesis" in out.output
+    upper = runner.invoke(
+        app, ["physics", "size", "CsPbBr3", "--peak", "495", "--model", "KINETIC"]
+    )
+    lower = runner.invoke(
+        app, ["physics", "size", "CsPbBr3", "--peak", "495", "--model", "kinetic"]
+    )
+    assert upper.exit_code == 0 and upper.output == lower.output
+    bad = runner.invoke(app, ["physics", "size", "CsPbBr3", "--peak", "495", "--model", "foo"])
+    assert bad.exit_code == 2
+    kw = {"band_gap_ev": 2.342, "electron_mass": 0.15, "hole_mass": 0.14, "eps_r": 4.96}
+    assert exciton_energy_ev(8.0, model=BrusModel.CUBE, **kw) == exciton_energy_ev(
+        8.0, model="Cube", **kw
+    )

@@ -93,7 +93,10 @@ def test_regime_and_errors():
     assert confinement_regime(4.0, 3.62) == "strong"
     assert confinement_regime(10.0, 3.62) == "intermediate"
     assert confinement_regime(30.0, 3.62) == "weak"
-    with pytest.raises(ParameterError, match="unknown confinement model 'foo'"):
+    with pytest.raises(
+        ParameterError,
+        match="confinement model must be one of brus, kinetic, weak, cube, thesis; got 'foo'",
+    ):
         exciton_energy_ev(5.0, band_gap_ev=2.3, model="foo", **CSPBBR3)  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="diameter_nm"):
         exciton_energy_ev(-1.0, band_gap_ev=2.3, **CSPBBR3)

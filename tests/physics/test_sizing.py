@@ -37,7 +37,7 @@ def test_pbs_bulk_limit_and_bad_input():
         pbs_diameter_from_peak(3100)
     with pytest.raises(ParameterError, match="positive and finite"):
         pbs_diameter_from_peak(-5)
-    with pytest.raises(ParameterError, match="'nm' or 'eV'"):
+    with pytest.raises(ParameterError, match="peak unit must be one of nm, eV; got 'cm'"):
         pbs_diameter_from_peak(900, "cm")
 
 

@@ -107,7 +107,7 @@ def test_mismatch_conventions_and_domain_matching():
     f_b = lattice_mismatch(1.02, 1.0)
     f_a = lattice_mismatch(1.02, 1.0, reference="a")
     assert f_b == pytest.approx(0.02) and f_a == pytest.approx(-0.02 / 1.02)
-    with pytest.raises(ParameterError, match="reference must be 'a' or 'b'"):
+    with pytest.raises(ParameterError, match="reference must be one of a, b; got 'c'"):
         lattice_mismatch(1, 1, reference="c")  # type: ignore[arg-type]
 
 

@@ -105,7 +105,7 @@ def size_from_peak(
     unit: str = "nm",
     *,
     band_gap_ev: float | None = None,
-    model: conf.BrusModel = "brus",
+    model: conf.BrusModel | str = "brus",
 ) -> Result:
     """Nanocrystal diameter from its first excitonic peak (spec P-47, P-48).
 
@@ -144,7 +144,7 @@ def peak_from_size(
     diameter_nm: float,
     *,
     band_gap_ev: float | None = None,
-    model: conf.BrusModel = "brus",
+    model: conf.BrusModel | str = "brus",
 ) -> Result:
     """First excitonic peak of a nanocrystal of diameter ``diameter_nm`` (inverse of
     :func:`size_from_peak`; PbS by Moreels 2009, others by the Brus model)."""

@@ -14,6 +14,7 @@ import typer
 from heterolab.cli._apps import trpl_app
 from heterolab.cli._common import JSON_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
+from heterolab.kinetics.trpl.transfer import LifetimeAverage
 
 PRESETS = ("thesis-table-4-1",)
 
@@ -68,8 +69,11 @@ def transfer(
     rep_rate: float | None = typer.Option(
         None, "--rep-rate", help="Laser repetition rate (Hz) for the decay fits."
     ),
-    average: str = typer.Option(
-        "intensity", "--average", help="Average lifetime of the fits: intensity | amplitude."
+    average: LifetimeAverage = typer.Option(
+        LifetimeAverage.INTENSITY,
+        "--average",
+        case_sensitive=False,
+        help="Which average lifetime of the decay fits is used.",
     ),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -95,7 +99,7 @@ def transfer(
             donor_acceptor,
             irf=irf,
             n_components=components,
-            average=average,  # type: ignore[arg-type]
+            average=average,
             repetition_rate_hz=rep_rate,
         )
     else:

@@ -13,6 +13,9 @@ import typer
 from heterolab.cli._apps import app, physics_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
+from heterolab.physics.confinement import BrusModel
+from heterolab.physics.sizing import PeakUnit
+from heterolab.physics.structure import MismatchReference
 
 recipe_app = typer.Typer(
     help="Synthesis recipes of the thesis and a stoichiometry calculator.", no_args_is_help=True
@@ -25,10 +28,14 @@ app.add_typer(recipe_app, name="recipe")
 def size(
     material: str = typer.Argument(..., help="Material name (PbS, CsPbBr3, ...) or TOML path."),
     peak: float | None = typer.Option(None, "--peak", help="First excitonic peak position."),
-    unit: str = typer.Option("nm", "--unit", help="Unit of --peak: nm or eV."),
+    unit: PeakUnit = typer.Option(
+        PeakUnit.NM, "--unit", case_sensitive=False, help="Unit of --peak."
+    ),
     diameter: float | None = typer.Option(None, "--diameter", help="Diameter (nm) -> peak."),
     band_gap: float | None = typer.Option(None, "--band-gap", help="Bulk gap (eV) override."),
-    model: str = typer.Option("brus", "--model", help="brus, kinetic, weak, cube or thesis."),
+    model: BrusModel = typer.Option(
+        BrusModel.BRUS, "--model", case_sensitive=False, help="Confinement model (not for PbS)."
+    ),
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
@@ -115,7 +122,9 @@ def mismatch(
     phase_b: str | None = typer.Option(None, "--phase-b", help="Phase of B."),
     m: int = typer.Option(1, "--m", help="Domain matching: m planes of A ..."),
     n: int = typer.Option(1, "--n", help="... against n planes of B."),
-    reference: str = typer.Option("b", "--reference", help="Denominator side: a or b."),
+    reference: MismatchReference = typer.Option(
+        MismatchReference.B, "--reference", case_sensitive=False, help="Denominator side."
+    ),
     search: bool = typer.Option(False, "--search", help="List all low-index matches instead."),
     max_index: int = typer.Option(2, "--max-index", help="Largest Miller index searched."),
     as_json: bool = JSON_OPTION,

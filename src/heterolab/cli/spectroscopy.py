@@ -16,6 +16,11 @@ import typer
 from heterolab.cli._apps import app, physics_app, spectrum_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
+from heterolab.physics.confinement import NanocrystalShape
+from heterolab.spectroscopy.peakfit import PeakShape
+from heterolab.spectroscopy.temperature import GapModel
+from heterolab.spectroscopy.transfer import Absorbed
+from heterolab.spectroscopy.ups import VbmMethod
 
 AXIS_OPTION = typer.Option(
     None,
@@ -198,7 +203,9 @@ def fit(
         "--center",
         help="Starting peak position (repeat per peak), file axis units; not for --elliott.",
     ),
-    shape: str = typer.Option("gaussian", "--shape", help="gaussian, voigt or bigaussian."),
+    shape: PeakShape = typer.Option(
+        PeakShape.GAUSSIAN, "--shape", case_sensitive=False, help="Line shape of every peak."
+    ),
     baseline: str = typer.Option(
         "linear",
         "--baseline",
@@ -280,7 +287,12 @@ def transfer_efficiency(
     k: float | None = typer.Option(
         None, "--k", help="Collection factor; solved from eta_trans when omitted."
     ),
-    absorbed: str = typer.Option("linear", "--absorbed", help="linear (thesis) or absorptance."),
+    absorbed: Absorbed = typer.Option(
+        Absorbed.LINEAR,
+        "--absorbed",
+        case_sensitive=False,
+        help="Absorbed light: the absorbances (linear, thesis) or the absorptance shares.",
+    ),
     thesis: bool = typer.Option(False, "--thesis", help="Use the thesis's Table 3-1 (bundled)."),
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -293,8 +305,6 @@ def transfer_efficiency(
 
     if thesis == (table is not None):
         raise ParameterError("give either a TABLE.csv or --thesis")
-    if absorbed not in ("linear", "absorptance"):
-        raise ParameterError(f"--absorbed must be 'linear' or 'absorptance', got {absorbed!r}")
     if thesis:
         from heterolab.thesis.table_3_1 import thesis_table_3_1
 
@@ -405,13 +415,21 @@ def bands(
     vbm: float | None = typer.Option(
         None, "--vbm", help="Bulk VBM of a single material (eV, vacuum scale)."
     ),
-    shape: str = typer.Option("sphere", "--shape", help="sphere or cube (single material)."),
+    shape: NanocrystalShape = typer.Option(
+        NanocrystalShape.SPHERE,
+        "--shape",
+        case_sensitive=False,
+        help="Nanocrystal shape for --diameter (single material).",
+    ),
     photon_energy: float = typer.Option(
         21.22, "--photon-energy", help="UPS photon energy (eV) (He I 21.22)."
     ),
     he_ii: bool = typer.Option(False, "--he-ii", help="He II source (hν = 40.81 eV)."),
-    vbm_method: str = typer.Option(
-        "linear", "--vbm-method", help="linear (thesis) or log (Endres et al. 2016)."
+    vbm_method: VbmMethod = typer.Option(
+        VbmMethod.LINEAR,
+        "--vbm-method",
+        case_sensitive=False,
+        help="VB onset on a linear (thesis) or log intensity scale (Endres et al. 2016).",
     ),
     cutoff_window: tuple[float, float] = typer.Option(
         (0.0, 0.0), "--cutoff-window", help="Binding-energy range (eV) of the cutoff edge."
@@ -516,8 +534,11 @@ def temperature(
     window: tuple[float, float] = typer.Option(
         (0.0, 0.0), "--window", help="Energy range (eV) of the main band."
     ),
-    model: str = typer.Option(
-        "expansion_phonon", "--model", help="expansion_phonon, varshni or bose_einstein."
+    model: GapModel = typer.Option(
+        GapModel.EXPANSION_PHONON,
+        "--model",
+        case_sensitive=False,
+        help="Model of the peak-energy shift with temperature.",
     ),
     axis: str | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,

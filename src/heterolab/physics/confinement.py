@@ -10,6 +10,7 @@ because that is what TEM and the sizing curves report.
 
 from __future__ import annotations
 
+import enum
 import math
 from typing import Literal
 
@@ -19,13 +20,15 @@ from scipy import constants as _c
 from scipy.optimize import brentq
 
 from heterolab.errors import ParameterError
-from heterolab.physics._checks import require_positive, scalar_or_array
+from heterolab.physics._checks import as_choice, require_positive, scalar_or_array
 from heterolab.units import E_CHARGE, EPS0, HBAR, M_E
 
 __all__ = [
     "BRUS_MODELS",
     "COULOMB_EV_NM",
     "HBAR2_2M0_EV_NM2",
+    "BrusModel",
+    "NanocrystalShape",
     "brus_minimum_diameter_nm",
     "confined_band_edges_ev",
     "confinement_regime",
@@ -46,8 +49,25 @@ COULOMB_EV_NM: float = E_CHARGE / (4 * math.pi * EPS0) * 1e9
 _A_H_NM: float = _c.physical_constants["Bohr radius"][0] * 1e9
 _RY_EV: float = _c.physical_constants["Rydberg constant times hc in eV"][0]
 
-BrusModel = Literal["brus", "kinetic", "weak", "cube", "thesis"]
-BRUS_MODELS: tuple[str, ...] = ("brus", "kinetic", "weak", "cube", "thesis")
+
+class BrusModel(enum.StrEnum):
+    """Confinement models of :func:`exciton_energy_ev` (CLI ``--model``)."""
+
+    BRUS = "brus"
+    KINETIC = "kinetic"
+    WEAK = "weak"
+    CUBE = "cube"
+    THESIS = "thesis"
+
+
+BRUS_MODELS: tuple[str, ...] = tuple(m.value for m in BrusModel)
+
+
+class NanocrystalShape(enum.StrEnum):
+    """Shape of a confined nanocrystal for its band edges (CLI ``bands --shape``)."""
+
+    SPHERE = "sphere"  # diameter d, radius d/2
+    CUBE = "cube"  # edge d
 
 
 def reduced_mass(electron_mass: float, hole_mass: float) -> float:
@@ -139,7 +159,7 @@ def exciton_energy_ev(
     electron_mass: float,
     hole_mass: float,
     eps_r: float,
-    model: BrusModel = "brus",
+    model: BrusModel | str = BrusModel.BRUS,
 ) -> np.ndarray | float:
     """Lowest exciton energy of a nanocrystal of size ``diameter_nm`` [eV].
 
@@ -182,6 +202,7 @@ def exciton_energy_ev(
     """
     d = np.asarray(diameter_nm, dtype=float)
     require_positive(diameter_nm=d, band_gap_ev=band_gap_ev)
+    model = as_choice(BrusModel, model, "confinement model")
     mu = reduced_mass(electron_mass, hole_mass)
     ry = exciton_rydberg_ev(electron_mass, hole_mass, eps_r)
     R = d / 2
@@ -223,7 +244,7 @@ def diameter_from_exciton_energy_nm(
     electron_mass: float,
     hole_mass: float,
     eps_r: float,
-    model: BrusModel = "brus",
+    model: BrusModel | str = BrusModel.BRUS,
     min_diameter_nm: float = 0.5,
     max_diameter_nm: float = 500.0,
 ) -> float:
@@ -273,7 +294,7 @@ def confined_band_edges_ev(
     vbm_ev: float,
     electron_mass: float,
     hole_mass: float,
-    shape: Literal["sphere", "cube"] = "sphere",
+    shape: NanocrystalShape | str = "sphere",
 ) -> tuple[np.ndarray | float, np.ndarray | float]:
     """Single-particle band edges of a confined nanocrystal, (CBM, VBM) [eV].
 
@@ -288,6 +309,7 @@ def confined_band_edges_ev(
     require_positive(diameter_nm=d, electron_mass=electron_mass, hole_mass=hole_mass)
     if cbm_ev <= vbm_ev:
         raise ParameterError(f"CBM ({cbm_ev} eV) must lie above VBM ({vbm_ev} eV)")
+    shape = as_choice(NanocrystalShape, shape, "shape")
     if shape == "sphere":
         k = HBAR2_2M0_EV_NM2 * math.pi**2 / (d / 2) ** 2
     elif shape == "cube":

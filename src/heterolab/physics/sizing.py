@@ -8,6 +8,7 @@ Fig. 3-16e; spec items P-39, P-47, P-48.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable
 
@@ -16,7 +17,7 @@ from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
 from heterolab.materials import Material, get
-from heterolab.physics._checks import scalar_or_array
+from heterolab.physics._checks import as_choice, scalar_or_array
 from heterolab.physics.confinement import (
     BrusModel,
     diameter_from_exciton_energy_nm,
@@ -26,6 +27,7 @@ from heterolab.units import HC_EV_NM, N_A
 
 __all__ = [
     "MOREELS_2009",
+    "PeakUnit",
     "SizingCurve",
     "absorption_cross_section_cm2",
     "cspbbr3_diameter_from_peak",
@@ -44,7 +46,15 @@ _MOREELS_VALID_NM = (2.5, 10.0)
 SizingCurve = Callable[[float], float]
 
 
+class PeakUnit(enum.StrEnum):
+    """Unit of a first-exciton peak position (CLI ``--unit``)."""
+
+    NM = "nm"
+    EV = "eV"
+
+
 def _peak_to_ev(peak: float, unit: str) -> float:
+    unit = as_choice(PeakUnit, unit, "peak unit")
     if not math.isfinite(peak) or peak <= 0:
         raise ParameterError(f"peak position must be positive and finite, got {peak!r} {unit}")
     if unit == "eV":
@@ -165,7 +175,7 @@ def cspbbr3_peak_from_diameter(
     unit: str = "nm",
     *,
     band_gap_ev: float | None = None,
-    model: BrusModel = "brus",
+    model: BrusModel | str = "brus",
     material: Material | str = "CsPbBr3",
 ) -> np.ndarray | float:
     """Exciton emission/absorption peak of CsPbBr3 NCs from their size [nm or eV].
@@ -185,7 +195,7 @@ def cspbbr3_diameter_from_peak(
     unit: str = "nm",
     *,
     band_gap_ev: float | None = None,
-    model: BrusModel = "brus",
+    model: BrusModel | str = "brus",
     material: Material | str = "CsPbBr3",
 ) -> float:
     """CsPbBr3 NC diameter [nm] from its exciton peak (inverse of the Brus model).

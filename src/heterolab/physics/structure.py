@@ -7,11 +7,11 @@ thesis, UEC Tokyo (2024), §1.2.2 Eq. 1-13, §3.3.1 (CsPbBr3/PbS (200)/(220) mat
 
 from __future__ import annotations
 
+import enum
 import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -19,7 +19,7 @@ from numpy.typing import ArrayLike
 from heterolab.errors import ParameterError
 from heterolab.materials import LatticeParameters
 from heterolab.materials.radii import RADII_SOURCE, ionic_radius_angstrom
-from heterolab.physics._checks import require_positive, scalar_or_array
+from heterolab.physics._checks import as_choice, require_positive, scalar_or_array
 
 __all__ = [
     "BARTEL_LIMIT",
@@ -27,6 +27,7 @@ __all__ = [
     "OCTAHEDRAL_WINDOW",
     "STABILITY_CRITERION",
     "TOLERANCE_WINDOW",
+    "MismatchReference",
     "PerovskiteStability",
     "PlaneMatch",
     "Reflection",
@@ -231,13 +232,20 @@ def d_spacing_angstrom(lattice: LatticeParameters, hkl: Sequence[int]) -> float:
     return 1.0 / math.sqrt(q2)
 
 
+class MismatchReference(enum.StrEnum):
+    """Which phase's spacing is the denominator of a mismatch (CLI ``--reference``)."""
+
+    A = "a"
+    B = "b"
+
+
 def lattice_mismatch(
     d_a: float,
     d_b: float,
     *,
     m: int = 1,
     n: int = 1,
-    reference: Literal["a", "b"] = "b",
+    reference: MismatchReference | str = "b",
 ) -> float:
     """Lattice (domain) mismatch between planes of two phases [fraction].
 
@@ -254,6 +262,7 @@ def lattice_mismatch(
     0.94
     """
     require_positive(d_a=d_a, d_b=d_b)
+    reference = as_choice(MismatchReference, reference, "reference")
     if m < 1 or n < 1:
         raise ParameterError(f"domain-matching integers must be >= 1, got m = {m}, n = {n}")
     if reference == "b":

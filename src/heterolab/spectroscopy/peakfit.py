@@ -8,6 +8,7 @@ with pybaselines (``"asls"``, ``"modpoly"``, ``"snip"``, ...) and subtracted.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -19,6 +20,7 @@ from heterolab.errors import ParameterError
 from heterolab.io.spectra import make_spectrum
 from heterolab.kinetics.decay_models import fwhm_to_sigma, sigma_to_fwhm
 from heterolab.parameters import ParameterSet
+from heterolab.physics._checks import as_choice
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.spectroscopy._fitparams import merge_parameters, record_parameter_sets
 from heterolab.spectroscopy.spectra import (
@@ -29,9 +31,18 @@ from heterolab.spectroscopy.spectra import (
 )
 from heterolab.units import HC_EV_NM
 
-__all__ = ["PEAK_SHAPES", "bigaussian", "fit_peaks", "subtract_baseline"]
+__all__ = ["PEAK_SHAPES", "PeakShape", "bigaussian", "fit_peaks", "subtract_baseline"]
 
-PEAK_SHAPES = ("gaussian", "voigt", "bigaussian")
+
+class PeakShape(enum.StrEnum):
+    """Line shapes of :func:`fit_peaks` (CLI ``--shape``)."""
+
+    GAUSSIAN = "gaussian"
+    VOIGT = "voigt"
+    BIGAUSSIAN = "bigaussian"  # asymmetric: two half-widths
+
+
+PEAK_SHAPES = tuple(m.value for m in PeakShape)
 _FITTED_BASELINES = {"none": -1, "constant": 0, "linear": 1, "quadratic": 2}
 _SQRT_2PI = math.sqrt(2 * math.pi)
 
@@ -76,6 +87,7 @@ def subtract_baseline(
 def _peak_model(shape: str, prefix: str):  # -> lmfit.Model
     import lmfit
 
+    shape = as_choice(PeakShape, shape, "shape")
     if shape == "gaussian":
         return lmfit.models.GaussianModel(prefix=prefix)
     if shape == "voigt":

@@ -4,6 +4,7 @@ peaks that appear on cooling (spec P-32; thesis §4.3.2, Fig. 4-11).
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -14,6 +15,7 @@ import xarray as xr
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import read_temperature_series as read_temperature_series  # moved (#8)
 from heterolab.parameters import ParameterSet
+from heterolab.physics._checks import as_choice
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.spectroscopy._fitparams import (
     fit_parameter_set,
@@ -25,6 +27,7 @@ from heterolab.units import HC_EV_NM, K_B_EV
 
 __all__ = [
     "TEMPERATURE_MODELS",
+    "GapModel",
     "arrhenius_intensity",
     "bose_einstein_gap",
     "detect_new_peaks",
@@ -259,11 +262,19 @@ def detect_new_peaks(
     return out
 
 
+class GapModel(enum.StrEnum):
+    """Models of the band-gap (peak-energy) shift with temperature (CLI ``--model``)."""
+
+    EXPANSION_PHONON = "expansion_phonon"  # thermal expansion + electron-phonon (Wang 2019)
+    VARSHNI = "varshni"
+    BOSE_EINSTEIN = "bose_einstein"
+
+
 def temperature_series(
     spectra: Mapping[float, xr.DataArray],
     *,
     window: tuple[float, float] | None = None,
-    energy_model: str = "expansion_phonon",
+    energy_model: GapModel | str = GapModel.EXPANSION_PHONON,
     prominence_fraction: float = 0.05,
 ) -> Result:
     """Analyse a PL temperature series: main-peak energy, FWHM and area against T, their model
@@ -284,6 +295,7 @@ def temperature_series(
         kind ``"spectrum.temperature_series"``: fit parameters prefixed ``energy_``,
         ``width_``, ``intensity_``; statistics per-T table and new peaks.
     """
+    energy_model = as_choice(GapModel, energy_model, "energy_model").value
     temps = np.array(sorted(spectra), dtype=float)
     if temps.size < 5:
         raise ParameterError(

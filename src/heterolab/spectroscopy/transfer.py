@@ -13,15 +13,17 @@ leaves out; Table 3-1 implies one common k = 0.03359 (spec verification C2).
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import TRANSFER_TABLE_COLUMNS
 from heterolab.io.spectra import read_transfer_table as read_transfer_table  # moved to io (#8)
+from heterolab.physics._checks import as_choice
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.uncertainty import propagate_independent
 
@@ -34,13 +36,20 @@ __all__ = [
     "transfer_table_analysis",
 ]
 
-Absorbed = Literal["linear", "absorptance"]
+
+class Absorbed(enum.StrEnum):
+    """How the light absorbed by each component is counted (CLI ``--absorbed``)."""
+
+    LINEAR = "linear"  # the absorbances themselves (thesis §3.2)
+    ABSORPTANCE = "absorptance"  # (A_i/A_tot)(1 - 10^-A_tot) (spec P-21)
+
+
 #: Columns of a transfer-efficiency table (CSV header or reference table 3-1).
 TABLE_COLUMNS = TRANSFER_TABLE_COLUMNS
 
 
 def absorbed_fractions(
-    absorbance_pbs: float, absorbance_perov: float, absorbed: Absorbed = "linear"
+    absorbance_pbs: float, absorbance_perov: float, absorbed: Absorbed | str = Absorbed.LINEAR
 ) -> tuple[float, float]:
     """Light absorbed by the PbS and perovskite components at the excitation wavelength.
 
@@ -48,6 +57,7 @@ def absorbed_fractions(
     f_i = (A_i/A_tot)(1 − 10^(−A_tot)) (spec P-21); at the thesis' A_tot = 0.16–0.29 the linear
     form overstates absorption by 16–27 % relative to ln(10)·f (verification V21).
     """
+    absorbed = as_choice(Absorbed, absorbed, "absorbed")
     if absorbed == "linear":
         return absorbance_pbs, absorbance_perov
     if absorbed == "absorptance":
@@ -56,7 +66,7 @@ def absorbed_fractions(
             raise ParameterError("total absorbance must be > 0 for absorbed='absorptance'")
         f = 1.0 - 10.0 ** (-tot)
         return absorbance_pbs / tot * f, absorbance_perov / tot * f
-    raise ParameterError(f"absorbed must be 'linear' or 'absorptance', got {absorbed!r}")
+    raise AssertionError(absorbed)  # as_choice admits only the two members
 
 
 def _check_inputs(**values: float) -> None:
@@ -90,7 +100,7 @@ def transfer_efficiency(
     excitation: float | Quantity,
     k: float | Quantity,
     *,
-    absorbed: Absorbed = "linear",
+    absorbed: Absorbed | str = Absorbed.LINEAR,
     plqy_from_heterostructure: bool = False,
 ) -> Result:
     """η_trans = [PL_PbS/(k PLQY_PbS I_ex) − a_PbS]/a_perov (thesis §3.2, spec P-29).
@@ -118,6 +128,7 @@ def transfer_efficiency(
         True when ``plqy_pbs`` is the PbS share of the heterostructure PLQY (P-28): a warning
         says that η is then circular.
     """
+    absorbed = as_choice(Absorbed, absorbed, "absorbed")
     names = ["pl_pbs", "absorbance_pbs", "absorbance_perov", "plqy_pbs", "excitation", "k"]
     given = [pl_pbs, absorbance_pbs, absorbance_perov, plqy_pbs, excitation, k]
     x = [_value_and_error(g)[0] for g in given]
@@ -129,7 +140,9 @@ def transfer_efficiency(
     v, e = propagate_independent(lambda p: _eta(*p, absorbed), x, err)
     res = Result(
         kind="spectrum.transfer_efficiency",
-        provenance=make_provenance([], {**dict(zip(names, x, strict=True)), "absorbed": absorbed}),
+        provenance=make_provenance(
+            [], {**dict(zip(names, x, strict=True)), "absorbed": absorbed.value}
+        ),
     )
     res.parameters["eta_trans"] = Quantity(v, e if any(s is not None for s in err) else None, "1")
     if not 0 <= v <= 1:
@@ -150,7 +163,7 @@ def collection_factor(
     excitation: float,
     eta: float,
     *,
-    absorbed: Absorbed = "linear",
+    absorbed: Absorbed | str = Absorbed.LINEAR,
 ) -> float:
     """k = PL_PbS / [(a_PbS + η a_perov) PLQY_PbS I_ex] (the thesis' formula solved for k)."""
     f_pbs, f_perov = absorbed_fractions(absorbance_pbs, absorbance_perov, absorbed)
@@ -171,7 +184,7 @@ def collection_factor_from_reference(
 
 
 def _k_range(
-    row: Mapping[str, float], rnd: Mapping[str, float], absorbed: Absorbed = "linear"
+    row: Mapping[str, float], rnd: Mapping[str, float], absorbed: Absorbed | str = Absorbed.LINEAR
 ) -> tuple[float, float]:
     """Extremes of k over the rounding box of the printed inputs (vertices of the box).
 
@@ -204,7 +217,7 @@ def transfer_table_analysis(
     *,
     k: float | None = None,
     rounding: Mapping[str, float] | None = None,
-    absorbed: Absorbed = "linear",
+    absorbed: Absorbed | str = Absorbed.LINEAR,
     source: str = "",
 ) -> Result:
     """Solve a transfer-efficiency table for η (given k) or for k and the inconsistent rows.
@@ -226,6 +239,7 @@ def transfer_table_analysis(
         ``eta_<ratio>`` [%] and ``k_<ratio>``; ``statistics["inconsistent_rows"]``;
         warnings naming each inconsistent row with the numbers.
     """
+    absorbed = as_choice(Absorbed, absorbed, "absorbed")
     if not rows:
         raise ParameterError("transfer table has no rows")
     problems = []
@@ -240,7 +254,7 @@ def transfer_table_analysis(
     labels = [str(r.get("ratio", i + 1)) for i, r in enumerate(rows)]
     res = Result(
         kind="spectrum.transfer_table",
-        provenance=make_provenance([], {"k": k, "absorbed": absorbed, "source": source}),
+        provenance=make_provenance([], {"k": k, "absorbed": absorbed.value, "source": source}),
     )
     has_eta = all("eta_trans" in r for r in rows)
     rnd = dict(rounding or {})
@@ -271,7 +285,7 @@ def transfer_table_analysis(
             # No majority shares one k: no row can be singled out as the odd one.
             res.mark_suspect(
                 f"{len(inconsistent)} of {len(rows)} rows do not share one collection factor "
-                f"with absorbed={absorbed!r} (k spread {100 * np.std(ks) / np.mean(ks):.1f} %); "
+                f"with absorbed={absorbed.value!r} (k spread {100 * np.std(ks) / np.mean(ks):.1f} %); "
                 "the printed eta were probably computed with another absorbed-light model"
             )
             inconsistent = []

@@ -8,6 +8,7 @@ al., J. Phys. Chem. Lett. 7, 2722 (2016) for the log-scale variant of the VBM on
 
 from __future__ import annotations
 
+import enum
 import math
 from os import PathLike
 from pathlib import Path
@@ -18,6 +19,7 @@ import xarray as xr
 
 from heterolab._linefit import fit_line
 from heterolab.errors import ParameterError
+from heterolab.physics._checks import as_choice
 from heterolab.physics.bands import (
     HE_I_EV,
     OFFSET_CONVENTION,
@@ -31,6 +33,7 @@ from heterolab.result import Quantity, Result, make_provenance
 from heterolab.uncertainty import propagate, propagate_independent
 
 __all__ = [
+    "VbmMethod",
     "band_alignment",
     "band_alignment_from_materials",
     "edge_onset",
@@ -39,6 +42,13 @@ __all__ = [
     "secondary_electron_cutoff",
     "valence_band_onset",
 ]
+
+
+class VbmMethod(enum.StrEnum):
+    """How the valence-band onset is extrapolated (CLI ``--vbm-method``)."""
+
+    LINEAR = "linear"  # linear intensity scale (thesis)
+    LOG = "log"  # log scale (Endres et al. 2016)
 
 
 def _xy(spectrum: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:
@@ -151,7 +161,7 @@ def valence_band_onset(
     spectrum: xr.DataArray,
     *,
     window: tuple[float, float] | None = None,
-    method: Literal["linear", "log"] = "linear",
+    method: VbmMethod | str = "linear",
     fit_range: tuple[float, float] | None = None,
 ) -> Result:
     """E_F − E_VBM from the valence-band leading edge (spec P-45).
@@ -167,8 +177,7 @@ def valence_band_onset(
     if window is not None:
         m = (x >= min(window)) & (x <= max(window))
         x, y = x[m], y[m]
-    if method not in ("linear", "log"):
-        raise ParameterError(f"method must be 'linear' or 'log', got {method!r}")
+    method = as_choice(VbmMethod, method, "method")
     if fit_range is None:
         fit_range = (0.2, 0.8) if method == "linear" else (0.02, 0.3)
     onset, err = edge_onset(x, y, rising=True, fit_range=fit_range, log_scale=method == "log")
@@ -232,7 +241,7 @@ def material_levels(
     absorbance: xr.DataArray,
     *,
     photon_energy: float = HE_I_EV,
-    vbm_method: Literal["linear", "log"] = "linear",
+    vbm_method: VbmMethod | str = "linear",
     cutoff_window: tuple[float, float] | None = None,
     valence_window: tuple[float, float] | None = None,
     transition: Literal["direct", "indirect"] = "direct",

@@ -12,6 +12,7 @@ spec items P-30, P-38, P-40 to P-42; verification V3, V4, V5, V13, V14.
 
 from __future__ import annotations
 
+import enum
 import math
 from collections.abc import Callable, Sequence
 from os import PathLike
@@ -21,16 +22,26 @@ import numpy as np
 
 from heterolab.errors import HeterolabError, ParameterError
 from heterolab.physics import rates, transport
+from heterolab.physics._checks import as_choice
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.uncertainty import propagate_independent
 from heterolab.units import convert, normalize_unit
 
 __all__ = [
+    "LifetimeAverage",
     "radiative_rates",
     "transfer_from_decays",
     "transfer_from_lifetimes",
     "transport_from_quenching",
 ]
+
+
+class LifetimeAverage(enum.StrEnum):
+    """Which average lifetime of the decay fits feeds the transfer (CLI ``--average``)."""
+
+    INTENSITY = "intensity"
+    AMPLITUDE = "amplitude"
+
 
 Carrier = Literal["electron", "hole"]
 _CARRIERS: tuple[Carrier, ...] = ("electron", "hole")
@@ -279,7 +290,7 @@ def transfer_from_decays(
     *,
     irf: str | PathLike[str] | Any | None = None,
     n_components: int = 2,
-    average: Literal["intensity", "amplitude"] = "intensity",
+    average: LifetimeAverage | str = LifetimeAverage.INTENSITY,
     estimator: str = "mle",
     repetition_rate_hz: float | None = None,
 ) -> Result:
@@ -292,8 +303,7 @@ def transfer_from_decays(
     when the decays do not die out within one laser period (earlier-pulse tails). If either
     fit fails, the Result is marked failed (no transfer numbers) and says which.
     """
-    if average not in ("intensity", "amplitude"):
-        raise ParameterError(f"average must be 'intensity' or 'amplitude', got {average!r}")
+    average = as_choice(LifetimeAverage, average, "average").value
     from heterolab.kinetics.trpl.decay_fit import fit_decay
 
     inputs = [p for p in (donor, donor_acceptor, irf) if isinstance(p, (str, PathLike))]

@@ -240,11 +240,13 @@ def size_cmd(
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
-    """Scherrer sizes per peak, single-line Voigt size + microstrain, and Williamson–Hall."""
+    """Scherrer sizes per peak, single-line Voigt size + microstrain, size + microstrain refined
+    on the whole pattern (unbiased when the strain part is small), and Williamson–Hall."""
     from heterolab.structure.xrd import (
         caglioti,
         fit_peaks,
         scherrer,
+        size_strain_pattern,
         size_strain_voigt,
         williamson_hall,
     )
@@ -252,15 +254,14 @@ def size_cmd(
     inst = None
     if standard is not None:
         inst = caglioti(fit_peaks(_pattern(standard, None, anode, wavelength)))
-    peaks = fit_peaks(
-        _pattern(path, scan, anode, wavelength),
-        two_theta_range=two_theta_range,
-        profile_name="voigt",
-    )
+    pat = _pattern(path, scan, anode, wavelength)
+    peaks = fit_peaks(pat, two_theta_range=two_theta_range, profile_name="voigt")
     results = [
         scherrer(peaks, instrument=inst, shape_factor=shape_factor),
         size_strain_voigt(peaks, instrument=inst, shape_factor=shape_factor),
     ]
+    if len(peaks.statistics.get("table", [])) >= 2:
+        results.append(size_strain_pattern(pat, peaks, instrument=inst, shape_factor=shape_factor))
     if len(peaks.statistics.get("table", [])) >= 3:
         results.append(williamson_hall(peaks, instrument=inst, shape_factor=shape_factor))
     if inst is not None:

@@ -1,6 +1,7 @@
 """Round trips on patterns written by ``heterolab.simulate.xrd`` (Voigt lines: Lorentzian size
 part, Gaussian microstrain ⊕ instrument part, Cu Kα doublet, Poisson counts): sizes within 10 %,
-the uniform lattice strain within its error, phase fractions within 3 wt %."""
+the microstrain and the uniform lattice strain within their errors, phase fractions within
+3 wt %."""
 
 from __future__ import annotations
 
@@ -9,7 +10,13 @@ import pytest
 
 from heterolab.arrays import pattern_dataarray
 from heterolab.simulate.xrd import CSPBBR3_CUBIC, PBS_ROCKSALT, Phase, simulate_xrd
-from heterolab.structure.xrd import fit_peaks, refine_lattice, rir_fractions, size_strain_voigt
+from heterolab.structure.xrd import (
+    fit_peaks,
+    refine_lattice,
+    rir_fractions,
+    size_strain_pattern,
+    size_strain_voigt,
+)
 
 LAM1, LAM2 = 1.540562, 1.544390  # simulate's Cu lines
 
@@ -41,8 +48,18 @@ def test_size_microstrain_and_lattice_strain_come_back(size, eps) -> None:
     assert peaks.ok, peaks.message
     sizes = size_strain_voigt(peaks, instrument=0.05)
     assert sizes.value("mean_size") == pytest.approx(size, rel=0.10)
-    # measured bias of the single-line microstrain here: +8 % to +30 % (window truncation)
+    # single line: the Gaussian part of a Lorentzian-dominated line is over-estimated by
+    # noise (measured +5 % at 40 nm, +14 % at 20 nm over six seeds, +25 % for this seed at
+    # 20 nm), so only loosely
     assert sizes.value("mean_microstrain") == pytest.approx(eps, rel=0.35)
+    # whole pattern, two width laws: size within 10 % and strain within 3 of its errors
+    # (six seeds: 20 nm -> 19.95 ± 0.06 nm, ε -2 % ± 2 %)
+    both = size_strain_pattern(pat, peaks, instrument=0.05)
+    assert both.ok, both.message
+    assert both.value("size") == pytest.approx(size, rel=0.10)
+    assert abs(both.value("size") - size) < 3 * both["size"].stderr + 0.005 * size
+    assert abs(both.value("microstrain") - eps) < 3 * both["microstrain"].stderr
+    assert both["microstrain"].stderr < 0.05 * eps
     lat = refine_lattice(peaks, a=5.874, displacement=False)
     strain = lat.value("a") / 5.874 - 1
     assert abs(strain - 0.003) < 3 * lat["a"].stderr / 5.874 + 2e-5

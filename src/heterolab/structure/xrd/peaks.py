@@ -312,6 +312,7 @@ def fit_peaks(
     window: float = 6.0,
     min_significance: float = 8.0,
     engine: Engine | str = "fast",
+    neighbour_tails: bool = True,
 ) -> Result:
     """Fit every reflection of a powder pattern (pseudo-Voigt or Pearson VII, Kα1/Kα2 doublet).
 
@@ -342,6 +343,10 @@ def fit_peaks(
         Peak-search threshold in σ of the counts.
     engine
         ``"fast"`` (scipy least squares per overlap group) or ``"lmfit"`` (lmfit models).
+    neighbour_tails
+        Refit each window with the fitted lines of the other windows subtracted, where their
+        tails exceed 0.5 σ in it (broad Lorentzian lines; see
+        :func:`_refit_with_neighbour_tails`).
 
     Returns
     -------
@@ -389,26 +394,82 @@ def fit_peaks(
         return result
     fwhm0 = fwhm_start or _estimate_fwhm(x, net, centers)
     groups = _groups(centers, fwhm0, window, lambda_ratio)
+
+    def fit_group(g: PeakGroup, sel: np.ndarray, target: np.ndarray) -> dict[str, Any]:
+        if engine == "fast":
+            return _fit_group_fast(
+                x[sel], target, s[sel], g, profile_name, fwhm0, lambda_ratio, ratio
+            )
+        from heterolab.structure.xrd._lmfit_engine import fit_group_lmfit
+
+        return fit_group_lmfit(x[sel], target, s[sel], g, profile_name, fwhm0, lambda_ratio, ratio)
+
     fits = []
     for g in groups:
         sel = (x >= g.low) & (x <= g.high)
         if sel.sum() < n_profile_parameters(profile_name) * len(g.centers) + 4:
             continue
-        if engine == "fast":
-            fit = _fit_group_fast(
-                x[sel], net[sel], s[sel], g, profile_name, fwhm0, lambda_ratio, ratio
-            )
-        else:
-            from heterolab.structure.xrd._lmfit_engine import fit_group_lmfit
-
-            fit = fit_group_lmfit(
-                x[sel], net[sel], s[sel], g, profile_name, fwhm0, lambda_ratio, ratio
-            )
+        fit = fit_group(g, sel, net[sel])
         fit["sel"] = sel
+        fit["group"] = g
         fits.append(fit)
+    if neighbour_tails and len(fits) > 1:
+        _refit_with_neighbour_tails(fits, fit_group, x, net, s, profile_name, lambda_ratio, ratio)
     return _peaks_result(
         pattern, x, y, s, bg, fits, profile_name, lambda_ratio, ratio, lam1, engine
     )
+
+
+def _lines_only(
+    fit: dict[str, Any],
+    x: np.ndarray,
+    name: str,
+    lambda_ratio: float | None,
+    ratio: float,
+) -> np.ndarray:
+    """The fitted lines of one window (no window background) evaluated at ``x``."""
+    p = np.array(fit["p"], dtype=float)
+    npp = n_profile_parameters(name)
+    p[npp * fit["n"] :] = 0.0
+    return _model(p, x, fit["n"], name, lambda_ratio, ratio, fit["x_mid"])
+
+
+def _refit_with_neighbour_tails(
+    fits: list[dict[str, Any]],
+    fit_group: Any,
+    x: np.ndarray,
+    net: np.ndarray,
+    s: np.ndarray,
+    name: str,
+    lambda_ratio: float | None,
+    ratio: float,
+) -> None:
+    """Second pass: refit each window with the other windows' lines subtracted.
+
+    A window's linear background cannot follow the curved Lorentzian tails of reflections in
+    neighbouring windows; left in, they make broad lines look more Gaussian (on a 20 nm CsPbBr3
+    pattern the Voigt Lorentzian fraction came out 0.05–0.08 low and the single-line
+    microstrain +15–25 % high). Windows where those tails stay below 0.5 σ everywhere are
+    kept as they are (narrow lines, e.g. a LaB6 standard, need no second pass).
+    """
+    near = [
+        (x >= f["group"].low - 40 * f["p"][2]) & (x <= f["group"].high + 40 * f["p"][2])
+        for f in fits
+    ]
+    lines = []
+    for f, region in zip(fits, near, strict=True):
+        full = np.zeros_like(x)
+        full[region] = _lines_only(f, x[region], name, lambda_ratio, ratio)
+        lines.append(full)
+    total = np.sum(lines, axis=0)
+    for i, f in enumerate(fits):
+        sel = f["sel"]
+        other = total[sel] - lines[i][sel]
+        if not np.any(np.abs(other) > 0.5 * s[sel]):
+            continue
+        new = fit_group(f["group"], sel, net[sel] - other)
+        new.update({"sel": sel, "group": f["group"], "other": other})
+        fits[i] = new
 
 
 def _estimate_fwhm(x: np.ndarray, net: np.ndarray, centers: np.ndarray) -> float:
@@ -452,6 +513,8 @@ def _peaks_result(
         p, err = fit["p"], fit["err"]
         sel = fit["sel"]
         model[sel] += _model(p, x[sel], fit["n"], name, lambda_ratio, ratio, fit["x_mid"])
+        if "other" in fit:
+            model[sel] += fit["other"]
         chi2 += fit["chi2"]
         dof += fit["dof"]
         npp = fit.get("npp", 4)

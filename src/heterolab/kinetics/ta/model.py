@@ -162,7 +162,9 @@ class IrfSpec:
     reference 550 nm, scale 100 nm). ``width`` is the Gaussian standard deviation (ps).
     ``extra``: further Gaussians ``(width, shift, amplitude)`` (parameter names; σ in ps,
     shift from the main centre in ps, area relative to the main Gaussian) for a
-    multi-Gaussian IRF.
+    multi-Gaussian IRF. ``backsweep_period``: parameter name of the synchroscan period T (ps)
+    of a streak camera; when given, the signal of earlier pulses and the one imaged by the
+    sweep's return half are added (:func:`~heterolab.kinetics.ta.varpro.backsweep_terms`).
     """
 
     center: str
@@ -171,6 +173,7 @@ class IrfSpec:
     dispersion_center: float = DISPERSION_CENTER_NM
     dispersion_scale: float = DISPERSION_SCALE_NM
     extra: list[tuple[str, str, str]] = field(default_factory=list)
+    backsweep_period: str | None = None
 
     def components(self, values: Mapping[str, float]) -> list[tuple[float, float, float]]:
         """(weight, shift ps, σ ps) of each Gaussian: the main one (weight 1, shift 0) and
@@ -289,6 +292,7 @@ class DatasetSpec:
                 )
         names = [self.irf.center, self.irf.width, *self.irf.dispersion]
         names += [n for g in self.irf.extra for n in g]
+        names += [self.irf.backsweep_period] if self.irf.backsweep_period else []
         problems += [
             f"{head}: IRF parameter {n!r} is not defined" for n in names if n not in params.params
         ]

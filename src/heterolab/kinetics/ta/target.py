@@ -104,6 +104,7 @@ def _irf_from(d: Mapping[str, Any], where: str, problems: list[str]) -> IrfSpec:
             (str(g.get("width", "")), str(g.get("shift", "")), str(g.get("amplitude", "")))
             for g in d.get("extra", [])
         ],
+        str(d["backsweep_period"]) if d.get("backsweep_period") else None,
     )
 
 
@@ -157,6 +158,9 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
             params.params[irf.width].unit = "ps"
         if irf.center in params.params:
             params.params[irf.center].unit = "ps"
+        if irf.backsweep_period in params.params:
+            params.params[irf.backsweep_period].positive = True
+            params.params[irf.backsweep_period].unit = "ps"
         for w, sh, _ in irf.extra:
             if w in params.params and params.params[w].expr is None:
                 params.params[w].positive = True

@@ -31,6 +31,7 @@ from heterolab.kinetics.ta.model import DatasetSpec, KineticScheme, chirp_x
 
 __all__ = [
     "PreparedDataset",
+    "backsweep_terms",
     "coherent_artifact_columns",
     "concentrations",
     "damped_oscillation_columns",
@@ -210,6 +211,37 @@ def _late_exponentials(
         return np.exp(a)[None, :, :] * np.exp(b)[:, None, :]
     x = time[None, :, None] - t0[:, None, None]
     return np.exp(np.minimum(-x * inv + 0.5 * lag * inv, 0.0))
+
+
+def backsweep_terms(time: np.ndarray, t0: np.ndarray, tau: np.ndarray, period: float) -> np.ndarray:
+    r"""Synchroscan streak-camera contribution of earlier pulses and of the return sweep.
+
+    A synchroscan streak camera sweeps sinusoidally with the laser's period T, so each
+    screen position x = t - t0 also receives (i) the decay excited by the earlier pulses,
+    :math:`\sum_{n\ge1} e^{-(x+nT)/\tau}`, and (ii) the light imaged by the sweep's return
+    half, which maps x to T/2 - x: :math:`\sum_{n\ge0} e^{-(T/2-x+nT)/\tau}`. Summed as
+    geometric series,
+
+    .. math:: b(x) = \frac{e^{-(x+T)/\tau} + e^{-(T/2-x)/\tau}}{1 - e^{-T/\tau}},
+
+    the ``backsweep`` term of TIMP/Glotaran (Mullen & van Stokkum, J. Stat. Softw. 18(3),
+    2007; Snellenburg et al., J. Stat. Softw. 49(3), 2012) and pyglotaran's Gaussian IRF. Both parts vary on the
+    scale of τ and T (ns) and are left unconvolved with the ps IRF, as there. A component
+    that does not decay (τ = inf) would accumulate without bound and gets no term.
+
+    Returns
+    -------
+    ndarray
+        Shape (n_w, n_t, n_tau), like :func:`irf_exponentials`.
+    """
+    x = time[None, :, None] - t0[:, None, None]
+    tau = np.asarray(tau, float)[None, None, :]
+    finite = np.isfinite(tau) & (tau > 0)
+    k = np.where(finite, 1.0 / np.where(finite, tau, 1.0), 0.0)
+    with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
+        num = np.exp(-k * (x + period)) + np.exp(-k * (0.5 * period - x))
+        out = num / -np.expm1(-k * period)
+    return np.where(finite & np.isfinite(out), out, 0.0)
 
 
 def coherent_artifact_columns(
@@ -419,6 +451,9 @@ class PreparedDataset:
             c = c + weight * (irf_exponentials(self.time, t0 + shift, width, tau) @ amp.T)
         if self.spec.irf.extra:
             c = c / sum(w for w, _, _ in self.spec.irf.components(values))
+        if self.spec.irf.backsweep_period:
+            period = values[self.spec.irf.backsweep_period]
+            c = c + backsweep_terms(self.time, t0, tau, period) @ amp.T
         labels = list(self.scheme.compartments)
         if self.n_ca:
             c = np.concatenate(
@@ -610,7 +645,7 @@ class PreparedDataset:
         analytic = rate_names | {irf.center, irf.width} | set(disp) | starts
         if self.oscillations:  # the oscillation columns move with t0 and σ too
             analytic -= {irf.center, irf.width, *irf.dispersion}
-        if irf.extra or self.nonnegative:  # every column by differences of the residual
+        if irf.extra or self.nonnegative or irf.backsweep_period:  # all by differences
             analytic = set()
         probe = dict(values)
         for name in free:  # a parameter others are tied to needs the residual route

@@ -17,7 +17,7 @@ from heterolab.campaign.spec import Step
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
 
-__all__ = ["compute_step", "draw_figure", "map_chunks"]
+__all__ = ["compute_step", "compute_steps", "draw_figure", "map_chunks"]
 
 
 def _on_dask_worker() -> bool:
@@ -115,6 +115,14 @@ def compute_step(
             result.warnings.append(f"figure not drawn: {type(exc).__name__}: {exc}")
     result.curves = {}
     return result, png
+
+
+def compute_steps(
+    items: list[tuple[Step, dict[str, Quantity], str | None, StepType | None]],
+) -> list[tuple[Result, bytes | None]]:
+    """:func:`compute_step` of each ``(step, used, figure_title, step_type)``, in order: one
+    Dask task for a batch of small steps."""
+    return [compute_step(*item) for item in items]
 
 
 def draw_figure(result: Result, title: str) -> bytes:

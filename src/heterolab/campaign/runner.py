@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import platform
+import sys
 import time
 from collections import deque
 from collections.abc import Iterator
@@ -33,7 +34,7 @@ from typing import Any, TextIO
 
 from heterolab import __version__
 from heterolab.campaign.compare import compare_with_reference
-from heterolab.campaign.execute import compute_step
+from heterolab.campaign.execute import compute_step, compute_steps
 from heterolab.campaign.outputs import safe_path, write_atomic
 from heterolab.campaign.registry import STEP_TYPES
 from heterolab.campaign.spec import Campaign, Step, load_campaign
@@ -45,6 +46,8 @@ from heterolab.result import Quantity, Result, file_sha256
 __all__ = ["CampaignRun", "campaign_status", "default_outdir", "run_campaign"]
 
 MARKER = ".heterolab-results"
+#: Most steps sent to a Dask worker as one task.
+MAX_BATCH = 32
 LOCK = ".heterolab.lock"
 STORE = "heterolab.sqlite"
 
@@ -202,15 +205,34 @@ class _LocalExecutor:
         while self.done:
             yield self.done.popleft()
 
+    def flush(self) -> None:
+        pass
+
     def close(self) -> None:
         pass
+
+
+def _preimport(camp: Campaign) -> None:
+    """Import every step function, reader and (with figures) the plotting module of ``camp``."""
+    import importlib
+
+    for stype in {s.type for s in camp.steps}:
+        try:
+            STEP_TYPES[stype].resolve()
+        except (ImportError, AttributeError):  # reported by the step itself when it runs
+            continue
+    from heterolab.io import available_readers
+
+    available_readers()
+    if camp.figures:
+        importlib.import_module("heterolab.report.plots")
 
 
 class _DaskExecutor:
     """Submits steps to a Dask cluster (a LocalCluster of ``workers`` processes, or the
     scheduler at ``address``); results come back to this (the coordinating) process."""
 
-    def __init__(self, workers: int, address: str | None) -> None:
+    def __init__(self, workers: int, address: str | None, camp: Campaign | None = None) -> None:
         try:
             from dask.distributed import Client, LocalCluster, as_completed
         except ImportError:
@@ -223,37 +245,78 @@ class _DaskExecutor:
             if address:
                 self.client = Client(address, timeout="20s")
             else:
-                self.cluster = LocalCluster(
-                    n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
-                )
+                import dask
+
+                # non-daemonic workers may start processes of their own (the HDF5 reader
+                # reads untrusted files in a child process it can kill); on Linux the workers
+                # are forked from this process after it imported what the steps need, so they
+                # start warm (spawned workers spent seconds importing before their first step)
+                settings: dict[str, Any] = {"distributed.worker.daemon": False}
+                if sys.platform.startswith("linux") and camp is not None:
+                    _preimport(camp)
+                    settings["distributed.worker.multiprocessing-method"] = "fork"
+                with dask.config.set(settings):
+                    self.cluster = LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=":0",
+                    )
                 self.client = Client(self.cluster)
         except (OSError, RuntimeError, TimeoutError, ValueError) as exc:
             where = f"the Dask scheduler at {address}" if address else "a local Dask cluster"
             raise ParameterError(f"cannot use {where}: {exc}") from None
-        self.pending: dict[Any, tuple[Step, str]] = {}
+        self.pending: dict[Any, list[tuple[Step, str]]] = {}
+        self.queue: list[tuple[Step, dict[str, Quantity], str, str | None]] = []
+        self.ready: deque[tuple[Step, str, tuple[Result, bytes | None]]] = deque()
         self.ac = as_completed()
+        try:
+            self.n_workers = max(1, len(self.client.scheduler_info().get("workers", {})))
+        except (OSError, RuntimeError, TimeoutError, ValueError):  # pragma: no cover
+            self.n_workers = max(1, workers)
 
     def submit(self, step: Step, used: dict[str, Quantity], key: str, title: str | None) -> None:
-        stype = STEP_TYPES[step.type]  # sent along: types registered at run time included
-        fut = self.client.submit(compute_step, step, used, title, stype, pure=False)
-        self.pending[fut] = (step, key)
-        self.ac.add(fut)
+        self.queue.append((step, used, key, title))
+
+    def flush(self) -> None:
+        """Send the queued steps as batches: about four per worker, at most
+        :data:`MAX_BATCH` steps each. A step of a campaign often takes a few ms of CPU, less
+        than what a Dask task costs the client, scheduler and worker; batching amortises it."""
+        if not self.queue:
+            return
+        n = len(self.queue)
+        size = max(1, min(MAX_BATCH, -(-n // (4 * self.n_workers))))
+        for i in range(0, n, size):
+            batch = self.queue[i : i + size]
+            # step types sent along: types registered at run time included
+            items = [(st, used, title, STEP_TYPES[st.type]) for st, used, _, title in batch]
+            fut = self.client.submit(compute_steps, items, pure=False)
+            self.pending[fut] = [(st, key) for st, _, key, _ in batch]
+            self.ac.add(fut)
+        self.queue = []
 
     @property
     def busy(self) -> bool:
-        return bool(self.pending)
+        return bool(self.pending or self.queue or self.ready)
 
     def completed(self) -> Iterator[tuple[Step, str, tuple[Result, bytes | None]]]:
-        while self.pending:
-            fut = next(self.ac)
-            step, key = self.pending.pop(fut)
-            try:
-                out = fut.result()
-            except Exception as exc:
-                res = Result(kind=step.type)
-                res.mark_failed(f"worker error: {type(exc).__name__}: {exc}")
-                out = (res, None)
-            yield step, key, out
+        self.flush()
+        while self.ready or self.pending:
+            if not self.ready:
+                fut = next(self.ac)
+                steps = self.pending.pop(fut)
+                try:
+                    outs = fut.result()
+                except Exception as exc:
+                    outs = []
+                    for step, _ in steps:
+                        res = Result(kind=step.type)
+                        res.mark_failed(f"worker error: {type(exc).__name__}: {exc}")
+                        outs.append((res, None))
+                self.ready.extend(
+                    (step, key, out) for (step, key), out in zip(steps, outs, strict=True)
+                )
+            yield self.ready.popleft()
 
     def close(self) -> None:
         import logging
@@ -355,7 +418,7 @@ def _run_locked(
 ) -> CampaignRun:
     run = CampaignRun(camp, out)
     executor: _LocalExecutor | _DaskExecutor = (
-        _DaskExecutor(workers, scheduler) if (workers > 0 or scheduler) else _LocalExecutor()
+        _DaskExecutor(workers, scheduler, camp) if (workers > 0 or scheduler) else _LocalExecutor()
     )
     try:
         store = _open_store(out)

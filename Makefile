@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed-stamp
 # Every optional part is installed for the tests, so they run rather than skip: structure
 # (pymatgen, xrayutilities, pyFAI, ...), report (plotly, selenium), cluster (dask), atomistic
 # (pymatgen, ase), ml (SevenNet-0 with a CPU torch), docs (mkdocs; the docs build is a test).
-EXTRAS ?= dev,structure,report,cluster,atomistic,ml,docs
+EXTRAS ?= dev,structure,report,cluster,atomistic,ml,workflows,docs
 
 .PHONY: demo test bench install clean docs
 

@@ -71,3 +71,52 @@ def test_nonpolar_faces_are_type_one(pbs) -> None:
     assert build.slab(pbs, (1, 0, 0), layers=4).properties["tasker_type"] == "I"
     cs = build.slab(build.bulk("CsPbBr3"), (1, 0, 0), layers=5, termination="PbBr2")
     assert cs.properties["layer_charges"] == [0.0] * 5 and cs.properties["polar"] is False
+
+
+def test_retune_interface_pbbr2_contact_in_rock_salt_registry(pbs) -> None:
+    from heterolab.atomistic.surfaces import retune_interface
+    from heterolab.errors import ParameterError
+
+    ab = build.interface(
+        build.bulk("CsPbBr3"),
+        pbs,
+        (1, 0, 0),
+        (1, 0, 0),
+        max_area=40,
+        film_layers=2,
+        substrate_layers=2,
+    )
+    new = retune_interface(ab, film_bottom="PbBr2", shift=(0.5, 0.0), gap=3.0)
+    labels = new.site_properties["interface_label"]
+    film = [s for s, lab in zip(new, labels, strict=True) if lab == "film"]
+    sub = [s for s, lab in zip(new, labels, strict=True) if lab != "film"]
+    z_film = min(s.coords[2] for s in film)
+    z_sub = max(s.coords[2] for s in sub)
+    assert z_film - z_sub == pytest.approx(3.0, abs=1e-6)
+    contact = [s for s in film if abs(s.coords[2] - z_film) < 0.3]
+    top = [s for s in sub if abs(s.coords[2] - z_sub) < 0.3]
+    assert sorted(s.specie.symbol for s in contact) == ["Br", "Br", "Pb"]
+
+    def below(site):  # the substrate atom straight under a film atom (in-plane distance ~0)
+        d = [
+            (
+                np.linalg.norm(
+                    ((site.frac_coords - t.frac_coords + 0.5) % 1 - 0.5)[:2] * new.lattice.abc[:2]
+                ),
+                t,
+            )
+            for t in top
+        ]
+        dist, t = min(d, key=lambda x: x[0])
+        assert dist < 1e-6
+        return t.specie.symbol
+
+    assert {s.specie.symbol: below(s) for s in contact} == {"Pb": "S", "Br": "Pb"}
+    # one CsBr layer removed from the film; substrate untouched
+    assert (
+        len(film) == ab.properties["film_atoms"] - 2
+        and len(sub) == ab.properties["substrate_atoms"]
+    )
+    assert new.properties["film_termination_bottom"] == "PbBr2"
+    with pytest.raises(ParameterError, match="film termination 'PbS'"):
+        retune_interface(ab, film_bottom="PbS")

@@ -96,3 +96,84 @@ def polarity(slab: Structure, bulk: Structure, layers: list[list[int]]) -> dict[
         "tasker_type": "III" if charged else "I",
         "polar": charged,
     }
+
+
+def retune_interface(
+    interface_structure: Structure,
+    *,
+    film_bottom: str | None = None,
+    shift: tuple[float, float] = (0.0, 0.0),
+    gap: float | None = None,
+) -> Structure:
+    """Change an interface's film-side contact: bottom termination, registry and gap.
+
+    pymatgen's ``CoherentInterfaceBuilder`` offers one termination pair per distinct slab
+    (for CsPbBr3 (100) on PbS (100) only the CsBr-terminated film) and puts the film at one
+    in-plane registry. Here:
+
+    - ``film_bottom``: remove the film's bottom atomic layers until the layer touching the
+      substrate has this reduced formula (``"PbBr2"``); the film keeps its top.
+    - ``shift``: translate the film by this fraction of the in-plane cell vectors (the
+      registry; e.g. ``(0.5, 0)`` puts Pb of a PbBr2 contact over S of PbS (100) and Br
+      over Pb, the rock-salt-like continuation).
+    - ``gap``: distance (Å) between the substrate's top plane and the film's bottom plane
+      (default: the gap before the change).
+
+    Site labels (``interface_label``) and ``properties`` are kept and updated.
+
+    Raises
+    ------
+    ParameterError
+        No film labels, or the requested termination is not among the film's layers.
+    """
+    from pymatgen.core import Composition
+
+    from heterolab.atomistic.build import atomic_layers
+    from heterolab.errors import ParameterError
+
+    labels = interface_structure.site_properties.get("interface_label")
+    if labels is None:
+        raise ParameterError(
+            "the structure has no interface_label site property (not an interface)"
+        )
+    s = interface_structure.copy()
+    film = [i for i, lab in enumerate(labels) if lab == "film"]
+    sub = [i for i, lab in enumerate(labels) if lab != "film"]
+    z = np.asarray(s.cart_coords)[:, 2]
+    old_gap = float(z[film].min() - z[sub].max())
+    if film_bottom is not None:
+        want = Composition(film_bottom).reduced_formula
+        film_part = s.copy()
+        film_part.remove_sites(sub)
+        layers = atomic_layers(film_part)
+        names = [
+            Composition("".join(film_part[i].specie.symbol for i in g)).reduced_formula
+            for g in layers
+        ]
+        if want not in names[:-1]:
+            raise ParameterError(
+                f"film termination {film_bottom!r} not among the film's layers {names} "
+                "(bottom first; the top layer is kept)"
+            )
+        cut = names.index(want)
+        zf = np.asarray(film_part.cart_coords)[:, 2]
+        z_cut = zf[layers[cut]].min() - 1e-3
+        s.remove_sites([i for i in film if z[i] < z_cut])
+    labels = s.site_properties["interface_label"]
+    film = [i for i, lab in enumerate(labels) if lab == "film"]
+    sub = [i for i, lab in enumerate(labels) if lab != "film"]
+    z = np.asarray(s.cart_coords)[:, 2]
+    target = old_gap if gap is None else float(gap)
+    dz = target - float(z[film].min() - z[sub].max())
+    s.translate_sites(film, [float(shift[0]), float(shift[1]), 0.0], frac_coords=True)
+    s.translate_sites(film, [0.0, 0.0, dz], frac_coords=False, to_unit_cell=False)
+    s.properties.update(interface_structure.properties)
+    s.properties.update(
+        gap=target,
+        registry_shift=[float(shift[0]), float(shift[1])],
+        film_atoms=len(film),
+        n_atoms=len(s),
+    )
+    if film_bottom is not None:
+        s.properties["film_termination_bottom"] = film_bottom
+    return s

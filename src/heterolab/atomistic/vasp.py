@@ -20,8 +20,9 @@ static       LCHARG (CHGCAR), LVHAR (LOCPOT, Hartree + ionic), LORBIT = 11, NEDO
 
 Charge-density differences need ρ_AB, ρ_A and ρ_B on one FFT grid: :func:`write_interface_inputs`
 writes the two parts in the combined cell with identical settings, so VASP picks the same grid.
-atomate2/jobflow workflows are not built here (not installed in this environment); the
-directories written are what such a workflow's jobs would run.
+The same settings as an atomate2/jobflow workflow (relax, static, DOS and the Δρ statics of
+A, B and AB) for the user's cluster: :mod:`heterolab.atomistic.workflows` (extra
+``workflows``).
 """
 
 from __future__ import annotations

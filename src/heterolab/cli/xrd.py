@@ -434,5 +434,6 @@ def orientation_cmd(
     res = hermans_orientation(azimuthal_profile(cm, q_range), reference_chi_deg=reference_chi)
     feat = classify_features(cm, [q_range]).statistics["features"][0]
     res.statistics["feature"] = feat["class"]
-    res.statistics["contrast"] = feat["contrast"]
+    for key in ("texture", "modulation", "n_regions", "n_spikes", "spike_fraction", "contrast"):
+        res.statistics[key] = feat[key]
     emit(res, as_json, plot=plot)

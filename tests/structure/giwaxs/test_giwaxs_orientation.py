@@ -121,3 +121,65 @@ def test_bad_ranges_name_the_problem() -> None:
         azimuthal_profile(cm, (10.0, 11.0))
     with pytest.raises(ParameterError, match="chi_range"):
         sector_profile(cm, (5.0, 1.0))
+
+
+def _grainy_ring_image(seed: int, n_grains: int = 80) -> xr.DataArray:
+    """A random powder ring of coarse grains: weak diffuse ring + many narrow spikes (1° wide)
+    at random χ, written here."""
+    shape = (400, 400)
+    q, chi = _pixel_q_chi(shape)
+    rng = np.random.default_rng(seed)
+    radial = np.exp(-0.5 * ((q - 1.0) / SIGMA_Q) ** 2)
+    img = 5.0 + 100.0 * radial
+    for c in rng.uniform(-180, 180, n_grains):
+        d = (chi - c + 180.0) % 360.0 - 180.0
+        img += rng.uniform(300, 3000) * radial * np.exp(-0.5 * (d / 0.5) ** 2)
+    return xr.DataArray(img, dims=("y", "x"), attrs={"geometry": GEOMETRY, "units": "counts"})
+
+
+def _spots_image(chis: tuple[float, ...], width_deg: float) -> xr.DataArray:
+    shape = (400, 400)
+    q, chi = _pixel_q_chi(shape)
+    radial = np.exp(-0.5 * ((q - 1.0) / SIGMA_Q) ** 2)
+    img = np.full(shape, 5.0)
+    for c in chis:
+        d = (chi - c + 180.0) % 360.0 - 180.0
+        img += 2000.0 * radial * np.exp(-0.5 * (d / width_deg) ** 2)
+    return xr.DataArray(img, dims=("y", "x"), attrs={"geometry": GEOMETRY, "units": "counts"})
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_grainy_ring_is_a_ring_not_a_spot(seed: int) -> None:
+    cm = cake(_grainy_ring_image(seed), npt_rad=400, npt_azim=360)
+    feat = classify_features(cm, [(1.0 - 2 * SIGMA_Q, 1.0 + 2 * SIGMA_Q)]).statistics["features"][0]
+    assert feat["class"] == "ring"
+    assert feat["texture"] == "grainy"
+    assert feat["n_spikes"] >= 20
+
+
+@pytest.mark.parametrize(
+    ("chis", "width"),
+    [((90.0, -90.0), 6.0), ((90.0, -90.0), 15.0), ((30.0,), 1.0), ((45.0, -135.0, 100.0), 1.5)],
+)
+def test_oriented_arcs_and_single_spots_are_spots(chis, width) -> None:
+    cm = cake(_spots_image(chis, width), npt_rad=400, npt_azim=360)
+    feat = classify_features(cm, [(1.0 - 2 * SIGMA_Q, 1.0 + 2 * SIGMA_Q)]).statistics["features"][0]
+    assert feat["class"] == "spot", feat
+
+
+@pytest.mark.shared_data
+def test_real_ceo2_calibrant_rings_are_rings() -> None:
+    """The shared CeO2 Pilatus image: coarse-grained rings (spiky azimuthal profiles) that a
+    contrast / half-maximum criterion called spots."""
+    from heterolab.io.xrd import read_detector_image
+    from shared_paths import shared_file
+
+    d = "giwaxs/dioptas_CeO2_Pilatus1M"
+    img = read_detector_image(
+        shared_file(d, "CeO2_Pilatus1M.tif"), poni=shared_file(d, "CeO2_Pilatus1M.poni"), flip="ud"
+    )
+    cm = cake(img, npt_rad=1000, npt_azim=360)
+    rings = [2.0111, 2.3226, 3.2850, 3.8516]  # (111), (200), (220), (311), README
+    feats = classify_features(cm, [(q - 0.03, q + 0.03) for q in rings]).statistics["features"]
+    assert [f["class"] for f in feats] == ["ring"] * 4
+    assert sum(f["texture"] == "grainy" for f in feats) >= 3

@@ -177,6 +177,9 @@ def cake(
         dummy=np.nan,
     )
     inten = np.asarray(res.intensity, dtype=float)
+    count = getattr(res, "count", None)
+    if count is not None:  # pyFAI's csr engine returns 0, not the dummy, for empty bins
+        inten = np.where(np.asarray(count) > 0, inten, np.nan)
     return xr.DataArray(
         inten,
         dims=("chi", "q"),

@@ -6,8 +6,9 @@ spot classification, and the period of a (00l) stack.
   and the reference axis (Hermans & Platzek, Kolloid-Z. 88, 68 (1939); for fibre-textured
   films about the surface normal, e.g. Baker et al., Macromolecules 43, 2325 (2010)).
   f = 1: planes perfectly aligned with the reference; 0: random; −1/2: perpendicular.
-- Ring vs spot: the azimuthal profile's peak-to-median contrast and the fraction of the azimuth
-  above half maximum; a random powder gives a flat ring, an oriented film arcs or spots.
+- Ring vs spot: the azimuthal profile split into a running median (smooth part) and narrow
+  spikes; an oriented film gives a modulated smooth part (arcs) or a few spots, a random powder a
+  flat smooth part, with many narrow spikes when the grains are coarse (a grainy ring).
 - (00l) stack: q_l = 2π l / c; c from a weighted straight-line fit of the observed q vs l
   (thesis §4.3.1: PMA2PbBr4 layers parallel to the substrate).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -106,44 +108,106 @@ def hermans_orientation(
     return res
 
 
+#: Most separate arcs an oriented feature shows in one ring (±axis and its mirror: 2; twins: 4).
+MAX_ARCS = 4
+
+
+def _circular_running_median(y: np.ndarray, width: int) -> np.ndarray:
+    """Running median over ``width`` bins of a profile that wraps around (χ is periodic)."""
+    from scipy.ndimage import median_filter
+
+    return np.asarray(median_filter(y, size=width, mode="wrap"), dtype=float)
+
+
+def _azimuthal_statistics(chi: np.ndarray, y: np.ndarray, smooth_deg: float) -> dict[str, Any]:
+    """The numbers :func:`classify_features` decides on (see there)."""
+    step = float(np.median(np.diff(chi))) if chi.size > 1 else 1.0
+    width = max(3, round(smooth_deg / step) | 1)
+    floor = float(np.percentile(y, 5))
+    med = _circular_running_median(y, width)
+    lo, hi = float(np.percentile(med, 5)), float(np.percentile(med, 95))
+    modulation = (hi - lo) / hi if hi > 0 else 0.0
+    above = med >= lo + 0.5 * (hi - lo)
+    fraction_above_half = float(np.mean(above))
+    # separate χ intervals where the smooth part is above half (runs on a circle)
+    n_regions = int(np.sum(above & ~np.roll(above, 1))) if not above.all() else 1
+    dev = y - med
+    mad = float(np.median(np.abs(dev - np.median(dev)))) * 1.4826
+    # 5 robust σ, but at least 5 % of the profile's range (noise-free synthetic profiles)
+    spike = dev > max(5.0 * mad, 0.05 * (float(np.max(y)) - floor))
+    # separate spikes = runs of spike bins
+    n_spikes = int(np.sum(spike & ~np.roll(spike, 1))) if spike.any() else 0
+    excess = float(np.sum(np.clip(y - floor, 0, None)))
+    spike_fraction = float(np.sum(dev[spike]) / excess) if excess > 0 else 0.0
+    return {
+        "modulation": float(modulation),
+        "fraction_above_half": fraction_above_half,
+        "n_regions": n_regions,
+        "n_spikes": n_spikes,
+        "spike_fraction": spike_fraction,
+        "smooth_deg": width * step,
+    }
+
+
 def classify_features(
     cake_map: xr.DataArray,
     q_ranges: Sequence[tuple[float, float]],
+    *,
+    smooth_deg: float = 15.0,
 ) -> Result:
     """Classify the feature in each q range as ``"ring"`` (random) or ``"spot"`` (oriented).
 
-    A feature is a spot/arc when its azimuthal modulation (max − floor)/(max + floor) exceeds
-    0.3 and less than half of the azimuth lies above half of the modulation; a random powder
-    ring is flat (modulation ≈ 0).
-    ``contrast`` (99th percentile / median) is reported for information.
+    The azimuthal profile I(χ) is split into a smooth part, its circular running median over
+    ``smooth_deg`` (which ignores spikes narrower than half of it), and spikes above it
+    (more than 5 robust σ, MAD × 1.4826, and more than 5 % of the profile's range):
+
+    - **spot / arc** (oriented): the smooth part is modulated — (P95 − P5)/P95 > 0.5 —, less
+      than half of the azimuth lies above half of that modulation, in at most
+      :data:`MAX_ARCS` separate χ intervals (a few contiguous arcs; the smooth part of a grainy
+      ring also fluctuates, but in many short intervals); or 1–4 separate spikes carry more
+      than half of the intensity above the floor (single-crystal-like spots);
+    - **ring** (random powder) otherwise; ``texture`` ``"grainy"`` when 5 or more spikes carry
+      more than 10 % of it (coarse grains: many narrow spikes spread over χ, as in the shared
+      CeO2 calibrant image), else ``"smooth"``.
+
+    A peak-to-median contrast or a half-maximum fraction of the raw profile calls a grainy
+    ring a spot: its spikes dominate both.
 
     Returns
     -------
     Result
-        kind ``"giwaxs.features"``: statistics ``features`` (q range, class, contrast, fraction
-        above half maximum, χ of the maximum).
+        kind ``"giwaxs.features"``: statistics ``features`` (q range, class, texture,
+        modulation, fraction_above_half, n_spikes, spike_fraction, contrast = P99/median of
+        the raw profile, χ of the smooth part's maximum).
     """
     rows = []
     for lo, hi in q_ranges:
         prof = azimuthal_profile(cake_map, (lo, hi))
         y = np.asarray(prof.values, float)
+        chi = np.asarray(prof["chi"].values, float)
         ok = np.isfinite(y)
-        y = y[ok]
-        floor = float(np.percentile(y, 2))
+        if ok.sum() < 8:
+            raise ParameterError(f"q range {(lo, hi)}: fewer than 8 azimuthal bins with data")
+        y, chi = y[ok], chi[ok]
+        stats = _azimuthal_statistics(chi, y, smooth_deg)
+        oriented = (
+            stats["modulation"] > 0.5
+            and stats["fraction_above_half"] < 0.5
+            and stats["n_regions"] <= MAX_ARCS
+        )
+        few_spots = 1 <= stats["n_spikes"] <= 4 and stats["spike_fraction"] > 0.5
+        kind = "spot" if (oriented or few_spots) else "ring"
+        grainy = stats["n_spikes"] >= 5 and stats["spike_fraction"] > 0.1
         top = float(np.percentile(y, 99))
-        contrast = top / max(float(np.median(y)), 1e-12 * max(abs(top), 1.0))
-        half = floor + 0.5 * (top - floor)
-        frac = float(np.mean(y >= half))
-        modulation = (top - floor) / max(top + floor, 1e-300)
-        kind = "spot" if (frac < 0.5 and modulation > 0.3) else "ring"
+        med = _circular_running_median(y, max(3, round(stats["smooth_deg"]) | 1))
         rows.append(
             {
                 "q_range": [lo, hi],
                 "class": kind,
-                "contrast": contrast,
-                "modulation": modulation,
-                "fraction_above_half": frac,
-                "chi_of_max": float(prof["chi"].values[ok][int(np.argmax(y))]),
+                "texture": ("grainy" if grainy else "smooth") if kind == "ring" else None,
+                **stats,
+                "contrast": top / max(float(np.median(y)), 1e-12 * max(abs(top), 1.0)),
+                "chi_of_max": float(chi[int(np.argmax(med if oriented else y))]),
             }
         )
     return Result(kind="giwaxs.features", statistics={"features": rows})

@@ -1,5 +1,6 @@
 """GIWAXS and 2D detector images: azimuthal integration, cake and q_xy–q_z maps (pyFAI),
-azimuthal profiles, Hermans orientation, ring/spot classification and (00l) stacking period.
+azimuthal profiles, Hermans orientation, ring/spot classification, (00l) stacking period and
+Scherrer sizes from GI line profiles with the instrument resolution stated.
 
 Public functions are imported lazily (PEP 562): importing the package pulls neither pyFAI nor
 xarray.
@@ -14,6 +15,8 @@ __all__ = [
     "cake",
     "classify_features",
     "fibre_map",
+    "gi_instrument_resolution",
+    "gi_scherrer",
     "hermans_orientation",
     "integrate_1d",
     "q_peak_positions",
@@ -31,6 +34,8 @@ _LAZY = {
     "stack_period": "heterolab.structure.giwaxs.orientation",
     "sector_profile": "heterolab.structure.giwaxs.orientation",
     "q_peak_positions": "heterolab.structure.giwaxs.orientation",
+    "gi_scherrer": "heterolab.structure.giwaxs.size",
+    "gi_instrument_resolution": "heterolab.structure.giwaxs.size",
 }
 
 __getattr__, __dir__ = lazy_api(__name__, _LAZY)

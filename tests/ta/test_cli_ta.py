@@ -304,7 +304,7 @@ def test_time_unit_case_insensitive_choices_duplicates_and_warnings(tmp_path: Pa
     bad = RUNNER.invoke(app, ["ta", "svd", str(fs), "--duplicates", "error"])
     assert bad.exit_code == 2 and "duplicated row axis value" in bad.output
     unit = RUNNER.invoke(app, ["ta", "svd", str(fs), "--time-unit", "min"])
-    assert unit.exit_code == 2 and "--time-unit 'min' is not one of fs, ps, ns" in unit.output
+    assert unit.exit_code == 2 and "'min' is not one of 'fs', 'ps', 'ns'" in unit.output
     rng = RUNNER.invoke(app, ["ta", "svd", str(fs), "--exclude", "500"])
     assert rng.exit_code == 2 and "LOW-HIGH" in rng.output
 

@@ -11,6 +11,7 @@ docs/ta_cli.md). Choices are case-insensitive. Warnings are printed (to stderr w
 
 from __future__ import annotations
 
+import enum
 import json
 import re
 import sys
@@ -22,11 +23,22 @@ import typer
 from heterolab.cli._apps import ta_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, handle_errors, save_plot
 from heterolab.errors import ParameterError
+from heterolab.io.ta import Duplicates, SignalUnit, TimeUnit, as_choice
+from heterolab.kinetics.ta.global_fit import GlobalModel
+from heterolab.kinetics.ta.model import CoherentArtifact
+from heterolab.kinetics.ta.preprocess import ChirpMethod
+from heterolab.kinetics.ta.target import LIFETIME_PRECISION
 from heterolab.result import Result
 
-_TIME_UNITS = ("fs", "ps", "ns")
-_SIGNAL_UNITS = {"od": "OD", "mod": "mOD"}
-_CURVES = ("none", "spectra", "all")
+
+class Curves(enum.StrEnum):
+    """Which curves the --json document carries."""
+
+    NONE = "none"
+    SPECTRA = "spectra"  # spectra, concentrations, singular vectors, onset, polynomial
+    ALL = "all"  # + the data, fit and residual matrices
+
+
 # curves in the JSON "curves" block with --curves spectra (the default); "all" adds matrices
 _SMALL_CURVES = (
     "spectra",
@@ -43,20 +55,18 @@ _SMALL_CURVES = (
 )
 
 
-def _choice(value: str, choices: tuple[str, ...] | dict[str, str], option: str) -> str:
-    """Case-insensitive choice; ParameterError naming the valid ones."""
-    key = value.strip().lower()
-    table = choices if isinstance(choices, dict) else {c: c for c in choices}
-    if key not in table:
-        raise ParameterError(f"{option} {value!r} is not one of {', '.join(table.values())}")
-    return table[key]
-
-
 # ---------------------------------------------------------------------------- shared options
-SIGNAL_UNIT = typer.Option("OD", "--signal-unit", help="Unit of the file's values: OD or mOD.")
-TIME_UNIT = typer.Option("ps", "--time-unit", help="Unit of the file's delays: fs, ps or ns.")
+SIGNAL_UNIT = typer.Option(
+    SignalUnit.OD, "--signal-unit", case_sensitive=False, help="Unit of the file's values."
+)
+TIME_UNIT = typer.Option(
+    TimeUnit.PS, "--time-unit", case_sensitive=False, help="Unit of the file's delays."
+)
 DUPLICATES = typer.Option(
-    "mean", "--duplicates", help="Repeated delays: 'mean' (merge, with a warning) or 'error'."
+    Duplicates.MEAN,
+    "--duplicates",
+    case_sensitive=False,
+    help="Repeated delays: mean (merge, with a warning) or error.",
 )
 BACKGROUND = typer.Option(
     None,
@@ -72,8 +82,9 @@ OUT = typer.Option(
     None, "--out", help="Write the full result (CSV, HDF5, JSON, figures) into this folder."
 )
 CURVES = typer.Option(
-    "spectra",
+    Curves.SPECTRA,
     "--curves",
+    case_sensitive=False,
     help="Curves in the --json 'curves' block: none, spectra (spectra, concentrations, vectors) or all (+ matrices).",
 )
 
@@ -81,9 +92,9 @@ CURVES = typer.Option(
 def load_matrix(
     path: Path,
     *,
-    signal_unit: str = "OD",
-    time_unit: str = "ps",
-    duplicates: str = "mean",
+    signal_unit: SignalUnit | str = SignalUnit.OD,
+    time_unit: TimeUnit | str = TimeUnit.PS,
+    duplicates: Duplicates | str = Duplicates.MEAN,
     outliers: float | None = None,
     background: float | None = None,
     chirp_file: Path | None = None,
@@ -104,9 +115,9 @@ def load_matrix(
     da = read(
         path,
         kind="ta",
-        signal_unit=_choice(signal_unit, _SIGNAL_UNITS, "--signal-unit"),
-        time_unit=_choice(time_unit, _TIME_UNITS, "--time-unit"),
-        duplicates=_choice(duplicates, ("mean", "error"), "--duplicates"),
+        signal_unit=signal_unit,
+        time_unit=time_unit,
+        duplicates=duplicates,
     )
     notes = list(da.attrs.get("warnings", []))
     if outliers is not None:
@@ -147,12 +158,6 @@ def _floats(text: str | None, option: str) -> list[float] | None:
         return [float(v) for v in text.replace(";", ",").split(",") if v.strip()]
     except ValueError:
         raise ParameterError(f"{option} takes comma-separated numbers, got {text!r}") from None
-
-
-def _artifact(value: str) -> int | str:
-    """``--coherent-artifact``: 'auto' or 0-3."""
-    choice = _choice(value, ("auto", "0", "1", "2", "3"), "--coherent-artifact")
-    return choice if choice == "auto" else int(choice)
 
 
 def _chirp_option(chirp: str | None) -> tuple[str | None, Path | None]:
@@ -201,10 +206,10 @@ def _emit_ta(
     *,
     plot: Path | None = None,
     out: Path | None = None,
-    curves: str = "spectra",
+    curves: Curves | str = Curves.SPECTRA,
 ) -> None:
     """Print the result (with its curves block for --json), then write --out and --plot."""
-    which = _choice(curves, _CURVES, "--curves")
+    which = as_choice(Curves, curves, "--curves").value
     if as_json:
         payload = result.to_dict()
         payload["curves"] = _json_safe(curves_block(result, which))
@@ -308,10 +313,16 @@ def fit_cmd(
         "--dispersion-center",
         help="Reference wavelength of the dispersion polynomial (nm; default 550).",
     ),
-    coherent_artifact: str = typer.Option(
-        "auto",
+    coherent_artifact: CoherentArtifact = typer.Option(
+        CoherentArtifact.AUTO,
         "--coherent-artifact",
-        help="Coherent-artefact terms: auto (with and without, lower BIC kept), 0 none, 1-3 = IRF Gaussian and its derivatives.",
+        case_sensitive=False,
+        help="Coherent-artefact terms: auto (kept if a linear BIC test finds them), 0 none, 1-3 = IRF Gaussian and its derivatives.",
+    ),
+    precision: float = typer.Option(
+        LIFETIME_PRECISION,
+        "--precision",
+        help="Relative half-width of the 95 % interval every lifetime must reach for status ok (0.05: ±5 %).",
     ),
     x_scale: str = typer.Option(
         "jac",
@@ -323,9 +334,9 @@ def fit_cmd(
         "--profile",
         help="Add the 68.3 % profile-likelihood interval of this parameter (tau_1, irf_width, k1 ...); repeatable.",
     ),
-    signal_unit: str = SIGNAL_UNIT,
-    time_unit: str = TIME_UNIT,
-    duplicates: str = DUPLICATES,
+    signal_unit: SignalUnit = SIGNAL_UNIT,
+    time_unit: TimeUnit = TIME_UNIT,
+    duplicates: Duplicates = DUPLICATES,
     background: float | None = BACKGROUND,
     t_min: float | None = T_MIN,
     t_max: float | None = T_MAX,
@@ -336,7 +347,7 @@ def fit_cmd(
     ),
     outliers: float | None = OUTLIERS,
     out: Path | None = OUT,
-    curves: str = CURVES,
+    curves: Curves = CURVES,
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -354,7 +365,7 @@ def fit_cmd(
         "t_max": t_max,
     }
     if model.lower().endswith(".toml"):
-        res = _fit_toml(model, matrices, load, x_scale, profile or [])
+        res = _fit_toml(model, matrices, load, x_scale, profile or [], precision)
     else:
         if len(matrices) != 1:
             raise ParameterError(
@@ -364,7 +375,7 @@ def fit_cmd(
 
         res = fit_global(
             load_matrix(matrices[0], **load),
-            _choice(model, ("parallel", "sequential"), "--model"),
+            as_choice(GlobalModel, model, "--model"),
             components,
             irf_center=0.0 if chirp_file is not None and irf_center is None else irf_center,
             irf_width=irf_width,
@@ -373,10 +384,11 @@ def fit_cmd(
             chirp_order=chirp_order,
             dispersion_center=dispersion_center,
             lifetimes=_floats(lifetimes, "--lifetimes"),
-            coherent_artifact=_artifact(coherent_artifact),
+            coherent_artifact=coherent_artifact,
             fix_irf=fix_irf,
             fix_irf_width=fix_irf_width,
             fix_lifetimes=fix_lifetime or (),
+            lifetime_precision=precision,
             profile=profile or (),
             inputs=matrices,
         )
@@ -384,7 +396,12 @@ def fit_cmd(
 
 
 def _fit_toml(
-    model: str, matrices: list[Path], load: dict[str, Any], x_scale: str, profile: list[str]
+    model: str,
+    matrices: list[Path],
+    load: dict[str, Any],
+    x_scale: str,
+    profile: list[str],
+    precision: float = LIFETIME_PRECISION,
 ) -> Result:
     from heterolab.kinetics.ta.target import fit_target, load_model
 
@@ -403,7 +420,9 @@ def _fit_toml(
             raise ParameterError(
                 f"--x-scale must be 'jac' or a positive number, got {x_scale!r}"
             ) from None
-    res = fit_target(tm, data, inputs=[*matrices, model], x_scale=scale)
+    res = fit_target(
+        tm, data, inputs=[*matrices, model], x_scale=scale, lifetime_precision=precision
+    )
     if profile:
         from heterolab.kinetics.ta.profile import add_profiles
 
@@ -432,23 +451,24 @@ def kinetics_cmd(
     average: float = typer.Option(
         0.0, "--average", help="Average over this many nm around the wavelength (nm)."
     ),
-    coherent_artifact: str = typer.Option(
-        "auto",
+    coherent_artifact: CoherentArtifact = typer.Option(
+        CoherentArtifact.AUTO,
         "--coherent-artifact",
+        case_sensitive=False,
         help="Coherent-artefact terms: auto (with and without, lower BIC kept), 0 none, 1-3.",
     ),
     chirp: str | None = typer.Option(
         None, "--chirp", help="FILE: correct the matrix with its polyval coefficients first."
     ),
-    signal_unit: str = SIGNAL_UNIT,
-    time_unit: str = TIME_UNIT,
-    duplicates: str = DUPLICATES,
+    signal_unit: SignalUnit = SIGNAL_UNIT,
+    time_unit: TimeUnit = TIME_UNIT,
+    duplicates: Duplicates = DUPLICATES,
     background: float | None = BACKGROUND,
     t_min: float | None = T_MIN,
     t_max: float | None = T_MAX,
     outliers: float | None = OUTLIERS,
     out: Path | None = OUT,
-    curves: str = CURVES,
+    curves: Curves = CURVES,
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -479,7 +499,7 @@ def kinetics_cmd(
         irf_width=irf_width,
         fix_irf=fix_irf,
         average_width=average,
-        coherent_artifact=_artifact(coherent_artifact),
+        coherent_artifact=coherent_artifact,
     )
     _emit_ta(res, as_json, plot=plot, out=out, curves=curves)
 
@@ -489,9 +509,9 @@ def kinetics_cmd(
 def svd_cmd(
     matrix: Path = typer.Argument(..., help="TA matrix file."),
     n_vectors: int = typer.Option(5, "--vectors", help="Singular vectors to keep."),
-    signal_unit: str = SIGNAL_UNIT,
-    time_unit: str = TIME_UNIT,
-    duplicates: str = DUPLICATES,
+    signal_unit: SignalUnit = SIGNAL_UNIT,
+    time_unit: TimeUnit = TIME_UNIT,
+    duplicates: Duplicates = DUPLICATES,
     background: float | None = BACKGROUND,
     t_min: float | None = T_MIN,
     t_max: float | None = T_MAX,
@@ -500,7 +520,7 @@ def svd_cmd(
     ),
     outliers: float | None = OUTLIERS,
     out: Path | None = OUT,
-    curves: str = CURVES,
+    curves: Curves = CURVES,
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -526,8 +546,11 @@ def svd_cmd(
 def chirp_cmd(
     matrix: Path = typer.Argument(..., help="TA matrix file."),
     order: int = typer.Option(3, "--order", help="Polynomial degree in wavelength."),
-    method: str = typer.Option(
-        "slope", "--method", help="Onset: 'slope' (steepest rise) or 'level' (--fraction of peak)."
+    method: ChirpMethod = typer.Option(
+        ChirpMethod.SLOPE,
+        "--method",
+        case_sensitive=False,
+        help="Onset: slope (steepest rise) or level (--fraction of peak).",
     ),
     fraction: float = typer.Option(
         0.5, "--fraction", help="Onset level as a fraction of the peak |ΔOD| (method level)."
@@ -541,9 +564,9 @@ def chirp_cmd(
     reference: float = typer.Option(
         550.0, "--reference", help="Reference wavelength of the polynomial (nm)."
     ),
-    signal_unit: str = SIGNAL_UNIT,
-    time_unit: str = TIME_UNIT,
-    duplicates: str = DUPLICATES,
+    signal_unit: SignalUnit = SIGNAL_UNIT,
+    time_unit: TimeUnit = TIME_UNIT,
+    duplicates: Duplicates = DUPLICATES,
     background: float | None = BACKGROUND,
     exclude: list[str] | None = typer.Option(
         None, "--exclude", help="Drop wavelengths LOW-HIGH (nm), e.g. 380-405; repeatable."
@@ -555,7 +578,7 @@ def chirp_cmd(
         help="Also write the polynomial as a KiMoPack chirp file (numpy.polyval coefficients) for --chirp FILE.",
     ),
     out: Path | None = OUT,
-    curves: str = CURVES,
+    curves: Curves = CURVES,
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -584,7 +607,7 @@ def chirp_cmd(
         order=order,
         fraction=fraction,
         window=window,
-        method=_choice(method, ("slope", "level"), "--method"),
+        method=method,
         reference=reference,
     )
     if write_chirp is not None:

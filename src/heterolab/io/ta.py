@@ -29,10 +29,11 @@ line and the problem. Strictly decreasing axes are accepted and reversed.
 
 from __future__ import annotations
 
+import enum
 import re
 from os import PathLike
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import xarray as xr
@@ -43,6 +44,10 @@ from heterolab.io.registry import register_reader
 from heterolab.io.text import read_matrix_text
 
 __all__ = [
+    "Duplicates",
+    "SignalUnit",
+    "TimeUnit",
+    "as_choice",
     "make_ta_array",
     "read_chirp_file",
     "read_glotaran_ascii",
@@ -52,9 +57,52 @@ __all__ = [
     "write_ta_result",
 ]
 
+
+class SignalUnit(enum.StrEnum):
+    """Unit of a file's ΔA values (converted to OD)."""
+
+    OD = "OD"
+    MOD = "mOD"
+
+
+class TimeUnit(enum.StrEnum):
+    """Unit of a file's delays (converted to ps)."""
+
+    FS = "fs"
+    PS = "ps"
+    NS = "ns"
+
+
+class Duplicates(enum.StrEnum):
+    """What to do with repeated delays or wavelengths."""
+
+    MEAN = "mean"  # merge into their mean, with a warning
+    ERROR = "error"  # refuse the file
+
+
+E = TypeVar("E", bound=enum.StrEnum)
+
+
+def as_choice(enum_cls: type[E], value: object, what: str) -> E:
+    """``value`` (a member of ``enum_cls`` or its string value, any case) as the member.
+
+    Raises
+    ------
+    ParameterError
+        Naming ``what``, the value given and the valid values.
+    """
+    if isinstance(value, enum_cls):
+        return value
+    text = str(value).strip().lower()
+    for member in enum_cls:
+        if member.value.lower() == text:
+            return member
+    valid = ", ".join(m.value for m in enum_cls)
+    raise ParameterError(f"{what} {value!r} is not one of {valid}")
+
+
 _SIGNAL_SCALE = {"OD": 1.0, "mOD": 1e-3}
 _ORIENTATIONS = ("auto", "time_rows", "time_columns")
-_DUPLICATES = ("mean", "error")
 _TIME_SCALE = {"fs": 1e-3, "ps": 1.0, "ns": 1e3}
 _TIME_LABEL = re.compile(r"time|delay|ps\b|fs\b", re.IGNORECASE)
 _WL_LABEL = re.compile(r"wave|lambda|nm\b|λ", re.IGNORECASE)
@@ -94,12 +142,9 @@ def make_ta_array(
     time_unit
         Unit of ``time_ps`` as given: ``"fs"``, ``"ps"`` or ``"ns"`` (converted to ps).
     """
-    if time_unit not in _TIME_SCALE:
-        raise ParameterError(f"time_unit {time_unit!r} is not one of {sorted(_TIME_SCALE)}")
-    if duplicates not in _DUPLICATES:
-        raise ParameterError(f"duplicates={duplicates!r} is not one of {_DUPLICATES}")
-    if signal_unit not in _SIGNAL_SCALE:
-        raise ParameterError(f"signal_unit {signal_unit!r} is not one of {sorted(_SIGNAL_SCALE)}")
+    time_unit = as_choice(TimeUnit, time_unit, "time_unit")
+    duplicates = as_choice(Duplicates, duplicates, "duplicates")
+    signal_unit = as_choice(SignalUnit, signal_unit, "signal_unit")
     data = np.asarray(data, dtype=float)
     t = np.asarray(time_ps, dtype=float) * _TIME_SCALE[time_unit]
     wl = np.asarray(wavelength_nm, dtype=float)
@@ -311,10 +356,9 @@ def read_ta_matrix(
     p = Path(path)
     if orientation not in _ORIENTATIONS:
         raise ParameterError(f"orientation {orientation!r} is not one of {_ORIENTATIONS}")
-    if signal_unit not in _SIGNAL_SCALE:
-        raise ParameterError(f"signal_unit {signal_unit!r} is not one of {sorted(_SIGNAL_SCALE)}")
-    if duplicates not in _DUPLICATES:
-        raise ParameterError(f"duplicates={duplicates!r} is not one of {_DUPLICATES}")
+    signal_unit = as_choice(SignalUnit, signal_unit, "signal_unit")
+    duplicates = as_choice(Duplicates, duplicates, "duplicates")
+    time_unit = as_choice(TimeUnit, time_unit, "time_unit")
     if p.suffix.lower() in _HDF5_EXT:
         return read_ta_hdf5(p, signal_unit=signal_unit, duplicates=duplicates)
     raw = read_matrix_text(

@@ -8,6 +8,9 @@ from __future__ import annotations
 from heterolab._lazy import lazy_api
 
 _LAZY = {
+    "ChirpMethod": "heterolab.kinetics.ta.preprocess",
+    "CoherentArtifact": "heterolab.kinetics.ta.model",
+    "GlobalModel": "heterolab.kinetics.ta.global_fit",
     "correct_chirp": "heterolab.kinetics.ta.preprocess",
     "estimate_chirp": "heterolab.kinetics.ta.preprocess",
     "filter_outliers": "heterolab.kinetics.ta.preprocess",

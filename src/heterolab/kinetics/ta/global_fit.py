@@ -12,6 +12,7 @@ estimate_chirp` when ``chirp="auto"``; an optional coherent-artefact term is ava
 from __future__ import annotations
 
 import dataclasses
+import enum
 import itertools
 from collections.abc import Sequence
 from os import PathLike
@@ -21,22 +22,33 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import ModelError, ParameterError
+from heterolab.io.ta import as_choice
 from heterolab.kinetics.ta.model import (
     DISPERSION_CENTER_NM,
+    CoherentArtifact,
     DatasetSpec,
     IrfSpec,
     KineticScheme,
     ParameterSet,
     Transition,
+    artifact_terms,
 )
 from heterolab.kinetics.ta.multistart import lifetime_grid
 from heterolab.kinetics.ta.preprocess import chirp_from_result, estimate_chirp
 from heterolab.kinetics.ta.target import LIFETIME_PRECISION, TargetModel, fit_target
 from heterolab.result import Quantity, Result
 
-__all__ = ["build_global_model", "fit_global"]
+__all__ = ["GlobalModel", "build_global_model", "fit_global"]
 
-MODELS = ("parallel", "sequential")
+
+class GlobalModel(enum.StrEnum):
+    """Kinetic model of a global analysis."""
+
+    PARALLEL = "parallel"  # independent decays: decay-associated spectra (DAS)
+    SEQUENTIAL = "sequential"  # A -> B -> C ...: evolution-associated spectra (EAS)
+
+
+MODELS = tuple(m.value for m in GlobalModel)
 
 
 def build_global_model(
@@ -142,7 +154,7 @@ def _chirp_start(da: xr.DataArray, order: int, center: float) -> tuple[float, li
 
 def fit_global(
     da: xr.DataArray,
-    model: str = "sequential",
+    model: GlobalModel | str = "sequential",
     n_components: int = 3,
     *,
     irf_center: float | None = None,
@@ -152,7 +164,7 @@ def fit_global(
     chirp_order: int = 3,
     dispersion_center: float | None = None,
     lifetimes: Sequence[float] | None = None,
-    coherent_artifact: int | str = "auto",
+    coherent_artifact: int | str | CoherentArtifact = "auto",
     fix_irf: bool = False,
     fix_irf_width: bool = False,
     fix_lifetimes: Sequence[int] = (),
@@ -219,12 +231,8 @@ def fit_global(
         curves as :func:`~heterolab.kinetics.ta.target.fit_target` with spectra labelled
         ``c1 …`` (DAS for parallel, EAS for sequential).
     """
-    if model not in MODELS:
-        raise ParameterError(f"model {model!r} is not one of {MODELS}")
-    if isinstance(coherent_artifact, bool) or coherent_artifact not in (0, 1, 2, 3, "auto"):
-        raise ParameterError(
-            f"coherent_artifact is the number of artefact terms 0-3 (Gaussian, 1st, 2nd derivative) or 'auto', got {coherent_artifact!r}"
-        )
+    model = as_choice(GlobalModel, model, "model").value
+    coherent_artifact = artifact_terms(coherent_artifact)
     t = np.asarray(da["time"].values, float)
     if irf_center is None:
         mean = np.nanmean(np.abs(da.transpose("time", "wavelength").values), axis=1)

@@ -12,6 +12,7 @@ as one :class:`~heterolab.errors.ModelError`.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -23,6 +24,7 @@ __all__ = [
     "DISPERSION_CENTER_NM",
     "DISPERSION_SCALE_NM",
     "Chirp",
+    "CoherentArtifact",
     "Constraint",
     "DatasetSpec",
     "IrfSpec",
@@ -32,9 +34,44 @@ __all__ = [
     "ParameterSet",
     "Transition",
     "Weight",
+    "artifact_terms",
 ]
 
 GROUND = "ground"
+
+
+class CoherentArtifact(enum.StrEnum):
+    """Coherent-artefact terms of a fit: ``auto`` (chosen by BIC) or 0-3 IRF-shaped terms."""
+
+    AUTO = "auto"
+    NONE = "0"
+    GAUSSIAN = "1"  # the IRF Gaussian
+    FIRST = "2"  # + its first derivative
+    SECOND = "3"  # + its second derivative
+
+
+def artifact_terms(value: object) -> int | str:
+    """``coherent_artifact`` as ``"auto"`` or the number of terms 0-3.
+
+    Accepts a :class:`CoherentArtifact`, its string value or an int 0-3.
+
+    Raises
+    ------
+    ParameterError
+        For anything else (booleans included), naming the valid values.
+    """
+    from heterolab.errors import ParameterError
+
+    if isinstance(value, CoherentArtifact):
+        return "auto" if value is CoherentArtifact.AUTO else int(value.value)
+    if isinstance(value, bool) or value not in (0, 1, 2, 3, "auto", "0", "1", "2", "3"):
+        if not (isinstance(value, str) and value.strip().lower() == "auto"):
+            raise ParameterError(
+                "coherent_artifact is the number of artefact terms 0-3 (Gaussian, 1st, 2nd "
+                f"derivative) or 'auto', got {value!r}"
+            )
+        return "auto"
+    return "auto" if value == "auto" else int(value)
 
 
 @dataclass(frozen=True)

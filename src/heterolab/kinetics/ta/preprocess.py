@@ -6,13 +6,14 @@ they never change the data silently — every cut or correction is an explicit a
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 
 import numpy as np
 import xarray as xr
 
 from heterolab.errors import ParameterError
-from heterolab.io.ta import read_chirp_file
+from heterolab.io.ta import as_choice, read_chirp_file
 from heterolab.kinetics.ta.model import (
     DISPERSION_CENTER_NM,
     DISPERSION_SCALE_NM,
@@ -22,6 +23,7 @@ from heterolab.kinetics.ta.model import (
 from heterolab.result import Quantity, Result, make_provenance
 
 __all__ = [
+    "ChirpMethod",
     "as_chirp",
     "chirp_delay",
     "chirp_from_result",
@@ -34,6 +36,13 @@ __all__ = [
     "subtract_background",
     "svd_analysis",
 ]
+
+
+class ChirpMethod(enum.StrEnum):
+    """How the onset (time zero) is found at each wavelength."""
+
+    SLOPE = "slope"  # delay of the steepest rise of |ΔOD|
+    LEVEL = "level"  # first delay where |ΔOD| reaches a fraction of its maximum
 
 
 def _check(da: xr.DataArray) -> None:
@@ -135,7 +144,7 @@ def estimate_chirp(
     fraction: float = 0.5,
     window: tuple[float, float] | None = None,
     min_signal: float = 0.2,
-    method: str = "slope",
+    method: ChirpMethod | str = "slope",
     reference: float = DISPERSION_CENTER_NM,
 ) -> Result:
     """Time zero against wavelength from the signal onset, fitted by a polynomial (P-35).
@@ -171,8 +180,7 @@ def estimate_chirp(
         else (t.min(), min(t.max(), t.min() + 0.25 * (t.max() - t.min())))
     )
     sel = (t >= lo) & (t <= hi)
-    if method not in ("slope", "level"):
-        raise ParameterError(f"method {method!r} is not 'slope' or 'level'")
+    method = as_choice(ChirpMethod, method, "method").value
     if sel.sum() < 3:
         raise ParameterError(f"chirp window {lo}..{hi} ps holds fewer than 3 delays")
     tw = t[sel]

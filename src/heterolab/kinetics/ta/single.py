@@ -22,6 +22,7 @@ from scipy.optimize import least_squares
 
 from heterolab.errors import ParameterError
 from heterolab.kinetics.decay_models import exp_conv_gaussian
+from heterolab.kinetics.ta.model import CoherentArtifact, artifact_terms
 from heterolab.result import Quantity, Result, make_provenance
 
 __all__ = ["bleach_peak_position", "fit_kinetics", "kinetic_model", "spectra_at"]
@@ -67,7 +68,7 @@ def fit_kinetics(
     irf_width: float = 0.06,
     fix_irf: bool = False,
     average_width: float = 0.0,
-    coherent_artifact: int | str = "auto",
+    coherent_artifact: int | str | CoherentArtifact = "auto",
 ) -> Result:
     """Fit a kinetic trace with ``n_exp`` exponentials (+ long-lived) and a Gaussian IRF.
 
@@ -97,8 +98,7 @@ def fit_kinetics(
         ``A_inf``, ``irf_center``, ``irf_width``; derived ``fraction_i`` / ``fraction_inf``
         (% of Σ|A|) with propagated errors; statistics list which components are rises.
     """
-    if isinstance(coherent_artifact, bool) or coherent_artifact not in (0, 1, 2, 3, "auto"):
-        raise ParameterError(f"coherent_artifact is 0-3 or 'auto', got {coherent_artifact!r}")
+    coherent_artifact = artifact_terms(coherent_artifact)
     tr = _trace(data, wavelength, average_width)
     t = np.asarray(tr["time"].values, float)
     y = np.asarray(tr.values, float)

@@ -403,9 +403,24 @@ def read_xrdml(
 
 
 # ---------------------------------------------------------------------- dispatch
+#: Bruker DIFFRAC formats no maintained Python library reads here (checked 2026-12): xylib-py
+#: 1.6.1 and xylib-py-wheels 1.7.3 ship no wheel for this Python and their source build needs
+#: SWIG and a C++ toolchain; bruker-powderxrd-parser 1.0.0 needs Python >= 3.13; fabio reads
+#: Bruker 2D frames (.gfrm) only; xrayutilities 1.8 has no Bruker reader.
+BRUKER_SUFFIXES = (".brml", ".raw")
+
+
 def read_patterns(path: str | PathLike[str], **options: Any) -> list[xr.DataArray]:
     """Every scan in a pattern file, as a list (one element for .xy files)."""
     p = Path(path)
+    if p.suffix.lower() in BRUKER_SUFFIXES and p.is_file():
+        raise FormatError(
+            p,
+            f"Bruker {p.suffix.lower()} is not read: no maintained Python library for it installs "
+            "here (xylib-py needs SWIG and a C++ build, bruker-powderxrd-parser Python >= 3.13). "
+            "Export the scan as .xy from DIFFRAC.EVA, or convert it with xylib's xyconv, and read "
+            "that",
+        )
     out = read(p, kind="xrd_pattern", **options)
     return out if isinstance(out, list) else [out]
 

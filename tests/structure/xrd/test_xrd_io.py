@@ -158,3 +158,13 @@ def test_unknown_anode_lists_the_known(tmp_path) -> None:
     f.write_text("10 1\n11 2\n")
     with pytest.raises(ParameterError, match="known: Cu, Mo"):
         read_pattern(f, anode="Xx")
+
+
+@pytest.mark.parametrize("suffix", [".brml", ".raw", ".RAW"])
+def test_bruker_files_are_refused_with_the_reason_and_a_way_out(tmp_path, suffix) -> None:
+    f = tmp_path / f"scan{suffix}"
+    f.write_bytes(b"PK\x03\x04 not parsed")
+    with pytest.raises(
+        FormatError, match=r"Bruker .* is not read: .*xylib-py.*Export the scan as \.xy"
+    ):
+        read_pattern(f)

@@ -71,6 +71,36 @@ def test_text_output_and_other_commands(tmp_path: Path) -> None:
     assert c.exit_code == 0 and "t0_min" in c.output
 
 
+def test_chirp_plot_shows_the_map_with_the_chirp_and_labels_with_units(tmp_path: Path) -> None:
+    """``ta chirp --plot``: the ΔA map around time zero with onsets and polynomial; every
+    axis (and the colour bar) labelled with its unit."""
+    from heterolab.io import read
+    from heterolab.kinetics.ta.preprocess import estimate_chirp
+
+    p = _csv(tmp_path)
+    png = tmp_path / "chirp.png"
+    c = RUNNER.invoke(app, ["ta", "chirp", str(p), "--order", "1", "--plot", str(png)])
+    assert c.exit_code == 0, c.output
+    assert png.stat().st_size > 0
+    res = estimate_chirp(read(p, kind="ta"), order=1)
+    fig = res.plot()
+    labels = [ax.get_xlabel() for ax in fig.axes] + [ax.get_ylabel() for ax in fig.axes]
+    assert "wavelength (nm)" in labels and "delay (ps)" in labels
+    assert "time zero (ps)" in labels and "ΔA (OD)" in labels
+    for ax in fig.axes:
+        for text in (ax.get_xlabel(), ax.get_ylabel()):
+            assert not text or ("(" in text and ")" in text), text
+    mesh_ax = next(ax for ax in fig.axes if ax.get_title() == "ΔA with chirp")
+    line = next(ln for ln in mesh_ax.get_lines() if ln.get_label() == "chirp")
+    np.testing.assert_allclose(line.get_ydata(), res.curves["polynomial"].values)
+    assert (
+        "chirp/data"
+        not in json.loads(
+            RUNNER.invoke(app, ["ta", "chirp", str(p), "--order", "1", "--json"]).stdout
+        )["curves"]
+    )  # the map only with --curves all
+
+
 def test_bad_file_gives_error_message(tmp_path: Path) -> None:
     p = tmp_path / "bad.csv"
     p.write_text(",500,510\n0,1,2\n1,x,4\n2,5,6\n")

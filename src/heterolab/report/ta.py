@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 from heterolab.report.plots import register_plotter, subplots
 from heterolab.result import Result
 
-__all__ = ["plot_ta_fit", "plot_ta_kinetics", "plot_ta_svd"]
+__all__ = ["plot_ta_chirp", "plot_ta_fit", "plot_ta_kinetics", "plot_ta_svd"]
 
 
 def _map(ax: Any, da: Any, title: str) -> None:
@@ -100,12 +100,31 @@ def plot_ta_svd(result: Result, **_: Any) -> Figure:
 
 @register_plotter("ta.chirp")
 def plot_ta_chirp(result: Result, **_: Any) -> Figure:
-    """Onset delay per wavelength and the fitted chirp polynomial."""
-    fig = Figure(figsize=(6.4, 4))
-    ax = fig.add_subplot()
+    """ΔA map around time zero with the onsets and the chirp polynomial, and the onsets alone."""
     onset, poly = result.curves["onset"], result.curves["polynomial"]
-    ax.plot(onset["wavelength"].values, onset.values, ".", ms=4, label="onset")
-    ax.plot(poly["wavelength"].values, poly.values, "-", label="polynomial")
-    ax.set(xlabel="wavelength (nm)", ylabel="time zero (ps)")
-    ax.legend()
+    data = result.curves.get("chirp/data")
+    if data is None:  # a result from before the map was stored: the onset panel only
+        fig, right = subplots(1, 1, width=6.4, height=4)
+    else:
+        fig, (left, right) = subplots(1, 2, width=12, height=4.5)
+        d = data.transpose("time", "wavelength")
+        lim = float(np.nanmax(np.abs(d.values))) if d.size else 1.0
+        mesh = left.pcolormesh(
+            d["wavelength"].values,
+            d["time"].values,
+            d.values,
+            cmap="RdBu_r",
+            vmin=-(lim or 1.0),
+            vmax=lim or 1.0,
+            shading="auto",
+        )
+        fig.colorbar(mesh, ax=left, label="ΔA (OD)")
+        left.plot(onset["wavelength"].values, onset.values, "k.", ms=3, label="onset")
+        left.plot(poly["wavelength"].values, poly.values, "-", color="gold", lw=2, label="chirp")
+        left.set(xlabel="wavelength (nm)", ylabel="delay (ps)", title="ΔA with chirp")
+        left.legend(fontsize=8, loc="upper right")
+    right.plot(onset["wavelength"].values, onset.values, ".", ms=4, label="onset")
+    right.plot(poly["wavelength"].values, poly.values, "-", label="polynomial")
+    right.set(xlabel="wavelength (nm)", ylabel="time zero (ps)")
+    right.legend()
     return fig

@@ -263,6 +263,14 @@ def estimate_chirp(
     res.curves["polynomial"] = xr.DataArray(
         poly, dims="wavelength", coords={"wavelength": wl}, attrs={"units": "ps"}
     )
+    near = (da["time"] >= float(poly.min()) - 2.0) & (da["time"] <= float(poly.max()) + 3.0)
+    window_map = da.sel(time=near).transpose("time", "wavelength")
+    res.curves["chirp/data"] = xr.DataArray(  # the ΔA map around time zero, for the figure
+        np.asarray(window_map.values, float),
+        dims=("time", "wavelength"),
+        coords={"time": window_map["time"].values, "wavelength": window_map["wavelength"].values},
+        attrs={"units": "OD"},
+    )
     return res
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import time as _time
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import Any
@@ -50,6 +50,7 @@ from heterolab.kinetics.ta.model import (
     Weight,
 )
 from heterolab.kinetics.ta.varpro import PreparedDataset
+from heterolab.progress import progress_task
 from heterolab.result import Quantity, Result, make_provenance
 
 __all__ = ["TargetModel", "fit_target", "load_model"]
@@ -279,12 +280,16 @@ def fit_target(
         )
     matrices = _as_list(model, data)
 
-    def one(m: TargetModel, mats: list[xr.DataArray], cap: int | None = None) -> Result:
-        return _fit_once(m, mats, cap or max_nfev, kind, inputs, x_scale, lifetime_precision)
+    with progress_task(f"TA fit ({kind})", unit="evaluations") as tick:
 
-    first = one(model, matrices)
-    others = None if starts is None else [dict(s) for s in starts]
-    return best_of_starts(first, model, matrices, others, one)
+        def one(m: TargetModel, mats: list[xr.DataArray], cap: int | None = None) -> Result:
+            return _fit_once(
+                m, mats, cap or max_nfev, kind, inputs, x_scale, lifetime_precision, tick
+            )
+
+        first = one(model, matrices)
+        others = None if starts is None else [dict(s) for s in starts]
+        return best_of_starts(first, model, matrices, others, one)
 
 
 def _fit_once(
@@ -295,8 +300,10 @@ def _fit_once(
     inputs: Sequence[str | PathLike[str]],
     x_scale: str | float,
     precision: float = LIFETIME_PRECISION,
+    tick: Callable[..., object] | None = None,
 ) -> Result:
-    """One least-squares fit of ``model`` from its own start values."""
+    """One least-squares fit of ``model`` from its own start values (``tick()`` per
+    residual evaluation: the progress bar)."""
     prepared = [
         PreparedDataset(d, s, model.scheme) for d, s in zip(matrices, model.datasets, strict=True)
     ]
@@ -310,6 +317,8 @@ def _fit_once(
 
     def fun(x: np.ndarray) -> np.ndarray:
         values = params.from_vector(x)
+        if tick is not None:
+            tick()
         return np.concatenate([p.residuals(values) for p in prepared])
 
     positive = [params.params[n].positive for n in params.free]

@@ -57,7 +57,11 @@ from heterolab.kinetics.trpl._batch_kernels import (
     _fit_all,
     _model_rows,
 )
-from heterolab.kinetics.trpl.decay_setup import decay_parameters, from_parameter_set
+from heterolab.kinetics.trpl.decay_setup import (
+    check_fit_bins,
+    decay_parameters,
+    from_parameter_set,
+)
 from heterolab.kinetics.trpl.pixel_status import (
     PixelStatus,
     classify_batch,
@@ -389,6 +393,7 @@ def fit_decays(
     else:
         bg_fixed = 0.0
     y, t, lead, info = _as_batch(decays, time, time_unit, bin_width)
+    check_fit_bins(t.size)
     delta = float(t[1] - t[0])
     kind, irf_n, fwhm = _irf_histogram(irf, info.pop("input"), irf_fwhm)
     mle = estimator == "mle"

@@ -23,14 +23,14 @@ from heterolab.kinetics.decay_models import (
     gaussian_histogram,
     irf_coefficients,
     measured_irf_response,
-    shift_histogram,
-    stretched_exp_binned,
+    stretched_conv_irf,
     stretched_exp_integral,
 )
 
 __all__ = [
     "DecayProblem",
     "build_problem",
+    "check_fit_bins",
     "component_shapes",
     "decay_parameters",
     "design_matrix",
@@ -146,7 +146,6 @@ def component_shapes(p: DecayProblem, nl: dict[str, float]) -> np.ndarray:
     """Unit-amplitude component shapes on the full axis, shape ``(k, n)``."""
     t, delta = p.t, p.delta
     if p.model == "stretched":
-        h = stretched_exp_binned(t.size, delta, nl["tau_1"], nl["beta"])
         if p.irf_kind == "tail":
             s = t - p.tail_start
             out = np.zeros_like(t)
@@ -156,11 +155,15 @@ def component_shapes(p: DecayProblem, nl: dict[str, float]) -> np.ndarray:
             )
             out[ok] = np.diff(cdf) / delta
             return out[None, :]
+        # the piecewise-linear IRF reconstruction of the exponential kernels, exact per bin
         if p.irf_kind == "measured":
-            src = shift_histogram(p.irf / p.irf.sum(), nl["shift"] / delta)
+            coef, s_bins = p.irf_coef, nl["shift"] / delta
         else:
-            src = gaussian_histogram(t, nl["shift"], fwhm_to_sigma(nl["irf_fwhm"]))
-        return np.convolve(src, h)[: t.size][None, :]
+            g = gaussian_histogram(t, nl["shift"], fwhm_to_sigma(nl["irf_fwhm"]))
+            if not g.sum() > 0:
+                return np.zeros((1, t.size))
+            coef, s_bins = irf_coefficients(g), 0.0
+        return stretched_conv_irf(coef, nl["tau_1"], nl["beta"], delta, s_bins)[None, :]
     taus = np.array([nl[f"tau_{i + 1}"] for i in range(p.n_components)])
     if p.irf_kind == "measured":  # = decay_models.exp_conv_irf without re-validating the IRF
         s_bins = nl["shift"] / delta
@@ -264,6 +267,7 @@ def build_problem(
             "with fit_decays"
         )
     y, t, attrs = d.counts, d.time, d.attrs
+    check_fit_bins(t.size)
     delta = float(t[1] - t[0])
     period = None
     if repetition_rate_hz is not None:
@@ -359,6 +363,21 @@ def build_problem(
         "file_repetition_rate_hz": attrs.get("repetition_rate_hz"),
     }
     return p, settings
+
+
+#: Most bins a decay fit accepts (TCSPC histograms have at most 65,536).
+MAX_FIT_BINS = 1 << 20
+
+
+def check_fit_bins(n: int) -> None:
+    """ParameterError for a decay with more than :data:`MAX_FIT_BINS` bins (before a fit that
+    would run for many minutes on what is not one histogram)."""
+    if n > MAX_FIT_BINS:
+        raise ParameterError(
+            f"decay has {n:,} bins; a TCSPC histogram has at most 65,536 and a fit takes at "
+            f"most {MAX_FIT_BINS:,}: is this one histogram (not photon time stamps or several "
+            "decays in one column)? Rebin it (sum neighbouring bins) or cut it to the decay"
+        )
 
 
 def fixed_value(v: Any, name: str) -> float:

@@ -7,6 +7,10 @@ Example::
     heterolab xrd refine LaB6.xye.bz2 --anode Cu --a 4.157 --space-group Pm-3m --json
     heterolab xrd strain --reference 30.43 43.61 --measured 30.25 43.47 --labels 200 220
     heterolab giwaxs integrate CeO2.tif --poni CeO2.poni --flip ud --plot ceo2.png
+    heterolab giwaxs features CeO2.tif --poni CeO2.poni --flip ud --q-range 1.98 2.04 --plot f.png
+    heterolab giwaxs stack film.tif --poni film.poni --chi-range 80 100 --plot stack.png
+    heterolab giwaxs size film.tif --poni film.poni --chi-range 80 100 --q-range 0.27 0.35 \
+        --instrument-fwhm 0.01
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from typing import Any
 import typer
 
 from heterolab.cli._apps import giwaxs_app, xrd_app
-from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
+from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors, save_plot
 from heterolab.errors import ParameterError
 from heterolab.io.xrd import Flip
 from heterolab.result import Quantity, Result, make_provenance
@@ -266,8 +270,12 @@ def size_cmd(
         results.append(williamson_hall(peaks, instrument=inst, shape_factor=shape_factor))
     if inst is not None:
         results.insert(0, inst)
-    emit(results, as_json, plot=None)
-    del plot
+    figure = results[-1]  # Williamson–Hall when there are 3+ lines, else the pattern fit
+    try:
+        emit(results, as_json)
+    finally:
+        if plot is not None:
+            save_plot(figure, plot)
 
 
 @xrd_app.command("strain")
@@ -436,4 +444,115 @@ def orientation_cmd(
     res.statistics["feature"] = feat["class"]
     for key in ("texture", "modulation", "n_regions", "n_spikes", "spike_fraction", "contrast"):
         res.statistics[key] = feat[key]
+    emit(res, as_json, plot=plot)
+
+
+@giwaxs_app.command("features")
+@handle_errors
+def features_cmd(
+    path: Path = typer.Argument(..., help="Detector image."),
+    poni: Path = PONI,
+    flip: Flip = FLIP,
+    q_range: list[float] = typer.Option(
+        ...,
+        "--q-range",
+        help="Ring window bounds, repeated in pairs: --q-range LOW --q-range HIGH (1/angstrom).",
+    ),
+    smooth: float = typer.Option(15.0, "--smooth", help="Running-median width over χ (deg)."),
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Classify each ring window as ring (random; smooth or grainy) or spot (oriented)."""
+    from heterolab.structure.giwaxs import cake, classify_features
+
+    if len(q_range) < 2 or len(q_range) % 2:
+        raise ParameterError(f"--q-range takes LOW HIGH pairs, got {len(q_range)} numbers")
+    pairs = [(q_range[i], q_range[i + 1]) for i in range(0, len(q_range), 2)]
+    res = classify_features(cake(_image(path, poni, flip)), pairs, smooth_deg=smooth)
+    _print_table(
+        [
+            {k: f[k] for k in ("class", "texture", "modulation", "n_regions", "n_spikes")}
+            for f in res.statistics["features"]
+        ],
+        as_json,
+    )
+    emit(res, as_json, plot=plot)
+
+
+def _sector(path: Path, poni: Path, flip: Flip, chi_range: tuple[float, float]) -> Any:
+    from heterolab.structure.giwaxs import cake, sector_profile
+
+    img = _image(path, poni, flip)
+    prof = sector_profile(cake(img, npt_rad=3000), chi_range)
+    lam = img.attrs.get("geometry", {}).get("wavelength")
+    if lam:
+        prof.attrs["wavelength_angstrom"] = float(lam) * 1e10
+    return prof
+
+
+CHI_RANGE = typer.Option(
+    ..., "--chi-range", help="χ sector LOW HIGH (deg), e.g. around q_z for (00l) planes."
+)
+
+
+@giwaxs_app.command("stack")
+@handle_errors
+def stack_cmd(
+    path: Path = typer.Argument(..., help="Detector image."),
+    poni: Path = PONI,
+    flip: Flip = FLIP,
+    chi_range: tuple[float, float] = CHI_RANGE,
+    prominence: float = typer.Option(
+        0.05, "--prominence", help="Peak threshold (fraction of the profile maximum)."
+    ),
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Period of a (00l) stack from the peaks of a χ sector (q_l = 2π l / c)."""
+    from heterolab.structure.giwaxs import q_peak_positions, stack_period
+
+    pos, err = q_peak_positions(_sector(path, poni, flip, chi_range), min_prominence=prominence)
+    if pos.size < 2:
+        raise ParameterError(
+            f"{pos.size} peak(s) in the χ sector {chi_range}: a period needs two or more"
+        )
+    emit(stack_period(pos, errors=err), as_json, plot=plot)
+
+
+@giwaxs_app.command("size")
+@handle_errors
+def gi_size_cmd(
+    path: Path = typer.Argument(..., help="Detector image."),
+    poni: Path = PONI,
+    flip: Flip = FLIP,
+    chi_range: tuple[float, float] = CHI_RANGE,
+    q_range: tuple[float, float] = typer.Option(
+        ..., "--q-range", help="Window of the line LOW HIGH (1/angstrom)."
+    ),
+    instrument_fwhm: float | None = typer.Option(
+        None, "--instrument-fwhm", help="Instrument resolution Δq FWHM (1/angstrom)."
+    ),
+    footprint: float = typer.Option(
+        0.0, "--footprint", help="Beam footprint along the beam (mm), for the resolution."
+    ),
+    shape_factor: float = typer.Option(0.9, "--k", help="Scherrer constant K."),
+    as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
+) -> None:
+    """Scherrer size of one GI line with the instrument resolution stated."""
+    from heterolab.io.xrd import read_poni
+    from heterolab.structure.giwaxs import gi_scherrer
+
+    prof = _sector(path, poni, flip, chi_range)
+    geo = read_poni(poni)
+    res = gi_scherrer(
+        prof,
+        q_range,
+        instrument_fwhm_q=instrument_fwhm,
+        wavelength_angstrom=prof.attrs.get("wavelength_angstrom"),
+        distance_mm=float(geo["dist"]) * 1e3 if instrument_fwhm is None else None,
+        footprint_mm=footprint,
+        pixel_mm=float(geo.get("detector_config", {}).get("pixel1", 172e-6)) * 1e3,
+        shape_factor=shape_factor,
+    )
     emit(res, as_json, plot=plot)

@@ -181,7 +181,8 @@ def classify_features(
         the raw profile, χ of the smooth part's maximum).
     """
     rows = []
-    for lo, hi in q_ranges:
+    result = Result(kind="giwaxs.features")
+    for k, (lo, hi) in enumerate(q_ranges):
         prof = azimuthal_profile(cake_map, (lo, hi))
         y = np.asarray(prof.values, float)
         chi = np.asarray(prof["chi"].values, float)
@@ -200,6 +201,14 @@ def classify_features(
         grainy = stats["n_spikes"] >= 5 and stats["spike_fraction"] > 0.1
         top = float(np.percentile(y, 99))
         med = _circular_running_median(y, max(3, round(stats["smooth_deg"]) | 1))
+        coord = {"chi": xr.Variable(("chi",), chi, attrs={"units": "deg"})}
+        unit = prof.attrs.get("units", "counts")
+        result.curves[f"profile_{k}"] = xr.DataArray(
+            y, dims=("chi",), coords=coord, attrs={"units": unit, "q_range": [lo, hi]}
+        )
+        result.curves[f"smooth_{k}"] = xr.DataArray(
+            med, dims=("chi",), coords=coord, attrs={"units": unit}
+        )
         rows.append(
             {
                 "q_range": [lo, hi],
@@ -210,7 +219,8 @@ def classify_features(
                 "chi_of_max": float(chi[int(np.argmax(med if oriented else y))]),
             }
         )
-    return Result(kind="giwaxs.features", statistics={"features": rows})
+    result.statistics["features"] = rows
+    return result
 
 
 def stack_period(
@@ -268,7 +278,14 @@ def stack_period(
     )
     c = 2 * math.pi / slope
     res.parameters["period"] = Quantity(c, c * slope_err / slope, "angstrom")
-    res.statistics.update({"orders": ls.tolist(), "chi2_red": chi2_red})
+    res.statistics.update(
+        {
+            "orders": ls.tolist(),
+            "chi2_red": chi2_red,
+            "q": q.tolist(),
+            "q_err": (s if errors is not None else np.full_like(q, np.nan)).tolist(),
+        }
+    )
     return res
 
 

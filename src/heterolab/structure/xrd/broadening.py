@@ -224,7 +224,17 @@ def williamson_hall(
             "size": Quantity(size, abs(size * icpt_err / icpt) if icpt > 0 else math.nan, "nm"),
             "microstrain": Quantity(float(coef[1]), float(math.sqrt(cov[1, 1])), "1"),
         },
-        statistics={"chi2_red": chi2_red, "n_peaks": int(keep.sum()), "shape_factor": shape_factor},
+        statistics={
+            "chi2_red": chi2_red,
+            "n_peaks": int(keep.sum()),
+            "shape_factor": shape_factor,
+            "intercept": float(icpt),
+            "slope": float(coef[1]),
+            "points": [
+                {"two_theta": float(t2), "x": float(xx), "y": float(yy), "y_err": float(ss)}
+                for t2, xx, yy, ss in zip(tt[keep], a[:, 1], y, s, strict=True)
+            ],
+        },
     )
     if not icpt > 0:
         result.mark_suspect("intercept K λ / L is not positive: size undetermined")

@@ -120,3 +120,12 @@ def test_retune_interface_pbbr2_contact_in_rock_salt_registry(pbs) -> None:
     assert new.properties["film_termination_bottom"] == "PbBr2"
     with pytest.raises(ParameterError, match="film termination 'PbS'"):
         retune_interface(ab, film_bottom="PbS")
+
+
+def test_describe_warns_about_a_polar_slab(pbs) -> None:
+    res = build.describe(build.slab(pbs, (1, 1, 1), layers=6, termination="Pb"))
+    assert res.statistics["tasker_type"] == "III" and res.statistics["polar"] is True
+    assert res.value("dipole") == pytest.approx(3 * 2 * A / (2 * math.sqrt(3)), abs=1e-5)
+    assert any("polar (Tasker III)" in w for w in res.warnings)
+    assert res.ok  # stated, not an error
+    assert not build.describe(build.slab(pbs, (1, 0, 0), layers=4)).warnings

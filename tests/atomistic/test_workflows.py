@@ -109,3 +109,25 @@ def test_options_and_errors(interface) -> None:
         workflows.interface_flow(bare)
     with pytest.raises(ParameterError, match="some but not all sites"):
         workflows.interface_flow(interface, film_indices=list(range(len(interface))))
+
+
+def test_cli_match_then_workflow(tmp_path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from heterolab.cli import app
+
+    runner = CliRunner()
+    iface = tmp_path / "interface.json"
+    res = runner.invoke(
+        app, ["atomistic", "match", "CsPbBr3", "PbS", "--max-area", "40", "-o", str(iface)]
+    )
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "flow.json"
+    res = runner.invoke(app, ["atomistic", "workflow", str(iface), str(out), "--json"])
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["derived"]["n_jobs"]["value"] == len(workflows.JOB_NAMES)
+    assert "IVDW = 11" in d["statistics"]["settings"]
+    assert [j.name for j in loadfn(out).jobs] == list(workflows.JOB_NAMES)

@@ -734,6 +734,8 @@ def describe(structure: Structure, path: str | PathLike[str] | None = None) -> R
     }
     if "thickness" in p:
         derived["thickness"] = Quantity(float(p["thickness"]), None, "angstrom")
+    if "dipole_e_angstrom" in p:  # nominal-charge dipole of the slab per surface cell
+        derived["dipole"] = Quantity(float(p["dipole_e_angstrom"]), None, "e*angstrom")
     stats: dict[str, Any] = {
         "formula": structure.composition.formula,
         "reduced_formula": structure.composition.reduced_formula,
@@ -746,7 +748,7 @@ def describe(structure: Structure, path: str | PathLike[str] | None = None) -> R
     if "selective_dynamics" in structure.site_properties:
         sd = structure.site_properties["selective_dynamics"]
         stats["fixed_atoms"] = sum(1 for f in sd if not any(f))
-    for key in ("film_atoms", "substrate_atoms", "von_mises_strain"):
+    for key in ("film_atoms", "substrate_atoms", "von_mises_strain", "tasker_type", "polar"):
         if key in p:
             stats[key] = p[key]
     res = Result(
@@ -757,6 +759,12 @@ def describe(structure: Structure, path: str | PathLike[str] | None = None) -> R
     )
     if stats["model"]:
         res.warnings.append("MODEL structure: " + str(stats["source"]))
+    if p.get("polar"):
+        res.warnings.append(
+            f"polar (Tasker {p['tasker_type']}) stacking: nominal dipole "
+            f"{p['dipole_e_angstrom']:.3g} e·Å per surface cell; DFT needs the dipole "
+            "correction (set for slabs in vasp-inputs) and real surfaces may reconstruct"
+        )
     return res
 
 

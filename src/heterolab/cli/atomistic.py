@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -41,11 +42,22 @@ def _range(text: str) -> tuple[float, float]:
 
 
 def _write(structure: object, out: Path | None) -> None:
+    """Write a structure; a pymatgen Interface is written as a plain Structure that keeps
+    its site labels (film/substrate) and JSON-safe properties (its Strain objects are not)."""
     if out is None:
         return
+    from pymatgen.core import Structure
+
+    s: Any = structure
+    if type(s) is not Structure:
+        plain = Structure(s.lattice, s.species, s.frac_coords, site_properties=s.site_properties)
+        plain.properties.update(
+            {k: v for k, v in s.properties.items() if isinstance(v, (str, int, float, bool, list))}
+        )
+        s = plain
     try:
-        structure.to(filename=str(out))  # type: ignore[attr-defined]
-    except (OSError, ValueError) as exc:
+        s.to(filename=str(out))
+    except (OSError, ValueError, TypeError) as exc:
         raise OutputError(f"cannot write the structure to {out}: {exc}") from None
 
 
@@ -237,6 +249,63 @@ def vasp_inputs_cmd(
         provenance=make_provenance((), {"kind": str(kind), "ivdw": ivdw, "kpoints": kpoints}),
     )
     emit(res, as_json)
+
+
+@atomistic_app.command("workflow")
+@handle_errors
+def workflow_cmd(
+    interface_file: Path = typer.Argument(
+        ..., help="Interface structure with film/substrate labels (.json from match -o)."
+    ),
+    output: Path = typer.Argument(..., help="JSON file for the jobflow Flow."),
+    kpoints: str = typer.Option("1,2,1", "--kpoints", help="Γ-centred mesh (thesis 1,2,1)."),
+    dos_kpoints: str | None = typer.Option(
+        None, "--dos-kpoints", help="Γ-centred mesh of the DOS runs (default: --kpoints)."
+    ),
+    ivdw: int = typer.Option(11, "--ivdw", help="11 = D3 zero damping, 12 = D3-BJ."),
+    as_json: bool = JSON_OPTION,
+) -> None:
+    """atomate2/jobflow workflow (relax, static, DOS, Δρ statics of AB, A, B) written to JSON.
+
+    Run it on your cluster with a jobflow manager; heterolab does not submit it.
+
+    Example: heterolab atomistic workflow interface.json flow.json
+    """
+    from pymatgen.core import Structure
+
+    from heterolab.atomistic import workflows
+    from heterolab.errors import FormatError
+
+    try:
+        s = Structure.from_file(str(interface_file))
+    except (OSError, ValueError) as exc:
+        raise FormatError(interface_file, f"not a readable structure ({exc})") from None
+    flow = workflows.interface_flow(
+        s,
+        ivdw=ivdw,
+        kpoints=_ints(kpoints, 3, "--kpoints"),
+        dos_kpoints=_ints(dos_kpoints, 3, "--dos-kpoints") if dos_kpoints else None,
+    )
+    workflows.write_flow(flow, output)
+    res = Result(
+        kind="atomistic.workflow",
+        derived={"n_jobs": Quantity(float(len(flow.jobs)), None, "1")},
+        statistics={
+            "file": str(output),
+            "jobs": ", ".join(j.name for j in flow.jobs),
+            "settings": _settings_source(),
+            "run": "jobflow manager on your cluster (e.g. jobflow.managers.local.run_locally)",
+        },
+        provenance=make_provenance([interface_file], {"kpoints": kpoints, "ivdw": ivdw}),
+    )
+    emit(res, as_json)
+
+
+def _settings_source() -> str:
+    """The thesis's DFT settings and the choices made where it is silent."""
+    from heterolab.atomistic.vasp import THESIS_SETTINGS
+
+    return f"{THESIS_SETTINGS['source']}; {THESIS_SETTINGS['choices']}"
 
 
 @analyse_app.command("dos")

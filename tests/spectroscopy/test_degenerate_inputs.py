@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 from heterolab.errors import HeterolabError
 from heterolab.result import Result
 from heterolab.spectroscopy.absorption import elliott_fit, tauc_gap, urbach_energy
-from heterolab.spectroscopy.intensity import power_law_fit
+from heterolab.spectroscopy.ftir import ftir_peaks
+from heterolab.spectroscopy.intensity import fit_trap_density, power_law_fit
 from heterolab.spectroscopy.peakfit import fit_peaks
 from heterolab.spectroscopy.plqy import plqy_absolute
 from heterolab.spectroscopy.sizes import pbs_size_from_absorption
@@ -74,8 +75,30 @@ def _check(call) -> None:
                     name,
                     q,
                 )
+        _never_ok_at_start(res)
         return
     raise AssertionError(f"unexpected return {res!r}")
+
+
+def _never_ok_at_start(res: Result) -> None:
+    """An "ok" fit has moved its free parameters from their start values (issue #9)."""
+    start, end = res.statistics.get("parameters_initial"), res.statistics.get("parameters_fitted")
+    if not res.ok or start is None or end is None:
+        return
+    free = [n for n, p in start.items() if p["vary"] and "expr" not in p]
+    moved = [n for n in free if end[n]["value"] != start[n]["value"]]
+    assert len(moved) == len(free), (res.kind, sorted(set(free) - set(moved)), res.summary())
+
+
+def _wavenumber(s: xr.DataArray) -> xr.DataArray:
+    """The same degenerate values on a wavenumber axis (cm^-1), for the FT-IR analysis."""
+    wn = 800.0 + 40.0 * (s["energy"].values - 1.5) / 0.025
+    return xr.DataArray(
+        s.values,
+        dims=["wavenumber"],
+        coords={"wavenumber": ("wavenumber", wn, {"units": "1/cm"})},
+        attrs={"units": "OD"},
+    )
 
 
 FITS = {
@@ -90,6 +113,7 @@ FITS = {
         s, s, laser_window=(1.5, 1.8), emission_window=(2.0, 2.6)
     ),
     "temperature_series": lambda s: temperature_series({10.0: s, 100.0: s, 300.0: s}),
+    "ftir_peaks": lambda s: ftir_peaks(_wavenumber(s)),
 }
 
 
@@ -133,3 +157,9 @@ def test_temperature_fits_with_degenerate_series(model, kind):
 def test_power_law_with_degenerate_series(kind):
     x, y = SERIES[kind]
     _check(lambda: power_law_fit(x, y))
+
+
+@pytest.mark.parametrize("kind", sorted(SERIES))
+def test_trap_density_with_degenerate_series(kind):
+    g, y = SERIES[kind]
+    _check(lambda: fit_trap_density(g * 1e18, y, k_trap=1e-9, k_rad=1e-10, k_depop=1e-11))

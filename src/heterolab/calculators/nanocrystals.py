@@ -149,6 +149,7 @@ def peak_from_size(
     """First excitonic peak of a nanocrystal of diameter ``diameter_nm`` (inverse of
     :func:`size_from_peak`; PbS by Moreels 2009, others by the Brus model)."""
     mat = _material(material)
+    diameter_nm = float(conf.check_diameter(diameter_nm))
     if mat.name == _PBS and band_gap_ev is None:
         e = float(sizing.pbs_peak_from_diameter(diameter_nm, "eV"))
         return _size_result(mat, diameter_nm, e, "moreels2009", sizing.MOREELS_2009, None, [])
@@ -177,6 +178,7 @@ def brus_energies(
     model used outside its confinement regime, by how much (:func:`confinement.regime_warning`).
     """
     mat = _material(material)
+    diameter_nm = float(conf.check_diameter(diameter_nm))
     kw = sizing.effective_mass_parameters(mat, band_gap_ev)
     mu = conf.reduced_mass(kw["electron_mass"], kw["hole_mass"])
     r = diameter_nm / 2

@@ -542,6 +542,7 @@ def temperature(
     ),
     axis: str | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
+    plot: Path | None = PLOT_OPTION,
 ) -> None:
     """Temperature-dependent PL: peak energy, width, intensity fits and new low-T peaks.
 
@@ -552,7 +553,11 @@ def temperature(
 
     options = {"axis": axis} if axis else {}
     spectra = read_temperature_series(series, **options)
-    emit(temperature_series(spectra, window=_window(window), energy_model=model), as_json)
+    emit(
+        temperature_series(spectra, window=_window(window), energy_model=model),
+        as_json,
+        plot=plot,
+    )
 
 
 # The steady-state commands used to sit at the top level; the old names keep working.

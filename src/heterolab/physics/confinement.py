@@ -26,10 +26,12 @@ from heterolab.units import E_CHARGE, EPS0, HBAR, M_E
 __all__ = [
     "BRUS_MODELS",
     "COULOMB_EV_NM",
+    "DIAMETER_RANGE_NM",
     "HBAR2_2M0_EV_NM2",
     "BrusModel",
     "NanocrystalShape",
     "brus_minimum_diameter_nm",
+    "check_diameter",
     "confined_band_edges_ev",
     "confinement_regime",
     "density_of_states",
@@ -77,6 +79,23 @@ def reduced_mass(electron_mass: float, hole_mass: float) -> float:
     """
     require_positive(electron_mass=electron_mass, hole_mass=hole_mass)
     return 1.0 / (1.0 / electron_mass + 1.0 / hole_mass)
+
+
+#: Diameters [nm] a nanocrystal model accepts: from a tenth of a lattice cell to 10 µm (beyond
+#: which the crystal is bulk for every model here, and below which R² under- or overflows).
+DIAMETER_RANGE_NM = (0.1, 1.0e4)
+
+
+def check_diameter(diameter_nm: ArrayLike, name: str = "diameter_nm") -> np.ndarray:
+    """``diameter_nm`` as an array, ParameterError unless finite and inside
+    :data:`DIAMETER_RANGE_NM` everywhere."""
+    d = np.asarray(diameter_nm, dtype=float)
+    lo, hi = DIAMETER_RANGE_NM
+    if d.size == 0 or not np.all(np.isfinite(d)) or np.any(d < lo) or np.any(d > hi):
+        raise ParameterError(
+            f"{name} must lie between {lo:g} nm and {hi:g} nm (a nanocrystal), got {diameter_nm!r}"
+        )
+    return d
 
 
 def exciton_bohr_radius_nm(electron_mass: float, hole_mass: float, eps_r: float) -> float:
@@ -200,8 +219,8 @@ def exciton_energy_ev(
     >>> round(1239.842 / e, 1)
     492.4
     """
-    d = np.asarray(diameter_nm, dtype=float)
-    require_positive(diameter_nm=d, band_gap_ev=band_gap_ev)
+    d = check_diameter(diameter_nm)
+    require_positive(band_gap_ev=band_gap_ev)
     model = as_choice(BrusModel, model, "confinement model")
     mu = reduced_mass(electron_mass, hole_mass)
     ry = exciton_rydberg_ev(electron_mass, hole_mass, eps_r)
@@ -305,8 +324,8 @@ def confined_band_edges_ev(
     term is a two-particle correction and is not assigned to either edge. Energies on the
     vacuum scale (e.g. CBM −3.59 eV) keep their sign convention.
     """
-    d = np.asarray(diameter_nm, dtype=float)
-    require_positive(diameter_nm=d, electron_mass=electron_mass, hole_mass=hole_mass)
+    d = check_diameter(diameter_nm)
+    require_positive(electron_mass=electron_mass, hole_mass=hole_mass)
     if cbm_ev <= vbm_ev:
         raise ParameterError(f"CBM ({cbm_ev} eV) must lie above VBM ({vbm_ev} eV)")
     shape = as_choice(NanocrystalShape, shape, "shape")

@@ -398,8 +398,12 @@ def fit_lsw_arrhenius(
     for level in levels:
         sel = temp == level
         line = fit_line(t[sel], a[sel] ** 3 - initial_radius**3)
-        if line.slope <= 0:
-            raise ParameterError(f"radius does not grow with time at T = {level:g} K")
+        if not line.slope > 2 * line.slope_err:  # includes slope <= 0 and NaN
+            raise ParameterError(
+                f"radius does not grow measurably with time at T = {level:g} K (slope of "
+                f"a^3 against t {line.slope:.3g} ± {line.slope_err:.2g} m^3/s): no rate "
+                "constant, no activation energy"
+            )
         ks.append(line.slope)
         derived[f"rate_constant_{level:g}K"] = Quantity(line.slope, line.slope_err, "m^3/s")
     arr = fit_line(1 / levels, np.log(np.asarray(ks)))

@@ -14,7 +14,7 @@ al., Science 342, 344 (2013); thesis §4.3.2, Fig. 4-10, Table 4-1; spec items P
 from __future__ import annotations
 
 import math
-from typing import Literal, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -309,6 +309,8 @@ def fit_diffusion_coefficient(
         )
     if not np.all(np.isfinite(y)):
         raise ParameterError("pl contains non-finite values")
+    if not np.any(y > 0):
+        raise ParameterError("pl holds no positive signal: there is no decay to fit")
     tau0 = float(positive_array("tau0_s", tau0_s))
     L = float(positive_array("thickness_m", thickness_m))
     s = np.ones_like(y) if sigma is None else positive_array("sigma", sigma) * np.ones_like(y)
@@ -344,15 +346,36 @@ def fit_diffusion_coefficient(
     d, d_err = propagate(
         lambda p: 10 ** p[0], sol.x, cov, gradient=[10 ** sol.x[0] * math.log(10), 0.0]
     )
+    success, message = _diffusion_fit_verdict(sol, p0, d, d_err)
     return DiffusionFit(
         float(d),
         float(d_err),
         float(sol.x[1]),
         float(math.sqrt(max(cov[1, 1], 0.0))),
         chi2,
-        bool(sol.success),
-        str(sol.message),
+        success,
+        message,
     )
+
+
+def _diffusion_fit_verdict(sol: Any, p0: np.ndarray, d: float, d_err: float) -> tuple[bool, str]:
+    """A fit is a success only when the optimiser converged, D and A left their start values,
+    log10 D is not at a bound of [-16, 2] and A is not 0, and D is finite and known to better
+    than 100 %."""
+    problems = []
+    if not sol.success:
+        problems.append(str(sol.message))
+    if not -16.0 + 1e-6 < sol.x[0] < 2.0 - 1e-6:
+        problems.append(f"D = {d:.3g} m^2/s at a bound of the search (1e-16 to 100 m^2/s)")
+    if not sol.x[1] > 0:
+        problems.append("amplitude at 0: the model does not describe the data")
+    if np.allclose(sol.x, p0, rtol=1e-12, atol=0.0):
+        problems.append("D and the amplitude did not move from their start values")
+    if not (math.isfinite(d) and math.isfinite(d_err)):
+        problems.append("D or its error is not finite")
+    elif d_err > d:
+        problems.append(f"D = {d:.3g} ± {d_err:.2g} m^2/s: relative error above 100 %")
+    return (not problems), ("; ".join(problems) if problems else str(sol.message))
 
 
 def _initial_d(t: np.ndarray, y: np.ndarray, tau0: float, L: float) -> float:

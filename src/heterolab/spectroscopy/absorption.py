@@ -455,6 +455,16 @@ def elliott_fit(
             bound = par.min if side == "lower" else par.max
             res.statistics[f"{name}_at_bound"] = f"{side} bound {bound:g} meV"
             res.mark_suspect(f"{name} at its {side} bound ({bound:g} meV): a limit, not a value")
+    amp = res.parameters["amplitude"]
+    if fitted.params["amplitude"].vary and not amp.value > 2 * (amp.stderr or 0.0):
+        res.mark_failed(
+            f"no absorption edge in the window: Elliott amplitude {amp.value:.3g} "
+            f"± {amp.stderr or 0:.2g} is not above zero"
+        )
+        return res
+    unmoved = [n for n in initial.free if vals[n] == initial.params[n].value]
+    if unmoved:
+        res.mark_suspect(f"{', '.join(unmoved)} did not move from the start value")
     vague = [
         k
         for k, q in res.parameters.items()

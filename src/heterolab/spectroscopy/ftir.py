@@ -70,6 +70,11 @@ def ftir_peaks(
 
     if spectral_axis(spectrum) != "wavenumber":
         raise ParameterError("FT-IR spectra must be on a 'wavenumber' axis [cm^-1]")
+    if spectrum.size < 10 or not np.all(np.isfinite(spectrum.values)):
+        raise ParameterError(
+            f"an FT-IR spectrum needs at least 10 finite points, got {spectrum.size} points "
+            f"({int(np.sum(~np.isfinite(spectrum.values)))} not finite)"
+        )
     s = spectrum
     if s.attrs.get("units") == "%":
         s = s.copy(data=-np.log10(np.clip(s.values, 1e-6, None) / 100.0))

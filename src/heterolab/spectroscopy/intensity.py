@@ -140,6 +140,8 @@ def fit_trap_density(
     y = np.asarray(pl, dtype=float)
     if g.shape != y.shape or g.size < 4 or np.any(y <= 0):
         raise ParameterError("need ≥ 4 pairs of generation and PL > 0 of equal length")
+    if not (np.all(np.isfinite(g)) and np.all(np.isfinite(y)) and np.all(g > 0)):
+        raise ParameterError("generation and PL must be finite, and the generation > 0")
     w = np.ones_like(y) if pl_stderr is None else y / np.asarray(pl_stderr, dtype=float)
 
     def resid(vals: dict[str, float]) -> np.ndarray:

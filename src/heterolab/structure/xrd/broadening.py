@@ -196,6 +196,12 @@ def williamson_hall(
 ) -> Result:
     """Size and microstrain from β cos θ = K λ / L + 4 ε sin θ (weighted straight line).
 
+    β is each line's FWHM with the instrument removed (``correction``). Adding the size and
+    strain widths linearly is exact only when both are Lorentzian; for Lorentzian size and
+    Gaussian strain lines (Voigt) the classic plot under-estimates ε and over-estimates L (on
+    simulated 20 nm / ε = 0.002 CsPbBr3: ε −38 %, L +8 %). Use
+    :func:`heterolab.structure.xrd.size_strain_pattern` for such lines.
+
     Returns
     -------
     Result

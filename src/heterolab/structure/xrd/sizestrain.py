@@ -54,9 +54,13 @@ def size_strain_pattern(
     ``window``, ``background_pass``, ``background_window_deg``) and the Result.
     """
     from heterolab._threads import single_threaded_blas
+    from heterolab.progress import progress_task
 
-    with single_threaded_blas():
-        return _size_strain_pattern(pattern, peaks, **kwargs)
+    with (
+        single_threaded_blas(),
+        progress_task("size/strain pattern fit", unit="evaluations") as tick,
+    ):
+        return _size_strain_pattern(pattern, peaks, tick=tick, **kwargs)
 
 
 def _size_strain_pattern(
@@ -68,6 +72,7 @@ def _size_strain_pattern(
     window: float = 6.0,
     background_pass: bool = True,
     background_window_deg: float = 2.0,
+    tick: Any = None,
 ) -> Result:
     """Size L (nm) and microstrain ε refined on the pattern with all lines at once.
 
@@ -178,6 +183,8 @@ def _size_strain_pattern(
         return a, coef
 
     def resid(p: np.ndarray) -> np.ndarray:
+        if tick is not None:
+            tick()
         a, coef = solve(p)
         return (bg + a @ coef - y) / s
 

@@ -156,3 +156,29 @@ def test_chgnet_and_sevennet_agree_on_a_small_interface() -> None:
         e = screen.energy(ab, model)
         assert np.isfinite(e.value("energy")) and np.isfinite(e.value("max_force"))
         assert -6.0 < e.value("energy_per_atom") < -2.0  # cohesive scale of PbS/CsPbBr3, eV/atom
+
+
+def test_threads_and_cli_screen_with_upper_case_model(tmp_path) -> None:
+    import json
+
+    import torch
+    from typer.testing import CliRunner
+
+    from heterolab.cli import app
+
+    with pytest.raises(ParameterError, match="threads must be >= 1"):
+        screen.set_threads(0)
+    old = screen.set_threads(1)
+    try:
+        assert torch.get_num_threads() == 1
+        poscar = tmp_path / "POSCAR"
+        _pbs().get_primitive_structure().to(filename=str(poscar))
+        res = CliRunner().invoke(
+            app,
+            ["atomistic", "screen", str(poscar), "--model", "7NET-0", "--threads", "1", "--json"],
+        )
+        assert res.exit_code == 0, res.output
+        d = json.loads(res.stdout)
+        assert d["statistics"]["model"] == "7net-0" and d["derived"]["max_force"]["value"] < 1e-4
+    finally:
+        screen.set_threads(old)

@@ -164,6 +164,9 @@ def screen_cmd(
     steps: int = typer.Option(300, "--steps", help="Largest number of optimiser steps."),
     area: float | None = typer.Option(None, "--area", help="Interface area (Å^2); AB's a x b."),
     n_interfaces: int = typer.Option(1, "--interfaces", help="Interfaces in the AB cell (1 or 2)."),
+    threads: int | None = typer.Option(
+        None, "--threads", help="torch threads for the potential (default: torch's choice)."
+    ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write the relaxed structure."),
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
@@ -178,6 +181,8 @@ def screen_cmd(
 
     if len(structures) not in (1, 3):
         raise ParameterError(f"give one structure or three (AB A B), got {len(structures)}")
+    if threads is not None:
+        screen.set_threads(threads)
     loaded = [build.load_structure(str(p)) for p in structures]
     if len(loaded) == 3:
         res = screen.ml_interface_energy(

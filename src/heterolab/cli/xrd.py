@@ -178,7 +178,13 @@ def refine_cmd(
     scan: int | None = SCAN,
     anode: str | None = ANODE,
     wavelength: float | None = WAVELENGTH,
-    profile: Profile = PROFILE,
+    profile: Profile = typer.Option(
+        Profile.SPLIT_PSEUDO_VOIGT,
+        "--profile",
+        case_sensitive=False,
+        help="Line profile; the asymmetric split_pseudo_voigt keeps axial-divergence tails "
+        "from shifting the centres.",
+    ),
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:

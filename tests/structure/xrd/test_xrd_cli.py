@@ -103,3 +103,16 @@ def test_giwaxs_integrate_and_orientation(tmp_path) -> None:
     assert doc["statistics"]["feature"] == "ring"
     assert doc["statistics"]["texture"] == "grainy"
     assert -0.5 <= doc["derived"]["hermans_f"]["value"] <= 1.0
+
+
+@pytest.mark.shared_data
+def test_refine_lab6_is_ok_with_the_asymmetric_default_profile(tmp_path) -> None:
+    lab6 = shared_file("xrd", "xrayutilities_LaB6_D5000", "LaB6_d500_si_psd.xye.bz2")
+    png = tmp_path / "lattice.png"
+    args = ["xrd", "refine", str(lab6), "--anode", "Cu", "--a", "4.1777", "--space-group"]
+    out = runner.invoke(app, [*args, "Pm-3m", "--radius", "337", "--json", "--plot", str(png)])
+    assert out.exit_code == 0, out.output
+    doc = json.loads(out.stdout)
+    assert abs(doc["parameters"]["a"]["value"] - 4.15692) < 2e-4
+    assert "displacement_um" in doc["derived"]
+    assert png.stat().st_size > 0

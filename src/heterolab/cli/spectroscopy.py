@@ -16,6 +16,7 @@ import typer
 from heterolab.cli._apps import app, physics_app, spectrum_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
+from heterolab.io.spectra import PhotoemissionAxis, SpectralAxis
 from heterolab.physics.confinement import NanocrystalShape
 from heterolab.spectroscopy.peakfit import PeakShape
 from heterolab.spectroscopy.temperature import GapModel
@@ -25,15 +26,16 @@ from heterolab.spectroscopy.ups import VbmMethod
 AXIS_OPTION = typer.Option(
     None,
     "--axis",
-    help="Spectral axis when the file header does not name it: wavelength, energy, wavenumber.",
+    case_sensitive=False,
+    help="Spectral axis when the file header does not name it.",
 )
 WINDOW_HELP = "Range LOW HIGH in the file's axis units."
 
 
-def _read(path: Path, axis: str | None):  # -> xr.DataArray
+def _read(path: Path, axis: SpectralAxis | None):  # -> xr.DataArray
     from heterolab.io import read
 
-    options = {"axis": axis} if axis else {}
+    options = {"axis": SpectralAxis(axis).value} if axis else {}
     return read(path, kind="spectrum", **options)
 
 
@@ -46,7 +48,7 @@ def _window(values: tuple[float, float] | None) -> tuple[float, float] | None:
 def peaks(
     file: Path = typer.Argument(..., help="Emission spectrum (CSV/TXT, JASCO, JCAMP-DX)."),
     window: tuple[float, float] = typer.Option((0.0, 0.0), "--window", help=WINDOW_HELP),
-    axis: str | None = AXIS_OPTION,
+    axis: SpectralAxis | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
@@ -67,7 +69,7 @@ def exciton(
     pbs_size: bool = typer.Option(
         False, "--pbs-size", help="Also give the PbS diameter (Moreels 2009)."
     ),
-    axis: str | None = AXIS_OPTION,
+    axis: SpectralAxis | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
@@ -85,7 +87,7 @@ def exciton(
 def size(
     file: Path = typer.Argument(..., help="Absorbance spectrum of PbS quantum dots."),
     window: tuple[float, float] = typer.Option((0.0, 0.0), "--window", help=WINDOW_HELP),
-    axis: str | None = AXIS_OPTION,
+    axis: SpectralAxis | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
@@ -106,7 +108,7 @@ def elliott(
     window: tuple[float, float] = typer.Option(
         (0.0, 0.0), "--window", help="Fit range LOW HIGH (eV); the whole spectrum when omitted."
     ),
-    axis: str | None = AXIS_OPTION,
+    axis: SpectralAxis | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
@@ -129,7 +131,7 @@ def ftir(
     tolerance: float = typer.Option(
         10.0, "--tolerance", help="Assignment tolerance around each band range (cm-1)."
     ),
-    axis: str | None = AXIS_OPTION,
+    axis: SpectralAxis | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
@@ -155,7 +157,7 @@ def tauc(
         (0.0, 0.0), "--fit-window", help="Linear range (eV); automatic when omitted."
     ),
     thickness: float | None = typer.Option(None, "--thickness", help="Film thickness (nm) for α."),
-    axis: str | None = AXIS_OPTION,
+    axis: SpectralAxis | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
@@ -184,7 +186,7 @@ def urbach(
     fit_window: tuple[float, float] = typer.Option(
         (0.0, 0.0), "--fit-window", help="Tail range (eV); automatic when omitted."
     ),
-    axis: str | None = AXIS_OPTION,
+    axis: SpectralAxis | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
@@ -216,7 +218,7 @@ def fit(
         False, "--elliott", help="Fit the Elliott absorption model instead of peaks."
     ),
     plot: Path | None = PLOT_OPTION,
-    axis: str | None = AXIS_OPTION,
+    axis: SpectralAxis | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Multi-peak decomposition in energy space on a baseline, or an Elliott fit.
@@ -256,7 +258,7 @@ def plqy(
     indirect: Path | None = typer.Option(
         None, "--indirect", help="Sample in the sphere off the beam (de Mello 3-measurement)."
     ),
-    axis: str | None = AXIS_OPTION,
+    axis: SpectralAxis | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Absolute PLQY from integrating-sphere spectra (de Mello et al. 1997).
@@ -441,10 +443,13 @@ def bands(
     tauc_window: tuple[float, float] = typer.Option(
         (0.0, 0.0), "--tauc-window", help="Tauc linear range (eV); automatic when omitted."
     ),
-    ups_axis: str | None = typer.Option(
-        None, "--ups-axis", help="binding_energy or kinetic_energy when the header lacks it."
+    ups_axis: PhotoemissionAxis | None = typer.Option(
+        None,
+        "--ups-axis",
+        case_sensitive=False,
+        help="Energy axis of the UPS files when their header does not name it.",
     ),
-    axis: str | None = AXIS_OPTION,
+    axis: SpectralAxis | None = AXIS_OPTION,
     plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
@@ -512,7 +517,13 @@ def bands(
     )
     levels = [
         material_levels_from_files(
-            name, sec, val, absf, ups_axis=ups_axis, absorption_axis=axis, **settings
+            name,
+            sec,
+            val,
+            absf,
+            ups_axis=ups_axis.value if ups_axis else None,
+            absorption_axis=axis.value if axis else None,
+            **settings,
         )
         for name, sec, val, absf in map(_material_files, material)
     ]
@@ -540,7 +551,7 @@ def temperature(
         case_sensitive=False,
         help="Model of the peak-energy shift with temperature.",
     ),
-    axis: str | None = AXIS_OPTION,
+    axis: SpectralAxis | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
@@ -551,7 +562,7 @@ def temperature(
     from heterolab.io.spectra import read_temperature_series
     from heterolab.spectroscopy.temperature import temperature_series
 
-    options = {"axis": axis} if axis else {}
+    options = {"axis": axis.value} if axis else {}
     spectra = read_temperature_series(series, **options)
     emit(
         temperature_series(spectra, window=_window(window), energy_model=model),

@@ -15,6 +15,7 @@ Table 3-1 layout, :func:`read_transfer_table`) and a folder of spectra named by 
 
 from __future__ import annotations
 
+import enum
 import math
 import re
 from os import PathLike
@@ -38,6 +39,8 @@ __all__ = [
     "AXIS_UNITS",
     "PHOTOEMISSION_AXES",
     "TRANSFER_TABLE_COLUMNS",
+    "PhotoemissionAxis",
+    "SpectralAxis",
     "axis_from_label",
     "axis_scale",
     "make_photoemission_spectrum",
@@ -53,7 +56,23 @@ __all__ = [
     "write_spectrum_csv",
 ]
 
+
 #: Standard spectral dimensions and the units of their coordinates.
+class SpectralAxis(enum.StrEnum):
+    """The spectral axis of a spectrum (CLI ``--axis`` when a file header does not name it)."""
+
+    WAVELENGTH = "wavelength"  # nm
+    ENERGY = "energy"  # eV
+    WAVENUMBER = "wavenumber"  # 1/cm
+
+
+class PhotoemissionAxis(enum.StrEnum):
+    """The energy axis of a photoemission spectrum (CLI ``--ups-axis``)."""
+
+    BINDING_ENERGY = "binding_energy"
+    KINETIC_ENERGY = "kinetic_energy"
+
+
 AXIS_UNITS: dict[str, str] = {"wavelength": "nm", "energy": "eV", "wavenumber": "1/cm"}
 
 # Header words (lower case) that identify each axis; checked in this order.
@@ -360,7 +379,7 @@ def write_spectrum_csv(spectrum: xr.DataArray, path: str | PathLike[str]) -> Pat
 
 # ----------------------------------------------------------------------------- photoemission
 #: Photoemission axes accepted by the UPS/XPS readers.
-PHOTOEMISSION_AXES = ("binding_energy", "kinetic_energy")
+PHOTOEMISSION_AXES = tuple(m.value for m in PhotoemissionAxis)
 _BINDING_LABEL = re.compile(r"^(binding|be\b|e_?b\b|e_?bin|ebind)")
 _KINETIC_LABEL = re.compile(r"^(kinetic|ke\b|e_?k\b|e_?kin|ekin)")
 _PHOTON_IN_HEADER = re.compile(

@@ -1,8 +1,9 @@
 """Photoemission commands: ``heterolab xps read|fit|charge|quantify|series|check-doublet``.
 
-Thin layers over :mod:`heterolab.structure.xps`. Files: VAMAS (``.vms``, pick the region with
-``--block``) or text/CSV whose header names a binding- or kinetic-energy column (``--axis``
-and ``--photon-energy`` otherwise; never guessed).
+Thin layers over :mod:`heterolab.structure.xps`. Files, recognised by content: VAMAS
+(``.vms``) and SPECS Prodigy XY exports (pick the region with ``--block``), CasaXPS ASCII
+exports, or text/CSV whose header names a binding- or kinetic-energy column (``--axis`` and
+``--photon-energy`` otherwise; never guessed).
 """
 
 from __future__ import annotations
@@ -59,15 +60,18 @@ SINGLET_OPTION = typer.Option(
 
 
 def _read(path: Path, block: str | None, axis: str | None, photon_energy: float | None) -> Any:
-    if path.suffix.lower() == ".vms":
-        from heterolab.io.vamas import read_vamas
+    """VAMAS, SPECS Prodigy XY, CasaXPS ASCII or a plain table, chosen by content."""
+    from heterolab.io.vamas import read_xps_file
 
-        return read_vamas(path, block=int(block) if block and block.isdigit() else block)
-    if block is not None:
-        raise ParameterError(f"--block applies to VAMAS files only, not {path.name}")
-    from heterolab.io.spectra import read_ups_text
-
-    return read_ups_text(path, axis=axis, photon_energy=photon_energy)
+    blk = int(block) if block and block.isdigit() else block
+    try:
+        return read_xps_file(path, block=blk, axis=axis, photon_energy=photon_energy)
+    except ParameterError as exc:
+        if "block= applies" in str(exc):
+            raise ParameterError(
+                f"--block applies to VAMAS and SPECS XY files only, not {path.name}"
+            ) from None
+        raise
 
 
 def _shifted(spectrum: Any, shift: float) -> Any:
@@ -135,7 +139,9 @@ def _components(
 @xps_app.command("read")
 @handle_errors
 def read_cmd(
-    file: Path = typer.Argument(..., help="VAMAS (.vms) or text/CSV photoemission file."),
+    file: Path = typer.Argument(
+        ..., help="VAMAS (.vms), SPECS Prodigy XY, CasaXPS ASCII or text/CSV photoemission file."
+    ),
     block: str | None = BLOCK_OPTION,
     axis: str | None = AXIS_OPTION,
     photon_energy: float | None = HV_OPTION,
@@ -146,12 +152,17 @@ def read_cmd(
 
     Example: heterolab xps read 0-150W.vms --json
     """
+    from heterolab.io.vamas import read_specs_xy_blocks, read_vamas_blocks, sniff_specs_xy
     from heterolab.structure.xps import describe_spectra
 
+    head = b""
+    if file.is_file():
+        with open(file, "rb") as fh:
+            head = fh.read(4096)
     if file.suffix.lower() == ".vms" and block is None:
-        from heterolab.io.vamas import read_vamas_blocks
-
         spectra = read_vamas_blocks(file)
+    elif sniff_specs_xy(head) and block is None:
+        spectra = read_specs_xy_blocks(file)
     else:
         s = _read(file, block, axis, photon_energy)
         spectra = {str(s.attrs.get("block", file.stem)): s}

@@ -199,7 +199,8 @@ class IrfSpec:
     reference 550 nm, scale 100 nm). ``width`` is the Gaussian standard deviation (ps).
     ``extra``: further Gaussians ``(width, shift, amplitude)`` (parameter names; σ in ps,
     shift from the main centre in ps, area relative to the main Gaussian) for a
-    multi-Gaussian IRF. ``backsweep_period``: parameter name of the synchroscan period T (ps)
+    multi-Gaussian IRF. ``width_dispersion``: coefficients of the width's polynomial in
+    wavelength (see :meth:`widths`). ``backsweep_period``: parameter name of the synchroscan period T (ps)
     of a streak camera; when given, the signal of earlier pulses and the one imaged by the
     sweep's return half are added (:func:`~heterolab.kinetics.ta.varpro.backsweep_terms`).
     """
@@ -211,6 +212,20 @@ class IrfSpec:
     dispersion_scale: float = DISPERSION_SCALE_NM
     extra: list[tuple[str, str, str]] = field(default_factory=list)
     backsweep_period: str | None = None
+    width_dispersion: list[str] = field(default_factory=list)
+
+    def widths(self, wavelength: np.ndarray, values: Mapping[str, float]) -> float | np.ndarray:
+        """IRF width σ (ps): a number, or per wavelength with ``width_dispersion``:
+        ``σ(λ) = width + Σ_i w_i x^(i+1)``, x as in the centre's polynomial (pyglotaran's
+        ``width_dispersion``)."""
+        sigma = float(values[self.width])
+        if not self.width_dispersion:
+            return sigma
+        x = chirp_x(wavelength, self.dispersion_center, self.dispersion_scale)
+        return sigma + sum(
+            (float(values[n]) * x ** (i + 1) for i, n in enumerate(self.width_dispersion)),
+            np.zeros_like(x),
+        )
 
     def components(self, values: Mapping[str, float]) -> list[tuple[float, float, float]]:
         """(weight, shift ps, σ ps) of each Gaussian: the main one (weight 1, shift 0) and
@@ -330,6 +345,7 @@ class DatasetSpec:
         names = [self.irf.center, self.irf.width, *self.irf.dispersion]
         names += [n for g in self.irf.extra for n in g]
         names += [self.irf.backsweep_period] if self.irf.backsweep_period else []
+        names += list(self.irf.width_dispersion)
         problems += [
             f"{head}: IRF parameter {n!r} is not defined" for n in names if n not in params.params
         ]

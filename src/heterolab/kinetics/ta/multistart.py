@@ -237,7 +237,8 @@ def best_of_starts(
     names = free_rates(model)
     if starts is None:
         starts = auto_starts(model, matrices, first) if names else []
-    if not starts or not names:
+    if not starts or not names:  # no other basin on the grid: the first fit stands
+        first.statistics["n_starts"] = 1
         return first
     screen = [_subsample(d) for d in matrices]
     cap = SCREEN_NFEV

@@ -106,6 +106,7 @@ def _irf_from(d: Mapping[str, Any], where: str, problems: list[str]) -> IrfSpec:
             for g in d.get("extra", [])
         ],
         str(d["backsweep_period"]) if d.get("backsweep_period") else None,
+        [str(x) for x in d.get("width_dispersion", [])],
     )
 
 
@@ -159,6 +160,9 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
             params.params[irf.width].unit = "ps"
         if irf.center in params.params:
             params.params[irf.center].unit = "ps"
+        for n in irf.width_dispersion:
+            if n in params.params:
+                params.params[n].unit = "ps"
         if irf.backsweep_period in params.params:
             params.params[irf.backsweep_period].positive = True
             params.params[irf.backsweep_period].unit = "ps"

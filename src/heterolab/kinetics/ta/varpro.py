@@ -166,7 +166,9 @@ def concentrations(
     return irf_exponentials(time, t0, sigma, tau) @ amp.T
 
 
-def irf_exponentials(time: np.ndarray, t0: np.ndarray, sigma: float, tau: np.ndarray) -> np.ndarray:
+def irf_exponentials(
+    time: np.ndarray, t0: np.ndarray, sigma: float | np.ndarray, tau: np.ndarray
+) -> np.ndarray:
     """IRF-convolved unit exponentials e_i(t - t0(λ)), shape (n_w, n_t, n_tau).
 
     Only the points within the IRF (``-8σ <= t - t0 <= σ²/τ + 8σ``) need the erfc form of
@@ -180,15 +182,17 @@ def irf_exponentials(time: np.ndarray, t0: np.ndarray, sigma: float, tau: np.nda
     shape = (t0.size, time.size, tau.shape[-1])
     finite = np.isfinite(tau)
     inv = np.where(finite, 1.0 / np.where(finite, tau, 1.0), 0.0)
-    lag = sigma**2 * inv
-    far = x > lag + 8.0 * sigma
-    near = ~far & (x >= -8.0 * sigma)
+    sig = np.asarray(sigma, float).reshape(-1, 1, 1)  # (1 or n_w, 1, 1): width dispersion
+    lag = sig**2 * inv
+    far = x > lag + 8.0 * sig
+    near = ~far & (x >= -8.0 * sig)
     with np.errstate(over="ignore", under="ignore"):
-        out = np.where(far, _late_exponentials(time, t0, inv[0, 0], lag[0, 0]), 0.0)
+        out = np.where(far, _late_exponentials(time, t0, inv[0, 0], lag[:, 0, :]), 0.0)
     if near.any():
         xb = np.broadcast_to(x, shape)[near]
         tb = np.broadcast_to(tau, shape)[near]
-        out[near] = exp_conv_gaussian(xb, tb, 0.0, sigma)
+        sb = sig.item() if sig.size == 1 else np.broadcast_to(sig, shape)[near]
+        out[near] = exp_conv_gaussian(xb, tb, 0.0, sb)
     return out
 
 
@@ -206,11 +210,12 @@ def _late_exponentials(
     the late points where it is used never exceeds 0).
     """
     a = -time[:, None] * inv[None, :]  # (n_t, n_tau)
-    b = (t0[:, None] + 0.5 * lag[None, :]) * inv[None, :]  # (n_w, n_tau)
+    lag = np.atleast_2d(lag)  # (1 or n_w, n_tau)
+    b = (t0[:, None] + 0.5 * lag) * inv[None, :]  # (n_w, n_tau)
     if a.size and b.size and a.max() < 300.0 and np.abs(b).max() < 300.0:
         return np.exp(a)[None, :, :] * np.exp(b)[:, None, :]
     x = time[None, :, None] - t0[:, None, None]
-    return np.exp(np.minimum(-x * inv + 0.5 * lag * inv, 0.0))
+    return np.exp(np.minimum(-x * inv + 0.5 * lag[:, None, :] * inv, 0.0))
 
 
 def backsweep_terms(time: np.ndarray, t0: np.ndarray, tau: np.ndarray, period: float) -> np.ndarray:
@@ -252,7 +257,7 @@ def coherent_artifact_columns(
     Shape (n_w, n_t, order). Lorenc et al., Appl. Phys. B 74, 19 (2002) model the coherent
     artefact of pump-probe data with the Gaussian cross-correlation and its derivatives.
     """
-    x = (time[None, :] - t0[:, None]) / sigma
+    x = (time[None, :] - t0[:, None]) / np.asarray(sigma, float).reshape(-1, 1)
     g = np.exp(-0.5 * x**2)
     cols = [g, -x * g, (x**2 - 1.0) * g][:order]
     norms = [1.0, np.exp(-0.5), 1.0][:order]
@@ -278,13 +283,14 @@ def damped_oscillation_columns(
     k = damping - 1j * _OMEGA_PER_WAVENUMBER * wavenumber
     x = time[None, :] - t0[:, None]
     out = np.zeros(x.shape, dtype=complex)
-    on = x >= -8.0 * sigma
-    xo = x[on]
+    sig = np.broadcast_to(np.asarray(sigma, float).reshape(-1, 1), x.shape)
+    on = x >= -8.0 * sig
+    xo, so = x[on], sig[on]
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         val = (
             0.5
-            * np.exp(-k * xo + 0.5 * (k * sigma) ** 2)
-            * erfc((k * sigma**2 - xo) / (np.sqrt(2.0) * sigma))
+            * np.exp(-k * xo + 0.5 * (k * so) ** 2)
+            * erfc((k * so**2 - xo) / (np.sqrt(2.0) * so))
         )
     out[on] = np.where(np.isfinite(val), val, 0.0)
     return np.stack([out.real, out.imag], axis=-1)
@@ -367,7 +373,7 @@ class PreparedDataset:
         self.yw = self.y * w
         self.n_points = int(np.count_nonzero(w))
         self.separable = bool(np.all(finite)) and bool(np.all(w == w[:, :1]))
-        self.dispersive = bool(spec.irf.dispersion)
+        self.dispersive = bool(spec.irf.dispersion) or bool(spec.irf.width_dispersion)
         self.n_ca = spec.coherent_artifact
         self.baseline = bool(getattr(spec, "baseline", False))
         self.oscillations = list(getattr(spec, "oscillations", []))
@@ -400,7 +406,7 @@ class PreparedDataset:
         """
         key = (
             np.ascontiguousarray(t0, float).tobytes()
-            + np.float64(sigma).tobytes()
+            + np.ascontiguousarray(sigma, float).tobytes()
             + np.ascontiguousarray(tau, float).tobytes()
         )
         if self._cache is not None and self._cache[0] == key:
@@ -443,9 +449,13 @@ class PreparedDataset:
         k, c0 = self._rates_and_start(values)
         tau, amp = eigen_amplitudes(k, c0)
         amp = self._expand(amp)
-        sigma = values[self.spec.irf.width]
         wl = self.wavelength if self.dispersive else self.wavelength[:1]
         t0 = self.spec.irf.centers(wl, values)
+        sigma = self.spec.irf.widths(wl, values)
+        if np.any(np.asarray(sigma) <= 0):
+            raise ModelError(
+                f"dataset {self.name!r}: the IRF width polynomial is <= 0 at some wavelengths"
+            )
         c = self._exponentials(t0, sigma, tau) @ amp.T
         for weight, shift, width in self.spec.irf.components(values)[1:]:
             c = c + weight * (irf_exponentials(self.time, t0 + shift, width, tau) @ amp.T)
@@ -645,7 +655,7 @@ class PreparedDataset:
         analytic = rate_names | {irf.center, irf.width} | set(disp) | starts
         if self.oscillations:  # the oscillation columns move with t0 and σ too
             analytic -= {irf.center, irf.width, *irf.dispersion}
-        if irf.extra or self.nonnegative or irf.backsweep_period:  # all by differences
+        if irf.extra or self.nonnegative or irf.backsweep_period or irf.width_dispersion:
             analytic = set()
         probe = dict(values)
         for name in free:  # a parameter others are tied to needs the residual route

@@ -199,3 +199,25 @@ def test_cli_elliott_fit_needs_no_center_and_takes_the_window_in_file_units(tmp_
     assert d["parameters"]["band_gap"]["value"] == pytest.approx(2.5, abs=0.005)
     no_center = runner.invoke(app, ["spectrum", "fit", str(p)])
     assert no_center.exit_code == 2 and "--center" in no_center.output
+
+
+def test_elliott_fit_of_an_edge_it_cannot_describe_is_suspect():
+    """Issue #9: structured residuals are a failed diagnostic, not an "ok" (an exciton line plus
+    an error-function continuum, written here, is not an Elliott spectrum)."""
+    from scipy.special import erf
+
+    rng = np.random.default_rng(12)
+    e = np.linspace(2.3, 2.9, 301)
+    a = (
+        0.3 * np.exp(-0.5 * ((e - 2.45) / 0.03) ** 2)
+        + 0.25 * (1 + erf((e - 2.52) / 0.03))
+        + rng.normal(0, 5e-4, e.size)
+    )
+    r = elliott_fit(make_spectrum(e, a, "energy", units="OD"))
+    assert r.status == "suspect"
+    assert r.statistics["residual_autocorrelation_lag1"] > 4 / np.sqrt(e.size)
+    # and a true Elliott edge with white noise stays ok
+    b = elliott_absorption(e, 2.50, 0.04, 0.02, 1.0) + rng.normal(0, 2e-3, e.size)
+    ok = elliott_fit(make_spectrum(e, b, "energy", units="OD"))
+    assert ok.ok, ok.message
+    assert abs(ok.statistics["residual_autocorrelation_lag1"]) < 4 / np.sqrt(e.size)

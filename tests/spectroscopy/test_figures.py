@@ -99,7 +99,7 @@ def test_plot_option_saves_a_figure_with_unit_labels(tmp_path, case, monkeypatch
     monkeypatch.setattr(plots, "plot_result", spy)
     png = tmp_path / f"{case}.png"
     out = runner.invoke(app, [*CASES[case](tmp_path), "--plot", str(png)])
-    assert out.exit_code == 0, out.output
+    assert out.exit_code in (0, 1), out.output  # 1: a suspect result, still drawn
     _figure(png)
     (fig,) = drawn
     _labelled_with_units(fig)

@@ -477,6 +477,19 @@ def elliott_fit(
     res.derived["exciton_energy"] = Quantity(exciton, _exciton_error(fitted, errors, cov), "eV")
     if not x[0] <= exciton <= x[-1]:
         res.mark_suspect(f"exciton at {exciton:.3f} eV lies outside the fitted window")
+    r1 = _lag1_autocorrelation(a - fit)
+    misfit = float(np.sqrt(np.mean((a - fit) ** 2))) / max(float(np.ptp(a)), 1e-300)
+    res.statistics["residual_autocorrelation_lag1"] = r1
+    res.statistics["residual_rms_over_range"] = misfit
+    # structured residuals (white noise gives |r1| < 4/sqrt(N)) that are also visible (rms above
+    # 0.5 % of the edge height; a noise-free model regridded from nm leaves ~1e-6)
+    if r1 > 4 / math.sqrt(x.size) and misfit > 0.005:
+        res.mark_suspect(
+            f"residuals are structured (lag-1 autocorrelation {r1:.2f} > 4/sqrt(N) = "
+            f"{4 / math.sqrt(x.size):.2f}, rms {100 * misfit:.1f} % of the edge): the Elliott "
+            "model does not describe this edge (inhomogeneous broadening, a second transition "
+            "or scattering)"
+        )
     res.statistics.update(chisqr=chi2, ndata=int(x.size), start_exciton_ev=e_x)
     res.curves["data"] = make_spectrum(x, a, "energy", units="OD")
     res.curves["model"] = make_spectrum(x, fit, "energy", units="OD")
@@ -498,3 +511,11 @@ def _exciton_error(
             if ni in coef and nj in coef:
                 var += coef[ni] * coef[nj] * float(cov[i, j])
     return math.sqrt(max(var, 0.0))
+
+
+def _lag1_autocorrelation(r: np.ndarray) -> float:
+    """Lag-1 autocorrelation of residuals (≈ 0 ± 1/√N for white noise; near 1 when the model
+    misses a shape)."""
+    d = r - float(np.mean(r))
+    den = float(np.sum(d * d))
+    return float(np.sum(d[1:] * d[:-1]) / den) if den > 0 else 0.0

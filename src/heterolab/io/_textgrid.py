@@ -8,6 +8,7 @@ decimal separator (point or comma) are detected from the data rows unless given.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -409,3 +410,228 @@ def unit_from_label(label: str) -> str | None:
         if m:
             return m.group(1).strip()
     return None
+
+
+# ----------------------------------------------------------------------------- large tables
+#: Text tables larger than this are parsed in chunks (:func:`read_table`), never as lines.
+LARGE_TEXT_BYTES = 32_000_000
+#: Largest text table read at all (its numbers alone would take ~0.8x its size in memory).
+MAX_STREAM_BYTES = 2_000_000_000
+_CHUNK_BYTES = 8_000_000
+_HEAD_BYTES = 1_000_000
+
+
+class LineIndex:
+    """File line numbers of the data rows of a streamed table, stored as runs of consecutive
+    lines (``index[k]`` is the 1-based line of row ``k``), so 10 million rows cost a few
+    numbers instead of a list of 10 million integers."""
+
+    def __init__(self) -> None:
+        self._row0: list[int] = []
+        self._line0: list[int] = []
+        self.size = 0
+
+    def add_run(self, first_line: int, n: int) -> None:
+        """Append ``n`` rows on consecutive lines from ``first_line``."""
+        if n <= 0:
+            return
+        last = len(self._row0) - 1
+        if last >= 0 and self._line0[last] + (self.size - self._row0[last]) == first_line:
+            self.size += n  # continues the previous run
+            return
+        self._row0.append(self.size)
+        self._line0.append(first_line)
+        self.size += n
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, k: int) -> int:
+        k = int(k)
+        if k < 0:
+            k += self.size
+        if not 0 <= k < self.size:
+            raise IndexError(k)
+        run = int(np.searchsorted(self._row0, k, side="right")) - 1
+        return self._line0[run] + k - self._row0[run]
+
+
+def read_table(
+    path: Path,
+    *,
+    delimiter: str | None = None,
+    decimal: str | None = None,
+    comment: str | None = "#",
+    description: str = "reading text table",
+) -> tuple[TextTable, np.ndarray]:
+    """A numeric table and its values ``(n_rows, n_cols)``: :func:`split_table` +
+    :func:`parse_rows` for an ordinary file, chunked parsing for one over
+    :data:`LARGE_TEXT_BYTES` (bounded memory: the values plus one chunk of text; a progress
+    bar after 2 s; ``table.rows`` then holds the first row only and ``table.line_numbers`` is a
+    :class:`LineIndex`).
+
+    Raises
+    ------
+    FormatError
+        As :func:`read_lines` (missing, empty, binary: sniffed from the first bytes, never read
+        whole) and :func:`parse_rows` (ragged row, bad cell, with its line); a file over
+        :data:`MAX_STREAM_BYTES`.
+    """
+    head = _sniff_text(path)
+    size = path.stat().st_size
+    if size <= LARGE_TEXT_BYTES:
+        table = split_table(
+            path, read_lines(path), delimiter=delimiter, decimal=decimal, comment=comment
+        )
+        return table, parse_rows(table)
+    if size > MAX_STREAM_BYTES:
+        raise FormatError(
+            path,
+            f"{size / 1e9:.1f} GB is too large for a text table (limit "
+            f"{MAX_STREAM_BYTES / 1e9:.0f} GB): store such data in HDF5 or a binary format",
+        )
+    return _read_streamed(path, head, size, delimiter, decimal, comment, description)
+
+
+def _sniff_text(path: Path) -> bytes:
+    """The first bytes of a text file; FormatError for a missing or binary (NUL) file."""
+    if not path.exists():
+        raise FormatError(path, "file does not exist")
+    with open(path, "rb") as fh:
+        head = fh.read(_HEAD_BYTES)
+    if b"\x00" in head[:65536]:
+        raise FormatError(path, "binary content (NUL bytes), expected a text table")
+    if not head.strip():
+        raise FormatError(path, "file is empty" if len(head) < _HEAD_BYTES else "blank start")
+    return head
+
+
+def _decode(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        if exc.start >= len(raw) - 4:  # a character cut at the end of the head
+            return raw[: exc.start].decode("utf-8-sig")
+        return raw.decode("latin-1")
+
+
+def _read_streamed(
+    path: Path,
+    head: bytes,
+    size: int,
+    delimiter: str | None,
+    decimal: str | None,
+    comment: str | None,
+    description: str,
+) -> tuple[TextTable, np.ndarray]:
+    from heterolab.progress import progress_task
+
+    if b"\n" not in head:
+        raise FormatError(path, "no line break in the first megabyte: not a text table")
+    for span in (65536, len(head)):  # the header and a sample of rows, as Python strings
+        part = head[:span]
+        if b"\n" not in part:
+            continue
+        complete = part[: part.rindex(b"\n") + 1]
+        lines = _decode(complete).splitlines()
+        try:
+            probe = split_table(path, lines, delimiter=delimiter, decimal=decimal, comment=comment)
+            break
+        except FormatError:
+            if span == len(head):
+                raise
+    start = probe.line_numbers[0] - 1  # 0-based index of the first data line
+    offset = sum(len(ln) + 1 for ln in complete.split(b"\n")[:start])
+    n_cols = len(probe.rows[0])
+    rows = LineIndex()
+    # filled in place (no list of chunks to concatenate): rows estimated from the head's lines
+    per_line = max((len(complete) - offset) / max(len(probe.rows), 1), 1.0)
+    data = np.empty((int((size - offset) / per_line * 1.02) + 64, n_cols))
+    n_rows = 0
+    total_mb = max(math.ceil((size - offset) / 1e6), 1)
+    with open(path, "rb") as fh, progress_task(description, total=total_mb, unit="MB") as tick:
+        fh.seek(offset)
+        line_no = start + 1
+        carry = b""
+        while True:
+            block = fh.read(_CHUNK_BYTES)
+            tick(len(block) / 1e6)
+            if not block:
+                block, carry = carry, b""
+                if not block.strip():
+                    break
+            else:
+                block = carry + block
+                cut = block.rfind(b"\n") + 1
+                if cut == 0:
+                    carry = block
+                    continue
+                block, carry = block[:cut], block[cut:]
+            values, n_lines = _parse_block(path, block, line_no, n_cols, probe, comment, rows)
+            if n_rows + values.shape[0] > data.shape[0]:
+                grown = np.empty((int(1.25 * (n_rows + values.shape[0])) + 64, n_cols))
+                grown[:n_rows] = data[:n_rows]
+                data = grown
+            data[n_rows : n_rows + values.shape[0]] = values
+            n_rows += values.shape[0]
+            line_no += n_lines
+    data.resize((n_rows, n_cols), refcheck=False)  # in place: no second copy of the values
+    table = TextTable(
+        path=path,
+        header=probe.header,
+        rows=probe.rows[:1],
+        line_numbers=rows,  # type: ignore[arg-type]  # a LineIndex: indexable like the list
+        separator=probe.separator,
+        decimal_comma=probe.decimal_comma,
+    )
+    return table, data
+
+
+def _parse_block(
+    path: Path,
+    block: bytes,
+    line_no: int,
+    n_cols: int,
+    probe: TextTable,
+    comment: str | None,
+    rows: LineIndex,
+) -> tuple[np.ndarray, int]:
+    """Values of the complete lines in ``block`` (first line ``line_no``) and its line count.
+
+    The fast path converts all cells at once; a block with blank or comment lines, a ragged
+    row or a bad cell goes line by line (:func:`parse_float_row`), which names the line."""
+    n_lines = block.count(b"\n") + (0 if block.endswith(b"\n") else 1)
+    text = block
+    sep = probe.separator
+    if probe.decimal_comma:
+        text = text.replace(b",", b".")
+    if sep is not None:
+        text = text.replace(sep.encode(), b" ")
+    marker = comment.encode() if comment else None
+    clean = (marker is None or marker not in block) and b"_" not in block
+    if clean:
+        try:
+            values = np.array(text.split(), dtype=float)
+        except ValueError:
+            values = None
+        if values is not None and values.size == n_lines * n_cols:
+            rows.add_run(line_no, n_lines)
+            return values.reshape(n_lines, n_cols), n_lines
+    out: list[np.ndarray] = []
+    for i, raw in enumerate(block.decode("latin-1").splitlines()):
+        if not raw.strip() or is_comment(raw, comment):
+            continue
+        cells = _split(raw, sep)
+        if sep is not None and len(cells) == n_cols + 1 and cells[-1] == "":
+            cells = cells[:-1]
+        if len(cells) != n_cols:
+            raise FormatError(
+                path,
+                f"row has {len(cells)} cells, expected {n_cols} (truncated or ragged row)",
+                line=line_no + i,
+            )
+        out.append(
+            parse_float_row(cells, path=path, line=line_no + i, decimal_comma=probe.decimal_comma)
+        )
+        rows.add_run(line_no + i, 1)
+    return (np.array(out) if out else np.empty((0, n_cols))), n_lines

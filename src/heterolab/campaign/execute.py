@@ -35,16 +35,17 @@ def _on_dask_worker() -> bool:
 def map_chunks(func: Any, args: list[tuple[Any, ...]]) -> list[Any]:
     """``[func(*a) for a in args]``, in order, computed in parallel: as tasks on the Dask
     cluster when the step runs on a Dask worker (the step's task leaves the worker's thread
-    pool while it waits, so its own worker fits chunks too; the arrays are scattered once),
+    pool while it waits, so its own worker fits chunks too),
     otherwise in threads of this process (the batch fitter releases the GIL)."""
     if _on_dask_worker():
         from distributed import worker_client
 
-        with worker_client() as client:
-            futures = []
-            for a in args:
-                big = [client.scatter(x) if getattr(x, "nbytes", 0) > 1 << 20 else x for x in a]
-                futures.append(client.submit(func, *big, pure=False))
+        # the chunks travel inside their tasks: scattering them first from inside a task hung
+        # with two workers (50 x 512 x 512 benchmark); Dask's note on large task graphs is
+        # expected here and not news
+        with worker_client() as client, warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*[Ll]arge graph.*")
+            futures = [client.submit(func, *a, pure=False) for a in args]
             return client.gather(futures)
     import os
     from concurrent.futures import ThreadPoolExecutor

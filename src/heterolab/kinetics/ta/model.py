@@ -27,6 +27,7 @@ __all__ = [
     "CoherentArtifact",
     "Constraint",
     "DatasetSpec",
+    "EqualArea",
     "IrfSpec",
     "KineticScheme",
     "Oscillation",
@@ -279,6 +280,20 @@ class Constraint:
 
 
 @dataclass(frozen=True)
+class EqualArea:
+    """Penalty tying the area of a species' spectrum to another's (pyglotaran's
+    ``equal_area_penalties``): the residual vector gets the element
+    ``weight x (Σ_λ SAS_compartment(λ) - ratio x Σ_λ SAS_target(λ))``, sums over the
+    wavelengths in ``range`` (nm); ``ratio`` is a number or a parameter name."""
+
+    compartment: str
+    target: str
+    range: tuple[float, float] = (-np.inf, np.inf)
+    ratio: float | str = 1.0
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
 class Weight:
     """Multiply residuals in a wavelength (nm) and time (ps) window by ``value``."""
 
@@ -314,6 +329,8 @@ class DatasetSpec:
         (pyglotaran's baseline megacomplex).
     oscillations
         Damped oscillations, each with free cos and sin spectra.
+    equal_area
+        Area penalties between species' spectra (:class:`EqualArea`).
     nonnegative
         Compartments whose spectra must be >= 0 (e.g. fluorescence, stimulated emission
         written as positive): each wavelength is then solved by bounded least squares
@@ -330,6 +347,7 @@ class DatasetSpec:
     baseline: bool = False
     oscillations: list[Oscillation] = field(default_factory=list)
     nonnegative: list[str] = field(default_factory=list)
+    equal_area: list[EqualArea] = field(default_factory=list)
 
     def validate(self, scheme: KineticScheme, params: ParameterSet) -> list[str]:
         """Every problem with this dataset's specification."""
@@ -365,6 +383,14 @@ class DatasetSpec:
             for c in self.nonnegative
             if c not in scheme.compartments
         ]
+        for ea in self.equal_area:
+            for c in (ea.compartment, ea.target):
+                if c not in scheme.compartments:
+                    problems.append(f"{head}: equal_area names unknown compartment {c!r}")
+            if isinstance(ea.ratio, str) and ea.ratio not in params.params:
+                problems.append(f"{head}: equal_area ratio parameter {ea.ratio!r} is not defined")
+            if not (np.isfinite(ea.weight) and ea.weight > 0):
+                problems.append(f"{head}: equal_area weight must be > 0, got {ea.weight}")
         for osc in self.oscillations:
             for n in (osc.frequency, osc.damping):
                 if n not in params.params:

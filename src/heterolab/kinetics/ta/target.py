@@ -42,6 +42,7 @@ from heterolab.kinetics.ta.model import (
     DISPERSION_SCALE_NM,
     Constraint,
     DatasetSpec,
+    EqualArea,
     IrfSpec,
     KineticScheme,
     Oscillation,
@@ -211,6 +212,16 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
                     for o in d.get("oscillations", [])
                 ],
                 [str(c) for c in d.get("nonnegative", [])],
+                [
+                    EqualArea(
+                        str(e.get("compartment", "")),
+                        str(e.get("target", "")),
+                        tuple(e.get("range", (-np.inf, np.inf))),
+                        e.get("ratio", 1.0),
+                        float(e.get("weight", 1.0)),
+                    )
+                    for e in d.get("equal_area", [])
+                ],
             )
         )
     if problems:
@@ -319,19 +330,34 @@ def _fit_once(
     lo, hi, physical = _fit_bounds(model, params, prepared)
     x0 = _inside(x0, lo, hi)
 
+    penalized = any(p.spec.equal_area for p in prepared)
+
+    def penalties(x: np.ndarray) -> np.ndarray:
+        values = params.from_vector(x)
+        return np.concatenate([p.penalties(values) for p in prepared])
+
     def fun(x: np.ndarray) -> np.ndarray:
         values = params.from_vector(x)
         if tick is not None:
             tick()
-        return np.concatenate([p.residuals(values) for p in prepared])
+        out = [p.residuals(values) for p in prepared]
+        return np.concatenate([*out, penalties(x)] if penalized else out)
 
     positive = [params.params[n].positive for n in params.free]
 
     def jac(x: np.ndarray) -> np.ndarray:
         values = params.from_vector(x)
-        return np.concatenate(
-            [p.jacobian(values, params.free, positive, params.resolve) for p in prepared]
-        )
+        rows = [p.jacobian(values, params.free, positive, params.resolve) for p in prepared]
+        if penalized:  # the few penalty rows by forward differences in the optimiser's space
+            base = penalties(x)
+            cols = []
+            for j in range(x.size):
+                step = 1e-6 * max(abs(x[j]), 1.0)
+                x2 = x.copy()
+                x2[j] += step
+                cols.append((penalties(x2) - base) / step)
+            rows.append(np.stack(cols, axis=1))
+        return np.concatenate(rows)
 
     with single_threaded_blas():
         r0 = fun(x0)
@@ -578,6 +604,17 @@ def _undetermined(
     bad: set[str] = set()
     notes: list[str] = []
     t_min_res, t_span = spans
+    # parameters that may sit near 0 legitimately (time-zero shifts): no relative-error test
+    shifts = {
+        n
+        for d in model.datasets
+        for n in (
+            d.irf.center,
+            *d.irf.dispersion,
+            *d.irf.width_dispersion,
+            *(sh for _, sh, _ in d.irf.extra),
+        )
+    }
     for i, n in enumerate(free):
         sd = np.sqrt(cov[i, i]) if np.isfinite(cov[i, i]) else np.nan
         partner = ""
@@ -588,7 +625,7 @@ def _undetermined(
         why = ""
         if not np.isfinite(sd):
             why = "the fit is insensitive to it (singular curvature)"
-        elif sd > abs(vals[n]) and (params.params[n].positive or n in model.rate_names):
+        elif sd > abs(vals[n]) and n not in shifts:
             why = f"relative error {sd / abs(vals[n]):.3g} > 1" if vals[n] != 0 else "value 0"
         if n in model.rate_names and vals[n] > 0:
             tau = 1.0 / vals[n]

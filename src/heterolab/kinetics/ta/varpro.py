@@ -970,6 +970,41 @@ class PreparedDataset:
                         out.append(names)
         return out
 
+    def spectra(self, values: Mapping[str, float]) -> tuple[np.ndarray, list[str]]:
+        """Full spectra (n_w, n_col) at ``values`` (constraints applied; NaN where a column
+        is unused) and their labels: one batched QR solve per constraint group."""
+        if self.nonnegative:
+            spectra, _, labels, _ = self.solve(values)
+            return spectra, labels
+        c, labels = self.full_columns(values)
+        act = self.active_columns(c, labels)
+        out = np.full((self.wavelength.size, len(labels)), np.nan)
+        for g in self.groups:
+            t = self.transform(g, labels, values, act)
+            if t.shape[1] == 0:
+                continue
+            idx = g.index
+            cg = c[idx] if self.dispersive else np.broadcast_to(c[0], (idx.size, *c.shape[1:]))
+            q, r = np.linalg.qr((cg @ t) * self.w[idx][:, :, None])
+            coef = _triangular_solve(r, np.swapaxes(q, 1, 2) @ self.yw[idx][:, :, None])[:, :, 0]
+            out[idx] = np.where(act[None, :], coef @ t.T, np.nan)
+        return out, labels
+
+    def penalties(self, values: Mapping[str, float]) -> np.ndarray:
+        """Equal-area penalty elements ``weight (A_c - ratio A_t)`` of this dataset."""
+        rules = self.spec.equal_area
+        if not rules:
+            return np.zeros(0)
+        spectra, labels = self.spectra(values)
+        out = np.empty(len(rules))
+        for i, ea in enumerate(rules):
+            sel = _in_range(self.wavelength, ea.range)
+            ratio = values[ea.ratio] if isinstance(ea.ratio, str) else float(ea.ratio)
+            a_c = np.nansum(spectra[sel, labels.index(ea.compartment)])
+            a_t = np.nansum(spectra[sel, labels.index(ea.target)])
+            out[i] = ea.weight * (a_c - ratio * a_t)
+        return out
+
     def n_linear(self, values: Mapping[str, float]) -> int:
         """Number of linear (spectral) parameters eliminated by the projection."""
         c, labels = self.full_columns(values)

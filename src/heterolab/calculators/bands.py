@@ -83,7 +83,7 @@ def confined_band_edges(
             vbm_ev=vbm,
             electron_mass=mat.electron_mass,
             hole_mass=mat.hole_mass,
-            shape=shape,  # type: ignore[arg-type]
+            shape=shape,
         )
         derived["CBM"] = Quantity(float(c), None, "eV")
         derived["VBM"] = Quantity(float(v), None, "eV")

@@ -187,7 +187,7 @@ def mismatch(
             )
         d_vals.append(st.d_spacing_angstrom(lat, h))
         labels.append(f"{Path(str(obj)).stem}({''.join(map(str, h))})")
-    f = st.lattice_mismatch(d_vals[0], d_vals[1], m=m, n=n, reference=reference)  # type: ignore[arg-type]
+    f = st.lattice_mismatch(d_vals[0], d_vals[1], m=m, n=n, reference=reference)
     conv = "(m d_A - n d_B)/(n d_B)" if reference == "b" else "(n d_B - m d_A)/(m d_A)"
     warnings = list(notes)
     if abs(f) > st.EPITAXY_LIMIT:

@@ -187,10 +187,10 @@ def brus_energies(
     grid = np.linspace(0.3 * diameter_nm, 3 * diameter_nm, 200)
     curves = {}
     for model in conf.BRUS_MODELS:
-        e = float(conf.exciton_energy_ev(diameter_nm, model=model, **kw))  # type: ignore[arg-type]
+        e = float(conf.exciton_energy_ev(diameter_nm, model=model, **kw))
         derived[f"E_{model}"] = Quantity(e, None, "eV")
         derived[f"wavelength_{model}"] = Quantity(HC_EV_NM / e, None, "nm")
-        curve = conf.exciton_energy_ev(grid, model=model, **kw)  # type: ignore[arg-type]
+        curve = conf.exciton_energy_ev(grid, model=model, **kw)
         curves[model] = xr.DataArray(
             curve,
             dims=["diameter"],

@@ -310,7 +310,7 @@ def transfer_efficiency(
     if thesis:
         from heterolab.thesis.table_3_1 import thesis_table_3_1
 
-        emit(thesis_table_3_1(k=k, absorbed=absorbed), as_json)  # type: ignore[arg-type]
+        emit(thesis_table_3_1(k=k, absorbed=absorbed), as_json)
         return
     rows, rounding = read_transfer_table(table)  # type: ignore[arg-type]
     emit(
@@ -318,7 +318,7 @@ def transfer_efficiency(
             rows,
             k=k,
             rounding=rounding,
-            absorbed=absorbed,  # type: ignore[arg-type]
+            absorbed=absorbed,
             source=str(table),
         ),
         as_json,

@@ -109,6 +109,7 @@ def bench_biexponential(n: int) -> None:
         row("heterolab MLE (wall)", h_rate, hl)
         + f"   [fit loop {n / r.statistics['fit_seconds']:.0f}/s; {n / cpu:.0f} per CPU-s]"
     )
+    print(f"heterolab per-decay status: {r.statistics['pixel_status_counts']}")
     rates = {}
     for noise in ("NOISE_POISSON_FIT", "NOISE_MLE"):
         p, el, cpu_f = run_flimlib(y, start, noise)
@@ -146,7 +147,8 @@ def bench_image(size: int) -> None:
     )
     print(
         f"heterolab fit_flim: {wall:.2f} s wall ({size * size / wall:.0f} pixels/s), "
-        f"median bias {bias:+.2f} %, converged {r.statistics['n_converged']}/{size * size}"
+        f"median bias {bias:+.2f} %, converged {r.statistics['n_converged']}/{size * size}, "
+        f"pixel status {r.statistics['pixel_status_counts']}"
     )
     p, el, _ = run_flimlib(
         counts.reshape(-1, N_BINS), np.array([0.05, 20.0, 2.5]), "NOISE_POISSON_FIT"

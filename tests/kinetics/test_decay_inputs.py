@@ -141,7 +141,7 @@ def test_transfer_time_with_a_dishonest_first_order_error_reports_a_monte_carlo_
     is checked against an independent seeded Monte Carlo of the same inputs."""
     from heterolab.kinetics.trpl.transfer import transfer_from_lifetimes
 
-    r = transfer_from_lifetimes(3.0, 2.95, tau_d_err=0.02, tau_da_err=0.02)
+    r = transfer_from_lifetimes(Quantity(3.0, 0.02, "ns"), Quantity(2.95, 0.02, "ns"))
     assert r.status == "suspect" and "Monte Carlo" in r.message
     rng = np.random.default_rng(123)
     d = 3.0 + 0.02 * rng.standard_normal(200_000)
@@ -152,7 +152,9 @@ def test_transfer_time_with_a_dishonest_first_order_error_reports_a_monte_carlo_
     assert got[0] == pytest.approx(lo, rel=0.05) and got[1] == pytest.approx(hi, rel=0.05)
     assert r.statistics["no_transfer_fraction"] == pytest.approx(np.mean(k <= 0), abs=0.01)
     # a precise case stays ok
-    assert transfer_from_lifetimes(8.08, 0.52, unit="ps", tau_d_err=0.1, tau_da_err=0.01).ok
+    assert transfer_from_lifetimes(
+        Quantity(8.08, 0.1, "ps"), Quantity(0.52, 0.01, "ps"), unit="ps"
+    ).ok
 
 
 def test_a_fit_can_be_rerun_from_its_own_parameter_sets():

@@ -84,3 +84,41 @@ def test_batch_command_on_the_real_sdt_file() -> None:
     bad = runner.invoke(app, ["trpl", "batch", str(path), "--irf-curve", "7"])
     assert bad.exit_code == 2
     assert "--irf-curve 7 is not a curve of" in bad.stderr
+
+
+@pytest.mark.parametrize("command", ["flim", "phasor", "batch"])
+def test_every_trpl_image_command_saves_its_figure_with_labelled_axes(tmp_path, command):
+    """--plot on flim/phasor/batch (issue #8): the figure is saved through emit, and every axis
+    of the Result's figure has a label; time and lifetime axes state (ns)."""
+    from heterolab.io import read_flim
+    from heterolab.kinetics.trpl.batch import fit_decays
+    from heterolab.kinetics.trpl.flim import fit_flim
+    from heterolab.kinetics.trpl.phasor import phasor_analysis
+
+    image = _synthetic_image(tmp_path / "img.h5")
+    da = read_flim(image)
+    decays = da.values.reshape(-1, T.size)[:4]
+    table = tmp_path / "decays.txt"
+    np.savetxt(table, np.column_stack([T, decays.T]), fmt="%.6g", header="time (ns)", comments="# ")
+    png = tmp_path / f"{command}.png"
+    args = {
+        "flim": ["--irf-fwhm", "0.25"],
+        "phasor": ["--reference-lifetime", "2.5"],
+        "batch": ["--irf-fwhm", "0.25"],
+    }[command]
+    source = table if command == "batch" else image
+    res = runner.invoke(app, ["trpl", command, str(source), *args, "--plot", str(png)])
+    assert res.exit_code == 0, res.output
+    assert png.stat().st_size > 10_000
+    result = {
+        "flim": lambda: fit_flim(da, irf=0.25),
+        "phasor": lambda: phasor_analysis(da, reference_lifetime_ns=2.5),
+        "batch": lambda: fit_decays(decays, time=T, irf=0.25),
+    }[command]()
+    fig = result.plot()
+    labelled = [ax for ax in fig.axes if ax.get_xlabel() or ax.get_ylabel()]
+    assert labelled
+    for ax in labelled:
+        for label in (ax.get_xlabel(), ax.get_ylabel()):
+            if any(word in label for word in ("time", "τ", "tau", "lifetime")):
+                assert "(ns)" in label, label

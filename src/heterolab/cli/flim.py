@@ -15,9 +15,10 @@ from typing import Any
 import typer
 
 from heterolab.cli._apps import trpl_app
-from heterolab.cli._common import JSON_OPTION, emit, handle_errors
+from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.cli.trpl import BIN_WIDTH_OPTION, CHANNEL_OPTION, TIME_UNIT_OPTION
 from heterolab.errors import ParameterError
+from heterolab.kinetics.trpl.choices import BatchEstimator
 
 
 def _irf_argument(irf: Path | None, irf_fwhm: float | None, channel: int | None = None) -> Any:
@@ -60,11 +61,17 @@ def flim_command(
     min_photons: float | None = typer.Option(
         None, "--min-photons", help="Mask pixels with fewer photons (default 100 per component)."
     ),
-    estimator: str = typer.Option("mle", "--estimator", help="mle or lsq."),
+    estimator: BatchEstimator = typer.Option(
+        BatchEstimator.MLE,
+        "--estimator",
+        case_sensitive=False,
+        help="Fit statistic: mle (Poisson likelihood) or lsq (1/y weights).",
+    ),
     channel: int | None = CHANNEL_OPTION,
     out: Path | None = typer.Option(
         None, "--out", help="Folder for the lifetime map PNG and HDF5."
     ),
+    plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Pixel-wise lifetime fit of a FLIM image (calls heterolab.kinetics.trpl.flim.fit_flim)."""
@@ -78,12 +85,12 @@ def flim_command(
         n_components=components,
         binning=binning,
         min_photons=min_photons,
-        estimator=estimator,  # type: ignore[arg-type]
+        estimator=estimator,
     )
     result.provenance["inputs"] = {image.name: {"path": str(image)}}
     if out is not None:
         _write_outputs(result, out, f"{image.stem}_flim")
-    emit(result, as_json)
+    emit(result, as_json, plot=plot)
 
 
 @trpl_app.command("phasor")
@@ -107,6 +114,7 @@ def phasor_command(
     binning: int = typer.Option(
         0, "--binning", "-b", help="Spatial binning half-width K for images."
     ),
+    plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Phasor coordinates and apparent lifetimes (calls heterolab.kinetics.trpl.phasor.phasor_analysis)."""
@@ -128,7 +136,7 @@ def phasor_command(
         reference=ref,
         reference_lifetime_ns=reference_lifetime,
     )
-    emit(result, as_json)
+    emit(result, as_json, plot=plot)
 
 
 def _read_any(path: Path) -> Any:
@@ -160,7 +168,13 @@ def batch_command(
         None, "--irf-fwhm", help="Gaussian IRF FWHM (ns); fitted when omitted."
     ),
     components: int = typer.Option(1, "--components", "-n", help="Exponential components (1-3)."),
-    estimator: str = typer.Option("mle", "--estimator", help="mle or lsq."),
+    estimator: BatchEstimator = typer.Option(
+        BatchEstimator.MLE,
+        "--estimator",
+        case_sensitive=False,
+        help="Fit statistic: mle (Poisson likelihood) or lsq (1/y weights).",
+    ),
+    plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Fit every decay of a multi-decay file (calls heterolab.kinetics.trpl.batch.fit_decays)."""
@@ -180,11 +194,11 @@ def batch_command(
             raise ParameterError(f"--irf-curve {irf_curve} is not a curve of {file} (0..{n - 1})")
         irf_arg = da.isel(decay=irf_curve).values
         da = da.isel(decay=[i for i in range(n) if i != irf_curve])
-    result = fit_decays(da, irf=irf_arg, n_components=components, estimator=estimator)  # type: ignore[arg-type]
+    result = fit_decays(da, irf=irf_arg, n_components=components, estimator=estimator)
     result.provenance["inputs"] = {file.name: {"path": str(file)}}
     if "pixel_status" in result.curves:
         _per_decay_lines(result, da)
-    emit(result, as_json)
+    emit(result, as_json, plot=plot)
 
 
 def _per_decay_lines(result: Any, da: Any) -> None:

@@ -16,6 +16,7 @@ import typer
 from heterolab.cli._apps import trpl_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
+from heterolab.kinetics.trpl.choices import DecayModel, Estimator
 
 
 def _free_or_number(text: str, name: str) -> str | float:
@@ -92,10 +93,18 @@ def fit(
         None, "--irf", help="Measured IRF file on the same bins (default: Gaussian IRF)."
     ),
     components: int = typer.Option(2, "--components", "-n", help="Number of exponentials (1-4)."),
-    estimator: str = typer.Option(
-        "mle", "--estimator", help="mle (Poisson likelihood) | lsq (1/y weights) | ols."
+    estimator: Estimator = typer.Option(
+        Estimator.MLE,
+        "--estimator",
+        case_sensitive=False,
+        help="Fit statistic: mle (Poisson likelihood), lsq (1/y weights), ols (unweighted).",
     ),
-    model: str = typer.Option("exp", "--model", help="exp | stretched."),
+    model: DecayModel = typer.Option(
+        DecayModel.EXP,
+        "--model",
+        case_sensitive=False,
+        help="Sum of exponentials (exp) or stretched exponential (stretched).",
+    ),
     fit_range: tuple[float, float] | None = typer.Option(
         None, "--fit-range", help="Fit window START STOP in ns."
     ),
@@ -142,23 +151,19 @@ def fit(
         irf=irf_data,
         irf_fwhm=irf_fwhm,
         n_components=components,
-        estimator=estimator,  # type: ignore[arg-type]
+        estimator=estimator,
         fit_range=fit_range,
         shift=_free_or_number(shift, "shift"),  # type: ignore[arg-type]
         background=_free_or_number(background, "background"),  # type: ignore[arg-type]
         repetition_rate_hz=rep_rate,
-        model=model,  # type: ignore[arg-type]
+        model=model,
         tail_start=tail_start,
         bootstrap=bootstrap,
         seed=seed,
     )
     inputs = [decay] if irf is None else [decay, irf]
     result.provenance["inputs"] = make_provenance(inputs)["inputs"]
-    if plot is not None:
-        from heterolab.report.plots import save_figure
-
-        save_figure(result.plot(), plot)
-    emit(result, as_json)
+    emit(result, as_json, plot=plot)
 
 
 @trpl_app.command("map")
@@ -210,8 +215,4 @@ def trpl_map(
     )
     inputs = [path] if irf is None else [path, irf]
     result.provenance["inputs"] = make_provenance(inputs)["inputs"]
-    if plot is not None:
-        from heterolab.report.plots import save_figure
-
-        save_figure(result.plot(), plot)
-    emit(result, as_json)
+    emit(result, as_json, plot=plot)

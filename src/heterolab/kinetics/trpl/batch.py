@@ -57,6 +57,7 @@ from heterolab.kinetics.trpl._batch_kernels import (
     _fit_all,
     _model_rows,
 )
+from heterolab.kinetics.trpl.choices import BatchEstimator, as_choice
 from heterolab.kinetics.trpl.decay_setup import (
     check_fit_bins,
     decay_parameters,
@@ -284,7 +285,7 @@ def fit_decays(
     time: np.ndarray | None = None,
     irf: xr.DataArray | np.ndarray | float | None = None,
     n_components: int = 1,
-    estimator: Literal["mle", "lsq"] = "mle",
+    estimator: BatchEstimator | str = BatchEstimator.MLE,
     background: Literal["free"] | float = "free",
     shift: float | None = None,
     fit_range: tuple[float, float] | None = None,
@@ -370,8 +371,7 @@ def fit_decays(
     """
     if n_components not in (1, 2, 3):
         raise ParameterError(f"n_components must be 1, 2 or 3, got {n_components!r}")
-    if estimator not in ("mle", "lsq"):
-        raise ParameterError(f"estimator must be 'mle' or 'lsq', got {estimator!r}")
+    estimator = as_choice(BatchEstimator, estimator, "estimator").value
     initial, shift_s, background, irf_fwhm = from_parameter_set(
         decay_parameters(
             parameters, shift="free" if shift is None else shift, background=background
@@ -463,6 +463,7 @@ def fit_decays(
         threads,
         chunk_size,
         map_chunks,
+        show="fitting decays",
     )
     elapsed = _time.perf_counter() - started
     full = _scatter(y.shape[0], sel, xs, var, status, obj, iters, pearson, p)
@@ -502,9 +503,12 @@ def fit_chunk(y, w, irf0, irf1, irf2, delta, x0, lo, hi, *opts):
     return _fit_all(y, w, irf0, irf1, irf2, delta, x0, lo, hi, *opts)
 
 
-def _fit_parallel(y, w, irf, delta, x0, lo, hi, opts, threads, chunk_size=None, map_chunks=None):
+def _fit_parallel(
+    y, w, irf, delta, x0, lo, hi, opts, threads, chunk_size=None, map_chunks=None, show=None
+):
     """Run the compiled fitter on contiguous chunks of decays in threads (it releases the GIL),
-    or, with ``map_chunks``, on chunks of ``chunk_size`` decays wherever it sends them."""
+    or, with ``map_chunks``, on chunks of ``chunk_size`` decays wherever it sends them; with
+    ``show`` (a description) a progress bar counts the decays fitted in threads."""
     n = y.shape[0]
     if map_chunks is not None:
         size = max(1, int(chunk_size or n))
@@ -526,28 +530,46 @@ def _fit_parallel(y, w, irf, delta, x0, lo, hi, opts, threads, chunk_size=None, 
         parts = list(map_chunks(fit_chunk, args))
         return tuple(np.concatenate([part[i] for part in parts]) for i in range(len(parts[0])))
     threads = max(1, min(int(threads or os.cpu_count() or 1), n // 64 or 1))
-    chunks = np.array_split(np.arange(n), threads)
+    # with a progress bar (``show``): units of work of <= _PROGRESS_CHUNK decays, counted
+    n_chunks = threads if show is None else max(threads, -(-n // _PROGRESS_CHUNK))
+    chunks = np.array_split(np.arange(n), n_chunks)
+    from heterolab.progress import progress_task
 
-    def work(idx: np.ndarray):
-        wc = w if w.shape[0] == 1 else np.ascontiguousarray(w[idx])
-        return _fit_all(
-            np.ascontiguousarray(y[idx]),
-            wc,
-            irf[0],
-            irf[1],
-            irf[2],
-            delta,
-            np.ascontiguousarray(x0[idx]),
-            lo,
-            hi,
-            *opts,
-        )
+    with progress_task(show or "fitting decays", total=n, unit="decay") as bar:
+        tick = bar if show is not None else _silent
 
-    if threads == 1:
-        return work(chunks[0])
-    with ThreadPoolExecutor(max_workers=threads) as pool:
-        parts = list(pool.map(work, chunks))
+        def work(idx: np.ndarray):
+            wc = w if w.shape[0] == 1 else np.ascontiguousarray(w[idx])
+            out = _fit_all(
+                np.ascontiguousarray(y[idx]),
+                wc,
+                irf[0],
+                irf[1],
+                irf[2],
+                delta,
+                np.ascontiguousarray(x0[idx]),
+                lo,
+                hi,
+                *opts,
+            )
+            tick(idx.size)
+            return out
+
+        if threads == 1:
+            parts = [work(c) for c in chunks]
+        else:
+            with ThreadPoolExecutor(max_workers=threads) as pool:
+                parts = list(pool.map(work, chunks))
+    if len(parts) == 1:
+        return parts[0]
     return tuple(np.concatenate([part[i] for part in parts]) for i in range(len(parts[0])))
+
+
+_PROGRESS_CHUNK = 2048  # decays per unit of work when a progress bar is shown
+
+
+def _silent(n: float = 1) -> None:
+    """No bar (the profile-likelihood search refits the same decays many times)."""
 
 
 def _bounds(ncomp: int, fit_bg: bool, delta: float, n: int) -> tuple[np.ndarray, np.ndarray]:

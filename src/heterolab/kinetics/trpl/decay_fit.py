@@ -40,6 +40,7 @@ from heterolab._threads import single_threaded_blas
 from heterolab.errors import ParameterError
 from heterolab.kinetics.decay_models import split_shift
 from heterolab.kinetics.trpl.averages import average_lifetimes
+from heterolab.kinetics.trpl.choices import DecayModel, Estimator
 from heterolab.kinetics.trpl.decay_diagnostics import (
     correlation_matrix,
     decay_curves,
@@ -67,9 +68,8 @@ from heterolab.uncertainty import propagate
 if TYPE_CHECKING:
     import xarray as xr
 
-__all__ = ["fit_decay", "poisson_deviance"]
+__all__ = ["DecayModel", "Estimator", "fit_decay", "poisson_deviance"]
 
-Estimator = Literal["mle", "lsq", "ols"]
 _MIN_MODEL = 1e-12  # counts; expected counts are clamped here so the deviance stays finite
 # start lifetimes as multiples of the moment estimate, per number of components
 _TAU_FACTORS = {1: [1.0], 2: [0.3, 1.5], 3: [0.1, 0.5, 2.0], 4: [0.05, 0.2, 0.7, 2.0]}
@@ -436,12 +436,12 @@ def fit_decay(
     irf: xr.DataArray | np.ndarray | str | None = None,
     irf_fwhm: float | None = None,
     n_components: int = 2,
-    estimator: Estimator = "mle",
+    estimator: Estimator | str = Estimator.MLE,
     fit_range: tuple[float, float] | None = None,
     shift: Literal["free"] | float = "free",
     background: Literal["free"] | float = "free",
     repetition_rate_hz: float | None = None,
-    model: Literal["exp", "stretched"] = "exp",
+    model: DecayModel | str = DecayModel.EXP,
     tail_start: float | None = None,
     bootstrap: int = 0,
     seed: int | None = None,
@@ -542,6 +542,7 @@ def fit_decay(
         time_unit,
         bin_width,
     )
+    estimator = settings["estimator"]  # the Estimator's value, whatever case was given
     with single_threaded_blas():
         opt = _best_fit(p, estimator, initial)
         result = _assemble(p, opt, estimator, settings)

@@ -26,6 +26,7 @@ from heterolab.kinetics.decay_models import (
     stretched_conv_irf,
     stretched_exp_integral,
 )
+from heterolab.kinetics.trpl.choices import DecayModel, Estimator, as_choice
 
 __all__ = [
     "DecayProblem",
@@ -253,10 +254,8 @@ def build_problem(
     time_unit: str | None = None,
     bin_width: float | None = None,
 ) -> tuple[DecayProblem, dict[str, Any]]:
-    if estimator not in ("mle", "lsq", "ols"):
-        raise ParameterError(f"estimator must be 'mle', 'lsq' or 'ols', got {estimator!r}")
-    if model not in ("exp", "stretched"):
-        raise ParameterError(f"model must be 'exp' or 'stretched', got {model!r}")
+    estimator = as_choice(Estimator, estimator, "estimator").value
+    model = as_choice(DecayModel, model, "model").value
     if model == "exp" and not (isinstance(n_components, int) and 1 <= n_components <= 4):
         raise ParameterError(f"n_components must be an integer from 1 to 4, got {n_components!r}")
     n_comp = 1 if model == "stretched" else n_components

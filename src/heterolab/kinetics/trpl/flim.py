@@ -25,6 +25,7 @@ import xarray as xr
 from heterolab.arrays import as_decays
 from heterolab.errors import ParameterError
 from heterolab.kinetics.trpl.batch import fit_decays
+from heterolab.kinetics.trpl.choices import BatchEstimator
 from heterolab.result import Quantity, Result
 
 __all__ = ["bin_image", "fit_flim", "photon_image"]
@@ -95,7 +96,7 @@ def fit_flim(
     n_components: int = 1,
     binning: int = 0,
     min_photons: float | None = None,
-    estimator: Literal["mle", "lsq"] = "mle",
+    estimator: BatchEstimator | str = BatchEstimator.MLE,
     background: Literal["free"] | float = "free",
     shift: float | None = None,
     fit_range: tuple[float, float] | None = None,

@@ -40,6 +40,7 @@ from heterolab.kinetics.trpl.decay_setup import (
     to_internal,
 )
 from heterolab.kinetics.trpl.pixel_status import PixelStatus, flags_of_result, record_status
+from heterolab.progress import progress
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.units import wavelength_nm_to_energy_ev
 
@@ -400,7 +401,7 @@ def _per_wavelength(
     failed = []
     rng = fit_range or tuple(summed.statistics.get("fit_range_ns", (None, None)))
     window = None if rng[0] is None else (float(rng[0]), float(rng[1]))
-    for i in range(wl.size):
+    for i in progress(range(wl.size), description="fitting wavelengths", unit="wavelength"):
         if y[i].sum() < min_counts:
             continue
         r = fit_decay(

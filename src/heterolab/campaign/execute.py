@@ -20,33 +20,10 @@ from heterolab.result import Quantity, Result
 __all__ = ["compute_step", "compute_steps", "draw_figure", "map_chunks"]
 
 
-def _on_dask_worker() -> bool:
-    try:
-        from distributed import get_worker
-    except ImportError:
-        return False
-    try:
-        get_worker()
-    except ValueError:
-        return False
-    return True
-
-
 def map_chunks(func: Any, args: list[tuple[Any, ...]]) -> list[Any]:
-    """``[func(*a) for a in args]``, in order, computed in parallel: as tasks on the Dask
-    cluster when the step runs on a Dask worker (the step's task leaves the worker's thread
-    pool while it waits, so its own worker fits chunks too),
-    otherwise in threads of this process (the batch fitter releases the GIL)."""
-    if _on_dask_worker():
-        from distributed import worker_client
-
-        # the chunks travel inside their tasks: scattering them first from inside a task hung
-        # with two workers (50 x 512 x 512 benchmark); Dask's note on large task graphs is
-        # expected here and not news
-        with worker_client() as client, warnings.catch_warnings():
-            warnings.filterwarnings("ignore", message=".*[Ll]arge graph.*")
-            futures = [client.submit(func, *a, pure=False) for a in args]
-            return client.gather(futures)
+    """``[func(*a) for a in args]``, in order, in threads of this process (the batch fitter
+    releases the GIL). With ``--workers``/``--scheduler`` the runner passes a map that sends
+    the chunks to the Dask workers instead (see ``runner._DaskExecutor``)."""
     import os
     from concurrent.futures import ThreadPoolExecutor
 
@@ -59,7 +36,7 @@ def _wants_quantity(param: inspect.Parameter | None) -> bool:
     return "Quantity" in ann
 
 
-def _call(step: Step, stype: StepType, used: dict[str, Quantity]) -> Result:
+def _call(step: Step, stype: StepType, used: dict[str, Quantity], chunk_map: Any = None) -> Result:
     func = stype.resolve()
     params = inspect.signature(func).parameters
     kwargs: dict[str, Any] = {}
@@ -77,7 +54,7 @@ def _call(step: Step, stype: StepType, used: dict[str, Quantity]) -> Result:
     kwargs.update(step.options)
     if step.chunk_pixels:
         kwargs["chunk_size"] = step.chunk_pixels
-        kwargs["map_chunks"] = map_chunks
+        kwargs["map_chunks"] = chunk_map or map_chunks
     out = func(**kwargs)
     if isinstance(out, Result):
         return out
@@ -94,15 +71,17 @@ def compute_step(
     used: dict[str, Quantity],
     figure_title: str | None = None,
     step_type: StepType | None = None,
+    chunk_map: Any = None,
 ) -> tuple[Result, bytes | None]:
     """Run ``step`` with the quantities it uses; return its Result (no curves) and, when
     ``figure_title`` is given and the result has curves, the PNG bytes of its figure.
 
-    ``step_type`` defaults to the registered ``STEP_TYPES[step.type]``. Never raises for a
+    ``step_type`` defaults to the registered ``STEP_TYPES[step.type]``; ``chunk_map`` maps
+    the chunks of a step with ``chunk_pixels`` (default :func:`map_chunks`, threads here). Never raises for a
     failing analysis: any exception becomes a failed Result naming it.
     """
     try:
-        result = _call(step, step_type or STEP_TYPES[step.type], used)
+        result = _call(step, step_type or STEP_TYPES[step.type], used, chunk_map)
     except Exception as exc:
         result = Result(kind=step.type)
         name = "" if isinstance(exc, (ValueError, OSError)) else f"{type(exc).__name__}: "

@@ -278,10 +278,28 @@ class _DaskExecutor:
     def submit(self, step: Step, used: dict[str, Quantity], key: str, title: str | None) -> None:
         self.queue.append((step, used, key, title))
 
+    def _map(self, func: Any, args: list[tuple[Any, ...]]) -> list[Any]:
+        """The chunks of a chunked step as tasks on the workers, results in order."""
+        import warnings
+
+        with warnings.catch_warnings():  # the chunks travel inside their tasks
+            warnings.filterwarnings("ignore", message=".*[Ll]arge graph.*")
+            futures = [self.client.submit(func, *a, pure=False) for a in args]
+        return self.client.gather(futures)
+
     def flush(self) -> None:
         """Send the queued steps as batches: about four per worker, at most
         :data:`MAX_BATCH` steps each. A step of a campaign often takes a few ms of CPU, less
         than what a Dask task costs the client, scheduler and worker; batching amortises it."""
+        if not self.queue:
+            return
+        # a chunked step (FLIM, batch) runs here, its chunks as tasks on the workers: tasks
+        # started from inside a worker's task hung the cluster at times
+        for item in [q for q in self.queue if q[0].chunk_pixels]:
+            st, used, key, title = item
+            out = compute_step(st, used, title, STEP_TYPES[st.type], chunk_map=self._map)
+            self.ready.append((st, key, out))
+        self.queue = [q for q in self.queue if not q[0].chunk_pixels]
         if not self.queue:
             return
         n = len(self.queue)

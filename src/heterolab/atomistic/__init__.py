@@ -6,9 +6,13 @@ The public names load on first use (pymatgen, ASE and torch are imported only th
 
 - :mod:`~heterolab.atomistic.build`: ``bulk``, ``pma2pbbr4_model``, ``slab``,
   ``find_matches``, ``interface``, ``plane_matches_2d3d``
+- :mod:`~heterolab.atomistic.perovskite`: ``pnma_tilted`` (a⁻a⁻c⁺ tilted CsPbBr3 model)
+- :mod:`~heterolab.atomistic.surfaces`: ``retune_interface`` (contact layer, registry, gap)
 - :mod:`~heterolab.atomistic.ligands`: ``adsorption_sites``, ``adsorb_pma``
 - :mod:`~heterolab.atomistic.screen` (extra ``ml``): ``load_model``, ``energy``, ``relax``,
-  ``ml_interface_energy``
+  ``ml_interface_energy``, ``set_threads``, ``ModelName``, ``Optimizer``
+- :mod:`~heterolab.atomistic.workflows` (extra ``workflows``): ``interface_flow``,
+  ``write_flow`` (atomate2/jobflow flows for the user's cluster)
 - :mod:`~heterolab.atomistic.vasp`: ``input_set``, ``write_inputs``,
   ``write_interface_inputs``, ``THESIS_SETTINGS``
 - :mod:`~heterolab.atomistic.analyse`: ``projected_dos``, ``aggregate_pdos``,
@@ -27,6 +31,13 @@ _LAZY = {
     "find_matches": "build",
     "interface": "build",
     "plane_matches_2d3d": "build",
+    "pnma_tilted": "perovskite",
+    "retune_interface": "surfaces",
+    "set_threads": "screen",
+    "ModelName": "screen",
+    "Optimizer": "screen",
+    "interface_flow": "workflows",
+    "write_flow": "workflows",
     "adsorption_sites": "ligands",
     "adsorb_pma": "ligands",
     "load_model": "screen",

@@ -251,7 +251,13 @@ class _DaskExecutor:
                 # reads untrusted files in a child process it can kill); on Linux the workers
                 # are forked from this process after it imported what the steps need, so they
                 # start warm (spawned workers spent seconds importing before their first step)
-                settings: dict[str, Any] = {"distributed.worker.daemon": False}
+                # long comm timeouts: on a loaded machine a coordinator busy with a chunked
+                # step starved the in-process scheduler and it dropped its workers
+                settings: dict[str, Any] = {
+                    "distributed.worker.daemon": False,
+                    "distributed.comm.timeouts.connect": "120s",
+                    "distributed.comm.timeouts.tcp": "600s",
+                }
                 if sys.platform.startswith("linux") and camp is not None:
                     _preimport(camp)
                     settings["distributed.worker.multiprocessing-method"] = "fork"
@@ -340,15 +346,18 @@ class _DaskExecutor:
         import logging
 
         # a worker slow to stop on a loaded machine is killed by its nanny: not news
-        nanny = logging.getLogger("distributed.nanny")
-        level = nanny.level
-        nanny.setLevel(logging.ERROR)
+        # (and a worker whose heartbeat arrives after the scheduler closed says so): not news
+        loggers = [logging.getLogger(f"distributed.{n}") for n in ("nanny", "scheduler", "worker")]
+        levels = [lg.level for lg in loggers]
+        for lg in loggers:
+            lg.setLevel(logging.ERROR)
         try:
             self.client.close()
             if self.cluster is not None:
                 self.cluster.close()
         finally:
-            nanny.setLevel(level)
+            for lg, level in zip(loggers, levels, strict=True):
+                lg.setLevel(level)
 
 
 # ---------------------------------------------------------------------- run

@@ -67,6 +67,8 @@ def segment_particles(
     a = np.asarray(image, dtype=np.float32)
     if a.ndim != 2:
         raise ParameterError(f"the image must be 2-D, got shape {a.shape}")
+    if not np.all(np.isfinite(a)):
+        raise ParameterError("the image holds non-finite pixels (NaN or inf)")
     if smooth_px > 0:
         a = ndi.gaussian_filter(a, sigma=smooth_px, mode="nearest")  # float32, no rescaling
     if not bright:
@@ -243,6 +245,8 @@ def measure_particles(
             f"measure must be one of {', '.join(_MEASURES)}, got {measure!r}"
         ) from None
     px, unit = calibration(image)
+    if not np.all(np.isfinite(image.values)):
+        raise ParameterError("the image holds non-finite pixels (NaN or inf)")
     labels = segment_particles(
         image.values,
         threshold=threshold,

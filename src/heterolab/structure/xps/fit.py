@@ -128,8 +128,14 @@ def xy_window(
                 f"({x[0]:g}–{x[-1]:g} eV); need at least 10"
             )
         x, y = x[keep], y[keep]
-    if not np.all(np.isfinite(y)):
-        raise ParameterError("the spectrum holds non-finite intensities")
+    if not np.all(np.isfinite(y)) or not np.all(np.isfinite(x)):
+        raise ParameterError("the spectrum holds non-finite energies or intensities")
+    if x.size < 10:
+        raise ParameterError(f"the spectrum holds {x.size} points; a fit needs at least 10")
+    if float(np.ptp(y)) <= 0 or float(np.max(y)) <= 0:
+        raise ParameterError(
+            "the spectrum is constant or has no positive intensity: nothing to fit"
+        )
     return x, y
 
 
@@ -452,7 +458,8 @@ def _result(
     for c in comps:
         if len(comps) > 1:
             res.derived[f"{c.name}_fraction"] = q(
-                lambda d, n=c.name: d[f"{n}_area"] / total(d), "1"
+                lambda d, n=c.name: d[f"{n}_area"] / total(d) if total(d) > 0 else math.nan,
+                "1",
             )
         if c.shift_from is not None:
             res.derived[f"{c.name}_position"] = q(lambda d, c=c: position_of(comps, d, c), "eV")

@@ -124,11 +124,12 @@ def size_from_peak(
         )
         if not 2.5 <= d <= 10:
             warnings.append(f"d = {d:.2f} nm is outside the calibrated range 2.5-10 nm")
-        return _size_result(mat, d, e, "moreels2009", sizing.MOREELS_2009, None, warnings)
+        res = _size_result(mat, d, e, "moreels2009", sizing.MOREELS_2009, None, warnings)
+        return _with_sizing_curve(res, d, None, model)
     e = sizing._peak_to_ev(peak, unit)
     kw = sizing.effective_mass_parameters(mat, band_gap_ev)
     d = conf.diameter_from_exciton_energy_nm(e, model=model, **kw)
-    return _size_result(
+    res = _size_result(
         mat,
         d,
         e,
@@ -137,6 +138,7 @@ def size_from_peak(
         kw["band_gap_ev"],
         warnings,
     )
+    return _with_sizing_curve(res, d, kw, model)
 
 
 def peak_from_size(
@@ -152,10 +154,11 @@ def peak_from_size(
     diameter_nm = float(conf.check_diameter(diameter_nm))
     if mat.name == _PBS and band_gap_ev is None:
         e = float(sizing.pbs_peak_from_diameter(diameter_nm, "eV"))
-        return _size_result(mat, diameter_nm, e, "moreels2009", sizing.MOREELS_2009, None, [])
+        res = _size_result(mat, diameter_nm, e, "moreels2009", sizing.MOREELS_2009, None, [])
+        return _with_sizing_curve(res, diameter_nm, None, model)
     kw = sizing.effective_mass_parameters(mat, band_gap_ev)
     e = float(conf.exciton_energy_ev(diameter_nm, model=model, **kw))
-    return _size_result(
+    res = _size_result(
         mat,
         diameter_nm,
         e,
@@ -164,6 +167,27 @@ def peak_from_size(
         kw["band_gap_ev"],
         [],
     )
+    return _with_sizing_curve(res, diameter_nm, kw, model)
+
+
+def _with_sizing_curve(
+    res: Result, diameter_nm: float, kw: dict[str, float] | None, model: str
+) -> Result:
+    """Add the sizing curve used (first-exciton energy [eV] over 0.4-2.5 x the diameter):
+    Moreels 2009 for PbS (``kw`` None), else the Brus-type model with the effective masses."""
+    lo, hi = conf.DIAMETER_RANGE_NM
+    grid = np.geomspace(max(0.4 * diameter_nm, lo), min(2.5 * diameter_nm, hi), 60)
+    if kw is None:
+        energy = np.asarray(sizing.pbs_peak_from_diameter(grid, "eV"), dtype=float)
+    else:
+        energy = np.asarray(conf.exciton_energy_ev(grid, model=model, **kw), dtype=float)
+    res.curves["sizing_curve"] = xr.DataArray(
+        energy,
+        dims=["diameter"],
+        coords={"diameter": ("diameter", grid, {"units": "nm"})},
+        attrs={"units": "eV", "long_name": "first-exciton energy"},
+    )
+    return res
 
 
 def brus_energies(

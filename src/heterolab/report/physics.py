@@ -7,7 +7,6 @@ from typing import Any
 import numpy as np
 from matplotlib.figure import Figure
 
-from heterolab.errors import HeterolabError
 from heterolab.report.plots import register_plotter, subplots
 from heterolab.result import Result
 
@@ -81,29 +80,14 @@ def plot_nucleation(result: Result, **_: Any) -> Figure:
 def plot_size(result: Result, **_: Any) -> Figure:
     """The sizing curve used (first-exciton energy against diameter: Moreels 2009 for PbS,
     the Brus model otherwise) with the measured peak and the diameter it gives."""
-    from heterolab.calculators import peak_from_size
-
     stats = result.statistics
     method = str(stats.get("method", ""))
-    # a bundled material by name; a user's file by the path kept in the provenance
-    names = [stats.get("material"), result.provenance.get("settings", {}).get("material")]
-    material = next((m for m in names if m and _loads(m)), names[0])
-    if method == "moreels2009":
-        kw: dict[str, Any] = {}
-    else:
-        kw = {"model": method.removeprefix("brus:"), "band_gap_ev": stats.get("band_gap_ev")}
+    curve = result.curves["sizing_curve"]
     d0 = result.derived["diameter"].value
     e0 = result.derived["peak_energy"].value
-    diameters = np.geomspace(max(0.4 * d0, 1.0), 2.5 * d0, 60)
-    energies = []
-    for d in diameters:
-        try:
-            energies.append(peak_from_size(material, float(d), **kw).derived["peak_energy"].value)
-        except (HeterolabError, ValueError):  # no solution at this size: leave a gap
-            energies.append(np.nan)
     fig, ax = subplots(width=5.6, height=4.2)
-    curve = "Moreels et al. 2009" if method == "moreels2009" else f"Brus model ({kw['model']})"
-    ax.plot(diameters, energies, "k-", lw=1.2, label=curve)
+    name = "Moreels et al. 2009" if method == "moreels2009" else f"Brus model ({method[5:]})"
+    ax.plot(curve["diameter"].values, curve.values, "k-", lw=1.2, label=name)
     ax.plot([d0], [e0], "ro", label=f"d = {d0:.2f} nm at {e0:.3f} eV")
     ax.axhline(e0, color="r", lw=0.6, ls=":")
     ax.axvline(d0, color="r", lw=0.6, ls=":")
@@ -112,13 +96,3 @@ def plot_size(result: Result, **_: Any) -> Figure:
     ax.set_title(str(stats.get("material", "")))
     ax.legend(fontsize=7)
     return fig
-
-
-def _loads(material: str) -> bool:
-    from heterolab.materials import get
-
-    try:
-        get(material)
-    except HeterolabError:
-        return False
-    return True

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ast
 import difflib
+import enum
 import inspect
 import typing
 from collections.abc import Callable
@@ -57,13 +58,20 @@ def _literal_choices(alt: str, namespace: dict[str, Any]) -> tuple[Any, ...] | N
     obj = namespace.get(alt)
     if obj is not None and typing.get_origin(obj) is typing.Literal:
         return typing.get_args(obj)
+    if isinstance(obj, type) and issubclass(obj, enum.StrEnum):  # a choice: its values
+        return tuple(m.value for m in obj)
     return None
 
 
 def _fits(value: Any, annotation: str, namespace: dict[str, Any]) -> bool | None:
     """True/False when the annotation decides, None when it cannot be judged from text."""
+    alts = _split_top(annotation)
+    for alt in alts:  # ``Choice | str``: the enum's values decide a string (any case)
+        obj = namespace.get(alt)
+        if isinstance(value, str) and isinstance(obj, type) and issubclass(obj, enum.StrEnum):
+            return value.strip().lower() in {m.value.lower() for m in obj}
     verdicts: list[bool | None] = []
-    for alt in _split_top(annotation):
+    for alt in alts:
         base = alt.split("[", 1)[0].split(".")[-1]
         choices = _literal_choices(alt, namespace)
         if choices is not None:

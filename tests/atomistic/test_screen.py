@@ -19,7 +19,7 @@ from heterolab.atomistic import screen
 
 
 def test_unknown_model_lists_choices() -> None:
-    with pytest.raises(ParameterError, match="known: 7net-0, chgnet"):
+    with pytest.raises(ParameterError, match="must be one of 7net-0, chgnet"):
         screen.load_model("mace")
 
 
@@ -94,7 +94,7 @@ def test_dft_validation_skips_with_a_reason_when_absent() -> None:
 
 
 def test_unknown_optimizer_lists_choices() -> None:
-    with pytest.raises(ParameterError, match="known: fire, bfgs, lbfgs, precon-lbfgs"):
+    with pytest.raises(ParameterError, match="must be one of fire, bfgs, lbfgs, precon-lbfgs"):
         screen.relax(_pbs(), optimizer="newton")
 
 

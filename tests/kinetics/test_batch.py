@@ -150,7 +150,7 @@ def test_bad_input_raises_named_errors():
     y = np.ones((2, N_BINS))
     with pytest.raises(ParameterError, match="n_components must be 1, 2 or 3, got 4"):
         fit_decays(y, time=T, n_components=4)
-    with pytest.raises(ParameterError, match="estimator must be one of mle, lsq, got 'ols'"):
+    with pytest.raises(ParameterError, match="estimator must be one of mle, lsq; got 'ols'"):
         fit_decays(y, time=T, estimator="ols")
     with pytest.raises(ParameterError, match="IRF has 10 bins but the decay has 256"):
         fit_decays(y, time=T, irf=np.ones(10))

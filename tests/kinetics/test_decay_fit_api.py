@@ -189,8 +189,8 @@ def test_fisher_scoring_reaches_the_deviance_minimum():
         ),
         ({"n_components": 5}, "n_components must be an integer from 1 to 4, got 5"),
         ({"n_components": 0}, "n_components must be an integer from 1 to 4, got 0"),
-        ({"estimator": "chi2"}, "estimator must be one of mle, lsq, ols, got 'chi2'"),
-        ({"model": "gauss"}, "model must be one of exp, stretched, got 'gauss'"),
+        ({"estimator": "chi2"}, "estimator must be one of mle, lsq, ols; got 'chi2'"),
+        ({"model": "gauss"}, "model must be one of exp, stretched; got 'gauss'"),
         (
             {"irf": "lorentz"},
             "irf must be a measured IRF (array/DataArray), 'gaussian', a FWHM such as '90 ps' or Quantity(0.09, unit='ns'), got 'lorentz'",

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result, make_provenance
 
@@ -71,12 +72,8 @@ class Optimizer(enum.StrEnum):
 
 
 def _choice(enum_cls: type[enum.StrEnum], value: object, what: str) -> Any:
-    try:
-        return enum_cls(str(value).lower())
-    except ValueError:
-        raise ParameterError(
-            f"unknown {what} {value!r}; known: {', '.join(m.value for m in enum_cls)}"
-        ) from None
+    """``value`` as a member of ``enum_cls`` (:func:`heterolab.choices.as_choice`)."""
+    return as_choice(enum_cls, value, what)
 
 
 #: Supported models → (package, description).

@@ -6,41 +6,17 @@ Every model validates before computing and names the offending argument and valu
 
 from __future__ import annotations
 
-import enum
-from typing import TypeVar
-
 import numpy as np
 from numpy.typing import ArrayLike
 
 from heterolab.errors import ParameterError
 
 __all__ = [
-    "as_choice",
     "fraction_array",
     "positive_array",
     "require_positive",
     "scalar_or_array",
 ]
-
-E = TypeVar("E", bound=enum.StrEnum)
-
-
-def as_choice(enum_cls: type[E], value: object, what: str) -> E:
-    """``value`` (a member of ``enum_cls`` or its string value, any case) as the member.
-
-    Raises
-    ------
-    ParameterError
-        Naming ``what``, the value given and the valid values.
-    """
-    if isinstance(value, enum_cls):
-        return value
-    text = str(value).strip().lower()
-    for member in enum_cls:
-        if member.value.lower() == text:
-            return member
-    valid = ", ".join(m.value for m in enum_cls)
-    raise ParameterError(f"{what} must be one of {valid}; got {value!r}")
 
 
 def require_positive(**values: ArrayLike) -> None:

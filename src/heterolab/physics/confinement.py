@@ -19,8 +19,9 @@ from numpy.typing import ArrayLike
 from scipy import constants as _c
 from scipy.optimize import brentq
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
-from heterolab.physics._checks import as_choice, require_positive, scalar_or_array
+from heterolab.physics._checks import require_positive, scalar_or_array
 from heterolab.units import E_CHARGE, EPS0, HBAR, M_E
 
 __all__ = [

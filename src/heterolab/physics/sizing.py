@@ -15,9 +15,10 @@ from collections.abc import Callable
 import numpy as np
 from numpy.typing import ArrayLike
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.materials import Material, get
-from heterolab.physics._checks import as_choice, scalar_or_array
+from heterolab.physics._checks import scalar_or_array
 from heterolab.physics.confinement import (
     BrusModel,
     diameter_from_exciton_energy_nm,

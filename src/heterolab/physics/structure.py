@@ -16,10 +16,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import ArrayLike
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.materials import LatticeParameters
 from heterolab.materials.radii import RADII_SOURCE, ionic_radius_angstrom
-from heterolab.physics._checks import as_choice, require_positive, scalar_or_array
+from heterolab.physics._checks import require_positive, scalar_or_array
 
 __all__ = [
     "BARTEL_LIMIT",

@@ -16,11 +16,11 @@ from typing import Any, Literal
 import numpy as np
 import xarray as xr
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import make_spectrum
 from heterolab.kinetics.decay_models import fwhm_to_sigma, sigma_to_fwhm
 from heterolab.parameters import ParameterSet
-from heterolab.physics._checks import as_choice
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.spectroscopy._fitparams import merge_parameters, record_parameter_sets
 from heterolab.spectroscopy.spectra import (

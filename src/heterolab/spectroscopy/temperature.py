@@ -12,10 +12,10 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import read_temperature_series as read_temperature_series  # moved (#8)
 from heterolab.parameters import ParameterSet
-from heterolab.physics._checks import as_choice
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.spectroscopy._fitparams import (
     fit_parameter_set,

@@ -20,10 +20,10 @@ from typing import Any
 
 import numpy as np
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import TRANSFER_TABLE_COLUMNS
 from heterolab.io.spectra import read_transfer_table as read_transfer_table  # moved to io (#8)
-from heterolab.physics._checks import as_choice
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.uncertainty import propagate_independent
 

@@ -18,8 +18,8 @@ import numpy as np
 import xarray as xr
 
 from heterolab._linefit import fit_line
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
-from heterolab.physics._checks import as_choice
 from heterolab.physics.bands import (
     HE_I_EV,
     OFFSET_CONVENTION,

@@ -25,7 +25,9 @@ __all__ = ["THESIS_COLLECTION_FACTOR", "thesis_table_3_1"]
 THESIS_COLLECTION_FACTOR = 0.03359
 
 
-def thesis_table_3_1(*, k: float | None = None, absorbed: Absorbed = "linear") -> Result:
+def thesis_table_3_1(
+    *, k: float | None = None, absorbed: Absorbed | str = Absorbed.LINEAR
+) -> Result:
     """Recompute Table 3-1 from its printed inputs.
 
     Parameters

@@ -48,6 +48,7 @@ import xarray as xr
 from scipy.special import ndtr
 
 from heterolab.arrays import as_decays, as_irf
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.kinetics.decay_models import fwhm_to_sigma, irf_coefficients, split_shift
 from heterolab.kinetics.trpl._batch_kernels import (
@@ -57,7 +58,7 @@ from heterolab.kinetics.trpl._batch_kernels import (
     _fit_all,
     _model_rows,
 )
-from heterolab.kinetics.trpl.choices import BatchEstimator, as_choice
+from heterolab.kinetics.trpl.choices import BatchEstimator
 from heterolab.kinetics.trpl.decay_setup import (
     check_fit_bins,
     decay_parameters,

@@ -1,18 +1,16 @@
 """The fixed choices of the TRPL analyses, declared once (light: the CLI imports them for
 ``--help`` without loading numpy or scipy).
 
-The Python API accepts a member or its string value in any case (:func:`as_choice`); the
+The Python API accepts a member or its string value in any case
+(:func:`heterolab.choices.as_choice`); the
 command line uses the same enums with ``case_sensitive=False``.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import TypeVar
 
-from heterolab.errors import ParameterError
-
-__all__ = ["BatchEstimator", "DecayModel", "Estimator", "as_choice"]
+__all__ = ["BatchEstimator", "DecayModel", "Estimator"]
 
 
 class Estimator(enum.StrEnum):
@@ -38,24 +36,3 @@ class DecayModel(enum.StrEnum):
 
     EXP = "exp"
     STRETCHED = "stretched"
-
-
-E = TypeVar("E", bound=enum.StrEnum)
-
-
-def as_choice(enum_cls: type[E], value: object, what: str) -> E:
-    """``value`` (a member of ``enum_cls`` or its string value, any case) as the member.
-
-    Raises
-    ------
-    ParameterError
-        Naming ``what``, the value given and the valid values.
-    """
-    if isinstance(value, enum_cls):
-        return value
-    text = str(value).strip().lower()
-    for member in enum_cls:
-        if member.value == text:
-            return member
-    valid = ", ".join(m.value for m in enum_cls)
-    raise ParameterError(f"{what} must be one of {valid}, got {value!r}")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from heterolab.arrays import as_decays, as_irf
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.kinetics.decay_models import (
     earlier_pulse_tail,
@@ -26,7 +27,7 @@ from heterolab.kinetics.decay_models import (
     stretched_conv_irf,
     stretched_exp_integral,
 )
-from heterolab.kinetics.trpl.choices import DecayModel, Estimator, as_choice
+from heterolab.kinetics.trpl.choices import DecayModel, Estimator
 
 __all__ = [
     "DecayProblem",

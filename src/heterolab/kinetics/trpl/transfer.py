@@ -20,9 +20,9 @@ from typing import Any, Literal
 
 import numpy as np
 
+from heterolab.choices import as_choice
 from heterolab.errors import HeterolabError, ParameterError
 from heterolab.physics import rates, transport
-from heterolab.physics._checks import as_choice
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.uncertainty import propagate_independent
 from heterolab.units import convert, normalize_unit

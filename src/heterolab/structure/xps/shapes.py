@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 
 __all__ = [
@@ -67,19 +68,9 @@ BACKGROUNDS = tuple(m.value for m in Background)
 
 
 def choice(enum_cls: type[enum.StrEnum], value: object, what: str) -> str:
-    """``value`` (an enum member or its string value, any case) as the enum's value.
-
-    Raises
-    ------
-    ParameterError
-        Not a valid value (the message lists the valid ones).
-    """
-    try:
-        return enum_cls(str(value).lower()).value
-    except ValueError:
-        raise ParameterError(
-            f"{what} {value!r} is not one of {', '.join(m.value for m in enum_cls)}"
-        ) from None
+    """``value`` (an enum member or its string value, any case) as the enum's value
+    (:func:`heterolab.choices.as_choice`, as a plain string for the fit's model tables)."""
+    return str(as_choice(enum_cls, value, what).value)
 
 
 #: Tougaard's universal cross-section K(T) = B T/(C + T²)² (Tougaard, Surf. Interface Anal.

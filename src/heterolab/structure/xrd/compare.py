@@ -14,9 +14,9 @@ from collections.abc import Sequence
 import numpy as np
 import xarray as xr
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
-from heterolab.structure.xrd._choices import choice
 from heterolab.structure.xrd.peaks import fit_peaks
 
 __all__ = ["Normalisation", "compare_patterns"]
@@ -64,7 +64,7 @@ def compare_patterns(
         (deg, relative to the first sample); curves ``<sample>`` (normalised patterns);
         statistics ``table`` (one row per sample).
     """
-    normalise = choice(Normalisation, normalise, "normalise").value
+    normalise = as_choice(Normalisation, normalise, "normalise").value
     if len(patterns) < 1:
         raise ParameterError("no patterns to compare")
     labs = list(labels) if labels is not None else [f"s{i + 1}" for i in range(len(patterns))]

@@ -28,11 +28,11 @@ from typing import Any
 import numpy as np
 from scipy.optimize import least_squares
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.materials import LatticeParameters
 from heterolab.physics.structure import reciprocal_metric, reflections
 from heterolab.result import Quantity, Result
-from heterolab.structure.xrd._choices import choice
 
 __all__ = ["DEGENERATE_CORRELATION", "SYSTEMS", "CrystalSystem", "peak_positions", "refine_lattice"]
 
@@ -184,7 +184,7 @@ def refine_lattice(
         Suspect when χ²_red > 10 (the cell and corrections do not explain the positions),
         when fewer peaks than free parameters + 1 are indexed, or when a length did not move.
     """
-    system = choice(CrystalSystem, system, "system").value
+    system = as_choice(CrystalSystem, system, "system").value
     tt, err = peak_positions(peaks, errors)
     lam = wavelength_angstrom
     if lam is None and isinstance(peaks, Result):

@@ -25,9 +25,9 @@ import xarray as xr
 from scipy.optimize import least_squares
 from scipy.signal import find_peaks
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result, make_provenance
-from heterolab.structure.xrd._choices import choice
 from heterolab.structure.xrd.profiles import (
     ASYMMETRY,
     PROFILES,
@@ -107,7 +107,7 @@ def estimate_background(
     ``"snip"`` (Ryan 1988) with a maximum half window of ``half_window_deg``; ``"asls"``
     (Eilers & Boelens 2005); ``"none"`` zeros.
     """
-    method = choice(Background, method, "background")
+    method = as_choice(Background, method, "background")
     if method == "none":
         return np.zeros_like(y)
     from pybaselines import Baseline
@@ -357,9 +357,9 @@ def fit_peaks(
         peak); curves ``data``, ``model``, ``background``, ``residuals`` (in σ).
         Suspect when a position or width ends at its bound or χ²_red > 10.
     """
-    profile_name = choice(Profile, profile_name, "profile").value
-    engine = choice(Engine, engine, "engine").value
-    background = choice(Background, background, "background").value
+    profile_name = as_choice(Profile, profile_name, "profile").value
+    engine = as_choice(Engine, engine, "engine").value
+    background = as_choice(Background, background, "background").value
     x, y, s = pattern_arrays(pattern, two_theta_range)
     lam1 = pattern.attrs.get("wavelength_angstrom")
     lam2 = pattern.attrs.get("wavelength2_angstrom")

@@ -20,7 +20,6 @@ Baldereschi, Baroni & Resta, Phys. Rev. Lett. 61, 734 (1988) (macroscopic averag
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Mapping, Sequence
 from os import PathLike
@@ -29,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 
+from heterolab.atomistic.choices import DosGrouping
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result, make_provenance
 
@@ -52,16 +52,6 @@ __all__ = [
 
 #: 1 eV/Å² in J/m² (e · 1e20).
 EV_PER_A2_TO_J_PER_M2 = 1.602176634e-19 * 1e20
-
-
-class DosGrouping(enum.StrEnum):
-    """How projected DOS is grouped: by ``element``, ``orbital`` (s, p, d, f),
-    ``element_orbital`` (``"Pb:s"``) or ``site`` (``"Pb3"``)."""
-
-    ELEMENT = "element"
-    ORBITAL = "orbital"
-    ELEMENT_ORBITAL = "element_orbital"
-    SITE = "site"
 
 
 _GROUPINGS = tuple(g.value for g in DosGrouping)

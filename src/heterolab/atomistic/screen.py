@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from heterolab.atomistic.choices import ModelName, Optimizer
 from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result, make_provenance
@@ -51,24 +52,6 @@ __all__ = [
     "set_threads",
     "validate_forces",
 ]
-
-
-class ModelName(enum.StrEnum):
-    """Bundled potentials: ``7net-0`` (SevenNet-0, default) and ``chgnet`` (CHGNet 0.3.0)."""
-
-    SEVENNET_0 = "7net-0"
-    CHGNET = "chgnet"
-
-
-class Optimizer(enum.StrEnum):
-    """ASE optimisers for :func:`relax` (cell fixed): ``fire`` (Bitzek et al., Phys. Rev.
-    Lett. 97, 170201 (2006)), ``bfgs``, ``lbfgs``, ``precon-lbfgs`` (L-BFGS with the
-    exponential preconditioner of Packwood et al., J. Chem. Phys. 144, 164109 (2016))."""
-
-    FIRE = "fire"
-    BFGS = "bfgs"
-    LBFGS = "lbfgs"
-    PRECON_LBFGS = "precon-lbfgs"
 
 
 def _choice(enum_cls: type[enum.StrEnum], value: object, what: str) -> Any:

@@ -27,13 +27,13 @@ A, B and AB) for the user's cluster: :mod:`heterolab.atomistic.workflows` (extra
 
 from __future__ import annotations
 
-import enum
 import warnings
 from collections.abc import Mapping, Sequence
 from os import PathLike
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from heterolab.atomistic.choices import CalcKind
 from heterolab.errors import OutputError, ParameterError
 
 if TYPE_CHECKING:
@@ -48,13 +48,6 @@ __all__ = [
     "write_inputs",
     "write_interface_inputs",
 ]
-
-
-class CalcKind(enum.StrEnum):
-    """VASP run: ``relax`` (positions, cell fixed) or ``static`` (CHGCAR, LOCPOT, DOS)."""
-
-    RELAX = "relax"
-    STATIC = "static"
 
 
 def _kind(kind: CalcKind | str) -> CalcKind:

@@ -8,9 +8,7 @@ from typing import Any
 
 import typer
 
-from heterolab.atomistic.analyse import DosGrouping
-from heterolab.atomistic.screen import ModelName, Optimizer
-from heterolab.atomistic.vasp import CalcKind
+from heterolab.atomistic.choices import CalcKind, DosGrouping, ModelName, Optimizer
 from heterolab.cli._apps import atomistic_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import OutputError, ParameterError

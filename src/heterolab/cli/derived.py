@@ -14,7 +14,7 @@ import typer
 from heterolab.cli._apps import trpl_app
 from heterolab.cli._common import JSON_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
-from heterolab.kinetics.trpl.transfer import LifetimeAverage
+from heterolab.kinetics.trpl.choices import LifetimeAverage
 
 PRESETS = ("thesis-table-4-1",)
 

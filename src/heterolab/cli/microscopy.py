@@ -17,9 +17,8 @@ import typer
 from heterolab.cli._apps import image_app, tem_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
-from heterolab.structure.imaging.quality import RankBy
-from heterolab.structure.microscopy.columns import ColumnMethod
-from heterolab.structure.microscopy.particles import SizeMeasure
+from heterolab.structure.imaging.choices import RankBy
+from heterolab.structure.microscopy.choices import ColumnMethod, SizeMeasure
 
 PIXEL_OPTION = typer.Option(
     None, "--pixel-size", help="Pixel size in --unit units, when the file states none."

@@ -13,9 +13,7 @@ import typer
 from heterolab.cli._apps import app, physics_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
-from heterolab.physics.confinement import BrusModel
-from heterolab.physics.sizing import PeakUnit
-from heterolab.physics.structure import MismatchReference
+from heterolab.physics.choices import BrusModel, MismatchReference, PeakUnit
 
 recipe_app = typer.Typer(
     help="Synthesis recipes of the thesis and a stoichiometry calculator.", no_args_is_help=True

@@ -16,12 +16,9 @@ import typer
 from heterolab.cli._apps import app, physics_app, spectrum_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
-from heterolab.io.spectra import PhotoemissionAxis, SpectralAxis
-from heterolab.physics.confinement import NanocrystalShape
-from heterolab.spectroscopy.peakfit import PeakShape
-from heterolab.spectroscopy.temperature import GapModel
-from heterolab.spectroscopy.transfer import Absorbed
-from heterolab.spectroscopy.ups import VbmMethod
+from heterolab.io.choices import PhotoemissionAxis, SpectralAxis
+from heterolab.physics.choices import NanocrystalShape
+from heterolab.spectroscopy.choices import Absorbed, GapModel, PeakShape, VbmMethod
 
 AXIS_OPTION = typer.Option(
     None,

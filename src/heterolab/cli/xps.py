@@ -16,8 +16,7 @@ import typer
 from heterolab.cli._apps import xps_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors
 from heterolab.errors import ParameterError
-from heterolab.structure.xps.charge import ChargeReference, UpsEdge
-from heterolab.structure.xps.shapes import Background, LineShape
+from heterolab.structure.xps.choices import Background, ChargeReference, LineShape, UpsEdge
 
 BLOCK_OPTION = typer.Option(
     None, "--block", help="VAMAS region, by name ('W 4f') or 0-based index."

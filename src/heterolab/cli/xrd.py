@@ -23,13 +23,16 @@ import typer
 from heterolab.cli._apps import giwaxs_app, xrd_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, emit, handle_errors, save_plot
 from heterolab.errors import ParameterError
-from heterolab.io.xrd import Flip
+from heterolab.io.choices import Flip
 from heterolab.result import Quantity, Result, make_provenance
-from heterolab.structure.giwaxs.integrate import MapKind
-from heterolab.structure.xrd.compare import Normalisation
-from heterolab.structure.xrd.lattice import CrystalSystem
-from heterolab.structure.xrd.peaks import Background, Engine
-from heterolab.structure.xrd.profiles import Profile
+from heterolab.structure.giwaxs.choices import MapKind
+from heterolab.structure.xrd.choices import (
+    Background,
+    CrystalSystem,
+    Engine,
+    Normalisation,
+    Profile,
+)
 
 ANODE = typer.Option(None, "--anode", help="X-ray anode (Cu, Mo, Co, Fe, Cr, Ag): Kα1/Kα2 lines.")
 WAVELENGTH = typer.Option(

@@ -15,7 +15,6 @@ Table 3-1 layout, :func:`read_transfer_table`) and a folder of spectra named by 
 
 from __future__ import annotations
 
-import enum
 import math
 import re
 from os import PathLike
@@ -33,6 +32,7 @@ from heterolab.io._textgrid import (
     read_lines,
     split_table,
 )
+from heterolab.io.choices import PhotoemissionAxis, SpectralAxis
 from heterolab.io.registry import register_reader
 
 __all__ = [
@@ -58,21 +58,6 @@ __all__ = [
 
 
 #: Standard spectral dimensions and the units of their coordinates.
-class SpectralAxis(enum.StrEnum):
-    """The spectral axis of a spectrum (CLI ``--axis`` when a file header does not name it)."""
-
-    WAVELENGTH = "wavelength"  # nm
-    ENERGY = "energy"  # eV
-    WAVENUMBER = "wavenumber"  # 1/cm
-
-
-class PhotoemissionAxis(enum.StrEnum):
-    """The energy axis of a photoemission spectrum (CLI ``--ups-axis``)."""
-
-    BINDING_ENERGY = "binding_energy"
-    KINETIC_ENERGY = "kinetic_energy"
-
-
 AXIS_UNITS: dict[str, str] = {"wavelength": "nm", "energy": "eV", "wavenumber": "1/cm"}
 
 # Header words (lower case) that identify each axis; checked in this order.

@@ -12,7 +12,6 @@ Every pattern is a :func:`heterolab.arrays.pattern_dataarray`: ``intensity`` ove
 from __future__ import annotations
 
 import bz2
-import enum
 import gzip
 import lzma
 import re
@@ -27,6 +26,7 @@ import xarray as xr
 from heterolab.arrays import anode_lines, pattern_dataarray
 from heterolab.errors import FormatError, ParameterError
 from heterolab.io._textgrid import parse_rows, split_table
+from heterolab.io.choices import Flip
 from heterolab.io.registry import read, register_reader
 
 __all__ = [
@@ -41,15 +41,6 @@ __all__ = [
 
 _COMPRESSED = {".bz2": bz2.open, ".gz": gzip.open, ".xz": lzma.open}
 XY_EXTENSIONS = (".xy", ".xye", ".csv", ".dat", ".txt")
-
-
-class Flip(enum.StrEnum):
-    """How a stored detector image must be flipped to match its PONI geometry."""
-
-    NONE = "none"
-    UD = "ud"
-    LR = "lr"
-    BOTH = "both"
 
 
 FLIPS = tuple(m.value for m in Flip)

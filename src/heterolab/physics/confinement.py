@@ -10,7 +10,6 @@ because that is what TEM and the sizing curves report.
 
 from __future__ import annotations
 
-import enum
 import math
 from typing import Literal
 
@@ -22,6 +21,7 @@ from scipy.optimize import brentq
 from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.physics._checks import require_positive, scalar_or_array
+from heterolab.physics.choices import BrusModel, NanocrystalShape
 from heterolab.units import E_CHARGE, EPS0, HBAR, M_E
 
 __all__ = [
@@ -53,24 +53,7 @@ _A_H_NM: float = _c.physical_constants["Bohr radius"][0] * 1e9
 _RY_EV: float = _c.physical_constants["Rydberg constant times hc in eV"][0]
 
 
-class BrusModel(enum.StrEnum):
-    """Confinement models of :func:`exciton_energy_ev` (CLI ``--model``)."""
-
-    BRUS = "brus"
-    KINETIC = "kinetic"
-    WEAK = "weak"
-    CUBE = "cube"
-    THESIS = "thesis"
-
-
 BRUS_MODELS: tuple[str, ...] = tuple(m.value for m in BrusModel)
-
-
-class NanocrystalShape(enum.StrEnum):
-    """Shape of a confined nanocrystal for its band edges (CLI ``bands --shape``)."""
-
-    SPHERE = "sphere"  # diameter d, radius d/2
-    CUBE = "cube"  # edge d
 
 
 def reduced_mass(electron_mass: float, hole_mass: float) -> float:

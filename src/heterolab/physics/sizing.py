@@ -8,7 +8,6 @@ Fig. 3-16e; spec items P-39, P-47, P-48.
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Callable
 
@@ -19,6 +18,7 @@ from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.materials import Material, get
 from heterolab.physics._checks import scalar_or_array
+from heterolab.physics.choices import PeakUnit
 from heterolab.physics.confinement import (
     BrusModel,
     diameter_from_exciton_energy_nm,
@@ -45,13 +45,6 @@ _MOREELS_VALID_NM = (2.5, 10.0)
 
 #: A user sizing curve: diameter [nm] -> first-exciton energy [eV] (monotonic decreasing).
 SizingCurve = Callable[[float], float]
-
-
-class PeakUnit(enum.StrEnum):
-    """Unit of a first-exciton peak position (CLI ``--unit``)."""
-
-    NM = "nm"
-    EV = "eV"
 
 
 def _peak_to_ev(peak: float, unit: str) -> float:

@@ -7,7 +7,6 @@ thesis, UEC Tokyo (2024), §1.2.2 Eq. 1-13, §3.3.1 (CsPbBr3/PbS (200)/(220) mat
 
 from __future__ import annotations
 
-import enum
 import itertools
 import math
 from collections.abc import Sequence
@@ -21,6 +20,7 @@ from heterolab.errors import ParameterError
 from heterolab.materials import LatticeParameters
 from heterolab.materials.radii import RADII_SOURCE, ionic_radius_angstrom
 from heterolab.physics._checks import require_positive, scalar_or_array
+from heterolab.physics.choices import MismatchReference
 
 __all__ = [
     "BARTEL_LIMIT",
@@ -231,13 +231,6 @@ def d_spacing_angstrom(lattice: LatticeParameters, hkl: Sequence[int]) -> float:
         raise ParameterError(f"hkl must be three integers, not all zero; got {tuple(hkl)!r}")
     q2 = float(h @ reciprocal_metric(lattice) @ h)
     return 1.0 / math.sqrt(q2)
-
-
-class MismatchReference(enum.StrEnum):
-    """Which phase's spacing is the denominator of a mismatch (CLI ``--reference``)."""
-
-    A = "a"
-    B = "b"
 
 
 def lattice_mismatch(

@@ -8,7 +8,6 @@ with pybaselines (``"asls"``, ``"modpoly"``, ``"snip"``, ...) and subtracted.
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any, Literal
@@ -23,6 +22,7 @@ from heterolab.kinetics.decay_models import fwhm_to_sigma, sigma_to_fwhm
 from heterolab.parameters import ParameterSet
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.spectroscopy._fitparams import merge_parameters, record_parameter_sets
+from heterolab.spectroscopy.choices import PeakShape
 from heterolab.spectroscopy.spectra import (
     axis_to_ev,
     spectral_axis,
@@ -32,14 +32,6 @@ from heterolab.spectroscopy.spectra import (
 from heterolab.units import HC_EV_NM
 
 __all__ = ["PEAK_SHAPES", "PeakShape", "bigaussian", "fit_peaks", "subtract_baseline"]
-
-
-class PeakShape(enum.StrEnum):
-    """Line shapes of :func:`fit_peaks` (CLI ``--shape``)."""
-
-    GAUSSIAN = "gaussian"
-    VOIGT = "voigt"
-    BIGAUSSIAN = "bigaussian"  # asymmetric: two half-widths
 
 
 PEAK_SHAPES = tuple(m.value for m in PeakShape)

@@ -4,7 +4,6 @@ peaks that appear on cooling (spec P-32; thesis §4.3.2, Fig. 4-11).
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -22,6 +21,7 @@ from heterolab.spectroscopy._fitparams import (
     merge_parameters,
     record_parameter_sets,
 )
+from heterolab.spectroscopy.choices import GapModel
 from heterolab.spectroscopy.spectra import fwhm, integrate, peak_maximum, to_energy
 from heterolab.units import HC_EV_NM, K_B_EV
 
@@ -260,14 +260,6 @@ def detect_new_peaks(
                 break
         out.append({"energy": pe, "wavelength": HC_EV_NM / pe, "onset_temperature": onset})
     return out
-
-
-class GapModel(enum.StrEnum):
-    """Models of the band-gap (peak-energy) shift with temperature (CLI ``--model``)."""
-
-    EXPANSION_PHONON = "expansion_phonon"  # thermal expansion + electron-phonon (Wang 2019)
-    VARSHNI = "varshni"
-    BOSE_EINSTEIN = "bose_einstein"
 
 
 def temperature_series(

@@ -13,7 +13,6 @@ leaves out; Table 3-1 implies one common k = 0.03359 (spec verification C2).
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -25,6 +24,7 @@ from heterolab.errors import ParameterError
 from heterolab.io.spectra import TRANSFER_TABLE_COLUMNS
 from heterolab.io.spectra import read_transfer_table as read_transfer_table  # moved to io (#8)
 from heterolab.result import Quantity, Result, make_provenance
+from heterolab.spectroscopy.choices import Absorbed
 from heterolab.uncertainty import propagate_independent
 
 __all__ = [
@@ -35,13 +35,6 @@ __all__ = [
     "transfer_efficiency",
     "transfer_table_analysis",
 ]
-
-
-class Absorbed(enum.StrEnum):
-    """How the light absorbed by each component is counted (CLI ``--absorbed``)."""
-
-    LINEAR = "linear"  # the absorbances themselves (thesis §3.2)
-    ABSORPTANCE = "absorptance"  # (A_i/A_tot)(1 - 10^-A_tot) (spec P-21)
 
 
 #: Columns of a transfer-efficiency table (CSV header or reference table 3-1).

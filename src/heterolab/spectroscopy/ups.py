@@ -8,7 +8,6 @@ al., J. Phys. Chem. Lett. 7, 2722 (2016) for the log-scale variant of the VBM on
 
 from __future__ import annotations
 
-import enum
 import math
 from os import PathLike
 from pathlib import Path
@@ -30,6 +29,7 @@ from heterolab.physics.bands import (
     heterojunction_type,
 )
 from heterolab.result import Quantity, Result, make_provenance
+from heterolab.spectroscopy.choices import VbmMethod
 from heterolab.uncertainty import propagate, propagate_independent
 
 __all__ = [
@@ -42,13 +42,6 @@ __all__ = [
     "secondary_electron_cutoff",
     "valence_band_onset",
 ]
-
-
-class VbmMethod(enum.StrEnum):
-    """How the valence-band onset is extrapolated (CLI ``--vbm-method``)."""
-
-    LINEAR = "linear"  # linear intensity scale (thesis)
-    LOG = "log"  # log scale (Endres et al. 2016)
 
 
 def _xy(spectrum: xr.DataArray) -> tuple[np.ndarray, np.ndarray]:

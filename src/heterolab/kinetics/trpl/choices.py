@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["BatchEstimator", "DecayModel", "Estimator"]
+__all__ = ["BatchEstimator", "DecayModel", "Estimator", "LifetimeAverage"]
 
 
 class Estimator(enum.StrEnum):
@@ -36,3 +36,10 @@ class DecayModel(enum.StrEnum):
 
     EXP = "exp"
     STRETCHED = "stretched"
+
+
+class LifetimeAverage(enum.StrEnum):
+    """Which average lifetime of the decay fits feeds the transfer (CLI ``--average``)."""
+
+    INTENSITY = "intensity"
+    AMPLITUDE = "amplitude"

@@ -12,7 +12,6 @@ spec items P-30, P-38, P-40 to P-42; verification V3, V4, V5, V13, V14.
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Callable, Sequence
 from os import PathLike
@@ -22,6 +21,7 @@ import numpy as np
 
 from heterolab.choices import as_choice
 from heterolab.errors import HeterolabError, ParameterError
+from heterolab.kinetics.trpl.choices import LifetimeAverage
 from heterolab.physics import rates, transport
 from heterolab.result import Quantity, Result, make_provenance
 from heterolab.uncertainty import propagate_independent
@@ -34,13 +34,6 @@ __all__ = [
     "transfer_from_lifetimes",
     "transport_from_quenching",
 ]
-
-
-class LifetimeAverage(enum.StrEnum):
-    """Which average lifetime of the decay fits feeds the transfer (CLI ``--average``)."""
-
-    INTENSITY = "intensity"
-    AMPLITUDE = "amplitude"
 
 
 Carrier = Literal["electron", "hole"]

@@ -14,7 +14,6 @@ orientation (the reader's explicit ``flip``).
 
 from __future__ import annotations
 
-import enum
 import json
 import math
 from typing import Any
@@ -24,17 +23,11 @@ import xarray as xr
 
 from heterolab.arrays import pattern_dataarray
 from heterolab.errors import ParameterError
+from heterolab.structure.giwaxs.choices import MapKind
 
 __all__ = ["MapKind", "azimuthal_integrator", "cake", "fibre_map", "integrate_1d"]
 
 UNITS_1D = {"2th_deg": ("two_theta", "deg"), "q_A^-1": ("q", "1/angstrom")}
-
-
-class MapKind(enum.StrEnum):
-    """2D map of a detector image: q_xy–q_z (fibre/grazing incidence) or q–χ (cake)."""
-
-    FIBRE = "fibre"
-    CAKE = "cake"
 
 
 def _geometry(image: xr.DataArray) -> dict[str, Any]:

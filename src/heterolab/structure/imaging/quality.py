@@ -17,7 +17,6 @@ line-pair profile gives the modulation (I_max − I_min)/(I_max + I_min) of its 
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -26,6 +25,7 @@ import numpy as np
 
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
+from heterolab.structure.imaging.choices import RankBy
 
 __all__ = [
     "RankBy",
@@ -35,15 +35,6 @@ __all__ = [
     "line_pairs",
     "slanted_edge_mtf",
 ]
-
-
-class RankBy(enum.StrEnum):
-    """Metric ranking images in :func:`compare_images` (higher is better)."""
-
-    CNR = "cnr"
-    WEBER = "weber"
-    MICHELSON = "michelson"
-    MTF50 = "mtf50"
 
 
 Roi = tuple[int, int, int, int]

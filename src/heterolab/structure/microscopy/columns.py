@@ -25,7 +25,6 @@ to the reference lattice — the same definition as GPA's (``phase_strain``) —
 
 from __future__ import annotations
 
-import enum
 import math
 import warnings
 from typing import Any
@@ -36,16 +35,9 @@ import xarray as xr
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
 from heterolab.structure.microscopy._image import calibration
+from heterolab.structure.microscopy.choices import ColumnMethod
 
 __all__ = ["ColumnMethod", "column_strain", "find_atom_columns", "lattice_vectors"]
-
-
-class ColumnMethod(enum.StrEnum):
-    """Column-finding route: ``auto`` (atomap when installed, else scikit-image)."""
-
-    AUTO = "auto"
-    ATOMAP = "atomap"
-    SKIMAGE = "skimage"
 
 
 def _method(value: ColumnMethod | str) -> ColumnMethod:

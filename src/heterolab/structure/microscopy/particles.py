@@ -17,7 +17,6 @@ Buhrman, J. Appl. Phys. 47, 2200 (1976)) and a histogram.
 
 from __future__ import annotations
 
-import enum
 import math
 from typing import Any
 
@@ -27,17 +26,9 @@ import xarray as xr
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
 from heterolab.structure.microscopy._image import calibration
+from heterolab.structure.microscopy.choices import SizeMeasure
 
 __all__ = ["SizeMeasure", "measure_particles", "segment_particles", "size_statistics"]
-
-
-class SizeMeasure(enum.StrEnum):
-    """Particle size reported as the main parameter."""
-
-    EQUIVALENT_DIAMETER = "equivalent_diameter"
-    FERET_MAX = "feret_max"
-    FERET_MIN = "feret_min"
-    CUBE_EDGE = "cube_edge"
 
 
 _MEASURES = tuple(m.value for m in SizeMeasure)

@@ -9,7 +9,6 @@ Fermi–Dirac step convolved with a Gaussian (thermal broadening k_B T fixed, re
 
 from __future__ import annotations
 
-import enum
 import math
 
 import numpy as np
@@ -17,6 +16,7 @@ import xarray as xr
 
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
+from heterolab.structure.xps.choices import ChargeReference, UpsEdge
 from heterolab.structure.xps.fit import Component, fit_xps, least_squares_fit, xy_window
 
 __all__ = [
@@ -34,21 +34,6 @@ REFERENCES: dict[str, tuple[float, str]] = {
     "Au 4f7/2": (83.96, "ISO 15472:2010"),
     "Fermi": (0.0, "Fermi level E_F = 0"),
 }
-
-
-class ChargeReference(enum.StrEnum):
-    """Reference feature of the charge correction (keys of :data:`REFERENCES`, any case)."""
-
-    C1S = "c 1s"
-    AU4F = "au 4f7/2"
-    FERMI = "fermi"
-
-
-class UpsEdge(enum.StrEnum):
-    """UPS feature: valence-band onset (``vbm``) or secondary-electron cutoff."""
-
-    VBM = "vbm"
-    CUTOFF = "cutoff"
 
 
 _K_B = 8.617333262e-5  # eV/K

@@ -26,6 +26,7 @@ import numpy as np
 
 from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
+from heterolab.structure.xps.choices import Background, LineShape
 
 __all__ = [
     "LINESHAPES",
@@ -40,27 +41,6 @@ __all__ = [
     "spin_orbit_splitting",
     "tougaard_integral",
 ]
-
-
-class LineShape(enum.StrEnum):
-    """Line shape of a component (:func:`lineshape`)."""
-
-    VOIGT = "voigt"
-    GL = "gl"
-    DS = "ds"
-    GAUSSIAN = "gaussian"
-    LORENTZIAN = "lorentzian"
-
-
-class Background(enum.StrEnum):
-    """Inelastic background (:func:`background`); ``active_*`` are refined with the peaks."""
-
-    SHIRLEY = "shirley"
-    ACTIVE_SHIRLEY = "active_shirley"
-    TOUGAARD = "tougaard"
-    ACTIVE_TOUGAARD = "active_tougaard"
-    LINEAR = "linear"
-    NONE = "none"
 
 
 LINESHAPES = tuple(m.value for m in LineShape)

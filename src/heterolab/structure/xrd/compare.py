@@ -8,7 +8,6 @@ first sample.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,17 +16,10 @@ import xarray as xr
 from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
+from heterolab.structure.xrd.choices import Normalisation
 from heterolab.structure.xrd.peaks import fit_peaks
 
 __all__ = ["Normalisation", "compare_patterns"]
-
-
-class Normalisation(enum.StrEnum):
-    """How each pattern of a series is scaled before the overlay."""
-
-    MAX = "max"
-    AREA = "area"
-    NONE = "none"
 
 
 NORMALISATIONS = tuple(m.value for m in Normalisation)

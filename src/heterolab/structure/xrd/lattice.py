@@ -20,7 +20,6 @@ the peaks least (Δ2θ ≈ 2δ tan θ): match, refine, extend, until every peak 
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -33,20 +32,12 @@ from heterolab.errors import ParameterError
 from heterolab.materials import LatticeParameters
 from heterolab.physics.structure import reciprocal_metric, reflections
 from heterolab.result import Quantity, Result
+from heterolab.structure.xrd.choices import CrystalSystem
 
 __all__ = ["DEGENERATE_CORRELATION", "SYSTEMS", "CrystalSystem", "peak_positions", "refine_lattice"]
 
 #: |correlation| of zero shift and displacement above which both cannot be refined together.
 DEGENERATE_CORRELATION = 0.98
-
-
-class CrystalSystem(enum.StrEnum):
-    """Crystal systems whose cell lengths the peak refinement fits (angles fixed)."""
-
-    CUBIC = "cubic"
-    TETRAGONAL = "tetragonal"
-    HEXAGONAL = "hexagonal"
-    ORTHORHOMBIC = "orthorhombic"
 
 
 #: Crystal systems and their free cell lengths.

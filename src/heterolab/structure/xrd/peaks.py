@@ -15,7 +15,6 @@ benchmarked and cross-checked against).
 
 from __future__ import annotations
 
-import enum
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +27,7 @@ from scipy.signal import find_peaks
 from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result, make_provenance
+from heterolab.structure.xrd.choices import Background, Engine
 from heterolab.structure.xrd.profiles import (
     ASYMMETRY,
     PROFILES,
@@ -46,21 +46,6 @@ __all__ = [
     "fit_peaks",
     "pattern_arrays",
 ]
-
-
-class Background(enum.StrEnum):
-    """Background estimate under a powder pattern."""
-
-    SNIP = "snip"
-    ASLS = "asls"
-    NONE = "none"
-
-
-class Engine(enum.StrEnum):
-    """Least-squares engine of the peak fits."""
-
-    FAST = "fast"
-    LMFIT = "lmfit"
 
 
 BACKGROUNDS = tuple(m.value for m in Background)

@@ -22,11 +22,12 @@ width at half maximum ``fwhm`` (deg).
 
 from __future__ import annotations
 
-import enum
 import math
 
 import numpy as np
 from scipy.special import gammaln
+
+from heterolab.structure.xrd.choices import Profile
 
 __all__ = [
     "PROFILES",
@@ -39,15 +40,6 @@ __all__ = [
     "voigt",
     "voigt_split",
 ]
-
-
-class Profile(enum.StrEnum):
-    """Line profile of a reflection."""
-
-    PSEUDO_VOIGT = "pseudo_voigt"
-    SPLIT_PSEUDO_VOIGT = "split_pseudo_voigt"
-    PEARSON7 = "pearson7"
-    VOIGT = "voigt"
 
 
 #: Profile names and the name of their shape parameter with its start and bounds.

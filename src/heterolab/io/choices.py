@@ -1,0 +1,35 @@
+"""The fixed choices of the file readers, declared once (light: the command line imports them for
+``--help`` without loading numpy). The analyses accept a member or its string value in any
+case (:func:`heterolab.choices.as_choice`); the CLI uses the same enums with
+``case_sensitive=False``.
+"""
+
+from __future__ import annotations
+
+import enum
+
+__all__ = ["Flip", "PhotoemissionAxis", "SpectralAxis"]
+
+
+class SpectralAxis(enum.StrEnum):
+    """The spectral axis of a spectrum (CLI ``--axis`` when a file header does not name it)."""
+
+    WAVELENGTH = "wavelength"  # nm
+    ENERGY = "energy"  # eV
+    WAVENUMBER = "wavenumber"  # 1/cm
+
+
+class PhotoemissionAxis(enum.StrEnum):
+    """The energy axis of a photoemission spectrum (CLI ``--ups-axis``)."""
+
+    BINDING_ENERGY = "binding_energy"
+    KINETIC_ENERGY = "kinetic_energy"
+
+
+class Flip(enum.StrEnum):
+    """How a stored detector image must be flipped to match its PONI geometry."""
+
+    NONE = "none"
+    UD = "ud"
+    LR = "lr"
+    BOTH = "both"

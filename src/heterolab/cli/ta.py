@@ -20,14 +20,17 @@ from typing import Any
 
 import typer
 
+from heterolab.choices import as_choice
 from heterolab.cli._apps import ta_app
 from heterolab.cli._common import JSON_OPTION, PLOT_OPTION, handle_errors, save_plot
 from heterolab.errors import ParameterError
-from heterolab.io.ta import Duplicates, SignalUnit, TimeUnit, as_choice
-from heterolab.kinetics.ta.global_fit import GlobalModel
-from heterolab.kinetics.ta.model import CoherentArtifact
-from heterolab.kinetics.ta.preprocess import ChirpMethod
-from heterolab.kinetics.ta.target import LIFETIME_PRECISION
+from heterolab.io.choices import Duplicates, SignalUnit, TimeUnit
+from heterolab.kinetics.ta.choices import (
+    LIFETIME_PRECISION,
+    ChirpMethod,
+    CoherentArtifact,
+    GlobalModel,
+)
 from heterolab.result import Result
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 
-__all__ = ["Flip", "PhotoemissionAxis", "SpectralAxis"]
+__all__ = ["Duplicates", "Flip", "PhotoemissionAxis", "SignalUnit", "SpectralAxis", "TimeUnit"]
 
 
 class SpectralAxis(enum.StrEnum):
@@ -33,3 +33,25 @@ class Flip(enum.StrEnum):
     UD = "ud"
     LR = "lr"
     BOTH = "both"
+
+
+class SignalUnit(enum.StrEnum):
+    """Unit of a file's ΔA values (converted to OD)."""
+
+    OD = "OD"
+    MOD = "mOD"
+
+
+class TimeUnit(enum.StrEnum):
+    """Unit of a file's delays (converted to ps)."""
+
+    FS = "fs"
+    PS = "ps"
+    NS = "ns"
+
+
+class Duplicates(enum.StrEnum):
+    """What to do with repeated delays or wavelengths."""
+
+    MEAN = "mean"  # merge into their mean, with a warning
+    ERROR = "error"  # refuse the file

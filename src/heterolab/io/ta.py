@@ -29,16 +29,17 @@ line and the problem. Strictly decreasing axes are accepted and reversed.
 
 from __future__ import annotations
 
-import enum
 import re
 from os import PathLike
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import numpy as np
 import xarray as xr
 
+from heterolab.choices import as_choice
 from heterolab.errors import FormatError, ParameterError
+from heterolab.io.choices import Duplicates, SignalUnit, TimeUnit
 from heterolab.io.hdf5 import HDF5_MAGIC, read_hdf5
 from heterolab.io.registry import register_reader
 from heterolab.io.text import read_matrix_text
@@ -47,7 +48,6 @@ __all__ = [
     "Duplicates",
     "SignalUnit",
     "TimeUnit",
-    "as_choice",
     "make_ta_array",
     "read_chirp_file",
     "read_glotaran_ascii",
@@ -58,49 +58,6 @@ __all__ = [
 ]
 
 
-class SignalUnit(enum.StrEnum):
-    """Unit of a file's ΔA values (converted to OD)."""
-
-    OD = "OD"
-    MOD = "mOD"
-
-
-class TimeUnit(enum.StrEnum):
-    """Unit of a file's delays (converted to ps)."""
-
-    FS = "fs"
-    PS = "ps"
-    NS = "ns"
-
-
-class Duplicates(enum.StrEnum):
-    """What to do with repeated delays or wavelengths."""
-
-    MEAN = "mean"  # merge into their mean, with a warning
-    ERROR = "error"  # refuse the file
-
-
-E = TypeVar("E", bound=enum.StrEnum)
-
-
-def as_choice(enum_cls: type[E], value: object, what: str) -> E:
-    """``value`` (a member of ``enum_cls`` or its string value, any case) as the member.
-
-    Raises
-    ------
-    ParameterError
-        Naming ``what``, the value given and the valid values.
-    """
-    if isinstance(value, enum_cls):
-        return value
-    text = str(value).strip().lower()
-    for member in enum_cls:
-        if member.value.lower() == text:
-            return member
-    valid = ", ".join(m.value for m in enum_cls)
-    raise ParameterError(f"{what} {value!r} is not one of {valid}")
-
-
 _SIGNAL_SCALE = {"OD": 1.0, "mOD": 1e-3}
 _ORIENTATIONS = ("auto", "time_rows", "time_columns")
 _TIME_SCALE = {"fs": 1e-3, "ps": 1.0, "ns": 1e3}
@@ -108,7 +65,6 @@ _TIME_LABEL = re.compile(r"time|delay|ps\b|fs\b", re.IGNORECASE)
 _WL_LABEL = re.compile(r"wave|lambda|nm\b|λ", re.IGNORECASE)
 
 
-# ---------------------------------------------------------------------------- helpers
 def make_ta_array(
     data: np.ndarray,
     time_ps: np.ndarray,

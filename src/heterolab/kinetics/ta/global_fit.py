@@ -12,7 +12,6 @@ estimate_chirp` when ``chirp="auto"``; an optional coherent-artefact term is ava
 from __future__ import annotations
 
 import dataclasses
-import enum
 import itertools
 from collections.abc import Sequence
 from os import PathLike
@@ -21,8 +20,9 @@ from typing import Any
 import numpy as np
 import xarray as xr
 
+from heterolab.choices import as_choice
 from heterolab.errors import ModelError, ParameterError
-from heterolab.io.ta import as_choice
+from heterolab.kinetics.ta.choices import LIFETIME_PRECISION, GlobalModel
 from heterolab.kinetics.ta.model import (
     DISPERSION_CENTER_NM,
     CoherentArtifact,
@@ -35,17 +35,10 @@ from heterolab.kinetics.ta.model import (
 )
 from heterolab.kinetics.ta.multistart import lifetime_grid
 from heterolab.kinetics.ta.preprocess import chirp_from_result, estimate_chirp
-from heterolab.kinetics.ta.target import LIFETIME_PRECISION, TargetModel, fit_target
+from heterolab.kinetics.ta.target import TargetModel, fit_target
 from heterolab.result import Quantity, Result
 
 __all__ = ["GlobalModel", "build_global_model", "fit_global"]
-
-
-class GlobalModel(enum.StrEnum):
-    """Kinetic model of a global analysis."""
-
-    PARALLEL = "parallel"  # independent decays: decay-associated spectra (DAS)
-    SEQUENTIAL = "sequential"  # A -> B -> C ...: evolution-associated spectra (EAS)
 
 
 MODELS = tuple(m.value for m in GlobalModel)
@@ -233,6 +226,7 @@ def fit_global(
     """
     model = as_choice(GlobalModel, model, "model").value
     coherent_artifact = artifact_terms(coherent_artifact)
+    _refuse_infinite_cells(da)
     t = np.asarray(da["time"].values, float)
     if irf_center is None:
         mean = np.nanmean(np.abs(da.transpose("time", "wavelength").values), axis=1)
@@ -406,3 +400,14 @@ def _relabel(fit: Result, model: str, n_dec: int, long_lived: bool) -> Result:
     out.statistics["model"] = model
     out.statistics["spectra"] = "DAS" if model == "parallel" else "EAS"
     return out
+
+
+def _refuse_infinite_cells(da: xr.DataArray) -> None:
+    """An infinite ΔA cell (a division by zero in instrument software) cannot be fitted; the
+    TA readers turn such cells into NaN (weight 0), a matrix built by hand must too."""
+    n_inf = int(np.isinf(np.asarray(da.values, float)).sum())
+    if n_inf:
+        raise ParameterError(
+            f"the TA matrix holds {n_inf} infinite cell(s); set them to NaN (weight 0), as "
+            "heterolab.io.read_ta_matrix does, or remove them"
+        )

@@ -12,12 +12,12 @@ as one :class:`~heterolab.errors.ModelError`.
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from heterolab.kinetics.ta.choices import CoherentArtifact
 from heterolab.parameters import Parameter, ParameterSet
 
 __all__ = [
@@ -39,16 +39,6 @@ __all__ = [
 ]
 
 GROUND = "ground"
-
-
-class CoherentArtifact(enum.StrEnum):
-    """Coherent-artefact terms of a fit: ``auto`` (chosen by BIC) or 0-3 IRF-shaped terms."""
-
-    AUTO = "auto"
-    NONE = "0"
-    GAUSSIAN = "1"  # the IRF Gaussian
-    FIRST = "2"  # + its first derivative
-    SECOND = "3"  # + its second derivative
 
 
 def artifact_terms(value: object) -> int | str:

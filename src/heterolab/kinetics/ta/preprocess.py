@@ -6,14 +6,15 @@ they never change the data silently — every cut or correction is an explicit a
 
 from __future__ import annotations
 
-import enum
 from collections.abc import Sequence
 
 import numpy as np
 import xarray as xr
 
+from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
-from heterolab.io.ta import as_choice, read_chirp_file
+from heterolab.io.ta import read_chirp_file
+from heterolab.kinetics.ta.choices import ChirpMethod
 from heterolab.kinetics.ta.model import (
     DISPERSION_CENTER_NM,
     DISPERSION_SCALE_NM,
@@ -36,13 +37,6 @@ __all__ = [
     "subtract_background",
     "svd_analysis",
 ]
-
-
-class ChirpMethod(enum.StrEnum):
-    """How the onset (time zero) is found at each wavelength."""
-
-    SLOPE = "slope"  # delay of the steepest rise of |ΔOD|
-    LEVEL = "level"  # first delay where |ΔOD| reaches a fraction of its maximum
 
 
 def _check(da: xr.DataArray) -> None:

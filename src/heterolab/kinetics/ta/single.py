@@ -13,6 +13,7 @@ are |A_i| / Σ|A_j| in %, the form of the thesis' tables.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -341,7 +342,11 @@ def _fractions(
     if long_lived:
         names.append("fraction_inf")
         idx.append(amps.size - 1)
+    total = float(np.sum(np.abs(amps)))
     for name, i in zip(names, idx, strict=True):
+        if not (math.isfinite(total) and total > 0):  # no amplitude at all: no fractions
+            out[name] = Quantity(math.nan, math.nan, "%")
+            continue
         val, err = propagate(lambda a, i=i: 100 * abs(a[i]) / np.sum(np.abs(a)), amps, cov)
         out[name] = Quantity(float(val), float(err), "%")
     return out

@@ -37,6 +37,7 @@ from scipy.optimize import least_squares
 
 from heterolab._threads import single_threaded_blas
 from heterolab.errors import ModelError, ParameterError
+from heterolab.kinetics.ta.choices import LIFETIME_PRECISION
 from heterolab.kinetics.ta.model import (
     DISPERSION_CENTER_NM,
     DISPERSION_SCALE_NM,
@@ -57,9 +58,6 @@ from heterolab.result import Quantity, Result, make_provenance
 __all__ = ["TargetModel", "fit_target", "load_model"]
 
 CORRELATION_WARN = 0.99
-# default relative half-width of the 95 % interval (2 standard errors) that every free rate
-# must reach for an "ok" fit; a rate known less precisely marks the fit suspect
-LIFETIME_PRECISION = 0.2
 _VERBOSE = 0
 
 

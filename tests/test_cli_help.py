@@ -52,3 +52,24 @@ def test_dimensioned_options_state_their_unit(path, cmd) -> None:
         if not _UNIT.search(help_text) and "unit" not in help_text.lower():
             missing.append("/".join(opts))
     assert not missing, f"{' '.join(path)}: options without a unit in their help: {missing}"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["ta", "--help"], ["xrd", "refine", "--help"]])
+def test_help_loads_no_numerical_library(argv: list[str]) -> None:
+    """``heterolab --help`` (and every group's) imports no numpy, scipy, xarray or matplotlib:
+    the enums the options list live in light ``choices`` modules (issue #8: --help took
+    0.9-1.2 s, then 3.4 s under load once scipy.optimize came in through an enum)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from heterolab.cli import main; sys.argv = ['heterolab', *sys.argv[1:]]\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "heavy = ('numpy', 'scipy', 'xarray', 'matplotlib')\n"
+        "print(','.join(m for m in heavy if m in sys.modules), file=sys.stderr)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code, *argv], capture_output=True, text=True, check=True
+    )
+    assert "Usage" in out.stdout
+    assert out.stderr.strip() == ""

@@ -93,7 +93,9 @@ def test_single_doublet_area_round_trip_within_3_percent():
     s = _doublets(e, [(138.0, 3.0e4)], seed=3)
     for bg in ("active_shirley", "shirley"):
         r = fit_xps(s, [Component("Pb", 138.3, level="Pb 4f")], background_kind=bg)
-        assert r.ok, r.message
+        # the static Shirley is not the generator's background: χ²_red 1.67 on 476 degrees of
+        # freedom is 10 σ of counting noise, said as such; the area is still within 3 %
+        assert r.ok or (bg == "shirley" and "misfit z" in r.message), r.message
         assert r["Pb_area"].value == pytest.approx(3.0e4, rel=0.03)
         assert r["Pb_position"].value == pytest.approx(
             138.0, abs=4 * r["Pb_position"].stderr + 0.01
@@ -191,7 +193,9 @@ def test_au4f_lmfitxps_model_reaches_its_chi2():
         cross_section=(144.506, 0.281, 268.598),
         extend=30.0,
     )
-    assert r.ok, r.message
+    # lmfitxps's one-doublet model is far from the counting noise of this spectrum (χ²_red
+    # ~20): the fit is as good as lmfitxps's but honestly marked suspect
+    assert r.status == "suspect" and "misfit z" in r.message, r.message
     assert r.statistics["chi2_red"] <= 19.9
     assert r["Au_splitting"].value == pytest.approx(3.67, abs=0.02)
     # lmfitxps: center KE 92.340 eV, but its Gaussian kernel sits half a step off on this
@@ -286,7 +290,8 @@ def test_au4f_bulk_and_surface_doublets_describe_the_data():
         cross_section=(144.506, 0.281, 268.598),
         extend=30.0,
     )
-    assert r.ok, r.message
+    # bulk + surface doublets: χ²_red 2.7, still beyond counting noise on ~300 points
+    assert r.status == "suspect" and "misfit z" in r.message, r.message
     assert r.statistics["chi2_red"] < 5
     assert -0.40 < r["Au-s_shift"].value < -0.25
     assert r["Au_splitting"].value == pytest.approx(3.67, abs=0.02)

@@ -23,7 +23,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 
 __all__ = ["DELAY_S", "progress", "progress_enabled", "progress_task", "set_progress"]
 
@@ -75,6 +75,11 @@ def progress(
     """
     if not progress_enabled():
         return iterable
+    return _bar(iterable, total=total, description=description, unit=unit)
+
+
+def _bar(iterable: Iterable[T] | None, *, total: int | None, description: str, unit: str) -> Any:
+    """The one tqdm bar heterolab draws: stderr, after :data:`DELAY_S`, cleared when done."""
     from tqdm import tqdm
 
     return tqdm(
@@ -105,17 +110,7 @@ def progress_task(
     if not progress_enabled():
         yield _no_tick
         return
-    from tqdm import tqdm
-
-    bar = tqdm(
-        total=total,
-        desc=description,
-        unit=unit,
-        delay=DELAY_S,
-        file=sys.stderr,
-        leave=False,
-        dynamic_ncols=True,
-    )
+    bar = _bar(None, total=total, description=description, unit=unit)
     try:
         yield bar.update
     finally:

@@ -1,8 +1,4 @@
-"""The fixed choices of the microscopy analyses, declared once (light: the command line imports them for
-``--help`` without loading numpy). The analyses accept a member or its string value in any
-case (:func:`heterolab.choices.as_choice`); the CLI uses the same enums with
-``case_sensitive=False``.
-"""
+"""The fixed choices of the microscopy analyses, declared once, light (see :mod:`heterolab.choices`)."""
 
 from __future__ import annotations
 

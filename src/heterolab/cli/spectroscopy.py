@@ -256,11 +256,13 @@ def plqy(
         None, "--indirect", help="Sample in the sphere off the beam (de Mello 3-measurement)."
     ),
     axis: SpectralAxis | None = AXIS_OPTION,
+    plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Absolute PLQY from integrating-sphere spectra (de Mello et al. 1997).
 
     Example: heterolab spectrum plqy sample.csv blank.csv --laser 455 475 --emission 480 560
+    --plot plqy.png
     """
     from heterolab.spectroscopy.plqy import plqy_absolute
 
@@ -274,6 +276,7 @@ def plqy(
             indirect=ind,
         ),
         as_json,
+        plot=plot,
     )
 
 

@@ -389,16 +389,17 @@ def ups_cmd(
     ),
     block: str | None = BLOCK_OPTION,
     axis: str | None = AXIS_OPTION,
+    plot: Path | None = PLOT_OPTION,
     as_json: bool = JSON_OPTION,
 ) -> None:
     """Work function or valence-band onset: the one UPS implementation (heterolab.spectroscopy.ups).
 
-    Example: heterolab xps ups vb.csv --edge vbm --window 0 4
+    Example: heterolab xps ups vb.csv --edge vbm --window 0 4 --plot vb.png
     """
     from heterolab.structure.xps import secondary_electron_cutoff, valence_band_onset
 
     s = _read(file, block, axis, photon_energy)
     if edge is UpsEdge.CUTOFF:
-        emit(secondary_electron_cutoff(s, photon_energy=photon_energy), as_json)
+        emit(secondary_electron_cutoff(s, photon_energy=photon_energy), as_json, plot=plot)
     else:
-        emit(valence_band_onset(s, window=_window(window), method=method), as_json)
+        emit(valence_band_onset(s, window=_window(window), method=method), as_json, plot=plot)

@@ -242,3 +242,52 @@ def plot_ftir(result: Result, **_: Any) -> Figure:
     ax.set_ylabel(f"Absorbance ({_units(data, 'OD')})")
     ax.legend(fontsize=7)
     return fig
+
+
+def _axis_label(da: Any) -> str:
+    """``name (unit)`` of a spectrum's axis, e.g. ``wavelength (nm)``."""
+    dim = da.dims[0]
+    unit = da[dim].attrs.get("units", "")
+    return f"{dim.replace('_', ' ').capitalize()} ({unit})" if unit else str(dim)
+
+
+@register_plotter("ups.cutoff")
+@register_plotter("ups.vbm")
+def plot_ups_edge(result: Result, **_: Any) -> Figure:
+    """UPS spectrum on a binding-energy axis (high to low, as photoemission is drawn) with the
+    extrapolated cutoff or valence-band onset marked."""
+    d = result.curves["data"]
+    name = "cutoff" if result.kind == "ups.cutoff" else "vbm_below_fermi"
+    q = result.parameters[name]
+    fig, ax = subplots(width=5.6, height=4.2)
+    ax.plot(d["binding_energy"], d, "k-", lw=1.0, label="data")
+    ax.axvline(q.value, color="r", lw=1.2, label=f"{name.replace('_', ' ')} {q}")
+    ax.invert_xaxis()
+    ax.set_xlabel("Binding energy (eV)")
+    ax.set_ylabel(f"Intensity ({d.attrs.get('units', 'counts')})")
+    title = result.derived.get("work_function") or q
+    ax.set_title(f"{'work function' if result.kind == 'ups.cutoff' else 'E_F − E_VBM'}: {title}")
+    ax.legend(fontsize=8)
+    return fig
+
+
+@register_plotter("spectrum.plqy_absolute")
+def plot_plqy(result: Result, **_: Any) -> Figure:
+    """Integrating-sphere spectra (sample, blank, indirect) with the laser and emission
+    windows shaded and the PLQY in the title."""
+    fig, ax = subplots(width=5.6, height=4.2)
+    for key, style in (("blank", "k-"), ("sample", "r-"), ("indirect", "b--")):
+        if key in result.curves:
+            da = result.curves[key]
+            ax.plot(da[da.dims[0]], da, style, lw=1.0, label=key)
+    settings = result.provenance.get("settings", {})
+    for key, colour in (("laser_window", "0.8"), ("emission_window", "#ffd8b0")):
+        lo, hi = settings.get(key, (None, None))
+        if lo is not None:
+            ax.axvspan(lo, hi, color=colour, alpha=0.6, lw=0, label=key.replace("_", " "))
+    ax.set_yscale("log")
+    ax.set_xlabel(_axis_label(result.curves["sample"]))
+    ax.set_ylabel(f"Intensity ({result.curves['sample'].attrs.get('units', 'counts')})")
+    ax.set_title(f"PLQY {result.parameters['plqy']}")
+    ax.legend(fontsize=8)
+    return fig

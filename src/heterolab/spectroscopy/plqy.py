@@ -164,6 +164,9 @@ def plqy_absolute(
     res.derived["absorptance"] = Quantity(a, ea if poisson else None, "1")
     for k, val in areas.items():
         res.statistics[f"area_{k}"] = val
+    res.curves["sample"], res.curves["blank"] = sample, blank
+    if indirect is not None:
+        res.curves["indirect"] = indirect
     if not 0 <= v <= 1:
         res.warnings.append(
             f"PLQY {v:.3g} outside [0, 1]: check windows, blank and detector calibration"

@@ -147,6 +147,7 @@ def secondary_electron_cutoff(
     )
     res.parameters["cutoff"] = Quantity(cut, err, "eV")
     res.derived["work_function"] = Quantity(photon_energy - cut, err, "eV")
+    res.curves["data"] = spectrum.sortby("binding_energy")
     return res
 
 
@@ -178,6 +179,10 @@ def valence_band_onset(
         kind="ups.vbm", provenance=make_provenance([], {"method": method, "window": window})
     )
     res.parameters["vbm_below_fermi"] = Quantity(onset, err, "eV")
+    data = spectrum.sortby("binding_energy")
+    if window is not None:
+        data = data.sel(binding_energy=slice(min(window), max(window)))
+    res.curves["data"] = data
     return res
 
 

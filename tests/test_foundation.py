@@ -129,3 +129,13 @@ def test_import_is_light():
 )
 def test_quantity_text_rounds_to_its_uncertainty(q, text):
     assert str(q) == text
+
+
+@pytest.mark.parametrize(("chi2", "dof"), [(354 * 1.72, 354), (10.0, 10), (3.0, 1)])
+def test_chi2_misfit_z_is_the_standardised_chi2_distribution(chi2, dof):
+    from scipy.stats import chi2 as chi2_dist
+
+    from heterolab.uncertainty import chi2_misfit_z
+
+    dist = chi2_dist(dof)
+    assert chi2_misfit_z(chi2, dof) == pytest.approx((chi2 - dist.mean()) / dist.std())

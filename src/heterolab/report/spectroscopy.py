@@ -7,7 +7,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
-from heterolab.report.plots import register_plotter, subplots
+from heterolab.report.plots import label_of, register_plotter, subplots
 from heterolab.result import Result
 
 __all__ = [
@@ -244,13 +244,6 @@ def plot_ftir(result: Result, **_: Any) -> Figure:
     return fig
 
 
-def _axis_label(da: Any) -> str:
-    """``name (unit)`` of a spectrum's axis, e.g. ``wavelength (nm)``."""
-    dim = da.dims[0]
-    unit = da[dim].attrs.get("units", "")
-    return f"{dim.replace('_', ' ').capitalize()} ({unit})" if unit else str(dim)
-
-
 @register_plotter("ups.cutoff")
 @register_plotter("ups.vbm")
 def plot_ups_edge(result: Result, **_: Any) -> Figure:
@@ -286,7 +279,8 @@ def plot_plqy(result: Result, **_: Any) -> Figure:
         if lo is not None:
             ax.axvspan(lo, hi, color=colour, alpha=0.6, lw=0, label=key.replace("_", " "))
     ax.set_yscale("log")
-    ax.set_xlabel(_axis_label(result.curves["sample"]))
+    sample = result.curves["sample"]
+    ax.set_xlabel(label_of(sample, str(sample.dims[0])))
     ax.set_ylabel(f"Intensity ({result.curves['sample'].attrs.get('units', 'counts')})")
     ax.set_title(f"PLQY {result.parameters['plqy']}")
     ax.legend(fontsize=8)

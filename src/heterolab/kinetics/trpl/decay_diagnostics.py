@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from heterolab.uncertainty import MISFIT_Z
+
 if TYPE_CHECKING:
     import xarray as xr
 
@@ -194,9 +196,6 @@ def judge_decay_fit(
         )
     for reason in reasons:
         result.mark_suspect(reason)
-
-
-MISFIT_Z = 5.0
 
 
 def _scale_errors(result: Any, factor: float) -> None:

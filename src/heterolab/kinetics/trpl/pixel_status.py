@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-from heterolab.kinetics.trpl.decay_diagnostics import MISFIT_Z
+from heterolab.uncertainty import MISFIT_Z
 
 __all__ = [
     "SUSPECT_FRACTION",

@@ -33,6 +33,7 @@ from heterolab.structure.xps.shapes import (
     lineshape,
     spin_orbit_splitting,
 )
+from heterolab.uncertainty import MISFIT_Z, chi2_misfit_z
 
 __all__ = ["Component", "fit_xps", "xy_window"]
 
@@ -428,15 +429,9 @@ def fit_xps(
     return res
 
 
-#: Misfit z, (χ² − ν)/√(2ν), above which a Poisson-weighted fit does not describe the data
-#: within the counting noise (the χ² distribution with ν degrees of freedom has mean ν and
-#: variance 2ν; the same bar as the TRPL fits).
-MISFIT_Z = 5.0
-
-
 def _check_misfit(res: Result, weights: str) -> None:
     """Mark a Poisson-weighted fit suspect when its χ² exceeds the counting noise by more than
-    :data:`MISFIT_Z` standard deviations (a wrong background or a missing component).
+    :data:`heterolab.uncertainty.MISFIT_Z` standard deviations (a wrong background or a missing component).
 
     Unweighted fits (``weights="none"``) have no scale for χ²; they are not judged here.
     """
@@ -446,7 +441,7 @@ def _check_misfit(res: Result, weights: str) -> None:
         return
     dof = max(int(stats["n_points"]) - int(stats["n_free"]), 1)
     chi2_red = float(stats["chi2_red"])
-    z = (chi2_red - 1.0) * math.sqrt(dof / 2.0)
+    z = chi2_misfit_z(chi2_red * dof, dof)
     stats["misfit_z"] = z
     if z > MISFIT_Z:
         res.mark_suspect(

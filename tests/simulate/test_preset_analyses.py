@@ -160,13 +160,13 @@ def test_ch3_ns_decay_recovers_table_3_2_lifetimes(ch3):
         assert abs(q.value - tau) < 3 * q.stderr, (k, q, tau)
 
 
-@pytest.mark.slow
-def test_ch3_xrd_isolated_cspbbr3_reflections_give_position_and_scherrer_size(ch3):
+def _xrd_scherrer(preset):
+    """The preset's simulated XRD pattern fitted, with Scherrer sizes at the simulated
+    instrument width: (CsPbBr3 truth, sizes Result, fitted peak table)."""
     from heterolab.structure.xrd import fit_peaks, scherrer
 
-    out, files = ch3
+    out, files = preset
     truth = files["xrd.csv"]["truth"]
-    cs = truth["phases"]["CsPbBr3"]
     peaks = fit_peaks(read(out / "xrd.csv", kind="xrd_pattern"))
     assert peaks.ok, peaks.message
     sizes = scherrer(
@@ -174,7 +174,12 @@ def test_ch3_xrd_isolated_cspbbr3_reflections_give_position_and_scherrer_size(ch
         instrument=truth["instrument_fwhm_deg"],
         wavelength_angstrom=truth["wavelength_angstrom"],
     )
-    table = peaks.statistics["table"]
+    return truth["phases"]["CsPbBr3"], sizes, peaks.statistics["table"]
+
+
+@pytest.mark.slow
+def test_ch3_xrd_isolated_cspbbr3_reflections_give_position_and_scherrer_size(ch3):
+    cs, sizes, table = _xrd_scherrer(ch3)
     # (100) and (110) of CsPbBr3 overlap no PbS reflection: they must give the truth
     for hkl, label in (("100", "size_p01"), ("110", "size_p02")):
         ref = next(r for r in cs["reflections"] if r["hkl"] == hkl)
@@ -234,19 +239,7 @@ def test_truth_json_states_the_eta_contradiction(preset):
 
 @pytest.mark.slow
 def test_ch4_xrd_every_cspbbr3_reflection_gives_position_and_scherrer_size(ch4):
-    from heterolab.structure.xrd import fit_peaks, scherrer
-
-    out, files = ch4
-    truth = files["xrd.csv"]["truth"]
-    cs = truth["phases"]["CsPbBr3"]
-    peaks = fit_peaks(read(out / "xrd.csv", kind="xrd_pattern"))
-    assert peaks.ok, peaks.message
-    sizes = scherrer(
-        peaks,
-        instrument=truth["instrument_fwhm_deg"],
-        wavelength_angstrom=truth["wavelength_angstrom"],
-    )
-    table = peaks.statistics["table"]
+    cs, sizes, table = _xrd_scherrer(ch4)
     assert len(table) >= 4
     for i, row in enumerate(table, start=1):
         ref = min(cs["reflections"], key=lambda r: abs(r["two_theta"] - row["two_theta"]))

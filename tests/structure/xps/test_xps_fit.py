@@ -169,13 +169,14 @@ def test_simulate_xps_round_trip_areas_within_3_percent():
     assert r["Pb-S_shift"].value == pytest.approx(-1.4, abs=4 * r["Pb-S_shift"].stderr)
 
 
-def test_au4f_lmfitxps_model_reaches_its_chi2():
-    # the source's own model (examples/Example_ConvGaussianDoniachDublett.py): DS ⊗ Gaussian
-    # doublet with a Coster–Kronig-broadened upper line on a Tougaard background of its stated
-    # cross-section (C, C', D = 144.506, 0.281, 268.598), weights 1/√counts; lmfitxps 4.2.0
-    # reaches χ²_red = 19.9 on these data (data README) — the same model here is no worse
-    s = read_ups_text(shared_file("xps", "lmfitxps_Au4f_DELTA", "clean_Au_4f.csv"))
-    comp = Component(
+#: Tougaard cross-section (C, C', D) stated by lmfitxps's Au 4f example for these data
+AU4F_CROSS_SECTION = (144.506, 0.281, 268.598)
+
+
+def _au4f_ds():
+    """lmfitxps's Au 4f model: a DS ⊗ Gaussian doublet, free splitting and ratio, with a
+    Coster–Kronig-broadened upper line (its example's start values)."""
+    return Component(
         "Au",
         87.6,
         level="Au 4f",
@@ -186,11 +187,20 @@ def test_au4f_lmfitxps_model_reaches_its_chi2():
         upper_broadening=1.04,
         fix_upper_broadening=False,
     )
+
+
+def test_au4f_lmfitxps_model_reaches_its_chi2():
+    # the source's own model (examples/Example_ConvGaussianDoniachDublett.py): DS ⊗ Gaussian
+    # doublet with a Coster–Kronig-broadened upper line on a Tougaard background of its stated
+    # cross-section (C, C', D = 144.506, 0.281, 268.598), weights 1/√counts; lmfitxps 4.2.0
+    # reaches χ²_red = 19.9 on these data (data README) — the same model here is no worse
+    s = read_ups_text(shared_file("xps", "lmfitxps_Au4f_DELTA", "clean_Au_4f.csv"))
+    comp = _au4f_ds()
     r = fit_xps(
         s,
         [comp],
         background_kind="active_tougaard",
-        cross_section=(144.506, 0.281, 268.598),
+        cross_section=AU4F_CROSS_SECTION,
         extend=30.0,
     )
     # lmfitxps's one-doublet model is far from the counting noise of this spectrum (χ²_red
@@ -262,17 +272,7 @@ def test_au4f_bulk_and_surface_doublets_describe_the_data():
     # Baer, Phys. Rev. Lett. 41, 1425 (1978)) with shared widths takes χ²_red from the
     # one-doublet 19.9 (lmfitxps's and ours) to under 5
     s = read_ups_text(shared_file("xps", "lmfitxps_Au4f_DELTA", "clean_Au_4f.csv"))
-    bulk = Component(
-        "Au",
-        87.6,
-        level="Au 4f",
-        fix_splitting=False,
-        fix_ratio=False,
-        shape="ds",
-        asymmetry=0.05,
-        upper_broadening=1.04,
-        fix_upper_broadening=False,
-    )
+    bulk = _au4f_ds()
     surf = Component(
         "Au-s",
         87.2,
@@ -287,7 +287,7 @@ def test_au4f_bulk_and_surface_doublets_describe_the_data():
         s,
         [bulk, surf],
         background_kind="active_tougaard",
-        cross_section=(144.506, 0.281, 268.598),
+        cross_section=AU4F_CROSS_SECTION,
         extend=30.0,
     )
     # bulk + surface doublets: χ²_red 2.7, still beyond counting noise on ~300 points

@@ -92,3 +92,17 @@ def test_an_unwritable_output_folder_is_a_clear_error(tmp_path) -> None:
     res = CliRunner().invoke(app, ["simulate", "thesis-cspbbr3-pbs-1to30", str(target)])
     assert res.exit_code == 2
     assert res.output.strip() == f"error: {target}: Not a directory"
+
+
+def test_a_fraction_outside_the_unit_interval_beyond_its_error_is_suspect() -> None:
+    from heterolab.result import mark_outside_unit_interval
+
+    within = Result("x", parameters={"eta": Quantity(1.03, 0.02, "1")})  # 1.5 σ above 1
+    mark_outside_unit_interval(within, "eta")
+    assert within.ok
+    beyond = Result("x", parameters={"eta": Quantity(1.10, 0.02, "1")})  # 5 σ above 1
+    mark_outside_unit_interval(beyond, "eta")
+    assert beyond.status == "suspect" and beyond.message == "eta = 1.1 lies outside [0, 1]"
+    no_error = Result("x", parameters={"plqy": Quantity(-0.01, None, "1")})
+    mark_outside_unit_interval(no_error, "plqy")
+    assert no_error.status == "suspect"

@@ -29,7 +29,14 @@ if TYPE_CHECKING:
     import xarray as xr
     from matplotlib.figure import Figure
 
-__all__ = ["Quantity", "Result", "file_sha256", "json_safe", "make_provenance"]
+__all__ = [
+    "Quantity",
+    "Result",
+    "file_sha256",
+    "json_safe",
+    "make_provenance",
+    "mark_outside_unit_interval",
+]
 
 STATUS_OK = "ok"
 STATUS_SUSPECT = "suspect"
@@ -374,6 +381,16 @@ def file_sha256(path: str | PathLike[str]) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             h.update(chunk)
     return h.hexdigest()
+
+
+def mark_outside_unit_interval(result: Result, name: str, n_sigma: float = 2.0) -> None:
+    """Mark ``result`` suspect when the fraction ``name`` (an efficiency, a yield) lies outside
+    [0, 1] by more than ``n_sigma`` standard errors (by any amount when it has no error): such
+    a number is outside the physics, not a result."""
+    q = result[name]
+    miss = max(-q.value, q.value - 1.0, 0.0)
+    if miss > 0 and (q.stderr is None or not miss <= n_sigma * q.stderr):
+        result.mark_suspect(f"{name} = {q.value:.4g} lies outside [0, 1]")
 
 
 def make_provenance(

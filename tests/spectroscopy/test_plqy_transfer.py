@@ -131,6 +131,7 @@ def test_eta_with_given_k_and_error_propagation():
     assert any("circular" in w for w in circ.warnings)
     bad = transfer_efficiency(5502883, 0.113, 0.180, 0.225, 3011395668, 0.01)
     assert any("outside [0, 1]" in w for w in bad.warnings)
+    assert bad.status == "suspect" and "eta_trans" in bad.message  # outside the physics
     with pytest.raises(ParameterError, match=r"standard errors must be >= 0: k=-0.1"):
         transfer_efficiency(1, 0.1, 0.1, 0.1, 1, Quantity(1.0, -0.1, "counts/(OD*counts)"))
     # a campaign passes the common k of Table 3-1 as a Quantity: its error reaches eta

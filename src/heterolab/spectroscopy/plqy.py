@@ -10,7 +10,7 @@ import numpy as np
 import xarray as xr
 
 from heterolab.errors import ParameterError
-from heterolab.result import Quantity, Result, make_provenance
+from heterolab.result import Quantity, Result, make_provenance, mark_outside_unit_interval
 from heterolab.spectroscopy.spectra import axis_to_ev, integrate, spectral_axis, to_energy
 from heterolab.uncertainty import propagate_independent
 
@@ -171,6 +171,7 @@ def plqy_absolute(
         res.warnings.append(
             f"PLQY {v:.3g} outside [0, 1]: check windows, blank and detector calibration"
         )
+        mark_outside_unit_interval(res, "plqy")
     return res
 
 

@@ -23,7 +23,7 @@ from heterolab.choices import as_choice
 from heterolab.errors import ParameterError
 from heterolab.io.spectra import TRANSFER_TABLE_COLUMNS
 from heterolab.io.spectra import read_transfer_table as read_transfer_table  # moved to io (#8)
-from heterolab.result import Quantity, Result, make_provenance
+from heterolab.result import Quantity, Result, make_provenance, mark_outside_unit_interval
 from heterolab.spectroscopy.choices import Absorbed
 from heterolab.uncertainty import propagate_independent
 
@@ -140,6 +140,7 @@ def transfer_efficiency(
     res.parameters["eta_trans"] = Quantity(v, e if any(s is not None for s in err) else None, "1")
     if not 0 <= v <= 1:
         res.warnings.append(f"eta_trans = {v:.4g} is outside [0, 1]: inputs or k are inconsistent")
+        mark_outside_unit_interval(res, "eta_trans")
     if plqy_from_heterostructure:
         res.warnings.append(
             "PLQY_PbS is the PbS share of the heterostructure PLQY, which already contains "

@@ -167,7 +167,6 @@ def _with_values(
     model: TargetModel, values: Mapping[str, float], only: Sequence[str] | None = None
 ) -> TargetModel:
     """``model`` started at ``values``; with ``only``, every other free parameter is fixed."""
-    from heterolab.kinetics.ta.target import TargetModel
 
     params = model.params.copy()
     for n, v in values.items():
@@ -179,7 +178,7 @@ def _with_values(
         for n in params.free:
             if n not in only:
                 params.params[n].vary = False
-    return TargetModel(model.scheme, params, model.datasets, source=model.source)
+    return model.with_params(params)
 
 
 def _fitted(res: Result, model: TargetModel) -> dict[str, float]:

@@ -19,7 +19,7 @@ Biochim. Biophys. Acta 1657, 82 (2004), eqs. (8) and (18)); the kernel is
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,10 +27,11 @@ import xarray as xr
 
 from heterolab.errors import ModelError
 from heterolab.kinetics.decay_models import exp_conv_gaussian
-from heterolab.kinetics.ta.model import DatasetSpec, KineticScheme, chirp_x
+from heterolab.kinetics.ta.model import DatasetSpec, EqualArea, KineticScheme, chirp_x
 
 __all__ = [
     "PreparedDataset",
+    "area_penalties",
     "backsweep_terms",
     "coherent_artifact_columns",
     "concentrations",
@@ -324,6 +325,25 @@ def _values_key(values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
 def _in_range(x: np.ndarray, rng: tuple[float, float]) -> np.ndarray:
     lo, hi = min(rng), max(rng)
     return (x >= lo) & (x <= hi)
+
+
+def area_penalties(
+    rules: Sequence[EqualArea],
+    spectra: np.ndarray,
+    labels: list[str],
+    wavelength: np.ndarray,
+    values: Mapping[str, float],
+) -> np.ndarray:
+    """Equal-area penalty elements ``weight (Σ SAS_c - ratio Σ SAS_t)`` (sums over each
+    rule's wavelength range, nm) from spectra (n_w, n_col) with column ``labels``."""
+    out = np.empty(len(rules))
+    for i, ea in enumerate(rules):
+        sel = _in_range(wavelength, ea.range)
+        ratio = values[ea.ratio] if isinstance(ea.ratio, str) else float(ea.ratio)
+        a_c = np.nansum(spectra[sel, labels.index(ea.compartment)])
+        a_t = np.nansum(spectra[sel, labels.index(ea.target)])
+        out[i] = ea.weight * (a_c - ratio * a_t)
+    return out
 
 
 @dataclass
@@ -992,18 +1012,10 @@ class PreparedDataset:
 
     def penalties(self, values: Mapping[str, float]) -> np.ndarray:
         """Equal-area penalty elements ``weight (A_c - ratio A_t)`` of this dataset."""
-        rules = self.spec.equal_area
-        if not rules:
+        if not self.spec.equal_area:
             return np.zeros(0)
         spectra, labels = self.spectra(values)
-        out = np.empty(len(rules))
-        for i, ea in enumerate(rules):
-            sel = _in_range(self.wavelength, ea.range)
-            ratio = values[ea.ratio] if isinstance(ea.ratio, str) else float(ea.ratio)
-            a_c = np.nansum(spectra[sel, labels.index(ea.compartment)])
-            a_t = np.nansum(spectra[sel, labels.index(ea.target)])
-            out[i] = ea.weight * (a_c - ratio * a_t)
-        return out
+        return area_penalties(self.spec.equal_area, spectra, labels, self.wavelength, values)
 
     def n_linear(self, values: Mapping[str, float]) -> int:
         """Number of linear (spectral) parameters eliminated by the projection."""

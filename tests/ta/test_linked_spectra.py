@@ -1,0 +1,143 @@
+"""Dataset scales and spectra linked across datasets (issue #11) against a generator here.
+
+One system s1 -> s2 -> ground measured twice, at full and at 0.6 x the excitation density,
+on wavelength grids offset by 0.3 nm: the populations are Bateman's closed form
+(tests/ta/ta_truth.py) convolved numerically with the Gaussian IRF — not heterolab's
+eigen-decomposition or erfc kernels. With the spectra linked the relative scale is
+determined; without the link it is degenerate with the spectra and refused.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from ta_truth import sequential_populations
+
+from heterolab.errors import ModelError
+from heterolab.io.ta import make_ta_array
+from heterolab.kinetics.ta.target import fit_target, model_from_mapping
+
+T = np.concatenate([np.linspace(-1.0, 2.0, 61), np.geomspace(2.1, 400.0, 50)])
+WL_A = np.linspace(450.0, 650.0, 21)
+WL_B = WL_A[::2] + 0.3  # every other wavelength, 0.3 nm off: linked within 0.5 nm
+K1, K2, SCALE_B, T0, SIGMA, NOISE = 1 / 2.0, 1 / 40.0, 0.6, 0.15, 0.08, 2e-4
+
+
+def spectra(wl: np.ndarray) -> np.ndarray:
+    """SAS of s1 (bleach + absorption) and s2 (red-shifted absorption), (2, n_wl)."""
+    s1 = -0.008 * np.exp(-(((wl - 500) / 35) ** 2)) + 0.006 * np.exp(-(((wl - 600) / 50) ** 2))
+    s2 = -0.008 * np.exp(-(((wl - 500) / 35) ** 2)) + 0.004 * np.exp(-(((wl - 630) / 40) ** 2))
+    return np.stack([s1, s2])
+
+
+def convolved(pops: np.ndarray, fine: np.ndarray, step: float) -> np.ndarray:
+    """Populations (n, fine) convolved with the unit-area Gaussian IRF, sampled at T - T0."""
+    g = np.exp(-0.5 * (np.arange(-6 * SIGMA, 6 * SIGMA + step / 2, step) / SIGMA) ** 2)
+    g /= g.sum()
+    conv = [np.convolve(p * (fine >= 0), g, mode="same") for p in pops]
+    return np.array([np.interp(T - T0, fine, c) for c in conv])  # (n, n_t)
+
+
+def matrices(seed: int):
+    step = 0.004
+    fine = np.arange(-3.0, 410.0, step)
+    conc = convolved(sequential_populations(np.array([K1, K2]), np.clip(fine, 0, None)), fine, step)
+    rng = np.random.default_rng(seed)
+    out = []
+    for wl, scale in ((WL_A, 1.0), (WL_B, SCALE_B)):
+        y = scale * conc.T @ spectra(wl) + rng.normal(0.0, NOISE, (T.size, wl.size))
+        out.append(make_ta_array(y, T, wl))
+    return out
+
+
+def spec(*, link: bool = True, scale_a: object = 1.0, scale_b: object = "s_b", tol: float = 0.5):
+    irf = {"center": "irf_center", "width": "irf_width"}
+    out = {
+        "compartments": ["s1", "s2"],
+        "transitions": [
+            {"from": "s1", "to": "s2", "rate": "k1"},
+            {"from": "s2", "to": "ground", "rate": "k2"},
+        ],
+        "parameters": {
+            "k1": 0.3,
+            "k2": 0.05,
+            "s_b": 1.0,
+            "irf_center": 0.1,
+            "irf_width": 0.1,
+        },
+        "datasets": [
+            {"name": "full", "initial": {"s1": 1.0}, "irf": irf, "scale": scale_a},
+            {"name": "weak", "initial": {"s1": 1.0}, "irf": irf, "scale": scale_b},
+        ],
+    }
+    if scale_a == "s_a":
+        out["parameters"]["s_a"] = 1.0
+    if link:
+        out["link_spectra"] = {"tolerance": tol}
+    return out
+
+
+def test_linked_fit_recovers_the_rates_and_the_relative_scale() -> None:
+    data = matrices(seed=11)
+    res = fit_target(model_from_mapping(spec()), data)
+    assert res.ok, (res.status, res.warnings)
+    for name, truth in (("k1", K1), ("k2", K2), ("s_b", SCALE_B)):
+        q = res.parameters[name]
+        assert abs(q.value - truth) < 4 * q.stderr, (name, q, truth)
+        assert q.stderr < 0.05 * truth
+    # one spectrum set for both: the shared curve and each dataset's view agree with the truth
+    shared = res.curves["linked/spectra"]
+    assert list(shared["species"].values) == ["s1", "s2"]
+    assert shared.sizes["wavelength"] == WL_A.size  # every B wavelength aligned onto an A one
+    truth = spectra(shared["wavelength"].values)
+    assert np.max(np.abs(shared.values - truth)) < 0.05 * np.max(np.abs(truth))
+    view = res.curves["weak/spectra"].sel(species="s2").values
+    np.testing.assert_allclose(view, shared.sel(species="s2").values[::2])
+    # the weak dataset's fit includes its scale: residuals are noise
+    resid = res.curves["weak/residuals"].values
+    assert np.std(resid) < 1.3 * NOISE
+    assert res.statistics["linked_datasets"] == ["full", "weak"]
+
+
+def test_wavelengths_outside_the_tolerance_are_projected_alone() -> None:
+    data = matrices(seed=12)
+    res = fit_target(model_from_mapping(spec(scale_b=SCALE_B, tol=0.1)), data, starts=[])
+    # nothing within 0.1 nm: every wavelength its own problem, 21 + 11 on the aligned axis
+    assert res.curves["linked/spectra"].sizes["wavelength"] == WL_A.size + WL_B.size
+    for name, truth in (("k1", K1), ("k2", K2)):
+        q = res.parameters[name]
+        assert abs(q.value - truth) < 4 * q.stderr
+
+
+def test_a_free_scale_without_linked_spectra_is_refused() -> None:
+    with pytest.raises(ModelError, match=r"free scale 's_b' is degenerate with the spectra"):
+        model_from_mapping(spec(link=False))
+
+
+def test_all_scales_free_is_refused() -> None:
+    with pytest.raises(ModelError, match=r"scales of all linked datasets \(full, weak\) are free"):
+        model_from_mapping(spec(scale_a="s_a"))
+
+
+def test_bad_link_and_scale_keys_are_listed_together() -> None:
+    bad = spec(scale_a="nope", scale_b=-1.0)
+    with pytest.raises(ModelError) as err:
+        model_from_mapping(bad)
+    msg = str(err.value)
+    assert "scale parameter 'nope' is not defined" in msg
+    assert "scale must be a parameter name or a number > 0, got -1.0" in msg
+    bad = spec()
+    bad["link_spectra"] = {"tolerance": -2.0, "datasets": ["full", "other"], "method": "x"}
+    with pytest.raises(ModelError) as err:
+        model_from_mapping(bad)
+    msg = str(err.value)
+    assert "tolerance must be >= 0 nm, got -2.0" in msg
+    assert "unknown dataset(s) ['other']" in msg
+    assert "unknown keys ['method']" in msg
+
+
+def test_a_tolerance_that_merges_wavelengths_of_one_dataset_is_refused() -> None:
+    full, weak = matrices(seed=1)
+    dense = weak.assign_coords(wavelength=450.0 + np.arange(WL_B.size))  # 1 nm apart
+    with pytest.raises(ModelError, match=r"tolerance 5.0 nm maps several wavelengths"):
+        fit_target(model_from_mapping(spec(tol=5.0)), [full, dense])

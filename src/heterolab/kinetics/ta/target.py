@@ -303,9 +303,8 @@ def fit_target(
         start only.
     lifetime_precision
         Relative half-width of the 95 % interval (2 standard errors) every free rate must
-        reach for the result to be "ok" (default 0.2: ±20 %); a rate known less precisely
-        marks the result suspect, naming it. ``0.05`` makes "ok" mean "every lifetime within
-        ±5 % at 95 % confidence".
+        reach for the result to be "ok" (default 0.05: every lifetime within ±5 % at 95 %
+        confidence); a rate known less precisely marks the result suspect, naming it.
 
     Returns
     -------

@@ -9,6 +9,9 @@ determined; without the link it is degenerate with the spectra and refused.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 from ta_truth import sequential_populations
@@ -141,3 +144,65 @@ def test_a_tolerance_that_merges_wavelengths_of_one_dataset_is_refused() -> None
     dense = weak.assign_coords(wavelength=450.0 + np.arange(WL_B.size))  # 1 nm apart
     with pytest.raises(ModelError, match=r"tolerance 5.0 nm maps several wavelengths"):
         fit_target(model_from_mapping(spec(tol=5.0)), [full, dense])
+
+
+MODEL_TOML = """
+compartments = ["s1", "s2"]
+transitions = [{from = "s1", to = "s2", rate = "k1"}, {from = "s2", to = "ground", rate = "k2"}]
+link_spectra = {tolerance = 0.5}
+[parameters]
+k1 = 0.3
+k2 = 0.05
+s_b = 1.0
+irf_center = 0.1
+irf_width = 0.1
+[[datasets]]
+name = "full"
+initial = {s1 = 1.0}
+irf = {center = "irf_center", width = "irf_width"}
+[[datasets]]
+name = "weak"
+initial = {s1 = 1.0}
+irf = {center = "irf_center", width = "irf_width"}
+scale = "s_b"
+guide = [{compartment = "s2", file = "guide/s2.csv", weight = 1.0}]
+"""
+
+
+def test_cli_fit_writes_one_linked_spectrum_set_and_per_dataset_matrices(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from heterolab.cli import app
+    from heterolab.io.ta import write_curve_csv
+
+    files = []
+    for name, da in zip(("full", "weak"), matrices(seed=13), strict=True):
+        files.append(write_curve_csv(da, tmp_path / f"{name}.csv"))
+    (tmp_path / "guide").mkdir()
+    rows = "\n".join(f"{w},{v:.8e}" for w, v in zip(WL_A, spectra(WL_A)[1], strict=True))
+    (tmp_path / "guide" / "s2.csv").write_text("wavelength,s2\n" + rows + "\n")
+    model = tmp_path / "model.toml"
+    model.write_text(MODEL_TOML)
+    out_dir = tmp_path / "out"
+    args = ["ta", "fit", *map(str, files), "--model", str(model), "--out", str(out_dir)]
+    run = CliRunner().invoke(app, [*args, "--json"])
+    assert run.exit_code == 0, run.output
+    doc = json.loads(run.stdout)
+    scale = doc["parameters"]["s_b"]
+    assert abs(scale["value"] - SCALE_B) < 4 * scale["stderr"]
+    assert doc["curves"]["linked/spectra"]["coords"]["species"] == ["s1", "s2"]
+    written = {p.name for p in out_dir.iterdir()}
+    assert {"linked_SAS.csv", "linked_spectra.png"} <= written
+    for name in ("full", "weak"):
+        assert {f"{name}_fit.csv", f"{name}_residuals.csv", f"{name}_SAS.csv"} <= written
+        assert f"{name}_overview.png" in written
+
+
+def test_linked_spectra_figure_has_labelled_axes() -> None:
+    from heterolab.report.ta import plot_ta_linked_spectra
+
+    res = fit_target(model_from_mapping(spec(scale_b=SCALE_B)), matrices(seed=14), starts=[])
+    fig = plot_ta_linked_spectra(res)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "wavelength (nm)" and ax.get_ylabel() == "SAS (ΔOD)"
+    assert len(ax.get_lines()) == 3  # s1, s2 and the zero line

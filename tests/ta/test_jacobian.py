@@ -256,7 +256,8 @@ def _joint_spec(case: str) -> dict:
     ],
 )
 def test_joint_problem_jacobian_matches_central_differences(case: str) -> None:
-    from heterolab.kinetics.ta.target import make_objective, model_from_mapping
+    from heterolab.kinetics.ta.objective import make_objective
+    from heterolab.kinetics.ta.target import model_from_mapping
 
     model = model_from_mapping(_joint_spec(case))
     wl_b = WL + 0.4  # linked within the 1 nm tolerance

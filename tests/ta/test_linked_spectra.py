@@ -260,3 +260,33 @@ def test_seeded_random_scales_offsets_and_rates_are_recovered(seed: int) -> None
     for name, truth in (("k1", k[0]), ("k2", k[1]), ("s_b", scale)):
         q = res.parameters[name]
         assert abs(q.value - truth) < 4 * q.stderr, (name, q, truth)
+
+
+def test_same_spectrum_links_compartments_of_different_names() -> None:
+    """The weak dataset written with its own compartments t1 -> t2 (as when its rates
+    differ) and same_spectrum {t1 = s1, t2 = s2}: the same optimum as one shared scheme."""
+    data = matrices(seed=15)
+    plain = fit_target(model_from_mapping(spec()), data, starts=[])
+    renamed = spec()
+    renamed["compartments"] = ["s1", "s2", "t1", "t2"]
+    renamed["transitions"] += [
+        {"from": "t1", "to": "t2", "rate": "k1"},
+        {"from": "t2", "to": "ground", "rate": "k2"},
+    ]
+    renamed["datasets"][0]["compartments"] = ["s1", "s2"]
+    renamed["datasets"][1]["initial"] = {"t1": 1.0}
+    renamed["link_spectra"]["same_spectrum"] = {"t1": "s1", "t2": "s2"}
+    res = fit_target(model_from_mapping(renamed), data, starts=[])
+    assert res.ok, (res.status, res.warnings)
+    assert res.statistics["sse"] == pytest.approx(plain.statistics["sse"], rel=1e-9)
+    for name in ("k1", "k2", "s_b"):
+        assert res.parameters[name].value == pytest.approx(plain.parameters[name].value, rel=1e-5)
+    assert list(res.curves["linked/spectra"]["species"].values) == ["s1", "s2"]
+    bad = spec()
+    bad["link_spectra"]["same_spectrum"] = {"t9": "s1", "s2": "s2"}
+    with pytest.raises(ModelError) as err:
+        model_from_mapping(bad)
+    assert "same_spectrum names unknown compartment(s) ['t9']" in str(err.value)
+    assert "'s2' -> 's2': the target must be a compartment that is not itself mapped" in str(
+        err.value
+    )

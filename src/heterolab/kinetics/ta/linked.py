@@ -126,7 +126,9 @@ def parse_guides(items: Any, where: str, base: Path | None, problems: list[str])
     return out
 
 
-def parse_link(item: Any, names: Sequence[str], problems: list[str]) -> SpectralLink | None:
+def parse_link(
+    item: Any, names: Sequence[str], problems: list[str], compartments: Sequence[str] = ()
+) -> SpectralLink | None:
     """Top-level ``link_spectra = {tolerance = 0.5, datasets = ["a", "b"]}`` (or ``true``);
     ``names``: the model's dataset names (the link's problems are added to ``problems``)."""
     if item is None or item is False:
@@ -136,17 +138,27 @@ def parse_link(item: Any, names: Sequence[str], problems: list[str]) -> Spectral
     if not isinstance(item, Mapping):
         problems.append("link_spectra must be a table {tolerance = nm, datasets = [...]} or true")
         return None
-    unknown = set(item) - {"tolerance", "datasets"}
+    unknown = set(item) - {"tolerance", "datasets", "same_spectrum"}
     if unknown:
-        problems.append(f"link_spectra: unknown keys {sorted(unknown)}; known: datasets, tolerance")
+        problems.append(
+            f"link_spectra: unknown keys {sorted(unknown)}; known: datasets, same_spectrum, tolerance"
+        )
+    same = item.get("same_spectrum", {})
+    if not isinstance(same, Mapping):
+        problems.append("link_spectra: same_spectrum must be a table {compartment = compartment}")
+        same = {}
     try:
         tol = float(item.get("tolerance", 0.0))
     except (TypeError, ValueError):
         problems.append(f"link_spectra: tolerance must be a number (nm), got {item['tolerance']!r}")
         return None
     chosen = item.get("datasets")
-    link = SpectralLink(tol, None if chosen is None else tuple(str(n) for n in chosen))
-    problems += link.problems(names)
+    link = SpectralLink(
+        tol,
+        None if chosen is None else tuple(str(n) for n in chosen),
+        {str(a): str(b) for a, b in same.items()},
+    )
+    problems += link.problems(names, compartments)
     return link
 
 
@@ -154,7 +166,7 @@ def link_problems(model: TargetModel) -> list[str]:
     """Scale and link problems of a model: a free scale that nothing determines."""
     names = [d.name for d in model.datasets]
     link = model.link
-    problems = link.problems(names) if link is not None else []
+    problems = link.problems(names, model.scheme.compartments) if link is not None else []
     linked = set(link.members(names)) if link is not None else set()
     free = set(model.params.free)
 
@@ -214,6 +226,8 @@ class JointSpectra:
     def __init__(self, model: TargetModel, prepared: Sequence[PreparedDataset]) -> None:
         self.model = model
         self.prepared = list(prepared)
+        self.alias = dict(model.link.same_spectrum) if model.link is not None else {}
+        self.species = [c for c in model.scheme.compartments if c not in self.alias]
         names = [p.name for p in prepared]
         linked = model.link.members(names) if model.link is not None else []
         self.linked = [i for i, n in enumerate(names) if n in linked]
@@ -293,16 +307,22 @@ class JointSpectra:
 
     # ------------------------------------------------------------------ one batch
     def _union(self, b: _Batch, cols: dict[int, Any]) -> list[str]:
-        species = list(self.model.scheme.compartments)
-        out = list(species)
+        """Columns of a batch's joint problem: the (shared) species, then each member's
+        artefact, oscillation and baseline columns as ``dataset:label``."""
+        comps = set(self.model.scheme.compartments)
+        out = list(self.species)
         for i in b.datasets:
-            out += [f"{self.prepared[i].name}:{lab}" for lab in cols[i][1] if lab not in species]
+            out += [f"{self.prepared[i].name}:{lab}" for lab in cols[i][1] if lab not in comps]
         return out
 
+    def _key(self, label: str) -> str:
+        """The shared column of a compartment (its ``same_spectrum`` target, or itself)."""
+        return self.alias.get(label, label)
+
     def _place(self, i: int, labels: list[str], union: list[str]) -> list[int]:
-        species = set(self.model.scheme.compartments)
+        comps = set(self.model.scheme.compartments)
         name = self.prepared[i].name
-        return [union.index(lab if lab in species else f"{name}:{lab}") for lab in labels]
+        return [union.index(self._key(lab) if lab in comps else f"{name}:{lab}") for lab in labels]
 
     def _transform(
         self, b: _Batch, union: list[str], values: Mapping[str, float], active: np.ndarray
@@ -319,7 +339,7 @@ class JointSpectra:
             for g, on in zip(p.spec.guide, b.guided[slot], strict=True):
                 if not on:
                     continue
-                s = union.index(g.compartment)
+                s = union.index(self._key(g.compartment))
                 if g.fixed:
                     t[s] = 0.0
                     f[:, s] = g.at(wl)
@@ -329,11 +349,11 @@ class JointSpectra:
             for con, on in zip(self.prepared[i].spec.constraints, b.patterns[slot], strict=True):
                 if not on:
                     continue
-                s = union.index(con.compartment)
+                s = union.index(self._key(con.compartment))
                 if con.kind == "zero":
                     t[s], f[:, s] = 0.0, 0.0
                 else:
-                    j = union.index(con.target)  # type: ignore[arg-type]
+                    j = union.index(self._key(con.target))  # type: ignore[arg-type]
                     ratio = values[con.ratio] if isinstance(con.ratio, str) else float(con.ratio)
                     t[s], f[:, s] = ratio * t[j], ratio * f[:, j]
         keep = np.flatnonzero(np.any(t != 0, axis=0))
@@ -353,7 +373,11 @@ class JointSpectra:
             ci = c[jj] if c.shape[0] > 1 else np.broadcast_to(c[0], (n_cl, *c.shape[1:]))
             place = self._place(i, labels, union)
             a = np.zeros((n_cl, p.time.size, n_u))
-            a[:, :, place] = self.scale(i, values) * ci * act[None, None, :]
+            np.add.at(  # two compartments of one dataset may share a spectrum
+                a,
+                (slice(None), slice(None), place),
+                self.scale(i, values) * ci * act[None, None, :],
+            )
             active[np.array(place)[act]] = True
             a_parts.append(a)
             y_parts.append(p.y[jj])
@@ -387,7 +411,7 @@ class JointSpectra:
         """Least squares per cluster: stacked QR, or BVLS where spectra must be >= 0."""
         if t.shape[1] == 0:
             return np.zeros((m.shape[0], 0))
-        nonneg = set().union(*(self.prepared[i].nonnegative for i in b.datasets))
+        nonneg = {self._key(c) for i in b.datasets for c in self.prepared[i].nonnegative}
         lo = np.full(t.shape[1], -np.inf)
         for j in range(t.shape[1]):
             rows = np.flatnonzero(t[:, j])
@@ -505,7 +529,7 @@ class JointSpectra:
         (wavelength nm, spectra (n_aligned, n_species), species labels); NaN where a species
         has no spectrum."""
         _, solved = self._solve(values)
-        species = list(self.model.scheme.compartments)
+        species = self.species
         linked = set(self.linked)
         out = np.full((self.aligned.size, len(species)), np.nan)
         for b, s in zip(self.batches, solved, strict=True):

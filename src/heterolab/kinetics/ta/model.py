@@ -336,15 +336,28 @@ class SpectralLink:
     Wavelengths of the ``datasets`` (names, in model order; ``None``: all) that lie within
     ``tolerance`` (nm) of each other carry ONE spectrum per species: one least-squares
     problem over the stacked, scaled concentration matrices. Artefact, oscillation and
-    baseline spectra stay per dataset.
+    baseline spectra stay per dataset. ``same_spectrum``: compartments (keys) whose
+    spectrum is another compartment's (values), e.g. ``{"t2": "s2"}`` when a second
+    dataset's scheme has its own compartments (other rates) for the same species — as
+    pyglotaran links the spectra of equally named compartments of different k-matrices.
     """
 
     tolerance: float = 0.0
     datasets: tuple[str, ...] | None = None
+    same_spectrum: Mapping[str, str] = field(default_factory=dict)
 
-    def problems(self, names: Sequence[str]) -> list[str]:
+    def problems(self, names: Sequence[str], compartments: Sequence[str] = ()) -> list[str]:
         """Every problem with the link (empty when valid)."""
         out = []
+        for a, b in self.same_spectrum.items():
+            bad = [c for c in (a, b) if compartments and c not in compartments]
+            if bad:
+                out.append(f"link_spectra same_spectrum names unknown compartment(s) {bad}")
+            elif b in self.same_spectrum or a == b:
+                out.append(
+                    f"link_spectra same_spectrum {a!r} -> {b!r}: the target must be a "
+                    "compartment that is not itself mapped"
+                )
         if not (np.isfinite(self.tolerance) and self.tolerance >= 0):
             out.append(f"link_spectra: tolerance must be >= 0 nm, got {self.tolerance}")
         chosen = list(names) if self.datasets is None else list(self.datasets)

@@ -254,7 +254,7 @@ def model_from_mapping(
                 guides,
             )
         )
-    link = parse_link(spec.get("link_spectra"), [d.name for d in datasets], problems)
+    link = parse_link(spec.get("link_spectra"), [d.name for d in datasets], problems, comps)
     if problems:
         raise ModelError(problems, source=source)
     return TargetModel(

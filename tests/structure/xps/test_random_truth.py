@@ -25,6 +25,7 @@ from heterolab.io.spectra import make_photoemission_spectrum
 from heterolab.structure.xps import (
     Component,
     fit_fermi_edge,
+    fit_series,
     fit_xps,
     secondary_electron_cutoff,
     valence_band_onset,
@@ -228,6 +229,48 @@ def test_cli_json_stays_one_document_when_the_shirley_fails(tmp_path):
     doc = json.loads(res.stdout)
     assert doc["statistics"]["status"] != "ok"
     assert "Shirley background did not converge" in doc["statistics"]["message"]
+
+
+def test_random_series_fractions_and_positions_cover_the_truth():
+    """Three Pb 4f spectra per series, two doublets with a shared shift and width: every "ok"
+    fraction and position within Z_MAX (static Shirley errors include the end levels too)."""
+    rng = np.random.default_rng(3)
+    results = []
+    e = np.arange(130, 148, 0.05)
+    for _ in range(5):
+        g, lor = rng.uniform(0.7, 1.4), rng.uniform(0.1, 0.4)
+        shift, height = rng.uniform(1.0, 2.0), 10 ** rng.uniform(2.5, 5.5)
+        specs, truths = [], []
+        for _k in range(3):
+            f, pos = rng.uniform(0.2, 0.8), 138 + rng.uniform(-0.3, 0.3)
+            tot = height / _voigt(0.0, 0.0, g, lor) * 1.75
+            p = sum(
+                tot
+                * w
+                / 1.75
+                * (_voigt(e, pos + d, g, lor) + 0.75 * _voigt(e, pos + d + 4.87, g, lor))
+                for w, d in ((f, 0.0), (1 - f, shift))
+            )
+            lam = 0.3 * height + _shirley_fixed_point(e, p, 0.0, 0.2 * height) + p
+            specs.append(
+                make_photoemission_spectrum(
+                    e, rng.poisson(lam).astype(float), "binding_energy", photon_energy=None
+                )
+            )
+            truths.append((f, pos))
+        comps = [
+            Component("A", 138, level="Pb 4f", fwhm=1.0),
+            Component("B", 139.5, level="Pb 4f", shift_from="A", shift=1.5, width_from="A"),
+        ]
+        for bg in ("shirley", "active_shirley"):
+            r = fit_series(specs, comps, background_kind=bg)
+            zl = []
+            for k, (f, pos) in enumerate(truths):
+                q, q2 = r.derived[f"s{k}:A_fraction"], r.derived[f"s{k}:A_position"]
+                zl += [(q.value - f) / q.stderr, (q2.value - pos) / q2.stderr]
+            results.append((r.status, r.message, zl))
+    counts, _zs = _tally(results)
+    assert counts["ok"] >= 7 and counts["max_abs_z"] <= Z_MAX, counts
 
 
 # --------------------------------------------------------------------------- UPS

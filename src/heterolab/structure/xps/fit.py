@@ -438,6 +438,42 @@ def fit_xps(
     return res
 
 
+def background_level_terms(
+    x: np.ndarray,
+    y: np.ndarray,
+    bg: np.ndarray,
+    sigma: np.ndarray,
+    peaks: np.ndarray,
+    weights: str,
+    n_avg: int = 5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """∂(B/σ)/∂(lo, hi) (n × 2) and the variances of the end levels lo, hi of a static
+    background (see :func:`static_background_cov`)."""
+    k = max(1, min(n_avg, x.size // 10))
+    lo, hi = float(np.mean(bg[:k])), float(np.mean(bg[-k:]))
+    if abs(hi - lo) > 1e-12 * max(abs(hi), abs(lo), 1.0):
+        frac = (bg - lo) / (hi - lo)
+    else:
+        frac = (x - x[0]) / (x[-1] - x[0])
+    var = []
+    for sl in (slice(0, k), slice(x.size - k, x.size)):
+        noise = (
+            float(np.mean(np.maximum(y[sl], 1.0))) if weights == "poisson" else float(np.var(y[sl]))
+        )
+        var.append(noise / k + float(np.mean(peaks[sl])) ** 2)
+    return np.stack([(1 - frac) / sigma, frac / sigma], axis=1), np.asarray(var)
+
+
+def level_cov(jac: np.ndarray, d: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """Covariance ``M diag(var) Mᵀ`` with ``M = (JᵀJ)⁻¹ Jᵀ d``: what uncertain fixed inputs
+    entering the weighted residuals as ``d`` add to a least-squares solution."""
+    try:
+        m = np.linalg.pinv(jac.T @ jac) @ (jac.T @ d)
+    except np.linalg.LinAlgError:
+        return np.zeros((jac.shape[1], jac.shape[1]))
+    return (m * var) @ m.T
+
+
 def static_background_cov(
     jac: np.ndarray,
     x: np.ndarray,
@@ -458,24 +494,8 @@ def static_background_cov(
     counted as one standard deviation). Linearising the weighted fit, a change δB moves the
     parameters by ``(JᵀJ)⁻¹ Jᵀ δB/σ``.
     """
-    k = max(1, min(n_avg, x.size // 10))
-    lo, hi = float(np.mean(bg[:k])), float(np.mean(bg[-k:]))
-    if abs(hi - lo) > 1e-12 * max(abs(hi), abs(lo), 1.0):
-        frac = (bg - lo) / (hi - lo)
-    else:
-        frac = (x - x[0]) / (x[-1] - x[0])
-    var = []
-    for sl in (slice(0, k), slice(x.size - k, x.size)):
-        noise = (
-            float(np.mean(np.maximum(y[sl], 1.0))) if weights == "poisson" else float(np.var(y[sl]))
-        )
-        var.append(noise / k + float(np.mean(peaks[sl])) ** 2)
-    d = np.stack([(1 - frac) / sigma, frac / sigma], axis=1)
-    try:
-        m = np.linalg.pinv(jac.T @ jac) @ (jac.T @ d)
-    except np.linalg.LinAlgError:
-        return np.zeros((jac.shape[1], jac.shape[1]))
-    return (m * np.asarray(var)) @ m.T
+    d, var = background_level_terms(x, y, bg, sigma, peaks, weights, n_avg)
+    return level_cov(jac, d, var)
 
 
 def _check_misfit(res: Result, weights: str) -> None:

@@ -85,6 +85,7 @@ def normalize_length_unit(unit: str | None) -> tuple[float, str, str] | None:
 
 
 def _load(p: Path) -> list[dict[str, Any]]:
+    import gc
     import importlib
     import warnings
 
@@ -94,12 +95,15 @@ def _load(p: Path) -> list[dict[str, Any]]:
     if not p.is_file():
         raise FormatError(p, "file not found")
     mod = importlib.import_module(_PLUGINS[ext])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
             return list(mod.file_reader(str(p)))
-    except Exception as exc:  # the plugins raise bare errors on damaged files
-        raise FormatError(p, f"unreadable ({type(exc).__name__}: {exc})") from None
+        except Exception as exc:  # the plugins raise bare errors on damaged files
+            problem = f"unreadable ({type(exc).__name__}: {exc})"
+        # a plugin that failed half-way leaves its file handle to the collector: close it
+        gc.collect(1)  # here, where its ResourceWarning is ignored (young objects only: fast)
+    raise FormatError(p, problem)
 
 
 def read_microscopy_image(
@@ -140,6 +144,8 @@ def read_microscopy_image(
     data = np.asarray(sig["data"])
     if data.ndim > 2:
         raise FormatError(p, f"signal {index} is a stack of shape {data.shape}, not one image")
+    if min(data.shape) < 2:
+        raise FormatError(p, f"signal {index} has shape {data.shape}: not an image")
     axes = sig.get("axes", [])[-2:]
     attrs: dict[str, Any] = {
         "source_file": str(p),

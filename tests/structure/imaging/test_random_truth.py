@@ -87,3 +87,15 @@ def test_edge_that_is_not_slanted_is_refused(angle):
     img = _edge(np.random.default_rng(3), 100, 60, angle, 1.0, 1.0)
     with pytest.raises(ParameterError, match="tilt the edge by 2–10°"):
         slanted_edge_mtf(img)
+
+
+def test_cli_edge_not_slanted_is_a_clear_error(tmp_path):
+    from typer.testing import CliRunner
+
+    from heterolab.cli import app
+
+    f = tmp_path / "edge.npy"
+    np.save(f, _edge(np.random.default_rng(4), 100, 60, 0.0, 1.0, 1.0))
+    res = CliRunner().invoke(app, ["image", "resolution", str(f), "--json"])
+    assert res.exit_code == 2 and "tilt the edge by 2–10°" in res.output
+    assert "Traceback" not in res.output

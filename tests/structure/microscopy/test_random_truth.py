@@ -311,3 +311,27 @@ def test_column_gaussian_jacobian_matches_central_differences():
             2 * h
         )
         np.testing.assert_allclose(jac[..., k], num, rtol=1e-6, atol=1e-8)
+
+
+# --------------------------------------------------------------------------- CLI
+
+
+def test_cli_noise_image_gives_one_json_document_with_the_reason(tmp_path):
+    """`tem gpa` and `tem particles` on noise: one JSON document, status suspect, reason."""
+    import json
+
+    tifffile = pytest.importorskip("tifffile")
+    from typer.testing import CliRunner
+
+    from heterolab.cli import app
+
+    f = tmp_path / "noise.tif"
+    img = np.random.default_rng(7).standard_normal((256, 256)).astype("float32")
+    tifffile.imwrite(f, img, imagej=True, resolution=(50, 50), metadata={"unit": "nm"})
+    runner = CliRunner()
+    for cmd, phrase in (("gpa", "no coherent lattice fringe"), ("particles", "follows noise")):
+        res = runner.invoke(app, ["tem", cmd, str(f), "--json"])
+        assert res.exit_code in (0, 1), res.output
+        doc = json.loads(res.stdout)
+        assert doc["statistics"]["status"] == "suspect"
+        assert phrase in doc["statistics"]["message"]

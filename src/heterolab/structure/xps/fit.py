@@ -431,7 +431,7 @@ def fit_xps(
     if active:
         bg = model_background(vals, x, sum(component_curves(comps, vals, x).values()), bg, active)
     elif background_kind != "none":
-        peaks = sum(component_curves(comps, vals, x).values())
+        peaks = np.sum(list(component_curves(comps, vals, x).values()), axis=0)
         cov = cov + static_background_cov(sol.jac, x, y, bg, sigma, peaks, weights)
     res = _result(comps, ps, vals, vec, cov, sol, x, y, bg, notes, spectrum, background_kind)
     _check_misfit(res, weights)

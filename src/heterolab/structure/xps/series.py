@@ -167,7 +167,9 @@ def fit_series(
         var = np.zeros(2 * len(data))
         row = 0
         for i, (lab, (x, y, bg, sig, _)) in enumerate(zip(labels, data, strict=True)):
-            peaks = sum(component_curves(comps, vals, x, prefix=f"{lab}:").values())
+            peaks = np.sum(
+                list(component_curves(comps, vals, x, prefix=f"{lab}:").values()), axis=0
+            )
             di, vi = background_level_terms(x, y, bg, sig, peaks, "poisson")
             d[row : row + x.size, 2 * i : 2 * i + 2] = di
             var[2 * i : 2 * i + 2] = vi

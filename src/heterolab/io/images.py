@@ -198,9 +198,12 @@ def _imagej_axes(p: Path, axes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _sniff_dm(head: bytes) -> bool:
-    return head[:4] in (b"\x00\x00\x00\x03", b"\x00\x00\x00\x04")
+    """DigitalMicrograph dm3/dm4 magic, or a TIFF written by ImageJ/Fiji (its description,
+    which carries the calibration unit, sits in the first bytes): a micrograph. Other TIFFs
+    without ``kind`` go to the detector-image reader (:mod:`heterolab.io.xrd`)."""
+    if head[:4] in (b"\x00\x00\x00\x03", b"\x00\x00\x00\x04"):
+        return True
+    return head[:4] in (b"II*\x00", b"MM\x00*") and b"ImageJ=" in head
 
 
-register_reader("microscopy_image", "image", (".dm3", ".dm4", ".emd", ".ser", ".hspy"), _sniff_dm)(
-    read_microscopy_image
-)
+register_reader("microscopy_image", "image", IMAGE_EXTENSIONS, _sniff_dm)(read_microscopy_image)

@@ -227,6 +227,11 @@ def _refuse_non_finite(p: Path, data: np.ndarray, lines: list[int]) -> None:
         )
 
 
+#: The line before the data of an Ocean Optics SpectraSuite (">>>>>Begin Processed Spectral
+#: Data<<<<<") or OceanView (">>>>>Begin Spectral Data<<<<<") text export.
+_OCEAN_MARKER = re.compile(r">>>>>\s*Begin( Processed)? Spectral Data\s*<<<<<", re.I)
+
+
 def read_spectrum_text(
     path: str | PathLike[str],
     *,
@@ -238,7 +243,10 @@ def read_spectrum_text(
 
     The first column is the spectral axis, the others are values. Leading non-numeric lines
     are the header; its last line before the data names the columns. A JASCO V-series text
-    export (``XUNITS``/``YUNITS`` fields followed by ``XYDATA``) is read with its units.
+    export (``XUNITS``/``YUNITS`` fields followed by ``XYDATA``) is read with its units; an
+    Ocean Optics SpectraSuite/OceanView text export (header ending ``>>>>>Begin (Processed)
+    Spectral Data<<<<<``, tab-separated wavelength (nm) and counts, closed by ``>>>>>End``)
+    is read on its wavelength axis.
 
     Parameters
     ----------
@@ -265,7 +273,7 @@ def read_spectrum_text(
         named in the header and no ``axis`` given, or a repeated axis value.
     """
     p = Path(path)
-    data, names, fields, _, lines = _read_table(p, delimiter)
+    data, names, fields, header, lines = _read_table(p, delimiter)
     _refuse_non_finite(p, data, lines)
     file_axis = None
     axis_label = fields.get("XUNITS") or (names[0] if names else "")
@@ -273,6 +281,8 @@ def read_spectrum_text(
         file_axis = axis_from_label(axis_label)
     if file_axis is not None:
         data[:, 0] *= axis_scale(axis_label)
+    elif any(_OCEAN_MARKER.search(h) for h in header):
+        file_axis = "wavelength"  # Ocean Optics exports: wavelengths in nm, by definition
     chosen = axis or file_axis
     if chosen is None:
         raise FormatError(
@@ -299,8 +309,12 @@ def read_spectrum_text(
 
 
 def _sniff_spectrum_text(head: bytes) -> bool:
-    text = head[:2048].decode("utf-8", errors="ignore").upper()
-    return "XYDATA" in text and "XUNITS" in text and "##" not in text
+    """JASCO text export (XUNITS ... XYDATA) or Ocean Optics export (the data marker)."""
+    text = head[:4096].decode("utf-8", errors="ignore")
+    if _OCEAN_MARKER.search(text):
+        return True
+    upper = text[:2048].upper()
+    return "XYDATA" in upper and "XUNITS" in upper and "##" not in upper
 
 
 register_reader(

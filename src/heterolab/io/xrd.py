@@ -651,6 +651,6 @@ def _sniff_cbf(head: bytes) -> bool:
     return head.startswith(b"###CBF")
 
 
-register_reader("detector_image", "detector_image", (".cbf", ".edf"), _sniff_cbf)(
+register_reader("detector_image", "detector_image", (".cbf", ".edf", ".tif", ".tiff"), _sniff_cbf)(
     read_detector_image
 )

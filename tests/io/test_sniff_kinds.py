@@ -76,7 +76,7 @@ def test_real_files_still_reach_their_readers_without_kind():
     )
     horiba = read(shared_file("trpl", "lifefit_atto550_dna_horiba", "irf.txt"))
     assert horiba.attrs["reader"] == "horiba_tcspc"
-    with pytest.raises(FormatError, match="FermiEdge.csv: cannot tell"):  # no header at all
+    with pytest.raises(FormatError, match=r"FermiEdge\.csv: cannot tell"):  # no header at all
         read(shared_file("xps", "lmfitxps_Au4f_DELTA", "FermiEdge.csv"))
 
 

@@ -362,32 +362,41 @@ class JointSpectra:
     def _solve_batch(
         self, b: _Batch, cols: dict[int, Any], values: Mapping[str, float]
     ) -> dict[str, Any]:
+        """One batch's stacked weighted problems ``M coef = rhs`` solved per cluster.
+
+        Member d contributes the rows ``w_d (scale_d C_d T[place_d])`` with right-hand side
+        ``w_d (y_d - scale_d C_d f[place_d])``; compartments of one dataset that share a
+        spectrum (``same_spectrum``) pick the same row of T, so their columns add up.
+        """
         union = self._union(b, cols)
-        n_cl, n_u = b.rows.shape[0], len(union)
-        a_parts, y_parts, w_parts = [], [], []
-        active = np.zeros(n_u, dtype=bool)
+        n_cl = b.rows.shape[0]
+        active = np.zeros(len(union), dtype=bool)
+        members = []
         for slot, i in enumerate(b.datasets):
-            p = self.prepared[i]
             c, labels, act = cols[i]
-            jj = b.rows[:, slot]
-            ci = c[jj] if c.shape[0] > 1 else np.broadcast_to(c[0], (n_cl, *c.shape[1:]))
-            place = self._place(i, labels, union)
-            a = np.zeros((n_cl, p.time.size, n_u))
-            np.add.at(  # two compartments of one dataset may share a spectrum
-                a,
-                (slice(None), slice(None), place),
-                self.scale(i, values) * ci * act[None, None, :],
-            )
-            active[np.array(place)[act]] = True
-            a_parts.append(a)
-            y_parts.append(p.y[jj])
-            w_parts.append(p.w[jj])
-        a = np.concatenate(a_parts, axis=1)  # (n_cl, n_rows, n_u)
-        y = np.concatenate(y_parts, axis=1)
-        w = np.concatenate(w_parts, axis=1)
+            place = np.array(self._place(i, labels, union), dtype=int)
+            active[place[act]] = True
+            members.append((slot, i, c, place, act))
         t, f, soft = self._transform(b, union, values, active)
-        rhs = w * (y - (a @ f[:, :, None])[:, :, 0])
-        m = (a * w[:, :, None]) @ t
+        m_parts, rhs_parts = [], []
+        for slot, i, c, place, act in members:
+            p = self.prepared[i]
+            jj = b.rows[:, slot]
+            gain = self.scale(i, values) * act.astype(float)
+            lin = gain[:, None] * t[place]  # (n_col, n_free)
+            if c.shape[0] == 1:
+                mi = np.broadcast_to((c[0] @ lin)[None], (n_cl, p.time.size, lin.shape[1]))
+            else:
+                mi = c[jj] @ lin
+            y = p.y[jj]
+            if np.any(f):
+                off = gain[None, :] * f[:, place]  # (n_cl, n_col)
+                ci = c[jj] if c.shape[0] > 1 else c[:1]
+                y = y - (ci @ off[:, :, None])[:, :, 0]
+            m_parts.append(mi * p.w[jj][:, :, None])
+            rhs_parts.append(p.w[jj] * y)
+        m = np.concatenate(m_parts, axis=1)  # (n_cl, n_rows, n_free)
+        rhs = np.concatenate(rhs_parts, axis=1)
         if soft:
             rows = np.stack([wt * t[s] for s, wt, _ in soft])  # (n_g, n_free)
             m = np.concatenate([m, np.broadcast_to(rows, (n_cl, *rows.shape))], axis=1)
@@ -402,7 +411,8 @@ class JointSpectra:
             "full": full,
             "resid": resid,
             "n_free": t.shape[1],
-            "a_parts": a_parts,
+            "m0": m[0],
+            "t": t,
         }
 
     def _coefficients(
@@ -474,14 +484,10 @@ class JointSpectra:
         cols = self._columns(values)
         out = []
         for b in self.batches:
-            union = self._union(b, cols)
             solved = self._solve_batch(b, cols, values)
-            t, _, soft = self._transform(b, union, values, solved["active"])
+            union, t, a = solved["union"], solved["t"], solved["m0"]
             if t.shape[1] < 2:
                 continue
-            a = np.concatenate([part[0] for part in solved["a_parts"]], axis=0) @ t
-            if soft:
-                a = np.concatenate([a, np.stack([wt * t[s] for s, wt, _ in soft])])
             norms = np.linalg.norm(a, axis=0)
             if np.any(norms == 0):
                 continue

@@ -47,7 +47,7 @@ def test_tauc_direct_gap_recovered_with_noise_and_range_reported():
     q = r.parameters["band_gap"]
     assert q.value == pytest.approx(2.37, abs=0.01)
     lo, hi = r.statistics["fit_range_ev"]
-    assert 2.37 < lo < hi <= 2.9
+    assert 2.369 < lo < hi <= 2.9  # starts at the gap (grid point 2.37), not in the tail
     assert r.statistics["r_squared"] > 0.99
     assert not r.warnings
 
@@ -89,7 +89,7 @@ def test_urbach_energy_recovered():
     r = urbach_energy(make_spectrum(e, a, "energy", units="OD"))
     q = r.parameters["urbach_energy"]
     assert q.value == pytest.approx(20.0, abs=1.0)
-    assert r.statistics["fit_range_ev"][1] < 2.41
+    assert r.statistics["fit_range_ev"][1] <= 2.41 + 1e-9  # the tail joins the edge at 2.41
     fixed = urbach_energy(make_spectrum(e, a, "energy", units="OD"), fit_window=(2.32, 2.40))
     qf = fixed.parameters["urbach_energy"]
     assert abs(qf.value - 20.0) < 4 * qf.stderr + 0.2

@@ -74,12 +74,18 @@ def _energy_xy(
 
 
 def _best_linear_window(
-    x: np.ndarray, y: np.ndarray, min_points: int, slope_fraction: float = 0.5
+    x: np.ndarray,
+    y: np.ndarray,
+    min_points: int,
+    slope_fraction: float = 0.5,
+    target: Literal["intercept", "slope"] = "intercept",
 ) -> tuple[int, int]:
     """Contiguous window of ≥ ``min_points`` with the best R² among steep rising windows.
 
-    Windows whose slope is below ``slope_fraction`` × the steepest window slope are excluded
-    (they lie on the tail or the plateau); among the rest the highest R² wins (spec P-22).
+    Windows of ``min_points`` to half the spectrum are tried. Windows whose slope is below
+    ``slope_fraction`` × the steepest slope of windows of at least 1/8 of the spectrum are
+    excluded (they lie on the tail or the plateau); among the rest the highest R² wins, the
+    longest on a tie (spec P-22).
     """
     n = x.size
     if n < min_points:
@@ -89,8 +95,12 @@ def _best_linear_window(
     cxx = np.concatenate([[0.0], np.cumsum(x * x)])
     cxy = np.concatenate([[0.0], np.cumsum(x * y)])
     cyy = np.concatenate([[0.0], np.cumsum(y * y)])
-    for length in (min_points, int(1.5 * min_points), 2 * min_points):
-        if length > n:
+    # windows of a few points and of 1/8 to 1/2 of the spectrum: on a dense grid, windows of
+    # 8-16 points span a sliver of the edge whose best R^2 is picked from the noise (the
+    # intercept was then extrapolated far, up to 20 standard errors off)
+    lengths = sorted({min_points, int(1.5 * min_points), 2 * min_points, n // 8, n // 4, n // 2})
+    for length in lengths:
+        if length < min_points or length > n:
             continue
         i = np.arange(0, n - length + 1)
         j = i + length
@@ -100,15 +110,24 @@ def _best_linear_window(
         syy = cyy[j] - cyy[i] - sy * sy / length
         slope = sxy / sxx
         with np.errstate(divide="ignore", invalid="ignore"):
-            r2 = np.where(syy > 0, sxy * sxy / (sxx * syy), 0.0)
-        cands.extend(zip(i.tolist(), j.tolist(), slope.tolist(), r2.tolist(), strict=True))
-    steepest = max(c[2] for c in cands)
+            s2 = np.maximum(syy - sxy * sxy / sxx, 0.0) / max(length - 2, 1)
+            if target == "slope":  # relative variance of the slope
+                crit = s2 / (sxx * slope * slope)
+            else:  # variance of the x-intercept (inverse regression)
+                ym = sy / length
+                crit = s2 / slope**2 * (1.0 / length + (ym / slope) ** 2 / sxx)
+        crit = np.where(np.isfinite(crit), crit, np.inf)
+        cands.extend(zip(i.tolist(), j.tolist(), slope.tolist(), (-crit).tolist(), strict=True))
+    # the steepest slope of windows of >= 1/8 of the spectrum: that of a few noisy points can
+    # exceed the edge's slope several times and shut every window of the true edge out
+    ref = min(max(2 * min_points, n // 8), max(c[1] - c[0] for c in cands))
+    steepest = max(c[2] for c in cands if c[1] - c[0] >= ref)
     if steepest <= 0:
         raise ParameterError(
             "no rising linear region: the spectrum does not show an absorption edge"
         )
     good = [c for c in cands if c[2] >= slope_fraction * steepest]
-    i, j, _, _ = max(good, key=lambda c: (round(c[3], 4), c[1] - c[0]))
+    i, j, _, _ = max(good, key=lambda c: (c[3], c[1] - c[0]))
     return i, j
 
 
@@ -194,6 +213,7 @@ def tauc_gap(
     res.statistics.update(
         fit_range_ev=[float(x[i]), float(x[j - 1])], r_squared=r2, n_points=j - i, exponent=1.0 / r
     )
+    _judge_edge(res, x, y, i, j, p, eg, err)
     if _has_excitonic_peak(x, a):
         res.warnings.append(
             "the spectrum shows an excitonic peak: a Tauc gap is unreliable on excitonic edges "
@@ -202,6 +222,31 @@ def tauc_gap(
     res.curves["data"] = make_spectrum(x, y, "energy", units="1", name="tauc")
     res.curves["model"] = make_spectrum(x[i:j], np.polyval(p, x[i:j]), "energy", units="1")
     return res
+
+
+def _judge_edge(
+    res: Result, x: np.ndarray, y: np.ndarray, i: int, j: int, p: np.ndarray, eg: float, err: float
+) -> None:
+    """Status of a Tauc fit: failed when the chosen line rises by less than 5 times the
+    scatter of its points about it (no absorption edge: a line through noise), suspect when
+    the gap lies outside the measured range or its relative error exceeds 100 %."""
+    resid = y[i:j] - np.polyval(p, x[i:j])
+    noise = float(np.sqrt(np.sum(resid**2) / max(j - i - 2, 1)))
+    rise = float(p[0] * (x[j - 1] - x[i]))
+    res.statistics["edge_rise_over_noise"] = rise / noise if noise > 0 else math.inf
+    if not rise > 5.0 * noise:
+        res.mark_failed(
+            f"no absorption edge: the steepest linear region ({x[i]:.3f}-{x[j - 1]:.3f} eV) "
+            f"rises by {rise / noise if noise > 0 else 0.0:.1f} times its scatter (< 5)"
+        )
+        return
+    if not x[0] <= eg <= x[-1]:
+        res.mark_suspect(
+            f"the gap {eg:.3f} eV lies outside the measured range {x[0]:.3f}-{x[-1]:.3f} eV "
+            "(extrapolated beyond the data)"
+        )
+    if err is not None and math.isfinite(err) and err > abs(eg):
+        res.mark_suspect(f"the gap has a relative error above 100 % ({err:.3g} eV)")
 
 
 def urbach_energy(
@@ -233,7 +278,7 @@ def urbach_energy(
         )
     xs, ly = x[m], np.log(a[m])
     if fit_window is None:
-        i, j = _best_linear_window(xs, ly, min_points)
+        i, j = _best_linear_window(xs, ly, min_points, target="slope")
         xs, ly = xs[i:j], ly[i:j]
     p, cov, r2 = fit_line(xs, ly)
     eu, err = propagate(lambda q: 1000.0 / q[0], p, cov)

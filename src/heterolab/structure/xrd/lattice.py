@@ -205,7 +205,10 @@ def refine_lattice(
                 calc = calc + p[k] * np.cos(theta_half[idx])
             return (tt[idx] - calc) / err[idx]
 
-        return least_squares(resid, p0, x_scale="jac", method="lm", xtol=1e-14, ftol=1e-14)
+        # MINPACK's lm needs as many residuals as parameters; an early indexing stage of a
+        # low-symmetry cell may match fewer peaks than it has lengths
+        method = "lm" if idx.size >= p0.size else "trf"
+        return least_squares(resid, p0, x_scale="jac", method=method, xtol=1e-14, ftol=1e-14)
 
     if hkl is not None:
         hkl_arr = np.asarray(hkl, dtype=int)[order]
@@ -359,8 +362,12 @@ def _lattice_result(
     derived: dict[str, Quantity] = {}
     g = np.linalg.inv(reciprocal_metric(cell))
     vol = math.sqrt(np.linalg.det(g))
-    rel = float(np.sqrt(np.sum((perr[: len(names)] / sol.x[: len(names)]) ** 2)))
-    derived["volume"] = Quantity(vol, vol * rel * (3 if system == "cubic" else 1), "angstrom^3")
+    # V ∝ Π lengths^power (a² c tetragonal/hexagonal, a³ cubic): relative errors add in quadrature
+    power = {"cubic": [3], "tetragonal": [2, 1], "hexagonal": [2, 1]}.get(system, [1, 1, 1])
+    rel = float(
+        np.sqrt(np.sum((np.asarray(power) * perr[: len(names)] / sol.x[: len(names)]) ** 2))
+    )
+    derived["volume"] = Quantity(vol, vol * rel, "angstrom^3")
     if disp is not None and radius_mm:
         s_um = -math.radians(disp[0]) * radius_mm / 2 * 1000.0
         derived["displacement_um"] = Quantity(

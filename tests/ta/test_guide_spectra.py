@@ -143,6 +143,7 @@ def test_invalid_guides_are_listed_together(tmp_path: Path) -> None:
             {"compartment": "s2", "file": str(tmp_path / "missing.csv")},
             {"compartment": "s2", "wavelength": [500.0, 490.0], "value": [1.0], "weight": 0},
             {"compartment": "s1"},
+            {"compartment": "s1", "wavelength": [500.0, 510.0], "value": [1, 2], "fixed": "yes"},
         ]
     )
     with pytest.raises(ModelError) as err:
@@ -150,6 +151,7 @@ def test_invalid_guides_are_listed_together(tmp_path: Path) -> None:
     msg = str(err.value)
     assert "guide #2: guide file" in msg and "missing.csv does not exist" in msg
     assert "guide #4 needs 'file' or 'wavelength' and 'value' arrays" in msg
+    assert "guide #5: fixed must be true or false, got 'yes'" in msg
     unordered = {"compartment": "s2", "wavelength": [500.0, 490.0], "value": [1, 2], "weight": 0}
     bad["datasets"][0]["guide"] = [bad["datasets"][0]["guide"][0], unordered]
     with pytest.raises(ModelError) as err:

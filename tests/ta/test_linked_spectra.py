@@ -123,6 +123,8 @@ def test_all_scales_free_is_refused() -> None:
 
 
 def test_bad_link_and_scale_keys_are_listed_together() -> None:
+    with pytest.raises(ModelError, match="scale must be a parameter name or a number, got True"):
+        model_from_mapping(spec(scale_b=True))
     bad = spec(scale_a="nope", scale_b=-1.0)
     with pytest.raises(ModelError) as err:
         model_from_mapping(bad)

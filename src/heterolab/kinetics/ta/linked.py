@@ -120,9 +120,11 @@ def parse_guides(items: Any, where: str, base: Path | None, problems: list[str])
         except (TypeError, ValueError) as exc:
             problems.append(f"{head}: {exc}")
             continue
-        out.append(
-            Guide(str(g["compartment"]), wl, val, weight, bool(g.get("fixed", False)), source)
-        )
+        fixed = g.get("fixed", False)
+        if not isinstance(fixed, bool):
+            problems.append(f"{head}: fixed must be true or false, got {fixed!r}")
+            continue
+        out.append(Guide(str(g["compartment"]), wl, val, weight, fixed, source))
     return out
 
 

@@ -20,6 +20,10 @@ Model files are TOML (see ``examples/models/``)::
     name = "vis"
     initial = {s1 = 1.0}
     irf = {center = "irf_center", width = "irf_width", dispersion = [], dispersion_center = 550}
+
+Several datasets may share their species' spectra (top-level ``link_spectra``), scale their
+model (dataset ``scale``) and carry known spectra (dataset ``guide``):
+:mod:`heterolab.kinetics.ta.linked`; every key is described in ``docs/ta_models.md``.
 """
 
 from __future__ import annotations
@@ -195,7 +199,7 @@ def model_from_mapping(
         if isinstance(scale, str) and scale in params.params and params.params[scale].expr is None:
             params.params[scale].positive = True
             params.params[scale].unit = "1"
-        elif not isinstance(scale, str) and not isinstance(scale, (int, float)):
+        elif isinstance(scale, bool) or not isinstance(scale, (str, int, float)):
             problems.append(f"{where}: scale must be a parameter name or a number, got {scale!r}")
             scale = 1.0
         guides = parse_guides(

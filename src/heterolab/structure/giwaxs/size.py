@@ -75,8 +75,18 @@ def gi_instrument_resolution(
     return parts
 
 
-def _fit_line(q: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Gaussian on a linear background: (a, centre, FWHM, b0, b1), errors, χ²_red."""
+def _fit_line(
+    q: np.ndarray, y: np.ndarray, sigma: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, float]:
+    """Gaussian on a linear background: (a, centre, FWHM, b0, b1), errors, χ²_red.
+
+    Weighted by ``sigma`` (relative weights: the covariance is scaled by the residuals); None
+    and non-negative intensities: Poisson-like σ ∝ √I (a profile averaged over bins keeps
+    var ∝ I). Unweighted, the background points set the noise level and a line's errors came
+    out too small (random lines 10× above background: |z| up to 5).
+    """
+    if sigma is None and np.all(y >= 0) and np.max(y) > 0:
+        sigma = np.sqrt(np.clip(y, 1e-3 * float(np.max(y)), None))
     from scipy.optimize import curve_fit
 
     def model(x: np.ndarray, a: float, c: float, w: float, b0: float, b1: float) -> np.ndarray:
@@ -89,7 +99,7 @@ def _fit_line(q: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray, flo
     w0 = max(float(q[above[-1]] - q[above[0]]), 2 * float(np.median(np.diff(q))))
     p0 = [float(y[i] - base), float(q[i]), w0, base, 0.0]
     try:
-        popt, pcov = curve_fit(model, q, y, p0=p0, maxfev=10000)
+        popt, pcov = curve_fit(model, q, y, p0=p0, sigma=sigma, maxfev=10000)
     except RuntimeError as exc:
         raise ParameterError(f"the line profile could not be fitted ({exc})") from None
     resid = y - model(q, *popt)
@@ -145,10 +155,13 @@ def gi_scherrer(
     q = np.asarray(sel["q"].values, dtype=float)
     y = np.asarray(sel.values, dtype=float)
     ok = np.isfinite(y)
+    sig = np.asarray(sel["sigma"].values, dtype=float)[ok] if "sigma" in sel.coords else None
     q, y = q[ok], y[ok]
     if q.size < 8:
         raise ParameterError(f"q_range {q_range} holds {q.size} finite points; need at least 8")
-    popt, perr, chi2 = _fit_line(q, y)
+    if sig is not None and not np.all(np.isfinite(sig) & (sig > 0)):
+        sig = None
+    popt, perr, chi2 = _fit_line(q, y, sig)
     centre, fwhm = float(popt[1]), abs(float(popt[2]))
     fwhm_err = float(perr[2])
     if instrument_fwhm_q is not None:

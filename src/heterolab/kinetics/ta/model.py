@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from heterolab.kinetics.ta.choices import CoherentArtifact
+from heterolab.kinetics.ta.shapes import SpectralShape, validate_shapes
 from heterolab.parameters import Parameter, ParameterSet
 
 __all__ = [
@@ -325,6 +326,9 @@ class DatasetSpec:
         Compartments whose spectra must be >= 0 (e.g. fluorescence, stimulated emission
         written as positive): each wavelength is then solved by bounded least squares
         (BVLS; Stark & Parker, Comput. Stat. 10, 129 (1995)) and the Jacobian is differenced.
+    shapes
+        Parametric band shapes (amplitude x Gaussian or skewed Gaussian) for some
+        compartments' spectra (:mod:`heterolab.kinetics.ta.shapes`).
     """
 
     name: str
@@ -338,6 +342,7 @@ class DatasetSpec:
     oscillations: list[Oscillation] = field(default_factory=list)
     nonnegative: list[str] = field(default_factory=list)
     equal_area: list[EqualArea] = field(default_factory=list)
+    shapes: list[SpectralShape] = field(default_factory=list)
 
     def validate(self, scheme: KineticScheme, params: ParameterSet) -> list[str]:
         """Every problem with this dataset's specification."""
@@ -387,6 +392,7 @@ class DatasetSpec:
                     problems.append(f"{head}: oscillation parameter {n!r} is not defined")
         if not 0 <= self.coherent_artifact <= 3:
             problems.append(f"{head}: coherent_artifact must be 0..3, got {self.coherent_artifact}")
+        problems += validate_shapes(self, scheme, params)
         return problems
 
     def initial_vector(self, scheme: KineticScheme, values: Mapping[str, float]) -> np.ndarray:

@@ -51,6 +51,7 @@ from heterolab.kinetics.ta.model import (
     Transition,
     Weight,
 )
+from heterolab.kinetics.ta.shapes import add_shape_results, shapes_from_mapping
 from heterolab.kinetics.ta.varpro import PreparedDataset
 from heterolab.progress import progress_task
 from heterolab.result import Quantity, Result, make_provenance
@@ -222,6 +223,7 @@ def model_from_mapping(spec: Mapping[str, Any], source: str = "model") -> Target
                 ],
             )
         )
+        datasets[-1].shapes = shapes_from_mapping(d.get("shapes", {}), where, problems, params)
     if problems:
         raise ModelError(problems, source=source)
     return TargetModel(KineticScheme(comps, transitions), params, datasets, source=source)
@@ -384,6 +386,7 @@ def _fit_once(
         res = _build_result(model, params, prepared, sol, wall, kind, inputs)
         res.warnings[:0] = [w for d in matrices for w in d.attrs.get("warnings", [])]
         _diagnose(res, model, params, prepared, sol, x0, (lo, hi, physical), precision)
+        add_shape_results(res, model, params, prepared, sol)
         return res
 
 
@@ -613,6 +616,7 @@ def _undetermined(
             *(sh for _, sh, _ in d.irf.extra),
         )
     }
+    shifts |= {s.skewness for d in model.datasets for s in d.shapes if isinstance(s.skewness, str)}
     for i, n in enumerate(free):
         sd = np.sqrt(cov[i, i]) if np.isfinite(cov[i, i]) else np.nan
         partner = ""

@@ -330,6 +330,11 @@ def test_invalid_shapes_are_listed_in_one_model_error() -> None:
             "cannot also appear in nonnegative",
         ),
         (
+            {"kind": "gaussian", "location": "loc1", "width": "w1"},
+            {"nonnegative": ["s2"]},
+            "nonnegative spectra and shapes in one dataset are not supported",
+        ),
+        (
             {"kind": "gaussian", "location": "loc1", "width": "w1", "axis": "energy"},
             {},
             "unknown axis 'energy'",

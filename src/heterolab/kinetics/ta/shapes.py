@@ -218,6 +218,11 @@ def validate_shapes(spec: DatasetSpec, scheme: KineticScheme, params: ParameterS
         | {c.target for c in spec.constraints if c.target},
         "equal_area": {c for e in spec.equal_area for c in (e.compartment, e.target)},
     }
+    if spec.nonnegative:
+        problems.append(
+            f"{head}: nonnegative spectra and shapes in one dataset are not supported together "
+            "(the bounded per-wavelength solve does not include the shaped bands)"
+        )
     for s in shapes:
         where = f"{head}: shape of {s.compartment!r}"
         if s.compartment in seen:

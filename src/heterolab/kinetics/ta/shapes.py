@@ -35,15 +35,13 @@ linear in a: the amplitudes come from one small least-squares problem over all w
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from heterolab.kinetics.ta.model import DatasetSpec, KineticScheme
     from heterolab.kinetics.ta.target import TargetModel
     from heterolab.kinetics.ta.varpro import PreparedDataset
@@ -101,6 +99,36 @@ def skewed_gaussian(x: np.ndarray, location: float, width: float, skewness: floa
     return np.where(ok, np.exp(-_LN2 * z**2), 0.0)
 
 
+def band_derivatives(
+    x: np.ndarray, location: float, width: float, skewness: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """∂f/∂location, ∂f/∂width and ∂f/∂skewness of the unit-peak band at x (analytic).
+
+    With u = 2(x - x0)/Δ and z = ln(1 + b u)/b (z = u for the Gaussian), f = exp(-ln2 z²)
+    and ∂f = -2 ln2 z f ∂z, where ∂z/∂x0 = -2/(Δ(1 + b u)), ∂z/∂Δ = -u/(Δ(1 + b u)) and
+    ∂z/∂b = (u/(1 + b u) - z)/b. Where |b u| < 1e-2 the last is taken from the series
+    z = u - b u²/2 + b² u³/3 - ..., ∂z/∂b = -u²/2 + 2b u³/3 - 3b² u⁴/4 + 4b³ u⁵/5 (the
+    closed form cancels there). Zero past the skewed band's cut-off (1 + b u <= 0).
+    """
+    x = np.asarray(x, float)
+    b = 0.0 if skewness is None else float(skewness)
+    u = 2.0 * (x - location) / width
+    bu = b * u
+    ok = bu > -1.0
+    den = np.where(ok, 1.0 + bu, 1.0)
+    z = u if b == 0.0 else np.log(den) / b
+    f = np.where(ok, np.exp(-_LN2 * z**2), 0.0)
+    g = -2.0 * _LN2 * z * f  # ∂f/∂z
+    d_loc = g * (-2.0 / (width * den))
+    d_wid = g * (-u / (width * den))
+    small = np.abs(bu) < 1e-2
+    series = -(u**2) / 2 + 2 * b * u**3 / 3 - 3 * b**2 * u**4 / 4 + 4 * b**3 * u**5 / 5
+    with np.errstate(divide="ignore", invalid="ignore"):
+        closed = (u / den - z) / b if b != 0.0 else series
+    d_skew = g * np.where(small, series, closed)
+    return (np.where(ok, d_loc, 0.0), np.where(ok, d_wid, 0.0), np.where(ok, d_skew, 0.0))
+
+
 @dataclass(frozen=True)
 class SpectralShape:
     """The spectrum of ``compartment`` = amplitude x band shape (amplitude fitted linearly).
@@ -120,18 +148,43 @@ class SpectralShape:
         """Parameter names the shape uses."""
         return [v for v in (self.location, self.width, self.skewness) if isinstance(v, str)]
 
-    def evaluate(self, wavelength: np.ndarray, values: Mapping[str, float]) -> np.ndarray:
-        """The unit-peak band at each wavelength (nm)."""
-
-        def val(v: float | str | None) -> float:
-            return 0.0 if v is None else float(values[v]) if isinstance(v, str) else float(v)
-
+    def axis_values(self, wavelength: np.ndarray) -> np.ndarray:
+        """The data's wavelengths (nm) on this shape's axis (nm or 1/cm)."""
         x = np.asarray(wavelength, float)
         if _choice(ShapeAxis, self.axis) is ShapeAxis.WAVENUMBER:
-            x = NM_TO_WAVENUMBER / x
+            return NM_TO_WAVENUMBER / x
+        return x
+
+    def derivatives(
+        self, wavelength: np.ndarray, values: Mapping[str, float]
+    ) -> dict[str, np.ndarray]:
+        """∂band/∂parameter at each wavelength for the parameter NAMES the shape uses
+        (summed when one name serves two roles)."""
+        val = _values_of(values)
+        skew = None if self.skewness is None else val(self.skewness)
+        parts = band_derivatives(
+            self.axis_values(wavelength), val(self.location), val(self.width), skew
+        )
+        out: dict[str, np.ndarray] = {}
+        for v, part in zip((self.location, self.width, self.skewness), parts, strict=True):
+            if isinstance(v, str):
+                out[v] = out[v] + part if v in out else part
+        return out
+
+    def evaluate(self, wavelength: np.ndarray, values: Mapping[str, float]) -> np.ndarray:
+        """The unit-peak band at each wavelength (nm)."""
+        val = _values_of(values)
+        x = self.axis_values(wavelength)
         if _choice(ShapeKind, self.kind) is ShapeKind.GAUSSIAN:
             return gaussian(x, val(self.location), val(self.width))
         return skewed_gaussian(x, val(self.location), val(self.width), val(self.skewness))
+
+
+def _values_of(values: Mapping[str, float]) -> Callable[[float | str | None], float]:
+    def val(v: float | str | None) -> float:
+        return 0.0 if v is None else float(values[v]) if isinstance(v, str) else float(v)
+
+    return val
 
 
 def _choice(enum_type: type[enum.StrEnum], value: object) -> enum.StrEnum | None:
@@ -320,6 +373,7 @@ class _Design:
 
     r0: np.ndarray  # (n_w, n_t) P⊥ (w y)
     m: np.ndarray  # (n_w, n_t, n_shaped) P⊥ (w c_k f_k)
+    u: np.ndarray  # (n_w, n_t, n_shaped) P⊥ (w c_k): m = u f_k(λ)
     c: np.ndarray  # concentration columns (n_w or 1, n_t, n_col)
     labels: list[str]
     act: np.ndarray
@@ -333,25 +387,25 @@ def _design(p: PreparedDataset, values: Mapping[str, float]) -> _Design:
     cols = [labels.index(n) for n in shaped_labels(p)]
     bands = _bands(p, values)
     r0 = np.empty_like(p.yw)
-    m = np.empty((*p.yw.shape, len(cols)))
+    u = np.empty((*p.yw.shape, len(cols)))
     groups: list[tuple[np.ndarray, np.ndarray, Any]] = []
     for g in p.groups:
         t = p.transform(g, labels, values, act)
         idx = g.index
         cg = c[idx] if c.shape[0] > 1 else np.broadcast_to(c[0], (idx.size, *c.shape[1:]))
         w = p.w[idx][:, :, None]
-        b = cg[:, :, cols] * w * bands[idx][:, None, :]
+        b = cg[:, :, cols] * w
         yw = p.yw[idx]
         if t.shape[1]:
             q, r = np.linalg.qr((cg @ t) * w)
             qt = np.swapaxes(q, 1, 2)
             r0[idx] = yw - (q @ (qt @ yw[:, :, None]))[:, :, 0]
-            m[idx] = b - q @ (qt @ b)
+            u[idx] = b - q @ (qt @ b)
             groups.append((idx, t, (q, r)))
         else:
-            r0[idx], m[idx] = yw, b
+            r0[idx], u[idx] = yw, b
             groups.append((idx, t, None))
-    return _Design(r0, m, c, labels, act, bands, groups)
+    return _Design(r0, u * bands[:, None, :], u, c, labels, act, bands, groups)
 
 
 def _amplitudes(d: _Design) -> np.ndarray:
@@ -435,23 +489,78 @@ def shaped_jacobian(
     positive: list[bool],
     resolve: Callable[[Mapping[str, float]], dict[str, float]] | None = None,
 ) -> np.ndarray:
-    """Jacobian of :func:`shaped_residuals` by central differences, (n_res, n_free).
+    r"""Jacobian of :func:`shaped_residuals`, (n_res, n_free).
 
-    Steps are 1e-4 of the parameter (of the band's width for a location, absolute 1e-4 for a
-    skewness, of the IRF width for time shifts), so a parameter starting at 0 is not
-    differenced with a vanishing step. Positive parameters are fitted as logarithms: their
-    columns are multiplied by the value, as in
+    Band parameters: analytic. The residual is :math:`r = (I - M M^+) r_0` with
+    :math:`M_k = f_k(\lambda) U_k`, :math:`U_k = P^\perp (w c_k)` independent of them, so
+    :math:`\partial r = -P^\perp_M (\partial M) a - (M^+)^T (\partial M)^T r` (Golub &
+    Pereyra, SIAM J. Numer. Anal. 10, 413 (1973), eq. (4.3)) with
+    :math:`\partial M_k = (\partial f_k) U_k` from :func:`band_derivatives`. Every other
+    parameter (rates, IRF, a band parameter that also enters elsewhere or that others are
+    tied to by an expression), and all of them when M is rank deficient: central
+    differences with steps 1e-4 of the parameter (of the band's width for a location,
+    absolute 1e-4 for a skewness, of the IRF width for time shifts). Positive parameters are
+    fitted as logarithms: their columns are multiplied by the value, as in
     :meth:`~heterolab.kinetics.ta.varpro.PreparedDataset.jacobian`.
     """
     resolve = resolve or dict
     out = np.empty((p.y.size, len(free)))
+    analytic = _analytic_band_names(p, values, free, resolve)
+    d = _design(p, values)
+    m = d.m.reshape(-1, d.m.shape[-1])
+    qm, rm = np.linalg.qr(m)
+    diag = np.abs(np.diag(rm))
+    if diag.size and diag.min() <= 1e-10 * max(float(diag.max()), 1e-300):
+        analytic = set()  # degenerate amplitudes: the pseudo-inverse formula does not hold
+    a = np.asarray(np.linalg.lstsq(m, d.r0.ravel(), rcond=None)[0])
+    r = d.r0.ravel() - m @ a
+    derivs: dict[str, np.ndarray] = {}
+    for k, s in enumerate(p.spec.shapes):
+        for name, df in s.derivatives(p.wavelength, values).items():
+            if name in analytic:
+                dm = derivs.setdefault(name, np.zeros_like(d.u))
+                dm[:, :, k] += d.u[:, :, k] * df[:, None]
     for j, name in enumerate(free):
-        h = 1e-4 * max(abs(float(values[name])), _step_floor(p, name, values))
-        up, down = dict(values), dict(values)
-        up[name] = values[name] + h
-        down[name] = values[name] - h
-        col = (shaped_residuals(p, resolve(up)) - shaped_residuals(p, resolve(down))) / (2 * h)
+        if name in derivs:
+            dm = derivs[name].reshape(m.shape)
+            dma = dm @ a
+            first = dma - qm @ (qm.T @ dma)
+            second = qm @ np.linalg.solve(rm.T, dm.T @ r)
+            col = -(first + second)
+        else:
+            h = 1e-4 * max(abs(float(values[name])), _step_floor(p, name, values))
+            up, down = dict(values), dict(values)
+            up[name] = values[name] + h
+            down[name] = values[name] - h
+            col = (shaped_residuals(p, resolve(up)) - shaped_residuals(p, resolve(down))) / (2 * h)
         out[:, j] = col * (values[name] if positive[j] else 1.0)
+    return out
+
+
+def _analytic_band_names(
+    p: PreparedDataset,
+    values: Mapping[str, float],
+    free: list[str],
+    resolve: Callable[[Mapping[str, float]], dict[str, float]],
+) -> set[str]:
+    """Free parameters that enter this dataset only through its bands (and move no other)."""
+    spec, irf = p.spec, p.spec.irf
+    band = {n for s in spec.shapes for n in s.names()}
+    other = {tr.rate for tr in p.scheme.transitions}
+    other |= {irf.center, irf.width, *irf.dispersion, *irf.width_dispersion}
+    other |= {n for g in irf.extra for n in g} | {irf.backsweep_period or ""}
+    other |= {v for v in spec.initial.values() if isinstance(v, str)}
+    other |= {c.ratio for c in spec.constraints if isinstance(c.ratio, str)}
+    other |= {e.ratio for e in spec.equal_area if isinstance(e.ratio, str)}
+    other |= {n for o in spec.oscillations for n in (o.frequency, o.damping)}
+    out = set()
+    for name in free:
+        if name not in band or name in other:
+            continue
+        probe = dict(values)
+        probe[name] = values[name] * 1.5 + 1.0
+        if not any(v != values[n] for n, v in resolve(probe).items() if n != name):
+            out.add(name)
     return out
 
 

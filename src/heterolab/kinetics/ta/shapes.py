@@ -514,12 +514,7 @@ def shaped_jacobian(
         analytic = set()  # degenerate amplitudes: the pseudo-inverse formula does not hold
     a = np.asarray(np.linalg.lstsq(m, d.r0.ravel(), rcond=None)[0])
     r = d.r0.ravel() - m @ a
-    derivs: dict[str, np.ndarray] = {}
-    for k, s in enumerate(p.spec.shapes):
-        for name, df in s.derivatives(p.wavelength, values).items():
-            if name in analytic:
-                dm = derivs.setdefault(name, np.zeros_like(d.u))
-                dm[:, :, k] += d.u[:, :, k] * df[:, None]
+    derivs = _band_jacobians(p, d, values, analytic)
     for j, name in enumerate(free):
         if name in derivs:
             dm = derivs[name].reshape(m.shape)
@@ -534,6 +529,19 @@ def shaped_jacobian(
             down[name] = values[name] - h
             col = (shaped_residuals(p, resolve(up)) - shaped_residuals(p, resolve(down))) / (2 * h)
         out[:, j] = col * (values[name] if positive[j] else 1.0)
+    return out
+
+
+def _band_jacobians(
+    p: PreparedDataset, d: _Design, values: Mapping[str, float], names: set[str]
+) -> dict[str, np.ndarray]:
+    """∂M/∂θ = (∂f_k/∂θ) U_k for each band parameter θ in ``names``, (n_w, n_t, n_shaped)."""
+    out: dict[str, np.ndarray] = {}
+    for k, s in enumerate(p.spec.shapes):
+        for name, df in s.derivatives(p.wavelength, values).items():
+            if name in names:
+                dm = out.setdefault(name, np.zeros_like(d.u))
+                dm[:, :, k] += d.u[:, :, k] * df[:, None]
     return out
 
 
@@ -605,7 +613,11 @@ def add_shape_results(
         a = _amplitudes(d)
         amps.append((p, a))
         rows = slice(starts[i], starts[i + 1])
+        band = _band_jacobians(p, d, values, _analytic_band_names(p, values, free, params.resolve))
         for j, name in enumerate(free):
+            if name in band:  # the residual at fixed amplitudes moves by -(∂M) a
+                jac[rows, j] = -(band[name] @ a).ravel() * (values[name] if positive[j] else 1.0)
+                continue
             h = 1e-4 * max(abs(float(values[name])), _step_floor(p, name, values))
             up, down = dict(values), dict(values)
             up[name] = values[name] + h

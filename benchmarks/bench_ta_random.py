@@ -7,8 +7,8 @@ model). Each is fitted with ``--chirp auto`` defaults. Reported: tracebacks (mus
 fits marked ok whose lifetimes miss the truth by more than 5 % (must be 0), and the mean
 z² = ((fit - truth)/stderr)² over the ok lifetimes (honest error bars: 0.7-1.5), and the
 same over all fits that are not failed. Fits use multi-start (default) and
-``lifetime_precision`` (default 0.2; ``--precision 0.05`` makes "ok" mean "every lifetime
-known to ±5 % at 95 % confidence", the issue's bar).
+``lifetime_precision`` (default 0.05: "ok" means "every lifetime known to ±5 % at 95 %
+confidence", the issue's bar).
 
 Usage: ``python benchmarks/bench_ta_random.py [--n 50] [--noise 2e-4] [--precision 0.05]``;
 asserts nothing.

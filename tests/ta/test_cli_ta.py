@@ -274,6 +274,7 @@ def test_cli_reproduces_the_python_api_on_raw_kimopack_data(tmp_path: Path) -> N
             "--outliers", "20", "--background", "-0.5", "--chirp", str(chirp),
             "--exclude", "380-405", "--t-min", "0.3", "--lifetimes", "3,90",
             "--irf-center", "0", "--irf-width", "0.1", "--fix-irf", "--json",
+            "--precision", "0.1",
             "--out", str(tmp_path / "out")]
     # fmt: on
     out = RUNNER.invoke(app, args)

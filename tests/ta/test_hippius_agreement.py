@@ -56,6 +56,9 @@ PG_CONVERGED_TAU = {
     "k4": 24.624176340667486,
     "k5": 49.96409515012541,
 }
+#: the data fix 1/k3 to ±2.9 % (one standard error), so "ok" is asked at ±10 % (95 %), not
+#: the default ±5 %
+PRECISION = 0.1
 PG_CONVERGED_CHI2 = 0.004651642714084753
 # Issue #3 bar. Both optimisers stop on the same flat minimum: pyglotaran's own standard
 # error of b1 is 1.6 % (0.0023 on 0.148), of k3 2.9 %; they agree to < 0.2 %.
@@ -116,7 +119,7 @@ def test_objective_equals_pyglotarans_at_its_published_optimum() -> None:
 def test_fit_converges_to_pyglotarans_lifetimes() -> None:
     """From the example's start values the fit reaches pyglotaran's converged lifetimes."""
     model = load_model(MODEL)
-    res = fit_target(model, _data())
+    res = fit_target(model, _data(), lifetime_precision=PRECISION)
     assert res.ok, res.message
     taus = _lifetimes(K1SUM, res.value("r"), res.value("k3"), res.value("k4"), res.value("k5"))
     for name, ref in PG_CONVERGED_TAU.items():
@@ -138,7 +141,7 @@ def test_branching_written_with_general_expressions_reaches_the_same_optimum() -
     values = model.params.resolve({**model.params.values(), **PG_EXAMPLE_OPTIMUM})
     sse = float(np.sum(prepared.residuals(values) ** 2))
     assert sse == pytest.approx(PG_CHI2_AT_EXAMPLE_OPTIMUM, rel=1e-9)
-    res = fit_target(model, _data())
+    res = fit_target(model, _data(), lifetime_precision=PRECISION)
     assert res.ok, res.message
     for name, ref in PG_CONVERGED_TAU.items():
         assert res.value(f"tau_{name}") == pytest.approx(ref, rel=TOL), name

@@ -52,7 +52,12 @@ def prepared():
 
 def test_parallel_fit_returns_kimopack_lifetimes(prepared) -> None:
     _, fit = prepared
-    assert fit.ok, fit.message
+    # These data fix tau_2 to ±3.4 % (one standard error): outside the default bar (±5 % at
+    # 95 %), so the fit is suspect for that reason alone, naming the lifetime.
+    reasons = fit.message.split("; ")[1:]
+    assert fit.status == "suspect" and len(reasons) == 1, fit.message
+    assert reasons[0].startswith("lifetimes not determined to ±5 % at 95 %"), fit.message
+    assert "1/k2 = 92.6 ± 3.4 %" in reasons[0]
     for i, ref in enumerate(KIMOPACK_TAUS, start=1):
         q = fit.parameters[f"tau_{i}"]
         assert abs(q.value - ref) < 3 * q.stderr, (q, ref)

@@ -60,14 +60,15 @@ def data():
 @pytest.fixture(scope="module")
 def linked(data):
     model = load_model(MODEL)
-    return fit_target(model, data, x_scale=1.0), _sse(model, data)
+    # k3 is known to ±6.7 % (one standard error): the convergence tests ask for ±20 % at 95 %
+    return fit_target(model, data, x_scale=1.0, lifetime_precision=0.2), _sse(model, data)
 
 
 def test_jac_scaling_reaches_the_same_optimum(data, linked) -> None:
     model = load_model(MODEL)
     for name, value in NEAR_OPTIMUM.items():
         model.params.params[name].value = value
-    res = fit_target(model, data)
+    res = fit_target(model, data, lifetime_precision=0.2)
     assert res.ok and res.statistics["nfev"] < 100
     assert res.statistics["sse"] == pytest.approx(linked[0].statistics["sse"], rel=1e-6)
     for name in ("k3", "k4", "k5", "irf_center", "irf2_center", "disp2"):

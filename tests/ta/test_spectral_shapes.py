@@ -394,6 +394,21 @@ def test_negative_width_parameter_and_unpopulated_compartment() -> None:
         model_from_mapping(d)
 
 
+def test_shapes_in_a_scaled_or_linked_dataset_are_refused() -> None:
+    d = spec()
+    d["datasets"][0]["scale"] = 2.0
+    with pytest.raises(ModelError, match="shapes are not supported together with link_spectra"):
+        model_from_mapping(d)
+    d = spec()
+    other = copy.deepcopy(d["datasets"][0])
+    other["name"] = "vis2"
+    del other["shapes"]
+    d["datasets"].append(other)
+    d["link_spectra"] = {"datasets": ["vis", "vis2"]}
+    with pytest.raises(ModelError, match="dataset 'vis': shapes are not supported"):
+        model_from_mapping(d)
+
+
 def test_location_outside_the_data_marks_the_result_suspect() -> None:
     d = spec({"s1": {"kind": "gaussian", "location": 950.0, "width": 60.0}})
     for k in ("loc1", "w1", "loc2", "w2", "sk2"):

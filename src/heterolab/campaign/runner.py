@@ -20,6 +20,7 @@ Only the coordinating process writes the store and the files; workers only compu
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
@@ -347,17 +348,33 @@ class _DaskExecutor:
 
         # a worker slow to stop on a loaded machine is killed by its nanny: not news
         # (and a worker whose heartbeat arrives after the scheduler closed says so): not news
-        loggers = [logging.getLogger(f"distributed.{n}") for n in ("nanny", "scheduler", "worker")]
+        # ... nor is a worker's heartbeat or batched send that races the scheduler's close
+        # (CommClosedError with a traceback, printed by the worker processes themselves)
+        loggers = [logging.getLogger(f"distributed.{n}") for n in _SHUTDOWN_LOGGERS]
         levels = [lg.level for lg in loggers]
         for lg in loggers:
-            lg.setLevel(logging.ERROR)
+            lg.setLevel(logging.CRITICAL)
         try:
+            if self.cluster is not None:
+                with contextlib.suppress(OSError, TimeoutError, RuntimeError):
+                    self.client.run(_silence_shutdown_logging)
             self.client.close()
             if self.cluster is not None:
                 self.cluster.close()
         finally:
             for lg, level in zip(loggers, levels, strict=True):
                 lg.setLevel(level)
+
+
+_SHUTDOWN_LOGGERS = ("nanny", "scheduler", "worker", "core", "comm", "batched", "client")
+
+
+def _silence_shutdown_logging() -> None:
+    """In a worker process: log only critical distributed messages from now on (shutdown)."""
+    import logging
+
+    for name in _SHUTDOWN_LOGGERS:
+        logging.getLogger(f"distributed.{name}").setLevel(logging.CRITICAL)
 
 
 # ---------------------------------------------------------------------- run

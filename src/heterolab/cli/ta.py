@@ -252,16 +252,20 @@ def _write_figures(result: Result, out: Path) -> list[Path]:
     """The figure set: one overview per dataset (fits) or the result's own figure."""
     from heterolab.errors import OutputError
     from heterolab.report.plots import save_figure
+    from heterolab.report.ta import fit_dataset_names
 
-    names = sorted({k.split("/")[0] for k in result.curves if "/" in k})
+    names = fit_dataset_names(result)
     paths = []
     try:
         if names:
-            from heterolab.report.ta import plot_ta_fit
+            from heterolab.report.ta import plot_ta_fit, plot_ta_linked_spectra
 
             for n in names:
                 paths.append(out / f"{n}_overview.png")
                 save_figure(plot_ta_fit(result, dataset=n), paths[-1])
+            if "linked/spectra" in result.curves:  # one spectrum set shared by the datasets
+                paths.append(out / "linked_spectra.png")
+                save_figure(plot_ta_linked_spectra(result), paths[-1])
         else:
             paths.append(out / "figure.png")
             save_figure(result.plot(), paths[-1])

@@ -220,18 +220,32 @@ def read_vasp_dos(path: str | PathLike[str]) -> xr.Dataset:
 
     notes: list[str] = []
     vr = load_vasprun(path, notes=notes)
-    dos = vr.complete_dos
-    energy = xr.Variable("energy", np.asarray(dos.energies, float), {"units": "eV"})
-    data: dict[str, Any] = {
-        "total": ("energy", _spin_sum(dos.densities), {"units": "states/eV"}),
-    }
-    for el, d in dos.get_element_dos().items():
-        data[str(el)] = ("energy", _spin_sum(d.densities), {"units": "states/eV"})
+    try:  # a damaged file parses but its DOS blocks disagree (pymatgen raises bare errors)
+        dos = vr.complete_dos
+        e = np.asarray(dos.energies, float)
+        data: dict[str, Any] = {
+            "total": ("energy", _spin_sum(dos.densities), {"units": "states/eV"}),
+        }
+        for el, d in dos.get_element_dos().items():
+            data[str(el)] = ("energy", _spin_sum(d.densities), {"units": "states/eV"})
+        efermi = float(dos.efermi)
+    except Exception as exc:
+        raise FormatError(
+            path, f"the DOS in this vasprun.xml is incomplete ({type(exc).__name__}: {exc})"
+        ) from None
+    bad = [k for k, (_, v, _) in data.items() if np.shape(v) != e.shape or not np.isfinite(v).all()]
+    if e.size < 2 or not np.all(np.diff(e) > 0) or bad:
+        raise FormatError(
+            path,
+            "the DOS has a non-increasing energy grid or non-finite/mismatched densities"
+            + (f" ({', '.join(bad)})" if bad else ""),
+        )
+    energy = xr.Variable("energy", e, {"units": "eV"})
     return xr.Dataset(
         data,
         coords={"energy": energy},
         attrs={
-            "efermi": float(dos.efermi),
+            "efermi": efermi,
             "source": str(path),
             "reader": "vasp_dos",
             "notes": "; ".join(notes),

@@ -85,6 +85,7 @@ def normalize_length_unit(unit: str | None) -> tuple[float, str, str] | None:
 
 
 def _load(p: Path) -> list[dict[str, Any]]:
+    import gc
     import importlib
     import warnings
 
@@ -94,12 +95,15 @@ def _load(p: Path) -> list[dict[str, Any]]:
     if not p.is_file():
         raise FormatError(p, "file not found")
     mod = importlib.import_module(_PLUGINS[ext])
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
             return list(mod.file_reader(str(p)))
-    except Exception as exc:  # the plugins raise bare errors on damaged files
-        raise FormatError(p, f"unreadable ({type(exc).__name__}: {exc})") from None
+        except Exception as exc:  # the plugins raise bare errors on damaged files
+            problem = f"unreadable ({type(exc).__name__}: {exc})"
+        # a plugin that failed half-way leaves its file handle to the collector: close it
+        gc.collect(1)  # here, where its ResourceWarning is ignored (young objects only: fast)
+    raise FormatError(p, problem)
 
 
 def read_microscopy_image(
@@ -140,6 +144,8 @@ def read_microscopy_image(
     data = np.asarray(sig["data"])
     if data.ndim > 2:
         raise FormatError(p, f"signal {index} is a stack of shape {data.shape}, not one image")
+    if min(data.shape) < 2:
+        raise FormatError(p, f"signal {index} has shape {data.shape}: not an image")
     axes = sig.get("axes", [])[-2:]
     attrs: dict[str, Any] = {
         "source_file": str(p),
@@ -192,9 +198,12 @@ def _imagej_axes(p: Path, axes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _sniff_dm(head: bytes) -> bool:
-    return head[:4] in (b"\x00\x00\x00\x03", b"\x00\x00\x00\x04")
+    """DigitalMicrograph dm3/dm4 magic, or a TIFF written by ImageJ/Fiji (its description,
+    which carries the calibration unit, sits in the first bytes): a micrograph. Other TIFFs
+    without ``kind`` go to the detector-image reader (:mod:`heterolab.io.xrd`)."""
+    if head[:4] in (b"\x00\x00\x00\x03", b"\x00\x00\x00\x04"):
+        return True
+    return head[:4] in (b"II*\x00", b"MM\x00*") and b"ImageJ=" in head
 
 
-register_reader("microscopy_image", "image", (".dm3", ".dm4", ".emd", ".ser", ".hspy"), _sniff_dm)(
-    read_microscopy_image
-)
+register_reader("microscopy_image", "image", IMAGE_EXTENSIONS, _sniff_dm)(read_microscopy_image)

@@ -49,6 +49,10 @@ class ReaderInfo:
         ``sniff(head: bytes) -> bool``; True if the reader recognises the first bytes.
     func
         ``func(path, **options) -> DataArray | Dataset``.
+    generic
+        True for a reader whose ``sniff`` claims any numeric text table (the text decay
+        readers): without ``kind``, :func:`read` asks it only after the table's header has
+        said what the table holds (see :func:`heterolab.io.text.guess_table_kind`).
     """
 
     name: str
@@ -56,6 +60,7 @@ class ReaderInfo:
     extensions: tuple[str, ...]
     sniff: Callable[[bytes], bool] | None
     func: Callable[..., Any]
+    generic: bool = False
 
 
 _REGISTRY: dict[str, ReaderInfo] = {}
@@ -67,11 +72,14 @@ def register_reader(
     kind: str,
     extensions: tuple[str, ...] = (),
     sniff: Callable[[bytes], bool] | None = None,
+    *,
+    generic: bool = False,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Decorator registering ``func`` as reader ``name`` (see :class:`ReaderInfo`)."""
 
     def deco(func: Callable[..., Any]) -> Callable[..., Any]:
-        _REGISTRY[name] = ReaderInfo(name, kind, tuple(e.lower() for e in extensions), sniff, func)
+        exts = tuple(e.lower() for e in extensions)
+        _REGISTRY[name] = ReaderInfo(name, kind, exts, sniff, func, generic)
         return func
 
     return deco
@@ -119,6 +127,10 @@ def read(
         File to read.
     kind
         Restrict the choice to readers returning this kind (e.g. ``"decay"`` or ``"ta"``).
+        Without it, a plain numeric text table is read as the kind its first column's
+        header names (time: decay; wavelength/energy/wavenumber: spectrum; binding or
+        kinetic energy: photoemission; 2θ: xrd_pattern) and refused, naming the kinds to
+        pass, when no header says.
     reader
         Force a reader by name.
     **options
@@ -127,7 +139,8 @@ def read(
     Raises
     ------
     FormatError
-        If the file does not exist, is empty, or no reader recognises it.
+        If the file does not exist, is empty, no reader recognises it, or (without
+        ``kind``) it is a numeric table whose header does not say what it holds.
     ParameterError
         If ``reader`` names no registered reader.
     """
@@ -148,8 +161,17 @@ def read(
     if not head:
         raise FormatError(p, "file is empty")
     candidates = [r for r in _REGISTRY.values() if kind is None or r.kind == kind]
+    for r in candidates:  # formats with a signature (magic bytes, marker lines) first
+        if r.sniff is not None and not r.generic and r.sniff(head):
+            return _call_chosen(r.func, p, options)
+    if kind is None:  # a plain numeric table: its header must say what it holds
+        from heterolab.io.text import guess_table_kind
+
+        kind = guess_table_kind(p, head)
+        if kind is not None:
+            candidates = [r for r in _REGISTRY.values() if r.kind == kind]
     for r in candidates:
-        if r.sniff is not None and r.sniff(head):
+        if r.sniff is not None and r.generic and r.sniff(head):
             return _call_chosen(r.func, p, options)
     ext = p.suffix.lower()
     for r in candidates:

@@ -182,8 +182,9 @@ def _y_units(label: str | None) -> str:
 
 def _read_table(
     p: Path, delimiter: str | None
-) -> tuple[np.ndarray, list[str] | None, dict[str, str], list[str]]:
-    """Numeric block of a delimited text file: (rows x columns, names, fields, header lines).
+) -> tuple[np.ndarray, list[str] | None, dict[str, str], list[str], list[int]]:
+    """Numeric block of a delimited text file: (rows x columns, names, fields, header lines,
+    1-based line of each row).
 
     Tokenised by the one shared text-table parser (:mod:`heterolab.io._textgrid`, also used by
     the decay readers): tab, semicolon, comma or whitespace separators and a decimal comma
@@ -210,7 +211,25 @@ def _read_table(
         )
     header = [t for _, t in table.header]
     names = table.header_cells()
-    return data, [c.strip() for c in names] if names else None, _header_fields(header), header
+    cells = [c.strip() for c in names] if names else None
+    return data, cells, _header_fields(header), header, list(table.line_numbers)
+
+
+def _refuse_non_finite(p: Path, data: np.ndarray, lines: list[int]) -> None:
+    """A NaN or infinite axis value or intensity is a FormatError naming its line (a
+    spectrum has no missing points; a saturated or divided-by-zero cell must be dealt with
+    before the analysis, never fitted as a number)."""
+    bad = np.argwhere(~np.isfinite(data))
+    if bad.size:
+        i, j = (int(v) for v in bad[0])
+        raise FormatError(
+            p, f"non-finite value {float(data[i, j]):g} in column {j + 1}", line=lines[i]
+        )
+
+
+#: The line before the data of an Ocean Optics SpectraSuite (">>>>>Begin Processed Spectral
+#: Data<<<<<") or OceanView (">>>>>Begin Spectral Data<<<<<") text export.
+_OCEAN_MARKER = re.compile(r">>>>>\s*Begin( Processed)? Spectral Data\s*<<<<<", re.I)
 
 
 def read_spectrum_text(
@@ -224,7 +243,10 @@ def read_spectrum_text(
 
     The first column is the spectral axis, the others are values. Leading non-numeric lines
     are the header; its last line before the data names the columns. A JASCO V-series text
-    export (``XUNITS``/``YUNITS`` fields followed by ``XYDATA``) is read with its units.
+    export (``XUNITS``/``YUNITS`` fields followed by ``XYDATA``) is read with its units; an
+    Ocean Optics SpectraSuite/OceanView text export (header ending ``>>>>>Begin (Processed)
+    Spectral Data<<<<<``, tab-separated wavelength (nm) and counts, closed by ``>>>>>End``)
+    is read on its wavelength axis.
 
     Parameters
     ----------
@@ -251,13 +273,16 @@ def read_spectrum_text(
         named in the header and no ``axis`` given, or a repeated axis value.
     """
     p = Path(path)
-    data, names, fields, _ = _read_table(p, delimiter)
+    data, names, fields, header, lines = _read_table(p, delimiter)
+    _refuse_non_finite(p, data, lines)
     file_axis = None
     axis_label = fields.get("XUNITS") or (names[0] if names else "")
     if axis_label:
         file_axis = axis_from_label(axis_label)
     if file_axis is not None:
         data[:, 0] *= axis_scale(axis_label)
+    elif any(_OCEAN_MARKER.search(h) for h in header):
+        file_axis = "wavelength"  # Ocean Optics exports: wavelengths in nm, by definition
     chosen = axis or file_axis
     if chosen is None:
         raise FormatError(
@@ -273,7 +298,10 @@ def read_spectrum_text(
     y_units = units or _y_units(y_label)
     attrs = {"source_file": str(p), "reader": "spectrum_text", "header": dict(fields)}
     values = data[:, 1] if data.shape[1] == 2 else data[:, 1:]
-    da = make_spectrum(data[:, 0], values, chosen, units=y_units, attrs=attrs)
+    try:
+        da = make_spectrum(data[:, 0], values, chosen, units=y_units, attrs=attrs)
+    except ParameterError as exc:  # fewer than 3 points
+        raise FormatError(p, str(exc)) from None
     if da.ndim == 2:
         channel = names[1:] if names else [f"column{i}" for i in range(2, data.shape[1] + 1)]
         da = da.assign_coords(channel=("channel", channel))
@@ -281,8 +309,12 @@ def read_spectrum_text(
 
 
 def _sniff_spectrum_text(head: bytes) -> bool:
-    text = head[:2048].decode("utf-8", errors="ignore").upper()
-    return "XYDATA" in text and "XUNITS" in text and "##" not in text
+    """JASCO text export (XUNITS ... XYDATA) or Ocean Optics export (the data marker)."""
+    text = head[:4096].decode("utf-8", errors="ignore")
+    if _OCEAN_MARKER.search(text):
+        return True
+    upper = text[:2048].upper()
+    return "XYDATA" in upper and "XUNITS" in upper and "##" not in upper
 
 
 register_reader(
@@ -303,24 +335,30 @@ def read_jcamp(path: str | PathLike[str], *, axis: str | None = None) -> xr.Data
         If the file does not parse, holds no XY data, or its XUNITS are not a spectral axis
         and no ``axis`` is given.
     """
+    import contextlib
+    import io
+
     import jcamp
 
     p = Path(path)
-    try:
-        d = jcamp.readfile(str(p))
+    try:  # the package prints its consistency checks ("X-Check failed") to stdout
+        with contextlib.redirect_stdout(io.StringIO()) as printed:
+            d = jcamp.readfile(str(p))
     except Exception as exc:  # the parser raises bare Python errors on malformed input
         raise FormatError(
             p, f"not a readable JCAMP-DX file ({type(exc).__name__}: {exc})"
         ) from None
     if "x" not in d or "y" not in d or len(np.atleast_1d(d["x"])) < 3:
         raise FormatError(p, "JCAMP-DX file holds no XY data block (##XYDATA / ##PEAK TABLE)")
+    try:
+        x = np.asarray(d["x"], dtype=float)
+    except (ValueError, TypeError) as exc:
+        raise FormatError(p, f"bad X values ({exc})") from None
     xunits = str(d.get("xunits", ""))
     file_axis = axis_from_label(xunits) if xunits else None
     if "micrometer" in xunits.lower() and axis is None:
-        x = np.asarray(d["x"], dtype=float) * 1e3
+        x = x * 1e3
         file_axis = "wavelength"
-    else:
-        x = np.asarray(d["x"], dtype=float)
     chosen = axis or file_axis
     if chosen is None:
         raise FormatError(p, f"##XUNITS={xunits!r} is not a spectral axis; pass axis=...")
@@ -331,7 +369,20 @@ def read_jcamp(path: str | PathLike[str], *, axis: str | None = None) -> xr.Data
         "yunits_file": str(d.get("yunits", "")),
     }
     y_units = _y_units(str(d.get("yunits", "")))
-    return make_spectrum(x, np.asarray(d["y"], dtype=float), chosen, units=y_units, attrs=attrs)
+    checks = [ln for ln in printed.getvalue().splitlines() if "check failed" in ln.lower()]
+    if checks:  # JCAMP-DX's X/Y checks of compressed data: a damaged or mis-decoded block
+        raise FormatError(p, f"XYDATA fails the JCAMP-DX consistency check: {checks[0]}")
+    try:
+        y = np.asarray(d["y"], dtype=float)
+        if y.shape != x.shape or not (np.all(np.isfinite(x)) and np.all(np.isfinite(y))):
+            raise ParameterError(
+                f"{x.size} x values and {y.size} y values, or a non-finite value among them"
+            )
+        if np.unique(x).size != x.size:
+            raise ParameterError("repeated values on the spectral axis")
+        return make_spectrum(x, y, chosen, units=y_units, attrs=attrs)
+    except (ParameterError, ValueError, TypeError) as exc:
+        raise FormatError(p, f"bad XY data ({exc})") from None
 
 
 def _sniff_jcamp(head: bytes) -> bool:
@@ -498,9 +549,10 @@ def read_ups_text(
     p = Path(path)
     if axis is not None and axis not in PHOTOEMISSION_AXES:
         raise ParameterError(f"axis must be one of {', '.join(PHOTOEMISSION_AXES)}, got {axis!r}")
-    data, _, fields, header = _read_table(p, delimiter)
+    data, _, fields, header, lines = _read_table(p, delimiter)
     if data.shape[1] != 2:
         raise FormatError(p, f"expected 2 columns (energy, intensity), found {data.shape[1]}")
+    _refuse_non_finite(p, data, lines)
     label = ""
     if header:
         first = re.split(r"\t|,|;", header[-1].strip())[0]
@@ -530,9 +582,12 @@ def read_ups_text(
     if np.unique(data[:, 0]).size != data.shape[0]:
         raise FormatError(p, "repeated values on the energy axis (first column)")
     attrs = {"source_file": str(p), "reader": "ups_text", "header": dict(fields)}
-    return make_photoemission_spectrum(
-        data[:, 0], data[:, 1], chosen, photon_energy=hv, units=units or "counts", attrs=attrs
-    )
+    try:
+        return make_photoemission_spectrum(
+            data[:, 0], data[:, 1], chosen, photon_energy=hv, units=units or "counts", attrs=attrs
+        )
+    except ParameterError as exc:  # too few points, or hν from the file that is not positive
+        raise FormatError(p, str(exc)) from None
 
 
 register_reader("ups_text", "photoemission", (".csv", ".txt", ".dat", ".tsv"))(read_ups_text)

@@ -36,6 +36,7 @@ from heterolab.units import normalize_unit, scale_factor
 
 __all__ = [
     "detect_matrix_layout",
+    "guess_table_kind",
     "read_columns",
     "read_horiba_tcspc",
     "read_matrix_text",
@@ -743,8 +744,86 @@ def _sniff_decays(head: bytes) -> bool:
 
 
 register_reader("horiba_tcspc", "decay", (".txt",), _sniff_horiba)(read_horiba_tcspc)
-register_reader("text_decay", "decay", TEXT_EXTENSIONS, _sniff_decay)(read_text_decay)
-register_reader("text_decays", "decays", TEXT_EXTENSIONS, _sniff_decays)(read_text_decays)
+register_reader("text_decay", "decay", TEXT_EXTENSIONS, _sniff_decay, generic=True)(read_text_decay)
+register_reader("text_decays", "decays", TEXT_EXTENSIONS, _sniff_decays, generic=True)(
+    read_text_decays
+)
+
+_TWO_THETA_LABEL = re.compile(r"2\s*-?\s*th|2\s*θ|two[\s_-]*theta|^angle", re.I)
+_TIME_LABEL = re.compile(r"^\s*#?\s*(time|delay|lifetime)", re.I)
+KIND_HINT = (
+    "pass kind='decay' (time, counts), 'spectrum' (wavelength nm, energy eV or wavenumber "
+    "cm-1), 'photoemission' (binding or kinetic energy) or 'xrd_pattern' (2θ), or name the "
+    "first column in a header line such as 'Wavelength (nm),Intensity'"
+)
+
+
+def _is_time_label(label: str) -> bool:
+    if _CHANNEL_LABEL.match(label) or _TIME_LABEL.match(label):
+        return True
+    unit = unit_from_label(label)
+    if unit is None:
+        return False
+    try:
+        scale_factor(normalize_unit(unit), "ns")
+    except UnitError:
+        return False
+    return True
+
+
+def guess_table_kind(path: Path, head: bytes) -> str | None:
+    """The kind of data a plain numeric text table holds, from the label of its first column.
+
+    ``"photoemission"`` (binding/kinetic energy: ``BE/eV``, ``E_kin``), ``"xrd_pattern"``
+    (``2theta``, ``2θ``), ``"spectrum"`` (wavelength nm, energy eV, wavenumber cm⁻¹; also
+    the Ocean Optics ``>>>>>Begin Spectral Data<<<<<`` marker), ``"decay"``/``"decays"``
+    (time with a time unit, channel); a single numeric column is a ``"decay"`` (whose reader
+    asks for the bin width). Used by :func:`heterolab.io.read` when no ``kind`` is given.
+
+    Returns
+    -------
+    str or None
+        None when the first bytes are not a numeric text table.
+
+    Raises
+    ------
+    FormatError
+        A table of two or more columns whose header names no known axis: the message says
+        which ``kind=`` to pass.
+    """
+    from heterolab.io.spectra import axis_from_label, photoemission_axis_from_label
+
+    table = _sniff_table(head)
+    if table is None or not table.rows:
+        return None
+    n_cols = len(table.rows[0])
+    names = table.header_cells()
+    label = names[0] if names else None
+    if label is None and table.header:  # "# 2theta I" style comment headers
+        label = re.split(r"[\t,;]|\s{2,}|\s(?=\S+$)", table.header[-1][1].strip(), maxsplit=1)[0]
+    header_text = "\n".join(t for _n, t in table.header).lower()
+    if ">>>>>begin" in header_text and "spectral data" in header_text:
+        return "spectrum"  # Ocean Optics SpectraSuite / OceanView export (wavelength in nm)
+    if n_cols == 1:
+        return "decay"
+    if label is not None:
+        clean = label.strip().lstrip("#").strip()
+        if photoemission_axis_from_label(clean):
+            return "photoemission"
+        if _TWO_THETA_LABEL.search(clean):
+            return "xrd_pattern"
+        if _is_time_label(clean):
+            return "decays" if n_cols > 2 and names is not None else "decay"
+        if axis_from_label(clean):
+            return "spectrum"
+    why = (
+        f"its first column is labelled {label.strip()!r}, which names no known axis"
+        if label and label.strip()
+        else "no header line names its first column"
+    )
+    raise FormatError(
+        path, f"cannot tell what this {n_cols}-column table holds ({why}); {KIND_HINT}"
+    )
 
 
 def read_columns(path: str | PathLike[str], names: tuple[str, ...]) -> dict[str, np.ndarray]:

@@ -69,9 +69,18 @@ def _vamas_block_spectrum(p: Path, blk: Any) -> xr.DataArray:
         raise FormatError(
             p, f"block {blk.block_identifier!r}: x axis {label!r} is not an energy in eV"
         )
+    if not blk.corresponding_variables:
+        raise FormatError(p, f"block {blk.block_identifier!r} holds no variable")
     var = blk.corresponding_variables[0]
-    y = np.asarray(var.y_values, dtype=float)
-    x = blk.x_start + blk.x_step * np.arange(y.size)
+    try:
+        y = np.asarray(var.y_values, dtype=float)
+        x = float(blk.x_start) + float(blk.x_step) * np.arange(y.size)
+    except (TypeError, ValueError) as exc:
+        raise FormatError(p, f"block {blk.block_identifier!r}: bad numbers ({exc})") from None
+    bad = np.flatnonzero(~(np.isfinite(y)))
+    if bad.size or not np.all(np.isfinite(x)):
+        what = f"ordinate {float(y[bad[0]]):g} at point {bad[0] + 1}" if bad.size else "energy axis"
+        raise FormatError(p, f"block {blk.block_identifier!r}: non-finite {what}")
     attrs = {
         "source_file": str(p),
         "reader": "vamas",
@@ -84,9 +93,12 @@ def _vamas_block_spectrum(p: Path, blk: Any) -> xr.DataArray:
         "scans": blk.num_scans_to_compile_block,
         "y_label": var.label,
     }
-    return make_photoemission_spectrum(
-        x, y, axis, photon_energy=blk.analysis_source_characteristic_energy, attrs=attrs
-    )
+    try:
+        return make_photoemission_spectrum(
+            x, y, axis, photon_energy=blk.analysis_source_characteristic_energy, attrs=attrs
+        )
+    except ParameterError as exc:  # too few points, a zero step, no source energy
+        raise FormatError(p, f"block {blk.block_identifier!r}: {exc}") from None
 
 
 def read_vamas_blocks(path: str | PathLike[str]) -> dict[str, xr.DataArray]:
@@ -253,7 +265,7 @@ def read_specs_xy_blocks(path: str | PathLike[str]) -> dict[str, xr.DataArray]:
         if cur is None or block is None:
             raise FormatError(p, "data row outside a region's data block", line=i)
         row = _number_row(s)
-        if row is None or len(row) < 2:
+        if row is None or len(row) < 2 or not np.all(np.isfinite(row[:2])):
             raise FormatError(p, f"malformed data row {s[:40]!r}", line=i)
         block.append(row[:2])
     axis = photoemission_axis_from_label(axis_label or "")
@@ -271,7 +283,9 @@ def read_specs_xy_blocks(path: str | PathLike[str]) -> dict[str, xr.DataArray]:
         same = [sc for sc in scans if sc.shape == scans[0].shape and np.allclose(sc[:, 0], x)]
         ys = np.stack([sc[:, 1] for sc in same])
         y = ys.mean(axis=0) if per_second else ys.sum(axis=0)
-        hv = reg["attrs"].get("excitation energy")
+        hv = _number_row(reg["attrs"].get("excitation energy") or "")
+        if hv is not None and (len(hv) != 1 or not np.isfinite(hv[0])):
+            hv = None
         attrs = {
             "source_file": str(p),
             "reader": "specs_xy",
@@ -286,7 +300,7 @@ def read_specs_xy_blocks(path: str | PathLike[str]) -> dict[str, xr.DataArray]:
                 x,
                 y,
                 axis,
-                photon_energy=float(hv) if hv else None,
+                photon_energy=float(hv[0]) if hv else None,
                 units="counts/s" if per_second else "counts",
                 attrs=attrs,
             )
@@ -356,7 +370,7 @@ def read_casa_text(path: str | PathLike[str]) -> xr.DataArray:
         if not ln.strip():
             continue
         row = _number_row(ln, "\t")
-        if row is None or len(row) <= max(ib, iy):
+        if row is None or len(row) <= max(ib, iy) or not np.isfinite(row[ib] + row[iy]):
             raise FormatError(p, f"malformed data row {ln[:40]!r}", line=j)
         rows.append((row[ib], row[iy]))
     if len(rows) < 3:

@@ -89,6 +89,24 @@ def _text_lines(p: Path) -> list[str]:
     return raw.decode("latin-1").splitlines()
 
 
+def _pattern(p: Path, *args: Any, **kwargs: Any) -> xr.DataArray:
+    """:func:`pattern_dataarray` with its complaints (repeated or out-of-range 2θ, bad sigma)
+    reported as a FormatError naming the file."""
+    try:
+        return pattern_dataarray(*args, **kwargs)
+    except ParameterError as exc:
+        raise FormatError(p, str(exc)) from None
+
+
+def _first_non_finite(p: Path, values: np.ndarray, what: str, lines: Any = None) -> None:
+    """FormatError naming the first non-finite entry of ``values`` (and its line if known)."""
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:
+        k = int(bad[0])
+        where = {"line": int(lines[k])} if lines is not None else {}
+        raise FormatError(p, f"non-finite {what} {float(values[k]):g} at point {k + 1}", **where)
+
+
 def _inner_suffix(p: Path) -> str:
     s = p.suffixes
     if s and s[-1].lower() in _COMPRESSED and len(s) > 1:
@@ -135,6 +153,7 @@ def read_xy(
         raise FormatError(
             p, f"2θ = {tt[bad[0]]!r} outside (0, 180) deg", line=table.line_numbers[bad[0]]
         )
+    _first_non_finite(p, data[:, 1], "intensity", table.line_numbers)
     sigma = None
     if data.shape[1] == 3:
         sigma = data[:, 2]
@@ -144,7 +163,8 @@ def read_xy(
                 p, f"negative or NaN error {sigma[neg[0]]!r}", line=table.line_numbers[neg[0]]
             )
     wl = _wavelength_attrs({}, wavelength_angstrom, wavelength2_angstrom, kalpha2_ratio, anode)
-    return pattern_dataarray(
+    return _pattern(
+        p,
         tt,
         data[:, 1],
         sigma=sigma,
@@ -215,6 +235,8 @@ def read_ras(
                 raise FormatError(p, f"non-numeric data row {ln[:40]!r}", line=i) from None
             if len(vals) < 2:
                 raise FormatError(p, "data row with fewer than 2 values", line=i)
+            if not all(np.isfinite(vals[:3])):
+                raise FormatError(p, f"non-finite value in data row {ln[:40]!r}", line=i)
             rows.append(vals[:3] if len(vals) >= 3 else [*vals, 1.0])
         else:
             m = _RAS_FIELD.match(ln)
@@ -259,7 +281,9 @@ def _ras_scan(
     if step and speed and speed > 0:
         count_time = step / speed * (60.0 if "min" in speed_unit else 1.0)
     unit_y = header.get("MEAS_SCAN_UNIT_Y", "counts").strip().lower() or "counts"
-    intensity = data[:, 1] * data[:, 2]
+    with np.errstate(over="ignore", invalid="ignore"):
+        intensity = data[:, 1] * data[:, 2]
+    _first_non_finite(p, intensity, f"intensity x attenuation of scan {index},")
     if unit_y == "cps" and count_time:
         sigma = np.sqrt(np.maximum(intensity * count_time, 1.0)) / count_time
     else:
@@ -285,7 +309,8 @@ def _ras_scan(
         )
         if k in header
     }
-    return pattern_dataarray(
+    return _pattern(
+        p,
         data[:, 0],
         intensity,
         sigma=sigma,
@@ -313,6 +338,14 @@ def _children(el: ET.Element, name: str) -> list[ET.Element]:
     return [c for c in el.iter() if _local(c.tag) == name]
 
 
+def _xml_floats(p: Path, text: str | None, what: str) -> np.ndarray:
+    """The numbers of an XML element's text, or a FormatError naming the element."""
+    try:
+        return np.array((text or "").split(), dtype=float)
+    except ValueError:
+        raise FormatError(p, f"non-numeric text in {what}: {(text or '')[:40]!r}") from None
+
+
 def read_xrdml(
     path: str | PathLike[str],
     *,
@@ -337,6 +370,8 @@ def read_xrdml(
         root = ET.parse(p).getroot()
     except ET.ParseError as exc:
         raise FormatError(p, f"not valid XML ({exc})", line=exc.position[0]) from None
+    except (LookupError, ValueError, OSError) as exc:  # e.g. a damaged encoding declaration
+        raise FormatError(p, f"not readable XML ({exc})") from None
     head: dict[str, float | None] = {}
     for key, tag in (
         ("wavelength_angstrom", "kAlpha1"),
@@ -345,7 +380,11 @@ def read_xrdml(
     ):
         found = _children(root, tag)
         if found and found[0].text:
-            head[key] = float(found[0].text)
+            value = _xml_floats(p, found[0].text, f"<{tag}>")
+            low = 0.0 if key == "kalpha2_ratio" else np.nextafter(0.0, 1.0)
+            if value.size != 1 or not np.isfinite(value[0]) or value[0] < low:
+                raise FormatError(p, f"<{tag}> is not one positive number: {found[0].text!r}")
+            head[key] = float(value[0])
     wl = _wavelength_attrs(head, wavelength_angstrom, wavelength2_angstrom, kalpha2_ratio, anode)
     out = []
     for k, scan in enumerate(_children(root, "scan")):
@@ -356,26 +395,32 @@ def read_xrdml(
         values_el = _children(dp, "intensities") or _children(dp, "counts")
         if not values_el or not values_el[0].text:
             raise FormatError(p, f"scan {k} has no <intensities> or <counts>")
-        y = np.array(values_el[0].text.split(), dtype=float)
+        y = _xml_floats(p, values_el[0].text, f"scan {k} <{_local(values_el[0].tag)}>")
         axis = [e for e in _children(dp, "positions") if e.get("axis") == "2Theta"]
         if not axis:
             raise FormatError(p, f"scan {k} has no positions axis='2Theta'")
         listed = _children(axis[0], "listPositions")
         if listed and listed[0].text:
-            tt = np.array(listed[0].text.split(), dtype=float)
+            tt = _xml_floats(p, listed[0].text, f"scan {k} <listPositions>")
         else:
             try:
                 start = float(_children(axis[0], "startPosition")[0].text or "")
                 end = float(_children(axis[0], "endPosition")[0].text or "")
             except (IndexError, ValueError):
                 raise FormatError(p, f"scan {k}: 2Theta axis without start/end") from None
+            if not (np.isfinite(start) and np.isfinite(end)):
+                raise FormatError(p, f"scan {k}: 2Theta start/end {start!r}/{end!r} not finite")
             tt = np.linspace(start, end, y.size)
         if tt.size != y.size:
             raise FormatError(p, f"scan {k}: {tt.size} positions but {y.size} intensities")
+        _first_non_finite(p, y, f"intensity of scan {k},")
+        _first_non_finite(p, tt, f"2Theta position of scan {k},")
         time_el = _children(dp, "commonCountingTime")
-        count_time = float(time_el[0].text) if time_el and time_el[0].text else float("nan")
+        times = _xml_floats(p, time_el[0].text, "<commonCountingTime>") if time_el else []
+        count_time = float(times[0]) if len(times) else float("nan")
         out.append(
-            pattern_dataarray(
+            _pattern(
+                p,
                 tt,
                 y,
                 **wl,  # type: ignore[arg-type]
@@ -540,6 +585,7 @@ def read_detector_image(
         raise FormatError(p, "file does not exist")
     import fabio
 
+    _check_cbf_binary(p)
     try:
         img = fabio.open(str(p))
         data = np.asarray(img.data, dtype=float)
@@ -582,10 +628,29 @@ def read_detector_image(
     )
 
 
+_CBF_SECTION = b"--CIF-BINARY-FORMAT-SECTION--"
+_CBF_STARTER = b"\x0c\x1a\x04\xd5"
+
+
+def _check_cbf_binary(p: Path) -> None:
+    """Refuse a CBF whose binary section has no start marker (a truncated file): fabio 2026.6
+    then reads past the end of the file for ever."""
+    import mmap
+
+    if p.stat().st_size == 0:
+        raise FormatError(p, "file is empty")
+    with open(p, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
+        section = mm.find(_CBF_SECTION)
+        if section >= 0 and mm.find(_CBF_STARTER, section) < 0:
+            raise FormatError(
+                p, "CBF binary section without its start marker (truncated or damaged file)"
+            )
+
+
 def _sniff_cbf(head: bytes) -> bool:
     return head.startswith(b"###CBF")
 
 
-register_reader("detector_image", "detector_image", (".cbf", ".edf"), _sniff_cbf)(
+register_reader("detector_image", "detector_image", (".cbf", ".edf", ".tif", ".tiff"), _sniff_cbf)(
     read_detector_image
 )

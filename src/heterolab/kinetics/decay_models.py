@@ -43,6 +43,7 @@ __all__ = [
     "gaussian_histogram",
     "irf_coefficients",
     "measured_irf_response",
+    "measured_irf_variance_deficit",
     "response_factors",
     "shift_histogram",
     "sigma_to_fwhm",
@@ -266,6 +267,38 @@ def response_factors(r: float, frac: float) -> tuple[float, float, float, float]
         f1 = frac / r + (np.expm1(-r * (1.0 + a)) - 2.0 * np.expm1(-r * a)) / r**2
         g = -np.expm1(-r) / r
     return float(f0), float(f1), float(g * g * np.exp(-r * a)), float(np.exp(-r))
+
+
+def measured_irf_variance_deficit(tau: float, delta: float) -> float:
+    r"""Variance [time²] that the measured-IRF kernel (:func:`measured_irf_response`) lacks for
+    a lifetime comparable to or below the bin width.
+
+    The reconstruction coefficients reproduce the binned IRF's spectrum in the base band, but
+    the piecewise-linear interpolant sampled at the bin centres folds its alias bands back
+    with the weight of the exponential's spectrum :math:`\hat e(\omega) = \tau/(1 + i\omega
+    \tau)` at :math:`\omega = 2\pi m/\Delta`. To leading order in the IRF's smoothness the
+    model histogram is narrower than the exact one by
+
+    .. math::
+
+        V = \frac{\Delta^2}{2\tau}\,S,\qquad
+        S = \sum_{m\ge1}\frac{2\tau}{\pi^2 m^2 (1 + a^2 m^2)},\ a = 2\pi\tau/\Delta,
+
+    i.e. :math:`V \to \Delta^2/6` for :math:`\tau \ll \Delta` (the model returns the
+    coefficients instead of the histogram) and :math:`V \approx \Delta^4/(360\,\tau^2)` for
+    :math:`\tau \gg \Delta`. A fitted lifetime compensates it as
+    :math:`\tau_\mathrm{fit}^2 \approx \tau^2 + V` (+15 % at :math:`\tau = 0.29\Delta`, +0.14 %
+    at :math:`\tau = \Delta`): used to flag fits whose lifetimes are too short for the kernel.
+    """
+    x = delta / (2.0 * tau)  # = pi / a
+    if x < 0.6:  # series of pi^2/6 + a^2/2 - (pi a/2) coth(pi/a), free of cancellation
+        s = 2.0 * tau * (x**2 / 90.0 - x**4 / 945.0 + x**6 / 9450.0)
+    else:
+        a = math.pi / x
+        s = (2.0 * tau / math.pi**2) * (
+            math.pi**2 / 6.0 + a * a / 2.0 - 0.5 * math.pi * a / math.tanh(math.pi / a)
+        )
+    return delta * delta * s / (2.0 * tau)
 
 
 def split_shift(coef: np.ndarray, shift_bins: float) -> tuple[np.ndarray, float]:

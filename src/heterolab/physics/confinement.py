@@ -265,6 +265,8 @@ def diameter_from_exciton_energy_nm(
     """
     if not math.isfinite(energy_ev):
         raise ParameterError(f"energy must be finite, got {energy_ev!r}")
+    # the enum, whatever case was given ("BRUS" must take the Brus branch, not 0.5-500 nm)
+    model = as_choice(BrusModel, model, "confinement model")
     hi = max_diameter_nm
     if model == "brus":
         hi = min(hi, brus_minimum_diameter_nm(electron_mass, hole_mass, eps_r))

@@ -59,7 +59,9 @@ def _peak_to_ev(peak: float, unit: str) -> float:
 
 
 def _ev_to_unit(energy_ev: np.ndarray | float, unit: str) -> np.ndarray | float:
-    """A photon energy [eV] in ``unit`` (``"eV"``, or ``"nm"`` via λ = hc/E)."""
+    """A photon energy [eV] in ``unit`` (``"eV"``, or ``"nm"`` via λ = hc/E; any case, as
+    the inverse functions accept)."""
+    unit = as_choice(PeakUnit, unit, "peak unit")
     if unit == "eV":
         return energy_ev
     if unit == "nm":

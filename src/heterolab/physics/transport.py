@@ -44,6 +44,12 @@ __all__ = [
 
 def _quench_ratio(tau0: ArrayLike, tau_q: ArrayLike) -> np.ndarray:
     t0, tq = positive_array("tau0", tau0), positive_array("tau_q", tau_q)
+    try:
+        np.broadcast_shapes(t0.shape, tq.shape)
+    except ValueError:
+        raise ParameterError(
+            f"tau0 (shape {t0.shape}) and tau_q (shape {tq.shape}) must have matching shapes"
+        ) from None
     if np.any(tq >= t0):
         raise ParameterError(
             f"tau_q = {tau_q!r} must be shorter than tau0 = {tau0!r}: a quenching layer that "
@@ -125,6 +131,8 @@ def einstein_mobility(d_m2_s: ArrayLike, *, temperature_k: float | None) -> np.n
             "temperature_k is required for the Einstein relation mu = eD/(kB T); "
             "heterolab does not assume room temperature"
         )
+    if np.ndim(temperature_k) != 0:
+        raise ParameterError(f"temperature_k must be one temperature (K), got {temperature_k!r}")
     T = float(positive_array("temperature_k", temperature_k))
     d = np.asarray(d_m2_s, dtype=float)
     if not np.all(np.isfinite(d)) or np.any(d < 0):
@@ -172,7 +180,10 @@ def diffusion_length_from_steady_state_quenching(
         x = math.exp(log_x)
         return x * math.tanh(1 / x) - q
 
-    return L * math.exp(brentq(resid, math.log(1e-8), math.log(1e8), xtol=1e-13))
+    # Q -> L_D/L for L_D << L and Q -> 1 - (L/L_D)^2/3 for L_D >> L: the bracket holds every
+    # representable q in (0, 1)
+    lo = math.log(min(1e-8, 0.5 * q))
+    return L * math.exp(brentq(resid, lo, math.log(1e8), xtol=1e-13))
 
 
 def lifetime_quenching(tau0: ArrayLike, tau_q: ArrayLike) -> np.ndarray | float:

@@ -10,7 +10,20 @@ from matplotlib.figure import Figure
 from heterolab.report.plots import register_plotter, subplots
 from heterolab.result import Result
 
-__all__ = ["plot_ta_chirp", "plot_ta_fit", "plot_ta_kinetics", "plot_ta_svd"]
+__all__ = [
+    "fit_dataset_names",
+    "plot_ta_chirp",
+    "plot_ta_fit",
+    "plot_ta_kinetics",
+    "plot_ta_linked_spectra",
+    "plot_ta_svd",
+]
+
+
+def fit_dataset_names(result: Result) -> list[str]:
+    """Names of the fitted datasets of a TA fit (curve prefixes with a data matrix; not the
+    ``linked/spectra`` of spectra shared across datasets)."""
+    return sorted({k.split("/")[0] for k in result.curves if k.endswith("/data")})
 
 
 def _map(ax: Any, da: Any, title: str) -> None:
@@ -36,8 +49,7 @@ def _map(ax: Any, da: Any, title: str) -> None:
 @register_plotter("ta.donor_acceptor")
 def plot_ta_fit(result: Result, dataset: str | None = None, **_: Any) -> Figure:
     """Data, fit and residual maps, species spectra and concentrations of one dataset."""
-    names = sorted({k.split("/")[0] for k in result.curves})
-    name = dataset or names[0]
+    name = dataset or fit_dataset_names(result)[0]
     c = {k.split("/", 1)[1]: v for k, v in result.curves.items() if k.startswith(name + "/")}
     fig, axes = subplots(2, 3, width=13, height=7.5)
     _map(axes[0, 0], c["data"], f"{name}: data")
@@ -59,6 +71,19 @@ def plot_ta_fit(result: Result, dataset: str | None = None, **_: Any) -> Figure:
     sv = np.linalg.svd(r, compute_uv=False)
     axes[1, 2].semilogy(np.arange(1, min(sv.size, 10) + 1), sv[:10], "o-")
     axes[1, 2].set(xlabel="index", ylabel="singular value", title="residual SVD")
+    return fig
+
+
+def plot_ta_linked_spectra(result: Result, **_: Any) -> Figure:
+    """The species spectra shared by linked datasets (curve ``linked/spectra``)."""
+    sp = result.curves["linked/spectra"]
+    fig, ax = subplots(width=6.5, height=4.5)
+    for s in sp["species"].values:
+        ax.plot(sp["wavelength"].values, sp.sel(species=s).values, label=str(s))
+    ax.axhline(0, color="k", lw=0.5)
+    names = ", ".join(result.statistics.get("linked_datasets", []))
+    ax.set(xlabel="wavelength (nm)", ylabel="SAS (ΔOD)", title=f"linked across {names}")
+    ax.legend(fontsize=8)
     return fig
 
 

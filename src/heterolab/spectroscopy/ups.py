@@ -147,6 +147,9 @@ def secondary_electron_cutoff(
     )
     res.parameters["cutoff"] = Quantity(cut, err, "eV")
     res.derived["work_function"] = Quantity(photon_energy - cut, err, "eV")
+    _check_onset(
+        res, x, y, cut, rising=False, what="secondary-electron cutoff", fit_range=fit_range
+    )
     res.curves["data"] = spectrum.sortby("binding_energy")
     return res
 
@@ -179,11 +182,64 @@ def valence_band_onset(
         kind="ups.vbm", provenance=make_provenance([], {"method": method, "window": window})
     )
     res.parameters["vbm_below_fermi"] = Quantity(onset, err, "eV")
+    _check_onset(res, x, y, onset, rising=True, what="valence-band onset", fit_range=fit_range)
     data = spectrum.sortby("binding_energy")
     if window is not None:
         data = data.sel(binding_energy=slice(min(window), max(window)))
     res.curves["data"] = data
     return res
+
+
+def _check_onset(
+    res: Result,
+    x: np.ndarray,
+    y: np.ndarray,
+    onset: float,
+    *,
+    rising: bool,
+    what: str,
+    fit_range: tuple[float, float],
+) -> None:
+    """Mark ``res`` suspect when the extrapolation has no flat background to reach: the 5 %
+    of points :func:`edge_onset` takes as background rise (3σ, Student t) at over a quarter of the
+    edge's slope, the onset lies among those points, above the fitted part of the edge
+    (``fit_range``), or beyond the measured range."""
+    nb = max(3, x.size // 20)
+    xs, ys = (x, y) if rising else (-x[::-1], y[::-1])
+    (slope_b, _), cov_b, _ = fit_line(xs[:nb], ys[:nb])
+    h = ys - float(np.median(ys[:nb]))
+    top = float(np.max(h))
+    i20, i80 = int(np.argmax(h >= 0.2 * top)), int(np.argmax(h >= 0.8 * top))
+    slope_e = 0.6 * top / max(float(xs[i80] - xs[i20]), float(xs[1] - xs[0]))
+    from scipy.stats import t as student_t
+
+    crit = float(student_t.ppf(0.99865, nb - 2))  # 3σ one-sided, few background points
+    if slope_b > crit * math.sqrt(max(float(cov_b[0, 0]), 0.0)) and slope_b > 0.25 * slope_e:
+        res.mark_suspect(
+            f"the points taken as background ({x[:nb].min() if rising else x[-nb:].min():.3f}–"
+            f"{x[:nb].max() if rising else x[-nb:].max():.3f} eV) rise with the edge (slope "
+            f"{slope_b / slope_e:.0%} of the edge's): the range starts on the edge; widen the "
+            "window to include the flat background"
+        )
+    h_at = float(np.interp(onset if rising else -onset, xs, np.convolve(h, np.ones(5) / 5, "same")))
+    if x[0] <= onset <= x[-1] and h_at > fit_range[1] * top:
+        res.mark_suspect(
+            f"{what} at {onset:.3f} eV lies above the fitted part of the edge (the data there "
+            f"stand {h_at / top:.0%} of the edge height above the background): no flat "
+            "background below the edge in the range"
+        )
+    if not x[0] <= onset <= x[-1]:
+        res.mark_suspect(
+            f"{what} at {onset:.3f} eV lies outside the measured range "
+            f"{x[0]:.3f}–{x[-1]:.3f} eV (extrapolated beyond the data)"
+        )
+    elif (onset <= x[nb - 1]) if rising else (onset >= x[-nb]):
+        side = x[:nb] if rising else x[-nb:]
+        res.mark_suspect(
+            f"{what} at {onset:.3f} eV lies among the points taken as background "
+            f"({side.min():.3f}–{side.max():.3f} eV): the range starts on the edge, not "
+            "before it; widen the window to include the flat background"
+        )
 
 
 def band_alignment(
@@ -299,6 +355,9 @@ def material_levels(
         tauc_r_squared=tauc.statistics["r_squared"],
     )
     res.warnings.extend(f"{name}: {w}" for w in tauc.warnings)
+    for part, r in (("cutoff", cut), ("valence band", vb)):
+        if r.status != "ok":
+            res.mark_suspect(f"{name} {part}: {r.message}")
     return res
 
 

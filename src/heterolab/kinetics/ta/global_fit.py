@@ -210,7 +210,7 @@ def fit_global(
         (:mod:`heterolab.kinetics.ta.multistart`).
     lifetime_precision
         Relative half-width of the 95 % interval every fitted lifetime must reach for an
-        "ok" result (default 0.2); see :func:`~heterolab.kinetics.ta.target.fit_target`.
+        "ok" result (default 0.05); see :func:`~heterolab.kinetics.ta.target.fit_target`.
     profile
         Parameters (``tau_1``, ``irf_width``, ...) whose 68.3 % profile-likelihood interval
         is added to ``statistics["profile"]``

@@ -29,11 +29,13 @@ __all__ = [
     "Constraint",
     "DatasetSpec",
     "EqualArea",
+    "Guide",
     "IrfSpec",
     "KineticScheme",
     "Oscillation",
     "Parameter",
     "ParameterSet",
+    "SpectralLink",
     "Transition",
     "Weight",
     "artifact_terms",
@@ -284,6 +286,94 @@ class EqualArea:
     weight: float = 1.0
 
 
+@dataclass(frozen=True, eq=False)
+class Guide:
+    """A known spectrum of one species (pyglotaran's clp guide; KiMoPack's external spectra).
+
+    ``wavelength`` (nm, increasing) and ``value`` (ΔOD) are interpolated linearly to the
+    data's wavelengths; wavelengths outside ``[wavelength[0], wavelength[-1]]`` are not
+    guided. Soft (``fixed=False``): each guided wavelength's linear problem gets the row
+    ``weight x (SAS_compartment(λ) - g(λ))``. Hard (``fixed=True``): the spectrum is
+    ``g(λ)`` there (its contribution is subtracted from the data, its column removed).
+    ``source``: file name or ``"inline"`` (for messages).
+    """
+
+    compartment: str
+    wavelength: np.ndarray
+    value: np.ndarray
+    weight: float = 1.0
+    fixed: bool = False
+    source: str = "inline"
+
+    def problems(self, head: str, compartments: Sequence[str]) -> list[str]:
+        """Every problem with this guide (empty when valid)."""
+        out = []
+        where = f"{head}: guide for {self.compartment!r} ({self.source})"
+        if self.compartment not in compartments:
+            out.append(f"{where}: unknown compartment; known: {sorted(compartments)}")
+        wl, v = np.asarray(self.wavelength, float), np.asarray(self.value, float)
+        if wl.ndim != 1 or wl.shape != v.shape or wl.size < 2:
+            out.append(
+                f"{where}: needs two equally long columns of >= 2 points (wavelength nm, value)"
+            )
+        elif not (np.all(np.isfinite(wl)) and np.all(np.isfinite(v))):
+            out.append(f"{where}: non-finite wavelength or value")
+        elif np.any(np.diff(wl) <= 0):
+            out.append(f"{where}: wavelengths must increase strictly")
+        if not (np.isfinite(self.weight) and self.weight > 0):
+            out.append(f"{where}: weight must be > 0, got {self.weight}")
+        return out
+
+    def at(self, wavelength: np.ndarray) -> np.ndarray:
+        """The guide at ``wavelength`` (nm): linear interpolation, NaN outside its range."""
+        return np.interp(wavelength, self.wavelength, self.value, left=np.nan, right=np.nan)
+
+
+@dataclass(frozen=True)
+class SpectralLink:
+    """Species spectra shared by several datasets (pyglotaran's ``link_clp`` with
+    ``clp_link_tolerance``).
+
+    Wavelengths of the ``datasets`` (names, in model order; ``None``: all) that lie within
+    ``tolerance`` (nm) of each other carry ONE spectrum per species: one least-squares
+    problem over the stacked, scaled concentration matrices. Artefact, oscillation and
+    baseline spectra stay per dataset. ``same_spectrum``: compartments (keys) whose
+    spectrum is another compartment's (values), e.g. ``{"t2": "s2"}`` when a second
+    dataset's scheme has its own compartments (other rates) for the same species — as
+    pyglotaran links the spectra of equally named compartments of different k-matrices.
+    """
+
+    tolerance: float = 0.0
+    datasets: tuple[str, ...] | None = None
+    same_spectrum: Mapping[str, str] = field(default_factory=dict)
+
+    def problems(self, names: Sequence[str], compartments: Sequence[str] = ()) -> list[str]:
+        """Every problem with the link (empty when valid)."""
+        out = []
+        for a, b in self.same_spectrum.items():
+            bad = [c for c in (a, b) if compartments and c not in compartments]
+            if bad:
+                out.append(f"link_spectra same_spectrum names unknown compartment(s) {bad}")
+            elif b in self.same_spectrum or a == b:
+                out.append(
+                    f"link_spectra same_spectrum {a!r} -> {b!r}: the target must be a "
+                    "compartment that is not itself mapped"
+                )
+        if not (np.isfinite(self.tolerance) and self.tolerance >= 0):
+            out.append(f"link_spectra: tolerance must be >= 0 nm, got {self.tolerance}")
+        chosen = list(names) if self.datasets is None else list(self.datasets)
+        unknown = [n for n in chosen if n not in names]
+        if unknown:
+            out.append(f"link_spectra names unknown dataset(s) {unknown}; known: {list(names)}")
+        if len(set(chosen)) < 2:
+            out.append(f"link_spectra needs at least two datasets, got {chosen}")
+        return out
+
+    def members(self, names: Sequence[str]) -> list[str]:
+        """The linked datasets' names in model order."""
+        return [n for n in names if self.datasets is None or n in self.datasets]
+
+
 @dataclass(frozen=True)
 class Weight:
     """Multiply residuals in a wavelength (nm) and time (ps) window by ``value``."""
@@ -322,6 +412,12 @@ class DatasetSpec:
         Damped oscillations, each with free cos and sin spectra.
     equal_area
         Area penalties between species' spectra (:class:`EqualArea`).
+    scale
+        Factor (a number or a parameter name) multiplying this dataset's model (pyglotaran's
+        dataset ``scale``), e.g. relative excitation density. Degenerate with free spectra:
+        a free scale needs spectra linked to another dataset or a guide.
+    guide
+        Known spectra of species (:class:`Guide`).
     nonnegative
         Compartments whose spectra must be >= 0 (e.g. fluorescence, stimulated emission
         written as positive): each wavelength is then solved by bounded least squares
@@ -342,6 +438,8 @@ class DatasetSpec:
     oscillations: list[Oscillation] = field(default_factory=list)
     nonnegative: list[str] = field(default_factory=list)
     equal_area: list[EqualArea] = field(default_factory=list)
+    scale: float | str = 1.0
+    guide: list[Guide] = field(default_factory=list)
     shapes: list[SpectralShape] = field(default_factory=list)
 
     def validate(self, scheme: KineticScheme, params: ParameterSet) -> list[str]:
@@ -390,6 +488,14 @@ class DatasetSpec:
             for n in (osc.frequency, osc.damping):
                 if n not in params.params:
                     problems.append(f"{head}: oscillation parameter {n!r} is not defined")
+        if isinstance(self.scale, str) and self.scale not in params.params:
+            problems.append(f"{head}: scale parameter {self.scale!r} is not defined")
+        elif not isinstance(self.scale, str) and not (np.isfinite(self.scale) and self.scale > 0):
+            problems.append(
+                f"{head}: scale must be a parameter name or a number > 0, got {self.scale!r}"
+            )
+        for g in self.guide:
+            problems += g.problems(head, scheme.compartments)
         if not 0 <= self.coherent_artifact <= 3:
             problems.append(f"{head}: coherent_artifact must be 0..3, got {self.coherent_artifact}")
         problems += validate_shapes(self, scheme, params)

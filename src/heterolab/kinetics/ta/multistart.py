@@ -88,12 +88,13 @@ def auto_starts(
     screen = [_subsample(d) for d in matrices]
     prepared = _prepare(model, screen)
     base = _with_values(model, fitted).params
+    residuals = _screening_residuals(model, base, prepared)
 
     def sse_at(rates: Sequence[float]) -> float:
         for n, v in zip(names, rates, strict=True):
             base.params[n].value = float(v)
         try:
-            sse = float(sum(np.sum(p.residuals(base.values()) ** 2) for p in prepared))
+            sse = float(np.sum(residuals() ** 2))
         except (ModelError, ParameterError, np.linalg.LinAlgError, FloatingPointError):
             return float("inf")
         return sse if np.isfinite(sse) else float("inf")
@@ -147,6 +148,21 @@ def _grid_minima(
     return out
 
 
+def _screening_residuals(
+    model: TargetModel, params: Any, prepared: list[Any]
+) -> Callable[[], np.ndarray]:
+    """Residuals at ``params``' current values: the fit's own objective (linked, scaled and
+    guided datasets solved jointly), or each dataset alone when the screening subset cannot
+    carry the joint problem (a guide outside its wavelengths)."""
+    from heterolab.kinetics.ta.objective import make_objective
+
+    try:
+        fun, _, _ = make_objective(model, params, prepared)
+    except ModelError:
+        return lambda: np.concatenate([p.residuals(params.values()) for p in prepared])
+    return lambda: fun(params.to_vector())
+
+
 def _prepare(model: TargetModel, matrices: Sequence[xr.DataArray]) -> list[Any]:
     from heterolab.kinetics.ta.varpro import PreparedDataset
 
@@ -167,7 +183,6 @@ def _with_values(
     model: TargetModel, values: Mapping[str, float], only: Sequence[str] | None = None
 ) -> TargetModel:
     """``model`` started at ``values``; with ``only``, every other free parameter is fixed."""
-    from heterolab.kinetics.ta.target import TargetModel
 
     params = model.params.copy()
     for n, v in values.items():
@@ -179,7 +194,7 @@ def _with_values(
         for n in params.free:
             if n not in only:
                 params.params[n].vary = False
-    return TargetModel(model.scheme, params, model.datasets, source=model.source)
+    return model.with_params(params)
 
 
 def _fitted(res: Result, model: TargetModel) -> dict[str, float]:

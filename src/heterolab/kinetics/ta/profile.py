@@ -99,7 +99,7 @@ def profile_interval(
             return None
         try:
             res = fit_target(
-                TargetModel(model.scheme, trial, model.datasets, source=model.source),
+                model.with_params(trial),
                 data,
                 x_scale=x_scale,
                 starts=[],

@@ -655,3 +655,18 @@ def add_shape_results(
                     f"dataset {p.name!r}: the {s.compartment} band's location {loc:.5g} "
                     f"{_UNITS[axis]} lies outside the measured {lo:.4g}-{hi:.4g} nm"
                 )
+
+
+def joint_shape_problems(model: TargetModel) -> list[str]:
+    """Shapes in a dataset solved in a joint problem (spectra linked across datasets, a
+    dataset scale, guidance spectra) are refused: the joint solver has no shaped bands."""
+    link = getattr(model, "link", None)
+    names = [d.name for d in model.datasets]
+    linked = set(link.members(names)) if link is not None else set()
+    return [
+        f"dataset {d.name!r}: shapes are not supported together with link_spectra, a dataset "
+        "scale or guidance spectra (its spectra are solved jointly with other datasets')"
+        for d in model.datasets
+        if d.shapes
+        and (d.name in linked or getattr(d, "guide", None) or getattr(d, "scale", 1.0) != 1.0)
+    ]

@@ -117,6 +117,7 @@ def judge_decay_fit(
     window_ns: float,
     bin_width: float,
     background_free: bool,
+    measured_irf: bool = False,
 ) -> None:
     """Turn every diagnostic of a decay fit into the status: suspect with the reason.
 
@@ -129,10 +130,15 @@ def judge_decay_fit(
     - residual autocorrelation above ``statistics["autocorrelation_threshold"]`` (4/sqrt(n) at
       any of the lags 1..20, ~1e-3 false alarms for white residuals) when the residuals are at
       the Poisson level (chi2_red >= 0.5): suspect;
-    - lifetimes longer than twice the fit window or shorter than a tenth of a bin, relative
+    - lifetimes longer than twice the fit window (or longer than the window with a relative
+      error over 50 %) or shorter than a tenth of a bin, relative
       errors over 100 % (lifetimes, amplitudes, beta; a warning for IRF width and shift),
+      a component amplitude below 2 standard errors (several components),
       undetermined parameters: suspect;
-    - a free background at its lower bound 0: warning.
+    - a free background at its lower bound 0: warning;
+    - with a measured IRF (``measured_irf``, exponential model), a lifetime whose kernel bias
+      (:func:`heterolab.kinetics.decay_models.measured_irf_variance_deficit`; lifetimes below
+      about the bin width) exceeds half its standard error: suspect.
     """
     st = result.statistics
     reasons: list[str] = []
@@ -171,9 +177,36 @@ def judge_decay_fit(
             reasons.append(
                 f"{name} = {q.value:.4g} ns is longer than twice the fit window ({window_ns:.4g} ns)"
             )
+        if (
+            name.startswith("tau_")
+            and window_ns < q.value <= 2 * window_ns
+            and math.isfinite(q.stderr)
+            and q.stderr > 0.5 * q.value
+        ):
+            reasons.append(
+                f"{name} = {q.value:.4g} ± {q.stderr:.2g} ns is longer than the fit window "
+                f"({window_ns:.4g} ns) and not determined by it (relative error > 50 %)"
+            )
         if name.startswith("tau_") and q.value < 0.1 * bin_width:
             reasons.append(f"{name} = {q.value:.3g} ns is below a tenth of the bin width")
+        elif name.startswith("tau_") and measured_irf and model == "exp" and q.value > 0:
+            from heterolab.kinetics.decay_models import measured_irf_variance_deficit
+
+            v = measured_irf_variance_deficit(q.value, bin_width)
+            bias = q.value - math.sqrt(max(q.value**2 - v, 0.0))
+            if math.isfinite(q.stderr) and bias > 0.5 * q.stderr:
+                reasons.append(
+                    f"{name} = {q.value:.3g} ns is short for the {bin_width:.3g} ns bins: the "
+                    f"measured-IRF reconvolution overestimates it by about {bias:.2g} ns "
+                    f"(> half its standard error {q.stderr:.2g} ns); use finer bins or a "
+                    "Gaussian IRF model"
+                )
         rel = abs(q.stderr / q.value) if q.value != 0 and math.isfinite(q.stderr) else 0.0
+        if name.startswith("amplitude_raw_") and n_components > 1 and 0.5 < rel <= 1.0:
+            reasons.append(
+                f"{name} = {q.value:.3g} ± {q.stderr:.2g} is below 2 standard errors: the "
+                f"component is not significant; try n_components={n_components - 1}"
+            )
         if rel > 1.0 and name.startswith(("tau_", "amplitude_", "beta")):
             reasons.append(f"{name} has a relative error of {100 * rel:.0f} % (> 100 %)")
         elif rel > 1.0 and name in (

@@ -59,6 +59,7 @@ from heterolab.kinetics.trpl.decay_setup import (
     from_parameter_set,
     internal_bounds,
     record_parameter_sets,
+    rising_edge,
     to_internal,
     unpack,
 )
@@ -168,7 +169,9 @@ def _start_values(p: DecayProblem, factors: list[float]) -> np.ndarray:
     """Starting vector from the data: background level, first-moment lifetime, rise time."""
     y, t = p.yw, p.tw
     peak = int(np.argmax(y))
-    head, tail = y[: max(peak - 3, 0)], y[-max(y.size // 20, 3) :]
+    # the baseline ends at the rising edge, not at the maximum (on a decay slower than the
+    # window the maximum is a noise spike anywhere on the plateau)
+    head, tail = y[: max(rising_edge(y) - 3, 0)], y[-max(y.size // 20, 3) :]
     b0 = float(np.median(head)) if head.size >= 10 else float(np.median(tail))
     b0 = p.fixed.get("background", b0)
     sig = np.clip(y[peak:] - b0, 0, None)
@@ -627,6 +630,7 @@ def _assemble(p: DecayProblem, opt: _Optimum, estimator: str, settings: dict[str
             window_ns=float(hi - lo),
             bin_width=p.delta,
             background_free="background" in p.lin_names,
+            measured_irf=p.irf_kind == "measured",
         )
     return result
 

@@ -78,8 +78,9 @@ class DecayProblem:
 def fit_window(
     y: np.ndarray, t: np.ndarray, fit_range: tuple[float, float] | None, lead_bins: int
 ) -> slice:
-    """Fit window: ``fit_range`` (ns), else from ``lead_bins`` before the peak to the end of the
-    measured data (see :func:`measured_extent`)."""
+    """Fit window: ``fit_range`` (ns), else from ``lead_bins`` before the peak (before the
+    rising edge when the maximum lies on a plateau further on) to the end of the measured data
+    (see :func:`measured_extent`)."""
     if not np.any(y > 0):
         raise ParameterError("decay has no counts (all bins are 0)")
     if fit_range is not None:
@@ -92,10 +93,23 @@ def fit_window(
         i1 = int(np.searchsorted(t, hi, side="right"))
     else:
         first, i1 = measured_extent(y)
-        i0 = max(first, int(np.argmax(y)) - lead_bins)
+        peak, edge = int(np.argmax(y)), rising_edge(y)
+        # the maximum, unless it lies far after the rising edge (a plateau: slow decay)
+        anchor = peak if peak - edge <= lead_bins // 2 else edge
+        i0 = max(first, anchor - lead_bins)
     if i1 - i0 < 8:
         raise ParameterError(f"fit window holds only {max(i1 - i0, 0)} bins; need >= 8")
     return slice(i0, i1)
+
+
+def rising_edge(y: np.ndarray) -> int:
+    """Bin of the rising edge: the first where the 5-bin running mean reaches half the maximum.
+
+    Not the maximum itself: for a decay slower than the window the maximum is a noise spike
+    anywhere on the plateau (a window starting there cut the rise off and the fit found a
+    local optimum with the IRF 0.4 ns late)."""
+    smooth = np.convolve(y, np.ones(5) / 5.0, mode="same")
+    return min(int(np.argmax(smooth >= 0.5 * np.max(y))), int(np.argmax(y)))
 
 
 def measured_extent(y: np.ndarray, run_stat: float = 20.0) -> tuple[int, int]:

@@ -114,6 +114,27 @@ def _remove_close(peaks: np.ndarray, values: np.ndarray, min_dist: float) -> np.
     return peaks[keep]
 
 
+def _gauss2d_residual(
+    p: np.ndarray, px_: np.ndarray, py_: np.ndarray, z: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Residuals ``a·exp(−r²/2s²) + c − z`` of each column's pixels and their analytic
+    Jacobian over ``p = (a, x_c, y_c, s, c)`` per column (shape (n, m, 5))."""
+    a, xc, yc, s, c = (p[:, k : k + 1] for k in range(5))
+    ex, ey = px_ - xc, py_ - yc
+    g = np.exp(-(ex * ex + ey * ey) / (2 * s * s))
+    jac = np.stack(
+        [
+            g,
+            a * g * ex / s**2,
+            a * g * ey / s**2,
+            a * g * (ex * ex + ey * ey) / s**3,
+            np.ones_like(g),
+        ],
+        axis=-1,
+    )
+    return a * g + c - z, jac
+
+
 def _gauss2d_refine(img: np.ndarray, xy: np.ndarray, radius: float) -> np.ndarray:
     """Centre of mass, then a circular 2-D Gaussian + offset fit of every column at once
     (batched Levenberg–Marquardt) inside a disk of ``radius`` px around its start; a column
@@ -142,20 +163,7 @@ def _gauss2d_refine(img: np.ndarray, xy: np.ndarray, radius: float) -> np.ndarra
     )
 
     def model(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        a, xc, yc, s, c = (p[:, k : k + 1] for k in range(5))
-        ex, ey = px_ - xc, py_ - yc
-        g = np.exp(-(ex * ex + ey * ey) / (2 * s * s))
-        jac = np.stack(
-            [
-                g,
-                a * g * ex / s**2,
-                a * g * ey / s**2,
-                a * g * (ex * ex + ey * ey) / s**3,
-                np.ones_like(g),
-            ],
-            axis=-1,
-        )
-        return a * g + c - z, jac
+        return _gauss2d_residual(p, px_, py_, z)
 
     lam = np.full(len(xy), 1e-3)
     res, jac = model(p)

@@ -81,7 +81,7 @@ def segment_particles(
         return ndi.label(lab > 0)[0]
     if min_distance_px is None:
         r = math.sqrt(float(np.median(sizes[1:][keep[1:]])) / math.pi) if keep.any() else 3.0
-        min_distance_px = max(2, int(0.6 * r))
+        min_distance_px = max(2, int(0.3 * r))  # spurious ridge maxima: _distinct_peaks
     # watershed only inside connected components holding several distance maxima, each in
     # its own bounding box: isolated particles cost nothing
     out = np.zeros(lab.shape, dtype=np.int32)
@@ -100,6 +100,8 @@ def segment_particles(
         peaks = peak_local_max(
             dist, min_distance=min_distance_px, labels=comp.astype(np.int32), exclude_border=False
         )
+        if len(peaks) > 1:
+            peaks = _distinct_peaks(dist, peaks)
         view = out[sl]
         if len(peaks) <= 1:
             view[comp] = nxt
@@ -111,6 +113,36 @@ def segment_particles(
         view[comp] = ws[comp]
         nxt += len(peaks)
     return out
+
+
+#: Two distance-map maxima belong to one particle when the distance along the segment
+#: joining them never drops below this fraction of the lower maximum (no neck between them).
+SADDLE_FRACTION = 0.85
+
+
+def _distinct_peaks(dist: np.ndarray, peaks: np.ndarray) -> np.ndarray:
+    """Distance-map maxima of one blob, merged when no neck separates them.
+
+    An elongated particle's distance map has a ridge whose pixel plateaus give several
+    maxima (an ellipse with axes 2:1 was cut in two, each half 'measured' 28 % small);
+    touching particles have a saddle (the neck) far below both maxima.
+    """
+    h = dist[tuple(peaks.T)]
+    order = np.argsort(-h)
+    kept: list[int] = []
+    for i in order:
+        same = False
+        for j in kept:
+            n = int(np.ceil(np.hypot(*(peaks[i] - peaks[j])))) + 1
+            t = np.linspace(0.0, 1.0, n)
+            pts = np.rint(peaks[j][None, :] + t[:, None] * (peaks[i] - peaks[j])[None, :])
+            line = dist[pts[:, 0].astype(int), pts[:, 1].astype(int)]
+            if float(line.min()) >= SADDLE_FRACTION * float(min(h[i], h[j])):
+                same = True
+                break
+        if not same:
+            kept.append(int(i))
+    return peaks[kept]
 
 
 def _hull(coords: np.ndarray) -> np.ndarray:
@@ -307,4 +339,27 @@ def measure_particles(
     res.statistics["size_statistics"] = {k: v for k, v in st.items() if k != "histogram"}
     if len(rows) < 10:
         res.mark_suspect(f"only {len(rows)} particles measured: statistics are weak")
+    _check_contrast(res, np.asarray(image.values, dtype=float), labels, bright)
     return res
+
+
+#: Smallest contrast-to-noise ratio (mean inside − mean outside the particles, over the
+#: outside's standard deviation) of a segmentation taken as particles: thresholded noise
+#: gives ~1.
+MIN_PARTICLE_CNR = 3.0
+
+
+def _check_contrast(res: Result, a: np.ndarray, labels: np.ndarray, bright: bool) -> None:
+    inside = labels > 0
+    if not inside.any() or inside.all():
+        return
+    out = a[~inside]
+    sd = float(out.std())
+    diff = float(a[inside].mean() - out.mean()) * (1 if bright else -1)
+    cnr = diff / sd if sd > 0 else math.inf
+    res.statistics["contrast_to_noise"] = cnr
+    if cnr < MIN_PARTICLE_CNR:
+        res.mark_suspect(
+            f"the particles stand out from the background by {cnr:.2f} of its standard "
+            f"deviation (< {MIN_PARTICLE_CNR:g}): the segmentation follows noise, not particles"
+        )

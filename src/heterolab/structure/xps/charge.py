@@ -133,7 +133,8 @@ def fit_fermi_edge(
     (``xps.fermi_edge``).
 
     Model: ``I = c + (a + b (E − E_F)) · [f_FD(E; E_F, k_B T) ⊗ G(σ)]`` on binding energy,
-    k_B T fixed by ``temperature_k``; uniform weights.
+    k_B T fixed by ``temperature_k``; Poisson weights ``1/√max(I, 1)`` (counts; normalised data
+    below 1 are weighted evenly), errors scaled by χ²_red.
     """
     from heterolab.parameters import ParameterSet
 
@@ -164,7 +165,9 @@ def fit_fermi_edge(
         occ = _fermi_model(x, v["edge"], kt, v["sigma"])
         return v["offset"] + (v["height"] + v["slope"] * (x - v["edge"])) * occ
 
-    vals, _vec, cov, sol = least_squares_fit(ps, lambda v: (y - model(v)) / scale, x.size)
+    # Poisson weights for counts (as fit_xps); data below 1 (normalised) are weighted evenly
+    sig = np.sqrt(np.maximum(y, 1.0)) * scale / math.sqrt(max(float(np.max(y)), 1.0))
+    vals, _vec, cov, sol = least_squares_fit(ps, lambda v: (y - model(v)) / sig, x.size)
     err = np.sqrt(np.clip(np.diag(cov), 0, None)) if np.all(np.isfinite(cov)) else None
     res = Result(kind="xps.fermi_edge")
     for i, n in enumerate(ps.free):

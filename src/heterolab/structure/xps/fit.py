@@ -112,6 +112,12 @@ def xy_window(
     spectrum: xr.DataArray, window: tuple[float, float] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Ascending binding energies and intensities of ``spectrum`` inside ``window`` (eV)."""
+    if "kinetic_energy" in spectrum.dims:
+        raise ParameterError(
+            "the spectrum is over kinetic energy; XPS fits work on binding energy: convert it "
+            "with heterolab.io.spectra.make_photoemission_spectrum(E_kin, counts, "
+            "'kinetic_energy', photon_energy=hν) (E_B = hν − E_kin)"
+        )
     if "binding_energy" not in spectrum.dims or spectrum.ndim != 1:
         raise ParameterError(
             f"an XPS spectrum must be 1-D over 'binding_energy', got dims {spectrum.dims}"
@@ -424,9 +430,72 @@ def fit_xps(
     vals, vec, cov, sol = least_squares_fit(ps, residual, x.size)
     if active:
         bg = model_background(vals, x, sum(component_curves(comps, vals, x).values()), bg, active)
+    elif background_kind != "none":
+        peaks = np.sum(list(component_curves(comps, vals, x).values()), axis=0)
+        cov = cov + static_background_cov(sol.jac, x, y, bg, sigma, peaks, weights)
     res = _result(comps, ps, vals, vec, cov, sol, x, y, bg, notes, spectrum, background_kind)
     _check_misfit(res, weights)
     return res
+
+
+def background_level_terms(
+    x: np.ndarray,
+    y: np.ndarray,
+    bg: np.ndarray,
+    sigma: np.ndarray,
+    peaks: np.ndarray,
+    weights: str,
+    n_avg: int = 5,
+) -> tuple[np.ndarray, np.ndarray]:
+    """∂(B/σ)/∂(lo, hi) (n × 2) and the variances of the end levels lo, hi of a static
+    background (see :func:`static_background_cov`)."""
+    k = max(1, min(n_avg, x.size // 10))
+    lo, hi = float(np.mean(bg[:k])), float(np.mean(bg[-k:]))
+    if abs(hi - lo) > 1e-12 * max(abs(hi), abs(lo), 1.0):
+        frac = (bg - lo) / (hi - lo)
+    else:
+        frac = (x - x[0]) / (x[-1] - x[0])
+    var = []
+    for sl in (slice(0, k), slice(x.size - k, x.size)):
+        noise = (
+            float(np.mean(np.maximum(y[sl], 1.0))) if weights == "poisson" else float(np.var(y[sl]))
+        )
+        var.append(noise / k + float(np.mean(peaks[sl])) ** 2)
+    return np.stack([(1 - frac) / sigma, frac / sigma], axis=1), np.asarray(var)
+
+
+def level_cov(jac: np.ndarray, d: np.ndarray, var: np.ndarray) -> np.ndarray:
+    """Covariance ``M diag(var) Mᵀ`` with ``M = (JᵀJ)⁻¹ Jᵀ d``: what uncertain fixed inputs
+    entering the weighted residuals as ``d`` add to a least-squares solution."""
+    try:
+        m = np.linalg.pinv(jac.T @ jac) @ (jac.T @ d)
+    except np.linalg.LinAlgError:
+        return np.zeros((jac.shape[1], jac.shape[1]))
+    return (m * var) @ m.T
+
+
+def static_background_cov(
+    jac: np.ndarray,
+    x: np.ndarray,
+    y: np.ndarray,
+    bg: np.ndarray,
+    sigma: np.ndarray,
+    peaks: np.ndarray,
+    weights: str,
+    n_avg: int = 5,
+) -> np.ndarray:
+    """Covariance (optimiser coordinates) that a static background's end levels add.
+
+    A Shirley, Tougaard or linear background is pinned to the mean of ``k`` channels at each
+    end of the window: ``B = lo + (hi − lo) F(E)`` with ``F = (B − lo)/(hi − lo)``, so
+    ``∂B/∂lo = 1 − F`` and ``∂B/∂hi = F``. Each level is uncertain by its counting noise
+    (Poisson: mean/k; otherwise the channels' variance/k) and by the fitted peaks' own
+    intensity there (a tail the fixed background takes for background: a bias of that size,
+    counted as one standard deviation). Linearising the weighted fit, a change δB moves the
+    parameters by ``(JᵀJ)⁻¹ Jᵀ δB/σ``.
+    """
+    d, var = background_level_terms(x, y, bg, sigma, peaks, weights, n_avg)
+    return level_cov(jac, d, var)
 
 
 def _check_misfit(res: Result, weights: str) -> None:
@@ -533,8 +602,28 @@ def _result(
         res.curves[f"component:{n}"] = da(bg + v, n)
     for note in notes:
         res.mark_suspect(note)
+        res.warnings.append(note)
     _diagnose(res, ps, vals, sol, x)
+    _check_lines_inside(res, comps, vals, x)
     return res
+
+
+def _check_lines_inside(
+    res: Result, comps: list[Component], vals: dict[str, float], x: np.ndarray, prefix: str = ""
+) -> None:
+    """Mark suspect every line (a shifted component's, a doublet's upper one) whose fitted
+    energy lies outside the fitted window: its area there is an extrapolation of the model."""
+    for c in comps:
+        pos = position_of(comps, vals, c, prefix)
+        lines = [("", pos)]
+        if c.is_doublet:
+            lines.append((" upper", pos + vals[f"{prefix}{c.name}_splitting"]))
+        for what, e in lines:
+            if not x[0] <= e <= x[-1]:
+                res.mark_suspect(
+                    f"{prefix}{c.name}{what} line at {e:.3f} eV lies outside the fitted window "
+                    f"{x[0]:.3f}–{x[-1]:.3f} eV (its area is extrapolated, not measured)"
+                )
 
 
 def _diagnose(

@@ -21,10 +21,13 @@ from heterolab.result import Quantity, Result
 from heterolab.structure.xps.fit import (
     Component,
     _check_components,
+    _check_lines_inside,
     add_active_background,
+    background_level_terms,
     build_parameters,
     component_curves,
     least_squares_fit,
+    level_cov,
     model_background,
     position_of,
     xy_window,
@@ -35,6 +38,7 @@ from heterolab.structure.xps.shapes import (
     choice,
     spin_orbit_splitting,
 )
+from heterolab.uncertainty import MISFIT_Z, chi2_misfit_z
 
 __all__ = ["check_doublet", "fit_series", "pb4f_components"]
 
@@ -157,6 +161,20 @@ def fit_series(
         return np.concatenate(out)
 
     vals, vec, cov, sol = least_squares_fit(ps, residual, n_points)
+    if not active and background_kind != "none":
+        # the fixed backgrounds' end levels of each spectrum (see static_background_cov)
+        d = np.zeros((n_points, 2 * len(data)))
+        var = np.zeros(2 * len(data))
+        row = 0
+        for i, (lab, (x, y, bg, sig, _)) in enumerate(zip(labels, data, strict=True)):
+            peaks = np.sum(
+                list(component_curves(comps, vals, x, prefix=f"{lab}:").values()), axis=0
+            )
+            di, vi = background_level_terms(x, y, bg, sig, peaks, "poisson")
+            d[row : row + x.size, 2 * i : 2 * i + 2] = di
+            var[2 * i : 2 * i + 2] = vi
+            row += x.size
+        cov = cov + level_cov(sol.jac, d, var)
     return _series_result(comps, ps, labels, data, vals, vec, cov, sol, background_kind, active)
 
 
@@ -217,8 +235,14 @@ def _series_result(comps, ps, labels, data, vals, vec, cov, sol, background_kind
         p = ps.params[n]
         if Parameter(vals[n], min=p.min, max=p.max).at_bound(1e-4):
             res.mark_suspect(f"{n} at its bound ({vals[n]:.4g})")
-    if res.statistics["chi2_red"] > 25:
+    z = chi2_misfit_z(res.statistics["chi2_red"] * dof, dof)
+    res.statistics["misfit_z"] = z
+    if z > MISFIT_Z:  # Poisson weights, as fit_xps
         res.mark_suspect(
-            f"χ²_red = {res.statistics['chi2_red']:.3g}: the model does not describe the data"
+            f"χ²_red = {res.statistics['chi2_red']:.3g} on {dof} degrees of freedom (misfit z = "
+            f"{z:.1f} > {MISFIT_Z:g}): the model does not describe the data within the "
+            "counting noise"
         )
+    for lab, (x, *_rest) in zip(labels, data, strict=True):
+        _check_lines_inside(res, comps, vals, x, prefix=f"{lab}:")
     return res

@@ -292,8 +292,13 @@ def background(
             bg = shirley_calculate(
                 x, y, tol=1e-10 * float(np.max(y)) ** 2, maxit=200, bounds=((x[0], lo), (x[-1], hi))
             )
-        if "exceeded" in sink.getvalue():
-            notes.append("Shirley background did not converge in 200 iterations")
+        # lmfitxps prints its failures: stdout stays clean (--json), each becomes a note
+        for line in filter(None, (t.strip() for t in sink.getvalue().splitlines())):
+            notes.append(
+                "Shirley background did not converge in 200 iterations"
+                if "exceeded" in line
+                else f"lmfitxps Shirley: {line}"
+            )
         return np.asarray(bg, dtype=float), notes
     if kind == "tougaard":
         # universal cross-section; B makes the background meet the data at the high-E_B end

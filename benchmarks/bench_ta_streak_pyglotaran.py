@@ -1,0 +1,176 @@
+"""Benchmark: heterolab vs pyglotaran on real streak-camera fluorescence (issue #11).
+
+Photosystem I, synchroscan streak camera (pyglotaran-examples ``study_fluorescence``; data
+bundled in examples/data/pyglotaran_examples under MIT): the target model of that example —
+five compartments with reversible transfer, a shared decay rate, synchroscan backsweep
+(13.2 ns), non-negative spectra, zero constraints, two equal-area penalties — written for
+heterolab in examples/models/psi_streak_backsweep.toml and for pyglotaran as the example's own
+``model-target.yaml`` (rebuilt here from the same start values). Both fit the same file from
+the same start values in one process; imports are done before the clocks start, reading the
+file is timed. Prints rates, SSE, wall times, the speed ratio and, with ``--converge``, the
+deviation from pyglotaran's converged optimum (ftol = gtol = xtol = 1e-12).
+
+Run in the peers' venv: ``.venv-bench/bin/python benchmarks/bench_ta_streak_pyglotaran.py
+[--converge] [--skip-pyglotaran]``; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+if importlib.util.find_spec("heterolab") is None:  # run from a checkout without installing
+    sys.path.insert(0, str(REPO / "src"))
+
+DATA = REPO / "examples" / "data" / "pyglotaran_examples" / "study_fluorescence" / "data.ascii"
+MODEL = REPO / "examples" / "models" / "psi_streak_backsweep.toml"
+RATES = ("k3", "k4", "k5", "k6", "k7", "k8")
+
+GLOTARAN_MODEL = """
+default_megacomplex: decay
+dataset_groups:
+  default:
+    residual_function: non_negative_least_squares
+megacomplex:
+  mc1:
+    k_matrix: [km1]
+k_matrix:
+  km1:
+    matrix:
+      (s2, s1): kinetic.1
+      (s5, s1): kinetic.2
+      (s2, s2): kinetic.3
+      (s3, s2): kinetic.4
+      (s4, s2): kinetic.5
+      (s2, s3): kinetic.6
+      (s2, s4): kinetic.7
+      (s3, s3): kinetic.8
+      (s4, s4): kinetic.8
+      (s5, s5): kinetic.8
+irf:
+  irf1:
+    type: gaussian
+    center: irf.center
+    width: irf.width
+    backsweep: True
+    backsweep_period: irf.backsweep
+initial_concentration:
+  input1:
+    compartments: [s1, s2, s3, s4, s5]
+    parameters: [input.1, input.0, input.0, input.0, input.0]
+clp_constraints:
+  - {type: zero, target: s1, interval: [[1, 1000]]}
+  - {type: zero, target: s3, interval: [[1, 680]]}
+  - {type: zero, target: s4, interval: [[1, 690]]}
+clp_penalties:
+  - {type: equal_area, source: s2, source_intervals: [[100, 1000]], target: s3,
+     target_intervals: [[100, 1000]], parameter: area.1, weight: 0.0016}
+  - {type: equal_area, source: s2, source_intervals: [[100, 1000]], target: s4,
+     target_intervals: [[100, 1000]], parameter: area.1, weight: 0.0016}
+dataset:
+  dataset1:
+    initial_concentration: input1
+    megacomplex: [mc1]
+    irf: irf1
+"""
+
+GLOTARAN_PARAMETERS = """
+input:
+  - ["1", 1]
+  - ["0", 0]
+  - {vary: false}
+irf:
+  - ["center", -84.0]
+  - ["width", 1.55]
+  - ["backsweep", 13200.0, {vary: false}]
+kinetic:
+  - [2, {vary: false}]
+  - [0.1, {vary: false}]
+  - 0.060
+  - 0.027
+  - 0.056
+  - 0.039
+  - 0.133
+  - 0.00016
+  - {non-negative: true}
+area:
+  - [1, {vary: false}]
+"""
+
+
+def run_heterolab() -> tuple[dict[str, float], float, float]:
+    """Fit with heterolab (defaults: multi-start on); rates (1/ps), SSE, wall time (s)."""
+    import heterolab.io as hio
+    from heterolab.kinetics.ta.target import fit_target, load_model
+
+    t = time.perf_counter()
+    res = fit_target(load_model(MODEL), hio.read(DATA, kind="ta"))
+    wall = time.perf_counter() - t
+    return {k: res.value(k) for k in RATES}, res.statistics["sse"], wall
+
+
+def run_pyglotaran(tol: float = 1e-8) -> tuple[dict[str, float], float, float]:
+    """Fit with pyglotaran (ftol = gtol = xtol = ``tol``); rates (1/ps), SSE, wall time (s)."""
+    from glotaran.io import load_dataset, load_model, load_parameters
+    from glotaran.optimization.optimize import optimize
+    from glotaran.project.scheme import Scheme
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model_file = Path(tmp) / "model.yaml"
+        model_file.write_text(GLOTARAN_MODEL)
+        t = time.perf_counter()
+        dataset = load_dataset(DATA)
+        model = load_model(model_file)
+        params = load_parameters(GLOTARAN_PARAMETERS, format_name="yml_str")
+        scheme = Scheme(model, params, {"dataset1": dataset}, ftol=tol, gtol=tol, xtol=tol)
+        result = optimize(scheme, verbose=False)
+        wall = time.perf_counter() - t
+    opt = result.optimized_parameters
+    rates = {f"k{i}": opt.get(f"kinetic.{i}").value for i in range(3, 9)}
+    return rates, float(result.chi_square), wall
+
+
+def _show(name: str, rates: dict[str, float], sse: float, wall: float) -> None:
+    print(
+        f"{name:<30s} {wall:7.2f} s  SSE {sse:.12g}  "
+        + ", ".join(f"{k}={v:.6g}" for k, v in rates.items())
+    )
+
+
+def main() -> None:
+    """Run both programs and print rates, SSE, wall times and the ratio."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--skip-pyglotaran", action="store_true")
+    ap.add_argument("--converge", action="store_true", help="also pyglotaran at tol 1e-12")
+    args = ap.parse_args()
+    import heterolab.io  # imports before the clocks
+    import heterolab.kinetics.ta.target  # noqa: F401
+
+    h = run_heterolab()
+    _show("heterolab", *h)
+    if args.skip_pyglotaran:
+        return
+    if importlib.util.find_spec("glotaran") is None:
+        sys.exit("error: pyglotaran is not installed in this Python; use --skip-pyglotaran")
+    import glotaran.optimization.optimize  # noqa: F401
+
+    g = run_pyglotaran()
+    _show("pyglotaran (defaults)", *g)
+    print(f"speed ratio pyglotaran/heterolab: {g[2] / h[2]:.1f}x")
+    if args.converge:
+        c = run_pyglotaran(1e-12)
+        _show("pyglotaran (tol 1e-12)", *c)
+        print(
+            "deviation heterolab vs converged pyglotaran (%): "
+            + ", ".join(f"{k}={100 * (h[0][k] / c[0][k] - 1):+.4f}" for k in RATES)
+            + f"; SSE {100 * (h[1] / c[1] - 1):+.2e} %"
+        )
+
+
+if __name__ == "__main__":
+    main()

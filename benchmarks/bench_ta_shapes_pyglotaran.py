@@ -20,9 +20,12 @@ values. Prints lifetimes and band parameters, SSE, wall times and relative devia
 within 0.5 %, heterolab's SSE equal or lower). ``--repeat N`` fits N times and reports the
 fastest wall time (the first call of either program includes one-time set-up).
 
-Run in the peers' venv: ``/tmp/ta/venv-bench/bin/python benchmarks/bench_ta_shapes_pyglotaran.py``
-(``--skip-pyglotaran`` for heterolab alone). If heterolab is not installed there, ``src/`` of
-this checkout is used.
+Run in the peers' venv: ``OPENBLAS_NUM_THREADS=1 PYTHONPATH=src /tmp/ta/venv-bench/bin/python
+benchmarks/bench_ta_shapes_pyglotaran.py --repeat 3`` (``--skip-pyglotaran`` for heterolab
+alone). If heterolab is not installed there, ``src/`` of this checkout is used. That venv has
+no threadpoolctl, so heterolab cannot limit BLAS to one thread itself; on a loaded machine
+OpenBLAS's threads then make even 1x1 LAPACK calls take ~30 ms (heterolab 10x slower), hence
+the variable (it applies to both programs).
 """
 
 from __future__ import annotations

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from heterolab.kinetics.ta.choices import CoherentArtifact
+from heterolab.kinetics.ta.shapes import SpectralShape, validate_shapes
 from heterolab.parameters import Parameter, ParameterSet
 
 __all__ = [
@@ -421,6 +422,9 @@ class DatasetSpec:
         Compartments whose spectra must be >= 0 (e.g. fluorescence, stimulated emission
         written as positive): each wavelength is then solved by bounded least squares
         (BVLS; Stark & Parker, Comput. Stat. 10, 129 (1995)) and the Jacobian is differenced.
+    shapes
+        Parametric band shapes (amplitude x Gaussian or skewed Gaussian) for some
+        compartments' spectra (:mod:`heterolab.kinetics.ta.shapes`).
     """
 
     name: str
@@ -436,6 +440,7 @@ class DatasetSpec:
     equal_area: list[EqualArea] = field(default_factory=list)
     scale: float | str = 1.0
     guide: list[Guide] = field(default_factory=list)
+    shapes: list[SpectralShape] = field(default_factory=list)
 
     def validate(self, scheme: KineticScheme, params: ParameterSet) -> list[str]:
         """Every problem with this dataset's specification."""
@@ -493,6 +498,7 @@ class DatasetSpec:
             problems += g.problems(head, scheme.compartments)
         if not 0 <= self.coherent_artifact <= 3:
             problems.append(f"{head}: coherent_artifact must be 0..3, got {self.coherent_artifact}")
+        problems += validate_shapes(self, scheme, params)
         return problems
 
     def initial_vector(self, scheme: KineticScheme, values: Mapping[str, float]) -> np.ndarray:

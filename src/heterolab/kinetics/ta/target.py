@@ -57,6 +57,11 @@ from heterolab.kinetics.ta.model import (
     Weight,
 )
 from heterolab.kinetics.ta.objective import make_objective
+from heterolab.kinetics.ta.shapes import (
+    add_shape_results,
+    joint_shape_problems,
+    shapes_from_mapping,
+)
 from heterolab.kinetics.ta.varpro import PreparedDataset
 from heterolab.progress import progress_task
 from heterolab.result import Quantity, Result, make_provenance
@@ -95,6 +100,7 @@ class TargetModel:
             problems.append("no [[datasets]] given")
         if not problems:
             problems += link_problems(self)
+            problems += joint_shape_problems(self)
         if problems:
             raise ModelError(problems, source=source)
 
@@ -258,6 +264,7 @@ def model_from_mapping(
                 guides,
             )
         )
+        datasets[-1].shapes = shapes_from_mapping(d.get("shapes", {}), where, problems, params)
     link = parse_link(spec.get("link_spectra"), [d.name for d in datasets], problems, comps)
     if problems:
         raise ModelError(problems, source=source)
@@ -394,6 +401,7 @@ def _fit_once(
         res = _build_result(model, params, prepared, sol, wall, kind, inputs, joint)
         res.warnings[:0] = [w for d in matrices for w in d.attrs.get("warnings", [])]
         _diagnose(res, model, params, prepared, sol, x0, (lo, hi, physical), precision)
+        add_shape_results(res, model, params, prepared, sol)
         return res
 
 
@@ -632,6 +640,7 @@ def _undetermined(
             *(sh for _, sh, _ in d.irf.extra),
         )
     }
+    shifts |= {s.skewness for d in model.datasets for s in d.shapes if isinstance(s.skewness, str)}
     for i, n in enumerate(free):
         sd = np.sqrt(cov[i, i]) if np.isfinite(cov[i, i]) else np.nan
         partner = ""

@@ -27,6 +27,7 @@ import xarray as xr
 
 from heterolab.errors import ModelError
 from heterolab.kinetics.decay_models import exp_conv_gaussian
+from heterolab.kinetics.ta import shapes as _shapes
 from heterolab.kinetics.ta.model import DatasetSpec, EqualArea, KineticScheme, chirp_x
 
 __all__ = [
@@ -398,6 +399,7 @@ class PreparedDataset:
         self.baseline = bool(getattr(spec, "baseline", False))
         self.oscillations = list(getattr(spec, "oscillations", []))
         self.nonnegative = set(getattr(spec, "nonnegative", []))
+        self.shaped = [s.compartment for s in getattr(spec, "shapes", [])]  # amplitude x band
         self._labels: list[str] = list(scheme.compartments)
         patterns = np.zeros((self.wavelength.size, len(spec.constraints)), dtype=bool)
         for i, con in enumerate(spec.constraints):
@@ -530,6 +532,8 @@ class PreparedDataset:
                 j = labels.index(con.target)  # type: ignore[arg-type]
                 ratio = values[con.ratio] if isinstance(con.ratio, str) else float(con.ratio)
                 t[i, :] = ratio * t[j, :]
+        if self.shaped:  # shaped spectra are not free columns (their amplitudes are global)
+            t[[labels.index(s) for s in self.shaped], :] = 0.0
         keep = np.flatnonzero(np.any(t != 0, axis=0))
         return t[:, keep] if keep.size else np.zeros((n, 0))
 
@@ -571,6 +575,8 @@ class PreparedDataset:
     def _residuals(
         self, values: Mapping[str, float], factors: dict[int, tuple[np.ndarray, np.ndarray]]
     ) -> np.ndarray:
+        if self.shaped:
+            return _shapes.shaped_residuals(self, values)
         c, labels = self.full_columns(values)
         act = self.active_columns(c, labels)
         out = np.empty_like(self.yw)
@@ -677,6 +683,8 @@ class PreparedDataset:
         are differenced through the residual (``resolve`` recomputes the tied ones). Positive
         parameters are fitted as logarithms: their columns are multiplied by θ.
         """
+        if self.shaped:
+            return _shapes.shaped_jacobian(self, values, free, positive, resolve)
         resolve = resolve or dict
         irf = self.spec.irf
         rate_names = {tr.rate for tr in self.scheme.transitions}
@@ -1003,7 +1011,7 @@ class PreparedDataset:
     def spectra(self, values: Mapping[str, float]) -> tuple[np.ndarray, list[str]]:
         """Full spectra (n_w, n_col) at ``values`` (constraints applied; NaN where a column
         is unused) and their labels: one batched QR solve per constraint group."""
-        if self.nonnegative:
+        if self.nonnegative or self.shaped:
             spectra, _, labels, _ = self.solve(values)
             return spectra, labels
         c, labels = self.full_columns(values)
@@ -1031,7 +1039,7 @@ class PreparedDataset:
         """Number of linear (spectral) parameters eliminated by the projection."""
         c, labels = self.full_columns(values)
         act = self.active_columns(c, labels)
-        return sum(
+        return len(self.shaped) + sum(
             self.transform(g, labels, values, act).shape[1] * g.index.size for g in self.groups
         )
 
@@ -1051,6 +1059,8 @@ class PreparedDataset:
         conc
             (n_w or 1, n_t, n_col) concentrations.
         """
+        if self.shaped:
+            return _shapes.shaped_solve(self, values)
         c, labels = self.full_columns(values)
         act = self.active_columns(c, labels)
         spectra = np.full((self.wavelength.size, len(labels)), np.nan)

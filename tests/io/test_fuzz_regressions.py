@@ -223,3 +223,26 @@ def test_vasprun_with_inconsistent_dos_blocks_gives_a_format_error(tmp_path):
     p.write_bytes(cut)
     with pytest.raises(FormatError, match=r"vasprun\.xml: the DOS"):
         read_vasp_dos(p)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "hello\n", "poni_version: 2\nDetector: Detector\nDistance: 0.2\n"],
+)
+def test_poni_without_geometry_numbers_is_refused_at_read(tmp_path, text):
+    """pyFAI reads such files as None values; the integration then raised KeyError."""
+    from heterolab.io.xrd import read_poni
+
+    p = tmp_path / "g.poni"
+    p.write_text(text)
+    with pytest.raises(FormatError, match=r"g\.poni: PONI file without a usable .*wavelength"):
+        read_poni(p)
+
+
+def test_a_binary_campaign_file_is_a_format_error(tmp_path):
+    from heterolab.campaign.spec import load_campaign
+
+    p = tmp_path / "c.toml"
+    p.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(FormatError, match=r"c\.toml: not a text \(UTF-8\) campaign file"):
+        load_campaign(p)  # was UnicodeDecodeError (heterolab run/status/report tracebacks)

@@ -241,9 +241,13 @@ def load_campaign(path: str | PathLike[str]) -> Campaign:
     p = Path(path)
     if not p.is_file():
         raise FormatError(p, "campaign file does not exist")
-    text = p.read_text(encoding="utf-8")
     try:
+        text = p.read_text(encoding="utf-8")
         raw = tomllib.loads(text)
+    except UnicodeDecodeError as exc:
+        raise FormatError(
+            p, f"not a text (UTF-8) campaign file: {exc.reason} at byte {exc.start}"
+        ) from None
     except tomllib.TOMLDecodeError as exc:
         raise FormatError(p, f"not valid TOML: {exc}") from None
     lines = _Lines(text)

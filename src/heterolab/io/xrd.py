@@ -541,10 +541,27 @@ def read_poni(path: str | PathLike[str]) -> dict[str, Any]:
         k: (int(v) if hasattr(v, "value") else v)
         for k, v in dict(d.get("detector_config") or {}).items()
     }
+    # pyFAI reads a damaged file as None/absent values: every number the integration uses
+    # (structure.giwaxs builds a generic detector from pixel1/pixel2) must be there
+    needed = ("dist", "poni1", "poni2", "rot1", "rot2", "rot3", "wavelength")
+    missing = [k for k in needed if not _finite_number(d.get(k))]
+    missing += [
+        f"Detector_config {k}" for k in ("pixel1", "pixel2") if not _finite_number(cfg.get(k))
+    ]
+    if missing:
+        raise FormatError(
+            p, f"PONI file without a usable {', '.join(missing)} (a pyFAI geometry needs them)"
+        )
+    if not (d["dist"] > 0 and d["wavelength"] > 0 and cfg["pixel1"] > 0 and cfg["pixel2"] > 0):
+        raise FormatError(p, "PONI distance, wavelength and pixel sizes must be positive")
     out = {k: v for k, v in d.items() if k != "detector_config"}
     out["detector_config"] = cfg
     out["path"] = str(p)
     return out
+
+
+def _finite_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and np.isfinite(value)
 
 
 def read_detector_image(

@@ -23,6 +23,7 @@ from heterolab.spectroscopy._fitparams import (
 )
 from heterolab.spectroscopy.choices import GapModel
 from heterolab.spectroscopy.spectra import fwhm, integrate, peak_maximum, to_energy
+from heterolab.uncertainty import MISFIT_Z, chi2_misfit_z
 from heterolab.units import HC_EV_NM, K_B_EV
 
 __all__ = [
@@ -122,8 +123,13 @@ def _temperature_defaults(model: str, t: np.ndarray, y: np.ndarray) -> Parameter
     _, names, units = TEMPERATURE_MODELS[model]
     ps = ParameterSet()
     for n, u, v in zip(names, units, _default_start(model, t, y), strict=True):
-        ps.add(n, v, unit=u)
+        # temperatures and phonon energies of the models are positive (a Varshni fit ended
+        # at beta = -24 K, 285x the noise, 'ok')
+        ps.add(n, v, unit=u, min=0.0 if n in _POSITIVE else -math.inf)
     return ps
+
+
+_POSITIVE = frozenset({"beta", "theta", "e_lo", "phonon_energy"})
 
 
 def fit_temperature_dependence(
@@ -189,7 +195,29 @@ def fit_temperature_dependence(
     unmoved = [n for n in free if vals[n] == initial.params[n].value]
     if unmoved:
         res.mark_suspect(f"{', '.join(unmoved)} did not move from the start value")
+    # e.g. an Arrhenius series that never reaches the low-temperature plateau determines only
+    # i0/a: a = 0.11 +- 0.14 (and i0 30x off) was 'ok'
+    vague = [
+        n
+        for n in free
+        if errors.get(n) is not None and math.isfinite(errors[n]) and errors[n] > abs(vals[n])
+    ]
+    if vague:
+        res.mark_suspect(
+            f"relative error above 100 % for {', '.join(vague)}: the temperature range does "
+            "not determine them (fix one, or measure further into the plateau)"
+        )
     res.statistics["chisqr"] = float(np.sum((func(t, *(vals[n] for n in names)) - y) ** 2))
+    if stderr is not None:
+        chi2 = float(np.sum(((func(t, *(vals[n] for n in names)) - y) / sigma) ** 2))
+        dof = max(t.size - len(free), 1)
+        z = chi2_misfit_z(chi2, dof)
+        res.statistics.update(chi2_reduced=chi2 / dof, misfit_z=z)
+        if z > MISFIT_Z:
+            res.mark_suspect(
+                f"chi2_red = {chi2 / dof:.3g} with the stated errors ({z:.0f} spreads above 1): "
+                f"the {model} model does not describe the data"
+            )
     return res
 
 
@@ -318,9 +346,11 @@ def temperature_series(
     ):
         ok = np.isfinite(y)
         fit = fit_temperature_dependence(temps[ok], y[ok], model)
-        if not fit.ok:
+        if fit.status == "failed":
             res.warnings.append(f"{prefix.rstrip('_')} fit failed: {fit.message}")
             continue
+        if fit.status == "suspect":  # its numbers stay, with the reason
+            res.mark_suspect(f"{prefix.rstrip('_')} fit is suspect: {fit.message}")
         for n, q in fit.parameters.items():
             res.parameters[prefix + n] = q
     new = detect_new_peaks(spectra, prominence_fraction=prominence_fraction)

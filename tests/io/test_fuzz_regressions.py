@@ -246,3 +246,52 @@ def test_a_binary_campaign_file_is_a_format_error(tmp_path):
     p.write_bytes(b"\xff\xfe\x00garbage")
     with pytest.raises(FormatError, match=r"c\.toml: not a text \(UTF-8\) campaign file"):
         load_campaign(p)  # was UnicodeDecodeError (heterolab run/status/report tracebacks)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "old", "new", "message"),
+    [
+        (".edf", b"Dim_1 = 64", b"Dim_1 = 2000000000", "declares a 2000000000 x 48 pixel frame"),
+        (".cbf", b"X-Binary-Size: ", b"X-Binary-Size: 99999999999", "declares a binary block of 9"),
+    ],
+)
+def test_detector_header_declaring_an_absurd_frame_is_refused_before_fabio(
+    tmp_path, suffix, old, new, message
+):
+    """fabio allocates the frame its header declares before reading the pixels (a MemoryError
+    at best, hundreds of GB of address space at worst)."""
+    from fabio.cbfimage import CbfImage
+    from fabio.edfimage import EdfImage
+
+    from heterolab.io.xrd import read_detector_image
+
+    f = tmp_path / f"big{suffix}"
+    data = np.arange(64 * 48, dtype=np.int32).reshape(48, 64)
+    (EdfImage(data=data.astype(np.float32)) if suffix == ".edf" else CbfImage(data=data)).write(
+        str(f)
+    )
+    raw = f.read_bytes()
+    if suffix == ".cbf":  # replace the declared size's digits too
+        i = raw.index(old) + len(old)
+        j = raw.index(b"\r", i)
+        raw = raw[: i - len(old)] + new + raw[j:]
+    else:
+        raw = raw.replace(old, new)
+    f.write_bytes(raw)
+    with pytest.raises(FormatError, match=rf"big\{suffix}: the header {message}"):
+        read_detector_image(f)
+
+
+def test_an_edf_whose_header_shrinks_the_frame_to_no_rows_is_refused(tmp_path):
+    """A damaged Dim_2 made fabio return a (0, 64) array, which read as an empty image."""
+    from fabio.edfimage import EdfImage
+
+    from heterolab.io.xrd import read_detector_image
+
+    f = tmp_path / "flat.edf"
+    EdfImage(data=np.ones((48, 64), np.float32)).write(str(f))
+    f.write_bytes(f.read_bytes().replace(b"Dim_2 = 48 ", b"Dim_2 = 0  "))
+    with pytest.raises(
+        FormatError, match=r"flat\.edf: (the header declares a 64 x 0|expected a 2-D)"
+    ):
+        read_detector_image(f)

@@ -602,7 +602,7 @@ def read_detector_image(
         raise FormatError(p, "file does not exist")
     import fabio
 
-    _check_cbf_binary(p)
+    _check_frame_header(p)
     try:
         img = fabio.open(str(p))
         data = np.asarray(img.data, dtype=float)
@@ -611,7 +611,7 @@ def read_detector_image(
         raise FormatError(
             p, f"not a readable detector image ({type(exc).__name__}: {exc})"
         ) from None
-    if data.ndim != 2:
+    if data.ndim != 2 or min(data.shape) < 2:
         raise FormatError(p, f"expected a 2-D image, found shape {data.shape}")
     if flip in ("ud", "both"):
         data = data[::-1, :]
@@ -649,13 +649,33 @@ _CBF_SECTION = b"--CIF-BINARY-FORMAT-SECTION--"
 _CBF_STARTER = b"\x0c\x1a\x04\xd5"
 
 
-def _check_cbf_binary(p: Path) -> None:
+#: Largest detector frame read (pixels): 16x a 16-Mpixel Eiger2; a header declaring more is
+#: damaged, and fabio would first allocate what it declares.
+MAX_DETECTOR_PIXELS = 2**28
+_DIM_FIELDS = re.compile(
+    rb"(?:Dim_[12]|X-Binary-Size-(?:Fastest|Second)-Dimension)\s*[=:]\s*(-?\d+)", re.I
+)
+
+
+_SIZE_FIELDS = re.compile(rb"(?:^|[\s{;])(?:Size|EDF_BinarySize|X-Binary-Size)\s*[=:]\s*(\d+)")
+
+
+def _check_frame_header(p: Path) -> None:
     """Refuse a CBF whose binary section has no start marker (a truncated file): fabio 2026.6
-    then reads past the end of the file for ever."""
+    then reads past the end of the file for ever; and an EDF/CBF whose header declares a frame
+    of more than :data:`MAX_DETECTOR_PIXELS` (fabio allocates it before reading)."""
     import mmap
 
     if p.stat().st_size == 0:
         raise FormatError(p, "file is empty")
+    with open(p, "rb") as fh:
+        head = fh.read(65536)
+    dims = [int(m) for m in _DIM_FIELDS.findall(head)[:2]]
+    if dims and (min(dims) <= 0 or int(np.prod(dims, dtype=float)) > MAX_DETECTOR_PIXELS):
+        raise FormatError(p, f"the header declares a {' x '.join(map(str, dims))} pixel frame")
+    sizes = [int(m) for m in _SIZE_FIELDS.findall(head)]
+    if sizes and max(sizes) > 8 * MAX_DETECTOR_PIXELS:
+        raise FormatError(p, f"the header declares a binary block of {max(sizes)} bytes")
     with open(p, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as mm:
         section = mm.find(_CBF_SECTION)
         if section >= 0 and mm.find(_CBF_STARTER, section) < 0:

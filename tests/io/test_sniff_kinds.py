@@ -116,3 +116,31 @@ def test_tiff_micrograph_reads_as_image_and_detector_tiff_as_detector_image(tmp_
     with pytest.raises(FormatError, match=r"frame\.tif: no length calibration stored"):
         read(plain, kind="image")
     assert read(plain, kind="image", pixel_size=0.1, unit="nm").sizes == {"y": 8, "x": 8}
+
+
+def test_phi_multipak_vamas_with_its_npl_extension_reads_by_content():
+    """A real PHI MultiPak export (MIT, LG4X example data; tests/io/data/README.md): VAMAS
+    saved as .npl. Found by content; the C 1s maximum sits at the adventitious-carbon
+    reference 284.8 eV (within the 0.05 eV step), hv from the file is Al Kα 1486.6 eV."""
+    from pathlib import Path
+
+    from typer.testing import CliRunner
+
+    from heterolab.cli import app
+    from heterolab.io.vamas import read_vamas_blocks
+
+    f = Path(__file__).parent / "data" / "lg4x_phi_multipak_vamas.npl"
+    blocks = read_vamas_blocks(f)
+    assert len(blocks) == 5
+    c1s = read(f, block=0)
+    assert c1s.attrs["reader"] == "vamas" and c1s.attrs["photon_energy"] == pytest.approx(1486.6)
+    assert c1s.sizes["binding_energy"] == 601
+    assert float(c1s["binding_energy"][int(np.argmax(c1s.values))]) == pytest.approx(284.8, abs=0.1)
+    res = CliRunner().invoke(app, ["xps", "read", str(f), "--json"])
+    assert res.exit_code == 0, res.output
+    import json
+
+    derived = json.loads(res.stdout)["derived"]
+    assert sorted(k for k in derived if k.endswith(":be_at_max")) == [
+        f"Block No.{i}:be_at_max" for i in range(1, 6)
+    ]

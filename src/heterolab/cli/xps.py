@@ -151,14 +151,19 @@ def read_cmd(
 
     Example: heterolab xps read 0-150W.vms --json
     """
-    from heterolab.io.vamas import read_specs_xy_blocks, read_vamas_blocks, sniff_specs_xy
+    from heterolab.io.vamas import (
+        read_specs_xy_blocks,
+        read_vamas_blocks,
+        sniff_specs_xy,
+        sniff_vamas,
+    )
     from heterolab.structure.xps import describe_spectra
 
     head = b""
     if file.is_file():
         with open(file, "rb") as fh:
             head = fh.read(4096)
-    if file.suffix.lower() == ".vms" and block is None:
+    if (file.suffix.lower() == ".vms" or sniff_vamas(head)) and block is None:
         spectra = read_vamas_blocks(file)
     elif sniff_specs_xy(head) and block is None:
         spectra = read_specs_xy_blocks(file)

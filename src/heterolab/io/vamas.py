@@ -31,6 +31,7 @@ __all__ = [
     "read_vamas_blocks",
     "read_xps_file",
     "sniff_specs_xy",
+    "sniff_vamas",
 ]
 
 _VAMAS_ID = b"VAMAS Surface Chemical Analysis Standard Data Transfer Format"
@@ -165,8 +166,13 @@ def _select_block(
     raise ParameterError(f"{path}: no block {block!r}; blocks: {', '.join(names)}")
 
 
-def _sniff_vamas(head: bytes) -> bool:
+def sniff_vamas(head: bytes) -> bool:
+    """Whether the first bytes of a file are a VAMAS file's (whatever its extension: PHI
+    MultiPak exports VAMAS as ``.npl``, some software as ``.txt``)."""
     return head.lstrip(b"\r\n \t").startswith(_VAMAS_ID)
+
+
+_sniff_vamas = sniff_vamas
 
 
 register_reader("vamas", "photoemission", (".vms",), _sniff_vamas)(read_vamas)

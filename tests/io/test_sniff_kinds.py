@@ -144,3 +144,11 @@ def test_phi_multipak_vamas_with_its_npl_extension_reads_by_content():
     assert sorted(k for k in derived if k.endswith(":be_at_max")) == [
         f"Block No.{i}:be_at_max" for i in range(1, 6)
     ]
+
+
+def test_a_hyperspy_file_without_kind_is_refused_with_the_kind_to_pass():
+    f = shared_file("tem", "atomap_SrTiO3_ADF_ABF", "test_ADF_cropped.hdf5")
+    with pytest.raises(FormatError, match=r"a HyperSpy image: read it with kind='image'"):
+        read(f)
+    img = read(f, kind="image", pixel_size=0.0093263, unit="nm")
+    assert dict(img.sizes) == {"y": 400, "x": 380}

@@ -291,7 +291,14 @@ def _check_marker(f: Any, p: Path) -> str:
     if isinstance(marker, bytes):
         marker = marker.decode()
     if marker != FORMAT_MARKER:
-        raise FormatError(p, "HDF5 file not written by heterolab (no 'heterolab_format' attribute)")
+        hint = ""
+        if "Experiments" in f or _attr(f, "file_format", None) in ("HyperSpy", b"HyperSpy"):
+            hint = "; a HyperSpy image: read it with kind='image' (heterolab tem ...)"
+        elif "entry" in f or "entry1" in f:
+            hint = "; a NeXus file: export the data it holds as text or TIFF"
+        raise FormatError(
+            p, f"HDF5 file not written by heterolab (no 'heterolab_format' attribute){hint}"
+        )
     version = int(_attr(f, "format_version", 0))
     if version > FORMAT_VERSION:
         raise FormatError(

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+from scipy.special import voigt_profile
 
 from heterolab.arrays import pattern_dataarray
 from heterolab.result import Result
@@ -22,6 +23,8 @@ from heterolab.structure.xrd import (
     refine_lattice,
     rir_fractions,
     scherrer,
+    size_strain_pattern,
+    size_strain_voigt,
     strain_per_reflection,
     williamson_hall,
 )
@@ -82,6 +85,7 @@ def _check_not_ok_has_reason(res: Result) -> None:
         assert res.message, f"{res.kind} is {res.status} without a reason"
 
 
+@pytest.mark.slow
 def test_random_pseudo_voigt_doublets_within_their_errors() -> None:
     """24 seeded patterns over 50–1e6 counts, steps 0.005–0.04°, 2θ 10–150°, FWHM 0.05–0.8°."""
     counts = {"ok": 0, "suspect": 0, "failed": 0}
@@ -171,10 +175,17 @@ def test_scherrer_random_sizes_ok_within_errors_and_unresolved_never_ok() -> Non
     assert 0.5 < np.mean(z**2) < 2.0
 
 
+def test_scherrer_line_barely_broader_than_instrument_is_not_resolved() -> None:
+    # β = √(0.31² − 0.3²) = 0.078° ± 0.04°: a size near 110 nm with a 50 % error
+    res = scherrer(_peaks_table([40.0], [0.31], [0.01]), instrument=0.3)
+    assert res.status == "suspect"
+    assert "not resolved" in res.message
+
+
 def test_scherrer_instrument_broader_than_line_is_not_ok() -> None:
     res = scherrer(_peaks_table([30.0, 40.0], [0.05, 0.06], [0.001, 0.001]), instrument=0.08)
     assert res.status != "ok"
-    assert "not broader than the instrument" in res.message
+    assert "not resolved" in res.message and "not broader than the instrument" in res.message
 
 
 def test_williamson_hall_random_size_and_strain_within_errors() -> None:
@@ -275,6 +286,92 @@ def test_refine_lattice_random_cells_start_half_percent_off(system: str) -> None
     assert counts["ok"] >= 7, counts
     assert np.max(np.abs(z)) < Z_MAX
     assert 0.4 < np.mean(z**2) < 2.0
+
+
+def test_refine_lattice_random_zero_shift_within_errors() -> None:
+    """Cubic/tetragonal cells with a zero shift of ±0.15° refined with zero_shift alone."""
+    zs: list[float] = []
+    for seed in range(10):
+        rng = np.random.default_rng(100 + seed)
+        system = "cubic" if seed % 2 else "tetragonal"
+        a = float(rng.uniform(3.5, 9.0))
+        c = a if system == "cubic" else a * float(rng.choice([0.8, 1.25])) * rng.uniform(0.97, 1.03)
+        zero = float(rng.uniform(-0.15, 0.15))
+        refl = _reflections(system, a, a, c, 15.0, 130.0)[:12]
+        sig = float(rng.uniform(0.0005, 0.005))
+        obs = np.array([t for _h, t in refl]) + zero + sig * rng.standard_normal(len(refl))
+        res = refine_lattice(
+            list(obs),
+            errors=[sig] * obs.size,
+            a=a * 1.005,
+            c=c * 1.005 if system != "cubic" else None,
+            system=system,
+            wavelength_angstrom=L1,
+            zero_shift=True,
+            displacement=False,
+        )
+        _check_not_ok_has_reason(res)
+        if res.status != "ok":
+            continue
+        truth = {"a": a, "c": c, "zero_shift": zero}
+        zs += [(q.value - truth[n]) / q.stderr for n, q in res.parameters.items()]
+    z = np.asarray(zs)
+    print(
+        f"refine_lattice zero shift: n {z.size}, mean z² {np.mean(z**2):.2f}, max |z| {np.max(np.abs(z)):.2f}"
+    )
+    assert z.size >= 14
+    assert np.max(np.abs(z)) < Z_MAX
+    assert 0.4 < np.mean(z**2) < 2.0
+
+
+@pytest.mark.slow
+def test_size_strain_random_voigt_patterns_within_errors() -> None:
+    """Cubic cells, Voigt lines with Lorentzian size (5–200 nm) and Gaussian strain (0–1 %)
+    ⊕ instrument 0.05°: single-line Voigt and whole-pattern size/strain, ok ⇒ within errors."""
+    rng0 = np.random.default_rng(77)
+    zs: dict[str, list[float]] = {"size": [], "strain": []}
+    for _case in range(4):
+        rng = np.random.default_rng(rng0.integers(1 << 30))
+        size = math.exp(rng.uniform(math.log(5), math.log(200)))
+        eps = float(rng.uniform(0, 0.01))
+        inst = 0.05
+        a = float(rng.uniform(3.8, 6.5))
+        height = math.exp(rng.uniform(math.log(300), math.log(1e5)))
+        x = np.arange(15, 110, 0.02)
+        y = np.full(x.size, 0.1 * height)
+        refl = [r for r in _reflections("cubic", a, a, a, 18, 105) if sum(v * v for v in r[0]) < 13]
+        for _hkl, t in refl[:6]:
+            th = math.radians(t / 2)
+            fl = math.degrees(0.9 * L1 / (size * 10 * math.cos(th)))
+            fg = math.hypot(math.degrees(4 * eps * math.tan(th)), inst)
+            area = height * rng.uniform(0.3, 1) * (fl + fg)
+            for pos, share in ((t, 1.0), (_kalpha2(t), 0.5)):
+                y = y + share * area * voigt_profile(x - pos, fg * FWHM_TO_SIGMA, fl / 2)
+        pat = pattern_dataarray(
+            x,
+            rng.poisson(y).astype(float),
+            wavelength_angstrom=L1,
+            wavelength2_angstrom=L2,
+            kalpha2_ratio=0.5,
+        )
+        peaks = fit_peaks(pat, profile_name="voigt")
+        for res, names in (
+            (size_strain_voigt(peaks, instrument=inst), ("mean_size", "mean_microstrain")),
+            (size_strain_pattern(pat, peaks, instrument=inst), ("size", "microstrain")),
+        ):
+            _check_not_ok_has_reason(res)
+            if res.status != "ok":
+                continue
+            for key, name, truth in (("size", names[0], size), ("strain", names[1], eps)):
+                q = res[name]
+                zs[key].append((q.value - truth) / q.stderr)
+                if key == "size":
+                    assert abs(q.value / truth - 1) < 0.1, (name, q, truth)
+    for key, v in zs.items():
+        arr = np.asarray(v)
+        print(f"size/strain {key}: n {arr.size}, max |z| {np.max(np.abs(arr)):.2f}")
+        assert arr.size >= 2
+        assert np.max(np.abs(arr)) < Z_MAX
 
 
 # ----------------------------------------------------------------------------- central differences
@@ -406,3 +503,58 @@ def test_single_peak_without_kalpha2() -> None:
     assert res.ok, res.message
     q = res.parameters["p01.center"]
     assert abs(q.value - 30.0) < Z_MAX * q.stderr
+
+
+def test_sizes_from_a_suspect_peak_fit_are_not_ok_and_inconsistent_means_widen() -> None:
+    """A peak fit that is suspect (a line at the end of the pattern) passes its status on;
+    a mean of two sizes that disagree gets the scatter in its error (Birge ratio)."""
+    rng = np.random.default_rng(6)
+    x = np.arange(20, 60, 0.02)
+    y = 50 + _pv(x, 30.0, 300.0, 0.3, 0.5) + _pv(x, 58.7, 300.0, 0.6, 0.5)
+    pat = pattern_dataarray(x, rng.poisson(y).astype(float), wavelength_angstrom=L1)
+    peaks = fit_peaks(pat)
+    assert peaks.status == "suspect" and "end of the pattern" in peaks.message
+    res = scherrer(peaks)
+    assert res.status == "suspect" and "the peak fit is suspect" in res.message
+    sizes = [res.derived[f"size_p0{k}"] for k in (1, 2)]
+    spread = abs(sizes[0].value - sizes[1].value) / 2
+    assert res.derived["mean_size"].stderr > 0.5 * spread
+    lat = refine_lattice(peaks, a=5.0, displacement=False)
+    assert lat.status != "ok" and lat.message
+
+
+def test_identify_random_stick_patterns() -> None:
+    """Two random 8-line stick patterns; the peaks of one observed (±0.02°): it is present,
+    and the other is never an ok 'present' (seed 114: its strong lines all coincide with A's)."""
+    from heterolab.structure.xrd import identify_phases
+
+    for seed in range(200):
+        rng = np.random.default_rng(seed)
+        phases = {}
+        for name in "AB":
+            tt = np.sort(rng.uniform(15, 80, 8))
+            inten = rng.uniform(5, 100, 8)
+            inten[int(rng.integers(8))] = 100.0
+            phases[name] = [
+                {"two_theta": float(t), "intensity": float(i), "hkl": ""}
+                for t, i in zip(tt, inten, strict=True)
+            ]
+        obs = [s["two_theta"] + rng.normal(0, 0.02) for s in phases["A"] if s["intensity"] >= 10]
+        res = identify_phases(obs, phases, candidates={})
+        assert "A" in res.statistics["present"], seed
+        if "B" in res.statistics["present"]:
+            assert res.status == "suspect" and "not established" in res.message, seed
+
+
+def test_rir_fractions_random_round_trip() -> None:
+    """Intensities built from known weight fractions, RIRs and relative intensities."""
+    for seed in range(50):
+        rng = np.random.default_rng(seed)
+        names = ["P", "Q", "R"][: int(rng.integers(2, 4))]
+        w = rng.dirichlet(np.ones(len(names)))
+        rir = {n: float(rng.uniform(0.5, 12)) for n in names}
+        rel = {n: float(rng.uniform(20, 100)) for n in names}
+        inten = {n: 1e4 * wi * rir[n] * rel[n] / 100 for n, wi in zip(names, w, strict=True)}
+        res = rir_fractions(inten, rir, relative_intensity=rel)
+        for n, wi in zip(names, w, strict=True):
+            assert res.value(f"w_{n}") == pytest.approx(wi, rel=1e-12)

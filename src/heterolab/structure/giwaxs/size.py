@@ -227,11 +227,12 @@ def gi_scherrer(
         )
     if not sample2 > 0:
         result.mark_suspect(
-            f"the line ({fwhm:.4g} Å⁻¹) is not broader than the instrument ({inst:.4g} Å⁻¹)"
+            f"not resolved: the line ({fwhm:.4g} Å⁻¹) is not broader than the instrument "
+            f"({inst:.4g} Å⁻¹)"
         )
     elif fwhm < 1.2 * inst:
         result.mark_suspect(
-            f"resolution-limited: measured {fwhm:.4g} Å⁻¹ < 1.2 × instrument {inst:.4g} Å⁻¹; "
+            f"not resolved (resolution-limited): measured {fwhm:.4g} Å⁻¹ < 1.2 × instrument {inst:.4g} Å⁻¹; "
             "the size is a lower bound"
         )
     if fwhm < 3 * float(np.median(np.diff(q))):

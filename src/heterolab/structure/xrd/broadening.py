@@ -41,6 +41,28 @@ def _table(peaks: Result) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
     return get("two_theta"), get("two_theta_err"), get("fwhm"), get("fwhm_err")
 
 
+def inherit_peak_status(peaks: Result, result: Result) -> None:
+    """A result built on a peak fit that is not ok is not ok either (the reason carried over)."""
+    if peaks.status != "ok":
+        result.mark_suspect(f"the peak fit is {peaks.status}: {peaks.message}")
+
+
+def _weighted_mean(values: np.ndarray, errors: np.ndarray, unit: str) -> Quantity | None:
+    """Inverse-variance mean; its error is scaled by √χ²_red when the values scatter beyond
+    their errors (Birge ratio), so that a mean of inconsistent lines is not falsely precise."""
+    v, e = np.asarray(values, float), np.asarray(errors, float)
+    ok = np.isfinite(v) & np.isfinite(e) & (e > 0)
+    if not ok.any():
+        return None
+    w = 1 / e[ok] ** 2
+    mean = float(np.sum(w * v[ok]) / np.sum(w))
+    err = 1 / math.sqrt(float(np.sum(w)))
+    dof = int(ok.sum()) - 1
+    if dof > 0:
+        err *= math.sqrt(max(float(np.sum(w * (v[ok] - mean) ** 2)) / dof, 1.0))
+    return Quantity(mean, err, unit)
+
+
 def caglioti_fwhm(two_theta: np.ndarray | float, u: float, v: float, w: float) -> np.ndarray:
     """Instrument FWHM (deg) at 2θ (deg) from Caglioti U, V, W (deg²)."""
     t = np.tan(np.radians(np.asarray(two_theta, dtype=float) / 2))
@@ -85,6 +107,7 @@ def caglioti(peaks: Result) -> Result:
         result.mark_suspect("H² = U tan²θ + V tanθ + W is not positive over the measured range")
     if chi2_red > 10:
         result.mark_suspect(f"chi2_red = {chi2_red:.3g}: widths scatter beyond their errors")
+    inherit_peak_status(peaks, result)
     return result
 
 
@@ -168,21 +191,28 @@ def scherrer(
     result = Result(kind="xrd.scherrer")
     for lab, s, e in zip(labs, size, size_err, strict=True):
         result.derived[f"size_{lab}"] = Quantity(float(s), float(e), "nm")
-    ok = np.isfinite(size) & np.isfinite(size_err) & (size_err > 0)
-    if ok.any():
-        w = 1 / size_err[ok] ** 2
-        result.derived["mean_size"] = Quantity(
-            float(np.sum(w * size[ok]) / np.sum(w)), float(1 / math.sqrt(np.sum(w))), "nm"
-        )
+    mean = _weighted_mean(size, size_err, "nm")
+    if mean is not None:
+        result.derived["mean_size"] = mean
     result.statistics.update(
         {"shape_factor": shape_factor, "correction": correction, "wavelength_angstrom": lam}
     )
     if instrument is None:
         result.warnings.append("no instrument correction: sizes are lower bounds")
     if not np.all(np.isfinite(size)):
-        result.mark_suspect("a peak is not broader than the instrument: its size is undetermined")
+        result.mark_suspect(
+            "not resolved: a peak is not broader than the instrument: its size is undetermined"
+        )
     elif np.any(size > 200):
-        result.mark_suspect("size > 200 nm: beyond the resolution of a laboratory diffractometer")
+        result.mark_suspect(
+            "not resolved: size > 200 nm, beyond the resolution of a laboratory diffractometer"
+        )
+    elif np.any(beta < 2 * beta_err):
+        result.mark_suspect(
+            "not resolved: a peak is not significantly broader than the instrument "
+            "(sample breadth < 2σ): its size is a lower bound"
+        )
+    inherit_peak_status(peaks, result)
     return result
 
 
@@ -246,6 +276,7 @@ def williamson_hall(
         result.mark_suspect("intercept K λ / L is not positive: size undetermined")
     if coef[1] < -2 * math.sqrt(cov[1, 1]):
         result.mark_suspect("negative microstrain beyond 2σ: widths fall with angle")
+    inherit_peak_status(peaks, result)
     return result
 
 
@@ -337,13 +368,9 @@ def size_strain_voigt(
         ("mean_size", sizes, size_e, "nm"),
         ("mean_microstrain", strains, strain_e, "1"),
     ):
-        v, e = np.array(vals), np.array(errs)
-        ok = np.isfinite(v) & np.isfinite(e) & (e > 0)
-        if ok.any():
-            w = 1 / e[ok] ** 2
-            result.derived[name] = Quantity(
-                float(np.sum(w * v[ok]) / np.sum(w)), float(1 / math.sqrt(np.sum(w))), unit
-            )
+        mean = _weighted_mean(np.array(vals), np.array(errs), unit)
+        if mean is not None:
+            result.derived[name] = mean
     result.statistics.update({"shape_factor": shape_factor, "wavelength_angstrom": lam})
     if instrument is None:
         result.warnings.append(
@@ -351,4 +378,5 @@ def size_strain_voigt(
         )
     if not np.all(np.isfinite(sizes)):
         result.mark_suspect("a line has no Lorentzian part (η = 0): its size is undetermined")
+    inherit_peak_status(peaks, result)
     return result

@@ -264,6 +264,8 @@ def refine_lattice(
             "zero on a standard and pass the corrected positions, or refine the zero shift "
             "alone (displacement=False)"
         )
+    if isinstance(peaks, Result) and peaks.status != "ok":
+        result.mark_suspect(f"the peak fit is {peaks.status}: {peaks.message}")
     profile_used = peaks.statistics.get("profile") if isinstance(peaks, Result) else None
     chi2_red = result.statistics.get("chi2_red", math.nan)
     if profile_used in ("pseudo_voigt", "pearson7", "voigt") and chi2_red > 10:

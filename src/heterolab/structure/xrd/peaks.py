@@ -444,9 +444,12 @@ def _background_without_lines(
 
 
 def _refit(fit: dict[str, Any], fit_group: Any, net: np.ndarray) -> dict[str, Any]:
-    """The window of ``fit`` fitted again on a new net pattern."""
-    new = fit_group(fit["group"], fit["sel"], net[fit["sel"]])
-    new.update({"sel": fit["sel"], "group": fit["group"]})
+    """The window of ``fit`` fitted again on a new net pattern, started at its fitted centres."""
+    npp = fit.get("npp", 4)
+    g = fit["group"]
+    start = PeakGroup([float(fit["p"][npp * k]) for k in range(fit["n"])], g.low, g.high)
+    new = fit_group(start, fit["sel"], net[fit["sel"]])
+    new.update({"sel": fit["sel"], "group": g})
     return new
 
 

@@ -222,6 +222,14 @@ def identify_phases(
         result.mark_suspect(msg)
     if not present:
         result.mark_suspect("no phase has its strong reflections observed")
+    seen = {n: {m["two_theta"] for m in matched if m["phase"] == n} for n in present}
+    for n in present:
+        others = set().union(*(seen[o] for o in present if o != n))
+        if len(present) > 1 and seen[n] <= others:
+            result.mark_suspect(
+                f"{n}: every peak it matches is also matched by another present phase; "
+                "its presence is not established"
+            )
     return result
 
 

@@ -257,6 +257,9 @@ def _size_strain_pattern(
             or abs(sol.x[k] - hi[k]) < 1e-9 * hi[k]
         ):
             result.mark_suspect(f"{name} at its bound")
+    from heterolab.structure.xrd.broadening import inherit_peak_status
+
+    inherit_peak_status(peaks, result)
     return result
 
 

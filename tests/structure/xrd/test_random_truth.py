@@ -558,3 +558,69 @@ def test_rir_fractions_random_round_trip() -> None:
         res = rir_fractions(inten, rir, relative_intensity=rel)
         for n, wi in zip(names, w, strict=True):
             assert res.value(f"w_{n}") == pytest.approx(wi, rel=1e-12)
+
+
+def _split_pv(x: np.ndarray, c: float, area: float, fw: float, eta: float, asym: float):
+    """Toraya's split pseudo-Voigt from its definition: each side a pseudo-Voigt of FWHM 2h,
+    both scaled to one height, half widths h = f(1 ∓ α)/2; normalised numerically per side."""
+    out = np.empty_like(x)
+    total = 0.0
+    for mask, h in ((x < c, 0.5 * fw * (1 - asym)), (x >= c, 0.5 * fw * (1 + asym))):
+        top = _pv(np.array([c]), c, 1.0, 2 * h, eta)[0]
+        out[mask] = _pv(x[mask], c, 1.0, 2 * h, eta) / top
+        total += 0.5 / top
+    return area * out / total
+
+
+@pytest.mark.parametrize("profile_name", ["voigt", "split_pseudo_voigt"])
+def test_random_single_doublets_other_profiles_within_errors(profile_name: str) -> None:
+    """Voigt (scipy's Faddeeva profile, random Lorentzian fraction) and split pseudo-Voigt
+    (asymmetry ±0.3) doublets, 100–1e6 counts, FWHM 0.05–0.8°."""
+    z: dict[str, list[float]] = {"center": [], "fwhm": [], "area": []}
+    for seed in range(12):
+        rng = np.random.default_rng(2000 + seed)
+        step = float(rng.choice([0.005, 0.01, 0.02]))
+        lo = float(rng.uniform(10, 110))
+        height = math.exp(rng.uniform(math.log(100), math.log(1e6)))
+        fw = float(rng.uniform(max(0.05, 4 * step), 0.8))
+        c = lo + 10 * fw + rng.uniform(0, 2)
+        x = np.arange(lo, _kalpha2(c) + 10 * fw + rng.uniform(0, 2), step)
+        area = height * fw
+        if profile_name == "voigt":
+            rho = float(rng.uniform(0.05, 0.95))
+            scale = fw / (0.5346 * rho + math.sqrt(0.2166 * rho * rho + (1 - rho) ** 2))
+            f_l, f_g = rho * scale, (1 - rho) * scale
+            fw = 0.5346 * f_l + math.sqrt(0.2166 * f_l**2 + f_g**2)
+
+            def line(pos: float, a: float, x=x, f_l=f_l, f_g=f_g) -> np.ndarray:
+                return a * voigt_profile(x - pos, f_g * FWHM_TO_SIGMA, f_l / 2)
+        else:
+            eta, asym = float(rng.uniform(0, 1)), float(rng.uniform(-0.3, 0.3))
+
+            def line(pos: float, a: float, x=x, fw=fw, eta=eta, asym=asym) -> np.ndarray:
+                return _split_pv(x, pos, a, fw, eta, asym)
+
+        y = 0.1 * height + line(c, area) + line(_kalpha2(c), 0.5 * area)
+        pat = pattern_dataarray(
+            x,
+            rng.poisson(y).astype(float),
+            wavelength_angstrom=L1,
+            wavelength2_angstrom=L2,
+            kalpha2_ratio=0.5,
+        )
+        res = fit_peaks(pat, profile_name=profile_name)
+        _check_not_ok_has_reason(res)
+        if res.status != "ok":
+            continue
+        row = res.statistics["table"][0]
+        z["center"].append((row["two_theta"] - c) / row["two_theta_err"])
+        z["fwhm"].append((row["fwhm"] - fw) / row["fwhm_err"])
+        z["area"].append((row["area"] - area) / row["area_err"])
+    for name, vals in z.items():
+        v = np.asarray(vals)
+        print(
+            f"{profile_name} {name}: n {v.size}, mean z² {np.mean(v**2):.2f}, max |z| {np.max(np.abs(v)):.2f}"
+        )
+        assert v.size >= 10
+        assert np.max(np.abs(v)) < Z_MAX, name
+        assert 0.3 < np.mean(v**2) < 2.5, name

@@ -3,7 +3,10 @@
 Datasets solved alone use the analytic variable-projection Jacobian of
 :class:`~heterolab.kinetics.ta.varpro.PreparedDataset`; datasets in a joint problem (spectra
 linked across datasets, a dataset scale, guidance spectra; :mod:`heterolab.kinetics.ta.
-linked`) and the equal-area penalties are differenced in the optimiser's space.
+linked`), datasets with no analytic Jacobian column (non-negative spectra, backsweep,
+multi-Gaussian IRF, IRF-width dispersion: :attr:`~heterolab.kinetics.ta.varpro.
+PreparedDataset.differenced`) and the equal-area penalties are forward-differenced in the
+optimiser's space, each point from one solve.
 """
 
 from __future__ import annotations
@@ -39,7 +42,11 @@ def make_objective(
     ``joint`` is None when no dataset needs the joint problem.
     """
     joint = JointSpectra(model, prepared) if uses_joint(model) else None
-    alone = [p for i, p in enumerate(prepared) if joint is None or i not in joint.members]
+    solo = [p for i, p in enumerate(prepared) if joint is None or i not in joint.members]
+    # datasets without analytic columns are differenced with the joint rows and penalties:
+    # forward differences (one solve per column, not two) whose solves the penalties reuse
+    alone = [p for p in solo if not p.differenced]
+    diffed = [p for p in solo if p.differenced]
     penalized = any(p.spec.equal_area for p in prepared)
     positive = [params.params[n].positive for n in params.free]
 
@@ -56,6 +63,7 @@ def make_objective(
     def differenced(x: np.ndarray) -> np.ndarray:
         values = params.from_vector(x)
         out = [] if joint is None else [joint.residuals(values)]
+        out += [p.residuals(values) for p in diffed]
         return np.concatenate([*out, penalties(values)] if penalized else out)
 
     def fun(x: np.ndarray) -> np.ndarray:
@@ -63,12 +71,14 @@ def make_objective(
         if tick is not None:
             tick()
         out = [p.residuals(values) for p in alone]
-        return np.concatenate([*out, differenced(x)] if joint is not None or penalized else out)
+        return np.concatenate(
+            [*out, differenced(x)] if joint is not None or penalized or diffed else out
+        )
 
     def jac(x: np.ndarray) -> np.ndarray:
         values = params.from_vector(x)
         rows = [p.jacobian(values, params.free, positive, params.resolve) for p in alone]
-        if joint is not None or penalized:
+        if joint is not None or penalized or diffed:
             rows.append(difference_jacobian(differenced, x))
         return np.concatenate(rows)
 

@@ -418,6 +418,19 @@ class PreparedDataset:
             ]
             | None
         ) = None
+        # last bounded solve (non-negative spectra): values key and what solve() returned
+        self._solve_cache: tuple[tuple[tuple[str, float], ...], tuple] | None = None
+
+    @property
+    def differenced(self) -> bool:
+        """True when every Jacobian column of this dataset is a difference of residuals
+        (non-negative spectra, a multi-Gaussian IRF, backsweep or IRF-width dispersion):
+        :func:`~heterolab.kinetics.ta.objective.make_objective` then differences it
+        together with its penalties, from one solve per point."""
+        irf = self.spec.irf
+        return not self.shaped and bool(
+            irf.extra or self.nonnegative or irf.backsweep_period or irf.width_dispersion
+        )
 
     def _exponentials(self, t0: np.ndarray, sigma: float, tau: np.ndarray) -> np.ndarray:
         """:func:`irf_exponentials` memoised for the last (t0, σ, τ).
@@ -577,6 +590,9 @@ class PreparedDataset:
     ) -> np.ndarray:
         if self.shaped:
             return _shapes.shaped_residuals(self, values)
+        if self.nonnegative:  # one bounded solve, kept for the spectra and penalties
+            model = self.solve(values)[1]
+            return ((self.y - model) * self.w).ravel()
         c, labels = self.full_columns(values)
         act = self.active_columns(c, labels)
         out = np.empty_like(self.yw)
@@ -1061,19 +1077,26 @@ class PreparedDataset:
         """
         if self.shaped:
             return _shapes.shaped_solve(self, values)
+        key = _values_key(values)
+        if self._solve_cache is not None and self._solve_cache[0] == key:
+            return self._solve_cache[1]
         c, labels = self.full_columns(values)
         act = self.active_columns(c, labels)
         spectra = np.full((self.wavelength.size, len(labels)), np.nan)
         model = np.zeros_like(self.y)
         for g in self.groups:
             t = self.transform(g, labels, values, act)
+            if t.shape[1] == 0:
+                continue
+            lo = self._lower_bounds(t)
             for i in g.index:
                 ci = c[i] if self.dispersive else c[0]
-                if t.shape[1] == 0:
-                    continue
                 a = (ci @ t) * self.w[i][:, None]
-                coef = self._bounded_coefficients(a, self.yw[i], self._lower_bounds(t))
-                full = t @ coef
+                full = t @ self._bounded_coefficients(a, self.yw[i], lo)
                 spectra[i] = np.where(act, full, np.nan)
                 model[i] = ci @ full
-        return spectra, model, labels, c
+        for arr in (spectra, model):
+            arr.flags.writeable = False
+        out = (spectra, model, labels, c)
+        self._solve_cache = (key, out)
+        return out

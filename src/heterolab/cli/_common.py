@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import inspect
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -123,6 +124,37 @@ def _with_verbosity_options(func: Callable[..., Any], wrapper: Callable[..., Any
     wrapper.__annotations__ = {**func.__annotations__, _VERBOSE: "int", _QUIET: "bool"}
 
 
+_OUTPUT_OPTIONS = frozenset({"out", "output", "outdir", "plot", "store", "figures"})
+
+
+def _input_files(kwargs: dict[str, Any]) -> list[Path]:
+    """Existing files among a command's path arguments (outputs excluded)."""
+    files: list[Path] = []
+    for name, value in kwargs.items():
+        if name in _OUTPUT_OPTIONS:
+            continue
+        items = value if isinstance(value, list | tuple) else [value]
+        files += [v for v in items if isinstance(v, Path) and v.is_file()]
+    return files
+
+
+def _naming_inputs(message: str, kwargs: dict[str, Any]) -> str:
+    """``message`` prefixed with the command's input files unless it names one already or
+    is about an option (names ``--x`` or one of the command's parameters): an analysis
+    refusing a file it was given, e.g. "a decay needs >= 8 time bins", then says which file.
+    """
+    files = _input_files(kwargs)
+    if not files or any(str(f) in message or f.name in message for f in files):
+        return message
+    options = [k for k, v in kwargs.items() if not isinstance(v, Path | list | tuple)]
+    if "--" in message or any(
+        re.search(rf"(?<![A-Za-z]){re.escape(k)}(?![A-Za-z])", message) for k in options
+    ):
+        return message
+    shown = ", ".join(str(f) for f in files[:3]) + (", ..." if len(files) > 3 else "")
+    return f"{shown}: {message}"
+
+
 def handle_errors(func: F) -> F:
     """Decorator of every command: ``-v/-q``, warnings through logging, and clear errors.
 
@@ -145,7 +177,7 @@ def handle_errors(func: F) -> F:
             with cli_logging(verbose, quiet):
                 return func(*args, **kwargs)
         except HeterolabError as exc:
-            typer.echo(f"error: {exc}", err=True)
+            typer.echo(f"error: {_naming_inputs(str(exc), kwargs)}", err=True)
             raise typer.Exit(2) from None
         except OSError as exc:  # a path that cannot be read or written: name it, no traceback
             where = exc.filename if exc.filename is not None else "a file"

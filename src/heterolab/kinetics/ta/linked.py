@@ -30,7 +30,12 @@ import numpy as np
 
 from heterolab.errors import ModelError
 from heterolab.kinetics.ta.model import Guide, SpectralLink
-from heterolab.kinetics.ta.varpro import _in_range, _triangular_solve, _values_key
+from heterolab.kinetics.ta.varpro import (
+    _in_range,
+    _triangular_solve,
+    _values_key,
+    dependent_sets,
+)
 
 if TYPE_CHECKING:
     from heterolab.kinetics.ta.target import TargetModel
@@ -487,25 +492,16 @@ class JointSpectra:
         out = []
         for b in self.batches:
             solved = self._solve_batch(b, cols, values)
-            union, t, a = solved["union"], solved["t"], solved["m0"]
-            if t.shape[1] < 2:
-                continue
-            norms = np.linalg.norm(a, axis=0)
-            if np.any(norms == 0):
-                continue
-            _, sv, vt = np.linalg.svd(a / norms, full_matrices=False)
-            for s_i, v in zip(sv, vt, strict=True):
-                if s_i < 1e-9 * sv[0]:
-                    names = [lab for lab, on in zip(union, np.abs(t @ v) > 0.05, strict=True) if on]
-                    msg = (
-                        f"datasets {', '.join(self.prepared[i].name for i in b.datasets)}: the "
-                        f"concentrations of {' and '.join(names)} are linearly dependent at the "
-                        "start values even with the spectra linked and guided, so their spectra "
-                        "cannot be separated; tie them with an 'equal' constraint, guide one, "
-                        "or give their rates different start values"
-                    )
-                    if msg not in out:
-                        out.append(msg)
+            for names in dependent_sets(solved["m0"], solved["t"], solved["union"]):
+                msg = (
+                    f"datasets {', '.join(self.prepared[i].name for i in b.datasets)}: the "
+                    f"concentrations of {' and '.join(names)} are linearly dependent at the "
+                    "start values even with the spectra linked and guided, so their spectra "
+                    "cannot be separated; tie them with an 'equal' constraint, guide one, "
+                    "or give their rates different start values"
+                )
+                if msg not in out:
+                    out.append(msg)
         return out
 
     def solve(

@@ -37,6 +37,7 @@ __all__ = [
     "coherent_artifact_columns",
     "concentrations",
     "damped_oscillation_columns",
+    "dependent_sets",
     "eigen_amplitudes",
     "irf_exponentials",
     "min_relative_gap",
@@ -316,6 +317,26 @@ def _triangular_solve(r: np.ndarray, b: np.ndarray) -> np.ndarray:
         return np.linalg.solve(r, b)
     except np.linalg.LinAlgError:
         return np.linalg.pinv(r) @ b
+
+
+def dependent_sets(a: np.ndarray, t: np.ndarray, labels: list[str]) -> list[list[str]]:
+    """Labels of the columns in each linear dependency of ``a`` (n, k) = C @ ``t``.
+
+    On the normalised columns, a singular value below 1e-9 of the largest marks the labels
+    whose weight in its null vector, mapped back through ``t``, exceeds 0.05. Empty when a
+    column is zero or there are fewer than two.
+    """
+    if t.shape[1] < 2:
+        return []
+    norms = np.linalg.norm(a, axis=0)
+    if np.any(norms == 0):
+        return []
+    _, sv, vt = np.linalg.svd(a / norms, full_matrices=False)
+    return [
+        [lab for lab, on in zip(labels, np.abs(t @ v) > 0.05, strict=True) if on]
+        for s_i, v in zip(sv, vt, strict=True)
+        if s_i < 1e-9 * sv[0]
+    ]
 
 
 def _values_key(values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
@@ -1012,16 +1033,9 @@ class PreparedDataset:
             if t.shape[1] < 2:
                 continue
             cg = (c[g.index[0]] if self.dispersive else c[0]) @ t
-            norms = np.linalg.norm(cg, axis=0)
-            if np.any(norms == 0):
-                continue
-            _, sv, vt = np.linalg.svd(cg / norms, full_matrices=False)
-            for s_i, v in zip(sv, vt, strict=True):
-                if s_i < 1e-9 * sv[0]:
-                    mix = np.abs(t @ v) > 0.05
-                    names = [lab for lab, m in zip(labels, mix, strict=True) if m]
-                    if names not in out:
-                        out.append(names)
+            for names in dependent_sets(cg, t, labels):
+                if names not in out:
+                    out.append(names)
         return out
 
     def spectra(self, values: Mapping[str, float]) -> tuple[np.ndarray, list[str]]:

@@ -416,14 +416,14 @@ def read_xrdml(
         _first_non_finite(p, y, f"intensity of scan {k},")
         _first_non_finite(p, tt, f"2Theta position of scan {k},")
         time_el = _children(dp, "commonCountingTime")
-        times = _xml_floats(p, time_el[0].text, "<commonCountingTime>") if time_el else []
+        times = _xml_floats(p, time_el[0].text, "<commonCountingTime>") if time_el else np.zeros(0)
         count_time = float(times[0]) if len(times) else float("nan")
         out.append(
             _pattern(
                 p,
                 tt,
                 y,
-                **wl,  # type: ignore[arg-type]
+                **wl,
                 attrs={
                     "source": str(p),
                     "reader": "xrdml",

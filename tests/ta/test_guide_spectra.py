@@ -166,3 +166,25 @@ def test_a_guide_outside_the_data_is_refused() -> None:
     far = {"compartment": "s2", "wavelength": [300.0, 350.0, 400.0], "value": [0.0, 1.0, 0.0]}
     with pytest.raises(ModelError, match=r"covers 300-400 nm, none of the data's wavelengths"):
         fit_target(model_from_mapping(spec([far])), matrix(seed=1))
+
+
+def test_a_guide_scale_relates_the_guide_to_the_spectrum() -> None:
+    """Row weight (scale SAS - g): a guide measured 2.5x larger with scale 2.5 recovers the
+    branching; with the scale free (pyglotaran's free scale of a clp-guide dataset) the guide
+    fixes only the shape, so the branching stays undetermined and the fit says so."""
+    big = {**inline(weight=4.0), "value": (2.5 * s2_true(GUIDE_WL)).tolist()}
+    check_recovered(fit_target(model_from_mapping(spec([{**big, "scale": 2.5}])), matrix(seed=4)))
+    free = spec([{**big, "scale": "gs"}])
+    free["parameters"]["gs"] = {"value": 1.0, "positive": True}
+    res = fit_target(model_from_mapping(free), matrix(seed=4))
+    assert res.status != "ok"
+    assert {"p", "gs"} & set(res.statistics["undetermined"])
+
+
+def test_guide_scale_problems_are_listed() -> None:
+    bad = spec([{**inline(fixed=True), "scale": 2.0}, {**inline(), "scale": "nope"}])
+    with pytest.raises(ModelError) as err:
+        model_from_mapping(bad)
+    text = str(err.value)
+    assert "a fixed guide is the spectrum itself and takes no scale" in text
+    assert "scale parameter 'nope' is not defined" in text

@@ -186,3 +186,17 @@ def test_nonnegative_spectra_stay_non_negative_and_keep_the_rates() -> None:
     for name, truth in (("k1", k1), ("k2", k2)):
         assert abs(res[name].value - truth) < 4 * res[name].stderr, (name, res[name])
     assert res.statistics["sse"] >= free.statistics["sse"] * (1 - 1e-9)
+
+
+def test_species_tied_by_an_equal_constraint_stay_non_negative() -> None:
+    """A free spectral column that feeds several non-negative species with positive factors
+    (an 'equal' constraint) is bounded at 0; a negative factor or a free species leaves it
+    unbounded."""
+    from heterolab.kinetics.ta.varpro import nonnegative_columns
+
+    labels = ["s1", "s2", "s3"]
+    t = np.array([[1.0, 0.0], [0.7, 0.0], [0.0, 1.0]])  # s2 = 0.7 s1; s3 alone
+    assert nonnegative_columns(t, labels, {"s1", "s2", "s3"}).tolist() == [0.0, 0.0]
+    assert nonnegative_columns(t, labels, {"s1", "s3"}).tolist() == [-np.inf, 0.0]
+    t[1, 0] = -0.7
+    assert nonnegative_columns(t, labels, {"s1", "s2", "s3"}).tolist() == [-np.inf, 0.0]

@@ -11,7 +11,7 @@ Three features of pyglotaran's modelling language (Snellenburg et al., J. Stat. 
   stacked weighted matrices ``[w_1 scale_1 C_1(λ); w_2 scale_2 C_2(λ); ...]`` (wavelengths
   aligned as pyglotaran does: each dataset's wavelength onto the nearest one of the earlier
   datasets within the tolerance);
-- **guide**: rows ``weight (S_s(λ) - g(λ))`` appended to each guided wavelength's linear
+- **guide**: rows ``weight (scale S_s(λ) - g(λ))`` appended to each guided wavelength's linear
   problem (soft), or S_s(λ) = g(λ) with its contribution subtracted (``fixed``).
 
 The wavelengths whose problems share one structure (same datasets, constraint pattern and
@@ -34,7 +34,9 @@ from heterolab.kinetics.ta.varpro import (
     _in_range,
     _triangular_solve,
     _values_key,
+    bounded_lstsq,
     dependent_sets,
+    nonnegative_columns,
 )
 
 if TYPE_CHECKING:
@@ -91,7 +93,7 @@ def read_guide_file(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def parse_guides(items: Any, where: str, base: Path | None, problems: list[str]) -> list[Guide]:
-    """``guide = [{compartment, file | wavelength + value, weight, fixed}]`` of a dataset;
+    """``guide = [{compartment, file | wavelength + value, weight, fixed, scale}]`` of a dataset;
     relative files resolve against ``base`` (the model file's folder)."""
     out: list[Guide] = []
     if not isinstance(items, list):
@@ -102,7 +104,15 @@ def parse_guides(items: Any, where: str, base: Path | None, problems: list[str])
         if not isinstance(g, Mapping) or "compartment" not in g:
             problems.append(f"{head} needs 'compartment' and 'file' (or 'wavelength' and 'value')")
             continue
-        unknown = set(g) - {"compartment", "file", "wavelength", "value", "weight", "fixed"}
+        unknown = set(g) - {
+            "compartment",
+            "file",
+            "wavelength",
+            "value",
+            "weight",
+            "fixed",
+            "scale",
+        }
         if unknown:
             problems.append(f"{head}: unknown keys {sorted(unknown)}")
         try:
@@ -129,7 +139,12 @@ def parse_guides(items: Any, where: str, base: Path | None, problems: list[str])
         if not isinstance(fixed, bool):
             problems.append(f"{head}: fixed must be true or false, got {fixed!r}")
             continue
-        out.append(Guide(str(g["compartment"]), wl, val, weight, fixed, source))
+        scale = g.get("scale", 1.0)
+        if isinstance(scale, bool) or not isinstance(scale, str | int | float):
+            problems.append(f"{head}: scale must be a parameter name or a number, got {scale!r}")
+            continue
+        scale = scale if isinstance(scale, str) else float(scale)
+        out.append(Guide(str(g["compartment"]), wl, val, weight, fixed, source, scale))
     return out
 
 
@@ -333,9 +348,9 @@ class JointSpectra:
 
     def _transform(
         self, b: _Batch, union: list[str], values: Mapping[str, float], active: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, float, np.ndarray]]]:
+    ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, float, np.ndarray, float]]]:
         """T (n_u, n_free), the fixed part f (n_cl, n_u) and soft guide rows
-        (union index, weight, g per cluster): full spectra = T @ free + f."""
+        (union index, weight, g per cluster, guide scale): full spectra = T @ free + f."""
         n_cl = b.rows.shape[0]
         t = np.diag(active.astype(float))
         f = np.zeros((n_cl, len(union)))
@@ -351,7 +366,7 @@ class JointSpectra:
                     t[s] = 0.0
                     f[:, s] = g.at(wl)
                 else:
-                    soft.append((s, g.weight, g.at(wl)))
+                    soft.append((s, g.weight, g.at(wl), g.scale_value(values)))
         for slot, i in enumerate(b.datasets):
             for con, on in zip(self.prepared[i].spec.constraints, b.patterns[slot], strict=True):
                 if not on:
@@ -405,9 +420,10 @@ class JointSpectra:
         m = np.concatenate(m_parts, axis=1)  # (n_cl, n_rows, n_free)
         rhs = np.concatenate(rhs_parts, axis=1)
         if soft:
-            rows = np.stack([wt * t[s] for s, wt, _ in soft])  # (n_g, n_free)
+            # guide row: weight (scale S - g), S = T free + f
+            rows = np.stack([wt * sc * t[s] for s, wt, _, sc in soft])  # (n_g, n_free)
             m = np.concatenate([m, np.broadcast_to(rows, (n_cl, *rows.shape))], axis=1)
-            g_rhs = np.stack([wt * (g - f[:, s]) for s, wt, g in soft], axis=1)
+            g_rhs = np.stack([wt * (g - sc * f[:, s]) for s, wt, g, sc in soft], axis=1)
             rhs = np.concatenate([rhs, g_rhs], axis=1)
         coef = self._coefficients(b, m, rhs, t, union)
         resid = rhs - (m @ coef[:, :, None])[:, :, 0]
@@ -425,24 +441,13 @@ class JointSpectra:
     def _coefficients(
         self, b: _Batch, m: np.ndarray, rhs: np.ndarray, t: np.ndarray, union: list[str]
     ) -> np.ndarray:
-        """Least squares per cluster: stacked QR, or BVLS where spectra must be >= 0."""
+        """Least squares per cluster: stacked QR, or NNLS where spectra must be >= 0."""
         if t.shape[1] == 0:
             return np.zeros((m.shape[0], 0))
         nonneg = {self._key(c) for i in b.datasets for c in self.prepared[i].nonnegative}
-        lo = np.full(t.shape[1], -np.inf)
-        for j in range(t.shape[1]):
-            rows = np.flatnonzero(t[:, j])
-            if rows.size == 1 and union[rows[0]] in nonneg:
-                lo[j] = 0.0
+        lo = nonnegative_columns(t, union, nonneg)
         if np.isfinite(lo).any():
-            from scipy.optimize import lsq_linear
-
-            return np.stack(
-                [
-                    lsq_linear(m[k], rhs[k], bounds=(lo, np.inf), method="bvls").x
-                    for k in range(m.shape[0])
-                ]
-            )
+            return np.stack([bounded_lstsq(m[k], rhs[k], lo) for k in range(m.shape[0])])
         q, r = np.linalg.qr(m)
         return _triangular_solve(r, np.swapaxes(q, 1, 2) @ rhs[:, :, None])[:, :, 0]
 

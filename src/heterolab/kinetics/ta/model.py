@@ -293,9 +293,12 @@ class Guide:
     ``wavelength`` (nm, increasing) and ``value`` (ΔOD) are interpolated linearly to the
     data's wavelengths; wavelengths outside ``[wavelength[0], wavelength[-1]]`` are not
     guided. Soft (``fixed=False``): each guided wavelength's linear problem gets the row
-    ``weight x (SAS_compartment(λ) - g(λ))``. Hard (``fixed=True``): the spectrum is
-    ``g(λ)`` there (its contribution is subtracted from the data, its column removed).
-    ``source``: file name or ``"inline"`` (for messages).
+    ``weight x (scale x SAS_compartment(λ) - g(λ))``; ``scale`` (a number or a parameter
+    name, default 1) is the guide's own amplitude relative to the species' spectrum — free,
+    the guide fixes the spectrum's shape, not its size (pyglotaran's scale of a clp-guide
+    dataset). Hard (``fixed=True``, scale 1): the spectrum is ``g(λ)`` there (its
+    contribution is subtracted from the data, its column removed). ``source``: file name or
+    ``"inline"`` (for messages).
     """
 
     compartment: str
@@ -304,6 +307,11 @@ class Guide:
     weight: float = 1.0
     fixed: bool = False
     source: str = "inline"
+    scale: float | str = 1.0
+
+    def scale_value(self, values: Mapping[str, float]) -> float:
+        """The guide's scale at ``values``."""
+        return float(values[self.scale]) if isinstance(self.scale, str) else float(self.scale)
 
     def problems(self, head: str, compartments: Sequence[str]) -> list[str]:
         """Every problem with this guide (empty when valid)."""
@@ -322,6 +330,12 @@ class Guide:
             out.append(f"{where}: wavelengths must increase strictly")
         if not (np.isfinite(self.weight) and self.weight > 0):
             out.append(f"{where}: weight must be > 0, got {self.weight}")
+        if self.fixed and self.scale != 1.0:
+            out.append(f"{where}: a fixed guide is the spectrum itself and takes no scale")
+        elif not isinstance(self.scale, str) and not (np.isfinite(self.scale) and self.scale > 0):
+            out.append(
+                f"{where}: scale must be a parameter name or a number > 0, got {self.scale!r}"
+            )
         return out
 
     def at(self, wavelength: np.ndarray) -> np.ndarray:
@@ -496,6 +510,10 @@ class DatasetSpec:
             )
         for g in self.guide:
             problems += g.problems(head, scheme.compartments)
+            if isinstance(g.scale, str) and g.scale not in params.params:
+                problems.append(
+                    f"{head}: guide for {g.compartment!r}: scale parameter {g.scale!r} is not defined"
+                )
         if not 0 <= self.coherent_artifact <= 3:
             problems.append(f"{head}: coherent_artifact must be 0..3, got {self.coherent_artifact}")
         problems += validate_shapes(self, scheme, params)

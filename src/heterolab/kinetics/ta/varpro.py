@@ -34,6 +34,7 @@ __all__ = [
     "PreparedDataset",
     "area_penalties",
     "backsweep_terms",
+    "bounded_lstsq",
     "coherent_artifact_columns",
     "concentrations",
     "damped_oscillation_columns",
@@ -41,6 +42,7 @@ __all__ = [
     "eigen_amplitudes",
     "irf_exponentials",
     "min_relative_gap",
+    "nonnegative_columns",
 ]
 
 _SQRT2PI = np.sqrt(2.0 * np.pi)
@@ -337,6 +339,39 @@ def dependent_sets(a: np.ndarray, t: np.ndarray, labels: list[str]) -> list[list
         for s_i, v in zip(sv, vt, strict=True)
         if s_i < 1e-9 * sv[0]
     ]
+
+
+def nonnegative_columns(t: np.ndarray, labels: list[str], nonnegative: set[str]) -> np.ndarray:
+    """Lower bound per free spectral column of ``t`` (full spectra = ``t`` @ free): 0 where
+    every species the column feeds is non-negative and fed with a positive factor (a
+    species' own spectrum, or species tied by an 'equal' constraint with a positive ratio),
+    -inf otherwise."""
+    lo = np.full(t.shape[1], -np.inf)
+    for j in range(t.shape[1]):
+        rows = np.flatnonzero(t[:, j])
+        if rows.size and all(labels[r] in nonnegative for r in rows) and np.all(t[rows, j] > 0):
+            lo[j] = 0.0
+    return lo
+
+
+def bounded_lstsq(a: np.ndarray, y: np.ndarray, lo: np.ndarray) -> np.ndarray:
+    """Least squares ``a x ≈ y`` with the coefficients whose lower bound ``lo`` is 0 kept >= 0
+    (``lo`` is 0 or -inf per column); plain least squares when nothing is bounded.
+
+    Non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974,
+    ch. 23; scipy's ``nnls``) with each unbounded column entered twice, as ``a`` and ``-a``:
+    its coefficient is the difference of two non-negative ones. Same minimum as a
+    bounded-variable solve (BVLS), ~15x faster per wavelength.
+    """
+    from scipy.optimize import nnls
+
+    free = ~np.isfinite(lo)
+    if free.all():
+        return np.linalg.lstsq(a, y, rcond=None)[0]
+    x, _ = nnls(np.concatenate([a, -a[:, free]], axis=1), y)
+    out = x[: a.shape[1]].copy()
+    out[free] -= x[a.shape[1] :]
+    return out
 
 
 def _values_key(values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
@@ -660,32 +695,11 @@ class PreparedDataset:
         return yw - _apply_projection(q, yw)
 
     def _lower_bounds(self, t: np.ndarray) -> np.ndarray:
-        """Lower bound per free spectral column: 0 where it is one non-negative species' own."""
-        labels = self._labels
-        lo = np.full(t.shape[1], -np.inf)
-        for j in range(t.shape[1]):
-            rows = np.flatnonzero(t[:, j])
-            if rows.size == 1 and labels[rows[0]] in self.nonnegative:
-                lo[j] = 0.0
-        return lo
+        """Lower bound per free spectral column (:func:`nonnegative_columns`)."""
+        return nonnegative_columns(t, self._labels, self.nonnegative)
 
     def _bounded_coefficients(self, a: np.ndarray, y: np.ndarray, lo: np.ndarray) -> np.ndarray:
-        """Least squares with the columns whose lower bound is 0 kept >= 0; plain when unbounded.
-
-        Non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974,
-        ch. 23; scipy's ``nnls``) with each unbounded column entered twice, as ``a`` and
-        ``-a``: its coefficient is the difference of two non-negative ones. Same minimum as a
-        bounded-variable solve (BVLS), ~15x faster per wavelength.
-        """
-        from scipy.optimize import nnls
-
-        free = ~np.isfinite(lo)
-        if free.all():
-            return np.linalg.lstsq(a, y, rcond=None)[0]
-        x, _ = nnls(np.concatenate([a, -a[:, free]], axis=1), y)
-        out = x[: a.shape[1]].copy()
-        out[free] -= x[a.shape[1] :]
-        return out
+        return bounded_lstsq(a, y, lo)
 
     def _project_bounded(self, c: np.ndarray, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Residuals with non-negative spectra: a bounded solve per wavelength."""

@@ -278,3 +278,30 @@ def test_joint_problem_jacobian_matches_central_differences(case: str) -> None:
         num = (fun(up) - fun(down)) / (2 * h)
         err = np.linalg.norm(j[:, k] - num) / np.linalg.norm(num)
         assert err < 2e-3, (case, name, err)
+
+
+def test_populations_with_a_shared_slow_rate_and_a_near_degenerate_chain_match_expm() -> None:
+    """pyglotaran-examples' spectral-guidance scheme: s4 -> s1 (k1) with k1 within 0.15 % of
+    s1's total decay (a nearly defective chain), and s5, s6 both decaying with one rate
+    1.3e-6 /ps. The spread that makes the eigen-decomposition exist once shifted every
+    diagonal entry relative to the largest rate: the 750,000 ps lifetime came out 400,000 ps
+    and populations were off by 1e-3. Against scipy's matrix exponential: 1e-6 (the spread
+    itself, 5e-6 of the slow rate, over 0.07 of its lifetime)."""
+    from scipy.linalg import expm
+
+    from heterolab.kinetics.ta.varpro import eigen_amplitudes
+
+    k1, k2, k3, k4, k5, k6 = 0.2468, 0.1601, 0.087, 0.2491, 0.00643, 1.3318e-6
+    k = np.zeros((6, 6))
+    for src, dst, r in ((3, 0, k1), (0, 2, k2), (0, 1, k3), (1, 4, k4), (2, 5, k5)):
+        k[src, src] -= r
+        k[dst, src] += r
+    k[4, 4] -= k6
+    k[5, 5] -= k6
+    c0 = np.zeros(6)
+    c0[3] = 1.0
+    tau, amp = eigen_amplitudes(k, c0)
+    assert np.max(tau[np.isfinite(tau)]) == pytest.approx(1 / k6, rel=1e-5)
+    for t in (1.0, 20.0, 560.0, 5e4):
+        model = amp @ np.exp(-t / tau)
+        np.testing.assert_allclose(model, expm(k * t) @ c0, rtol=1e-6, atol=1e-12)

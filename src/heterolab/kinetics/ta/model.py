@@ -286,6 +286,17 @@ class EqualArea:
     weight: float = 1.0
 
 
+def scale_problems(where: str, scale: float | str, params: ParameterSet) -> list[str]:
+    """Problems with a dataset's or a guide's ``scale``: a defined parameter or a number > 0."""
+    if isinstance(scale, str):
+        return (
+            [] if scale in params.params else [f"{where}: scale parameter {scale!r} is not defined"]
+        )
+    if np.isfinite(scale) and scale > 0:
+        return []
+    return [f"{where}: scale must be a parameter name or a number > 0, got {scale!r}"]
+
+
 @dataclass(frozen=True, eq=False)
 class Guide:
     """A known spectrum of one species (pyglotaran's clp guide; KiMoPack's external spectra).
@@ -332,10 +343,6 @@ class Guide:
             out.append(f"{where}: weight must be > 0, got {self.weight}")
         if self.fixed and self.scale != 1.0:
             out.append(f"{where}: a fixed guide is the spectrum itself and takes no scale")
-        elif not isinstance(self.scale, str) and not (np.isfinite(self.scale) and self.scale > 0):
-            out.append(
-                f"{where}: scale must be a parameter name or a number > 0, got {self.scale!r}"
-            )
         return out
 
     def at(self, wavelength: np.ndarray) -> np.ndarray:
@@ -502,18 +509,10 @@ class DatasetSpec:
             for n in (osc.frequency, osc.damping):
                 if n not in params.params:
                     problems.append(f"{head}: oscillation parameter {n!r} is not defined")
-        if isinstance(self.scale, str) and self.scale not in params.params:
-            problems.append(f"{head}: scale parameter {self.scale!r} is not defined")
-        elif not isinstance(self.scale, str) and not (np.isfinite(self.scale) and self.scale > 0):
-            problems.append(
-                f"{head}: scale must be a parameter name or a number > 0, got {self.scale!r}"
-            )
+        problems += scale_problems(head, self.scale, params)
         for g in self.guide:
             problems += g.problems(head, scheme.compartments)
-            if isinstance(g.scale, str) and g.scale not in params.params:
-                problems.append(
-                    f"{head}: guide for {g.compartment!r}: scale parameter {g.scale!r} is not defined"
-                )
+            problems += scale_problems(f"{head}: guide for {g.compartment!r}", g.scale, params)
         if not 0 <= self.coherent_artifact <= 3:
             problems.append(f"{head}: coherent_artifact must be 0..3, got {self.coherent_artifact}")
         problems += validate_shapes(self, scheme, params)

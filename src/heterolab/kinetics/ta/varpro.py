@@ -745,7 +745,7 @@ class PreparedDataset:
         analytic = rate_names | {irf.center, irf.width} | set(disp) | starts
         if self.oscillations:  # the oscillation columns move with t0 and σ too
             analytic -= {irf.center, irf.width, *irf.dispersion}
-        if irf.extra or self.nonnegative or irf.backsweep_period or irf.width_dispersion:
+        if self.differenced:
             analytic = set()
         probe = dict(values)
         for name in free:  # a parameter others are tied to needs the residual route

@@ -54,6 +54,9 @@ def test_fit_reaches_an_sse_no_higher_and_says_what_is_undetermined() -> None:
     res = fit_target(load_model(MODEL), read(DATA, kind="ta"))
     assert res.statistics["sse"] <= PG_CHI2 * (1 + 1e-9)
     # the slow rates and the guide's scale are not determined by these data (pyglotaran's
-    # own errors: ±2200 %, ±78 %, ±250 %): not "ok", and named
+    # own errors: ±2200 %, ±78 %, ±250 %): not "ok", and named. k6 and the scale are flat
+    # directions; k5 is either flat too or, at the lower minimum the projected Jacobian
+    # reaches (SSE 9796547, 1/k5 = 52 ps against pyglotaran's 155 ps), known only to ±6 %
     assert res.status == "suspect"
-    assert {"k5", "k6", "scale2"} <= set(res.statistics["undetermined"])
+    assert {"k6", "scale2"} <= set(res.statistics["undetermined"])
+    assert "k5" in res.statistics["undetermined"] or "1/k5" in res.message

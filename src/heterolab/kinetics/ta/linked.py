@@ -16,12 +16,13 @@ Three features of pyglotaran's modelling language (Snellenburg et al., J. Stat. 
 
 The wavelengths whose problems share one structure (same datasets, constraint pattern and
 guides) are solved together with numpy's stacked QR, as in :mod:`~heterolab.kinetics.ta.
-varpro`. The residual's Jacobian is taken by forward differences (:func:`difference_jacobian`).
+varpro`; the Jacobian of their residuals is the projected one of :mod:`~heterolab.kinetics.ta.
+objective`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,11 +31,10 @@ import numpy as np
 
 from heterolab.errors import ModelError
 from heterolab.kinetics.ta.model import Guide, SpectralLink
+from heterolab.kinetics.ta.projection import LinearBlock, solve_block
 from heterolab.kinetics.ta.varpro import (
     _in_range,
-    _triangular_solve,
     _values_key,
-    bounded_lstsq,
     dependent_sets,
     nonnegative_columns,
 )
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "JointSpectra",
-    "difference_jacobian",
     "link_problems",
     "parse_guides",
     "parse_link",
@@ -328,7 +327,7 @@ class JointSpectra:
         return float(values[s]) if isinstance(s, str) else float(s)
 
     # ------------------------------------------------------------------ one batch
-    def _union(self, b: _Batch, cols: dict[int, Any]) -> list[str]:
+    def _union(self, b: _Batch, cols: Mapping[int, Any]) -> list[str]:
         """Columns of a batch's joint problem: the (shared) species, then each member's
         artefact, oscillation and baseline columns as ``dataset:label``."""
         comps = set(self.model.scheme.compartments)
@@ -381,14 +380,21 @@ class JointSpectra:
         keep = np.flatnonzero(np.any(t != 0, axis=0))
         return t[:, keep], f, soft
 
-    def _solve_batch(
+    def _assemble_batch(
         self, b: _Batch, cols: dict[int, Any], values: Mapping[str, float]
-    ) -> dict[str, Any]:
-        """One batch's stacked weighted problems ``M coef = rhs`` solved per cluster.
+    ) -> tuple[LinearBlock, list[str], np.ndarray]:
+        """One batch's stacked weighted problems ``M coef = rhs``, one per cluster.
 
         Member d contributes the rows ``w_d (scale_d C_d T[place_d])`` with right-hand side
         ``w_d (y_d - scale_d C_d f[place_d])``; compartments of one dataset that share a
-        spectrum (``same_spectrum``) pick the same row of T, so their columns add up.
+        spectrum (``same_spectrum``) pick the same row of T, so their columns add up. Soft
+        guides append the rows ``weight (scale S - g)``. Spectra of non-negative species
+        get a zero lower bound.
+
+        Returns
+        -------
+        block, union, active
+            The problems, the labels of the full spectra and which of them carry signal.
         """
         union = self._union(b, cols)
         n_cl = b.rows.shape[0]
@@ -425,39 +431,77 @@ class JointSpectra:
             m = np.concatenate([m, np.broadcast_to(rows, (n_cl, *rows.shape))], axis=1)
             g_rhs = np.stack([wt * (g - sc * f[:, s]) for s, wt, g, sc in soft], axis=1)
             rhs = np.concatenate([rhs, g_rhs], axis=1)
-        coef = self._coefficients(b, m, rhs, t, union)
-        resid = rhs - (m @ coef[:, :, None])[:, :, 0]
-        full = coef @ t.T + f  # (n_cl, n_u)
+        nonneg = {self._key(c) for i in b.datasets for c in self.prepared[i].nonnegative}
+        lo = nonnegative_columns(t, union, nonneg)
+        return LinearBlock(m, rhs, lo, t, f), union, active
+
+    def _solve_batch(
+        self, b: _Batch, cols: dict[int, Any], values: Mapping[str, float]
+    ) -> dict[str, Any]:
+        """One batch assembled (:meth:`_assemble_batch`) and solved (stacked QR, or NNLS
+        where spectra must be >= 0)."""
+        block, union, active = self._assemble_batch(b, cols, values)
+        coef = solve_block(block)
         return {
             "union": union,
             "active": active,
-            "full": full,
-            "resid": resid,
-            "n_free": t.shape[1],
-            "m0": m[0],
-            "t": t,
+            "full": block.full(coef),
+            "resid": block.residuals(coef),
+            "n_free": block.t.shape[1],
+            "m0": block.m[0],
+            "t": block.t,
+            "block": block,
+            "coef": coef,
         }
 
-    def _coefficients(
-        self, b: _Batch, m: np.ndarray, rhs: np.ndarray, t: np.ndarray, union: list[str]
-    ) -> np.ndarray:
-        """Least squares per cluster: stacked QR, or NNLS where spectra must be >= 0."""
-        if t.shape[1] == 0:
-            return np.zeros((m.shape[0], 0))
-        nonneg = {self._key(c) for i in b.datasets for c in self.prepared[i].nonnegative}
-        lo = nonnegative_columns(t, union, nonneg)
-        if np.isfinite(lo).any():
-            return np.stack([bounded_lstsq(m[k], rhs[k], lo) for k in range(m.shape[0])])
-        q, r = np.linalg.qr(m)
-        return _triangular_solve(r, np.swapaxes(q, 1, 2) @ rhs[:, :, None])[:, :, 0]
-
     # ------------------------------------------------------------------ public
-    def _columns(self, values: Mapping[str, float]) -> dict[int, Any]:
+    def _columns(
+        self, values: Mapping[str, float], actives: Mapping[int, np.ndarray] | None = None
+    ) -> dict[int, Any]:
+        """Member i -> (concentrations, labels, active columns); ``actives`` fixes the last."""
         cols = {}
         for i in self.members:
             c, labels = self.prepared[i].full_columns(values)
-            cols[i] = (c, list(labels), self.prepared[i].active_columns(c, labels))
+            act = self.prepared[i].active_columns(c, labels) if actives is None else actives[i]
+            cols[i] = (c, list(labels), act)
         return cols
+
+    def solved_blocks(
+        self, values: Mapping[str, float]
+    ) -> tuple[list[LinearBlock], list[np.ndarray], dict[int, Any]]:
+        """The batches' linear problems at ``values``, their solutions and the members'
+        columns (the memoised solve of :meth:`residuals`)."""
+        cols, solved = self._solve(values)
+        return [s["block"] for s in solved], [s["coef"] for s in solved], cols
+
+    def linear_blocks(
+        self, values: Mapping[str, float], like: Mapping[int, Any]
+    ) -> tuple[list[LinearBlock], dict[int, Any]]:
+        """The batches' linear problems at ``values`` with the column structure of ``like``
+        (members' columns from :meth:`solved_blocks`), unsolved."""
+        cols = self._columns(values, {i: v[2] for i, v in like.items()})
+        return [self._assemble_batch(b, cols, values)[0] for b in self.batches], cols
+
+    @staticmethod
+    def residual_vector(parts: Sequence[np.ndarray]) -> np.ndarray:
+        """Per-batch arrays (n_cl, n_rows) in the order of :meth:`residuals`."""
+        return np.concatenate([p.ravel() for p in parts])
+
+    def spectra_from(
+        self, i: int, cols: Mapping[int, Any], fulls: Sequence[np.ndarray]
+    ) -> np.ndarray:
+        """Dataset ``i``'s spectra (n_w, n_col) from the batches' full spectra; NaN where a
+        column is unused."""
+        p = self.prepared[i]
+        _, labels, act = cols[i]
+        spectra = np.full((p.wavelength.size, len(labels)), np.nan)
+        for b, full in zip(self.batches, fulls, strict=True):
+            if i not in b.datasets:
+                continue
+            jj = b.rows[:, b.datasets.index(i)]
+            place = self._place(i, labels, self._union(b, cols))
+            spectra[jj] = np.where(act[None, :], full[:, place], np.nan)
+        return spectra
 
     def _solve(self, values: Mapping[str, float]) -> tuple[dict[int, Any], list[dict[str, Any]]]:
         key = _values_key(values)
@@ -516,19 +560,16 @@ class JointSpectra:
         like :meth:`PreparedDataset.solve`; the model includes the scale."""
         cols, solved = self._solve(values)
         p = self.prepared[i]
-        c, labels, act = cols[i]
-        spectra = np.full((p.wavelength.size, len(labels)), np.nan)
+        c, labels, _ = cols[i]
+        spectra = self.spectra_from(i, cols, [s["full"] for s in solved])
         model = np.zeros_like(p.y)
-        for b, s in zip(self.batches, solved, strict=True):
+        for b in self.batches:
             if i not in b.datasets:
                 continue
-            slot = b.datasets.index(i)
-            jj = b.rows[:, slot]
-            full = s["full"][:, self._place(i, labels, s["union"])]  # (n_cl, n_col)
-            full = np.where(act[None, :], full, 0.0)
+            jj = b.rows[:, b.datasets.index(i)]
+            full = np.nan_to_num(spectra[jj])
             ci = c[jj] if c.shape[0] > 1 else np.broadcast_to(c[0], (jj.size, *c.shape[1:]))
             model[jj] = self.scale(i, values) * (ci @ full[:, :, None])[:, :, 0]
-            spectra[jj] = np.where(act[None, :], full, np.nan)
         return spectra, model, labels, c
 
     def linked_spectra(
@@ -554,17 +595,3 @@ class JointSpectra:
             out[pos[ok]] = np.where(act[None, :], s["full"][ok, : len(species)], np.nan)
         keep = ~np.all(np.isnan(out), axis=0)
         return self.aligned, out[:, keep], [n for n, k in zip(species, keep, strict=True) if k]
-
-
-def difference_jacobian(
-    fun: Callable[[np.ndarray], np.ndarray], x: np.ndarray, base: np.ndarray | None = None
-) -> np.ndarray:
-    """Forward-difference Jacobian of ``fun`` at ``x`` (step 1e-6 x max(|x_j|, 1))."""
-    base = fun(x) if base is None else base
-    cols = []
-    for j in range(x.size):
-        step = 1e-6 * max(abs(x[j]), 1.0)
-        x2 = x.copy()
-        x2[j] += step
-        cols.append((fun(x2) - base) / step)
-    return np.stack(cols, axis=1) if cols else np.zeros((base.size, 0))

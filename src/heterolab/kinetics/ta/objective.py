@@ -1,29 +1,43 @@
 """The residual vector and Jacobian a TA target fit minimises (issue #11).
 
 Datasets solved alone use the analytic variable-projection Jacobian of
-:class:`~heterolab.kinetics.ta.varpro.PreparedDataset`; datasets in a joint problem (spectra
+:class:`~heterolab.kinetics.ta.varpro.PreparedDataset`. Datasets in a joint problem (spectra
 linked across datasets, a dataset scale, guidance spectra; :mod:`heterolab.kinetics.ta.
-linked`), datasets with no analytic Jacobian column (non-negative spectra, backsweep,
-multi-Gaussian IRF, IRF-width dispersion: :attr:`~heterolab.kinetics.ta.varpro.
-PreparedDataset.differenced`) and the equal-area penalties are forward-differenced in the
-optimiser's space, each point from one solve.
+linked`) and datasets with no analytic derivative of their concentrations (non-negative
+spectra, backsweep, multi-Gaussian IRF, IRF-width dispersion: :attr:`~heterolab.kinetics.ta.
+varpro.PreparedDataset.differenced`) get the projected Jacobian of their linear problems
+(:class:`~heterolab.kinetics.ta.projection.FactoredBlock`): the design matrices are
+forward-differenced in the optimiser's space (no solve), the projection is exact, so one
+point costs one solve. The equal-area penalties follow from the derivative of the spectra.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from heterolab.kinetics.ta.linked import JointSpectra, difference_jacobian, uses_joint
+from heterolab.kinetics.ta.derivatives import design_derivatives
+from heterolab.kinetics.ta.linked import JointSpectra, uses_joint
+from heterolab.kinetics.ta.projection import FactoredBlock
 from heterolab.kinetics.ta.varpro import PreparedDataset, area_penalties
 
 if TYPE_CHECKING:
     from heterolab.kinetics.ta.model import ParameterSet
     from heterolab.kinetics.ta.target import TargetModel
 
-__all__ = ["make_objective"]
+__all__ = ["forward_step", "make_objective"]
+
+
+def forward_step(x: float) -> float:
+    """Forward-difference step of an optimiser coordinate: 1e-7 x max(|x|, 1).
+
+    The differenced quantities are design matrices, smooth functions evaluated to rounding
+    (no solve in between), so the step sits near the optimum sqrt(eps) ~ 1e-8 of a forward
+    difference; 1e-6 left a 2e-3 truncation error in the column of a free backsweep period.
+    """
+    return 1e-7 * max(abs(x), 1.0)
 
 
 def make_objective(
@@ -38,48 +52,152 @@ def make_objective(
 
     Rows: the datasets solved alone (analytic variable-projection Jacobian), then those in
     a joint problem (linked, scaled or guided; :class:`~heterolab.kinetics.ta.linked.
-    JointSpectra`) and the equal-area penalties, whose rows are forward differences.
+    JointSpectra`), the datasets without analytic columns, and the equal-area penalties;
+    these last rows get the projected Jacobian of :func:`projected_rows`.
     ``joint`` is None when no dataset needs the joint problem.
     """
     joint = JointSpectra(model, prepared) if uses_joint(model) else None
     solo = [p for i, p in enumerate(prepared) if joint is None or i not in joint.members]
-    # datasets without analytic columns are differenced with the joint rows and penalties:
-    # forward differences (one solve per column, not two) whose solves the penalties reuse
     alone = [p for p in solo if not p.differenced]
     diffed = [p for p in solo if p.differenced]
     penalized = any(p.spec.equal_area for p in prepared)
     positive = [params.params[n].positive for n in params.free]
+    projected = joint is not None or penalized or bool(diffed)
 
-    def penalties(values: Mapping[str, float]) -> np.ndarray:
-        out = []
-        for i, p in enumerate(prepared):
-            if joint is not None and i in joint.members:
-                spectra, _, labels, _ = joint.solve(i, values)
-                out.append(area_penalties(p.spec.equal_area, spectra, labels, p.wavelength, values))
-            else:
-                out.append(p.penalties(values))
-        return np.concatenate(out)
-
-    def differenced(x: np.ndarray) -> np.ndarray:
-        values = params.from_vector(x)
+    def rest(values: Mapping[str, float]) -> list[np.ndarray]:
         out = [] if joint is None else [joint.residuals(values)]
         out += [p.residuals(values) for p in diffed]
-        return np.concatenate([*out, penalties(values)] if penalized else out)
+        return [*out, _penalties_at(values, prepared, joint, diffed, None)] if penalized else out
 
     def fun(x: np.ndarray) -> np.ndarray:
         values = params.from_vector(x)
         if tick is not None:
             tick()
         out = [p.residuals(values) for p in alone]
-        return np.concatenate(
-            [*out, differenced(x)] if joint is not None or penalized or diffed else out
-        )
+        return np.concatenate([*out, *rest(values)] if projected else out)
 
     def jac(x: np.ndarray) -> np.ndarray:
         values = params.from_vector(x)
         rows = [p.jacobian(values, params.free, positive, params.resolve) for p in alone]
-        if joint is not None or penalized or diffed:
-            rows.append(difference_jacobian(differenced, x))
+        if projected:
+            rows.append(projected_rows(x, params, prepared, joint, diffed, penalized))
         return np.concatenate(rows)
 
     return fun, jac, joint
+
+
+def projected_rows(
+    x: np.ndarray,
+    params: ParameterSet,
+    prepared: list[PreparedDataset],
+    joint: JointSpectra | None,
+    diffed: list[PreparedDataset],
+    penalized: bool,
+) -> np.ndarray:
+    """Jacobian rows (in the optimiser's space) of the joint problem, the datasets without
+    analytic columns and the equal-area penalties, in the order of the residual vector.
+
+    Each linear problem's residual derivative is exact given the derivative of its design
+    matrix and right-hand side (:meth:`~heterolab.kinetics.ta.projection.FactoredBlock.
+    derivatives`), which are forward-differenced with :func:`forward_step` from an assembly
+    without a solve; all parameters' directions are projected together. The penalties are
+    evaluated on the spectra linearised to each step's point, ``S(a + h ∂a)``: they are
+    linear in the spectra, so their difference quotient is their derivative. Datasets
+    solved alone contribute only penalty rows, differenced through their own (unconstrained,
+    cheap) solve.
+    """
+    values = params.from_vector(x)
+    comps: list[tuple[Any, list[FactoredBlock], Any]] = []
+    if joint is not None:
+        blocks, coefs, cols = joint.solved_blocks(values)
+        comps.append(
+            (joint, [FactoredBlock(b, a) for b, a in zip(blocks, coefs, strict=True)], cols)
+        )
+    for p in diffed:
+        blocks, coefs, _, labels, act = p.solved_blocks(values)
+        comps.append(
+            (p, [FactoredBlock(b, a) for b, a in zip(blocks, coefs, strict=True)], (labels, act))
+        )
+    base_pen = _penalties_at(values, prepared, joint, diffed, None) if penalized else None
+    steps = np.array([forward_step(float(v)) for v in x])
+    size = sum(fb.block.m.nbytes + fb.block.rhs.nbytes for _, fbs, _ in comps for fb in fbs)
+    chunk = max(1, int(_CHUNK_BYTES // max(3 * size, 1)))  # directions held at once
+    columns: list[np.ndarray] = []
+    for start in range(0, x.size, chunk):
+        js = range(start, min(start + chunk, x.size))
+        points = []
+        for j in js:
+            x2 = x.copy()
+            x2[j] += steps[j]
+            points.append(params.from_vector(x2))
+        parts: list[list[np.ndarray]] = [[] for _ in js]
+        linear: list[dict[int, Any]] = [{} for _ in js]
+        h = steps[list(js)]
+        for owner, factored, struct in comps:
+            base = [fb.block for fb in factored]
+            if owner is joint:
+                assembled = [joint.linear_blocks(v2, struct) for v2 in points]
+                moved = [a[0] for a in assembled]
+                structs = [a[1] for a in assembled]
+                dms = [
+                    np.stack([(m[b].m - blk.m) / hj for m, hj in zip(moved, h, strict=True)])
+                    for b, blk in enumerate(base)
+                ]
+            else:  # closed-form column derivatives where they apply
+                dms, moved = design_derivatives(owner, values, points, h, base, struct[1])
+                structs = [struct] * len(points)
+            drs: list[list[np.ndarray]] = [[] for _ in js]
+            fulls: list[list[np.ndarray]] = [[] for _ in js]
+            for b, fb in enumerate(factored):
+                drhs = (  # a dataset's right-hand side is its data: constant
+                    np.stack(
+                        [(m[b].rhs - fb.block.rhs) / hj for m, hj in zip(moved, h, strict=True)]
+                    )
+                    if owner is joint
+                    else None
+                )
+                dr, da = fb.derivatives(dms[b], drhs)
+                for k, (m, hj) in enumerate(zip(moved, h, strict=True)):
+                    drs[k].append(dr[k])
+                    fulls[k].append(m[b].full(fb.coef + hj * da[k]))
+            for k in range(len(points)):
+                parts[k].append(owner.residual_vector(drs[k]))
+                linear[k][id(owner)] = (moved[k], fulls[k], structs[k])
+        for k, (j, v2) in enumerate(zip(js, points, strict=True)):
+            if penalized:
+                pen = _penalties_at(v2, prepared, joint, diffed, linear[k])
+                parts[k].append((pen - base_pen) / steps[j])
+            columns.append(np.concatenate(parts[k]))
+    return np.stack(columns, axis=1)
+
+
+_CHUNK_BYTES = 512e6  # memory for the differenced design matrices of one batch of directions
+
+
+def _penalties_at(
+    values: Mapping[str, float],
+    prepared: list[PreparedDataset],
+    joint: JointSpectra | None,
+    diffed: list[PreparedDataset],
+    linear: Mapping[int, Any] | None,
+) -> np.ndarray:
+    """Equal-area penalties of every dataset at ``values``: from the solved spectra, or for
+    the joint and differenced datasets from the linearised spectra in ``linear`` (keyed by
+    the owner's id: (blocks, full spectra per block, columns or (labels, active)))."""
+    out = []
+    for i, p in enumerate(prepared):
+        if not p.spec.equal_area:
+            continue
+        if joint is not None and i in joint.members:
+            if linear is None:
+                spectra, _, labels, _ = joint.solve(i, values)
+            else:
+                _, fulls, cols = linear[id(joint)]
+                spectra, labels = joint.spectra_from(i, cols, fulls), cols[i][1]
+            out.append(area_penalties(p.spec.equal_area, spectra, labels, p.wavelength, values))
+        elif linear is not None and p in diffed:
+            blocks, fulls, (labels, act) = linear[id(p)]
+            out.append(p.penalties_from(values, blocks, fulls, labels, act))
+        else:
+            out.append(p.penalties(values))
+    return np.concatenate(out) if out else np.zeros(0)

@@ -438,7 +438,7 @@ def shaped_solve(
 ) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
     """Spectra (shaped ones = a_k f_k), model matrix, labels and concentrations, as
     :meth:`~heterolab.kinetics.ta.varpro.PreparedDataset.solve`."""
-    from heterolab.kinetics.ta.varpro import _triangular_solve
+    from heterolab.kinetics.ta.projection import triangular_solve
 
     d = _design(p, values)
     amp = _amplitudes(d)
@@ -451,7 +451,7 @@ def shaped_solve(
             # free spectra: least squares on the data less the shaped bands
             shaped = np.einsum("wtk,wk->wt", _weighted(p, d.c, idx, cols), d.bands[idx] * amp)
             rest = p.yw[idx] - shaped
-            coef = _triangular_solve(r, np.swapaxes(q, 1, 2) @ rest[:, :, None])[:, :, 0]
+            coef = triangular_solve(r, np.swapaxes(q, 1, 2) @ rest[:, :, None])[:, :, 0]
             full = coef @ t.T
         full[:, cols] = d.bands[idx] * amp[None, :]
         spectra[idx] = np.where(d.act[None, :], full, np.nan)

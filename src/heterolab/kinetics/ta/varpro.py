@@ -28,12 +28,16 @@ from heterolab.errors import ModelError
 from heterolab.kinetics.decay_models import exp_conv_gaussian
 from heterolab.kinetics.ta import shapes as _shapes
 from heterolab.kinetics.ta.model import DatasetSpec, EqualArea, KineticScheme, chirp_x
+from heterolab.kinetics.ta.projection import (
+    LinearBlock,
+    solve_block,
+    triangular_solve,
+)
 
 __all__ = [
     "PreparedDataset",
     "area_penalties",
     "backsweep_terms",
-    "bounded_lstsq",
     "coherent_artifact_columns",
     "concentrations",
     "damped_oscillation_columns",
@@ -314,14 +318,6 @@ def _contract(a: np.ndarray, beta: np.ndarray) -> np.ndarray:
     return (a @ beta[:, :, None])[:, :, 0]
 
 
-def _triangular_solve(r: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Solve stacked R x = b (R upper triangular), least-squares where R is singular."""
-    try:
-        return np.linalg.solve(r, b)
-    except np.linalg.LinAlgError:
-        return np.linalg.pinv(r) @ b
-
-
 def dependent_sets(a: np.ndarray, t: np.ndarray, labels: list[str]) -> list[list[str]]:
     """Labels of the columns in each linear dependency of ``a`` (n, k) = C @ ``t``.
 
@@ -353,26 +349,6 @@ def nonnegative_columns(t: np.ndarray, labels: list[str], nonnegative: set[str])
         if rows.size and all(labels[r] in nonnegative for r in rows) and np.all(t[rows, j] > 0):
             lo[j] = 0.0
     return lo
-
-
-def bounded_lstsq(a: np.ndarray, y: np.ndarray, lo: np.ndarray) -> np.ndarray:
-    """Least squares ``a x ≈ y`` with the coefficients whose lower bound ``lo`` is 0 kept >= 0
-    (``lo`` is 0 or -inf per column); plain least squares when nothing is bounded.
-
-    Non-negative least squares (Lawson & Hanson, *Solving Least Squares Problems*, 1974,
-    ch. 23; scipy's ``nnls``) with each unbounded column entered twice, as ``a`` and ``-a``:
-    its coefficient is the difference of two non-negative ones. Same minimum as a
-    bounded-variable solve (BVLS), ~15x faster per wavelength.
-    """
-    from scipy.optimize import nnls
-
-    free = ~np.isfinite(lo)
-    if free.all():
-        return np.linalg.lstsq(a, y, rcond=None)[0]
-    x, _ = nnls(np.concatenate([a, -a[:, free]], axis=1), y)
-    out = x[: a.shape[1]].copy()
-    out[free] -= x[a.shape[1] :]
-    return out
 
 
 def _values_key(values: Mapping[str, float]) -> tuple[tuple[str, float], ...]:
@@ -468,6 +444,8 @@ class PreparedDataset:
         self.species = list(spec.compartments) if spec.compartments is not None else None
         self.reach = self._reachable()
         self._cache: tuple[bytes, np.ndarray] | None = None
+        # per-group (T, lower bounds) of the last column structure (linear_blocks)
+        self._structures: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
         # last residual: (values key, residuals, per-group QR factors (Q, R) it computed)
         self._res_cache: (
             tuple[
@@ -676,8 +654,6 @@ class PreparedDataset:
     ) -> np.ndarray:
         if t.shape[1] == 0:
             return self.yw[idx]
-        if self.nonnegative:
-            return self._project_bounded(c, t, idx)
         if not self.dispersive and self.separable:
             q, _ = np.linalg.qr(c[0] @ t)
             y = self.y[idx]
@@ -696,20 +672,107 @@ class PreparedDataset:
         return yw - _apply_projection(q, yw)
 
     def _lower_bounds(self, t: np.ndarray) -> np.ndarray:
-        """Lower bound per free spectral column (:func:`nonnegative_columns`)."""
+        """Lower bound per free spectral column: :func:`nonnegative_columns` where spectra
+        must be non-negative, -inf everywhere otherwise."""
+        if not self.nonnegative:
+            return np.full(t.shape[1], -np.inf)
         return nonnegative_columns(t, self._labels, self.nonnegative)
 
-    def _bounded_coefficients(self, a: np.ndarray, y: np.ndarray, lo: np.ndarray) -> np.ndarray:
-        return bounded_lstsq(a, y, lo)
+    def linear_blocks(
+        self, values: Mapping[str, float], active: np.ndarray | None = None
+    ) -> tuple[list[LinearBlock], np.ndarray, list[str], np.ndarray]:
+        """The weighted linear problems of every constraint group at ``values``.
 
-    def _project_bounded(self, c: np.ndarray, t: np.ndarray, idx: np.ndarray) -> np.ndarray:
-        """Residuals with non-negative spectra: a bounded solve per wavelength."""
-        lo = self._lower_bounds(t)
-        out = np.empty((idx.size, self.time.size))
-        for k, i in enumerate(idx):
-            a = (c[i] if self.dispersive else c[0]) @ t * self.w[i][:, None]
-            out[k] = self.yw[i] - a @ self._bounded_coefficients(a, self.yw[i], lo)
+        One :class:`~heterolab.kinetics.ta.projection.LinearBlock` per group of
+        :attr:`groups` (in that order): ``m = w (C T)``, ``rhs = w y``. ``active`` fixes the
+        columns that carry signal (the Jacobian assembles perturbed points with the base
+        point's structure); by default they are taken from C.
+
+        Returns
+        -------
+        blocks, c, labels, active
+            The blocks, the concentration columns (n_w or 1, n_t, n_col), their labels and
+            the active-column mask.
+        """
+        c, labels = self.full_columns(values)
+        act = self.active_columns(c, labels) if active is None else active
+        blocks = []
+        ratios = tuple(
+            float(values[c.ratio]) for c in self.spec.constraints if isinstance(c.ratio, str)
+        )
+        key = (act.tobytes(), ratios, len(labels))
+        if key not in self._structures:  # T and the bounds change only with these
+            self._structures = {key: [self._structure(g, labels, values, act) for g in self.groups]}
+        for g, (t, lo) in zip(self.groups, self._structures[key], strict=True):
+            idx = g.index
+            if self.dispersive:
+                blocks.append(
+                    LinearBlock((c[idx] @ t) * self.w[idx][:, :, None], self.yw[idx], lo, t)
+                )
+                continue
+            ct = (c[0] @ t)[None]
+            wg = self.w[idx]
+            if self.separable and np.all(wg[:, 0] > 0):  # one design; weights scale residuals
+                blocks.append(LinearBlock(ct, self.y[idx], lo, t, weight=wg[:, :1]))
+            else:
+                blocks.append(LinearBlock(ct * wg[:, :, None], self.yw[idx], lo, t))
+        return blocks, c, labels, act
+
+    def _structure(
+        self, group: _Group, labels: list[str], values: Mapping[str, float], act: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """T of a group (:meth:`transform`) and its columns' lower bounds."""
+        t = self.transform(group, labels, values, act)
+        return t, self._lower_bounds(t)
+
+    def solved_blocks(
+        self, values: Mapping[str, float]
+    ) -> tuple[list[LinearBlock], list[np.ndarray], np.ndarray, list[str], np.ndarray]:
+        """:meth:`linear_blocks` at ``values`` with their coefficients (memoised for the last
+        point: the residual, the spectra, the penalties and the Jacobian share one solve)."""
+        key = _values_key(values)
+        if self._solve_cache is not None and self._solve_cache[0] == key:
+            return self._solve_cache[1]
+        blocks, c, labels, act = self.linear_blocks(values)
+        out = (blocks, [solve_block(b) for b in blocks], c, labels, act)
+        self._solve_cache = (key, out)
         return out
+
+    def residual_vector(self, parts: Sequence[np.ndarray]) -> np.ndarray:
+        """Per-block arrays (n_p, n_t) placed into the flattened (n_w, n_t) residual order."""
+        out = np.empty_like(self.yw)
+        for g, part in zip(self.groups, parts, strict=True):
+            out[g.index] = part
+        return out.ravel()
+
+    def spectra_from(
+        self,
+        blocks: Sequence[LinearBlock],
+        fulls: Sequence[np.ndarray],
+        labels: list[str],
+        act: np.ndarray,
+    ) -> np.ndarray:
+        """Spectra (n_w, n_col) from the blocks' full spectra (n_p, n_col); NaN in unused
+        columns and in groups with no free spectrum."""
+        out = np.full((self.wavelength.size, len(labels)), np.nan)
+        for g, b, full in zip(self.groups, blocks, fulls, strict=True):
+            if b.t.shape[1]:
+                out[g.index] = np.where(act[None, :], full, np.nan)
+        return out
+
+    def penalties_from(
+        self,
+        values: Mapping[str, float],
+        blocks: Sequence[LinearBlock],
+        fulls: Sequence[np.ndarray],
+        labels: list[str],
+        act: np.ndarray,
+    ) -> np.ndarray:
+        """Equal-area penalties (:meth:`penalties`) of the blocks' full spectra."""
+        if not self.spec.equal_area:
+            return np.zeros(0)
+        spectra = self.spectra_from(blocks, fulls, labels, act)
+        return area_penalties(self.spec.equal_area, spectra, labels, self.wavelength, values)
 
     def jacobian(
         self,
@@ -826,7 +889,7 @@ class PreparedDataset:
                 else:
                     q, r = np.linalg.qr(cg * wg[:, :, None])
             qty = np.swapaxes(q, 1, 2) @ yg[:, :, None]
-            coef = _triangular_solve(r, qty)[:, :, 0]
+            coef = triangular_solve(r, qty)[:, :, 0]
             # residual of the linear problem; with weights inside C it pairs with w·∂C
             resid = yg - (q @ qty)[:, :, 0]
             rr = resid if self.separable else resid * wg
@@ -866,7 +929,7 @@ class PreparedDataset:
                 batched projection and one batched triangular solve.
                 """
                 v = np.stack(vs, axis=-1)
-                u = _triangular_solve(np.swapaxes(r, 1, 2), t.T @ np.stack(us, axis=-1))
+                u = triangular_solve(np.swapaxes(r, 1, 2), t.T @ np.stack(us, axis=-1))
                 second = q @ u
                 if self.separable:
                     return -(v - q @ (np.swapaxes(q, 1, 2) @ v) + second) * wg[:, :, None]
@@ -1069,7 +1132,7 @@ class PreparedDataset:
             idx = g.index
             cg = c[idx] if self.dispersive else np.broadcast_to(c[0], (idx.size, *c.shape[1:]))
             q, r = np.linalg.qr((cg @ t) * self.w[idx][:, :, None])
-            coef = _triangular_solve(r, np.swapaxes(q, 1, 2) @ self.yw[idx][:, :, None])[:, :, 0]
+            coef = triangular_solve(r, np.swapaxes(q, 1, 2) @ self.yw[idx][:, :, None])[:, :, 0]
             out[idx] = np.where(act[None, :], coef @ t.T, np.nan)
         return out, labels
 
@@ -1106,26 +1169,15 @@ class PreparedDataset:
         """
         if self.shaped:
             return _shapes.shaped_solve(self, values)
-        key = _values_key(values)
-        if self._solve_cache is not None and self._solve_cache[0] == key:
-            return self._solve_cache[1]
-        c, labels = self.full_columns(values)
-        act = self.active_columns(c, labels)
-        spectra = np.full((self.wavelength.size, len(labels)), np.nan)
+        blocks, coefs, c, labels, act = self.solved_blocks(values)
+        fulls = [b.full(a) for b, a in zip(blocks, coefs, strict=True)]
+        spectra = self.spectra_from(blocks, fulls, labels, act)
         model = np.zeros_like(self.y)
-        for g in self.groups:
-            t = self.transform(g, labels, values, act)
-            if t.shape[1] == 0:
-                continue
-            lo = self._lower_bounds(t)
-            for i in g.index:
-                ci = c[i] if self.dispersive else c[0]
-                a = (ci @ t) * self.w[i][:, None]
-                full = t @ self._bounded_coefficients(a, self.yw[i], lo)
-                spectra[i] = np.where(act, full, np.nan)
-                model[i] = ci @ full
+        for g, full in zip(self.groups, fulls, strict=True):
+            if self.dispersive:
+                model[g.index] = (c[g.index] @ full[:, :, None])[:, :, 0]
+            else:
+                model[g.index] = full @ c[0].T
         for arr in (spectra, model):
             arr.flags.writeable = False
-        out = (spectra, model, labels, c)
-        self._solve_cache = (key, out)
-        return out
+        return spectra, model, labels, c

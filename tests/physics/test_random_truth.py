@@ -5,6 +5,7 @@ a ParameterError that names the problem (never a numpy/scipy exception)."""
 from __future__ import annotations
 
 import math
+import zlib
 
 import numpy as np
 import pytest
@@ -33,7 +34,7 @@ def _brus_here(d_nm, eg, me, mh, eps):
 def test_confinement_energy_round_trip_any_case(model):
     """The inverse returns the diameter for every model name in any case: "BRUS" searched
     0.5-500 nm across the unphysical branch and refused energies the model reaches."""
-    rng = np.random.default_rng(abs(hash(model)) % 2**32)
+    rng = np.random.default_rng(zlib.crc32(model.encode()))  # hash() varies per process
     for _ in range(40):
         me, mh = 10 ** rng.uniform(-1.5, 0.5, 2)
         eps, eg = rng.uniform(2, 20), rng.uniform(0.3, 3.5)
@@ -44,7 +45,9 @@ def test_confinement_energy_round_trip_any_case(model):
         d = float(10 ** rng.uniform(math.log10(0.6), math.log10(hi)))
         e = confinement.exciton_energy_ev(d, model=model, **kw)
         if model.lower() == "brus":
-            assert e == pytest.approx(_brus_here(d, eg, me, mh, eps), rel=1e-6)
+            # 1 µeV absolute: near E = 0 (the correlation term can cancel the gap) the
+            # relative error of terms of ~1 eV is meaningless
+            assert e == pytest.approx(_brus_here(d, eg, me, mh, eps), rel=1e-6, abs=1e-6)
         back = confinement.diameter_from_exciton_energy_nm(e, model=model, **kw)
         assert back == pytest.approx(d, rel=1e-7)
 

@@ -81,7 +81,7 @@ def make_objective(
         rows = [p.jacobian(values, params.free, positive, params.resolve) for p in alone]
         if projected:
             rows.append(projected_rows(x, params, prepared, joint, diffed, penalized))
-        return np.concatenate(rows)
+        return rows[0] if len(rows) == 1 else np.concatenate(rows)
 
     return fun, jac, joint
 
@@ -168,7 +168,10 @@ def projected_rows(
                 pen = _penalties_at(v2, prepared, joint, diffed, linear[k])
                 parts[k].append((pen - base_pen) / steps[j])
             columns.append(np.concatenate(parts[k]))
-    return np.stack(columns, axis=1)
+    out = np.empty((x.size, columns[0].size))  # rows of J^T: J is returned as its F-order view
+    for j, col in enumerate(columns):
+        out[j] = col
+    return out.T
 
 
 _CHUNK_BYTES = 512e6  # memory for the differenced design matrices of one batch of directions

@@ -199,13 +199,17 @@ class FactoredBlock:
         drhs: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """One group of a shared design (d0: (n_d, n_rows, n_coef)): each product is one
-        matrix product over the group's problems (as columns), batched over directions."""
-        v = -(d0 @ self.coef[rows].T)  # ∂rhs - ∂m a, (n_d, n_rows, n_g)
+        matrix product over the group's problems, batched over directions, in the
+        (problem, row) layout of the residual (transposes of the formulas above)."""
+        a = self.coef[rows]  # (n_g, n_coef)
+        vt = -(a @ np.swapaxes(d0, 1, 2))  # (∂rhs - ∂m a)^T, (n_d, n_g, n_rows)
         if drhs is not None:
-            v += np.swapaxes(drhs[:, rows], 1, 2)
-        u = np.swapaxes(d0[:, :, cols], 1, 2) @ self.resid[rows].T  # (n_d, k, n_g)
-        z = q.T @ v + rinv.T @ u  # Q^T v + R^-T u
-        return np.swapaxes(v - q @ z, 1, 2), np.swapaxes(rinv @ z, 1, 2)
+            vt += drhs[:, rows]
+        # z^T = v^T Q + u^T R^-1 with u^T = r^T ∂m_F; Q^T v = -(Q^T ∂m) a^T is formed small
+        qtd = q.T @ d0  # (n_d, k, n_coef)
+        zt = (self.resid[rows] @ d0[:, :, cols]) @ rinv
+        zt += vt @ q if drhs is not None else -(a @ np.swapaxes(qtd, 1, 2))
+        return vt - zt @ q.T, zt @ rinv.T
 
     def _stacked_group(
         self,

@@ -416,3 +416,33 @@ def test_closed_form_column_derivatives_match_central_differences(period: float,
         num = (p.full_columns(up)[0][0] - p.full_columns(down)[0][0]) / (2 * h)
         err = np.linalg.norm(got[name] - num) / np.linalg.norm(num)
         assert err < 2e-5, (name, err)
+
+
+def test_closed_form_columns_with_chirp_and_width_dispersion_match_differences() -> None:
+    """Wavelength-dependent IRF centre (two chirp terms) and width (one term), artefact and
+    backsweep: ∂C/∂d_i = x^(i+1) ∂C/∂t0(λ) and ∂C/∂w_i = x^(i+1) ∂C/∂σ(λ) per wavelength,
+    against central differences of the (n_w, n_t, n_col) columns."""
+    from heterolab.kinetics.ta.derivatives import analytic_names, column_derivatives
+    from heterolab.kinetics.ta.target import model_from_mapping
+
+    spec = _differenced_spec("width_dispersion_nonnegative")
+    irf = spec["datasets"][0]["irf"]
+    irf |= {"dispersion": ["d1", "d2"], "backsweep_period": "period"}
+    spec["datasets"][0]["coherent_artifact"] = 3
+    spec["parameters"] |= {"d1": 0.08, "d2": -0.02, "period": 900.0, "k3": 0.004}
+    model = model_from_mapping(spec)
+    p = PreparedDataset(_data(3), model.datasets[0], model.scheme)
+    assert p.dispersive
+    values = model.params.values()
+    names = ["k1", "k2", "k3", "irf_center", "d1", "d2", "irf_width", "w1", "period"]
+    assert set(names) <= analytic_names(p)
+    got = column_derivatives(p, values, names)
+    for name in names:
+        h = 1e-5 * max(abs(values[name]), 0.01)
+        up, down = dict(values), dict(values)
+        up[name] += h
+        down[name] -= h
+        num = (p.full_columns(up)[0] - p.full_columns(down)[0]) / (2 * h)
+        assert got[name].shape == num.shape
+        err = np.linalg.norm(got[name] - num) / np.linalg.norm(num)
+        assert err < 2e-5, (name, err)

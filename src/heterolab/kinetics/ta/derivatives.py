@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from heterolab.kinetics.ta.model import chirp_x
 from heterolab.kinetics.ta.varpro import coherent_artifact_columns, eigen_amplitudes
 
 if TYPE_CHECKING:
@@ -42,10 +43,11 @@ _SQRT2PI = np.sqrt(2.0 * np.pi)
 
 
 def backsweep_derivatives(
-    time: np.ndarray, t0: float, tau: np.ndarray, period: float
+    time: np.ndarray, t0: np.ndarray, tau: np.ndarray, period: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The backsweep terms b (:func:`~heterolab.kinetics.ta.varpro.backsweep_terms`) and their
-    derivatives in x = t - t0, in λ = -1/τ and in the period T, each shape (n_t, n_tau).
+    derivatives in x = t - t0, in λ = -1/τ and in the period T, each shape (n_w, n_t, n_tau)
+    for IRF centres ``t0`` of shape (n_w,).
 
     With :math:`E_1 = e^{-\\kappa(x+T)}`, :math:`E_2 = e^{-\\kappa(T/2-x)}`,
     :math:`D = 1 - e^{-\\kappa T}`: :math:`\\partial_x b = \\kappa(E_2 - E_1)/D`,
@@ -53,8 +55,8 @@ def backsweep_derivatives(
     :math:`\\partial_T b = -\\kappa(E_1 + E_2/2)/D - b\\,\\kappa e^{-\\kappa T}/D`, and
     ∂_λ = -∂_κ. A non-decaying component has no term (zeros).
     """
-    x = (time - t0)[:, None]
-    tau = np.asarray(tau, float)[None, :]
+    x = (time[None, :] - np.asarray(t0, float)[:, None])[:, :, None]
+    tau = np.asarray(tau, float)[None, None, :]
     finite = np.isfinite(tau) & (tau > 0)
     k = np.where(finite, 1.0 / np.where(finite, tau, 1.0), 0.0)
     with np.errstate(over="ignore", under="ignore", divide="ignore", invalid="ignore"):
@@ -66,85 +68,120 @@ def backsweep_derivatives(
         db_dx = k * (e2 - e1) / d
         db_dk = -((x + period) * e1 + (0.5 * period - x) * e2) / d - b * period * tail / d
         db_dt = -k * (e1 + 0.5 * e2) / d - b * k * tail / d
-    out = []
-    for arr in (b, db_dx, -db_dk, db_dt):
-        out.append(np.where(finite & np.isfinite(arr), arr, 0.0))
+    out = [np.where(finite & np.isfinite(a), a, 0.0) for a in (b, db_dx, -db_dk, db_dt)]
     return out[0], out[1], out[2], out[3]
+
+
+def used_names(p: PreparedDataset) -> set[str]:
+    """Every parameter the dataset's concentration columns or spectral constraints use."""
+    irf = p.spec.irf
+    names = {tr.rate for tr in p.scheme.transitions}
+    names |= {irf.center, irf.width, *irf.dispersion, *irf.width_dispersion}
+    names |= {n for g in irf.extra for n in g}
+    names |= {irf.backsweep_period} if irf.backsweep_period else set()
+    names |= {v for v in p.spec.initial.values() if isinstance(v, str)}
+    names |= {c.ratio for c in p.spec.constraints if isinstance(c.ratio, str)}
+    names |= {n for o in p.oscillations for n in (o.frequency, o.damping)}
+    return names
 
 
 def analytic_names(p: PreparedDataset) -> set[str]:
     """Parameters whose columns :func:`column_derivatives` differentiates in closed form
-    (empty when the dataset's columns are outside its scope)."""
+    (empty when the dataset's columns are outside its scope: a multi-Gaussian IRF,
+    oscillations, parametric spectral shapes)."""
     irf = p.spec.irf
-    if p.dispersive or irf.extra or p.oscillations or p.shaped:
+    if irf.extra or p.oscillations or p.shaped:
         return set()
     rates = {tr.rate for tr in p.scheme.transitions}
-    names = rates | {irf.center, irf.width} | p._initial_only(rates)
+    names = rates | {irf.center, irf.width, *irf.dispersion, *irf.width_dispersion}
     if irf.backsweep_period:
         names.add(irf.backsweep_period)
+    starts = {v for v in p.spec.initial.values() if isinstance(v, str)}
     ratios = {c.ratio for c in p.spec.constraints if isinstance(c.ratio, str)}
-    return names - ratios
+    # an initial population that is also a rate or IRF parameter moves both: differenced
+    return (names - starts - ratios) | p._initial_only(rates)
 
 
 def column_derivatives(
     p: PreparedDataset, values: Mapping[str, float], names: list[str]
 ) -> dict[str, np.ndarray]:
-    """∂C/∂name (n_t, n_col) at ``values`` for each of ``names`` it can take in closed form.
+    """∂C/∂name, shape (n_w or 1, n_t, n_col), at ``values`` for each of ``names`` it can
+    take in closed form.
 
     ``names`` must be in :func:`analytic_names`; a rate whose eigenvalues nearly coincide is
-    left out of the result (the caller differences it).
+    left out of the result (the caller differences it). With dispersion the IRF centre is
+    ``t0(λ) = center + Σ d_i x^(i+1)`` and the width ``σ(λ) = width + Σ w_i x^(i+1)``
+    (:class:`~heterolab.kinetics.ta.model.IrfSpec`), so ∂C/∂d_i = x^(i+1) ∂C/∂t0(λ) and
+    ∂C/∂w_i = x^(i+1) ∂C/∂σ(λ), wavelength by wavelength.
     """
     irf = p.spec.irf
     k, c0 = p._rates_and_start(values)
     tau, amp_r = eigen_amplitudes(k, c0)
     amp = p._expand(amp_r)
-    t0 = float(irf.centers(p.wavelength[:1], values)[0])
-    sigma = float(values[irf.width])
-    e = p._exponentials(np.array([t0]), sigma, tau)[0]  # (n_t, n_eig)
-    x = p.time - t0
-    gauss = np.exp(-0.5 * (x / sigma) ** 2) / (sigma * _SQRT2PI)
+    wl = p.wavelength if p.dispersive else p.wavelength[:1]
+    t0 = irf.centers(wl, values)
+    sigma = irf.widths(wl, values)
+    e = p._exponentials(t0, sigma, tau)  # (n_w, n_t, n_eig)
+    x = p.time[None, :] - t0[:, None]  # (n_w, n_t)
+    sig = np.asarray(sigma, float).reshape(-1, 1)  # (1 or n_w, 1)
+    gauss = np.exp(-0.5 * (x / sig) ** 2) / (sig * _SQRT2PI)
     finite = np.isfinite(tau)
     inv = np.where(finite, 1.0 / np.where(finite, tau, 1.0), 0.0)
-    de_dx = gauss[:, None] - e * inv
-    de_dlam = (x[:, None] * e + sigma**2 * de_dx) * finite
+    de_dx = gauss[:, :, None] - e * inv
     total = e
-    db_dx = db_dlam = db_dt = None
+    db_dx: np.ndarray | float = 0.0
+    db_dlam: np.ndarray | float = 0.0
+    db_dt: np.ndarray | None = None
     if irf.backsweep_period:
         period = float(values[irf.backsweep_period])
         b, db_dx, db_dlam, db_dt = backsweep_derivatives(p.time, t0, tau, period)
         total = e + b
     n_sp = amp.shape[0]
     n_col = n_sp + p.n_ca + int(p.baseline)
+    shape = (e.shape[0], p.time.size, n_col)
+    xw = chirp_x(wl, irf.dispersion_center, irf.dispersion_scale)[:, None, None]
     out: dict[str, np.ndarray] = {}
 
-    def add(name: str, block: np.ndarray, a: np.ndarray = amp) -> None:
-        col = np.zeros((p.time.size, n_col))
-        col[:, :n_sp] = block @ a.T
+    def columns(block: np.ndarray, a: np.ndarray = amp, artifact: int = -1) -> np.ndarray:
+        """Species columns ``block @ a.T`` (+ the artefact's derivative) in the full layout."""
+        col = np.zeros(shape)
+        col[:, :, :n_sp] = block @ a.T
+        if artifact >= 0 and p.n_ca:
+            col[:, :, n_sp : n_sp + p.n_ca] = _artifact_derivative(p, t0, sigma, artifact)
+        return col
+
+    def add(name: str, col: np.ndarray) -> None:
         out[name] = out[name] + col if name in out else col
 
     rate_names = {tr.rate for tr in p.scheme.transitions}
     rates = [n for n in names if n in rate_names]
     dlam, damp, degenerate = p._eigen_derivatives(values, rates, c0, tau, amp_r)
+    if rates:
+        de_dlam = (x[:, :, None] * e + sig[:, :, None] ** 2 * de_dx) * finite + db_dlam
     for n in rates:
         if n not in degenerate:
-            move = de_dlam if db_dlam is None else de_dlam + db_dlam
-            add(n, move * dlam[n][None, :])
-            add(n, total, damp[n])
+            add(n, columns(de_dlam * dlam[n]) + columns(total, damp[n]))
     starts = p._initial_only(rate_names)
     for n in names:
         if n in starts:
-            add(n, total, p._start_derivative(k, n))
-    if irf.center in names:
-        add(irf.center, -de_dx if db_dx is None else -(de_dx + db_dx))
-        out[irf.center][:, n_sp : n_sp + p.n_ca] += _artifact_derivative(p, t0, sigma, 0)
-    if irf.width in names:
-        add(
-            irf.width,
-            sigma * (-(x * gauss / sigma**2)[:, None] - gauss[:, None] * inv + e * inv**2),
+            add(n, columns(total, p._start_derivative(k, n)))
+    shifts = [irf.center, *irf.dispersion]  # t0(λ) = center + Σ d_i x^(i+1)
+    if any(n in names for n in shifts):
+        by_t0 = columns(-(de_dx + db_dx), artifact=0)
+        for i, n in enumerate(shifts):
+            if n in names:
+                add(n, by_t0 * xw**i if i else by_t0)
+    widths = [irf.width, *irf.width_dispersion]  # σ(λ) = width + Σ w_i x^(i+1)
+    if any(n in names for n in widths):
+        de_ds = sig[:, :, None] * (
+            -(x * gauss / sig**2)[:, :, None] - gauss[:, :, None] * inv + e * inv**2
         )
-        out[irf.width][:, n_sp : n_sp + p.n_ca] += _artifact_derivative(p, t0, sigma, 1)
+        by_s = columns(de_ds, artifact=1)
+        for i, n in enumerate(widths):
+            if n in names:
+                add(n, by_s * xw**i if i else by_s)
     if irf.backsweep_period in names and db_dt is not None:
-        add(irf.backsweep_period, db_dt)
+        add(irf.backsweep_period, columns(db_dt))
     return out
 
 
@@ -178,9 +215,9 @@ def design_derivatives(
         Per direction, the blocks whose T the linearised spectra use (the base blocks for
         closed-form directions: T does not move).
     """
-    allowed = analytic_names(p)
+    allowed, used = analytic_names(p), used_names(p)
     moves = [
-        {n: (v2[n] - values[n]) / h for n in v2 if v2[n] != values[n]}
+        {n: (v2[n] - values[n]) / h for n in v2 if v2[n] != values[n] and n in used}
         for v2, h in zip(points, steps, strict=True)
     ]
     wanted = sorted({n for m in moves if set(m) <= allowed for n in m})
@@ -188,11 +225,10 @@ def design_derivatives(
     dms: list[list[np.ndarray]] = [[] for _ in base]
     blocks: list[list[LinearBlock]] = []
     for v2, h, move in zip(points, steps, moves, strict=True):
-        if set(move) <= set(cols):
+        if set(move) <= set(cols):  # values this dataset does not use leave it unchanged
             dc = sum(d * cols[n] for n, d in move.items()) if move else None
             for b, (g, blk) in enumerate(zip(p.groups, base, strict=True)):
-                dm = np.zeros_like(blk.m[:1]) if dc is None else (dc @ blk.t)[None]
-                dms[b].append(dm if blk.shared else dm * p.w[g.index][:, :, None])
+                dms[b].append(_block_derivative(p, g.index, blk, dc))
             blocks.append(base)
         else:
             moved = p.linear_blocks(v2, active)[0]
@@ -202,13 +238,29 @@ def design_derivatives(
     return [np.stack(d) for d in dms], blocks
 
 
-def _artifact_derivative(p: PreparedDataset, t0: float, sigma: float, which: int) -> np.ndarray:
-    """∂/∂t0 (which = 0) or ∂/∂σ (1) of the coherent-artefact columns (n_t, n_ca), by
-    central differences of their closed form."""
-    if not p.n_ca:
-        return np.zeros((p.time.size, 0))
-    h = 1e-6 * sigma
-    shift = np.array([[h, 0.0], [0.0, h]])[which]
-    up = coherent_artifact_columns(p.time, np.array([t0 + shift[0]]), sigma + shift[1], p.n_ca)
-    down = coherent_artifact_columns(p.time, np.array([t0 - shift[0]]), sigma - shift[1], p.n_ca)
-    return (up - down)[0] / (2.0 * h)
+def _block_derivative(
+    p: PreparedDataset, idx: np.ndarray, blk: LinearBlock, dc: np.ndarray | None
+) -> np.ndarray:
+    """∂m of one block (the shape of ``blk.m``) from ∂C (n_w or 1, n_t, n_col); 0 if None."""
+    if dc is None:
+        return np.zeros_like(blk.m)
+    if p.dispersive:
+        return (dc[idx] @ blk.t) * p.w[idx][:, :, None]
+    dm = (dc[0] @ blk.t)[None]
+    return dm if blk.shared else dm * p.w[idx][:, :, None]
+
+
+def _artifact_derivative(
+    p: PreparedDataset, t0: np.ndarray, sigma: float | np.ndarray, which: int
+) -> np.ndarray:
+    """∂/∂t0(λ) (which = 0) or ∂/∂σ(λ) (1) of the coherent-artefact columns, shape
+    (n_w, n_t, n_ca), by central differences of their closed form."""
+    sig = np.asarray(sigma, float)
+    h = 1e-6 * float(np.min(sig))
+    if which == 0:
+        up = coherent_artifact_columns(p.time, t0 + h, sigma, p.n_ca)
+        down = coherent_artifact_columns(p.time, t0 - h, sigma, p.n_ca)
+    else:
+        up = coherent_artifact_columns(p.time, t0, sig + h, p.n_ca)
+        down = coherent_artifact_columns(p.time, t0, sig - h, p.n_ca)
+    return (up - down) / (2.0 * h)

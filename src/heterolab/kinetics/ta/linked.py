@@ -381,7 +381,11 @@ class JointSpectra:
         return t[:, keep], f, soft
 
     def _assemble_batch(
-        self, b: _Batch, cols: dict[int, Any], values: Mapping[str, float]
+        self,
+        b: _Batch,
+        cols: Mapping[int, Any],
+        values: Mapping[str, float],
+        derivative: bool = False,
     ) -> tuple[LinearBlock, list[str], np.ndarray]:
         """One batch's stacked weighted problems ``M coef = rhs``, one per cluster.
 
@@ -390,6 +394,9 @@ class JointSpectra:
         spectrum (``same_spectrum``) pick the same row of T, so their columns add up. Soft
         guides append the rows ``weight (scale S - g)``. Spectra of non-negative species
         get a zero lower bound.
+
+        ``derivative``: ``cols`` hold ∂C/∂θ; M and rhs are linear in C, so the result is
+        ∂M and ∂rhs (the data and the guide rows do not move with C).
 
         Returns
         -------
@@ -416,7 +423,7 @@ class JointSpectra:
                 mi = np.broadcast_to((c[0] @ lin)[None], (n_cl, p.time.size, lin.shape[1]))
             else:
                 mi = c[jj] @ lin
-            y = p.y[jj]
+            y = np.zeros_like(p.y[jj]) if derivative else p.y[jj]
             if np.any(f):
                 off = gain[None, :] * f[:, place]  # (n_cl, n_col)
                 ci = c[jj] if c.shape[0] > 1 else c[:1]
@@ -428,8 +435,10 @@ class JointSpectra:
         if soft:
             # guide row: weight (scale S - g), S = T free + f
             rows = np.stack([wt * sc * t[s] for s, wt, _, sc in soft])  # (n_g, n_free)
-            m = np.concatenate([m, np.broadcast_to(rows, (n_cl, *rows.shape))], axis=1)
             g_rhs = np.stack([wt * (g - sc * f[:, s]) for s, wt, g, sc in soft], axis=1)
+            if derivative:
+                rows, g_rhs = 0.0 * rows, 0.0 * g_rhs
+            m = np.concatenate([m, np.broadcast_to(rows, (n_cl, *rows.shape))], axis=1)
             rhs = np.concatenate([rhs, g_rhs], axis=1)
         nonneg = {self._key(c) for i in b.datasets for c in self.prepared[i].nonnegative}
         lo = nonnegative_columns(t, union, nonneg)
@@ -481,6 +490,86 @@ class JointSpectra:
         (members' columns from :meth:`solved_blocks`), unsolved."""
         cols = self._columns(values, {i: v[2] for i, v in like.items()})
         return [self._assemble_batch(b, cols, values)[0] for b in self.batches], cols
+
+    def design_derivatives(
+        self,
+        values: Mapping[str, float],
+        points: list[dict[str, float]],
+        steps: np.ndarray,
+        base: list[LinearBlock],
+        cols: Mapping[int, Any],
+    ) -> tuple[list[np.ndarray], list[np.ndarray], list[list[LinearBlock]], list[Any]]:
+        """∂M and ∂rhs of every batch along optimiser directions (forward points ``points``,
+        steps ``steps``), like :func:`~heterolab.kinetics.ta.derivatives.design_derivatives`.
+
+        A direction that moves only values the members' columns take in closed form (rates,
+        IRF, chirp, backsweep, initial populations) assembles the batches from ∂C (M and rhs
+        are linear in C); one that moves a scale, a guide scale or anything else is the
+        forward difference of the assembled batches.
+
+        Returns
+        -------
+        dms, drhss
+            Per batch, shapes (n_d, *m.shape) and (n_d, *rhs.shape).
+        blocks, columns
+            Per direction, the blocks and member columns the linearised spectra use.
+        """
+        from heterolab.kinetics.ta.derivatives import (
+            analytic_names,
+            column_derivatives,
+            used_names,
+        )
+
+        own = set()  # values of the joint problem itself
+        for i in self.members:
+            spec = self.prepared[i].spec
+            own |= {spec.scale} if isinstance(spec.scale, str) else set()
+            own |= {g.scale for g in spec.guide if isinstance(g.scale, str)}
+        used = {i: used_names(self.prepared[i]) for i in self.members}
+        allowed = {i: analytic_names(self.prepared[i]) for i in self.members}
+        moves = [
+            {n: (v2[n] - values[n]) / h for n in v2 if v2[n] != values[n]}
+            for v2, h in zip(points, steps, strict=True)
+        ]
+        closed = [
+            not set(m) & own and all(set(m) & used[i] <= allowed[i] for i in self.members)
+            for m in moves
+        ]
+        dcols = {
+            i: column_derivatives(
+                self.prepared[i],
+                values,
+                sorted({n for m, c in zip(moves, closed, strict=True) if c for n in m} & used[i]),
+            )
+            for i in self.members
+        }
+        dms: list[list[np.ndarray]] = [[] for _ in base]
+        drhss: list[list[np.ndarray]] = [[] for _ in base]
+        blocks: list[list[LinearBlock]] = []
+        structs: list[Any] = []
+        for v2, h, move, ok in zip(points, steps, moves, closed, strict=True):
+            if ok and all(set(move) & used[i] <= set(dcols[i]) for i in self.members):
+                moved_cols = {}
+                for i in self.members:
+                    c, labels, act = cols[i]
+                    dc = np.zeros_like(c)
+                    for n in set(move) & used[i]:
+                        dc = dc + move[n] * dcols[i][n]
+                    moved_cols[i] = (dc, labels, act)
+                for k, b in enumerate(self.batches):
+                    d = self._assemble_batch(b, moved_cols, values, derivative=True)[0]
+                    dms[k].append(d.m)
+                    drhss[k].append(d.rhs)
+                blocks.append(base)
+                structs.append(cols)
+            else:
+                moved, cols2 = self.linear_blocks(v2, cols)
+                for k, (m2, blk) in enumerate(zip(moved, base, strict=True)):
+                    dms[k].append((m2.m - blk.m) / h)
+                    drhss[k].append((m2.rhs - blk.rhs) / h)
+                blocks.append(moved)
+                structs.append(cols2)
+        return [np.stack(d) for d in dms], [np.stack(d) for d in drhss], blocks, structs
 
     @staticmethod
     def residual_vector(parts: Sequence[np.ndarray]) -> np.ndarray:

@@ -31,13 +31,13 @@ __all__ = ["forward_step", "make_objective"]
 
 
 def forward_step(x: float) -> float:
-    """Forward-difference step of an optimiser coordinate: 1e-7 x max(|x|, 1).
+    """Forward-difference step of an optimiser coordinate: 1e-6 x max(|x|, 1).
 
-    The differenced quantities are design matrices, smooth functions evaluated to rounding
-    (no solve in between), so the step sits near the optimum sqrt(eps) ~ 1e-8 of a forward
-    difference; 1e-6 left a 2e-3 truncation error in the column of a free backsweep period.
+    Only directions without closed-form column derivatives are differenced. A smaller step
+    (1e-7) was tried: with nearly degenerate eigenvalues the concentrations are differences
+    of terms 3e4 times larger, and their rounding made a rate's column 20 % wrong.
     """
-    return 1e-7 * max(abs(x), 1.0)
+    return 1e-6 * max(abs(x), 1.0)
 
 
 def make_objective(
@@ -136,27 +136,16 @@ def projected_rows(
         for owner, factored, struct in comps:
             base = [fb.block for fb in factored]
             if owner is joint:
-                assembled = [joint.linear_blocks(v2, struct) for v2 in points]
-                moved = [a[0] for a in assembled]
-                structs = [a[1] for a in assembled]
-                dms = [
-                    np.stack([(m[b].m - blk.m) / hj for m, hj in zip(moved, h, strict=True)])
-                    for b, blk in enumerate(base)
-                ]
-            else:  # closed-form column derivatives where they apply
+                dms, drhss, moved, structs = joint.design_derivatives(
+                    values, points, h, base, struct
+                )
+            else:  # a dataset's right-hand side is its data: constant
                 dms, moved = design_derivatives(owner, values, points, h, base, struct[1])
-                structs = [struct] * len(points)
+                drhss, structs = None, [struct] * len(points)
             drs: list[list[np.ndarray]] = [[] for _ in js]
             fulls: list[list[np.ndarray]] = [[] for _ in js]
             for b, fb in enumerate(factored):
-                drhs = (  # a dataset's right-hand side is its data: constant
-                    np.stack(
-                        [(m[b].rhs - fb.block.rhs) / hj for m, hj in zip(moved, h, strict=True)]
-                    )
-                    if owner is joint
-                    else None
-                )
-                dr, da = fb.derivatives(dms[b], drhs)
+                dr, da = fb.derivatives(dms[b], None if drhss is None else drhss[b])
                 for k, (m, hj) in enumerate(zip(moved, h, strict=True)):
                     drs[k].append(dr[k])
                     fulls[k].append(m[b].full(fb.coef + hj * da[k]))

@@ -50,6 +50,7 @@ __all__ = [
 
 _SQRT2PI = np.sqrt(2.0 * np.pi)
 DEGENERATE_GAP = 1e-3  # relative eigenvalue gap below which rate columns are differenced
+CANCELLATION = 1e3  # amplitudes / initial populations above which rate columns are differenced
 
 
 def eigen_amplitudes(k: np.ndarray, c0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -260,7 +261,7 @@ def backsweep_terms(time: np.ndarray, t0: np.ndarray, tau: np.ndarray, period: f
 
 
 def coherent_artifact_columns(
-    time: np.ndarray, t0: np.ndarray, sigma: float, order: int
+    time: np.ndarray, t0: np.ndarray, sigma: float | np.ndarray, order: int
 ) -> np.ndarray:
     """IRF Gaussian and its first ``order - 1`` time derivatives, each scaled to unit peak.
 
@@ -467,7 +468,9 @@ class PreparedDataset:
             irf.extra or self.nonnegative or irf.backsweep_period or irf.width_dispersion
         )
 
-    def _exponentials(self, t0: np.ndarray, sigma: float, tau: np.ndarray) -> np.ndarray:
+    def _exponentials(
+        self, t0: np.ndarray, sigma: float | np.ndarray, tau: np.ndarray
+    ) -> np.ndarray:
         """:func:`irf_exponentials` memoised for the last (t0, σ, τ).
 
         The optimiser asks for the Jacobian at the point whose residual it has just
@@ -1044,40 +1047,56 @@ class PreparedDataset:
         tau: np.ndarray,
         amp: np.ndarray,
     ) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray], set[str]]:
-        """dλ_i/dk and d amp/dk for each rate k (forward differences of the small eigen-system).
+        """dλ_i/dk and d amp/dk for each rate k (central differences of the small eigen-system,
+        step 1e-5 of the rate).
 
         With λ = -1/τ, dτ/dk = τ² dλ/dk, so ∂e/∂k = (x e + σ² ∂_x e) dλ/dk.
 
-        Near-repeated eigenvalues (relative gap below ``DEGENERATE_GAP``, e.g. a defective K
-        split by 1e-7, or two rates that happen to be equal) make the amplitudes ~1/gap and
-        their pairing between the two eigen-systems ambiguous: the eigen-derivatives are then
-        wrong by orders of magnitude. Such rates are returned in the third element and their
-        columns are taken by central differences of the residual instead.
+        Near-repeated eigenvalues make the amplitudes ~1/gap, varying on the scale of the
+        gap, and their pairing between the eigen-systems ambiguous. The rates are returned in
+        the third element (their columns are then differences of the concentrations, which
+        stay smooth) when the relative gap is below ``DEGENERATE_GAP`` (e.g. a defective K
+        split by 1e-7, or two rates that happen to be equal) or when the amplitudes exceed
+        ``CANCELLATION`` times the initial populations: the populations are then small
+        differences of large terms, and an amplitude derivative good to 1e-4 (a triple
+        near-degeneracy at 0.15 % gaps in pyglotaran-examples' spectral-guidance scheme,
+        amplitudes 3e4) left the columns wrong by 200 %.
         """
         lam = np.where(np.isfinite(tau), -1.0 / np.where(np.isfinite(tau), tau, 1.0), 0.0)
         dlam: dict[str, np.ndarray] = {}
         damp: dict[str, np.ndarray] = {}
         degenerate: set[str] = set()
-        near = min_relative_gap(tau) < DEGENERATE_GAP
+        scale = max(float(np.max(np.abs(c0))), 1e-300)
+        near = (
+            min_relative_gap(tau) < DEGENERATE_GAP
+            or float(np.max(np.abs(amp), initial=0.0)) > CANCELLATION * scale
+        )
         for name in rates:
             if near:
                 degenerate.add(name)
                 continue
-            h = 1e-7 * max(values[name], 1e-12)
-            v2 = dict(values)
-            v2[name] = values[name] + h
-            k2, _ = self._rates_and_start(v2)
-            tau2, amp2 = eigen_amplitudes(k2, c0)
-            if tau2.size != tau.size or min_relative_gap(tau2) < DEGENERATE_GAP:
+            h = 1e-5 * max(values[name], 1e-12)
+            sides = []
+            for sign in (1.0, -1.0):
+                v2 = dict(values)
+                v2[name] = values[name] + sign * h
+                k2, _ = self._rates_and_start(v2)
+                tau2, amp2 = eigen_amplitudes(k2, c0)
+                if tau2.size != tau.size or min_relative_gap(tau2) < DEGENERATE_GAP:
+                    break
+                lam2 = np.where(
+                    np.isfinite(tau2), -1.0 / np.where(np.isfinite(tau2), tau2, 1.0), 0.0
+                )
+                order = np.argmin(np.abs(lam[:, None] - lam2[None, :]), axis=1)
+                if np.unique(order).size != order.size:
+                    break
+                sides.append((lam2[order], amp2[:, order]))
+            if len(sides) < 2:
                 degenerate.add(name)
                 continue
-            lam2 = np.where(np.isfinite(tau2), -1.0 / np.where(np.isfinite(tau2), tau2, 1.0), 0.0)
-            order = np.argmin(np.abs(lam[:, None] - lam2[None, :]), axis=1)
-            if np.unique(order).size != order.size:
-                degenerate.add(name)
-                continue
-            dlam[name] = (lam2[order] - lam) / h
-            damp[name] = self._expand((amp2[:, order] - amp) / h)
+            (lam_up, amp_up), (lam_down, amp_down) = sides
+            dlam[name] = (lam_up - lam_down) / (2.0 * h)
+            damp[name] = self._expand((amp_up - amp_down) / (2.0 * h))
         return dlam, damp, degenerate
 
     def _central_column(

@@ -220,11 +220,16 @@ class FactoredBlock:
         dm: np.ndarray,
         drhs: np.ndarray | None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """One group of per-problem designs (dm: (n_d, n_p, n_rows, n_coef))."""
-        dmg = dm[:, rows]
-        v = -(dmg @ self.coef[rows][None, :, :, None])[..., 0]
+        """One group of per-problem designs (dm: (n_d, n_p, n_rows, n_coef)); the slices of
+        the (large) design derivative are views when the group is the whole block."""
+        whole = rows.size == self.coef.shape[0]
+        dmg = dm if whole else dm[:, rows]
+        a = self.coef if whole else self.coef[rows]
+        resid = self.resid if whole else self.resid[rows]
+        v = -np.einsum("dprk,pk->dpr", dmg, a)
         if drhs is not None:
-            v += drhs[:, rows]
-        u = np.einsum("dprk,pr->dpk", dmg[..., cols], self.resid[rows])
-        z = np.swapaxes(q, 1, 2) @ v[..., None] + np.swapaxes(rinv, 1, 2) @ u[..., None]
-        return v - (q @ z)[..., 0], (rinv @ z)[..., 0]
+            v += drhs if whole else drhs[:, rows]
+        dmf = dmg if cols.size == dmg.shape[-1] else dmg[..., cols]
+        u = np.einsum("dprk,pr->dpk", dmf, resid)
+        z = np.einsum("prk,dpr->dpk", q, v) + np.einsum("pjk,dpj->dpk", rinv, u)
+        return v - np.einsum("prk,dpk->dpr", q, z), np.einsum("pkj,dpj->dpk", rinv, z)

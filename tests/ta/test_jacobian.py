@@ -446,3 +446,18 @@ def test_closed_form_columns_with_chirp_and_width_dispersion_match_differences()
         assert got[name].shape == num.shape
         err = np.linalg.norm(got[name] - num) / np.linalg.norm(num)
         assert err < 2e-5, (name, err)
+
+
+def test_condition_check_agrees_with_the_svd_condition_number() -> None:
+    """The cheap 1-norm bound decides like np.linalg.cond on random eigenvector matrices,
+    well and badly conditioned (near-parallel columns of a near-defective K)."""
+    from heterolab.kinetics.ta.varpro import _condition_exceeds
+
+    rng = np.random.default_rng(7)
+    for _ in range(300):
+        n = int(rng.integers(2, 7))
+        a = rng.normal(size=(n, n))
+        a[:, -1] = a[:, 0] + 10.0 ** rng.uniform(-8, 0) * rng.normal(size=n)
+        for limit in (1e2, 1e4, 1e6):
+            assert _condition_exceeds(a, limit) == bool(np.linalg.cond(a) > limit)
+    assert _condition_exceeds(np.zeros((3, 3)), 1e4)

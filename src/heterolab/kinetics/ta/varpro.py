@@ -85,7 +85,7 @@ def eigen_amplitudes(k: np.ndarray, c0: np.ndarray) -> tuple[np.ndarray, np.ndar
         if np.max(np.abs(lam.imag)) > 1e-9 * max(1.0, np.max(np.abs(lam.real))):
             raise ModelError(f"the rate matrix has complex eigenvalues {lam}; check the scheme")
         lam, vec = lam.real, vec.real
-    if np.linalg.cond(vec) > 1e4:  # (nearly) defective: a chain with (nearly) equal rates
+    if _condition_exceeds(vec, 1e4):  # (nearly) defective: a chain with (nearly) equal rates
         lam, vec = _split_defective(k, lam)
     b = np.linalg.solve(vec, c0)
     amp = vec * b[None, :]
@@ -93,6 +93,22 @@ def eigen_amplitudes(k: np.ndarray, c0: np.ndarray) -> tuple[np.ndarray, np.ndar
     with np.errstate(divide="ignore"):
         tau = np.where(np.abs(lam) > 1e-14, -1.0 / np.where(lam == 0, -1.0, lam), np.inf)
     return tau, amp
+
+
+def _condition_exceeds(a: np.ndarray, limit: float) -> bool:
+    """Whether the 2-norm condition number of the square matrix ``a`` exceeds ``limit``.
+
+    The 1-norm condition from the inverse bounds it (cond_2 <= n cond_1), so the SVD is
+    taken only when that bound does not already settle it (this runs at every residual).
+    """
+    try:
+        inv = np.linalg.inv(a)
+    except np.linalg.LinAlgError:
+        return True
+    cond1 = float(np.abs(a).sum(axis=0).max() * np.abs(inv).sum(axis=0).max())
+    if not np.isfinite(cond1):
+        return True
+    return a.shape[0] * cond1 > limit and bool(np.linalg.cond(a) > limit)
 
 
 def _split_defective(k: np.ndarray, lam: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

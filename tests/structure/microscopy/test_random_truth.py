@@ -53,17 +53,48 @@ def _cell_image(rng, n, px, a, b, theta, gamma, noise, width=0.2):
     return image_dataarray(img.astype(np.float32), px, "nm"), recip
 
 
-def test_random_cells_d_spacings_cover_the_truth():
-    """Refined basis spacings of random oblique cells (n 256/512, 6–25 px per cell, noise up
-    to 1.5× the signal's sd): each equals a lattice spacing of the cell within Z_MAX errors.
+def _nearest_spacing(recip, value):
+    d_all = np.array(
+        [
+            1 / np.linalg.norm(h * recip[0] + k * recip[1])
+            for h in range(-12, 13)
+            for k in range(-12, 13)
+            if (h, k) != (0, 0)
+        ]
+    )
+    return d_all[np.argmin(np.abs(d_all - value))]
 
-    Known limit (not fixed, reported): the spot errors come from an unweighted lattice fit;
-    strong spots are better than stated (median |z| 0.27) and weak ones worse (|z| to 18 over
-    289 spots), so the basis errors run ~1.5× small (mean z² 2.4–2.5); with noise 2–3× the
-    signal and ≤ 12 cells across, |z| reaches 5."""
+
+def _spot_z(r, recip):
+    """(d − d_true)/d_err of every indexed spot; the truth is the lattice vector nearest to the
+    spot's own (kx, ky)."""
+    g = np.array(
+        [h * recip[0] + k * recip[1] for h in range(-12, 13) for k in range(-12, 13) if h or k]
+    )
+    out = []
+    for row in r.statistics["spots"]:
+        if row.get("indices") is None:
+            continue
+        t = g[np.argmin(np.linalg.norm(g - [row["kx"], row["ky"]], axis=1))]
+        out.append((row["d"] - 1 / np.linalg.norm(t)) / row["d_err"])
+    return out
+
+
+@pytest.mark.slow
+def test_random_cells_d_spacing_errors_are_honest():
+    """40 random oblique cells (n 256/512, 6–25 px per cell, noise 0–2.5× the signal's sd):
+    the refined basis spacings and every indexed spot's spacing within Z_MAX reported errors
+    of the truth, and mean z² of each within 0.7–1.5 (80 basis and ~360 spot z-values: the
+    sampling sd of mean z² is ~0.16 and ~0.08 for normal z, more for the Student tails of
+    lattice fits with few spots).
+
+    Was: an unweighted lattice fit, strong spots better than stated (median |z| 0.27) and weak
+    ones worse (|z| to 18), basis mean z² 2.3–2.5; and with noise ≥ 1.4× the signal a noise
+    spot near the centre chosen as a basis vector left three of the four strongest spots
+    unindexed, the spacing 26 errors off, status ok."""
     rng = np.random.default_rng(2)
-    zs, status = [], []
-    for _ in range(16):
+    zb, zs, status = [], [], []
+    for _ in range(40):
         n = int(rng.choice([256, 512]))
         px = rng.uniform(0.01, 0.03)
         a = rng.uniform(6 * px, 25 * px)
@@ -75,43 +106,40 @@ def test_random_cells_d_spacings_cover_the_truth():
             a * rng.uniform(1, 1.5),
             rng.uniform(0, np.pi),
             rng.uniform(math.radians(60), math.radians(120)),
-            rng.uniform(0, 1.5),
+            rng.uniform(0, 2.5),
         )
         r = measure_spacings(img)
         status.append(r.status)
         if r.status != "ok":
             assert r.message
             continue
-        d_all = np.array(
-            [
-                1 / np.linalg.norm(h * recip[0] + k * recip[1])
-                for h in range(-4, 5)
-                for k in range(-4, 5)
-                if (h, k) != (0, 0)
-            ]
-        )
         for name in ("basis_d1", "basis_d2"):
             q = r.derived[name]
-            t = d_all[np.argmin(np.abs(d_all - q.value))]
-            zs.append((q.value - t) / q.stderr)
-    zs = np.array(zs)
-    print(
-        {
-            "cases": 16,
-            "ok": status.count("ok"),
-            "max_abs_z": float(np.abs(zs).max()),
-            "mean_z2": float(np.mean(zs**2)),
-        }
-    )
-    assert status.count("ok") >= 12
-    assert np.abs(zs).max() <= Z_MAX and np.mean(zs**2) < 3.0
+            zb.append((q.value - _nearest_spacing(recip, q.value)) / q.stderr)
+        zs += _spot_z(r, recip)
+    zb, zs = np.array(zb), np.array(zs)
+    summary = {
+        "ok": status.count("ok"),
+        "basis_mean_z2": float(np.mean(zb**2)),
+        "spot_mean_z2": float(np.mean(zs**2)),
+        "max_abs_z": float(max(np.abs(zb).max(), np.abs(zs).max())),
+    }
+    print(summary)
+    assert status.count("ok") >= 36, summary
+    assert summary["max_abs_z"] <= Z_MAX, summary
+    assert 0.7 <= summary["basis_mean_z2"] <= 1.5, summary
+    assert 0.7 <= summary["spot_mean_z2"] <= 1.5, summary
 
 
-def test_noise_has_no_lattice():
+@pytest.mark.parametrize("seed", range(4))
+def test_noise_has_no_lattice(seed):
+    """White noise: no spot exceeds the periodogram's 1 % false-alarm level, so no lattice
+    (choosing the basis that indexes the most strong spots found one in noise otherwise)."""
     img = image_dataarray(
-        np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32), 0.02, "nm"
+        np.random.default_rng(seed).standard_normal((256, 256)).astype(np.float32), 0.02, "nm"
     )
-    assert measure_spacings(img).status != "ok"
+    r = measure_spacings(img)
+    assert r.status == "suspect" and "do not form a 2-D lattice" in r.message
 
 
 # --------------------------------------------------------------------------- GPA

@@ -4,10 +4,13 @@ The image, minus its mean and multiplied by a Hann window (suppresses the edge s
 periodic continuation), is Fourier transformed (zero-padded to at least ``pad_to`` points per
 axis, which interpolates the spectrum). Spots are local maxima of the power spectrum outside the
 central disc, refined to sub-pixel positions by a parabola through the logarithm of the power
-in each direction (exact for a Gaussian spot). Two shortest non-collinear spots span a 2-D
-reciprocal lattice; all spots are indexed on it and the two basis vectors refined by least
-squares, whose residuals give the standard errors of every spacing (statistical only — the
-uncertainty of the pixel calibration is not included). Spacings d = 1/|g| (nm).
+in each direction (exact for a Gaussian spot). Spots whose peak exceeds the local mean power by
+the periodogram's 1 % false-alarm level are lattice candidates; of the bases spanned by two of
+the strongest, the one indexing most of them (then the sparsest) is kept, all spots are indexed
+on it and the two basis vectors refined by weighted least squares — each spot weighted by its
+signal-to-noise ratio (its frequency variance ∝ 1/SNR), the covariance scaled by the weighted
+residuals — which gives the standard errors of the basis and of every spot's spacing (statistical only —
+the uncertainty of the pixel calibration is not included). Spacings d = 1/|g| (nm).
 
 Spot pairs are matched to planes of candidate phases (cells from :mod:`heterolab.materials` or
 a CIF): both spacings within ``d_tolerance`` and the angle between the planes within
@@ -35,11 +38,18 @@ __all__ = ["Spot", "fft_spots", "match_zone_axes", "measure_spacings", "power_sp
 
 @dataclass(frozen=True)
 class Spot:
-    """One FFT spot: reciprocal vector (1/nm; ``ky`` along image rows) and log10 power."""
+    """One FFT spot: reciprocal vector (1/nm; ``ky`` along image rows), log10 peak power and
+    log10 mean power of the spectrum around it (``background``; NaN when not measured)."""
 
     kx: float
     ky: float
     power: float
+    background: float = math.nan
+
+    @property
+    def snr(self) -> float:
+        """Peak over local mean power (linear); NaN without a background."""
+        return float(10.0 ** (self.power - self.background))
 
     @property
     def k(self) -> float:
@@ -108,6 +118,28 @@ def _parabola(m1: float, z: float, p1: float) -> float:
     return float(np.clip(0.5 * (m1 - p1) / den, -0.5, 0.5)) if den < 0 else 0.0
 
 
+def _local_background(logp: np.ndarray, y: int, x: int, ry: float, rx: float) -> float:
+    """log10 of the mean power in a ring about a spot at ``(y, x)``.
+
+    The ring spans 3–6 unpadded FFT pixels (``ry``, ``rx`` padded pixels per unpadded one)
+    in each direction: outside the Hann main lobe (2 pixels), inside the spacing of most
+    lattices' spots. The median of the power there, divided by ln 2 (the median of an
+    exponentially distributed periodogram value is ln 2 × its mean), is robust to a
+    neighbouring spot falling into the ring.
+    """
+    oy, ox = max(1, round(6 * ry)), max(1, round(6 * rx))
+    iy, ix = max(1, round(3 * ry)), max(1, round(3 * rx))
+    y0, y1 = max(y - oy, 0), min(y + oy + 1, logp.shape[0])
+    x0, x1 = max(x - ox, 0), min(x + ox + 1, logp.shape[1])
+    box = logp[y0:y1, x0:x1]
+    yy, xx = np.ogrid[y0:y1, x0:x1]
+    ring = (np.abs(yy - y) > iy) | (np.abs(xx - x) > ix)
+    vals = box[np.broadcast_to(ring, box.shape)]
+    if vals.size == 0:
+        return math.nan
+    return float(np.median(vals) - math.log10(math.log(2.0)))
+
+
 def fft_spots(
     image: xr.DataArray,
     *,
@@ -162,7 +194,8 @@ def fft_spots(
         # on the kx = 0 column the spot is taken on the axis (the half-plane has no left side)
         inside = 0 < x < sub.shape[1] - 1
         sx = _parabola(sub[y, x - 1], sub[y, x], sub[y, x + 1]) if inside else 0.0
-        s = Spot(float(kxx[x] + sx * dk), float(kyy[y] + sy * dky), float(sub[y, x]))
+        bgr = _local_background(sub, y, x, dk_native / dk, dk_native / dky)
+        s = Spot(float(kxx[x] + sx * dk), float(kyy[y] + sy * dky), float(sub[y, x]), bgr)
         if s.kx == 0 and s.ky < 0:
             continue
         if any(math.hypot(s.kx + o.kx, s.ky + o.ky) < sep for o in spots):
@@ -183,22 +216,107 @@ def _basis(spots: Sequence[Spot], tol: float) -> np.ndarray | None:
     return None
 
 
-def _refine_lattice(spots: Sequence[Spot], basis: np.ndarray, tol: float) -> dict[str, Any] | None:
+def _reduce(b: np.ndarray) -> np.ndarray:
+    """Lagrange–Gauss reduction of a 2-D basis (rows): the two shortest vectors of its
+    lattice."""
+    u, v = b[0].copy(), b[1].copy()
+    for _ in range(50):
+        if u @ u > v @ v:
+            u, v = v, u
+        m = round(float(u @ v) / float(u @ u))
+        if m == 0:
+            break
+        v = v - m * u
+    return np.array([u, v])
+
+
+def _best_basis(spots: Sequence[Spot], tol: float, n_strong: int = 6) -> np.ndarray | None:
+    """The reduced basis, spanned by two of the ``n_strong`` strongest spots, that indexes the
+    most of them within ``tol`` (1/unit); ties go to the sparsest lattice (largest reciprocal
+    cell), which indexes strong spots without indexing noise. None if no pair of strong spots
+    is non-collinear.
+
+    The two shortest strong spots alone (:func:`_basis`) can be a noise spot near the centre:
+    the lattice built on it left three of the four strongest spots unindexed, its spacing
+    26 standard errors off, status ok.
+    """
+    strong = list(spots[:n_strong])
+    k = np.array([[s.kx, s.ky] for s in strong])
+    best, best_key = None, None
+    for i, j in itertools.combinations(range(len(strong)), 2):
+        cross = abs(k[i, 0] * k[j, 1] - k[i, 1] * k[j, 0])
+        if cross <= 0.2 * np.linalg.norm(k[i]) * np.linalg.norm(k[j]):
+            continue
+        b = _reduce(k[[i, j]])
+        hk = np.round(k @ np.linalg.inv(b))
+        n_ok = int(np.sum(np.all(np.abs(k - hk @ b) < tol, axis=1)))
+        key = (n_ok, abs(float(np.linalg.det(b))))
+        if best_key is None or key > best_key:
+            best, best_key = b, key
+    return best
+
+
+def snr_threshold(k_min: float, k_max: float, dk: float, false_alarm: float = 0.01) -> float:
+    """Peak-to-mean power a spot must exceed to be a lattice reflection rather than noise.
+
+    A white-noise periodogram value is exponentially distributed, P(SNR > t) = e^(−t); over
+    the n ≈ π(k_max² − k_min²)/(2 dk²) independent half-plane bins, the largest exceeds
+    t = ln(n/``false_alarm``) with probability ``false_alarm``.
+    """
+    n_bins = max(math.pi * (k_max**2 - k_min**2) / (2 * dk * dk), 1.0)
+    return math.log(n_bins / false_alarm)
+
+
+#: Floor of a spot's relative position variance (in unpadded FFT pixels²): the sub-pixel
+#: parabola on the log power of a Hann-windowed spot is not exact, whatever its SNR.
+SPOT_VAR_FLOOR = 1e-4
+
+
+def spot_variance(spots: Sequence[Spot], dk: float) -> np.ndarray:
+    """Relative variance of each spot's position (1/unit², per component), up to a common
+    scale that the lattice fit's residuals set.
+
+    A sinusoid of amplitude A in white noise σ² over an N × N image has a frequency
+    Cramér–Rao bound ∝ σ²/(A² N⁴) (cycles/pixel)², i.e. ∝ 1/SNR in unpadded FFT pixels²
+    (``dk``), SNR the peak over the mean local power of the periodogram (Rife & Boorstyn,
+    IEEE Trans. Inf. Theory 20, 591 (1974)). A spot without a background estimate gets the
+    variance of one FFT pixel (weight of a barely detected spot).
+    """
+    snr = np.array([s.snr for s in spots], dtype=float)
+    rel = np.where(np.isfinite(snr) & (snr > 0), 1.0 / np.where(snr > 0, snr, 1.0), 1.0)
+    return dk * dk * (np.minimum(rel, 1.0) + SPOT_VAR_FLOOR)
+
+
+def _refine_lattice(
+    spots: Sequence[Spot], basis: np.ndarray, tol: float, dk: float
+) -> dict[str, Any] | None:
+    """Index the spots on ``basis`` (rows, 1/unit) and refine it by weighted least squares.
+
+    Each spot k_i = h_i a* + k_i b* + ε_i with Var ε_i = s² v_i (:func:`spot_variance`, both
+    components); the weighted normal equations give the basis, and s² = χ²_w/(2m − 4) from the
+    m indexed spots' residuals (2m equations, 4 unknowns) scales the covariance
+    s² (Hᵀ W H)⁻¹ of each basis vector and each spot's variance s² v_i. Returns None with
+    fewer than 3 indexed spots.
+    """
     k = np.array([[s.kx, s.ky] for s in spots])
     hk = np.round(k @ np.linalg.inv(basis))
     ok = np.all(np.abs(k - hk @ basis) < tol, axis=1) & np.any(hk != 0, axis=1)
     if ok.sum() < 3:
         return None
-    sol, *_ = np.linalg.lstsq(hk[ok], k[ok], rcond=None)
-    resid = k[ok] - hk[ok] @ sol
+    v = spot_variance(spots, dk)
+    w = np.sqrt(1.0 / v[ok])[:, None]
+    sol, *_ = np.linalg.lstsq(hk[ok] * w, k[ok] * w, rcond=None)
+    chi2 = float(np.sum(((k[ok] - hk[ok] @ sol) * w) ** 2))
     dof = 2 * int(ok.sum()) - 4
-    s2 = float((resid**2).sum() / dof) if dof > 0 else math.nan
-    cov_rows = np.linalg.inv(hk[ok].T @ hk[ok]) * s2  # same for x and y components
+    s2 = chi2 / dof if dof > 0 else math.nan
+    cov_rows = np.linalg.inv((hk[ok] * w).T @ (hk[ok] * w)) * s2  # same for x and y
     return {
         "basis": sol,
         "hk": hk,
         "indexed": ok,
-        "sigma_k": math.sqrt(s2) if s2 == s2 else math.nan,
+        "sigma_spots": np.sqrt(s2 * v),
+        "scale": s2,
+        "dof": dof,
         "cov_rows": cov_rows,
     }
 
@@ -233,16 +351,19 @@ def measure_spacings(
         res.mark_failed("no FFT spots found outside the central disc")
         return res
     dk_native = 1.0 / (max(image.shape) * px)
-    basis = _basis(spots, dk_native)
-    lat = None if basis is None else _refine_lattice(spots, basis, 1.5 * dk_native)
-    sigma_k = (
-        lat["sigma_k"]
-        if lat is not None and math.isfinite(lat["sigma_k"])
-        else dk_native / math.sqrt(12)
-    )
+    k_lo = 4 * dk_native if k_min is None else float(k_min)
+    k_hi = 0.4 / px if k_max is None else float(k_max)
+    t_snr = snr_threshold(k_lo, k_hi, dk_native)
+    significant = [s for s in spots if s.snr > t_snr]
+    basis = _best_basis(significant, 1.5 * dk_native)
+    lat = None if basis is None else _refine_lattice(spots, basis, 1.5 * dk_native, dk_native)
+    if lat is not None and math.isfinite(lat["scale"]):
+        sigma_spots = lat["sigma_spots"]
+    else:
+        sigma_spots = np.full(len(spots), dk_native / math.sqrt(12))
     rows = []
     for i, s in enumerate(spots, 1):
-        err = sigma_k / s.k**2  # d = 1/k
+        err = float(sigma_spots[i - 1]) / s.k**2  # d = 1/k
         indexed = lat is None or bool(lat["indexed"][i - 1])
         if indexed:  # spots off the lattice (scan noise, a second phase) stay in statistics
             res.parameters[f"d{i}"] = Quantity(s.d_nm, err, unit)
@@ -271,16 +392,26 @@ def measure_spacings(
         )
         res.statistics["n_indexed"] = int(lat["indexed"].sum())
     else:
-        res.mark_suspect("spots do not form a 2-D lattice: errors are the FFT grid step / √12")
+        res.mark_suspect(
+            f"spots do not form a 2-D lattice ({len(significant)} above the noise, peak/mean "
+            f"power > {t_snr:.1f}): errors are the FFT grid step / √12"
+        )
     res.statistics.update(
         {
             "spots": rows,
-            "sigma_k": sigma_k,
+            "sigma_k_median": float(np.median(sigma_spots)),
+            "snr_threshold": t_snr,
+            "n_significant": len(significant),
+            "lattice_fit_scale": None if lat is None else lat["scale"],
+            "lattice_fit_dof": None if lat is None else lat["dof"],
             "window": window,
             "pixel_size": px,
             "unit": unit,
             "fft_pixel": dk_native,
-            "error_note": "statistical (lattice-fit residuals); pixel calibration not included",
+            "error_note": (
+                "statistical (lattice fit weighted by each spot's SNR, scaled by its "
+                "residuals); pixel calibration not included"
+            ),
         }
     )
     res.curves["power_spectrum"] = ps

@@ -277,7 +277,7 @@ def test_joint_problem_jacobian_matches_central_differences(case: str) -> None:
         down[k] -= h
         num = (fun(up) - fun(down)) / (2 * h)
         err = np.linalg.norm(j[:, k] - num) / np.linalg.norm(num)
-        assert err < 2e-3, (case, name, err)
+        assert err < 1e-4, (case, name, err)  # measured: <= 2e-6
 
 
 def test_populations_with_a_shared_slow_rate_and_a_near_degenerate_chain_match_expm() -> None:

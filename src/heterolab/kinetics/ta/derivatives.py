@@ -34,7 +34,7 @@ from heterolab.kinetics.ta.model import chirp_x
 from heterolab.kinetics.ta.varpro import coherent_artifact_columns, eigen_amplitudes
 
 if TYPE_CHECKING:
-    from heterolab.kinetics.ta.projection import LinearBlock
+    from heterolab.kinetics.ta.projection import FactoredBlock, LinearBlock
     from heterolab.kinetics.ta.varpro import PreparedDataset
 
 __all__ = ["analytic_names", "backsweep_derivatives", "column_derivatives", "design_derivatives"]
@@ -190,10 +190,12 @@ def design_derivatives(
     values: Mapping[str, float],
     points: list[dict[str, float]],
     steps: np.ndarray,
-    base: list[LinearBlock],
+    factored: list[FactoredBlock],
     active: np.ndarray,
-) -> tuple[list[np.ndarray], list[list[LinearBlock]]]:
-    """Derivatives of the dataset's linear problems along optimiser directions.
+) -> tuple[list[np.ndarray], list[np.ndarray], list[list[LinearBlock]]]:
+    """The contractions ``v = -∂m a`` and ``u = ∂mᵀ r`` of the dataset's linear problems
+    along optimiser directions (:meth:`~heterolab.kinetics.ta.projection.FactoredBlock.
+    project` turns them into ∂r and ∂a).
 
     Parameters
     ----------
@@ -201,53 +203,69 @@ def design_derivatives(
         The dataset and the base point.
     points, steps
         Each direction's forward point (all values, expressions resolved) and its step.
-    base, active
-        The base point's blocks and active columns.
+    factored, active
+        The base point's solved blocks and active columns.
 
     Returns
     -------
-    dms
-        Per block, ∂m of every direction stacked, shape (n_d, *m.shape): in closed form
-        (:func:`column_derivatives`, chain rule through the values the direction moves)
-        where every value it moves is in :func:`analytic_names`, else the forward
-        difference of the assembled designs.
+    vs, us
+        Per block, shapes (n_d, n_p, n_rows) and (n_d, n_p, n_coef). A direction whose moved
+        values are all in :func:`analytic_names` takes them from ∂C in closed form
+        (:func:`column_derivatives`, chain rule through the values it moves) without
+        forming ∂m; any other is the forward difference of the assembled designs.
     blocks
         Per direction, the blocks whose T the linearised spectra use (the base blocks for
         closed-form directions: T does not move).
     """
     allowed, used = analytic_names(p), used_names(p)
+    base = [fb.block for fb in factored]
     moves = [
         {n: (v2[n] - values[n]) / h for n in v2 if v2[n] != values[n] and n in used}
         for v2, h in zip(points, steps, strict=True)
     ]
     wanted = sorted({n for m in moves if set(m) <= allowed for n in m})
     cols = column_derivatives(p, values, wanted) if wanted else {}
-    dms: list[list[np.ndarray]] = [[] for _ in base]
+    vs: list[list[np.ndarray]] = [[] for _ in base]
+    us: list[list[np.ndarray]] = [[] for _ in base]
     blocks: list[list[LinearBlock]] = []
     for v2, h, move in zip(points, steps, moves, strict=True):
         if set(move) <= set(cols):  # values this dataset does not use leave it unchanged
             dc = sum(d * cols[n] for n, d in move.items()) if move else None
-            for b, (g, blk) in enumerate(zip(p.groups, base, strict=True)):
-                dms[b].append(_block_derivative(p, g.index, blk, dc))
+            for b, (g, fb) in enumerate(zip(p.groups, factored, strict=True)):
+                v, u = _contracted(p, g.index, fb, dc)
+                vs[b].append(v)
+                us[b].append(u)
             blocks.append(base)
         else:
             moved = p.linear_blocks(v2, active)[0]
-            for b, (m2, blk) in enumerate(zip(moved, base, strict=True)):
-                dms[b].append((m2.m - blk.m) / h)
+            for b, (m2, fb) in enumerate(zip(moved, factored, strict=True)):
+                v, u = fb.contract(((m2.m - fb.block.m) / h)[None], None)
+                vs[b].append(v[0])
+                us[b].append(u[0])
             blocks.append(moved)
-    return [np.stack(d) for d in dms], blocks
+    return [np.stack(v) for v in vs], [np.stack(u) for u in us], blocks
 
 
-def _block_derivative(
-    p: PreparedDataset, idx: np.ndarray, blk: LinearBlock, dc: np.ndarray | None
-) -> np.ndarray:
-    """∂m of one block (the shape of ``blk.m``) from ∂C (n_w or 1, n_t, n_col); 0 if None."""
+def _contracted(
+    p: PreparedDataset, idx: np.ndarray, fb: FactoredBlock, dc: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """``v = -∂m a`` (n_p, n_rows) and ``u = ∂mᵀ r`` (n_p, n_coef) of one block from ∂C
+    (n_w or 1, n_t, n_col), with m = w (C T) (or C T with a shared design): the model
+    change dC S of the block's spectra S = a Tᵀ, and Tᵀ dCᵀ (w r)."""
+    blk = fb.block
     if dc is None:
-        return np.zeros_like(blk.m)
+        return np.zeros_like(fb.resid), np.zeros_like(fb.coef)
+    spectra = fb.coef @ blk.t.T  # (n_p, n_col)
     if p.dispersive:
-        return (dc[idx] @ blk.t) * p.w[idx][:, :, None]
-    dm = (dc[0] @ blk.t)[None]
-    return dm if blk.shared else dm * p.w[idx][:, :, None]
+        w = p.w[idx]
+        dcg = dc[idx]
+        v = -w * np.einsum("ptc,pc->pt", dcg, spectra)
+        return v, np.einsum("ptc,pt->pc", dcg, w * fb.resid) @ blk.t
+    d0 = dc[0]
+    if blk.shared:
+        return -(spectra @ d0.T), (fb.resid @ d0) @ blk.t
+    w = p.w[idx]
+    return -w * (spectra @ d0.T), ((w * fb.resid) @ d0) @ blk.t
 
 
 def _artifact_derivative(

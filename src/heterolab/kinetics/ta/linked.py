@@ -31,7 +31,7 @@ import numpy as np
 
 from heterolab.errors import ModelError
 from heterolab.kinetics.ta.model import Guide, SpectralLink
-from heterolab.kinetics.ta.projection import LinearBlock, solve_block
+from heterolab.kinetics.ta.projection import FactoredBlock, LinearBlock, solve_block
 from heterolab.kinetics.ta.varpro import (
     _in_range,
     _values_key,
@@ -380,12 +380,22 @@ class JointSpectra:
         keep = np.flatnonzero(np.any(t != 0, axis=0))
         return t[:, keep], f, soft
 
+    def _members(
+        self, b: _Batch, cols: Mapping[int, Any], union: list[str]
+    ) -> tuple[list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray]], np.ndarray]:
+        """Per member of a batch (slot, dataset, concentrations, place of its columns in
+        ``union``, its active columns), and which union columns carry signal."""
+        active = np.zeros(len(union), dtype=bool)
+        members = []
+        for slot, i in enumerate(b.datasets):
+            c, labels, act = cols[i]
+            place = np.array(self._place(i, labels, union), dtype=int)
+            active[place[act]] = True
+            members.append((slot, i, c, place, act))
+        return members, active
+
     def _assemble_batch(
-        self,
-        b: _Batch,
-        cols: Mapping[int, Any],
-        values: Mapping[str, float],
-        derivative: bool = False,
+        self, b: _Batch, cols: Mapping[int, Any], values: Mapping[str, float]
     ) -> tuple[LinearBlock, list[str], np.ndarray]:
         """One batch's stacked weighted problems ``M coef = rhs``, one per cluster.
 
@@ -395,9 +405,6 @@ class JointSpectra:
         guides append the rows ``weight (scale S - g)``. Spectra of non-negative species
         get a zero lower bound.
 
-        ``derivative``: ``cols`` hold ∂C/∂θ; M and rhs are linear in C, so the result is
-        ∂M and ∂rhs (the data and the guide rows do not move with C).
-
         Returns
         -------
         block, union, active
@@ -405,13 +412,7 @@ class JointSpectra:
         """
         union = self._union(b, cols)
         n_cl = b.rows.shape[0]
-        active = np.zeros(len(union), dtype=bool)
-        members = []
-        for slot, i in enumerate(b.datasets):
-            c, labels, act = cols[i]
-            place = np.array(self._place(i, labels, union), dtype=int)
-            active[place[act]] = True
-            members.append((slot, i, c, place, act))
+        members, active = self._members(b, cols, union)
         t, f, soft = self._transform(b, union, values, active)
         m_parts, rhs_parts = [], []
         for slot, i, c, place, act in members:
@@ -423,7 +424,7 @@ class JointSpectra:
                 mi = np.broadcast_to((c[0] @ lin)[None], (n_cl, p.time.size, lin.shape[1]))
             else:
                 mi = c[jj] @ lin
-            y = np.zeros_like(p.y[jj]) if derivative else p.y[jj]
+            y = p.y[jj]
             if np.any(f):
                 off = gain[None, :] * f[:, place]  # (n_cl, n_col)
                 ci = c[jj] if c.shape[0] > 1 else c[:1]
@@ -436,8 +437,6 @@ class JointSpectra:
             # guide row: weight (scale S - g), S = T free + f
             rows = np.stack([wt * sc * t[s] for s, wt, _, sc in soft])  # (n_g, n_free)
             g_rhs = np.stack([wt * (g - sc * f[:, s]) for s, wt, g, sc in soft], axis=1)
-            if derivative:
-                rows, g_rhs = 0.0 * rows, 0.0 * g_rhs
             m = np.concatenate([m, np.broadcast_to(rows, (n_cl, *rows.shape))], axis=1)
             rhs = np.concatenate([rhs, g_rhs], axis=1)
         nonneg = {self._key(c) for i in b.datasets for c in self.prepared[i].nonnegative}
@@ -496,21 +495,24 @@ class JointSpectra:
         values: Mapping[str, float],
         points: list[dict[str, float]],
         steps: np.ndarray,
-        base: list[LinearBlock],
+        factored: list[FactoredBlock],
         cols: Mapping[int, Any],
     ) -> tuple[list[np.ndarray], list[np.ndarray], list[list[LinearBlock]], list[Any]]:
-        """∂M and ∂rhs of every batch along optimiser directions (forward points ``points``,
-        steps ``steps``), like :func:`~heterolab.kinetics.ta.derivatives.design_derivatives`.
+        """The contractions ``v = ∂rhs - ∂M a`` and ``u = ∂Mᵀ r`` of every batch along
+        optimiser directions (forward points ``points``, steps ``steps``), like
+        :func:`~heterolab.kinetics.ta.derivatives.design_derivatives`.
 
         A direction that moves only values the members' columns take in closed form (rates,
-        IRF, chirp, backsweep, initial populations) assembles the batches from ∂C (M and rhs
-        are linear in C); one that moves a scale, a guide scale or anything else is the
-        forward difference of the assembled batches.
+        IRF, chirp, backsweep, initial populations) forms them from ∂C: member d's rows of v
+        are ``-w_d (∂C_d · scale_d S_d)`` with S_d its full spectra (fixed guides included),
+        and u collects ``(scale_d T_d)ᵀ ∂C_dᵀ (w_d r_d)``; guide rows do not move. A
+        direction that moves a scale, a guide scale or anything else is the forward
+        difference of the assembled batches.
 
         Returns
         -------
-        dms, drhss
-            Per batch, shapes (n_d, *m.shape) and (n_d, *rhs.shape).
+        vs, us
+            Per batch, shapes (n_d, n_cl, n_rows) and (n_d, n_cl, n_free).
         blocks, columns
             Per direction, the blocks and member columns the linearised spectra use.
         """
@@ -543,33 +545,70 @@ class JointSpectra:
             )
             for i in self.members
         }
-        dms: list[list[np.ndarray]] = [[] for _ in base]
-        drhss: list[list[np.ndarray]] = [[] for _ in base]
+        vs: list[list[np.ndarray]] = [[] for _ in factored]
+        us: list[list[np.ndarray]] = [[] for _ in factored]
         blocks: list[list[LinearBlock]] = []
         structs: list[Any] = []
+        base = [fb.block for fb in factored]
         for v2, h, move, ok in zip(points, steps, moves, closed, strict=True):
             if ok and all(set(move) & used[i] <= set(dcols[i]) for i in self.members):
-                moved_cols = {}
-                for i in self.members:
-                    c, labels, act = cols[i]
-                    dc = np.zeros_like(c)
-                    for n in set(move) & used[i]:
-                        dc = dc + move[n] * dcols[i][n]
-                    moved_cols[i] = (dc, labels, act)
-                for k, b in enumerate(self.batches):
-                    d = self._assemble_batch(b, moved_cols, values, derivative=True)[0]
-                    dms[k].append(d.m)
-                    drhss[k].append(d.rhs)
+                dc = {
+                    i: sum(move[n] * dcols[i][n] for n in set(move) & used[i]) for i in self.members
+                }
+                for k, (b, fb) in enumerate(zip(self.batches, factored, strict=True)):
+                    v, u = self._contracted(b, fb, cols, dc, values)
+                    vs[k].append(v)
+                    us[k].append(u)
                 blocks.append(base)
                 structs.append(cols)
             else:
                 moved, cols2 = self.linear_blocks(v2, cols)
-                for k, (m2, blk) in enumerate(zip(moved, base, strict=True)):
-                    dms[k].append((m2.m - blk.m) / h)
-                    drhss[k].append((m2.rhs - blk.rhs) / h)
+                for k, (m2, fb) in enumerate(zip(moved, factored, strict=True)):
+                    v, u = fb.contract(
+                        ((m2.m - fb.block.m) / h)[None], ((m2.rhs - fb.block.rhs) / h)[None]
+                    )
+                    vs[k].append(v[0])
+                    us[k].append(u[0])
                 blocks.append(moved)
                 structs.append(cols2)
-        return [np.stack(d) for d in dms], [np.stack(d) for d in drhss], blocks, structs
+        return [np.stack(v) for v in vs], [np.stack(u) for u in us], blocks, structs
+
+    def _contracted(
+        self,
+        b: _Batch,
+        fb: FactoredBlock,
+        cols: Mapping[int, Any],
+        dc: Mapping[int, Any],
+        values: Mapping[str, float],
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """v (n_cl, n_rows) and u (n_cl, n_free) of one batch for member derivatives ``dc``
+        (dataset -> ∂C of shape (n_w or 1, n_t, n_col), or 0 when it does not move)."""
+        union = self._union(b, cols)
+        members, _ = self._members(b, cols, union)
+        full = fb.block.full(fb.coef)  # (n_cl, n_union), fixed guides included
+        v = np.zeros_like(fb.resid)
+        u = np.zeros_like(fb.coef)
+        start = 0
+        for slot, i, _, place, act in members:
+            p = self.prepared[i]
+            rows = slice(start, start + p.time.size)
+            start += p.time.size
+            d = dc[i]
+            if isinstance(d, float | int):  # the member does not move
+                continue
+            jj = b.rows[:, slot]
+            w = p.w[jj]
+            gain = self.scale(i, values) * act.astype(float)
+            spectra = gain[None, :] * full[:, place]  # (n_cl, n_col)
+            wr = w * fb.resid[:, rows]
+            if d.shape[0] == 1:
+                v[:, rows] = -w * (spectra @ d[0].T)
+                back = wr @ d[0]  # (n_cl, n_col)
+            else:
+                v[:, rows] = -w * np.einsum("ptc,pc->pt", d[jj], spectra)
+                back = np.einsum("ptc,pt->pc", d[jj], wr)
+            u += back @ (gain[:, None] * fb.block.t[place])
+        return v, u
 
     @staticmethod
     def residual_vector(parts: Sequence[np.ndarray]) -> np.ndarray:

@@ -97,10 +97,12 @@ def projected_rows(
     """Jacobian rows (in the optimiser's space) of the joint problem, the datasets without
     analytic columns and the equal-area penalties, in the order of the residual vector.
 
-    Each linear problem's residual derivative is exact given the derivative of its design
-    matrix and right-hand side (:meth:`~heterolab.kinetics.ta.projection.FactoredBlock.
-    derivatives`), which are forward-differenced with :func:`forward_step` from an assembly
-    without a solve; all parameters' directions are projected together. The penalties are
+    Each linear problem's residual derivative is exact given two contractions of the
+    derivative of its design matrix and right-hand side (:meth:`~heterolab.kinetics.ta.
+    projection.FactoredBlock.project`), formed from closed-form column derivatives
+    (:mod:`~heterolab.kinetics.ta.derivatives`) or forward-differenced with
+    :func:`forward_step` from an assembly without a solve; all parameters' directions are
+    projected together. The penalties are
     evaluated on the spectra linearised to each step's point, ``S(a + h ∂a)``: they are
     linear in the spectra, so their difference quotient is their derivative. Datasets
     solved alone contribute only penalty rows, differenced through their own (unconstrained,
@@ -134,18 +136,17 @@ def projected_rows(
         linear: list[dict[int, Any]] = [{} for _ in js]
         h = steps[list(js)]
         for owner, factored, struct in comps:
-            base = [fb.block for fb in factored]
             if owner is joint:
-                dms, drhss, moved, structs = joint.design_derivatives(
-                    values, points, h, base, struct
+                vs, us, moved, structs = joint.design_derivatives(
+                    values, points, h, factored, struct
                 )
-            else:  # a dataset's right-hand side is its data: constant
-                dms, moved = design_derivatives(owner, values, points, h, base, struct[1])
-                drhss, structs = None, [struct] * len(points)
+            else:
+                vs, us, moved = design_derivatives(owner, values, points, h, factored, struct[1])
+                structs = [struct] * len(points)
             drs: list[list[np.ndarray]] = [[] for _ in js]
             fulls: list[list[np.ndarray]] = [[] for _ in js]
             for b, fb in enumerate(factored):
-                dr, da = fb.derivatives(dms[b], None if drhss is None else drhss[b])
+                dr, da = fb.project(vs[b], us[b])
                 for k, (m, hj) in enumerate(zip(moved, h, strict=True)):
                     drs[k].append(dr[k])
                     fulls[k].append(m[b].full(fb.coef + hj * da[k]))

@@ -164,7 +164,7 @@ class FactoredBlock:
             self.groups.append((rows, cols, q, rinv))
 
     def derivatives(self, dm: np.ndarray, drhs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """∂r and ∂a for n_d directions at once.
+        """∂r and ∂a for n_d directions at once, from ∂m and ∂rhs.
 
         Parameters
         ----------
@@ -175,61 +175,47 @@ class FactoredBlock:
         Returns
         -------
         dr, da
+            See :meth:`project`.
+        """
+        return self.project(*self.contract(dm, drhs))
+
+    def contract(self, dm: np.ndarray, drhs: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """``v = ∂rhs - ∂m a`` (n_d, n_p, n_rows) and ``u = ∂mᵀ r`` over all coefficients
+        (n_d, n_p, n_coef), the two contractions :meth:`project` needs (r unweighted)."""
+        if self.block.shared:
+            d0 = dm[:, 0]
+            v = -(self.coef @ np.swapaxes(d0, 1, 2))
+            u = self.resid @ d0
+        else:
+            v = -np.einsum("dprk,pk->dpr", dm, self.coef)
+            u = np.einsum("dprk,pr->dpk", dm, self.resid)
+        return (v if drhs is None else v + drhs), u
+
+    def project(self, v: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """∂r and ∂a from the contractions of :meth:`contract` (callers with a closed form
+        of ∂m form them without ∂m).
+
+        Returns
+        -------
+        dr, da
             Shapes (n_d, n_p, n_rows) (weighted like the residual) and (n_d, n_p, n_coef);
             coefficients held at their bound have ∂a = 0.
         """
-        n_d = dm.shape[0]
+        n_d = v.shape[0]
         dr = np.empty((n_d, *self.resid.shape))
         da = np.zeros((n_d, *self.coef.shape))
         for rows, cols, q, rinv in self.groups:
-            if self.block.shared:
-                dr[:, rows], da_g = self._shared_group(rows, cols, q, rinv, dm[:, 0], drhs)
+            whole = rows.size == self.coef.shape[0]
+            vg = v if whole else v[:, rows]
+            ug = u if whole else u[:, rows]
+            ug = ug if cols.size == ug.shape[-1] else ug[..., cols]
+            if self.block.shared:  # z^T = v^T Q + u^T R^-1, dr^T = v^T - z^T Q^T
+                z = vg @ q + ug @ rinv
+                dr[:, rows] = vg - z @ q.T
+                da_g = z @ rinv.T
             else:
-                dr[:, rows], da_g = self._stacked_group(rows, cols, q, rinv, dm, drhs)
+                z = np.einsum("prk,dpr->dpk", q, vg) + np.einsum("pjk,dpj->dpk", rinv, ug)
+                dr[:, rows] = vg - np.einsum("prk,dpk->dpr", q, z)
+                da_g = np.einsum("pkj,dpj->dpk", rinv, z)
             da[:, rows[:, None], cols[None, :]] = da_g
         return (dr, da) if self.block.weight is None else (dr * self.block.weight, da)
-
-    def _shared_group(
-        self,
-        rows: np.ndarray,
-        cols: np.ndarray,
-        q: np.ndarray,
-        rinv: np.ndarray,
-        d0: np.ndarray,
-        drhs: np.ndarray | None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """One group of a shared design (d0: (n_d, n_rows, n_coef)): each product is one
-        matrix product over the group's problems, batched over directions, in the
-        (problem, row) layout of the residual (transposes of the formulas above)."""
-        a = self.coef[rows]  # (n_g, n_coef)
-        vt = -(a @ np.swapaxes(d0, 1, 2))  # (∂rhs - ∂m a)^T, (n_d, n_g, n_rows)
-        if drhs is not None:
-            vt += drhs[:, rows]
-        # z^T = v^T Q + u^T R^-1 with u^T = r^T ∂m_F; Q^T v = -(Q^T ∂m) a^T is formed small
-        qtd = q.T @ d0  # (n_d, k, n_coef)
-        zt = (self.resid[rows] @ d0[:, :, cols]) @ rinv
-        zt += vt @ q if drhs is not None else -(a @ np.swapaxes(qtd, 1, 2))
-        return vt - zt @ q.T, zt @ rinv.T
-
-    def _stacked_group(
-        self,
-        rows: np.ndarray,
-        cols: np.ndarray,
-        q: np.ndarray,
-        rinv: np.ndarray,
-        dm: np.ndarray,
-        drhs: np.ndarray | None,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """One group of per-problem designs (dm: (n_d, n_p, n_rows, n_coef)); the slices of
-        the (large) design derivative are views when the group is the whole block."""
-        whole = rows.size == self.coef.shape[0]
-        dmg = dm if whole else dm[:, rows]
-        a = self.coef if whole else self.coef[rows]
-        resid = self.resid if whole else self.resid[rows]
-        v = -np.einsum("dprk,pk->dpr", dmg, a)
-        if drhs is not None:
-            v += drhs if whole else drhs[:, rows]
-        dmf = dmg if cols.size == dmg.shape[-1] else dmg[..., cols]
-        u = np.einsum("dprk,pr->dpk", dmf, resid)
-        z = np.einsum("prk,dpr->dpk", q, v) + np.einsum("pjk,dpj->dpk", rinv, u)
-        return v - np.einsum("prk,dpk->dpr", q, z), np.einsum("pkj,dpj->dpk", rinv, z)

@@ -142,10 +142,17 @@ def column_derivatives(
     xw = chirp_x(wl, irf.dispersion_center, irf.dispersion_scale)[:, None, None]
     out: dict[str, np.ndarray] = {}
 
-    def columns(block: np.ndarray, a: np.ndarray = amp, artifact: int = -1) -> np.ndarray:
-        """Species columns ``block @ a.T`` (+ the artefact's derivative) in the full layout."""
-        col = np.zeros(shape)
-        col[:, :, :n_sp] = block @ a.T
+    def columns(
+        block: np.ndarray, a: np.ndarray = amp, artifact: int = -1, more: tuple = ()
+    ) -> np.ndarray:
+        """Species columns ``block @ a.T`` (+ ``more`` = (block2, a2) pairs, + the
+        artefact's derivative) in the full layout, written into one array."""
+        col = np.empty(shape)
+        species = col[:, :, :n_sp]
+        np.matmul(block, a.T, out=species)
+        for block2, a2 in more:
+            species += block2 @ a2.T
+        col[:, :, n_sp:] = 0.0  # artefact and baseline columns
         if artifact >= 0 and p.n_ca:
             col[:, :, n_sp : n_sp + p.n_ca] = _artifact_derivative(p, t0, sigma, artifact)
         return col
@@ -160,7 +167,7 @@ def column_derivatives(
         de_dlam = (x[:, :, None] * e + sig[:, :, None] ** 2 * de_dx) * finite + db_dlam
     for n in rates:
         if n not in degenerate:
-            add(n, columns(de_dlam * dlam[n]) + columns(total, damp[n]))
+            add(n, columns(de_dlam * dlam[n], more=((total, damp[n]),)))
     starts = p._initial_only(rate_names)
     for n in names:
         if n in starts:

@@ -202,7 +202,7 @@ class FactoredBlock:
             coefficients held at their bound have ∂a = 0.
         """
         n_d = v.shape[0]
-        dr = np.empty((n_d, *self.resid.shape))
+        dr = np.empty((n_d, *self.resid.shape)) if len(self.groups) != 1 else None
         da = np.zeros((n_d, *self.coef.shape))
         for rows, cols, q, rinv in self.groups:
             whole = rows.size == self.coef.shape[0]
@@ -211,11 +211,16 @@ class FactoredBlock:
             ug = ug if cols.size == ug.shape[-1] else ug[..., cols]
             if self.block.shared:  # z^T = v^T Q + u^T R^-1, dr^T = v^T - z^T Q^T
                 z = vg @ q + ug @ rinv
-                dr[:, rows] = vg - z @ q.T
+                dr_g = vg - z @ q.T
                 da_g = z @ rinv.T
             else:
                 z = np.einsum("prk,dpr->dpk", q, vg) + np.einsum("pjk,dpj->dpk", rinv, ug)
-                dr[:, rows] = vg - np.einsum("prk,dpk->dpr", q, z)
+                dr_g = vg - np.einsum("prk,dpk->dpr", q, z)
                 da_g = np.einsum("pkj,dpj->dpk", rinv, z)
+            if dr is None:  # one group: it is the whole block
+                dr = dr_g
+            else:
+                dr[:, rows] = dr_g
             da[:, rows[:, None], cols[None, :]] = da_g
+        assert dr is not None
         return (dr, da) if self.block.weight is None else (dr * self.block.weight, da)

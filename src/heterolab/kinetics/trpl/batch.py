@@ -473,7 +473,8 @@ def fit_decays(
     _fill_result(
         result, full, y, w, t, irf_use, delta, n_components, fit_bg, bg_fixed, mle, lead, info
     )
-    _pixel_status(result, full, n_components, (lo[0], hi[0]), window, delta, info)
+    bias = _kernel_bias(kind, irf_n, full["x"][:, :n_components], delta, shift_used)
+    _pixel_status(result, full, n_components, (lo[0], hi[0]), window, delta, info, bias)
     _fill_global(result, g, shift_used, fwhm_used, n_components)
     _record_parameter_sets(result, g, shift_used, shift is None, fit_bg, bg_fixed)
     result.statistics["fit_seconds"] = elapsed
@@ -598,7 +599,25 @@ def _scatter(nd, sel, xs, var, status, obj, iters, pearson, p) -> dict[str, np.n
     return out
 
 
-def _pixel_status(result, full, ncomp, log_tau_bounds, window, delta, info) -> None:
+def _kernel_bias(
+    kind: str, irf_n: np.ndarray | None, log_tau: np.ndarray, delta: float, shift: float
+) -> np.ndarray | None:
+    """Estimated measured-IRF kernel bias (ns) of each fitted lifetime (``(n, k)``), the
+    quantity single-decay fits are judged by
+    (:func:`~heterolab.kinetics.decay_models.measured_irf_lifetime_bias` at the batch's
+    shift); None for a Gaussian IRF."""
+    if kind != "measured" or irf_n is None:
+        return None
+    from heterolab.kinetics.decay_models import measured_irf_lifetime_bias
+
+    with np.errstate(over="ignore"):
+        tau = np.exp(log_tau)
+    return np.asarray(measured_irf_lifetime_bias(tau, irf_n, delta, shift / delta))
+
+
+def _pixel_status(
+    result, full, ncomp, log_tau_bounds, window, delta, info, kernel_bias=None
+) -> None:
     """``curves["pixel_status"]``/``["pixel_flags"]`` (:mod:`~heterolab.kinetics.trpl.pixel_status`)
     and their counts; the Result is suspect when too many decays are."""
     x, var = full["x"], full["var"]
@@ -615,6 +634,7 @@ def _pixel_status(result, full, ncomp, log_tau_bounds, window, delta, info) -> N
         log_tau_bounds,
         float(window[1] - window[0]),
         delta,
+        kernel_bias,
     )
     template = result.curves["fit_status"]
     shape = tuple(info["shape"])

@@ -10,6 +10,7 @@ References
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -24,6 +25,7 @@ __all__ = [
     "decay_curves",
     "durbin_watson",
     "judge_decay_fit",
+    "kernel_biased",
     "misfit_z",
     "residual_autocorrelation",
 ]
@@ -106,6 +108,33 @@ def misfit_z(y: np.ndarray, m: np.ndarray, dof: int) -> float:
     return (chi2 - dof) / spread
 
 
+#: A lifetime is suspect when the measured-IRF kernel's estimated bias exceeds this fraction of
+#: its standard error (then a 1-sigma interval no longer covers the truth at its nominal rate).
+KERNEL_BIAS_FRACTION = 0.5
+
+
+def kernel_biased(bias: Any, stderr: Any) -> Any:
+    """True where the kernel bias (ns) of a lifetime exceeds ``KERNEL_BIAS_FRACTION`` of its
+    standard error (ns); the one rule of single-decay and batch fits (arrays or scalars;
+    NaN gives False).
+
+    ``bias`` from :func:`heterolab.kinetics.decay_models.measured_irf_lifetime_bias`.
+    """
+    with np.errstate(invalid="ignore"):
+        return np.nan_to_num(np.abs(bias), nan=0.0) > KERNEL_BIAS_FRACTION * np.nan_to_num(
+            stderr, nan=np.inf
+        )
+
+
+def _kernel_bias_reason(name: str, tau: float, bias: float, stderr: float, delta: float) -> str:
+    way = "overestimates" if bias > 0 else "underestimates"
+    return (
+        f"{name} = {tau:.3g} ns is short for the {delta:.3g} ns bins (or the measured IRF is "
+        f"undersampled): the measured-IRF reconvolution {way} it by about {abs(bias):.2g} ns "
+        f"(> half its standard error {stderr:.2g} ns); use finer bins or a Gaussian IRF model"
+    )
+
+
 def judge_decay_fit(
     result: Any,
     *,
@@ -117,7 +146,7 @@ def judge_decay_fit(
     window_ns: float,
     bin_width: float,
     background_free: bool,
-    measured_irf: bool = False,
+    kernel_bias: Callable[[float], float] | None = None,
 ) -> None:
     """Turn every diagnostic of a decay fit into the status: suspect with the reason.
 
@@ -136,9 +165,10 @@ def judge_decay_fit(
       a component amplitude below 2 standard errors (several components),
       undetermined parameters: suspect;
     - a free background at its lower bound 0: warning;
-    - with a measured IRF (``measured_irf``, exponential model), a lifetime whose kernel bias
-      (:func:`heterolab.kinetics.decay_models.measured_irf_variance_deficit`; lifetimes below
-      about the bin width) exceeds half its standard error: suspect.
+    - with a measured IRF (``kernel_bias``: lifetime -> its estimated bias, ns, of the
+      exponential model; :func:`heterolab.kinetics.decay_models.measured_irf_lifetime_bias`),
+      a lifetime whose kernel bias exceeds half its standard error (:func:`kernel_biased`;
+      lifetimes near or below one bin, IRFs under ~2.5 bins): suspect.
     """
     st = result.statistics
     reasons: list[str] = []
@@ -189,18 +219,10 @@ def judge_decay_fit(
             )
         if name.startswith("tau_") and q.value < 0.1 * bin_width:
             reasons.append(f"{name} = {q.value:.3g} ns is below a tenth of the bin width")
-        elif name.startswith("tau_") and measured_irf and model == "exp" and q.value > 0:
-            from heterolab.kinetics.decay_models import measured_irf_variance_deficit
-
-            v = measured_irf_variance_deficit(q.value, bin_width)
-            bias = q.value - math.sqrt(max(q.value**2 - v, 0.0))
-            if math.isfinite(q.stderr) and bias > 0.5 * q.stderr:
-                reasons.append(
-                    f"{name} = {q.value:.3g} ns is short for the {bin_width:.3g} ns bins: the "
-                    f"measured-IRF reconvolution overestimates it by about {bias:.2g} ns "
-                    f"(> half its standard error {q.stderr:.2g} ns); use finer bins or a "
-                    "Gaussian IRF model"
-                )
+        elif name.startswith("tau_") and kernel_bias is not None and model == "exp":
+            bias = kernel_bias(q.value) if q.value > 0 else math.nan
+            if kernel_biased(bias, q.stderr):
+                reasons.append(_kernel_bias_reason(name, q.value, bias, q.stderr, bin_width))
         rel = abs(q.stderr / q.value) if q.value != 0 and math.isfinite(q.stderr) else 0.0
         if name.startswith("amplitude_raw_") and n_components > 1 and 0.5 < rel <= 1.0:
             reasons.append(

@@ -29,6 +29,7 @@ objective.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -630,7 +631,7 @@ def _assemble(p: DecayProblem, opt: _Optimum, estimator: str, settings: dict[str
             window_ns=float(hi - lo),
             bin_width=p.delta,
             background_free="background" in p.lin_names,
-            measured_irf=p.irf_kind == "measured",
+            kernel_bias=_kernel_bias(p, result),
         )
     return result
 
@@ -724,6 +725,19 @@ def _fill_derived(
         result.warnings.append(
             "negative amplitude(s) (rise components): the average lifetimes mix rise and decay"
         )
+
+
+def _kernel_bias(p: DecayProblem, result: Result) -> Callable[[float], float] | None:
+    """Lifetime (ns) -> estimated bias (ns) of the measured-IRF kernel at the fitted shift
+    (:func:`~heterolab.kinetics.decay_models.measured_irf_lifetime_bias`); None otherwise."""
+    if p.irf_kind != "measured" or p.irf is None:
+        return None
+    from heterolab.kinetics.decay_models import measured_irf_lifetime_bias
+
+    q = result.parameters.get("shift")
+    shift_bins = (q.value if q is not None else p.fixed.get("shift", 0.0)) / p.delta
+    irf = p.irf
+    return lambda tau: float(measured_irf_lifetime_bias(tau, irf, p.delta, shift_bins))
 
 
 def _check_failure(

@@ -15,7 +15,11 @@ a status, ok / suspect / failed (or masked: not fitted), with the reasons as bit
   with one component: no decay at all);
 - ``NOT_CONVERGED``: no convergence, stuck, or non-finite (failed);
 - ``FEW_PHOTONS``: too few photons to fit (failed);
-- ``AUTOCORRELATION``: residuals correlated (single-decay fits of a TRPL map only).
+- ``AUTOCORRELATION``: residuals correlated (single-decay fits of a TRPL map only);
+- ``KERNEL_BIAS``: with a measured IRF, a lifetime whose estimated kernel bias
+  (:func:`heterolab.kinetics.decay_models.measured_irf_lifetime_bias`) exceeds half its
+  standard error (:func:`~heterolab.kinetics.trpl.decay_diagnostics.kernel_biased`, the rule
+  of single-decay fits): lifetimes near or below one bin, or an undersampled IRF.
 
 The Result counts pixels per status and per reason, and is marked suspect when more than
 ``SUSPECT_FRACTION`` of the fitted decays are suspect or failed.
@@ -29,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from heterolab.kinetics.trpl.decay_diagnostics import kernel_biased
 from heterolab.uncertainty import MISFIT_Z
 
 __all__ = [
@@ -66,6 +71,7 @@ class PixelFlag(enum.IntFlag):
     NOT_CONVERGED = 32
     FEW_PHOTONS = 64
     AUTOCORRELATION = 128
+    KERNEL_BIAS = 256
 
 
 _FAILING = PixelFlag.NOT_CONVERGED | PixelFlag.FEW_PHOTONS
@@ -78,6 +84,7 @@ _REASON = {
     PixelFlag.NOT_CONVERGED: "not converged",
     PixelFlag.FEW_PHOTONS: "too few photons",
     PixelFlag.AUTOCORRELATION: "correlated residuals",
+    PixelFlag.KERNEL_BIAS: "lifetime biased by the measured-IRF kernel (short for the bins)",
 }
 
 
@@ -96,13 +103,15 @@ def classify_batch(
     log_tau_bounds: tuple[float, float],
     window_ns: float,
     bin_width: float,
+    kernel_bias: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Status and flags per decay of a batch fit (arrays over decays).
 
     ``fit_status`` are the codes of :data:`heterolab.kinetics.trpl.batch.FIT_STATUS`;
     ``log_tau`` the fitted log lifetimes (``(n, k)``, ns, before vanished components are
     blanked), ``tau_se``/``amp``/``amp_se`` the lifetimes' stderr and the amplitudes with
-    theirs, ``misfit`` the misfit z of each fit.
+    theirs, ``misfit`` the misfit z of each fit, ``kernel_bias`` (``(n, k)``, ns, measured IRF
+    only) the estimated kernel bias of each lifetime.
     """
     n = fit_status.size
     flags = np.zeros(n, dtype=np.int64)
@@ -117,12 +126,15 @@ def classify_batch(
         at_bound = (log_tau <= log_tau_bounds[0] + span) | (log_tau >= log_tau_bounds[1] - span)
         outside = (tau > 2.0 * window_ns) | (tau < 0.1 * bin_width)
         rel = np.where(live, np.maximum(tau_se / tau, np.abs(amp_se / amp)), 0.0)
-    checks = (
+    checks = [
         (PixelFlag.BOUND, np.any(at_bound & live, axis=1)),
         (PixelFlag.OUTSIDE_WINDOW, np.any(outside & live, axis=1)),
         (PixelFlag.REL_ERROR, np.any(np.nan_to_num(rel, nan=0.0) > 1.0, axis=1)),
         (PixelFlag.CHI2, np.nan_to_num(misfit, nan=0.0) > MISFIT_Z),
-    )
+    ]
+    if kernel_bias is not None:
+        biased = np.any(kernel_biased(kernel_bias, tau_se) & live, axis=1)
+        checks.append((PixelFlag.KERNEL_BIAS, biased))
     for flag, hit in checks:
         flags[fitted & hit] |= int(flag)
     status = np.where(flags == 0, int(PixelStatus.OK), int(PixelStatus.SUSPECT))
@@ -157,6 +169,8 @@ def flags_of_result(
         flags |= int(PixelFlag.BOUND)
     if "residuals are correlated" in r.message:
         flags |= int(PixelFlag.AUTOCORRELATION)
+    if "measured-IRF reconvolution" in r.message:
+        flags |= int(PixelFlag.KERNEL_BIAS)
     quantities = {**r.parameters, **r.derived}
     for name, q in quantities.items():
         if q.stderr is None:

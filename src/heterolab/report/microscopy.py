@@ -163,7 +163,7 @@ def plot_strain_profile(result: Result, **_: Any) -> Figure:
 
 @register_plotter("imaging.mtf")
 def plot_mtf(result: Result, **_: Any) -> Figure:
-    """ESF, LSF and MTF with MTF50 marked."""
+    """ESF, LSF and MTF with MTF50 (± its standard error, shaded) marked."""
     fig, axes = subplots(1, 3, width=12, height=3.6)
     for ax, k in zip(axes[:2], ("esf", "lsf"), strict=True):
         da = result.curves[k]
@@ -173,10 +173,14 @@ def plot_mtf(result: Result, **_: Any) -> Figure:
         ax.set_title(k.upper(), fontsize=9)
     mtf = result.curves["mtf"]
     axes[2].plot(mtf["frequency"].values, mtf.values)
-    m50 = result.parameters["mtf50"].value
+    q = result.parameters["mtf50"]
+    m50 = q.value
     axes[2].axhline(0.5, color="0.6", lw=0.6)
     axes[2].axvline(m50, color="tab:red", lw=0.8)
-    axes[2].set_title(f"MTF50 = {m50:.3f} cycles/px", fontsize=9)
+    if q.stderr:
+        axes[2].axvspan(m50 - q.stderr, m50 + q.stderr, color="tab:red", alpha=0.15, lw=0)
+    err = f" ± {q.stderr:.3f}" if q.stderr else ""
+    axes[2].set_title(f"MTF50 = {m50:.3f}{err} cycles/px", fontsize=9)
     axes[2].set_xlabel("frequency (cycles/px)")
     axes[2].set_ylabel("MTF (1)")
     axes[2].set_xlim(0, 1)

@@ -8,6 +8,7 @@ exports, or text/CSV whose header names a binding- or kinetic-energy column (``-
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
@@ -204,9 +205,12 @@ def fit_cmd(
         help="Tougaard cross-section C C' D (eV^2, 1, eV^2); default universal.",
     ),
     extend: float = typer.Option(
-        0.0,
+        math.inf,
         "--extend",
-        help="Extend the spectrum below the window for active_tougaard (eV).",
+        help=(
+            "Extend the spectrum below the window for active_tougaard (eV); inf: its "
+            "low-energy level continues indefinitely (as the fixed tougaard)."
+        ),
     ),
     charge_shift: float = SHIFT_OPTION,
     axis: str | None = AXIS_OPTION,

@@ -241,6 +241,11 @@ def tougaard_integral(
     evaluated by FFT in O(n log n) (a non-uniform grid is interpolated onto a uniform one).
     ``extend`` (eV) continues the spectrum below the window with the mean of its first ten
     points (as lmfitxps's ``TougaardBG``), so intensity beyond the window contributes.
+    ``extend = inf`` continues that level indefinitely: its own losses are then the constant
+    level·∫₀^∞K (= level/(2C) for the universal form) at every E, and the integral returned is
+    that of ``y − level`` (the constant is left to the caller's offset). A finite continuation
+    instead adds level·∫₀^(E−E₀+extend) K, a term rising across the window that a flat
+    intensity extending below the window does not produce.
     """
     from scipy.signal import fftconvolve
 
@@ -250,6 +255,9 @@ def tougaard_integral(
     uniform = bool(np.allclose(np.diff(x), step, rtol=1e-3, atol=0))
     xu = x if uniform else np.linspace(x[0], x[-1], n)
     yu = y if uniform else np.interp(xu, x, y)
+    if math.isinf(extend) and extend > 0:
+        yu = yu - float(np.mean(yu[:10]))
+        extend = 0.0
     npad = max(round(float(extend) / step), 0)
     ypad = np.concatenate([np.full(npad, float(np.mean(yu[:10]))), yu]) if npad else yu
     t = np.arange(ypad.size) * step
@@ -265,16 +273,17 @@ def background(
     *,
     n_avg: int = 5,
     cross_section: tuple[float, float, float] = TOUGAARD_UNIVERSAL,
-    extend: float = 0.0,
+    extend: float = math.inf,
 ) -> tuple[np.ndarray, list[str]]:
     """Inelastic background under ``y`` on ascending binding energy ``x`` and any notes.
 
     ``shirley``: lmfitxps ``shirley_calculate`` (iterated to convergence, end points the mean
     of ``n_avg`` channels); ``tougaard``: :func:`tougaard_integral` of the data above the
-    low-E_B level with the universal cross-section, B set so that the background meets the
-    data at the high-E_B end; ``active_tougaard``: the loss integral of the data itself with B
-    = 1 (``cross_section``, ``extend``), whose B and offset the fit refines (as lmfitxps's
-    ``TougaardBG`` model); ``linear``: straight line between the averaged end points; ``none``
+    low-E_B level with ``cross_section`` (default the universal one), B set so that the background meets the
+    data at the high-E_B end; ``active_tougaard``: the loss integral of the data with B = 1
+    (``cross_section``, ``extend``; by default of the data above their low-E_B level, as for
+    ``tougaard``), whose B and offset the fit refines (lmfitxps's ``TougaardBG`` model with
+    a finite ``extend``); ``linear``: straight line between the averaged end points; ``none``
     and ``active_shirley`` (fitted with the peaks, see :func:`active_shirley`): zeros.
     """
     notes: list[str] = []
@@ -301,8 +310,8 @@ def background(
             )
         return np.asarray(bg, dtype=float), notes
     if kind == "tougaard":
-        # universal cross-section; B makes the background meet the data at the high-E_B end
-        t = tougaard_integral(x, y - lo)
+        # B makes the background meet the data at the high-E_B end
+        t = tougaard_integral(x, y - lo, cross_section)
         b = (hi - lo) / t[-1] if t[-1] > 0 else 0.0
         if b < 0:
             notes.append("Tougaard B < 0: the high binding-energy end lies below the low one")

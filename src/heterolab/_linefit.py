@@ -42,11 +42,14 @@ class LineFit(NamedTuple):
         return math.sqrt(self.cov[1, 1])
 
 
-def fit_line(x: ArrayLike, y: ArrayLike) -> LineFit:
-    """Least-squares line y = m x + b with cov = s² (AᵀA)⁻¹, s² = RSS/(n − 2).
+def fit_line(x: ArrayLike, y: ArrayLike, sigma: ArrayLike | None = None) -> LineFit:
+    """Least-squares line y = m x + b with cov = s² (AᵀWA)⁻¹, s² = Σ w r²/(n − 2).
 
-    Standard ordinary-least-squares errors (e.g. Bevington & Robinson, *Data Reduction and
-    Error Analysis*, 3rd ed. (2003), §6.3). With exactly two points the residual variance is
+    Standard least-squares errors (e.g. Bevington & Robinson, *Data Reduction and Error
+    Analysis*, 3rd ed. (2003), §6.3-6.4); ``sigma`` (same unit as ``y``, > 0) gives the
+    relative standard deviations of the points, weights w = 1/sigma² (default 1: ordinary
+    least squares). The covariance is scaled by the residual variance s², so ``sigma`` needs
+    to be right only up to a common factor. With exactly two points the residual variance is
     undetermined and the covariance is NaN (never a false zero error).
 
     Raises
@@ -63,15 +66,19 @@ def fit_line(x: ArrayLike, y: ArrayLike) -> LineFit:
         )
     if not (np.all(np.isfinite(xa)) and np.all(np.isfinite(ya))):
         raise ParameterError("a straight-line fit needs finite x and y values")
-    a = np.column_stack([xa, np.ones_like(xa)])
-    coef, _, rank, _ = np.linalg.lstsq(a, ya, rcond=None)
+    sw = np.ones_like(xa) if sigma is None else 1.0 / np.broadcast_to(sigma, xa.shape)
+    if not np.all(np.isfinite(sw) & (sw > 0)):
+        raise ParameterError("a weighted straight-line fit needs finite sigma > 0")
+    a = np.column_stack([xa, np.ones_like(xa)]) * sw[:, None]
+    coef, _, rank, _ = np.linalg.lstsq(a, ya * sw, rcond=None)
     if rank < 2:
         raise ParameterError("need at least two distinct x values for a straight-line fit")
-    resid = ya - a @ coef
+    resid = ya * sw - a @ coef
     rss = float(resid @ resid)
     dof = xa.size - 2
     s2 = rss / dof if dof > 0 else math.nan
     cov = s2 * np.linalg.inv(a.T @ a)
-    ss = float(np.sum((ya - ya.mean()) ** 2))
+    w = sw * sw
+    ss = float(np.sum(w * (ya - np.sum(w * ya) / np.sum(w)) ** 2))
     r2 = 1.0 - rss / ss if ss > 0 else 0.0
     return LineFit(coef, cov, r2)

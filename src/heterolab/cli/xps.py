@@ -40,7 +40,7 @@ BG_OPTION = typer.Option(
     Background.SHIRLEY,
     "--background",
     case_sensitive=False,
-    help="Background: shirley (iterative), tougaard (universal cross-section), linear, none; "
+    help="Background: shirley (iterative), tougaard (fixed, --cross-section), linear, none; "
     "active_shirley / active_tougaard are refined with the peaks.",
 )
 SHAPE_OPTION = typer.Option(

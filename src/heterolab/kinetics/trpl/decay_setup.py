@@ -236,8 +236,8 @@ def internal_bounds(p: DecayProblem, name: str) -> tuple[float, float]:
     span = p.delta * p.t.size
     if name.startswith("tau_"):
         return math.log(1e-3 * p.delta), math.log(100.0 * span)
-    if name == "irf_fwhm":
-        return math.log(0.05 * p.delta), math.log(0.25 * span)
+    if name == "irf_fwhm":  # below a quarter bin a binned Gaussian is a delta to the data
+        return math.log(0.25 * p.delta), math.log(0.25 * span)
     if name == "beta":
         return 0.05, 1.0
     if p.irf_kind == "measured":  # IRF shift: a few IRF widths at most

@@ -168,6 +168,11 @@ def test_tauc_and_urbach_cli(tmp_path):
     assert json.loads(out.output)["parameters"]["band_gap"]["value"] == pytest.approx(
         2.37, abs=0.01
     )
+    out = CliRunner().invoke(app, ["spectrum", "tauc", str(p), "--noise", "0.002", "--json"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["statistics"]["absorbance_noise"] == 0.002
+    out = CliRunner().invoke(app, ["spectrum", "tauc", str(p), "--noise", "-1"])
+    assert out.exit_code != 0 and "noise must be a finite absorbance" in out.output
     out = CliRunner().invoke(app, ["spectrum", "urbach", str(p), "--fit-window", "2.2", "2.36"])
     assert out.exit_code == 0, out.output
     assert "urbach_energy" in out.output

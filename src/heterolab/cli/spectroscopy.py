@@ -154,11 +154,17 @@ def tauc(
         (0.0, 0.0), "--fit-window", help="Linear range (eV); automatic when omitted."
     ),
     thickness: float | None = typer.Option(None, "--thickness", help="Film thickness (nm) for α."),
+    noise: float | None = typer.Option(
+        None,
+        "--noise",
+        help="Absorbance standard deviation (OD) weighting the line; estimated when omitted.",
+    ),
     axis: SpectralAxis | None = AXIS_OPTION,
     as_json: bool = JSON_OPTION,
     plot: Path | None = PLOT_OPTION,
 ) -> None:
-    """Band gap from a Tauc plot (linear range chosen automatically and reported).
+    """Band gap from a Tauc plot (linear range chosen automatically and reported; the line
+    weighted by the propagated absorbance noise).
 
     Example: heterolab spectrum tauc abs.csv --json
     """
@@ -170,6 +176,7 @@ def tauc(
             transition="indirect" if indirect else "direct",
             fit_window=_window(fit_window),
             thickness_nm=thickness,
+            noise=noise,
         ),
         as_json,
         plot=plot,

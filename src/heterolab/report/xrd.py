@@ -157,7 +157,9 @@ def plot_orientation(result: Result, **_: Any) -> Figure:
     ax.plot(prof["chi"].values, prof.values, lw=0.8)
     ax.set_xlabel("χ (deg)")
     ax.set_ylabel("intensity (counts)")
-    ax.set_title(f"Hermans f = {result.value('hermans_f'):.3f}")
+    f = result["hermans_f"]
+    err = f" ± {f.stderr:.3f}" if f.stderr is not None else ""
+    ax.set_title(f"Hermans f = {f.value:.3f}{err}")
     return fig
 
 

@@ -269,6 +269,9 @@ def size_cmd(
         inst = caglioti(fit_peaks(_pattern(standard, None, anode, wavelength)))
     pat = _pattern(path, scan, anode, wavelength)
     peaks = fit_peaks(pat, two_theta_range=two_theta_range, profile_name="voigt")
+    if not peaks.statistics.get("table"):
+        peaks.mark_failed(f"{path}: {peaks.message}")
+        emit(peaks, as_json)
     results = [
         scherrer(peaks, instrument=inst, shape_factor=shape_factor),
         size_strain_voigt(peaks, instrument=inst, shape_factor=shape_factor),

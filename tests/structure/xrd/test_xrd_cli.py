@@ -116,3 +116,27 @@ def test_refine_lab6_is_ok_with_the_asymmetric_default_profile(tmp_path) -> None
     assert abs(doc["parameters"]["a"]["value"] - 4.15692) < 2e-4
     assert "displacement_um" in doc["derived"]
     assert png.stat().st_size > 0
+
+
+def test_size_of_a_pattern_without_peaks_says_so_plainly(tmp_path) -> None:
+    """Flat Poisson counts: one plain sentence naming the file, the 2θ range searched and the
+    threshold; a failed result, exit 1 (docs/cli.md), the same sentence in --json."""
+    import numpy as np
+
+    x = np.arange(10.0, 60.0, 0.02)
+    y = np.random.default_rng(4).poisson(100.0, x.size)
+    path = tmp_path / "flat.xy"
+    np.savetxt(path, np.c_[x, y])
+    expected = (
+        f"{path}: no reflection found above the noise in 2θ 10.00–59.98 deg "
+        "(threshold: peak prominence > 8 σ of the counts)"
+    )
+    out = runner.invoke(app, ["xrd", "size", str(path), "--anode", "Cu"])
+    assert out.exit_code == 1
+    assert f"[failed]  {expected}" in out.stdout
+    assert "Traceback" not in out.output
+    out = runner.invoke(app, ["xrd", "size", str(path), "--anode", "Cu", "--json"])
+    assert out.exit_code == 1
+    doc = json.loads(out.stdout)
+    assert doc["statistics"]["status"] == "failed"
+    assert doc["statistics"]["message"] == expected

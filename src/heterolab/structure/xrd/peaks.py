@@ -418,8 +418,15 @@ def fit_peaks(
     else:
         centers = np.sort(np.asarray(positions, dtype=float))
     if centers.size == 0:
-        result = Result(kind="xrd.peaks", statistics={"n_peaks": 0})
-        result.mark_failed("no peak above the significance threshold")
+        result = Result(
+            kind="xrd.peaks",
+            statistics={
+                "n_peaks": 0,
+                "two_theta_searched": [float(x[0]), float(x[-1])],
+                "min_significance": min_significance,
+            },
+        )
+        result.mark_failed(no_reflection_message(float(x[0]), float(x[-1]), min_significance))
         return result
     fwhm0 = fwhm_start or _estimate_fwhm(x, net, centers)
     groups = _groups(centers, fwhm0, window, lambda_ratio)
@@ -452,6 +459,14 @@ def fit_peaks(
         _refit_with_neighbour_tails(fits, fit_group, x, net, s, profile_name, lambda_ratio, ratio)
     return _peaks_result(
         pattern, x, y, s, bg, fits, profile_name, lambda_ratio, ratio, lam1, engine
+    )
+
+
+def no_reflection_message(low: float, high: float, min_significance: float) -> str:
+    """The message of a pattern in which the peak search found nothing (2θ in deg)."""
+    return (
+        f"no reflection found above the noise in 2θ {low:.2f}–{high:.2f} deg "
+        f"(threshold: peak prominence > {min_significance:g} σ of the counts)"
     )
 
 

@@ -31,12 +31,43 @@ UNITS_1D = {"2th_deg": ("two_theta", "deg"), "q_A^-1": ("q", "1/angstrom")}
 
 
 def _geometry(image: xr.DataArray) -> dict[str, Any]:
+    """The image's PONI geometry, checked: a 2D image, distance (m), wavelength (m) and pixel
+    sizes (m) finite and positive, PONI and rotations finite. Every problem is listed."""
     geo = image.attrs.get("geometry")
     if not geo:
         raise ParameterError(
             "the image has no geometry: read it with read_detector_image(path, poni=...)"
         )
-    return geo
+    problems = []
+    if image.ndim != 2:
+        problems.append(f"the image must be 2D, got dims {image.dims}")
+    cfg = geo.get("detector_config") or {}
+    positive = {"dist": geo.get("dist"), "wavelength": geo.get("wavelength")}
+    positive.update({k: cfg.get(k) for k in ("pixel1", "pixel2")})
+    for key, value in positive.items():
+        if not _finite(value) or not float(value) > 0:
+            problems.append(f"{key} must be a positive number (m), got {value!r}")
+    for key in ("poni1", "poni2", "rot1", "rot2", "rot3"):
+        if not _finite(geo.get(key)):
+            problems.append(f"{key} must be a finite number, got {geo.get(key)!r}")
+    if problems:
+        raise ParameterError("bad detector geometry: " + "; ".join(problems))
+    return dict(geo)
+
+
+def _finite(value: Any) -> bool:
+    """True for a real finite number."""
+    try:
+        return math.isfinite(float(value))
+    except (TypeError, ValueError):
+        return False
+
+
+def _check_bins(**counts: Any) -> None:
+    """Every number of bins is an integer of at least 2."""
+    bad = [f"{k} = {v!r}" for k, v in counts.items() if not (isinstance(v, int) and v >= 2)]
+    if bad:
+        raise ParameterError(f"numbers of bins must be integers >= 2: {', '.join(bad)}")
 
 
 def azimuthal_integrator(image: xr.DataArray, fibre: bool = False) -> Any:
@@ -81,6 +112,8 @@ def _data_mask(image: xr.DataArray, mask: np.ndarray | None) -> tuple[np.ndarray
         if m.shape != data.shape:
             raise ParameterError(f"mask shape {m.shape} differs from the image {data.shape}")
         bad |= m
+    if bad.all():
+        raise ParameterError("every pixel of the image is masked or not finite")
     return np.where(bad, 0.0, data), bad
 
 
@@ -107,6 +140,7 @@ def integrate_1d(
     """
     if unit not in UNITS_1D:
         raise ParameterError(f"unknown unit {unit!r}; use one of {', '.join(UNITS_1D)}")
+    _check_bins(npt=npt)
     ai = azimuthal_integrator(image)
     data, bad = _data_mask(image, mask)
     res = ai.integrate1d(
@@ -130,6 +164,14 @@ def integrate_1d(
         "errors": "poisson (pyFAI)",
     }
     keep = np.isfinite(y) & (x > 0)
+    if "count" in dir(res) and res.count is not None:
+        keep &= np.asarray(res.count) > 0
+    if keep.sum() < 2:
+        raise ParameterError(
+            f"no pixel of the image falls in radial_range {radial_range} ({unit})"
+            if radial_range is not None
+            else "no pixel of the image could be integrated"
+        )
     if unit == "2th_deg":
         return pattern_dataarray(
             x[keep], y[keep], sigma=s[keep], units="counts", wavelength_angstrom=lam, attrs=attrs
@@ -158,6 +200,7 @@ def cake(
 
     Empty bins (no pixel) are NaN.
     """
+    _check_bins(npt_rad=npt_rad, npt_azim=npt_azim)
     ai = azimuthal_integrator(image)
     data, bad = _data_mask(image, mask)
     res = ai.integrate2d(
@@ -215,6 +258,7 @@ def fibre_map(
         raise ParameterError(
             f"incidence angle must lie in (-90, 90) deg, got {incidence_angle_deg}"
         )
+    _check_bins(npt_ip=npt[0], npt_oop=npt[1])
     fi = azimuthal_integrator(image, fibre=True)
     data, bad = _data_mask(image, mask)
     res = fi.integrate2d_grazing_incidence(

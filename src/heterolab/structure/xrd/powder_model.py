@@ -185,6 +185,7 @@ def fit_powder_model(
     x, y, s = pattern_arrays(pattern, two_theta_range)
     w = 1.0 / s
     plist = list(powders) if isinstance(powders, (list, tuple)) else [powders]
+    _check_inputs(plist, vary)
     model = PowderModel(*plist, I0=1.0, fpsettings=dict(fpsettings))
     try:
         params = model.create_fitparameters()
@@ -210,6 +211,8 @@ def fit_powder_model(
                 vary=True, min=-np.inf if lo is None else lo, max=np.inf if hi is None else hi
             )
         start = _search_lattices(model, params, vary, x, y - snip) if lattice_search else {}
+        if start:
+            model = _rebuilt(model, plist, fpsettings, params)
         initial = {n: float(params[n].value) for n in params if params[n].vary}
         n_eval = 0
 
@@ -235,14 +238,20 @@ def fit_powder_model(
                 coef, cov = _linear_solve(prof, np.zeros((x.size, 0)), y - basis[:, 0], w)
                 return np.r_[coef, 1.0], cov
 
-            fit = lmfit.minimize(
-                residual,
-                params,
-                method="least_squares",
-                max_nfev=max_evaluations,
-                diff_step=_DIFF_STEP,
-                x_scale="jac",
-            )
+            def minimize(start_params: Any) -> Any:
+                return lmfit.minimize(
+                    residual,
+                    start_params,
+                    method="least_squares",
+                    max_nfev=max_evaluations,
+                    diff_step=_DIFF_STEP,
+                    x_scale="jac",
+                )
+
+            fit = minimize(params)
+            if _cell_moved(fit.params, params):
+                model = _rebuilt(model, plist, fpsettings, fit.params)
+                fit = minimize(fit.params)
             model.set_lmfit_parameters(fit.params)
             model.I0 = 1.0
             prof = np.asarray(model.simulate(x, background=zeros), dtype=float)
@@ -341,6 +350,49 @@ def _search_lattices(
             moved[n] = float(p.value)
     model.set_lmfit_parameters(params)
     return moved
+
+
+def _check_inputs(powders: list[Any], vary: Mapping[str, Any]) -> None:
+    """At least one powder, and every (min, max) of ``vary`` a pair with min < max; all
+    problems listed in one :class:`ParameterError`."""
+    problems = [] if powders else ["no powder (phase) given"]
+    for name, bounds in vary.items():
+        try:
+            lo, hi = bounds
+        except (TypeError, ValueError):
+            problems.append(f"{name}: bounds must be a (min, max) pair, got {bounds!r}")
+            continue
+        if lo is not None and hi is not None and not float(lo) < float(hi):
+            problems.append(f"{name}: min {lo} must be below max {hi}")
+    if problems:
+        raise ParameterError("fit_powder_model: " + "; ".join(problems))
+
+
+def _rebuilt(model: Any, powders: list[Any], fpsettings: Mapping[str, Any], params: Any) -> Any:
+    """A new engine model at ``params`` (the old one closed).
+
+    xrayutilities prepares each reflection's profile window when a ``PowderModel`` is built
+    and does not move it with the cell: a cell changed afterwards is computed with truncated
+    lines. On seeded fcc patterns started 0.3 % off, the fit stopped at χ²_red 1.08–1.25
+    (1.02 at the truth) with the cell 2–3.6 σ high, reported ok.
+    """
+    from xrayutilities.simpack import PowderModel
+
+    model.set_lmfit_parameters(params)  # the materials (shared objects) take the new cell
+    model.close()
+    new = PowderModel(*powders, I0=1.0, fpsettings=dict(fpsettings))
+    new.set_lmfit_parameters(params)  # instrument values refined so far
+    return new
+
+
+def _cell_moved(fitted: Any, start: Any, limit: float = 1e-5) -> bool:
+    """True when a refined cell length changed by more than ``limit`` (relative) in the fit."""
+    for name in fitted:
+        if name.startswith("phase_") and name.rsplit("_", 1)[-1] in _LENGTHS:
+            a, b = float(fitted[name].value), float(start[name].value)
+            if fitted[name].vary and abs(a - b) > limit * abs(b):
+                return True
+    return False
 
 
 def _strong_correlations(fit: Any, limit: float = 0.9) -> dict[str, float]:

@@ -16,8 +16,8 @@ deviation from pyglotaran's converged optimum (ftol = gtol = xtol = 1e-12).
 Run in the peers' venv: ``.venv-bench/bin/python benchmarks/bench_ta_streak_pyglotaran.py
 [--converge] [--repeat 3] [--skip-pyglotaran]``; asserts nothing.
 
-Measured 2026-12-02, one BLAS thread, shared 2-core host (three runs): first run 0.23-0.30 s vs
-1.19-1.48 s (4.0-6.6x), warm median 0.16-0.20 s vs 0.50-0.58 s (2.6-3.1x); rates within
+Measured 2026-12-02, one BLAS thread, shared 2-core host (three runs): first run 0.23-0.34 s vs
+1.08-1.48 s (3.2-6.6x), warm median 0.16-0.20 s vs 0.50-0.58 s (2.6-3.1x); rates within
 0.003 % of pyglotaran's converged optimum, SSE +1.4e-8 %.
 """
 

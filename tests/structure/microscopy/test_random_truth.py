@@ -81,6 +81,25 @@ def _spot_z(r, recip):
 
 
 @pytest.mark.slow
+def _random_cell(rng: np.random.Generator, max_noise: float):
+    """A lattice image of a random oblique cell (256 or 512 px, 0.01-0.03 nm/px, spacings
+    6-25 px, aspect 1-1.5, any rotation, angle 60-120 deg) with noise up to ``max_noise``
+    times the signal, and its reciprocal basis."""
+    n = int(rng.choice([256, 512]))
+    px = rng.uniform(0.01, 0.03)
+    a = rng.uniform(6 * px, 25 * px)
+    return _cell_image(
+        rng,
+        n,
+        px,
+        a,
+        a * rng.uniform(1, 1.5),
+        rng.uniform(0, np.pi),
+        rng.uniform(math.radians(60), math.radians(120)),
+        rng.uniform(0, max_noise),
+    )
+
+
 def test_random_cells_d_spacing_errors_are_honest():
     """40 random oblique cells (n 256/512, 6–25 px per cell, noise 0–2.5× the signal's sd):
     the refined basis spacings and every indexed spot's spacing within Z_MAX reported errors
@@ -95,19 +114,7 @@ def test_random_cells_d_spacing_errors_are_honest():
     rng = np.random.default_rng(2)
     zb, zs, status = [], [], []
     for _ in range(40):
-        n = int(rng.choice([256, 512]))
-        px = rng.uniform(0.01, 0.03)
-        a = rng.uniform(6 * px, 25 * px)
-        img, recip = _cell_image(
-            rng,
-            n,
-            px,
-            a,
-            a * rng.uniform(1, 1.5),
-            rng.uniform(0, np.pi),
-            rng.uniform(math.radians(60), math.radians(120)),
-            rng.uniform(0, 2.5),
-        )
+        img, recip = _random_cell(rng, 2.5)
         r = measure_spacings(img)
         status.append(r.status)
         if r.status != "ok":
@@ -137,19 +144,7 @@ def test_nearly_noise_free_cells_errors_cover_the_systematic_floor():
     rng = np.random.default_rng(3)
     zb = []
     for _ in range(12):
-        n = int(rng.choice([256, 512]))
-        px = rng.uniform(0.01, 0.03)
-        a = rng.uniform(6 * px, 25 * px)
-        img, recip = _cell_image(
-            rng,
-            n,
-            px,
-            a,
-            a * rng.uniform(1, 1.5),
-            rng.uniform(0, np.pi),
-            rng.uniform(math.radians(60), math.radians(120)),
-            rng.uniform(0, 0.05),
-        )
+        img, recip = _random_cell(rng, 0.05)
         r = measure_spacings(img)
         assert r.status == "ok", r.message
         for name in ("basis_d1", "basis_d2"):

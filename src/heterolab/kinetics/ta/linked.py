@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from heterolab.errors import ModelError
+from heterolab.kinetics.ta.derivatives import analytic_names, column_derivatives, used_names
 from heterolab.kinetics.ta.model import Guide, SpectralLink
 from heterolab.kinetics.ta.projection import FactoredBlock, LinearBlock, solve_block
 from heterolab.kinetics.ta.varpro import (
@@ -516,12 +517,6 @@ class JointSpectra:
         blocks, columns
             Per direction, the blocks and member columns the linearised spectra use.
         """
-        from heterolab.kinetics.ta.derivatives import (
-            analytic_names,
-            column_derivatives,
-            used_names,
-        )
-
         own = set()  # values of the joint problem itself
         for i in self.members:
             spec = self.prepared[i].spec

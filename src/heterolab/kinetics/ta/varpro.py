@@ -717,7 +717,7 @@ class PreparedDataset:
         act = self.active_columns(c, labels) if active is None else active
         blocks = []
         ratios = tuple(
-            float(values[c.ratio]) for c in self.spec.constraints if isinstance(c.ratio, str)
+            float(values[con.ratio]) for con in self.spec.constraints if isinstance(con.ratio, str)
         )
         key = (act.tobytes(), ratios, len(labels))
         if key not in self._structures:  # T and the bounds change only with these
@@ -1153,23 +1153,13 @@ class PreparedDataset:
 
     def spectra(self, values: Mapping[str, float]) -> tuple[np.ndarray, list[str]]:
         """Full spectra (n_w, n_col) at ``values`` (constraints applied; NaN where a column
-        is unused) and their labels: one batched QR solve per constraint group."""
-        if self.nonnegative or self.shaped:
+        is unused) and their labels, from the memoised solve of :meth:`solved_blocks`."""
+        if self.shaped:
             spectra, _, labels, _ = self.solve(values)
             return spectra, labels
-        c, labels = self.full_columns(values)
-        act = self.active_columns(c, labels)
-        out = np.full((self.wavelength.size, len(labels)), np.nan)
-        for g in self.groups:
-            t = self.transform(g, labels, values, act)
-            if t.shape[1] == 0:
-                continue
-            idx = g.index
-            cg = c[idx] if self.dispersive else np.broadcast_to(c[0], (idx.size, *c.shape[1:]))
-            q, r = np.linalg.qr((cg @ t) * self.w[idx][:, :, None])
-            coef = triangular_solve(r, np.swapaxes(q, 1, 2) @ self.yw[idx][:, :, None])[:, :, 0]
-            out[idx] = np.where(act[None, :], coef @ t.T, np.nan)
-        return out, labels
+        blocks, coefs, _, labels, act = self.solved_blocks(values)
+        fulls = [b.full(a) for b, a in zip(blocks, coefs, strict=True)]
+        return self.spectra_from(blocks, fulls, labels, act), labels
 
     def penalties(self, values: Mapping[str, float]) -> np.ndarray:
         """Equal-area penalty elements ``weight (A_c - ratio A_t)`` of this dataset."""

@@ -30,7 +30,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from heterolab.errors import ModelError
-from heterolab.kinetics.ta.derivatives import analytic_names, column_derivatives, used_names
+from heterolab.kinetics.ta.derivatives import (
+    ColumnTerm,
+    analytic_names,
+    contract_terms,
+    derivative_terms,
+    scaled_terms,
+    used_names,
+)
 from heterolab.kinetics.ta.model import Guide, SpectralLink
 from heterolab.kinetics.ta.projection import FactoredBlock, LinearBlock, solve_block
 from heterolab.kinetics.ta.varpro import (
@@ -504,11 +511,12 @@ class JointSpectra:
         :func:`~heterolab.kinetics.ta.derivatives.design_derivatives`.
 
         A direction that moves only values the members' columns take in closed form (rates,
-        IRF, chirp, backsweep, initial populations) forms them from ∂C: member d's rows of v
-        are ``-w_d (∂C_d · scale_d S_d)`` with S_d its full spectra (fixed guides included),
-        and u collects ``(scale_d T_d)ᵀ ∂C_dᵀ (w_d r_d)``; guide rows do not move. A
-        direction that moves a scale, a guide scale or anything else is the forward
-        difference of the assembled batches.
+        IRF, chirp, backsweep, initial populations) or dataset scales forms them from ∂C
+        (:func:`~heterolab.kinetics.ta.derivatives.derivative_terms`; a scale s_d enters as
+        ∂C_d = C_d / s_d): member d's rows of v are ``-w_d (∂C_d · scale_d S_d)`` with S_d
+        its full spectra (fixed guides included), and u collects
+        ``(scale_d T_d)ᵀ ∂C_dᵀ (w_d r_d)``; guide rows do not move. A direction that moves
+        a guide scale or anything else is the forward difference of the assembled batches.
 
         Returns
         -------
@@ -517,91 +525,93 @@ class JointSpectra:
         blocks, columns
             Per direction, the blocks and member columns the linearised spectra use.
         """
-        own = set()  # values of the joint problem itself
-        for i in self.members:
-            spec = self.prepared[i].spec
-            own |= {spec.scale} if isinstance(spec.scale, str) else set()
-            own |= {g.scale for g in spec.guide if isinstance(g.scale, str)}
+        guide_scales = {
+            g.scale
+            for i in self.members
+            for g in self.prepared[i].spec.guide
+            if isinstance(g.scale, str)
+        }
         used = {i: used_names(self.prepared[i]) for i in self.members}
         allowed = {i: analytic_names(self.prepared[i]) for i in self.members}
+        scales = {i: self._scale_term(i, values, cols) for i in self.members}
         moves = [
             {n: (v2[n] - values[n]) / h for n in v2 if v2[n] != values[n]}
             for v2, h in zip(points, steps, strict=True)
         ]
-        closed = [
-            not set(m) & own and all(set(m) & used[i] <= allowed[i] for i in self.members)
+        own = {i: set(scales[i]) for i in self.members}
+        reach = {i: used[i] | own[i] for i in self.members}
+        possible = [
+            not set(m) & guide_scales
+            and all(set(m) & reach[i] <= allowed[i] | own[i] for i in self.members)
             for m in moves
         ]
-        dcols = {
-            i: column_derivatives(
-                self.prepared[i],
-                values,
-                sorted({n for m, c in zip(moves, closed, strict=True) if c for n in m} & used[i]),
-            )
-            for i in self.members
-        }
-        vs: list[list[np.ndarray]] = [[] for _ in factored]
-        us: list[list[np.ndarray]] = [[] for _ in factored]
-        blocks: list[list[LinearBlock]] = []
-        structs: list[Any] = []
-        base = [fb.block for fb in factored]
-        for v2, h, move, ok in zip(points, steps, moves, closed, strict=True):
-            if ok and all(set(move) & used[i] <= set(dcols[i]) for i in self.members):
-                dc = {
-                    i: sum(move[n] * dcols[i][n] for n in set(move) & used[i]) for i in self.members
-                }
-                for k, (b, fb) in enumerate(zip(self.batches, factored, strict=True)):
-                    v, u = self._contracted(b, fb, cols, dc, values)
-                    vs[k].append(v)
-                    us[k].append(u)
-                blocks.append(base)
-                structs.append(cols)
-            else:
-                moved, cols2 = self.linear_blocks(v2, cols)
-                for k, (m2, fb) in enumerate(zip(moved, factored, strict=True)):
-                    v, u = fb.contract(
-                        ((m2.m - fb.block.m) / h)[None], ((m2.rhs - fb.block.rhs) / h)[None]
-                    )
-                    vs[k].append(v[0])
-                    us[k].append(u[0])
-                blocks.append(moved)
-                structs.append(cols2)
-        return [np.stack(v) for v in vs], [np.stack(u) for u in us], blocks, structs
+        wanted = {n for m, ok in zip(moves, possible, strict=True) if ok for n in m}
+        terms: dict[int, dict[str, list[ColumnTerm]]] = {}
+        for i in self.members:
+            found = derivative_terms(self.prepared[i], values, sorted(wanted & used[i]))
+            terms[i] = {n: found.get(n, []) + scales[i].get(n, []) for n in {*found, *scales[i]}}
+        closed = [
+            d
+            for d, (m, ok) in enumerate(zip(moves, possible, strict=True))
+            if ok and all(set(m) & reach[i] <= set(terms[i]) for i in self.members)
+        ]
+        directions = {i: scaled_terms([moves[d] for d in closed], terms[i]) for i in self.members}
+        vs = [np.empty((len(moves), *fb.resid.shape)) for fb in factored]
+        us = [np.empty((len(moves), *fb.coef.shape)) for fb in factored]
+        for k, (b, fb) in enumerate(zip(self.batches, factored, strict=True)):
+            vs[k][closed], us[k][closed] = self._contracted(b, fb, cols, directions, values)
+        blocks: list[list[LinearBlock]] = [[fb.block for fb in factored]] * len(moves)
+        structs: list[Any] = [cols] * len(moves)
+        for d in sorted(set(range(len(moves))) - set(closed)):
+            moved, cols2 = self.linear_blocks(points[d], cols)
+            for k, (m2, fb) in enumerate(zip(moved, factored, strict=True)):
+                v, u = fb.contract(
+                    ((m2.m - fb.block.m) / steps[d])[None],
+                    ((m2.rhs - fb.block.rhs) / steps[d])[None],
+                )
+                vs[k][d], us[k][d] = v[0], u[0]
+            blocks[d], structs[d] = moved, cols2
+        return vs, us, blocks, structs
+
+    def _scale_term(
+        self, i: int, values: Mapping[str, float], cols: Mapping[int, Any]
+    ) -> dict[str, list[ColumnTerm]]:
+        """Member i's fitted scale s as a column term: its rows are s C T, so ∂/∂s acts
+        like ∂C = C / s (empty for a fixed or zero scale)."""
+        s = self.prepared[i].spec.scale
+        if not isinstance(s, str) or self.scale(i, values) == 0.0:
+            return {}
+        c = cols[i][0]
+        return {s: [ColumnTerm(c, np.eye(c.shape[2]), 1.0 / self.scale(i, values))]}
 
     def _contracted(
         self,
         b: _Batch,
         fb: FactoredBlock,
         cols: Mapping[int, Any],
-        dc: Mapping[int, Any],
+        directions: Mapping[int, list[list[ColumnTerm]]],
         values: Mapping[str, float],
     ) -> tuple[np.ndarray, np.ndarray]:
-        """v (n_cl, n_rows) and u (n_cl, n_free) of one batch for member derivatives ``dc``
-        (dataset -> ∂C of shape (n_w or 1, n_t, n_col), or 0 when it does not move)."""
+        """v (n_d, n_cl, n_rows) and u (n_d, n_cl, n_free) of one batch for the members'
+        column-derivative terms per direction (:func:`~heterolab.kinetics.ta.derivatives.
+        contract_terms`)."""
         union = self._union(b, cols)
         members, _ = self._members(b, cols, union)
         full = fb.block.full(fb.coef)  # (n_cl, n_union), fixed guides included
-        v = np.zeros_like(fb.resid)
-        u = np.zeros_like(fb.coef)
+        n_d = len(next(iter(directions.values()), []))
+        v = np.zeros((n_d, *fb.resid.shape))
+        u = np.zeros((n_d, *fb.coef.shape))
         start = 0
         for slot, i, _, place, act in members:
             p = self.prepared[i]
             rows = slice(start, start + p.time.size)
             start += p.time.size
-            d = dc[i]
-            if isinstance(d, float | int):  # the member does not move
-                continue
             jj = b.rows[:, slot]
             w = p.w[jj]
             gain = self.scale(i, values) * act.astype(float)
             spectra = gain[None, :] * full[:, place]  # (n_cl, n_col)
-            wr = w * fb.resid[:, rows]
-            if d.shape[0] == 1:
-                v[:, rows] = -w * (spectra @ d[0].T)
-                back = wr @ d[0]  # (n_cl, n_col)
-            else:
-                v[:, rows] = -w * np.einsum("ptc,pc->pt", d[jj], spectra)
-                back = np.einsum("ptc,pt->pc", d[jj], wr)
+            dm, back = contract_terms(directions[i], spectra, w * fb.resid[:, rows], jj)
+            v[:, :, rows] = -w * dm
             u += back @ (gain[:, None] * fb.block.t[place])
         return v, u
 

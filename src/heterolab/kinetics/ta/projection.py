@@ -187,8 +187,9 @@ class FactoredBlock:
             v = -(self.coef @ np.swapaxes(d0, 1, 2))
             u = self.resid @ d0
         else:
-            v = -np.einsum("dprk,pk->dpr", dm, self.coef)
-            u = np.einsum("dprk,pr->dpk", dm, self.resid)
+            # batched matmul: several times faster than einsum for these small inner sizes
+            v = -(dm @ self.coef[None, :, :, None])[..., 0]
+            u = (self.resid[None, :, None, :] @ dm)[:, :, 0, :]
         return (v if drhs is None else v + drhs), u
 
     def project(self, v: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -214,9 +215,11 @@ class FactoredBlock:
                 dr_g = vg - z @ q.T
                 da_g = z @ rinv.T
             else:
-                z = np.einsum("prk,dpr->dpk", q, vg) + np.einsum("pjk,dpj->dpk", rinv, ug)
-                dr_g = vg - np.einsum("prk,dpk->dpr", q, z)
-                da_g = np.einsum("pkj,dpj->dpk", rinv, z)
+                # problem-major (n_p, n_d, .) batched matmuls, several times faster than einsum
+                vp = vg.transpose(1, 0, 2)
+                zp = vp @ q + ug.transpose(1, 0, 2) @ rinv
+                dr_g = (vp - zp @ q.transpose(0, 2, 1)).transpose(1, 0, 2)
+                da_g = (zp @ rinv.transpose(0, 2, 1)).transpose(1, 0, 2)
             if dr is None:  # one group: it is the whole block
                 dr = dr_g
             else:

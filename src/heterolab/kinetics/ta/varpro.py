@@ -51,6 +51,7 @@ __all__ = [
 _SQRT2PI = np.sqrt(2.0 * np.pi)
 DEGENERATE_GAP = 1e-3  # relative eigenvalue gap below which rate columns are differenced
 CANCELLATION = 1e3  # amplitudes / initial populations above which rate columns are differenced
+EXPONENTIAL_CACHE = 64  # IRF-convolved exponential columns kept per dataset (one IRF)
 
 
 def eigen_amplitudes(k: np.ndarray, c0: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -461,6 +462,8 @@ class PreparedDataset:
         self.species = list(spec.compartments) if spec.compartments is not None else None
         self.reach = self._reachable()
         self._cache: tuple[bytes, np.ndarray] | None = None
+        self._tau_irf: bytes | None = None  # IRF of the per-lifetime columns below
+        self._tau_columns: dict[float, np.ndarray] = {}
         # per-group (T, lower bounds) of the last column structure (linear_blocks)
         self._structures: dict[tuple, list[tuple[np.ndarray, np.ndarray]]] = {}
         # last residual: (values key, residuals, per-group QR factors (Q, R) it computed)
@@ -487,20 +490,35 @@ class PreparedDataset:
     def _exponentials(
         self, t0: np.ndarray, sigma: float | np.ndarray, tau: np.ndarray
     ) -> np.ndarray:
-        """:func:`irf_exponentials` memoised for the last (t0, σ, τ).
+        """:func:`irf_exponentials`, memoised for the last (t0, σ, τ) and per lifetime.
 
         The optimiser asks for the Jacobian at the point whose residual it has just
         evaluated, so the erfc kernels (the dominant cost with dispersion) are computed
-        once per point instead of twice.
+        once per point instead of twice. Columns are also kept per lifetime while the IRF
+        stays (at most :data:`EXPONENTIAL_CACHE` of them): the multi-start grid search
+        varies the rates alone, and its points share most of their lifetimes.
         """
-        key = (
-            np.ascontiguousarray(t0, float).tobytes()
-            + np.ascontiguousarray(sigma, float).tobytes()
-            + np.ascontiguousarray(tau, float).tobytes()
+        irf_key = (
+            np.ascontiguousarray(t0, float).tobytes() + np.ascontiguousarray(sigma, float).tobytes()
         )
+        taus = np.ascontiguousarray(tau, float)
+        key = irf_key + taus.tobytes()
         if self._cache is not None and self._cache[0] == key:
             return self._cache[1]
-        e = irf_exponentials(self.time, t0, sigma, tau)
+        if self._tau_irf != irf_key or len(self._tau_columns) > EXPONENTIAL_CACHE:
+            self._tau_irf, self._tau_columns = irf_key, {}
+        known = self._tau_columns
+        values = [float(v) for v in taus]
+        missing = sorted({v for v in values if v not in known})
+        if len(missing) == len(values) or np.isnan(taus).any():  # nothing to reuse
+            e = irf_exponentials(self.time, t0, sigma, taus)
+            if not np.isnan(taus).any():
+                known.update({v: e[:, :, j] for j, v in enumerate(values)})
+        else:
+            if missing:
+                new = irf_exponentials(self.time, t0, sigma, np.array(missing))
+                known.update({v: new[:, :, j] for j, v in enumerate(missing)})
+            e = np.stack([known[v] for v in values], axis=-1)
         e.flags.writeable = False
         self._cache = (key, e)
         return e

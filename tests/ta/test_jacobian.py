@@ -475,6 +475,55 @@ def test_per_lifetime_exponential_columns_equal_a_fresh_computation() -> None:
         np.testing.assert_array_equal(kept.full_columns(point)[0], fresh.full_columns(point)[0])
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_eigen_system_derivatives_match_central_differences(seed: int) -> None:
+    """dλ/dk and d amp/dk from first-order eigen-perturbation against central differences of
+    eigen_amplitudes, on random four-compartment schemes with branching and back-transfer
+    (K not triangular), rates spread over three decades."""
+    from heterolab.kinetics.ta.target import model_from_mapping
+    from heterolab.kinetics.ta.varpro import eigen_amplitudes
+
+    rng = np.random.default_rng(seed)
+    names = [f"k{i}" for i in range(6)]
+    spec = _differenced_spec("free_backsweep_period")
+    spec["compartments"] = ["s1", "s2", "s3", "s4"]
+    spec["transitions"] = [
+        {"from": "s1", "to": "s2", "rate": "k0"},
+        {"from": "s1", "to": "s3", "rate": "k1"},
+        {"from": "s2", "to": "s1", "rate": "k2"},  # back-transfer
+        {"from": "s2", "to": "s4", "rate": "k3"},
+        {"from": "s3", "to": "ground", "rate": "k4"},
+        {"from": "s4", "to": "ground", "rate": "k5"},
+    ]
+    spec["parameters"] = {n: float(10 ** rng.uniform(-3, 0)) for n in names} | {
+        "irf_center": 0.1,
+        "irf_width": 0.08,
+        "period": 800.0,
+    }
+    model = model_from_mapping(spec)
+    p = PreparedDataset(_data(seed), model.datasets[0], model.scheme)
+    values = model.params.values()
+    k, c0 = p._rates_and_start(values)
+    tau, amp = eigen_amplitudes(k, c0)
+    dlam, damp, degenerate = p._eigen_derivatives(values, names, c0, tau, amp)
+    if degenerate:  # a random draw with nearly equal decay rates is differenced elsewhere
+        pytest.skip(f"near-degenerate draw: {sorted(degenerate)}")
+    lam = -1.0 / tau
+    for n in names:
+        h = 1e-6 * values[n]
+        sides = []
+        for sign in (1, -1):
+            k2, _ = p._rates_and_start(dict(values, **{n: values[n] + sign * h}))
+            tau2, amp2 = eigen_amplitudes(k2, c0)
+            order = np.argmin(np.abs(lam[:, None] + 1.0 / tau2[None, :]), axis=1)
+            sides.append((-1.0 / tau2[order], p._expand(amp2[:, order])))
+        num_lam = (sides[0][0] - sides[1][0]) / (2 * h)
+        num_amp = (sides[0][1] - sides[1][1]) / (2 * h)
+        np.testing.assert_allclose(dlam[n], num_lam, rtol=1e-6, atol=1e-9 * np.abs(lam).max())
+        scale = np.abs(num_amp).max() + np.abs(p._expand(amp)).max() / values[n]
+        np.testing.assert_allclose(damp[n], num_amp, atol=1e-6 * scale)
+
+
 def test_condition_check_agrees_with_the_svd_condition_number() -> None:
     """The cheap 1-norm bound decides like np.linalg.cond on random eigenvector matrices,
     well and badly conditioned (near-parallel columns of a near-defective K)."""

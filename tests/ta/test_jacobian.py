@@ -131,6 +131,19 @@ CASES = {
         {"s1": 1.0},
         {"disp": (0.05,), "osc": True, "baseline": True},
     ),
+    # one design for every wavelength (no dispersion): the shared-design closed form, with
+    # artefact and baseline columns, a free initial population and a constraint on a range
+    "branching_artifact_baseline_start_range": (
+        ["s1", "s2", "s3"],
+        [("s1", "s2", "k1"), ("s2", "ground", "k2"), ("s3", "ground", "k3")],
+        {"k1": 1.0, "k2": 0.3, "k3": 0.02},
+        {"s1": 1.0, "s3": "p3"},
+        {
+            "artifact": 2,
+            "baseline": True,
+            "constraints": [Constraint("equal", "s3", (480.0, 520.0), "s2", 0.5)],
+        },
+    ),
     "parallel_long_lived": (
         ["s1", "s2", "s3"],
         [("s1", "ground", "k1"), ("s2", "ground", "k2")],

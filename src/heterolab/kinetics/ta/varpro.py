@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import xarray as xr
@@ -839,6 +840,8 @@ class PreparedDataset:
         if self.shaped:
             return _shapes.shaped_jacobian(self, values, free, positive, resolve)
         resolve = resolve or dict
+        if not self.dispersive and self.separable and not self.oscillations:
+            return self._shared_design_jacobian(values, free, positive, resolve)
         irf = self.spec.irf
         rate_names = {tr.rate for tr in self.scheme.transitions}
         disp = [d for d in irf.dispersion if d in free]
@@ -1053,6 +1056,102 @@ class PreparedDataset:
             if pos:
                 out[j] *= values[free[j]]
         return out.reshape(len(free), -1).T
+
+    def _tied(
+        self,
+        values: Mapping[str, float],
+        free: list[str],
+        resolve: Callable[[Mapping[str, float]], dict[str, float]],
+    ) -> set[str]:
+        """Free parameters that other parameters are tied to by an expression (moving one
+        moves values the closed forms do not see; their columns go through the residual)."""
+        tied = set()
+        probe = dict(values)
+        for name in free:
+            probe[name] = values[name] * 1.5 + 1.0
+            if any(n != name and v != values[n] for n, v in resolve(probe).items()):
+                tied.add(name)
+            probe[name] = values[name]
+        return tied
+
+    def _shared_design_jacobian(
+        self,
+        values: Mapping[str, float],
+        free: list[str],
+        positive: list[bool],
+        resolve: Callable[[Mapping[str, float]], dict[str, float]],
+    ) -> np.ndarray:
+        r""":meth:`jacobian` for one design shared by every wavelength (no dispersion,
+        weights constant along time): each ∂C/∂θ is one (n_t, n_col) matrix
+        (:func:`~heterolab.kinetics.ta.derivatives.derivative_terms`), so with the spectra S
+        (n_w, n_col), residuals R (n_w, n_t) and the design's thin QR (Q, R₀) the columns are
+
+        .. math:: J_\theta = -w \odot \left[V - (V Q - U) Q^T\right],\quad
+           V = S\,\partial C^T,\quad U = R\,\partial C\,T R_0^{-1}
+
+        (rows = wavelengths; Golub & Pereyra 1973, eq. (4.3)): four matrix products per
+        parameter instead of a batched product per wavelength, and one QR instead of one per
+        wavelength. Parameters the columns do not take in closed form (tied by expressions,
+        rates with nearly equal eigenvalues, spectral ratios) are differenced through the
+        residual; parameters the dataset does not use have zero columns.
+        """
+        from heterolab.kinetics.ta.derivatives import (
+            analytic_names,
+            assembled,
+            derivative_terms,
+            used_names,
+        )
+
+        used, tied = used_names(self), self._tied(values, free, resolve)
+        closed = [n for n in free if n in analytic_names(self) and n not in tied]
+        terms = derivative_terms(self, values, closed)
+        out = np.zeros((len(free), *self.y.shape))
+        base = None
+        for j, name in enumerate(free):
+            if name in terms or (name not in used and name not in tied):
+                continue
+            if name in closed:  # a rate with nearly equal eigenvalues: central differences
+                out[j] = self._central_column(values, name, resolve)
+                continue
+            base = self.residuals(values) if base is None else base
+            h = 1e-6 * max(abs(values[name]), 1e-6)
+            moved = resolve({**values, name: values[name] + h})
+            out[j] = ((self.residuals(moved) - base) / h).reshape(self.y.shape)
+        if terms:
+            self._closed_shared_columns(values, free, terms, assembled, out)
+        for j, pos in enumerate(positive):
+            if pos:
+                out[j] *= values[free[j]]
+        return out.reshape(len(free), -1).T
+
+    def _closed_shared_columns(
+        self,
+        values: Mapping[str, float],
+        free: list[str],
+        terms: Mapping[str, Any],
+        assembled: Callable[[Any], np.ndarray],
+        out: np.ndarray,
+    ) -> None:
+        """Write the closed-form columns of :meth:`_shared_design_jacobian` into ``out``."""
+        c, labels = self.full_columns(values)
+        act = self.active_columns(c, labels)
+        derivs = {n: assembled(t)[0] for n, t in terms.items()}  # (n_t, n_col) each
+        for g in self.groups:
+            t = self.transform(g, labels, values, act)
+            if t.shape[1] == 0:
+                continue
+            idx = g.index
+            q, r0 = np.linalg.qr(c[0] @ t)
+            y = self.y[idx]
+            qty = y @ q  # (n_g, k)
+            coef = triangular_solve(r0, qty.T).T
+            resid = y - qty @ q.T
+            spectra = coef @ t.T  # (n_g, n_col)
+            w = self.w[idx][:, :1]
+            for name, dc in derivs.items():
+                v = spectra @ dc.T  # (n_g, n_t): the model change ∂C s
+                u = triangular_solve(r0.T, t.T @ (dc.T @ resid.T)).T  # (n_g, k)
+                out[free.index(name), idx] = -w * (v - (v @ q - u) @ q.T)
 
     def _initial_only(self, rate_names: set[str]) -> set[str]:
         """Parameters that enter only as initial populations (not rates, IRF or spectral ratios)."""

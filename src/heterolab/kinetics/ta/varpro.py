@@ -162,6 +162,17 @@ def _merge_repeated(lam: np.ndarray, amp: np.ndarray) -> tuple[np.ndarray, np.nd
     return np.array(keep_lam), np.stack(cols, axis=1)
 
 
+def _in_optimiser_space(
+    columns: np.ndarray, values: Mapping[str, float], free: list[str], positive: list[bool]
+) -> np.ndarray:
+    """Jacobian (n_res, n_free) from per-parameter residual derivatives (n_free, n_w, n_t);
+    a positive parameter is fitted as its logarithm, so its column is multiplied by θ."""
+    for j, pos in enumerate(positive):
+        if pos:
+            columns[j] *= values[free[j]]
+    return columns.reshape(len(free), -1).T
+
+
 def min_relative_gap(tau: np.ndarray) -> float:
     """Smallest gap between two decay rates 1/τ relative to the larger of the two (inf if < 2)."""
     finite = np.isfinite(tau)
@@ -851,13 +862,7 @@ class PreparedDataset:
             analytic -= {irf.center, irf.width, *irf.dispersion}
         if self.differenced:
             analytic = set()
-        probe = dict(values)
-        for name in free:  # a parameter others are tied to needs the residual route
-            probe[name] = values[name] * 1.5 + 1.0
-            changed = [n for n, v in resolve(probe).items() if n != name and v != values[n]]
-            probe[name] = values[name]
-            if changed:
-                analytic.discard(name)
+        analytic -= self._tied(values, free, resolve)  # these need the residual route
         factors = self._cached_factors(values)
         k, c0 = self._rates_and_start(values)
         tau, amp_r = eigen_amplitudes(k, c0)
@@ -1052,10 +1057,7 @@ class PreparedDataset:
                             # t0(λ) enters each wavelength's own projection; a per-wavelength
                             # factor commutes with it, so dispersion columns are scaled t0 columns
                             store(dname, jcols[:, :, 0] * pick(xw[:, None]) ** (i + 1))
-        for j, pos in enumerate(positive):
-            if pos:
-                out[j] *= values[free[j]]
-        return out.reshape(len(free), -1).T
+        return _in_optimiser_space(out, values, free, positive)
 
     def _tied(
         self,
@@ -1119,10 +1121,7 @@ class PreparedDataset:
             out[j] = ((self.residuals(moved) - base) / h).reshape(self.y.shape)
         if terms:
             self._closed_shared_columns(values, free, terms, assembled, out)
-        for j, pos in enumerate(positive):
-            if pos:
-                out[j] *= values[free[j]]
-        return out.reshape(len(free), -1).T
+        return _in_optimiser_space(out, values, free, positive)
 
     def _closed_shared_columns(
         self,

@@ -524,6 +524,87 @@ def _fit_all(y, w, irf, geom, frac, delta, x0, lo, hi, ncomp, fit_bg, bg_fixed, 
     return xs, var, status, obj, iters, pearson, misfit
 
 
+@njit(cache=True, nogil=True)
+def _shared_sensitivity(
+    y, w, irf, geom, frac, delta, x, lo, ncomp, fit_bg, bg_fixed, mle, dm, status, sens, info, score
+):
+    """Sensitivity of each decay's fitted parameters to the batch-shared IRF parameters.
+
+    ``dm[d, j]`` is the derivative of decay ``d``'s model with respect to shared parameter
+    ``theta_j`` (shift, IRF FWHM; counts/bin per ns) at its fitted ``x[d]``. With the Fisher
+    information ``H = J^T W J`` of the decay's free parameters and ``b_j = J^T W dm_j``, the
+    linearised refit after a change of theta moves them by ``dx/dtheta_j = -H^-1 b_j``
+    (``sens[d, :, j]``; implicit function theorem at the optimum), and the decay carries the
+    information ``I_jl = dm_j^T W dm_l - b_j^T H^-1 b_l`` about theta once its own parameters
+    are profiled out (Schur complement; ``info[d]``, 1/ns^2) and its score
+    ``dm_j^T W (y - m)`` (``score[d, j]``, 1/ns; the profiled score, as the decay's own
+    gradient is zero at its optimum). Rows whose ``status`` is not 0
+    (converged) or 5 (vanished) are left NaN.
+    """
+    nd, p = x.shape
+    n = y.shape[1]
+    q = dm.shape[1]
+    kk = np.empty((ncomp, n))
+    dk = np.empty((ncomp, n))
+    m = np.empty(n)
+    hess = np.empty((p, p))
+    grad = np.empty(p)
+    jac = np.empty((p, n))
+    free = np.ones(p, dtype=np.bool_)
+    wk = np.empty(n)
+    b = np.empty((q, p))
+    v = np.empty((q, p))
+    shared_w = w.shape[0] == 1
+    for d in range(nd):
+        if status[d] != 0 and status[d] != 5:
+            continue
+        wd = w[0] if shared_w else w[d]
+        xd = x[d]
+        _evaluate(
+            xd, y[d], wd, irf, geom, frac, delta, ncomp, fit_bg, bg_fixed, mle, kk, dk, m, True
+        )
+        _normal_equations(xd, y[d], wd, ncomp, fit_bg, mle, kk, dk, m, jac, hess, grad)
+        for k in range(n):
+            if wd[k] == 0.0 or (mle and m[k] <= 0.0):
+                wk[k] = 0.0
+            elif mle:
+                wk[k] = 1.0 / max(m[k], _M_MIN)
+            else:
+                wk[k] = wd[k]
+        # parameters on their lower bound (vanished amplitude, zero background) stay there
+        for j in range(p):
+            free[j] = hess[j, j] > 1e-300 and not (j >= ncomp and xd[j] <= lo[j])
+        for i in range(ncomp):
+            if xd[ncomp + i] <= lo[ncomp + i]:
+                free[i] = False
+        ok = True
+        for j in range(q):
+            for a in range(p):
+                s = 0.0
+                for k in range(n):
+                    s += jac[a, k] * wk[k] * dm[d, j, k]
+                b[j, a] = s if free[a] else 0.0
+            if not _solve_spd(hess, b[j], free, v[j]):
+                ok = False
+                break
+        if not ok:
+            continue
+        for j in range(q):
+            s = 0.0
+            for k in range(n):
+                s += dm[d, j, k] * wk[k] * (y[d, k] - m[k])
+            score[d, j] = s
+            for a in range(p):
+                sens[d, a, j] = -v[j, a] if free[a] else 0.0
+            for l_ in range(q):
+                s = 0.0
+                for k in range(n):
+                    s += dm[d, j, k] * wk[k] * dm[d, l_, k]
+                for a in range(p):
+                    s -= b[j, a] * v[l_, a]
+                info[d, j, l_] = s
+
+
 @njit(cache=True)
 def _model_rows(x, irf, geom, frac, delta, ncomp, fit_bg, bg_fixed, n):
     """Model histograms for parameter rows x (log tau, amplitudes, background)."""

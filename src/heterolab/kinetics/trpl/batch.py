@@ -70,6 +70,7 @@ from heterolab.kinetics.trpl.pixel_status import (
     flag_names,
     record_status,
 )
+from heterolab.kinetics.trpl.shared_irf import shared_parameter_variance
 from heterolab.result import Quantity, Result, make_provenance
 
 __all__ = [
@@ -210,13 +211,14 @@ def _irf_at(
 
 def _profile_shift(
     y, w, t, kind, irf_n, fwhm, shift0, x0, lo, hi, opts, threads
-) -> tuple[float, int]:
+) -> tuple[float, np.ndarray]:
     """Shift that maximises the summed likelihood of per-decay fits (profile likelihood).
 
     The summed decay of a heterogeneous batch is a distribution of lifetimes, so a few-component
     fit of it biases the shift (and so every lifetime). The shift is refined by a bounded Brent
     search of sum_d min deviance_d(shift) over the (up to 256) brightest decays, each fitted with
-    its own lifetimes by the batch engine itself. Returns the shift and the decays used.
+    its own lifetimes by the batch engine itself. Returns the shift and the indices of the
+    decays used.
     """
     from scipy.optimize import minimize_scalar
 
@@ -243,7 +245,7 @@ def _profile_shift(
         options={"xatol": 0.01 * delta},
     )
     s = float(best.x)
-    return (s if total_deviance(s) <= total_deviance(shift0) else shift0), int(pick.size)
+    return (s if total_deviance(s) <= total_deviance(shift0) else shift0), pick
 
 
 def _window_weights(y: np.ndarray, t: np.ndarray, fit_range: tuple[float, float] | None, mle: bool):
@@ -440,12 +442,13 @@ def fit_decays(
     sel = np.nonzero(selected)[0]
     w_sel = w if w.shape[0] == 1 else w[sel]
     shift_used = g.value("shift")
+    profiled = np.arange(sel.size)
     if shift is None:
-        shift_used, n_profile = _profile_shift(
+        shift_used, profiled = _profile_shift(
             y[sel], w_sel, t, kind, irf_n, fwhm_used, shift_used, x0[sel], lo, hi, opts, threads
         )
         result.statistics["shift_source"] = (
-            f"profile likelihood over the {n_profile} brightest decays "
+            f"profile likelihood over the {profiled.size} brightest decays "
             f"(summed-decay fit: {g.value('shift'):.6g} ns)"
         )
     else:
@@ -466,6 +469,44 @@ def fit_decays(
         map_chunks,
         show="fitting decays",
     )
+    shared = (("shift",) if shift is None else ()) + (
+        ("irf_fwhm",) if kind == "gaussian" and fwhm is None else ()
+    )
+    for rounds in range(_SHARED_ROUNDS + 1):
+        extra, shared_cov, step = shared_parameter_variance(
+            y[sel],
+            w_sel,
+            t,
+            lambda s, f: _irf_at(kind, irf_n, t, s, f),
+            shift_used,
+            fwhm_used,
+            shared,
+            xs,
+            status,
+            lo,
+            opts,
+            profiled,
+            threads,
+        )
+        # the FWHM of the summed-decay fit is biased when the decays differ in lifetime: a
+        # step of the shared (shift, FWHM) over 3 standard errors is taken and the decays refit
+        if rounds == _SHARED_ROUNDS or not _shared_step_needed(shared, step, shared_cov):
+            break
+        try:
+            moves = dict(zip(shared, step, strict=True))
+            shift_used, fwhm_used = (
+                shift_used + moves.get("shift", 0.0),
+                fwhm_used + moves["irf_fwhm"],
+            )
+            irf_use = _irf_at(kind, irf_n, t, shift_used, fwhm_used)
+        except ParameterError:
+            break
+        start = np.where(np.isfinite(xs), xs, x0[sel])
+        xs, var, status, obj, iters, pearson, misfit = _fit_parallel(
+            y[sel], w_sel, irf_use, delta, start, lo, hi, opts, threads
+        )
+    result.statistics["shared_irf_refits"] = rounds
+    var = var + extra
     elapsed = _time.perf_counter() - started
     full = _scatter(y.shape[0], sel, xs, var, status, obj, iters, pearson, p)
     full["misfit"] = np.full(y.shape[0], np.nan)
@@ -475,11 +516,29 @@ def fit_decays(
     )
     bias = _kernel_bias(kind, irf_n, full["x"][:, :n_components], delta, shift_used)
     _pixel_status(result, full, n_components, (lo[0], hi[0]), window, delta, info, bias)
-    _fill_global(result, g, shift_used, fwhm_used, n_components)
+    _fill_global(
+        result,
+        g,
+        shift_used,
+        fwhm_used,
+        n_components,
+        dict(zip(shared, np.diag(shared_cov), strict=True)),
+    )
     _record_parameter_sets(result, g, shift_used, shift is None, fit_bg, bg_fixed)
     result.statistics["fit_seconds"] = elapsed
     result.statistics["decays_per_second"] = sel.size / elapsed if elapsed > 0 else math.inf
     return result
+
+
+_SHARED_ROUNDS = 3  # at most this many corrections of a summed-decay IRF width
+
+
+def _shared_step_needed(shared: tuple[str, ...], step: np.ndarray, cov: np.ndarray) -> bool:
+    """True when the IRF width is shared, estimated from the summed decay, and the profiled
+    likelihood of the decays moves (shift, FWHM) by more than 3 standard errors (Mahalanobis)."""
+    if "irf_fwhm" not in shared or not np.all(np.isfinite(cov)):
+        return False
+    return float(step @ np.linalg.solve(cov, step)) > 9.0
 
 
 def _record_parameter_sets(
@@ -769,11 +828,24 @@ def _fill_summary(
         result.statistics["message"] = f"{n_fit - n_ok} of {n_fit} decays not converged: {counts}"
 
 
-def _fill_global(result: Result, g: Result, shift: float, fwhm: float | None, ncomp: int) -> None:
-    same = shift == g.value("shift")  # a profiled shift has no error estimate of its own
-    result.derived["shift"] = Quantity(shift, g["shift"].stderr if same else None, "ns")
+def _fill_global(
+    result: Result,
+    g: Result,
+    shift: float,
+    fwhm: float | None,
+    ncomp: int,
+    shared_var: dict[str, float],
+) -> None:
+    """Shift, IRF width and summed-decay lifetimes into ``derived``; the shift's error is the
+    profiled information of the decays it was estimated from (``shared_var``, ns^2), which is
+    also carried into every decay's errors (:mod:`~heterolab.kinetics.trpl.shared_irf`)."""
+    var_s = shared_var.get("shift")
+    stderr = math.sqrt(var_s) if var_s is not None and var_s >= 0 else g["shift"].stderr
+    result.derived["shift"] = Quantity(shift, stderr if "shift" in shared_var else None, "ns")
     if fwhm is not None:
+        var_f = shared_var.get("irf_fwhm", math.nan)
         stderr = g["irf_fwhm"].stderr if "irf_fwhm" in g.parameters else None
+        stderr = math.sqrt(var_f) if var_f >= 0 else stderr
         result.derived["irf_fwhm"] = Quantity(fwhm, stderr, "ns")
     for i in range(ncomp):
         result.derived[f"global_tau_{i + 1}"] = g[f"tau_{i + 1}"]

@@ -136,24 +136,16 @@ def run_pyglotaran(
     ``tol`` is pyglotaran's ftol, gtol and xtol (its default 1e-8).
     """
     from glotaran.io import load_dataset, load_model, load_parameters
-    from glotaran.optimization.optimize import optimize
-    from glotaran.project.scheme import Scheme
+
+    from _glotaran import optimize_timed
 
     t = time.perf_counter()
     dataset = load_dataset(data)
     model = load_model(GLOTARAN_MODEL, format_name="yml_str")
     params = load_parameters(glotaran_parameters(start), format_name="yml_str")
-    scheme = Scheme(
-        model,
-        params,
-        {"dataset1": dataset},
-        maximum_number_function_evaluations=max_nfev,
-        ftol=tol,
-        gtol=tol,
-        xtol=tol,
+    result, wall = optimize_timed(
+        model, params, {"dataset1": dataset}, started=t, tol=tol, max_nfev=max_nfev
     )
-    result = optimize(scheme, verbose=False)
-    wall = time.perf_counter() - t
     opt = result.optimized_parameters
     taus = {k: 1.0 / opt.get(f"rates.{k}").value for k in RATES}
     sse = float(result.chi_square)

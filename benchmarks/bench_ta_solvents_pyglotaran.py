@@ -160,8 +160,8 @@ def run_pyglotaran(da: Any, solvent: str, tol: float = 1e-8) -> tuple[list[float
     """pyglotaran's fit of the same matrix and model; lifetimes (ps), χ², wall time (s)."""
     import xarray as xr
     from glotaran.io import load_model, load_parameters
-    from glotaran.optimization.optimize import optimize
-    from glotaran.project.scheme import Scheme
+
+    from _glotaran import optimize_timed
 
     data = xr.Dataset(
         {"data": (("time", "spectral"), da.transpose("time", "wavelength").values)},
@@ -170,16 +170,9 @@ def run_pyglotaran(da: Any, solvent: str, tol: float = 1e-8) -> tuple[list[float
     with tempfile.TemporaryDirectory() as tmp:
         model_file, params = _glotaran_files(solvent, Path(tmp))
         t = time.perf_counter()
-        scheme = Scheme(
-            load_model(model_file),
-            load_parameters(params, format_name="yml_str"),
-            {"dataset1": data},
-            ftol=tol,
-            gtol=tol,
-            xtol=tol,
-        )
-        result = optimize(scheme, verbose=False)
-        wall = time.perf_counter() - t
+        model = load_model(model_file)
+        parameters = load_parameters(params, format_name="yml_str")
+        result, wall = optimize_timed(model, parameters, {"dataset1": data}, started=t, tol=tol)
     opt = result.optimized_parameters
     taus = sorted(1.0 / opt.get(f"rates.{i + 1}").value for i in range(len(MODELS[solvent][0])))
     return taus, float(result.chi_square), wall

@@ -25,6 +25,7 @@ __all__ = [
     "excitonic_peak",
     "fwhm",
     "integrate",
+    "noise_sigma",
     "peak_maximum",
     "second_derivative",
     "second_derivative_minima",
@@ -367,19 +368,28 @@ def _d2_noise(
 ) -> float:
     """Standard deviation of the Savitzky–Golay d²S/dE² that white noise alone would give.
 
-    The noise σ of the data comes from the median absolute second difference of the measured
-    points (σ² = var(y_{i−1} − 2y_i + y_{i+1})/6 for white noise; robust to a smooth signal),
-    and propagates through the filter's linear coefficients c: σ_d2 = σ √Σc².
+    The noise σ of the measured points (:func:`noise_sigma`) propagates through the filter's
+    linear coefficients c: σ_d2 = σ √Σc² (units of S per eV²); 0 for fewer than 5 points.
     """
     from scipy.signal import savgol_coeffs
 
     y = to_energy(spectrum, jacobian=jacobian).values.astype(float)
     if y.size < 5:
         return 0.0
-    dd = y[:-2] - 2 * y[1:-1] + y[2:]
-    sigma = 1.4826 * float(np.median(np.abs(dd - np.median(dd)))) / math.sqrt(6.0)
     coeffs = savgol_coeffs(n, polyorder, deriv=2, delta=step)
-    return sigma * float(np.sqrt(np.sum(coeffs**2)))
+    return noise_sigma(y) * float(np.sqrt(np.sum(coeffs**2)))
+
+
+def noise_sigma(values: np.ndarray) -> float:
+    """Point-to-point white-noise σ of a sampled signal, in the units of ``values``.
+
+    From the median absolute deviation of the second differences
+    Δ²_i = y_{i−1} − 2y_i + y_{i+1}: for white noise var(Δ²) = 6σ², so
+    σ = 1.4826 · MAD(Δ²) / √6; a smooth signal barely changes Δ², so the estimate is robust to
+    it (and to a few spikes). Needs at least 3 points.
+    """
+    d2 = np.diff(np.asarray(values, dtype=float), 2)
+    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
 
 
 def second_derivative_minima(

@@ -22,7 +22,13 @@ from heterolab.spectroscopy._fitparams import (
     record_parameter_sets,
 )
 from heterolab.spectroscopy.choices import GapModel
-from heterolab.spectroscopy.spectra import fwhm, integrate, peak_maximum, to_energy
+from heterolab.spectroscopy.spectra import (
+    fwhm,
+    integrate,
+    noise_sigma,  # re-exported: heterolab.spectroscopy.temperature.noise_sigma
+    peak_maximum,
+    to_energy,
+)
 from heterolab.uncertainty import MISFIT_Z, chi2_misfit_z
 from heterolab.units import HC_EV_NM, K_B_EV
 
@@ -222,12 +228,6 @@ def fit_temperature_dependence(
 
 
 # ----------------------------------------------------------------------------- series
-def noise_sigma(values: np.ndarray) -> float:
-    """Point-to-point noise σ from the median absolute second difference (σ_Δ² = 6σ²)."""
-    d2 = np.diff(np.asarray(values, dtype=float), 2)
-    return float(1.4826 * np.median(np.abs(d2 - np.median(d2))) / math.sqrt(6.0))
-
-
 def _peak_energies(
     e: xr.DataArray, fraction: float, k_sigma: float, smooth_points: int = 11
 ) -> list[float]:

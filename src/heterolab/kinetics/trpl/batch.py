@@ -488,8 +488,8 @@ def fit_decays(
             profiled,
             threads,
         )
-        # the FWHM of the summed-decay fit is biased when the decays differ in lifetime: a
-        # step of the shared (shift, FWHM) over 3 standard errors is taken and the decays refit
+        # the FWHM of the summed-decay fit is biased when the decays differ in lifetime: Fisher
+        # scoring of (shift, FWHM) on the decays' profile likelihood, refitting the decays
         if rounds == _SHARED_ROUNDS or not _shared_step_needed(shared, step, shared_cov):
             break
         try:
@@ -531,14 +531,16 @@ def fit_decays(
 
 
 _SHARED_ROUNDS = 3  # at most this many corrections of a summed-decay IRF width
+_SHARED_STEP_SIGMAS = 0.5  # a smaller step of (shift, FWHM), in standard errors, is not taken
 
 
 def _shared_step_needed(shared: tuple[str, ...], step: np.ndarray, cov: np.ndarray) -> bool:
     """True when the IRF width is shared, estimated from the summed decay, and the profiled
-    likelihood of the decays moves (shift, FWHM) by more than 3 standard errors (Mahalanobis)."""
+    likelihood of the decays moves (shift, FWHM) by more than ``_SHARED_STEP_SIGMAS`` standard
+    errors (Mahalanobis distance)."""
     if "irf_fwhm" not in shared or not np.all(np.isfinite(cov)):
         return False
-    return float(step @ np.linalg.solve(cov, step)) > 9.0
+    return float(step @ np.linalg.solve(cov, step)) > _SHARED_STEP_SIGMAS**2
 
 
 def _record_parameter_sets(

@@ -537,6 +537,45 @@ def test_eigen_system_derivatives_match_central_differences(seed: int) -> None:
         np.testing.assert_allclose(damp[n], num_amp, atol=1e-6 * scale)
 
 
+@pytest.mark.parametrize("per_wavelength", [True, False])
+@pytest.mark.parametrize("subset", [True, False])
+def test_exponential_blocks_contract_like_their_dense_arrays(
+    per_wavelength: bool, subset: bool
+) -> None:
+    """ExpBlock terms (derivatives written through the exponentials, never formed) give the
+    same model change and back-projection as the same blocks formed as arrays: several
+    directions, shared and distinct weights g, per-wavelength factors, a subset of problems."""
+    from heterolab.kinetics.ta.derivatives import ColumnTerm, ExpBlock, contract_terms
+
+    rng = np.random.default_rng(7)
+    n_w, n_t, q, n_col = (6 if per_wavelength else 1), 9, 3, 4
+    e = rng.normal(size=(n_w, n_t, q))
+    x, g2 = rng.normal(size=(n_w, n_t)), rng.normal(size=(n_w, n_t))
+    a = ExpBlock(e, ((g2, rng.normal(size=q)),), ((None, rng.normal(size=q)),))
+    b = ExpBlock(
+        e, ((x * g2, rng.normal(size=q)),), ((x, rng.normal(size=q)), (None, rng.normal(size=q)))
+    )
+    dense = {id(a): a.dense(), id(b): b.dense()}
+    factor = rng.normal(size=n_w) if per_wavelength else 1.0
+    directions = [
+        [ColumnTerm(a, rng.normal(size=(n_col, q)))],
+        [
+            ColumnTerm(b, rng.normal(size=(n_col, q)), factor),
+            ColumnTerm(a, rng.normal(size=(n_col, q)), -2.0),
+        ],
+        [],
+    ]
+    idx = np.array([4, 1, 2]) if (subset and per_wavelength) else np.arange(n_w)
+    spectra = rng.normal(size=(idx.size, n_col))
+    wr = rng.normal(size=(idx.size, n_t))
+    as_arrays = [[t._replace(block=dense[id(t.block)]) for t in d] for d in directions]
+    dm, back = contract_terms(directions, spectra, wr, idx)
+    dm_ref, back_ref = contract_terms(as_arrays, spectra, wr, idx)
+    np.testing.assert_allclose(dm, dm_ref, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(back, back_ref, rtol=1e-12, atol=1e-12)
+    assert np.all(dm[2] == 0) and np.all(back[2] == 0)
+
+
 def test_condition_check_agrees_with_the_svd_condition_number() -> None:
     """The cheap 1-norm bound decides like np.linalg.cond on random eigenvector matrices,
     well and badly conditioned (near-parallel columns of a near-defective K)."""

@@ -26,7 +26,7 @@ differences of the assembled design, as is a rate whose eigenvalues nearly coinc
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -102,18 +102,40 @@ def analytic_names(p: PreparedDataset) -> set[str]:
     return (names - starts - ratios) | p._initial_only(rates)
 
 
+class ExpBlock(NamedTuple):
+    """A derivative block of the IRF-convolved exponentials e (n_w or 1, n_t, q) that is
+    never formed: ``Σ f[w, t] c[q]`` over ``plain`` plus ``Σ g[w, t] e[w, t, q] d[q]``
+    over ``scaled`` (g None: 1). ∂e/∂x = g - e/τ, ∂e/∂σ and ∂e/∂λ are such sums of the
+    Gaussian g, x g and x e, so every contraction with them is a contraction with e
+    (:func:`contract_terms` takes one pass over e per distinct g for all of them)."""
+
+    e: np.ndarray
+    plain: tuple[tuple[np.ndarray, np.ndarray], ...] = ()
+    scaled: tuple[tuple[np.ndarray | None, np.ndarray], ...] = ()
+
+    def dense(self) -> np.ndarray:
+        """The block as an array (n_w or 1, n_t, q)."""
+        out = np.zeros(np.broadcast_shapes(self.e.shape, *[(*f.shape, 1) for f, _ in self.plain]))
+        for f, c in self.plain:
+            out += f[:, :, None] * c
+        for g, d in self.scaled:
+            out += (self.e if g is None else g[:, :, None] * self.e) * d
+        return out
+
+
 class ColumnTerm(NamedTuple):
     """One part of a column derivative: ``factor * (block @ placement.T)``.
 
-    ``block`` (n_w or 1, n_t, q) is a derivative of the IRF-convolved exponentials (or of
-    the artefact columns), ``placement`` (n_col, q) maps its q columns onto the dataset's
-    columns (amplitudes for species, a selector for artefact terms), ``factor`` a number or
-    a per-wavelength multiplier (n_w,) (a chirp term x^i). Keeping the three apart lets the
-    contractions run over the few distinct blocks once (:func:`contract_terms`) instead of
-    forming ∂C per parameter.
+    ``block`` (n_w or 1, n_t, q) is a derivative of the IRF-convolved exponentials (an
+    :class:`ExpBlock`, or an array for the backsweep and artefact terms and a scale's C),
+    ``placement`` (n_col, q) maps its q columns onto the dataset's columns (amplitudes for
+    species, a selector for artefact terms), ``factor`` a number or a per-wavelength
+    multiplier (n_w,) (a chirp term x^i). Keeping the three apart lets the contractions run
+    over the few distinct blocks once (:func:`contract_terms`) instead of forming ∂C per
+    parameter.
     """
 
-    block: np.ndarray
+    block: np.ndarray | ExpBlock
     placement: np.ndarray
     factor: float | np.ndarray = 1.0
 
@@ -143,15 +165,18 @@ def derivative_terms(
     gauss = np.exp(-0.5 * (x / sig) ** 2) / (sig * _SQRT2PI)
     finite = np.isfinite(tau)
     inv = np.where(finite, 1.0 / np.where(finite, tau, 1.0), 0.0)
-    de_dx = gauss[:, :, None] - e * inv
-    total = e
-    db_dx: np.ndarray | float = 0.0
-    db_dlam: np.ndarray | float = 0.0
+    ones = np.ones_like(inv)
+    # the exponentials' derivatives as ExpBlocks (∂_x e = g - e/τ, ...), never formed
+    total: list[np.ndarray | ExpBlock] = [ExpBlock(e, scaled=((None, ones),))]
+    by_x: list[np.ndarray | ExpBlock] = [ExpBlock(e, ((gauss, ones),), ((None, -inv),))]
+    by_lam: list[np.ndarray | ExpBlock] = [_lambda_block(e, x, gauss, sig, inv, finite)]
     db_dt: np.ndarray | None = None
     if irf.backsweep_period:
         period = float(values[irf.backsweep_period])
         b, db_dx, db_dlam, db_dt = backsweep_derivatives(p.time, t0, tau, period)
-        total = e + b
+        total.append(b)
+        by_x.append(db_dx)
+        by_lam.append(db_dlam)
     n_sp = amp.shape[0]
     n_col = n_sp + p.n_ca + int(p.baseline)
     xw = chirp_x(wl, irf.dispersion_center, irf.dispersion_scale)
@@ -173,33 +198,28 @@ def derivative_terms(
     def add(name: str, terms: list[ColumnTerm]) -> None:
         out[name] = out.get(name, []) + terms
 
+    def on(blocks: list[np.ndarray | ExpBlock], a: np.ndarray) -> list[ColumnTerm]:
+        return [ColumnTerm(blk, a) for blk in blocks]
+
     rate_names = {tr.rate for tr in p.scheme.transitions}
     rates = [n for n in names if n in rate_names]
     dlam, damp, degenerate = p._eigen_derivatives(values, rates, c0, tau, amp_r)
-    if rates:
-        de_dlam = (x[:, :, None] * e + sig[:, :, None] ** 2 * de_dx) * finite + db_dlam
     for n in rates:
-        if n not in degenerate:  # block @ diag(dλ) @ ampᵀ + total @ ∂ampᵀ
-            add(
-                n,
-                [ColumnTerm(de_dlam, species(amp * dlam[n])), ColumnTerm(total, species(damp[n]))],
-            )
+        if n not in degenerate:  # ∂e/∂λ diag(dλ) ampᵀ + total ∂ampᵀ
+            add(n, on(by_lam, species(amp * dlam[n])) + on(total, species(damp[n])))
     starts = p._initial_only(rate_names)
     for n in names:
         if n in starts:
-            add(n, [ColumnTerm(total, species(p._start_derivative(k, n)))])
+            add(n, on(total, species(p._start_derivative(k, n))))
     shifts = [irf.center, *irf.dispersion]  # t0(λ) = center + Σ d_i x^(i+1)
-    if any(n in names for n in shifts):
-        by_t0 = [ColumnTerm(-(de_dx + db_dx), species(amp)), *artifact(0)]
+    if any(n in names for n in shifts):  # ∂/∂t0 = -∂/∂x
+        by_t0 = [t._replace(factor=-1.0) for t in on(by_x, species(amp))] + artifact(0)
         for i, n in enumerate(shifts):
             if n in names:
-                add(n, [t._replace(factor=xw**i) for t in by_t0] if i else by_t0)
+                add(n, [t._replace(factor=t.factor * xw**i) for t in by_t0] if i else by_t0)
     widths = [irf.width, *irf.width_dispersion]  # σ(λ) = width + Σ w_i x^(i+1)
     if any(n in names for n in widths):
-        de_ds = sig[:, :, None] * (
-            -(x * gauss / sig**2)[:, :, None] - gauss[:, :, None] * inv + e * inv**2
-        )
-        by_s = [ColumnTerm(de_ds, species(amp)), *artifact(1)]
+        by_s = [ColumnTerm(_sigma_block(e, x, gauss, sig, inv), species(amp)), *artifact(1)]
         for i, n in enumerate(widths):
             if n in names:
                 add(n, [t._replace(factor=xw**i) for t in by_s] if i else by_s)
@@ -208,12 +228,45 @@ def derivative_terms(
     return out
 
 
+def _lambda_block(
+    e: np.ndarray,
+    x: np.ndarray,
+    gauss: np.ndarray,
+    sig: np.ndarray,
+    inv: np.ndarray,
+    finite: np.ndarray,
+) -> ExpBlock:
+    """∂e/∂λ = x e + σ² ∂_x e = x e + σ² g - σ² e/τ for λ = -1/τ (zero for τ = inf)."""
+    mask = finite.astype(float)
+    if sig.size == 1:
+        s2 = float(sig.ravel()[0]) ** 2
+        return ExpBlock(e, ((gauss * s2, mask),), ((x, mask), (None, -s2 * inv * mask)))
+    s2w = np.broadcast_to(sig**2, x.shape)
+    return ExpBlock(e, ((gauss * s2w, mask),), ((x, mask), (s2w, -inv * mask)))
+
+
+def _sigma_block(
+    e: np.ndarray, x: np.ndarray, gauss: np.ndarray, sig: np.ndarray, inv: np.ndarray
+) -> ExpBlock:
+    """∂e/∂σ = σ ∂²_x e = σ (-x g/σ² - g/τ + e/τ²) (the heat equation)."""
+    ones = np.ones_like(inv)
+    if sig.size == 1:
+        s = float(sig.ravel()[0])
+        return ExpBlock(e, ((-x * gauss / s, ones), (gauss, -s * inv)), ((None, s * inv**2),))
+    return ExpBlock(
+        e,
+        ((-x * gauss / sig, ones), (gauss * sig, -inv)),
+        ((np.broadcast_to(sig, x.shape), inv**2),),
+    )
+
+
 def assembled(terms: list[ColumnTerm]) -> np.ndarray:
     """The column derivative (n_w or 1, n_t, n_col) that ``terms`` add up to."""
     total: np.ndarray | float = 0.0
     for t in terms:
         f = np.asarray(t.factor, float)
-        total = total + (f.reshape(-1, 1, 1) if f.ndim else f) * (t.block @ t.placement.T)
+        block = t.block.dense() if isinstance(t.block, ExpBlock) else t.block
+        total = total + (f.reshape(-1, 1, 1) if f.ndim else f) * (block @ t.placement.T)
     return np.asarray(total)
 
 
@@ -248,7 +301,9 @@ def contract_terms(
     weighted residual wr_p (n_t,), direction d's ∂C gives ``dm[d, p] = ∂C_p s_p`` (n_t,)
     and ``back[d, p] = ∂C_pᵀ wr_p`` (n_col,). Terms sharing a block are contracted in one
     pass over it: back through ``block_pᵀ wr_p`` (once per block), the model change through
-    ``block_p (placementᵀ s_p)`` summed over the directions' terms.
+    ``block_p (placementᵀ s_p)`` summed over the directions' terms. :class:`ExpBlock` terms
+    are contracted through the exponentials: one pass over e per distinct weight g for all
+    of them (:class:`_ExpContraction`).
 
     Returns
     -------
@@ -259,10 +314,22 @@ def contract_terms(
     dm = np.zeros((n_dir, n_p, n_t))
     back = np.zeros((n_dir, n_p, n_col))
     groups: dict[int, tuple[np.ndarray, list[tuple[int, ColumnTerm]]]] = {}
+    lazy: dict[int, _ExpContraction] = {}
+    identity = idx.size > 0 and np.array_equal(idx, np.arange(idx.size))
     for d, terms in enumerate(directions):
         for t in terms:
-            groups.setdefault(id(t.block), (t.block, []))[1].append((d, t))
-    identity = idx.size > 0 and np.array_equal(idx, np.arange(idx.size))
+            if isinstance(t.block, ExpBlock):
+                key = id(t.block.e)
+                if key not in lazy:
+                    lazy[key] = _ExpContraction(t.block.e, wr, idx, identity)
+                f = _factor_rows(t.factor, idx, t.block.e.shape[0] > 1)
+                y = f * (spectra @ t.placement)  # (n_p, q)
+                back[d] += f * (lazy[key].back(t.block) @ t.placement.T)
+                lazy[key].add(d, t.block, y, dm)
+            else:
+                groups.setdefault(id(t.block), (t.block, []))[1].append((d, t))
+    for contraction in lazy.values():
+        contraction.finish(dm)
     for block, items in groups.values():
         per_w = block.shape[0] > 1
         if per_w:  # the blocks' rows of these problems (no copy when they are all, in order)
@@ -274,8 +341,7 @@ def contract_terms(
         used = sorted({d for d, _ in items})
         y = np.zeros((len(used), n_p, block.shape[2]))
         for d, t in items:
-            f = np.asarray(t.factor, float)
-            f = (f[idx] if per_w else f)[:, None] if f.ndim else f
+            f = _factor_rows(t.factor, idx, per_w)
             y[used.index(d)] += f * (spectra @ t.placement)
             back[d] += f * (z @ t.placement.T)
         if per_w:  # (n_p, n_t, q) @ (n_p, q, n_used): one batched product for all directions
@@ -283,6 +349,85 @@ def contract_terms(
         else:
             dm[used] += y @ sel.T
     return dm, back
+
+
+def _factor_rows(factor: float | np.ndarray, idx: np.ndarray, per_w: bool) -> Any:
+    """A term's factor per problem: (n_p, 1) for a per-wavelength factor, else a number."""
+    f = np.asarray(factor, float)
+    if not f.ndim:
+        return float(f)
+    return (f[idx] if per_w and f.size > 1 else f)[:, None]
+
+
+class _ExpContraction:
+    """Contractions of :class:`ExpBlock` terms that share one e, for :func:`contract_terms`.
+
+    back: ``Σ_t wr block = Σ (wr·f) c + Σ ((wr g) e) d``, with ``(wr g) e`` computed once per
+    distinct g. Model change: ``block (y) = Σ f (c·y) + Σ g (e (d y))``; the ``d y`` are
+    summed per g and direction, then multiplied by e in one batched product per g.
+    """
+
+    def __init__(self, e: np.ndarray, wr: np.ndarray, idx: np.ndarray, identity: bool) -> None:
+        self.per_w = e.shape[0] > 1
+        whole = identity and e.shape[0] == idx.size
+        self.e = (e if whole else e[idx]) if self.per_w else e[0]
+        self.wr, self.idx, self.whole = wr, idx, whole
+        self._z: dict[int, np.ndarray] = {}
+        self._rows: dict[int, np.ndarray] = {}
+        self._plain: dict[int, np.ndarray] = {}
+        self._sums: dict[int, tuple[np.ndarray | None, dict[int, np.ndarray]]] = {}
+
+    def rows(self, a: np.ndarray) -> np.ndarray:
+        """``a`` (n_w or 1, n_t) at the problems' wavelengths (broadcastable to (n_p, n_t))."""
+        if a.shape[0] == 1 or self.whole:
+            return a
+        key = id(a)
+        if key not in self._rows:
+            self._rows[key] = a[self.idx]
+        return self._rows[key]
+
+    def _z_of(self, g: np.ndarray | None) -> np.ndarray:
+        key = id(g)
+        if key not in self._z:
+            w = self.wr if g is None else self.wr * self.rows(g)
+            self._z[key] = (w[:, None, :] @ self.e)[:, 0] if self.per_w else w @ self.e
+        return self._z[key]
+
+    def back(self, block: ExpBlock) -> np.ndarray:
+        """Σ_t wr_p block_p, shape (n_p, q)."""
+        out = sum(self._weighted_sum(f) * c for f, c in block.plain)
+        for g, d in block.scaled:
+            out = out + self._z_of(g) * d
+        return np.asarray(out)
+
+    def _weighted_sum(self, f: np.ndarray) -> np.ndarray:
+        """Σ_t wr_p f_p, shape (n_p, 1), once per distinct f."""
+        key = id(f)
+        if key not in self._plain:
+            self._plain[key] = np.sum(self.wr * self.rows(f), axis=1)[:, None]
+        return self._plain[key]
+
+    def add(self, d: int, block: ExpBlock, y: np.ndarray, dm: np.ndarray) -> None:
+        """Add direction d's model change ``block (y)``: plain parts now, e parts later."""
+        for f, c in block.plain:
+            dm[d] += self.rows(f) * (y @ c)[:, None]
+        for g, dd in block.scaled:
+            key = id(g)
+            if key not in self._sums:
+                self._sums[key] = (g, {})
+            sums = self._sums[key][1]
+            sums[d] = sums[d] + y * dd if d in sums else y * dd
+
+    def finish(self, dm: np.ndarray) -> None:
+        """The e parts of the directions that have them, one batched product per distinct g."""
+        for g, sums in self._sums.values():
+            used = sorted(sums)
+            ys = np.stack([sums[d] for d in used])  # (n_used, n_p, q)
+            if self.per_w:  # (n_p, n_t, q) @ (n_p, q, n_used)
+                part = np.matmul(self.e, ys.transpose(1, 2, 0)).transpose(2, 0, 1)
+            else:
+                part = ys @ self.e.T
+            dm[used] += part if g is None else part * self.rows(g)
 
 
 def design_derivatives(

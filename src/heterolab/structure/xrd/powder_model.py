@@ -270,10 +270,13 @@ def fit_powder_model(
 
     result = Result(kind="xrd.powder_model")
     at_bound = []
+    # lmfit scales its covariance by its own χ²_red, whose degrees of freedom leave out the
+    # linear parameters solved inside the residual; rescale to the χ²_red reported here
+    rescale = math.sqrt(chi2_red / fit.redchi) if fit.redchi > 0 else math.nan
     for name in fit.var_names:
         p = fit.params[name]
         result.parameters[name] = Quantity(
-            float(p.value), float(p.stderr) if p.stderr is not None else math.nan, "1"
+            float(p.value), float(p.stderr) * rescale if p.stderr is not None else math.nan, "1"
         )
         if np.isfinite(p.min) and abs(p.value - p.min) <= 1e-9 * max(1.0, abs(p.min)):
             at_bound.append(name)

@@ -177,6 +177,8 @@ def derivative_terms(
         total.append(b)
         by_x.append(db_dx)
         by_lam.append(db_dlam)
+    if not p.dispersive:  # one shared design: the blocks are (1, n_t, n_eig), formed cheaply
+        total, by_x, by_lam = _formed(total), _formed(by_x), _formed(by_lam)
     n_sp = amp.shape[0]
     n_col = n_sp + p.n_ca + int(p.baseline)
     xw = chirp_x(wl, irf.dispersion_center, irf.dispersion_scale)
@@ -219,13 +221,19 @@ def derivative_terms(
                 add(n, [t._replace(factor=t.factor * xw**i) for t in by_t0] if i else by_t0)
     widths = [irf.width, *irf.width_dispersion]  # σ(λ) = width + Σ w_i x^(i+1)
     if any(n in names for n in widths):
-        by_s = [ColumnTerm(_sigma_block(e, x, gauss, sig, inv), species(amp)), *artifact(1)]
+        by_sigma: list[np.ndarray | ExpBlock] = [_sigma_block(e, x, gauss, sig, inv)]
+        by_s = on(by_sigma if p.dispersive else _formed(by_sigma), species(amp)) + artifact(1)
         for i, n in enumerate(widths):
             if n in names:
                 add(n, [t._replace(factor=xw**i) for t in by_s] if i else by_s)
     if irf.backsweep_period in names and db_dt is not None:
         add(irf.backsweep_period, [ColumnTerm(db_dt, species(amp))])
     return out
+
+
+def _formed(blocks: list[np.ndarray | ExpBlock]) -> list[np.ndarray | ExpBlock]:
+    """The blocks added up into one array (for a shared design, where they are small)."""
+    return [sum((b.dense() if isinstance(b, ExpBlock) else b for b in blocks), np.zeros(1))]
 
 
 def _lambda_block(

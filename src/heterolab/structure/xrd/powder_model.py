@@ -31,7 +31,7 @@ import xarray as xr
 
 from heterolab.errors import ParameterError
 from heterolab.result import Quantity, Result
-from heterolab.structure.xrd.peaks import estimate_background, pattern_arrays
+from heterolab.structure.xrd.peaks import bound_side, estimate_background, pattern_arrays
 
 __all__ = ["fit_powder_model", "lattice_scale_search"]
 
@@ -278,10 +278,9 @@ def fit_powder_model(
         result.parameters[name] = Quantity(
             float(p.value), float(p.stderr) * rescale if p.stderr is not None else math.nan, "1"
         )
-        if np.isfinite(p.min) and abs(p.value - p.min) <= 1e-9 * max(1.0, abs(p.min)):
-            at_bound.append(name)
-        if np.isfinite(p.max) and abs(p.value - p.max) <= 1e-9 * max(1.0, abs(p.max)):
-            at_bound.append(name)
+        side = bound_side(float(p.value), float(p.min), float(p.max))
+        if side is not None:
+            at_bound.append(f"{name} at its {side} bound {p.min if side == 'lower' else p.max:.6g}")
     result.parameters[_I0] = Quantity(
         float(coef[0]), float(np.sqrt(max(lin_cov[0, 0], 0.0) * chi2_red)), "1"
     )
@@ -325,7 +324,7 @@ def fit_powder_model(
     if not chi2_red <= 1.5:
         result.mark_suspect(f"chi2_red = {chi2_red:.3g} > 1.5 (the engine's own test limit)")
     if at_bound:
-        result.mark_suspect(f"at a bound: {', '.join(at_bound)}")
+        result.mark_suspect("; ".join(at_bound))
     moved = [n for n in fit.var_names if fit.params[n].value != initial.get(n)]
     if fit.var_names and not moved:
         result.mark_suspect("no refined parameter moved from its start")

@@ -5,7 +5,9 @@ amplitudes and background, by Poisson maximum likelihood (default) or Neyman-wei
 squares, with one instrument response and one time shift for the whole batch. The shift (and,
 for a Gaussian IRF of unknown width, its FWHM) is estimated once from the summed decay with the
 single-decay engine :func:`heterolab.kinetics.trpl.decay_fit.fit_decay`, which also gives the starting
-values.
+values; the shift is then refined on the profile likelihood of the brightest decays (and a
+fitted FWHM by Fisher scoring on it), and the error of both is carried into every decay's
+standard errors (:mod:`heterolab.kinetics.trpl.shared_irf`).
 
 Numerics
 --------
@@ -223,8 +225,7 @@ def _profile_shift(
     from scipy.optimize import minimize_scalar
 
     delta = float(t[1] - t[0])
-    photons = y.sum(axis=1)
-    pick = np.argsort(photons)[::-1][: min(256, y.shape[0])]
+    pick = _brightest(y)
     ys, xs0 = np.ascontiguousarray(y[pick]), np.ascontiguousarray(x0[pick])
     ws = w if w.shape[0] == 1 else np.ascontiguousarray(w[pick])
     width = max(2.0 * delta, 0.5 * (fwhm or 0.0))
@@ -356,7 +357,8 @@ def fit_decays(
     Result
         ``kind="trpl.batch_fit"``. ``curves`` hold maps over the leading dims: ``tau_i``,
         ``amplitude_i`` (counts/bin at time zero), ``background`` and their ``*_stderr``
-        (inverse Fisher information), ``tau_avg_intensity`` = sum a_i tau_i^2 / sum a_i tau_i
+        (inverse Fisher information plus the propagated error of the estimated shared shift
+        and IRF FWHM, :mod:`~heterolab.kinetics.trpl.shared_irf`), ``tau_avg_intensity`` = sum a_i tau_i^2 / sum a_i tau_i
         and ``tau_avg_amplitude`` = sum a_i tau_i / sum a_i (ns; e.g. Sillen & Engelborghs,
         Photochem. Photobiol. 67, 475 (1998)), ``deviance`` (MLE) or ``chi2`` (LSQ),
         ``chi2_reduced`` (Pearson), ``photons``, ``fit_status`` (see :data:`FIT_STATUS`),
@@ -365,7 +367,10 @@ def fit_decays(
         (``global_*``) and ``statistics`` count decays per status and the fitting speed;
         ``statistics["parameters_initial"]``/``["parameters_fitted"]`` are the ParameterSet
         dicts the batch started from and ended with (summed-decay lifetimes, the shift used,
-        IRF width, background setting).
+        IRF width, background setting). ``derived["shift"]`` (and ``["irf_fwhm"]``) carry the
+        standard error of the profiled information of the decays they were estimated from; a
+        fitted Gaussian FWHM is refined from the summed-decay value by Fisher-scoring steps on
+        the brightest decays' profile likelihood (``statistics["shared_irf_steps"]``).
 
     Raises
     ------
@@ -453,6 +458,26 @@ def fit_decays(
         )
     else:
         result.statistics["shift_source"] = "given"
+    shared = (("shift",) if shift is None else ()) + (
+        ("irf_fwhm",) if kind == "gaussian" and fwhm is None else ()
+    )
+    if "irf_fwhm" in shared:  # summed-decay FWHM: biased when the decays differ in lifetime
+        shift_used, fwhm_used, profiled, rounds = _rescore_shared(
+            y[sel],
+            w_sel,
+            t,
+            kind,
+            irf_n,
+            shift_used,
+            fwhm_used,
+            shared,
+            x0[sel],
+            lo,
+            hi,
+            opts,
+            threads,
+        )
+        result.statistics["shared_irf_steps"] = rounds
     irf_use = _irf_at(kind, irf_n, t, shift_used, fwhm_used)
     started = _time.perf_counter()
     xs, var, status, obj, iters, pearson, misfit = _fit_parallel(
@@ -469,43 +494,21 @@ def fit_decays(
         map_chunks,
         show="fitting decays",
     )
-    shared = (("shift",) if shift is None else ()) + (
-        ("irf_fwhm",) if kind == "gaussian" and fwhm is None else ()
+    extra, shared_cov, _ = shared_parameter_variance(
+        y[sel],
+        w_sel,
+        t,
+        lambda s, f: _irf_at(kind, irf_n, t, s, f),
+        shift_used,
+        fwhm_used,
+        shared,
+        xs,
+        status,
+        lo,
+        opts,
+        profiled,
+        threads,
     )
-    for rounds in range(_SHARED_ROUNDS + 1):
-        extra, shared_cov, step = shared_parameter_variance(
-            y[sel],
-            w_sel,
-            t,
-            lambda s, f: _irf_at(kind, irf_n, t, s, f),
-            shift_used,
-            fwhm_used,
-            shared,
-            xs,
-            status,
-            lo,
-            opts,
-            profiled,
-            threads,
-        )
-        # the FWHM of the summed-decay fit is biased when the decays differ in lifetime: Fisher
-        # scoring of (shift, FWHM) on the decays' profile likelihood, refitting the decays
-        if rounds == _SHARED_ROUNDS or not _shared_step_needed(shared, step, shared_cov):
-            break
-        try:
-            moves = dict(zip(shared, step, strict=True))
-            shift_used, fwhm_used = (
-                shift_used + moves.get("shift", 0.0),
-                fwhm_used + moves["irf_fwhm"],
-            )
-            irf_use = _irf_at(kind, irf_n, t, shift_used, fwhm_used)
-        except ParameterError:
-            break
-        start = np.where(np.isfinite(xs), xs, x0[sel])
-        xs, var, status, obj, iters, pearson, misfit = _fit_parallel(
-            y[sel], w_sel, irf_use, delta, start, lo, hi, opts, threads
-        )
-    result.statistics["shared_irf_refits"] = rounds
     var = var + extra
     elapsed = _time.perf_counter() - started
     full = _scatter(y.shape[0], sel, xs, var, status, obj, iters, pearson, p)
@@ -532,6 +535,52 @@ def fit_decays(
 
 _SHARED_ROUNDS = 3  # at most this many corrections of a summed-decay IRF width
 _SHARED_STEP_SIGMAS = 0.5  # a smaller step of (shift, FWHM), in standard errors, is not taken
+
+
+def _brightest(y: np.ndarray, n: int = 256) -> np.ndarray:
+    """Indices of the (up to) ``n`` decays with the most counts, brightest first."""
+    return np.argsort(y.sum(axis=1))[::-1][: min(n, y.shape[0])]
+
+
+def _rescore_shared(
+    y, w, t, kind, irf_n, shift, fwhm, shared, x0, lo, hi, opts, threads
+) -> tuple[float, float, np.ndarray, int]:
+    """Fisher scoring of the shared (shift, FWHM) on the profile likelihood of the brightest
+    decays (:func:`_brightest`), each fitted with its own parameters, until a step is below
+    ``_SHARED_STEP_SIGMAS`` standard errors (at most ``_SHARED_ROUNDS`` steps).
+
+    The FWHM of a one- to three-component fit of the summed decay is biased when the decays
+    differ in lifetime (their sum is a lifetime distribution). Returns the shift and FWHM (ns),
+    the indices of the decays used and the number of steps taken.
+    """
+
+    def irf_at(s: float, f: float | None):
+        return _irf_at(kind, irf_n, t, s, f)
+
+    delta = float(t[1] - t[0])
+    pick = _brightest(y)
+    yp = np.ascontiguousarray(y[pick])
+    wp = w if w.shape[0] == 1 else np.ascontiguousarray(w[pick])
+    xp = np.ascontiguousarray(x0[pick])
+    every = np.arange(pick.size)
+    rounds = 0
+    irf = irf_at(shift, fwhm)
+    while True:
+        out = _fit_parallel(yp, wp, irf, delta, xp, lo, hi, opts, threads)
+        xp, sp = np.where(np.isfinite(out[0]), out[0], x0[pick]), out[2]
+        _, cov, step = shared_parameter_variance(
+            yp, wp, t, irf_at, shift, fwhm, shared, xp, sp, lo, opts, every, threads
+        )
+        if rounds == _SHARED_ROUNDS or not _shared_step_needed(shared, step, cov):
+            return shift, fwhm, pick, rounds
+        moves = dict(zip(shared, step, strict=True))
+        new = (shift + moves.get("shift", 0.0), fwhm + moves["irf_fwhm"])
+        try:
+            irf = irf_at(*new)
+        except ParameterError:
+            return shift, fwhm, pick, rounds
+        shift, fwhm = new
+        rounds += 1
 
 
 def _shared_step_needed(shared: tuple[str, ...], step: np.ndarray, cov: np.ndarray) -> bool:

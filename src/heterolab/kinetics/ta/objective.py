@@ -124,7 +124,7 @@ def projected_rows(
     steps = np.array([forward_step(float(v)) for v in x])
     size = sum(fb.block.m.nbytes + fb.block.rhs.nbytes for _, fbs, _ in comps for fb in fbs)
     chunk = max(1, int(_CHUNK_BYTES // max(3 * size, 1)))  # directions held at once
-    columns: list[np.ndarray] = []
+    out: np.ndarray | None = None  # rows of J^T: J is returned as its F-order view
     for start in range(0, x.size, chunk):
         js = range(start, min(start + chunk, x.size))
         points = []
@@ -157,10 +157,10 @@ def projected_rows(
             if penalized:
                 pen = _penalties_at(v2, prepared, joint, diffed, linear[k])
                 parts[k].append((pen - base_pen) / steps[j])
-            columns.append(np.concatenate(parts[k]))
-    out = np.empty((x.size, columns[0].size))  # rows of J^T: J is returned as its F-order view
-    for j, col in enumerate(columns):
-        out[j] = col
+            if out is None:
+                out = np.empty((x.size, sum(part.size for part in parts[k])))
+            np.concatenate(parts[k], out=out[j])
+    assert out is not None
     return out.T
 
 

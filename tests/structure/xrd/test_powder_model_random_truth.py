@@ -122,3 +122,19 @@ def test_damaged_powder_model_inputs_raise_a_heterolab_error(damage: str) -> Non
         pat = pat.copy(data=np.full(pat.size, np.nan))
     with pytest.raises(HeterolabError):
         fit_powder_model(pat, powders, **kw)  # type: ignore[arg-type]
+
+
+def test_cell_held_off_the_truth_by_its_bound_is_suspect_and_named() -> None:
+    """The true cell lies below the allowed range: the refined cell ends on its lower bound
+    and the result says so (parameter, side and the bound's value)."""
+    pat, a, size = _pattern(np.random.default_rng(21))
+    low = a * 1.001
+    res = fit_powder_model(
+        pat,
+        _powder(a * 1.003, size),
+        fpsettings=SETTINGS,
+        vary={"phase_X_a": (low, a * 1.03)},
+        max_evaluations=60,
+    )
+    assert res.status == "suspect"
+    assert f"phase_X_a at its lower bound {low:.6g}" in res.message

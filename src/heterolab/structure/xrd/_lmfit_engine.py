@@ -105,6 +105,35 @@ def fit_group_lmfit(
         "n": n,
         "x_mid": x_mid,
         "shape_name": shape_name,
-        "at_bound": [],
+        "at_bound": _at_bound(out.params, n, name, x_mid),
         "success": bool(out.success),
     }
+
+
+def _at_bound(params: Any, n: int, name: str, x_mid: float) -> list[tuple[int, str, float]]:
+    """(index in the fast engine's vector, side, bound in its units) of every free Kα1 line
+    parameter that ends on a bound."""
+    from heterolab.structure.xrd.peaks import bound_side
+
+    out = []
+    sh = "fraction" if name == "pseudo_voigt" else "expon"
+    for k in range(n):
+        pre = f"k1_{k}_"
+        if name == "pseudo_voigt":
+            fwhm_per_sigma = 2.0
+        else:
+            fwhm_per_sigma = 2 * math.sqrt(2 ** (1 / params[f"{pre}expon"].value) - 1)
+        for j, (pname, scale, shift) in enumerate(
+            (
+                ("center", 1.0, x_mid),
+                ("amplitude", 1.0, 0.0),
+                ("sigma", fwhm_per_sigma, 0.0),
+                (sh, 1.0, 0.0),
+            )
+        ):
+            par = params[f"{pre}{pname}"]
+            side = bound_side(float(par.value), float(par.min), float(par.max))
+            if par.vary and side is not None:
+                bound = float(par.min if side == "lower" else par.max)
+                out.append((4 * k + j, side, bound * scale + shift))
+    return out

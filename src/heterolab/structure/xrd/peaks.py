@@ -254,6 +254,32 @@ def _line_jacobian(
     return jac / s[:, None]
 
 
+#: Names of a line's parameters in the order of the fit vector ("shape": the profile's own).
+_LINE_PARAMETERS = ("center", "area", "fwhm", "shape", "asymmetry")
+
+#: Relative distance to a bound (of the bounds' span, or of max(1, |bound|) for a one-sided
+#: bound) within which a fitted parameter counts as sitting on it.
+BOUND_TOLERANCE = 1e-6
+
+
+def bound_side(value: float, low: float, high: float) -> str | None:
+    """``"lower"`` or ``"upper"`` when ``value`` sits on that bound (within
+    :data:`BOUND_TOLERANCE`), else None.
+
+    A bounded least-squares fit keeps its iterates strictly inside the bounds, so a parameter
+    driven to a bound ends a little inside it (the Voigt fraction of a pure Gaussian line at
+    1e-8 … 1e-19), never exactly on it.
+    """
+    finite = math.isfinite(low) and math.isfinite(high)
+    for side, b in (("lower", low), ("upper", high)):
+        if not math.isfinite(b):
+            continue
+        scale = (high - low) if finite else max(1.0, abs(b))
+        if abs(value - b) <= BOUND_TOLERANCE * scale:
+            return side
+    return None
+
+
 def _fit_group_fast(
     x: np.ndarray,
     y: np.ndarray,
@@ -304,11 +330,13 @@ def _fit_group_fast(
         err = np.sqrt(np.clip(np.diag(cov), 0, None))
     except np.linalg.LinAlgError:
         err = np.full(sol.x.size, np.nan)
-    at_bound = [
-        k
-        for k in range(npp * n)
-        if k % npp in (0, 2) and (abs(sol.x[k] - lo[k]) < 1e-9 or abs(sol.x[k] - hi[k]) < 1e-9)
-    ]
+    at_bound = []
+    for k in range(npp * n):
+        side = bound_side(float(sol.x[k]), lo[k], hi[k])
+        if side is None and sol.active_mask[k] != 0:
+            side = "lower" if sol.active_mask[k] < 0 else "upper"
+        if side is not None:
+            at_bound.append((k, side, float(lo[k] if side == "lower" else hi[k])))
     return {
         "p": sol.x,
         "err": err,
@@ -384,7 +412,10 @@ def fit_peaks(
         ``pNN.area`` (intensity·deg), ``pNN.eta`` or ``pNN.m``; derived ``pNN.d`` (Å) when the
         wavelength is known; statistics ``chi2_red``, ``n_peaks``, ``table`` (one row per
         peak); curves ``data``, ``model``, ``background``, ``residuals`` (in σ).
-        Suspect when a position or width ends at its bound or χ²_red > 10.
+        Suspect when a free line parameter (position, area, width, shape or asymmetry) ends
+        at one of its bounds (the message names it and the bound: a Voigt or pseudo-Voigt
+        fraction at 0 or 1 is a line the profile family does not describe inside its range,
+        and its error bar is not a confidence interval), or χ²_red > 10.
     """
     profile_name = as_choice(Profile, profile_name, "profile").value
     engine = as_choice(Engine, engine, "engine").value
@@ -648,8 +679,10 @@ def _peaks_result(
                     float(p[npp * j + 4]), float(err[npp * j + 4]), "1"
                 )
                 row["asymmetry"] = float(p[npp * j + 4])
-            if npp * j in fit["at_bound"] or npp * j + 2 in fit["at_bound"]:
-                suspect.append(f"{tag} at a bound")
+            for idx, side, bound in fit["at_bound"]:
+                if npp * j <= idx < npp * (j + 1):
+                    pname = _LINE_PARAMETERS[idx - npp * j].replace("shape", fit["shape_name"])
+                    suspect.append(f"{tag}.{pname} at its {side} bound {bound:.6g}")
             if not a > 2 * ea:
                 suspect.append(f"{tag} area not significant ({a:.3g} ± {ea:.3g})")
             c2 = float(kalpha2_position(c, lambda_ratio)) if lambda_ratio else c

@@ -251,12 +251,13 @@ def _size_strain_pattern(
         result.mark_suspect(
             f"chi2_red = {chi2_red:.3g}: the lines are not Voigt profiles with these width laws"
         )
+    from heterolab.structure.xrd.peaks import bound_side
+
     for k, name in enumerate(("size", "microstrain")):
-        if (
-            abs(sol.x[k] - lo[k]) < 1e-9 * max(1.0, abs(lo[k]))
-            or abs(sol.x[k] - hi[k]) < 1e-9 * hi[k]
-        ):
-            result.mark_suspect(f"{name} at its bound")
+        side = bound_side(float(sol.x[k]), float(lo[k]), float(hi[k]))
+        if side is not None:
+            bound = lo[k] if side == "lower" else hi[k]
+            result.mark_suspect(f"{name} at its {side} bound {bound:g}")
     from heterolab.structure.xrd.broadening import inherit_peak_status
 
     inherit_peak_status(peaks, result)

@@ -72,7 +72,11 @@ from heterolab.kinetics.trpl.pixel_status import (
     flag_names,
     record_status,
 )
-from heterolab.kinetics.trpl.shared_irf import shared_parameter_variance
+from heterolab.kinetics.trpl.shared_irf import (
+    profile_shift,
+    rescore_shared,
+    shared_parameter_variance,
+)
 from heterolab.result import Quantity, Result, make_provenance
 
 __all__ = [
@@ -209,44 +213,6 @@ def _irf_at(
     if not h.sum() > 0.5:
         raise ParameterError(f"IRF shifted by {shift:g} ns leaves the time window")
     return np.ascontiguousarray(h), np.array([0, 1], dtype=np.int64), frac
-
-
-def _profile_shift(
-    y, w, t, kind, irf_n, fwhm, shift0, x0, lo, hi, opts, threads
-) -> tuple[float, np.ndarray]:
-    """Shift that maximises the summed likelihood of per-decay fits (profile likelihood).
-
-    The summed decay of a heterogeneous batch is a distribution of lifetimes, so a few-component
-    fit of it biases the shift (and so every lifetime). The shift is refined by a bounded Brent
-    search of sum_d min deviance_d(shift) over the (up to 256) brightest decays, each fitted with
-    its own lifetimes by the batch engine itself. Returns the shift and the indices of the
-    decays used.
-    """
-    from scipy.optimize import minimize_scalar
-
-    delta = float(t[1] - t[0])
-    pick = _brightest(y)
-    ys, xs0 = np.ascontiguousarray(y[pick]), np.ascontiguousarray(x0[pick])
-    ws = w if w.shape[0] == 1 else np.ascontiguousarray(w[pick])
-    width = max(2.0 * delta, 0.5 * (fwhm or 0.0))
-
-    def total_deviance(s: float) -> float:
-        try:
-            h = _irf_at(kind, irf_n, t, s, fwhm)
-        except ParameterError:
-            return np.inf
-        out = _fit_parallel(ys, ws, h, delta, xs0, lo, hi, opts, threads)
-        obj = out[3]
-        return float(np.sum(np.where(np.isfinite(obj), obj, 1e6)))
-
-    best = minimize_scalar(
-        total_deviance,
-        bounds=(shift0 - width, shift0 + width),
-        method="bounded",
-        options={"xatol": 0.01 * delta},
-    )
-    s = float(best.x)
-    return (s if total_deviance(s) <= total_deviance(shift0) else shift0), pick
 
 
 def _window_weights(y: np.ndarray, t: np.ndarray, fit_range: tuple[float, float] | None, mle: bool):
@@ -448,9 +414,16 @@ def fit_decays(
     w_sel = w if w.shape[0] == 1 else w[sel]
     shift_used = g.value("shift")
     profiled = np.arange(sel.size)
+
+    def irf_at(s: float, f: float | None) -> tuple[np.ndarray, np.ndarray, float]:
+        return _irf_at(kind, irf_n, t, s, f)
+
+    def fit(yf: np.ndarray, wf: np.ndarray, irf: tuple, xf: np.ndarray) -> tuple:
+        return _fit_parallel(yf, wf, irf, delta, xf, lo, hi, opts, threads)
+
     if shift is None:
-        shift_used, profiled = _profile_shift(
-            y[sel], w_sel, t, kind, irf_n, fwhm_used, shift_used, x0[sel], lo, hi, opts, threads
+        shift_used, profiled = profile_shift(
+            y[sel], w_sel, irf_at, fit, shift_used, fwhm_used, x0[sel], delta
         )
         result.statistics["shift_source"] = (
             f"profile likelihood over the {profiled.size} brightest decays "
@@ -462,20 +435,8 @@ def fit_decays(
         ("irf_fwhm",) if kind == "gaussian" and fwhm is None else ()
     )
     if "irf_fwhm" in shared:  # summed-decay FWHM: biased when the decays differ in lifetime
-        shift_used, fwhm_used, profiled, rounds = _rescore_shared(
-            y[sel],
-            w_sel,
-            t,
-            kind,
-            irf_n,
-            shift_used,
-            fwhm_used,
-            shared,
-            x0[sel],
-            lo,
-            hi,
-            opts,
-            threads,
+        shift_used, fwhm_used, profiled, rounds = rescore_shared(
+            y[sel], w_sel, t, irf_at, fit, shift_used, fwhm_used, shared, x0[sel], lo, opts, threads
         )
         result.statistics["shared_irf_steps"] = rounds
     irf_use = _irf_at(kind, irf_n, t, shift_used, fwhm_used)
@@ -498,7 +459,7 @@ def fit_decays(
         y[sel],
         w_sel,
         t,
-        lambda s, f: _irf_at(kind, irf_n, t, s, f),
+        irf_at,
         shift_used,
         fwhm_used,
         shared,
@@ -531,65 +492,6 @@ def fit_decays(
     result.statistics["fit_seconds"] = elapsed
     result.statistics["decays_per_second"] = sel.size / elapsed if elapsed > 0 else math.inf
     return result
-
-
-_SHARED_ROUNDS = 3  # at most this many corrections of a summed-decay IRF width
-_SHARED_STEP_SIGMAS = 0.5  # a smaller step of (shift, FWHM), in standard errors, is not taken
-
-
-def _brightest(y: np.ndarray, n: int = 256) -> np.ndarray:
-    """Indices of the (up to) ``n`` decays with the most counts, brightest first."""
-    return np.argsort(y.sum(axis=1))[::-1][: min(n, y.shape[0])]
-
-
-def _rescore_shared(
-    y, w, t, kind, irf_n, shift, fwhm, shared, x0, lo, hi, opts, threads
-) -> tuple[float, float, np.ndarray, int]:
-    """Fisher scoring of the shared (shift, FWHM) on the profile likelihood of the brightest
-    decays (:func:`_brightest`), each fitted with its own parameters, until a step is below
-    ``_SHARED_STEP_SIGMAS`` standard errors (at most ``_SHARED_ROUNDS`` steps).
-
-    The FWHM of a one- to three-component fit of the summed decay is biased when the decays
-    differ in lifetime (their sum is a lifetime distribution). Returns the shift and FWHM (ns),
-    the indices of the decays used and the number of steps taken.
-    """
-
-    def irf_at(s: float, f: float | None):
-        return _irf_at(kind, irf_n, t, s, f)
-
-    delta = float(t[1] - t[0])
-    pick = _brightest(y)
-    yp = np.ascontiguousarray(y[pick])
-    wp = w if w.shape[0] == 1 else np.ascontiguousarray(w[pick])
-    xp = np.ascontiguousarray(x0[pick])
-    every = np.arange(pick.size)
-    rounds = 0
-    irf = irf_at(shift, fwhm)
-    while True:
-        out = _fit_parallel(yp, wp, irf, delta, xp, lo, hi, opts, threads)
-        xp, sp = np.where(np.isfinite(out[0]), out[0], x0[pick]), out[2]
-        _, cov, step = shared_parameter_variance(
-            yp, wp, t, irf_at, shift, fwhm, shared, xp, sp, lo, opts, every, threads
-        )
-        if rounds == _SHARED_ROUNDS or not _shared_step_needed(shared, step, cov):
-            return shift, fwhm, pick, rounds
-        moves = dict(zip(shared, step, strict=True))
-        new = (shift + moves.get("shift", 0.0), fwhm + moves["irf_fwhm"])
-        try:
-            irf = irf_at(*new)
-        except ParameterError:
-            return shift, fwhm, pick, rounds
-        shift, fwhm = new
-        rounds += 1
-
-
-def _shared_step_needed(shared: tuple[str, ...], step: np.ndarray, cov: np.ndarray) -> bool:
-    """True when the IRF width is shared, estimated from the summed decay, and the profiled
-    likelihood of the decays moves (shift, FWHM) by more than ``_SHARED_STEP_SIGMAS`` standard
-    errors (Mahalanobis distance)."""
-    if "irf_fwhm" not in shared or not np.all(np.isfinite(cov)):
-        return False
-    return float(step @ np.linalg.solve(cov, step)) > _SHARED_STEP_SIGMAS**2
 
 
 def _record_parameter_sets(

@@ -439,7 +439,11 @@ def fit_decays(
             y[sel], w_sel, t, irf_at, fit, shift_used, fwhm_used, shared, x0[sel], lo, opts, threads
         )
         result.statistics["shared_irf_steps"] = rounds
-    irf_use = _irf_at(kind, irf_n, t, shift_used, fwhm_used)
+    try:
+        irf_use = _irf_at(kind, irf_n, t, shift_used, fwhm_used)
+    except ParameterError as exc:  # a fitted shift, not a setting: the fit failed
+        result.mark_failed(f"estimated IRF shift {shift_used:.6g} ns is unusable: {exc}")
+        return result
     started = _time.perf_counter()
     xs, var, status, obj, iters, pearson, misfit = _fit_parallel(
         y[sel],

@@ -64,7 +64,7 @@ _LAZY = {
     "linewidth_phonon": "heterolab.spectroscopy.temperature",
     "material_levels": "heterolab.spectroscopy.ups",
     "material_levels_from_files": "heterolab.spectroscopy.ups",
-    "noise_sigma": "heterolab.spectroscopy.temperature",
+    "noise_sigma": "heterolab.spectroscopy.spectra",
     "pbs_size_from_absorption": "heterolab.spectroscopy.sizes",
     "peak_maximum": "heterolab.spectroscopy.spectra",
     "photon_area": "heterolab.spectroscopy.plqy",

@@ -24,8 +24,7 @@ from heterolab.spectroscopy._fitparams import (
     merge_parameters,
     record_parameter_sets,
 )
-from heterolab.spectroscopy.spectra import to_energy
-from heterolab.spectroscopy.temperature import noise_sigma
+from heterolab.spectroscopy.spectra import noise_sigma, to_energy
 from heterolab.uncertainty import propagate
 from heterolab.units import convert
 
@@ -200,7 +199,7 @@ def tauc_gap(
     noise
         Standard deviation of the absorbance (OD), the same at every point; default estimated
         from the data (median absolute second difference,
-        :func:`~heterolab.spectroscopy.temperature.noise_sigma`). Reported as
+        :func:`~heterolab.spectroscopy.spectra.noise_sigma`). Reported as
         ``statistics["absorbance_noise"]``.
     """
     r = {"direct": 0.5, "indirect": 2.0}.get(transition)
@@ -267,7 +266,7 @@ def tauc_gap(
 
 def _absorbance_noise(a: np.ndarray, noise: float | None) -> float:
     """Absorbance standard deviation (OD): ``noise`` if given (finite, > 0), else estimated
-    from the spectrum (:func:`~heterolab.spectroscopy.temperature.noise_sigma`), floored at
+    from the spectrum (:func:`~heterolab.spectroscopy.spectra.noise_sigma`), floored at
     1e-9 × the largest absorbance so that a noise-free spectrum still gives finite weights
     (1 OD for an all-zero spectrum, which has no edge to weight)."""
     if noise is not None:

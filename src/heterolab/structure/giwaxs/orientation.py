@@ -267,7 +267,9 @@ def _eroded(sel: np.ndarray, margin: int) -> np.ndarray:
 
 def _slope_significance(x: np.ndarray, y: np.ndarray, s: np.ndarray) -> float:
     """Weighted straight-line slope of ``y`` vs ``x`` divided by its error (0 when ``x`` does
-    not vary)."""
+    not vary, or without positive errors: a noise-free profile)."""
+    if not np.all(s > 0):
+        return 0.0
     w = 1.0 / s**2
     xm = float(np.sum(w * x) / np.sum(w))
     sxx = float(np.sum(w * (x - xm) ** 2))

@@ -68,9 +68,10 @@ def _pattern(rng: np.random.Generator):
 def test_random_fcc_cells_within_their_errors() -> None:
     """40 seeded patterns (~30 s). The first 12 of these seeds alone gave mean z² 0.26 for the
     cell, which an earlier round read as errors 2× too large; that was the scatter of 12
-    cases (P(χ²₁₂ < 3.1) ≈ 0.005): 100 cases of these seeds give 0.88 (a; 0.96 without the first 12) and 0.91 (I0),
-    100 of another seed 1.12 and 1.26, and with the crystallite size refined too 0.75 (a),
-    0.96 (I0), 1.13 (size) on 60. Was 12 cases, with 0.1 < mean z² < 2."""
+    cases (P(χ²₁₂ < 3.1) ≈ 0.005): 100 cases of these seeds give 0.88 (a; 0.96 without the
+    first 12) and 0.91 (I0), 100 of another seed 1.12 and 1.26, and with the crystallite
+    size refined too 0.75 (a), 0.96 (I0), 1.13 (size) on 60. Was 12 cases, with
+    0.1 < mean z² < 2."""
     rng0 = np.random.default_rng(7)
     z: dict[str, list[float]] = {"phase_X_a": [], "primary_beam_intensity": []}
     for _ in range(40):

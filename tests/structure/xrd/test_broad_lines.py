@@ -66,15 +66,24 @@ def test_overlapping_broad_voigt_lines_within_their_errors(seed: int) -> None:
     assert res.statistics["chi2_red"] < 1.2
     table = res.statistics["table"]
     found = np.array([row["two_theta"] for row in table])
-    checked = 0
+    checked = n_free = 0
     for t, fwhm, rho in lines:
         if t < 10 + 3 * fwhm or t > 80 - 3 * fwhm:
             continue  # within 3 FWHM of an end: flagged, not judged here
         k = int(np.argmin(np.abs(found - t)))
         assert abs(found[k] - t) < 0.2 * fwhm
         tag = table[k]["peak"]
-        for name, truth in (("fwhm", fwhm), ("rho", rho)):
-            q = res[f"{tag}.{name}"]
-            assert abs(q.value - truth) < 4.5 * q.stderr, (tag, name, q, truth)
+        q = res[f"{tag}.fwhm"]
+        assert abs(q.value - fwhm) < 4.5 * q.stderr, (tag, "fwhm", q, fwhm)
+        q = res[f"{tag}.rho"]
+        if q.stderr is None:
+            # ρ (true 0.94–0.97) at its limit 1: refitted as a pure Lorentzian, and noted
+            assert q.value == 1.0
+            assert f"{tag}: ρ at its limit 1 — fitted as a pure Lorentzian" in res.warnings
+            assert rho > 0.9
+        else:
+            assert abs(q.value - rho) < 4.5 * q.stderr, (tag, "rho", q, rho)
+            n_free += 1
         checked += 1
+    assert n_free >= 4
     assert checked >= 6

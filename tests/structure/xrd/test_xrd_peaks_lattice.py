@@ -168,22 +168,23 @@ def test_lab6_asymmetric_lines_make_one_cell_explain_every_position() -> None:
     """Axial divergence tails the low-angle lines to low 2θ: with a symmetric profile the 24
     centres disagree with one cubic cell (chi2_red ≈ 23, suspect, with the hint); a split
     pseudo-Voigt fits the lines better (chi2_red ≈ 1.35) and one cell with a displacement
-    explains every centre (chi2_red ≈ 4.5 < 10). The highest line (148.7°) ends with its
-    Lorentzian fraction η on its upper bound 1 (the lines above 130° have η 0.83–0.95: their
-    tails are more than Lorentzian), so the peak fit, and the cell built on it, are suspect for
-    that reason alone."""
+    explains every centre (chi2_red ≈ 4.5 < 10, ok). The highest line (148.7°) ends with its
+    Lorentzian fraction η at its limit 1 (the lines above 130° have η 0.83–0.95): a pure
+    Lorentzian, refitted as one and noted, not a reason to be suspect."""
     pat = read_pattern(
         shared_file("xrd", "xrayutilities_LaB6_D5000", "LaB6_d500_si_psd.xye.bz2"), anode="Cu"
     )
     split = fit_peaks(pat, profile_name="SPLIT_PSEUDO_VOIGT")
     assert split.statistics["n_peaks"] == 24
     assert split.statistics["chi2_red"] < 1.5
-    assert split.status == "suspect" and split.message == "p24.eta at its upper bound 1"
+    assert split.status == "ok", split.message
+    assert split.warnings == ["p24: η at its limit 1 — fitted as a pure Lorentzian"]
+    assert split.parameters["p24.eta"].value == 1.0
+    assert split.parameters["p24.eta"].stderr is None
     # low-angle lines tail to low 2θ (α < 0), as axial divergence makes them
     assert split.statistics["table"][0]["asymmetry"] < -0.05
     lat = refine_lattice(split, a=4.15692 * 1.005, space_group="Pm-3m", goniometer_radius_mm=337)
-    assert lat.status == "suspect"
-    assert lat.message == "the peak fit is suspect: p24.eta at its upper bound 1"
+    assert lat.status == "ok", lat.message
     assert lat.statistics["chi2_red"] < 10
     assert abs(lat.value("a") - 4.15692) < 2e-4
     assert "displacement" in lat.parameters and "displacement_um" in lat.derived

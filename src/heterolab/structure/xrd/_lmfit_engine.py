@@ -22,8 +22,15 @@ def fit_group_lmfit(
     fwhm0: float,
     lambda_ratio: float | None,
     ratio: float,
+    fixed: dict[int, float] | None = None,
+    start: np.ndarray | None = None,
 ) -> dict[str, Any]:
-    """Fit one window with lmfit; returns the fast engine's dict (p, err, chi2, dof, ...)."""
+    """Fit one window with lmfit; returns the fast engine's dict (p, err, chi2, dof, ...).
+
+    ``fixed`` and ``start`` as in the fast engine (indices and values of its fit vector:
+    centre in deg, area, FWHM in deg, shape per line, then the background intercept and
+    slope): fixed parameters are held (``vary=False``), ``start`` replaces the start values.
+    """
     import lmfit
 
     from heterolab.errors import ParameterError
@@ -69,8 +76,12 @@ def fit_group_lmfit(
                 params[f"{pre}sigma"].set(expr=f"{p1}sigma")
                 other = "fraction" if name == "pseudo_voigt" else "expon"
                 params[f"{pre}{other}"].set(expr=f"{p1}{other}")
-    out = model.fit(y, params, x=xs, weights=1.0 / s)
     n = len(group.centers)
+    if start is not None:
+        _set_start(params, np.asarray(start, dtype=float), n, name, x_mid)
+    for idx, value in (fixed or {}).items():
+        params[_LMFIT_NAMES[name][idx % 4].format(k=idx // 4)].set(value=value, vary=False)
+    out = model.fit(y, params, x=xs, weights=1.0 / s)
     p = np.zeros(4 * n + 2)
     err = np.full(4 * n + 2, np.nan)
     for k in range(n):
@@ -108,6 +119,25 @@ def fit_group_lmfit(
         "at_bound": _at_bound(out.params, n, name, x_mid),
         "success": bool(out.success),
     }
+
+
+#: lmfit names of the fast engine's per-line parameters (centre, area, FWHM-like width, shape).
+_LMFIT_NAMES = {
+    "pseudo_voigt": ("k1_{k}_center", "k1_{k}_amplitude", "k1_{k}_sigma", "k1_{k}_fraction"),
+    "pearson7": ("k1_{k}_center", "k1_{k}_amplitude", "k1_{k}_sigma", "k1_{k}_expon"),
+}
+
+
+def _set_start(params: Any, p: np.ndarray, n: int, name: str, x_mid: float) -> None:
+    """Start values from a fast-engine vector ``p`` (clipped into the bounds by lmfit)."""
+    for k in range(n):
+        c, a, w, sh = p[4 * k : 4 * k + 4]
+        per_sigma = 2.0 if name == "pseudo_voigt" else 2 * math.sqrt(2 ** (1 / sh) - 1)
+        names = [f.format(k=k) for f in _LMFIT_NAMES[name]]
+        for pname, value in zip(names, (c - x_mid, a, w / per_sigma, sh), strict=True):
+            params[pname].set(value=float(value))
+    params["bg_intercept"].set(value=float(p[4 * n]))
+    params["bg_slope"].set(value=float(p[4 * n + 1]))
 
 
 def _at_bound(params: Any, n: int, name: str, x_mid: float) -> list[tuple[int, str, float]]:

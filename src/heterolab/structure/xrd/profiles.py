@@ -30,6 +30,8 @@ from scipy.special import gammaln
 from heterolab.structure.xrd.choices import Profile
 
 __all__ = [
+    "LIMIT_SHAPES",
+    "MIXING_FRACTIONS",
     "PROFILES",
     "Profile",
     "kalpha2_position",
@@ -49,6 +51,14 @@ PROFILES: dict[str, tuple[str, float, float, float]] = {
     "voigt": ("rho", 0.5, 0.0, 1.0),
     "split_pseudo_voigt": ("eta", 0.5, 0.0, 1.0),
 }
+
+#: Profiles whose shape parameter is a Lorentzian mixing fraction (its symbol): the pseudo-Voigt
+#: η and the Voigt ρ = f_L/(f_L + f_G). Their bounds 0 and 1 are physical limits, not fit
+#: limits: a line at one of them is a pure Gaussian or a pure Lorentzian.
+MIXING_FRACTIONS: dict[str, str] = {"pseudo_voigt": "η", "split_pseudo_voigt": "η", "voigt": "ρ"}
+
+#: The line a mixing fraction at each of its limits describes.
+LIMIT_SHAPES: dict[float, str] = {0.0: "pure Gaussian", 1.0: "pure Lorentzian"}
 
 #: Profiles with a fifth parameter, the asymmetry α (start, min, max).
 ASYMMETRY: dict[str, tuple[float, float, float]] = {"split_pseudo_voigt": (0.0, -0.8, 0.8)}

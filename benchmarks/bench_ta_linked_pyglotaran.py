@@ -30,7 +30,9 @@ lifetimes within 1e-4 %, p within 3e-4 %, SSE equal, 0.4-1.4 s vs 0.7-2.0 s; co_
 tau_k3 -0.0015 %, tau_k4 -0.0002 %, tau_k5 +0.0001 %, scale2 equal, SSE 15172.615 both
 (ratio 1.00000000), 61 s vs 106 s (1.7x). With the projected Jacobian (later the same day,
 both on one BLAS thread): co_c2o tau_k3 -0.0013 %, tau_k4 -0.0001 %, scale2 equal, SSE ratio
-1.00000000, 12.0 s vs 27.2 s (2.3x; heterolab's time includes its multi-start).
+1.00000000, 12.0 s vs 27.2 s (2.3x; heterolab's time includes its multi-start). After the block
+contractions (quiet machine, later the same day): 3.4 s vs 15.6 s (4.6x), one local fit without
+the multi-start 1.9 s (8.2x), same lifetimes and SSE.
 """
 
 from __future__ import annotations

@@ -18,7 +18,9 @@ Run in the peers' venv: ``.venv-bench/bin/python benchmarks/bench_ta_streak_pygl
 
 Measured 2026-12-02, one BLAS thread, shared 2-core host (three runs): first run 0.23-0.34 s vs
 1.08-1.48 s (3.2-6.6x), warm median 0.16-0.20 s vs 0.50-0.58 s (2.6-3.1x); rates within
-0.003 % of pyglotaran's converged optimum, SSE +1.4e-8 %.
+0.003 % of pyglotaran's converged optimum, SSE +1.4e-8 %. Later the same day, after the block
+contractions and the shared-design blocks (quiet machine, 11 runs): first run 0.22 s vs 0.87 s
+(4.0x), warm best/median 0.107/0.111 s vs 0.315/0.335 s (3.0x).
 """
 
 from __future__ import annotations

@@ -342,7 +342,15 @@ def fit_target(
 
         def one(m: TargetModel, mats: list[xr.DataArray], cap: int | None = None) -> Result:
             return _fit_once(
-                m, mats, cap or max_nfev, kind, inputs, x_scale, lifetime_precision, tick
+                m,
+                mats,
+                cap or max_nfev,
+                kind,
+                inputs,
+                x_scale,
+                lifetime_precision,
+                tick,
+                screening=cap is not None,
             )
 
         first = one(model, matrices)
@@ -359,9 +367,13 @@ def _fit_once(
     x_scale: str | float,
     precision: float = LIFETIME_PRECISION,
     tick: Callable[..., object] | None = None,
+    *,
+    screening: bool = False,
 ) -> Result:
     """One least-squares fit of ``model`` from its own start values (``tick()`` per
-    residual evaluation: the progress bar)."""
+    residual evaluation: the progress bar). A ``screening`` fit of the multi-start (a model
+    already checked by the first fit; only its SSE, statistics and parameters are read)
+    skips the separability check and the curves."""
     prepared = [
         PreparedDataset(d, s, model.scheme) for d, s in zip(matrices, model.datasets, strict=True)
     ]
@@ -370,7 +382,8 @@ def _fit_once(
     if x0.size == 0:
         raise ParameterError("the model has no free parameter to fit")
     fun, jac, joint = make_objective(model, params, prepared, tick)
-    _check_separable(model, prepared, params.values(), joint)
+    if not screening:
+        _check_separable(model, prepared, params.values(), joint)
     lo, hi, physical = _fit_bounds(model, params, prepared)
     x0 = _inside(x0, lo, hi)
 
@@ -398,10 +411,13 @@ def _fit_once(
         )
         wall = _time.perf_counter() - start
         params.set_vector(sol.x)
-        res = _build_result(model, params, prepared, sol, wall, kind, inputs, joint)
+        res = _build_result(
+            model, params, prepared, sol, wall, kind, inputs, joint, curves=not screening
+        )
         res.warnings[:0] = [w for d in matrices for w in d.attrs.get("warnings", [])]
         _diagnose(res, model, params, prepared, sol, x0, (lo, hi, physical), precision)
-        add_shape_results(res, model, params, prepared, sol)
+        if not screening:
+            add_shape_results(res, model, params, prepared, sol)
         return res
 
 
@@ -688,6 +704,8 @@ def _build_result(
     kind: str,
     inputs: Sequence[Any],
     joint: JointSpectra | None = None,
+    *,
+    curves: bool = True,
 ) -> Result:
     values = params.values()
     members = set() if joint is None else set(joint.members)
@@ -745,6 +763,8 @@ def _build_result(
         res.mark_failed(f"optimizer did not converge: {sol.message}")
     else:
         res.statistics["message"] = str(sol.message)
+    if not curves:
+        return res
     for i, p in enumerate(prepared):
         _add_curves(res, p, values, joint.solve(i, values) if i in members else None)
     if joint is not None and joint.linked:

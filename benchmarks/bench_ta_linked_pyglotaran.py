@@ -31,8 +31,9 @@ tau_k3 -0.0015 %, tau_k4 -0.0002 %, tau_k5 +0.0001 %, scale2 equal, SSE 15172.61
 (ratio 1.00000000), 61 s vs 106 s (1.7x). With the projected Jacobian (later the same day,
 both on one BLAS thread): co_c2o tau_k3 -0.0013 %, tau_k4 -0.0001 %, scale2 equal, SSE ratio
 1.00000000, 12.0 s vs 27.2 s (2.3x; heterolab's time includes its multi-start). After the block
-contractions (quiet machine, later the same day): 3.4 s vs 15.6 s (4.6x), one local fit without
-the multi-start 1.9 s (8.2x), same lifetimes and SSE.
+contractions and lighter screening fits (quiet machine, later the same day): 2.7 s vs 13.3 s
+(4.8-5.0x in two runs), one local fit without the multi-start 1.75 s (7.6-8.1x), same lifetimes
+and SSE.
 """
 
 from __future__ import annotations

@@ -374,6 +374,42 @@ def test_size_strain_random_voigt_patterns_within_errors() -> None:
         assert np.max(np.abs(arr)) < Z_MAX
 
 
+def test_strain_free_pattern_reports_zero_microstrain_and_an_honest_size() -> None:
+    """Lorentzian size broadening only (ε = 0) ⊕ a 0.05° Gaussian instrument: the strain ends
+    at its physical limit 0, which is a result, not a failure: ok, ε = 0 held (no error), a
+    warning naming it, and the size refitted without ε within its error of the truth."""
+    zs = []
+    for seed in range(3):
+        rng = np.random.default_rng(900 + seed)
+        size, inst, a = float(rng.uniform(15, 60)), 0.05, float(rng.uniform(4.0, 6.0))
+        x = np.arange(15, 110, 0.02)
+        y = np.full(x.size, 300.0)
+        refl = [r for r in _reflections("cubic", a, a, a, 18, 105) if sum(v * v for v in r[0]) < 13]
+        for _hkl, t in refl[:6]:
+            fl = math.degrees(0.9 * L1 / (size * 10 * math.cos(math.radians(t / 2))))
+            area = 3e4 * rng.uniform(0.3, 1) * (fl + inst)
+            for pos, share in ((t, 1.0), (_kalpha2(t), 0.5)):
+                y = y + share * area * voigt_profile(x - pos, inst * FWHM_TO_SIGMA, fl / 2)
+        pat = pattern_dataarray(
+            x,
+            rng.poisson(y).astype(float),
+            wavelength_angstrom=L1,
+            wavelength2_angstrom=L2,
+            kalpha2_ratio=0.5,
+        )
+        res = size_strain_pattern(pat, fit_peaks(pat, profile_name="voigt"), instrument=inst)
+        if res.value("microstrain") != 0.0:  # a free ε consistent with 0 is fine too
+            assert res.ok, res.message
+            assert res.value("microstrain") < 3 * res["microstrain"].stderr
+            continue
+        assert res.ok, res.message
+        assert res["microstrain"].stderr is None
+        assert any(w.startswith("microstrain at its limit 0") for w in res.warnings)
+        zs.append((res.value("size") - size) / res["size"].stderr)
+    assert zs, "no seed drove the strain to 0"
+    assert max(abs(z) for z in zs) < 3.5, zs
+
+
 # ----------------------------------------------------------------------------- central differences
 
 

@@ -101,7 +101,9 @@ def _size_strain_pattern(
         with errors from the covariance (scaled by χ²_red when above 1); statistics
         ``chi2_red``, ``n_lines``, ``n_points``; curves ``data``, ``model``, ``residuals``.
         Suspect when the fit did not converge, χ²_red > 3 (lines not Voigt with these width
-        laws), or a width parameter ends at its bound.
+        laws), or a width parameter ends at its bound. A microstrain that ends at 0 (its
+        physical limit: no strain broadening resolved) is not a failure: the size is refitted
+        with ε held at 0, ε is reported as 0 without an error, and a warning says so.
     """
     from scipy.optimize import least_squares
 
@@ -208,21 +210,39 @@ def _size_strain_pattern(
         bg = bg_all[sel]
         p1 = np.clip(sol.x, lo + 1e-12, hi - 1e-12)
         sol = least_squares(resid, p1, bounds=(lo, hi), x_scale="jac", method="trf")
+    from heterolab.structure.xrd.peaks import bound_side
+
+    free = np.ones(p0.size, dtype=bool)
+    if bound_side(float(sol.x[1]), float(lo[1]), float(hi[1])) == "lower":
+        # ε = 0 is a physical limit (no strain broadening resolved), not a failed fit: refit
+        # with ε held there, so the size's error is that of the strain-free model
+        free[1] = False
+        x_free = np.clip(sol.x[free], lo[free] + 1e-12, hi[free] - 1e-12)
+        sol0 = least_squares(
+            lambda q: resid(np.insert(q, 1, 0.0)),
+            x_free,
+            bounds=(lo[free], hi[free]),
+            x_scale="jac",
+            method="trf",
+        )
+        sol.x, sol.fun, sol.jac = np.insert(sol0.x, 1, 0.0), sol0.fun, sol0.jac
+        sol.success, sol.message = sol0.success, sol0.message
     a, coef = solve(sol.x)
     fitted = bg + a @ coef
     jac = np.asarray(sol.jac)
-    dof = max(x.size - p0.size - coef.size, 1)
+    dof = max(x.size - int(free.sum()) - coef.size, 1)
     chi2_red = float(np.sum(sol.fun**2) / dof)
+    n_nonlinear = 2 if free[1] else 1  # size (and ε) lead the free vector
     try:
         cov = np.linalg.inv(jac.T @ jac) * max(chi2_red, 1.0)
-        err = np.sqrt(np.clip(np.diag(cov[:2, :2]), 0, None))
+        err = np.sqrt(np.clip(np.diag(cov[:n_nonlinear, :n_nonlinear]), 0, None))
     except np.linalg.LinAlgError:
-        err = np.full(2, math.nan)
+        err = np.full(n_nonlinear, math.nan)
     result = Result(
         kind="xrd.size_strain_pattern",
         parameters={
             "size": Quantity(float(sol.x[0]), float(err[0]), "nm"),
-            "microstrain": Quantity(float(sol.x[1]), float(err[1]), "1"),
+            "microstrain": Quantity(float(sol.x[1]), float(err[1]) if free[1] else None, "1"),
         },
         statistics={
             "chi2_red": chi2_red,
@@ -251,10 +271,13 @@ def _size_strain_pattern(
         result.mark_suspect(
             f"chi2_red = {chi2_red:.3g}: the lines are not Voigt profiles with these width laws"
         )
-    from heterolab.structure.xrd.peaks import bound_side
-
+    if not free[1]:
+        result.warnings.append(
+            "microstrain at its limit 0: no strain broadening resolved; the size is fitted "
+            "with the strain held at 0"
+        )
     for k, name in enumerate(("size", "microstrain")):
-        side = bound_side(float(sol.x[k]), float(lo[k]), float(hi[k]))
+        side = bound_side(float(sol.x[k]), float(lo[k]), float(hi[k])) if free[k] else None
         if side is not None:
             bound = lo[k] if side == "lower" else hi[k]
             result.mark_suspect(f"{name} at its {side} bound {bound:g}")

@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 import pytest
+import xarray as xr
 from scipy.special import voigt_profile
 
 from heterolab.arrays import pattern_dataarray
@@ -337,23 +338,7 @@ def test_size_strain_random_voigt_patterns_within_errors() -> None:
         inst = 0.05
         a = float(rng.uniform(3.8, 6.5))
         height = math.exp(rng.uniform(math.log(300), math.log(1e5)))
-        x = np.arange(15, 110, 0.02)
-        y = np.full(x.size, 0.1 * height)
-        refl = [r for r in _reflections("cubic", a, a, a, 18, 105) if sum(v * v for v in r[0]) < 13]
-        for _hkl, t in refl[:6]:
-            th = math.radians(t / 2)
-            fl = math.degrees(0.9 * L1 / (size * 10 * math.cos(th)))
-            fg = math.hypot(math.degrees(4 * eps * math.tan(th)), inst)
-            area = height * rng.uniform(0.3, 1) * (fl + fg)
-            for pos, share in ((t, 1.0), (_kalpha2(t), 0.5)):
-                y = y + share * area * voigt_profile(x - pos, fg * FWHM_TO_SIGMA, fl / 2)
-        pat = pattern_dataarray(
-            x,
-            rng.poisson(y).astype(float),
-            wavelength_angstrom=L1,
-            wavelength2_angstrom=L2,
-            kalpha2_ratio=0.5,
-        )
+        pat = _broadened_cubic_pattern(rng, a, size, eps, inst, height, 0.1 * height)
         peaks = fit_peaks(pat, profile_name="voigt")
         for res, names in (
             (size_strain_voigt(peaks, instrument=inst), ("mean_size", "mean_microstrain")),
@@ -374,6 +359,37 @@ def test_size_strain_random_voigt_patterns_within_errors() -> None:
         assert np.max(np.abs(arr)) < Z_MAX
 
 
+def _broadened_cubic_pattern(
+    rng: np.random.Generator,
+    a: float,
+    size: float,
+    eps: float,
+    inst: float,
+    height: float,
+    background: float,
+) -> xr.DataArray:
+    """Poisson Kα1/Kα2 pattern of the first six reflections of a cubic cell ``a`` (Å), each a
+    Voigt with Lorentzian Scherrer width 0.9 λ/(L cos θ) (``size`` nm) and Gaussian strain
+    width 4 ε tan θ ⊕ ``inst`` (deg), areas ``height`` x U(0.3, 1) x FWHM."""
+    x = np.arange(15, 110, 0.02)
+    y = np.full(x.size, background)
+    refl = [r for r in _reflections("cubic", a, a, a, 18, 105) if sum(v * v for v in r[0]) < 13]
+    for _hkl, t in refl[:6]:
+        th = math.radians(t / 2)
+        fl = math.degrees(0.9 * L1 / (size * 10 * math.cos(th)))
+        fg = math.hypot(math.degrees(4 * eps * math.tan(th)), inst)
+        area = height * rng.uniform(0.3, 1) * (fl + fg)
+        for pos, share in ((t, 1.0), (_kalpha2(t), 0.5)):
+            y = y + share * area * voigt_profile(x - pos, fg * FWHM_TO_SIGMA, fl / 2)
+    return pattern_dataarray(
+        x,
+        rng.poisson(y).astype(float),
+        wavelength_angstrom=L1,
+        wavelength2_angstrom=L2,
+        kalpha2_ratio=0.5,
+    )
+
+
 def test_strain_free_pattern_reports_zero_microstrain_and_an_honest_size() -> None:
     """Lorentzian size broadening only (ε = 0) ⊕ a 0.05° Gaussian instrument: the strain ends
     at its physical limit 0, which is a result, not a failure: ok, ε = 0 held (no error), a
@@ -382,21 +398,7 @@ def test_strain_free_pattern_reports_zero_microstrain_and_an_honest_size() -> No
     for seed in range(3):
         rng = np.random.default_rng(900 + seed)
         size, inst, a = float(rng.uniform(15, 60)), 0.05, float(rng.uniform(4.0, 6.0))
-        x = np.arange(15, 110, 0.02)
-        y = np.full(x.size, 300.0)
-        refl = [r for r in _reflections("cubic", a, a, a, 18, 105) if sum(v * v for v in r[0]) < 13]
-        for _hkl, t in refl[:6]:
-            fl = math.degrees(0.9 * L1 / (size * 10 * math.cos(math.radians(t / 2))))
-            area = 3e4 * rng.uniform(0.3, 1) * (fl + inst)
-            for pos, share in ((t, 1.0), (_kalpha2(t), 0.5)):
-                y = y + share * area * voigt_profile(x - pos, inst * FWHM_TO_SIGMA, fl / 2)
-        pat = pattern_dataarray(
-            x,
-            rng.poisson(y).astype(float),
-            wavelength_angstrom=L1,
-            wavelength2_angstrom=L2,
-            kalpha2_ratio=0.5,
-        )
+        pat = _broadened_cubic_pattern(rng, a, size, 0.0, inst, 3e4, 300.0)
         res = size_strain_pattern(pat, fit_peaks(pat, profile_name="voigt"), instrument=inst)
         if res.value("microstrain") != 0.0:  # a free ε consistent with 0 is fine too
             assert res.ok, res.message

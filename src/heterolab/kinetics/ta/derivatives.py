@@ -225,7 +225,7 @@ def derivative_terms(
         by_s = on(by_sigma if p.dispersive else _formed(by_sigma), species(amp)) + artifact(1)
         for i, n in enumerate(widths):
             if n in names:
-                add(n, [t._replace(factor=xw**i) for t in by_s] if i else by_s)
+                add(n, [t._replace(factor=t.factor * xw**i) for t in by_s] if i else by_s)
     if irf.backsweep_period in names and db_dt is not None:
         add(irf.backsweep_period, [ColumnTerm(db_dt, species(amp))])
     return out

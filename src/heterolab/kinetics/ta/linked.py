@@ -578,11 +578,11 @@ class JointSpectra:
     ) -> dict[str, list[ColumnTerm]]:
         """Member i's fitted scale s as a column term: its rows are s C T, so ∂/∂s acts
         like ∂C = C / s (empty for a fixed or zero scale)."""
-        s = self.prepared[i].spec.scale
-        if not isinstance(s, str) or self.scale(i, values) == 0.0:
+        name, scale = self.prepared[i].spec.scale, self.scale(i, values)
+        if not isinstance(name, str) or scale == 0.0:
             return {}
         c = cols[i][0]
-        return {s: [ColumnTerm(c, np.eye(c.shape[2]), 1.0 / self.scale(i, values))]}
+        return {name: [ColumnTerm(c, np.eye(c.shape[2]), 1.0 / scale)]}
 
     def _contracted(
         self,

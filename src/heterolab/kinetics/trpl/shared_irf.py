@@ -194,6 +194,9 @@ def shared_parameter_variance(
 FitRows = Callable[[np.ndarray, np.ndarray, tuple, np.ndarray], tuple]
 
 _PROFILE_DECAYS = 256  # the shared values are estimated from at most this many decays
+# deviance (dimensionless) charged to a decay whose fit fails at a trial shift: far above a
+# converged decay's (~ its number of bins, 10²-10³), so the search avoids such shifts
+_FAILED_DEVIANCE = 1e6
 _SCORING_STEPS = 3  # at most this many Fisher-scoring steps of a summed-decay IRF width
 _STEP_SIGMAS = 0.5  # a smaller step of (shift, FWHM), in standard errors, is not taken
 
@@ -235,7 +238,7 @@ def profile_shift(
         except ParameterError:
             return np.inf
         obj = fit(ys, ws, h, xs0)[3]
-        return float(np.sum(np.where(np.isfinite(obj), obj, 1e6)))
+        return float(np.sum(np.where(np.isfinite(obj), obj, _FAILED_DEVIANCE)))
 
     best = minimize_scalar(
         total_deviance,

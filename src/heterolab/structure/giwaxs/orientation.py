@@ -234,8 +234,7 @@ def _floor_estimate(y: np.ndarray, sigma: np.ndarray, phi: np.ndarray) -> _Floor
     mean = np.convolve(ys, kernel, mode="same") / count
     mean_err = np.sqrt(np.convolve(ss**2, kernel, mode="same")) / count
     level = float(np.min(mean))
-    sel = mean <= level + FLOOR_CLIP * mean_err
-    for _ in range(50):
+    for _ in range(50):  # a fixed point within a few iterations; 50 bounds a cycle
         sel = mean <= level + FLOOR_CLIP * mean_err
         new = float(np.mean(ys[sel]))
         if new == level:

@@ -88,12 +88,8 @@ def fit_group_lmfit(
         pre = f"k1_{k}_"
         pr = out.params
         sh = "fraction" if name == "pseudo_voigt" else "expon"
-        # lmfit's widths: pseudo-Voigt FWHM = 2 sigma; Pearson VII FWHM = 2 sigma sqrt(2^(1/m)-1)
-        if name == "pseudo_voigt":
-            w, ew = 2 * pr[f"{pre}sigma"].value, 2 * (pr[f"{pre}sigma"].stderr or math.nan)
-        else:
-            fac = 2 * math.sqrt(2 ** (1 / pr[f"{pre}expon"].value) - 1)
-            w, ew = fac * pr[f"{pre}sigma"].value, fac * (pr[f"{pre}sigma"].stderr or math.nan)
+        fac = _fwhm_per_sigma(name, pr[f"{pre}{sh}"].value)
+        w, ew = fac * pr[f"{pre}sigma"].value, fac * (pr[f"{pre}sigma"].stderr or math.nan)
         p[4 * k : 4 * k + 4] = (
             pr[f"{pre}center"].value + x_mid,
             pr[f"{pre}amplitude"].value,
@@ -121,6 +117,13 @@ def fit_group_lmfit(
     }
 
 
+def _fwhm_per_sigma(name: str, shape: float) -> float:
+    """FWHM over lmfit's width parameter ``sigma``: 2 for its pseudo-Voigt, and
+    2 √(2^(1/m) − 1) for its Pearson VII of exponent m = ``shape`` (unused for the
+    pseudo-Voigt, whose ``shape`` is the fraction)."""
+    return 2.0 if name == "pseudo_voigt" else 2.0 * math.sqrt(2.0 ** (1.0 / shape) - 1.0)
+
+
 #: lmfit names of the fast engine's per-line parameters (centre, area, FWHM-like width, shape).
 _LMFIT_NAMES = {
     "pseudo_voigt": ("k1_{k}_center", "k1_{k}_amplitude", "k1_{k}_sigma", "k1_{k}_fraction"),
@@ -132,7 +135,7 @@ def _set_start(params: Any, p: np.ndarray, n: int, name: str, x_mid: float) -> N
     """Start values from a fast-engine vector ``p`` (clipped into the bounds by lmfit)."""
     for k in range(n):
         c, a, w, sh = p[4 * k : 4 * k + 4]
-        per_sigma = 2.0 if name == "pseudo_voigt" else 2 * math.sqrt(2 ** (1 / sh) - 1)
+        per_sigma = _fwhm_per_sigma(name, sh)
         names = [f.format(k=k) for f in _LMFIT_NAMES[name]]
         for pname, value in zip(names, (c - x_mid, a, w / per_sigma, sh), strict=True):
             params[pname].set(value=float(value))
@@ -149,10 +152,7 @@ def _at_bound(params: Any, n: int, name: str, x_mid: float) -> list[tuple[int, s
     sh = "fraction" if name == "pseudo_voigt" else "expon"
     for k in range(n):
         pre = f"k1_{k}_"
-        if name == "pseudo_voigt":
-            fwhm_per_sigma = 2.0
-        else:
-            fwhm_per_sigma = 2 * math.sqrt(2 ** (1 / params[f"{pre}expon"].value) - 1)
+        fwhm_per_sigma = _fwhm_per_sigma(name, params[f"{pre}{sh}"].value)
         for j, (pname, scale, shift) in enumerate(
             (
                 ("center", 1.0, x_mid),

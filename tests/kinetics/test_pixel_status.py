@@ -114,3 +114,19 @@ def test_trpl_map_rows_get_a_status(broken):
     assert status[2] == (PixelStatus.SUSPECT if broken else PixelStatus.OK)
     assert (r.curves["pixel_flags"].values[2] & PixelFlag.CHI2) == (PixelFlag.CHI2 if broken else 0)
     assert r.status == ("suspect" if broken else "ok")
+
+
+def test_a_fitted_decay_whose_error_could_not_be_computed_is_not_ok() -> None:
+    """A converged decay with a NaN lifetime error (e.g. a shared IRF shift the batch holds no
+    information about) is suspect for its relative error, not "ok" with a NaN."""
+    from heterolab.kinetics.trpl.pixel_status import classify_batch
+
+    log_tau = np.log(np.array([[1.5], [1.5]]))
+    tau_se = np.array([[0.05], [np.nan]])
+    amp, amp_se = np.array([[100.0], [100.0]]), np.array([[2.0], [2.0]])
+    status, flags = classify_batch(
+        np.array([0, 0]), log_tau, tau_se, amp, amp_se, np.zeros(2), (-5.0, 5.0), 50.0, 0.05
+    )
+    assert status.tolist() == [int(PixelStatus.OK), int(PixelStatus.SUSPECT)]
+    assert flags[1] == int(PixelFlag.REL_ERROR)
+    assert describe(int(status[1]), int(flags[1])) == "suspect (relative error > 100 % or unknown)"

@@ -10,7 +10,8 @@ a status, ok / suspect / failed (or masked: not fitted), with the reasons as bit
 - ``BOUND``: a lifetime ended at its bound;
 - ``OUTSIDE_WINDOW``: a lifetime longer than twice the fit window or shorter than a tenth of a
   bin (the data cannot measure it);
-- ``REL_ERROR``: a lifetime or amplitude with a relative standard error over 100 %;
+- ``REL_ERROR``: a lifetime or amplitude with a relative standard error over 100 %, or one
+  that is not finite (an error that could not be computed is not a small one);
 - ``VANISHED``: a component's amplitude went to zero (fewer components describe the decay;
   with one component: no decay at all);
 - ``NOT_CONVERGED``: no convergence, stuck, or non-finite (failed);
@@ -79,7 +80,7 @@ _REASON = {
     PixelFlag.CHI2: f"chi2 (misfit z > {MISFIT_Z:g})",
     PixelFlag.BOUND: "lifetime at its bound",
     PixelFlag.OUTSIDE_WINDOW: "lifetime outside the measurable window",
-    PixelFlag.REL_ERROR: "relative error > 100 %",
+    PixelFlag.REL_ERROR: "relative error > 100 % or unknown",
     PixelFlag.VANISHED: "a component vanished",
     PixelFlag.NOT_CONVERGED: "not converged",
     PixelFlag.FEW_PHOTONS: "too few photons",
@@ -129,7 +130,7 @@ def classify_batch(
     checks = [
         (PixelFlag.BOUND, np.any(at_bound & live, axis=1)),
         (PixelFlag.OUTSIDE_WINDOW, np.any(outside & live, axis=1)),
-        (PixelFlag.REL_ERROR, np.any(np.nan_to_num(rel, nan=0.0) > 1.0, axis=1)),
+        (PixelFlag.REL_ERROR, np.any(np.nan_to_num(rel, nan=np.inf) > 1.0, axis=1)),
         (PixelFlag.CHI2, np.nan_to_num(misfit, nan=0.0) > MISFIT_Z),
     ]
     if kernel_bias is not None:
@@ -179,7 +180,7 @@ def flags_of_result(
         if name.startswith("tau_") and name in r.parameters and not measurable:
             flags |= int(PixelFlag.OUTSIDE_WINDOW)
         judged = name in reported if reported is not None else name.startswith(("tau_", "amp"))
-        if judged and q.value != 0 and math.isfinite(q.stderr) and abs(q.stderr / q.value) > 1:
+        if judged and q.value != 0 and not abs(q.stderr / q.value) <= 1:  # NaN counts too
             flags |= int(PixelFlag.REL_ERROR)
     return flags
 

@@ -267,6 +267,8 @@ def _size_strain_pattern(
         result.warnings.append("no instrument correction: the microstrain includes the instrument")
     if not sol.success:
         result.mark_suspect(f"the fit did not converge ({sol.message})")
+    if not np.all(np.isfinite(err)):
+        result.mark_suspect("the covariance is singular: the size/strain errors are unknown")
     if chi2_red > 3:
         result.mark_suspect(
             f"chi2_red = {chi2_red:.3g}: the lines are not Voigt profiles with these width laws"

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import numpy as np
 
 from heterolab.kinetics.ta.model import chirp_x
+from heterolab.kinetics.ta.projection import LowRankChange
 from heterolab.kinetics.ta.varpro import coherent_artifact_columns, eigen_amplitudes
 
 if TYPE_CHECKING:
@@ -302,7 +303,8 @@ def contract_terms(
     spectra: np.ndarray,
     wr: np.ndarray,
     idx: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray]:
+    lowrank: list[LowRankChange] | None = None,
+) -> tuple[np.ndarray | None, np.ndarray]:
     """The model change and the back-projection of column derivatives, per direction.
 
     For problem p (wavelength ``idx[p]`` of the blocks) with spectra s_p (n_col,) and
@@ -313,13 +315,20 @@ def contract_terms(
     are contracted through the exponentials: one pass over e per distinct weight g for all
     of them (:class:`_ExpContraction`).
 
+    With ``lowrank`` a list, the model change of blocks shared by every problem is not
+    formed: each such block appends ``LowRankChange(used, y, block)`` (``dm[used] += y @
+    blockᵀ``), which :meth:`~heterolab.kinetics.ta.projection.FactoredBlock.project` folds
+    into one product with its own basis.
+
     Returns
     -------
     dm, back
-        Shapes (n_dir, n_p, n_t) and (n_dir, n_p, n_col).
+        Shapes (n_dir, n_p, n_t) and (n_dir, n_p, n_col); dm is None when ``lowrank`` took
+        every term (and at least one).
     """
     n_dir, (n_p, n_t), n_col = len(directions), wr.shape, spectra.shape[1]
     dm = np.zeros((n_dir, n_p, n_t))
+    dense = lowrank is None  # whether dm holds anything
     back = np.zeros((n_dir, n_p, n_col))
     groups: dict[int, tuple[np.ndarray, list[tuple[int, ColumnTerm]]]] = {}
     lazy: dict[int, _ExpContraction] = {}
@@ -338,6 +347,7 @@ def contract_terms(
                 groups.setdefault(id(t.block), (t.block, []))[1].append((d, t))
     for contraction in lazy.values():
         contraction.finish(dm)
+        dense = True
     for block, items in groups.values():
         per_w = block.shape[0] > 1
         if per_w:  # the blocks' rows of these problems (no copy when they are all, in order)
@@ -354,9 +364,12 @@ def contract_terms(
             back[d] += f * (z @ t.placement.T)
         if per_w:  # (n_p, n_t, q) @ (n_p, q, n_used): one batched product for all directions
             dm[used] += np.matmul(sel, y.transpose(1, 2, 0)).transpose(2, 0, 1)
+            dense = True
+        elif lowrank is not None:
+            lowrank.append(LowRankChange(np.asarray(used), y, sel))
         else:
             dm[used] += y @ sel.T
-    return dm, back
+    return (dm if dense or not lowrank else None), back
 
 
 def _factor_rows(factor: float | np.ndarray, idx: np.ndarray, per_w: bool) -> Any:
@@ -445,7 +458,9 @@ def design_derivatives(
     steps: np.ndarray,
     factored: list[FactoredBlock],
     active: np.ndarray,
-) -> tuple[list[np.ndarray], list[np.ndarray], list[list[LinearBlock]]]:
+) -> tuple[
+    list[np.ndarray | None], list[np.ndarray], list[list[LinearBlock]], list[list[LowRankChange]]
+]:
     """The contractions ``v = -∂m a`` and ``u = ∂mᵀ r`` of the dataset's linear problems
     along optimiser directions (:meth:`~heterolab.kinetics.ta.projection.FactoredBlock.
     project` turns them into ∂r and ∂a).
@@ -462,7 +477,8 @@ def design_derivatives(
     Returns
     -------
     vs, us
-        Per block, shapes (n_d, n_p, n_rows) and (n_d, n_p, n_coef). A direction whose moved
+        Per block, shapes (n_d, n_p, n_rows) (None: all of v is in ``lowranks``) and
+        (n_d, n_p, n_coef). A direction whose moved
         values are all in :func:`analytic_names` takes them from ∂C in closed form
         (:func:`derivative_terms`, chain rule through the values it moves, contracted by
         :func:`contract_terms`) without forming ∂m; any other is the forward difference of
@@ -471,6 +487,9 @@ def design_derivatives(
     blocks
         Per direction, the blocks whose T the linearised spectra use (the base blocks for
         closed-form directions: T does not move).
+    lowranks
+        Per block, the parts of v not in ``vs`` (``v[used] += y @ basisᵀ``): blocks with a
+        shared design whose directions are all in closed form (else empty).
     """
     allowed, used = analytic_names(p), used_names(p)
     base = [fb.block for fb in factored]
@@ -482,22 +501,34 @@ def design_derivatives(
     terms = derivative_terms(p, values, wanted) if wanted else {}
     closed = [d for d, m in enumerate(moves) if set(m) <= set(terms)]
     directions = scaled_terms([moves[d] for d in closed], terms)
-    vs = [np.empty((len(moves), *fb.resid.shape)) for fb in factored]
+    vs: list[np.ndarray | None] = [np.empty((len(moves), *fb.resid.shape)) for fb in factored]
     us = [np.empty((len(moves), *fb.coef.shape)) for fb in factored]
+    lowranks: list[list[LowRankChange]] = [[] for _ in factored]
     for b, (g, fb) in enumerate(zip(p.groups, factored, strict=True)):
         blk = fb.block
         w = 1.0 if blk.shared else p.w[g.index]
-        dm, back = contract_terms(directions, fb.coef @ blk.t.T, w * fb.resid, g.index)
-        vs[b][closed] = -w * dm
+        pieces: list[LowRankChange] | None = (
+            [] if blk.shared and len(closed) == len(moves) else None
+        )
+        dm, back = contract_terms(directions, fb.coef @ blk.t.T, w * fb.resid, g.index, pieces)
         us[b][closed] = back @ blk.t
+        if pieces is not None:  # v = -dm: each piece's coefficients change sign
+            lowranks[b] = [c._replace(y=-c.y) for c in pieces]
+        vb = vs[b]
+        if dm is None:
+            vs[b] = None
+        elif vb is not None:
+            vb[closed] = -w * dm
     blocks: list[list[LinearBlock]] = [base] * len(moves)
     for d in sorted(set(range(len(moves))) - set(closed)):
         moved = p.linear_blocks(points[d], active)[0]
         for b, (m2, fb) in enumerate(zip(moved, factored, strict=True)):
             v, u = fb.contract(((m2.m - fb.block.m) / steps[d])[None], None)
-            vs[b][d], us[b][d] = v[0], u[0]
+            vb = vs[b]
+            assert vb is not None  # formed whenever a direction is differenced
+            vb[d], us[b][d] = v[0], u[0]
         blocks[d] = moved
-    return vs, us, blocks
+    return vs, us, blocks, lowranks
 
 
 def _artifact_derivative(

@@ -611,6 +611,7 @@ class JointSpectra:
             gain = self.scale(i, values) * act.astype(float)
             spectra = gain[None, :] * full[:, place]  # (n_cl, n_col)
             dm, back = contract_terms(directions[i], spectra, w * fb.resid[:, rows], jj)
+            assert dm is not None  # formed: no low-rank parts were asked for
             v[:, :, rows] = -w * dm
             u += back @ (gain[:, None] * fb.block.t[place])
         return v, u

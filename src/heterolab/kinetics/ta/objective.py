@@ -136,17 +136,20 @@ def projected_rows(
         linear: list[dict[int, Any]] = [{} for _ in js]
         h = steps[list(js)]
         for owner, factored, struct in comps:
+            lowranks: list[Any] = [()] * len(factored)
             if owner is joint:
                 vs, us, moved, structs = joint.design_derivatives(
                     values, points, h, factored, struct
                 )
             else:
-                vs, us, moved = design_derivatives(owner, values, points, h, factored, struct[1])
+                vs, us, moved, lowranks = design_derivatives(
+                    owner, values, points, h, factored, struct[1]
+                )
                 structs = [struct] * len(points)
             drs: list[list[np.ndarray]] = [[] for _ in js]
             fulls: list[list[np.ndarray]] = [[] for _ in js]
             for b, fb in enumerate(factored):
-                dr, da = fb.project(vs[b], us[b])
+                dr, da = fb.project(vs[b], us[b], lowranks[b])
                 for k, (m, hj) in enumerate(zip(moved, h, strict=True)):
                     drs[k].append(dr[k])
                     fulls[k].append(m[b].full(fb.coef + hj * da[k]))

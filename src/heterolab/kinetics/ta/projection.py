@@ -24,11 +24,20 @@ datasets) get a Jacobian from one solve per point instead of one per parameter.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["FactoredBlock", "LinearBlock", "bounded_lstsq", "solve_block", "triangular_solve"]
+__all__ = [
+    "FactoredBlock",
+    "LinearBlock",
+    "LowRankChange",
+    "bounded_lstsq",
+    "solve_block",
+    "triangular_solve",
+]
 
 
 def triangular_solve(r: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -57,6 +66,25 @@ def bounded_lstsq(a: np.ndarray, y: np.ndarray, lo: np.ndarray) -> np.ndarray:
     out = x[: a.shape[1]].copy()
     out[free] -= x[a.shape[1] :]
     return out
+
+
+class LowRankChange(NamedTuple):
+    """A part of ``v`` (:meth:`FactoredBlock.project`) of a block with a shared design,
+    kept factored: ``v[used] += y @ basisᵀ``.
+
+    Attributes
+    ----------
+    used
+        Directions it contributes to, shape (n_used,).
+    y
+        Coefficients, shape (n_used, n_p, q).
+    basis
+        Columns shared by every problem, shape (n_rows, q).
+    """
+
+    used: np.ndarray
+    y: np.ndarray
+    basis: np.ndarray
 
 
 @dataclass
@@ -192,9 +220,19 @@ class FactoredBlock:
             u = (self.resid[None, :, None, :] @ dm)[:, :, 0, :]
         return (v if drhs is None else v + drhs), u
 
-    def project(self, v: np.ndarray, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def project(
+        self,
+        v: np.ndarray | None,
+        u: np.ndarray,
+        lowrank: Sequence[LowRankChange] = (),
+    ) -> tuple[np.ndarray, np.ndarray]:
         """∂r and ∂a from the contractions of :meth:`contract` (callers with a closed form
         of ∂m form them without ∂m).
+
+        ``v`` may be given in part (or, None, wholly) as ``lowrank`` changes of a shared
+        design: with ``v = Σ y Bᵀ``, ``∂r = Σ y Bᵀ - z Qᵀ`` is one product of the stacked
+        coefficients ``[y, -z]`` with the stacked bases ``[B, Q]``, and ``Qᵀv = Σ y (BᵀQ)``
+        is small; v is never formed.
 
         Returns
         -------
@@ -202,6 +240,9 @@ class FactoredBlock:
             Shapes (n_d, n_p, n_rows) (weighted like the residual) and (n_d, n_p, n_coef);
             coefficients held at their bound have ∂a = 0.
         """
+        if lowrank:
+            return self._project_lowrank(v, u, lowrank)
+        assert v is not None
         n_d = v.shape[0]
         dr = np.empty((n_d, *self.resid.shape)) if len(self.groups) != 1 else None
         da = np.zeros((n_d, *self.coef.shape))
@@ -227,3 +268,41 @@ class FactoredBlock:
             da[:, rows[:, None], cols[None, :]] = da_g
         assert dr is not None
         return (dr, da) if self.block.weight is None else (dr * self.block.weight, da)
+
+    def _project_lowrank(
+        self, v: np.ndarray | None, u: np.ndarray, lowrank: Sequence[LowRankChange]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`project` of a shared design with v in factored form (plus a formed part)."""
+        n_d, weight = u.shape[0], self.block.weight
+        dr = np.empty((n_d, *self.resid.shape)) if len(self.groups) != 1 else None
+        da = np.zeros((n_d, *self.coef.shape))
+        width = sum(c.basis.shape[1] for c in lowrank)
+        for rows, cols, q, rinv in self.groups:
+            whole = rows.size == self.coef.shape[0]
+            ug = u if whole else u[:, rows]
+            ug = ug if cols.size == ug.shape[-1] else ug[..., cols]
+            z = ug @ rinv  # (n_d, n_g, k)
+            vg = None if v is None else (v if whole else v[:, rows])
+            if vg is not None:
+                z += vg @ q
+            stacked = np.zeros((n_d, rows.size, width + q.shape[1]))
+            start = 0
+            for used, y, basis in lowrank:
+                yg = y if whole else y[:, rows]
+                z[used] += yg @ (basis.T @ q)
+                stacked[used, :, start : start + basis.shape[1]] = yg
+                start += basis.shape[1]
+            stacked[:, :, width:] = -z
+            if weight is not None:
+                stacked *= weight[rows][None]
+            bases = np.concatenate([*(c.basis for c in lowrank), q], axis=1)
+            dr_g = stacked @ bases.T
+            if vg is not None:
+                dr_g += vg if weight is None else vg * weight[rows][None]
+            if dr is None:
+                dr = dr_g
+            else:
+                dr[:, rows] = dr_g
+            da[:, rows[:, None], cols[None, :]] = z @ rinv.T
+        assert dr is not None
+        return dr, da

@@ -138,10 +138,16 @@ class LinearBlock:
         return out if self.f is None else out + self.f
 
 
-def solve_block(block: LinearBlock) -> np.ndarray:
+def solve_block(block: LinearBlock, guess: np.ndarray | None = None) -> np.ndarray:
     """Coefficients (n_p, n_coef): stacked QR (one least-squares solve with many right-hand
     sides for a shared design), or NNLS per problem where some coefficients must stay
-    non-negative (:func:`bounded_lstsq`)."""
+    non-negative (:func:`bounded_lstsq`).
+
+    ``guess`` (n_p, n_coef), for a shared design with bounds: the coefficients expected to be
+    free (not held at 0), e.g. the previous solution's; the problems are solved on that set
+    first and kept where the solution is optimal (:func:`_solve_on_free_sets`), the others
+    by NNLS.
+    """
     n_p, n_c = block.rhs.shape[0], block.m.shape[2]
     if n_c == 0:
         return np.zeros((n_p, 0))
@@ -149,13 +155,74 @@ def solve_block(block: LinearBlock) -> np.ndarray:
         # ||A a - y|| = ||R a - Q^T y|| up to a constant: each problem becomes k x k
         q, r = np.linalg.qr(block.m[0])
         qty = block.rhs @ q
-        return np.stack([bounded_lstsq(r, qty[k], block.lo) for k in range(n_p)])
+        out = np.empty((n_p, n_c))
+        todo = np.arange(n_p)
+        if guess is not None and guess.shape == out.shape:
+            done = _solve_on_free_sets(r, qty, block.lo, guess, out)
+            todo = np.flatnonzero(~done)
+        for k in todo:
+            out[k] = bounded_lstsq(r, qty[k], block.lo)
+        return out
     if np.isfinite(block.lo).any():
         return np.stack([bounded_lstsq(block.m[k], block.rhs[k], block.lo) for k in range(n_p)])
     if block.shared:
         return np.linalg.lstsq(block.m[0], block.rhs.T, rcond=None)[0].T
     q, r = np.linalg.qr(block.m)
     return triangular_solve(r, np.swapaxes(q, 1, 2) @ block.rhs[:, :, None])[:, :, 0]
+
+
+def _groups_by_pattern(free: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Rows of a boolean matrix (n_p, n_c) grouped by their pattern, in the order of the
+    patterns read as binary numbers (``np.unique(free, axis=0)``'s order, 10x faster): a
+    list of (row indices, pattern)."""
+    if free.shape[0] == 0:
+        return []
+    if free.shape[1] == 0 or free.all():
+        return [(np.arange(free.shape[0]), free[0])]
+    if free.shape[1] > 62:  # too many columns for one integer code
+        masks, which = np.unique(free, axis=0, return_inverse=True)
+        return [(np.flatnonzero(which.ravel() == g), m) for g, m in enumerate(masks)]
+    weights = 1 << np.arange(free.shape[1] - 1, -1, -1, dtype=np.int64)
+    codes = free.astype(np.int64) @ weights
+    order = np.argsort(codes, kind="stable")
+    cuts = np.flatnonzero(np.diff(codes[order])) + 1
+    return [(rows, free[rows[0]]) for rows in np.split(order, cuts)]
+
+
+def _solve_on_free_sets(
+    r: np.ndarray, qty: np.ndarray, lo: np.ndarray, free: np.ndarray, out: np.ndarray
+) -> np.ndarray:
+    """Solve ``r a ≈ qty[p]`` with a ≥ 0 where ``lo`` is 0, assuming the free set ``free[p]``;
+    keep (in ``out``) the problems where that solution is optimal.
+
+    A solution with the coefficients outside the free set at 0 and the others the least-
+    squares solution on the set is the bounded optimum if and only if it satisfies the
+    Karush–Kuhn–Tucker conditions (Lawson & Hanson, *Solving Least Squares Problems*, 1974,
+    ch. 23, theorem 23.4): free bounded coefficients ≥ 0, and the gradient
+    ``rᵀ(r a - qty)`` ≥ 0 on the held ones. Problems sharing one free set take one solve
+    with many right-hand sides.
+
+    Returns
+    -------
+    Which problems were solved, shape (n_p,).
+    """
+    bounded = np.isfinite(lo)
+    free = free | ~bounded
+    done = np.zeros(qty.shape[0], bool)
+    scale = float(np.abs(r).max()) * float(np.abs(qty).max()) if qty.size else 0.0
+    for rows, mask in _groups_by_pattern(free):
+        cols = np.flatnonzero(mask)
+        a = np.zeros((rows.size, r.shape[1]))
+        if cols.size:
+            a[:, cols] = np.linalg.lstsq(r[:, cols], qty[rows].T, rcond=None)[0].T
+        grad = (a @ r.T - qty[rows]) @ r
+        held = bounded & ~mask
+        ok = np.all(a[:, bounded & mask] >= 0.0, axis=1) & np.all(
+            grad[:, held] >= -1e-12 * scale, axis=1
+        )
+        out[rows[ok]] = a[ok]
+        done[rows[ok]] = True
+    return done
 
 
 class FactoredBlock:
@@ -178,10 +245,8 @@ class FactoredBlock:
         self.coef = coef
         self.resid = block.rhs - block.model(coef)  # unweighted
         held = (block.lo[None, :] == 0.0) & (coef <= 0.0)
-        masks, which = np.unique(~held, axis=0, return_inverse=True)
         self.groups: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-        for g, mask in enumerate(masks):
-            rows = np.flatnonzero(which.ravel() == g)
+        for rows, mask in _groups_by_pattern(~held):
             cols = np.flatnonzero(mask)
             m = block.m[0][:, cols] if block.shared else block.m[rows][:, :, cols]
             if cols.size == 0:  # every coefficient held: the residual is rhs itself

@@ -488,6 +488,7 @@ class PreparedDataset:
         ) = None
         # last bounded solve (non-negative spectra): values key and what solve() returned
         self._solve_cache: tuple[tuple[tuple[str, float], ...], tuple] | None = None
+        self._free_sets: list[np.ndarray | None] = []  # NNLS free sets of the last solve
 
     @property
     def differenced(self) -> bool:
@@ -784,7 +785,13 @@ class PreparedDataset:
         if self._solve_cache is not None and self._solve_cache[0] == key:
             return self._solve_cache[1]
         blocks, c, labels, act = self.linear_blocks(values)
-        out = (blocks, [solve_block(b) for b in blocks], c, labels, act)
+        guesses = self._free_sets if len(self._free_sets) == len(blocks) else [None] * len(blocks)
+        coefs = [solve_block(b, g) for b, g in zip(blocks, guesses, strict=True)]
+        # the free sets of this solution: the next point's NNLS starts from them
+        self._free_sets = [
+            ~((b.lo[None, :] == 0.0) & (a <= 0.0)) for b, a in zip(blocks, coefs, strict=True)
+        ]
+        out = (blocks, coefs, c, labels, act)
         self._solve_cache = (key, out)
         return out
 

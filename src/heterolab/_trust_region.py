@@ -120,11 +120,16 @@ def least_squares_tr(
     nfev, njev = 1, 1
     cost = 0.5 * float(f @ f)
     j = np.asarray(jac(x), float)
-    scale = _initial_scale(j, x_scale, n)
-    delta = float(np.linalg.norm(scale))
+    scale: np.ndarray | None = None
+    delta = 0.0
     status: int | None = None
     while True:
         gram, grad = j.T @ j, j.T @ f
+        if scale is None:
+            scale = _variable_scale(gram, x_scale, None)
+            delta = float(np.linalg.norm(scale))
+        else:
+            scale = _variable_scale(gram, x_scale, scale)
         held = _held(x, grad, lo, hi)
         optimality = _optimality(gram, grad, held, cost)
         if optimality < gtol and _newton_decrease(gram, grad, held) < ftol * cost:
@@ -160,8 +165,6 @@ def least_squares_tr(
         x, f, cost = x_new, f_new, cost_new
         j = np.asarray(jac(x), float)
         njev += 1
-        if x_scale == "jac":
-            scale = np.maximum(scale, _column_norms(j))
     if status is None:
         status = 0
     active = np.where(held & (x <= lo), -1, np.where(held & (x >= hi), 1, 0))
@@ -170,17 +173,15 @@ def least_squares_tr(
     )
 
 
-def _column_norms(j: np.ndarray) -> np.ndarray:
-    """Euclidean norm of each Jacobian column, 1 for a column of zeros."""
-    norms = np.sqrt(np.einsum("ij,ij->j", j, j))
-    return np.where(norms > 0, norms, 1.0)
-
-
-def _initial_scale(j: np.ndarray, x_scale: str | float, n: int) -> np.ndarray:
-    """Inverse characteristic size of each variable (the trust region is ``||scale p||``)."""
-    if x_scale == "jac":
-        return _column_norms(j)
-    return np.full(n, 1.0 / float(x_scale))
+def _variable_scale(gram: np.ndarray, x_scale: str | float, old: np.ndarray | None) -> np.ndarray:
+    """Inverse characteristic size of each variable (the trust region is ``||scale p||``):
+    with ``"jac"`` the Jacobian column norms (from ``JᵀJ``; 1 for a zero column), never below
+    the ``old`` ones (MINPACK's rule)."""
+    if x_scale != "jac":
+        return np.full(gram.shape[0], 1.0 / float(x_scale))
+    norms = np.sqrt(np.clip(np.diag(gram), 0.0, None))
+    norms = np.where(norms > 0, norms, 1.0)
+    return norms if old is None else np.maximum(old, norms)
 
 
 def _held(x: np.ndarray, grad: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

@@ -617,9 +617,14 @@ class JointSpectra:
         return v, u
 
     @staticmethod
-    def residual_vector(parts: Sequence[np.ndarray]) -> np.ndarray:
-        """Per-batch arrays (n_cl, n_rows) in the order of :meth:`residuals`."""
-        return np.concatenate([p.ravel() for p in parts])
+    def place_residuals(parts: Sequence[np.ndarray], dest: np.ndarray) -> None:
+        """Write per-batch arrays (n_d, n_cl, n_rows) into ``dest`` (n_d, total), each row in
+        the order of :meth:`residuals`."""
+        start = 0
+        for part in parts:
+            size = part[0].size
+            dest[:, start : start + size] = part.reshape(part.shape[0], size)
+            start += size
 
     def spectra_from(
         self, i: int, cols: Mapping[int, Any], fulls: Sequence[np.ndarray]

@@ -124,18 +124,21 @@ def projected_rows(
     steps = np.array([forward_step(float(v)) for v in x])
     size = sum(fb.block.m.nbytes + fb.block.rhs.nbytes for _, fbs, _ in comps for fb in fbs)
     chunk = max(1, int(_CHUNK_BYTES // max(3 * size, 1)))  # directions held at once
-    out: np.ndarray | None = None  # rows of J^T: J is returned as its F-order view
+    widths = [sum(fb.resid.size for fb in fbs) for _, fbs, _ in comps]
+    n_pen = 0 if base_pen is None else base_pen.size
+    out = np.empty((x.size, sum(widths) + n_pen))  # rows of J^T: J is returned as its F-order view
     for start in range(0, x.size, chunk):
         js = range(start, min(start + chunk, x.size))
+        rows = slice(start, js.stop)
         points = []
         for j in js:
             x2 = x.copy()
             x2[j] += steps[j]
             points.append(params.from_vector(x2))
-        parts: list[list[np.ndarray]] = [[] for _ in js]
         linear: list[dict[int, Any]] = [{} for _ in js]
         h = steps[list(js)]
-        for owner, factored, struct in comps:
+        offset = 0
+        for (owner, factored, struct), width in zip(comps, widths, strict=True):
             lowranks: list[Any] = [()] * len(factored)
             if owner is joint:
                 vs, us, moved, structs = joint.design_derivatives(
@@ -146,24 +149,21 @@ def projected_rows(
                     owner, values, points, h, factored, struct[1]
                 )
                 structs = [struct] * len(points)
-            drs: list[list[np.ndarray]] = [[] for _ in js]
+            drs: list[np.ndarray] = []
             fulls: list[list[np.ndarray]] = [[] for _ in js]
             for b, fb in enumerate(factored):
                 dr, da = fb.project(vs[b], us[b], lowranks[b])
+                drs.append(dr)
                 for k, (m, hj) in enumerate(zip(moved, h, strict=True)):
-                    drs[k].append(dr[k])
                     fulls[k].append(m[b].full(fb.coef + hj * da[k]))
+            owner.place_residuals(drs, out[rows, offset : offset + width])
+            offset += width
             for k in range(len(points)):
-                parts[k].append(owner.residual_vector(drs[k]))
                 linear[k][id(owner)] = (moved[k], fulls[k], structs[k])
-        for k, (j, v2) in enumerate(zip(js, points, strict=True)):
-            if penalized:
+        if penalized:
+            for k, (j, v2) in enumerate(zip(js, points, strict=True)):
                 pen = _penalties_at(v2, prepared, joint, diffed, linear[k])
-                parts[k].append((pen - base_pen) / steps[j])
-            if out is None:
-                out = np.empty((x.size, sum(part.size for part in parts[k])))
-            np.concatenate(parts[k], out=out[j])
-    assert out is not None
+                out[j, offset:] = (pen - base_pen) / steps[j]
     return out.T
 
 

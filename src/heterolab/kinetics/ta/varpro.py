@@ -795,12 +795,14 @@ class PreparedDataset:
         self._solve_cache = (key, out)
         return out
 
-    def residual_vector(self, parts: Sequence[np.ndarray]) -> np.ndarray:
-        """Per-block arrays (n_p, n_t) placed into the flattened (n_w, n_t) residual order."""
-        out = np.empty_like(self.yw)
+    def place_residuals(self, parts: Sequence[np.ndarray], dest: np.ndarray) -> None:
+        """Write per-block arrays (n_d, n_p, n_t) into ``dest`` (n_d, n_w n_t), each row in
+        the flattened (n_w, n_t) order of :meth:`residuals`."""
+        view = dest.reshape(dest.shape[0], *self.yw.shape)
+        if not np.may_share_memory(view, dest):  # pragma: no cover - rows are contiguous
+            raise AssertionError("place_residuals needs rows it can view as (n_w, n_t)")
         for g, part in zip(self.groups, parts, strict=True):
-            out[g.index] = part
-        return out.ravel()
+            view[:, g.index] = part
 
     def spectra_from(
         self,

@@ -327,8 +327,14 @@ def contract_terms(
         every term (and at least one).
     """
     n_dir, (n_p, n_t), n_col = len(directions), wr.shape, spectra.shape[1]
-    dm = np.zeros((n_dir, n_p, n_t))
-    dense = lowrank is None  # whether dm holds anything
+    dm: np.ndarray | None = None  # formed on first use (zeroing it is a pass over memory)
+
+    def formed() -> np.ndarray:
+        nonlocal dm
+        if dm is None:
+            dm = np.zeros((n_dir, n_p, n_t))
+        return dm
+
     back = np.zeros((n_dir, n_p, n_col))
     groups: dict[int, tuple[np.ndarray, list[tuple[int, ColumnTerm]]]] = {}
     lazy: dict[int, _ExpContraction] = {}
@@ -342,12 +348,11 @@ def contract_terms(
                 f = _factor_rows(t.factor, idx, t.block.e.shape[0] > 1)
                 y = f * (spectra @ t.placement)  # (n_p, q)
                 back[d] += f * (lazy[key].back(t.block) @ t.placement.T)
-                lazy[key].add(d, t.block, y, dm)
+                lazy[key].add(d, t.block, y, formed())
             else:
                 groups.setdefault(id(t.block), (t.block, []))[1].append((d, t))
     for contraction in lazy.values():
-        contraction.finish(dm)
-        dense = True
+        contraction.finish(formed())
     for block, items in groups.values():
         per_w = block.shape[0] > 1
         if per_w:  # the blocks' rows of these problems (no copy when they are all, in order)
@@ -363,13 +368,12 @@ def contract_terms(
             y[used.index(d)] += f * (spectra @ t.placement)
             back[d] += f * (z @ t.placement.T)
         if per_w:  # (n_p, n_t, q) @ (n_p, q, n_used): one batched product for all directions
-            dm[used] += np.matmul(sel, y.transpose(1, 2, 0)).transpose(2, 0, 1)
-            dense = True
+            formed()[used] += np.matmul(sel, y.transpose(1, 2, 0)).transpose(2, 0, 1)
         elif lowrank is not None:
             lowrank.append(LowRankChange(np.asarray(used), y, sel))
         else:
-            dm[used] += y @ sel.T
-    return (dm if dense or not lowrank else None), back
+            formed()[used] += y @ sel.T
+    return (formed() if dm is None and not lowrank else dm), back
 
 
 def _factor_rows(factor: float | np.ndarray, idx: np.ndarray, per_w: bool) -> Any:

@@ -405,8 +405,8 @@ def area_penalties(
     for i, ea in enumerate(rules):
         sel = _in_range(wavelength, ea.range)
         ratio = values[ea.ratio] if isinstance(ea.ratio, str) else float(ea.ratio)
-        a_c = np.nansum(spectra[sel, labels.index(ea.compartment)])
-        a_t = np.nansum(spectra[sel, labels.index(ea.target)])
+        pair = spectra[sel][:, [labels.index(ea.compartment), labels.index(ea.target)]]
+        a_c, a_t = np.where(np.isnan(pair), 0.0, pair).sum(axis=0)  # NaN: unused, as nansum
         out[i] = ea.weight * (a_c - ratio * a_t)
     return out
 

@@ -5,8 +5,8 @@ initial populations (e.g. pump 470 nm exciting donor and acceptor, pump 600 nm o
 acceptor), IRF centre, spectral constraints and weights. The spectra are eliminated by
 variable projection (:mod:`heterolab.kinetics.ta.varpro`); the few nonlinear parameters are
 optimised by a bounded trust region on the normal equations
-(:func:`heterolab._trust_region.least_squares_tr`), positive ones in log space. Standard errors come from the covariance :math:`s^2 (J^TJ)^{-1}` at the optimum
-with :math:`s^2 = \\mathrm{SSE}/(N - n_{nonlin} - n_{lin})` (Bates & Watts, *Nonlinear
+(:func:`heterolab._trust_region.least_squares_tr`), positive ones in log space. Standard
+errors come from the covariance :math:`s^2 (J^TJ)^{-1}` at the optimum with :math:`s^2 = \\mathrm{SSE}/(N - n_{nonlin} - n_{lin})` (Bates & Watts, *Nonlinear
 Regression Analysis*, Wiley 1988, §2.3). Parameters the data cannot determine get a NaN
 standard error and a warning naming the correlation that shows it.
 

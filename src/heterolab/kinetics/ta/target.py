@@ -6,8 +6,9 @@ acceptor), IRF centre, spectral constraints and weights. The spectra are elimina
 variable projection (:mod:`heterolab.kinetics.ta.varpro`); the few nonlinear parameters are
 optimised by a bounded trust region on the normal equations
 (:func:`heterolab._trust_region.least_squares_tr`), positive ones in log space. Standard
-errors come from the covariance :math:`s^2 (J^TJ)^{-1}` at the optimum with :math:`s^2 = \\mathrm{SSE}/(N - n_{nonlin} - n_{lin})` (Bates & Watts, *Nonlinear
-Regression Analysis*, Wiley 1988, §2.3). Parameters the data cannot determine get a NaN
+errors come from the covariance :math:`s^2 (J^TJ)^{-1}` at the optimum with
+:math:`s^2 = \\mathrm{SSE}/(N - n_{nonlin} - n_{lin})` (Bates & Watts, *Nonlinear Regression
+Analysis*, Wiley 1988, §2.3). Parameters the data cannot determine get a NaN
 standard error and a warning naming the correlation that shows it.
 
 Model files are TOML (see ``examples/models/``)::

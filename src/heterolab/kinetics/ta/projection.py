@@ -225,18 +225,6 @@ def _solve_on_free_sets(
     return done
 
 
-def _directions_by_changes(
-    lowrank: Sequence[LowRankChange], n_d: int
-) -> list[tuple[np.ndarray, tuple[int, ...]]]:
-    """Directions (ascending) grouped by the low-rank changes that contribute to them:
-    a list of (directions, indices of the changes)."""
-    groups: dict[tuple[int, ...], list[int]] = {}
-    for d in range(n_d):
-        members = tuple(i for i, c in enumerate(lowrank) if d in c.used)
-        groups.setdefault(members, []).append(d)
-    return [(np.array(ds), members) for members, ds in groups.items()]
-
-
 class FactoredBlock:
     """A solved :class:`LinearBlock` factorised for the derivative of its residual.
 
@@ -349,14 +337,11 @@ class FactoredBlock:
     def _project_lowrank(
         self, v: np.ndarray | None, u: np.ndarray, lowrank: Sequence[LowRankChange]
     ) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`project` of a shared design with v in factored form (plus a formed part).
-
-        Directions that use the same changes share one product whose bases are those changes'
-        and Q (a rate's direction and the IRF centre's use different blocks: stacking every
-        basis for every direction would multiply zeros)."""
+        """:meth:`project` of a shared design with v in factored form (plus a formed part)."""
         n_d, weight = u.shape[0], self.block.weight
-        dr = np.empty((n_d, *self.resid.shape))
+        dr = np.empty((n_d, *self.resid.shape)) if len(self.groups) != 1 else None
         da = np.zeros((n_d, *self.coef.shape))
+        width = sum(c.basis.shape[1] for c in lowrank)
         for rows, cols, q, rinv in self.groups:
             whole = rows.size == self.coef.shape[0]
             ug = u if whole else u[:, rows]
@@ -365,30 +350,24 @@ class FactoredBlock:
             vg = None if v is None else (v if whole else v[:, rows])
             if vg is not None:
                 z += vg @ q
-            ys = [c.y if whole else c.y[:, rows] for c in lowrank]
-            for c, yg in zip(lowrank, ys, strict=True):
-                z[c.used] += yg @ (c.basis.T @ q)
-            w = None if weight is None else weight[rows][None]
-            dr_g = dr if whole else np.empty((n_d, rows.size, dr.shape[2]))
-            for dirs, members in _directions_by_changes(lowrank, n_d):
-                bases = np.concatenate([*(lowrank[i].basis for i in members), q], axis=1)
-                coef = np.empty((dirs.size, rows.size, bases.shape[1]))
-                start = 0
-                for i in members:
-                    at = np.searchsorted(lowrank[i].used, dirs)
-                    q_i = lowrank[i].basis.shape[1]
-                    coef[:, :, start : start + q_i] = ys[i][at]
-                    start += q_i
-                coef[:, :, start:] = -z[dirs]
-                if w is not None:
-                    coef *= w
-                if dirs.size == dirs[-1] - dirs[0] + 1:  # a run of directions: write in place
-                    np.matmul(coef, bases.T, out=dr_g[dirs[0] : dirs[-1] + 1])
-                else:
-                    dr_g[dirs] = coef @ bases.T
+            stacked = np.zeros((n_d, rows.size, width + q.shape[1]))
+            start = 0
+            for used, y, basis in lowrank:
+                yg = y if whole else y[:, rows]
+                z[used] += yg @ (basis.T @ q)
+                stacked[used, :, start : start + basis.shape[1]] = yg
+                start += basis.shape[1]
+            stacked[:, :, width:] = -z
+            if weight is not None:
+                stacked *= weight[rows][None]
+            bases = np.concatenate([*(c.basis for c in lowrank), q], axis=1)
+            dr_g = stacked @ bases.T
             if vg is not None:
-                dr_g += vg if w is None else vg * w
-            if not whole:
+                dr_g += vg if weight is None else vg * weight[rows][None]
+            if dr is None:
+                dr = dr_g
+            else:
                 dr[:, rows] = dr_g
             da[:, rows[:, None], cols[None, :]] = z @ rinv.T
+        assert dr is not None
         return dr, da

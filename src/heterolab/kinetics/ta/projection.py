@@ -361,7 +361,10 @@ class FactoredBlock:
             if weight is not None:
                 stacked *= weight[rows][None]
             bases = np.concatenate([*(c.basis for c in lowrank), q], axis=1)
-            dr_g = stacked @ bases.T
+            # one 2-D product (numpy would loop over the directions with a small one each)
+            dr_g = (stacked.reshape(-1, stacked.shape[2]) @ bases.T).reshape(
+                n_d, rows.size, bases.shape[0]
+            )
             if vg is not None:
                 dr_g += vg if weight is None else vg * weight[rows][None]
             if dr is None:

@@ -46,7 +46,7 @@ class TrustRegionResult:
     x
         Solution.
     fun, jac
-        Residuals and Jacobian at ``x``.
+        Residuals and Jacobian at ``x`` (``jac`` None when the normal equations were given).
     cost
         Half the sum of squared residuals at ``x``.
     nfev, njev
@@ -59,11 +59,13 @@ class TrustRegionResult:
         -1 / 1 where a variable ends on its lower / upper bound and is held there, else 0.
     optimality
         Largest cosine between the residual and a free column of the Jacobian.
+    jtj
+        ``JᵀJ`` at ``x``.
     """
 
     x: np.ndarray
     fun: np.ndarray
-    jac: np.ndarray
+    jac: np.ndarray | None
     cost: float
     nfev: int
     njev: int
@@ -71,6 +73,7 @@ class TrustRegionResult:
     message: str
     active_mask: np.ndarray = field(default_factory=lambda: np.zeros(0, int))
     optimality: float = 0.0
+    jtj: np.ndarray | None = None
 
     @property
     def success(self) -> bool:
@@ -89,6 +92,7 @@ def least_squares_tr(
     gtol: float = 1e-8,
     max_nfev: int | None = None,
     verbose: int = 0,
+    normal: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None = None,
 ) -> TrustRegionResult:
     """Minimise ``½ ||fun(x)||²`` subject to ``lo <= x <= hi``.
 
@@ -96,6 +100,10 @@ def least_squares_tr(
     ----------
     fun, jac
         Residual vector (m,) and its Jacobian (m, n) at x.
+    normal
+        ``(JᵀJ, Jᵀ fun(x))`` at x, when the caller can form them more cheaply than J; ``jac``
+        is then called only where ``JᵀJ`` is too ill-conditioned for a step taken from it,
+        and the result's ``jac`` is None (``jtj`` is kept).
     x0
         Start (moved into the box if outside).
     bounds
@@ -119,12 +127,11 @@ def least_squares_tr(
     f = np.asarray(fun(x), float)
     nfev, njev = 1, 1
     cost = 0.5 * float(f @ f)
-    j = np.asarray(jac(x), float)
+    j, (gram, grad) = _derivatives(x, f, jac, normal)
     scale: np.ndarray | None = None
     delta = 0.0
     status: int | None = None
     while True:
-        gram, grad = j.T @ j, j.T @ f
         if scale is None:
             scale = _variable_scale(gram, x_scale, None)
             delta = float(np.linalg.norm(scale))
@@ -139,7 +146,12 @@ def least_squares_tr(
         accepted = False
         while nfev < max_nfev and status is None:
             step, pred = _feasible_step(
-                _bounded_step(gram, grad, held, scale, j, delta, x, lo, hi), x, gram, grad, lo, hi
+                _bounded_step(gram, grad, held, scale, _jacobian_at(x, j, jac), delta, x, lo, hi),
+                x,
+                gram,
+                grad,
+                lo,
+                hi,
             )
             x_new = x + step
             f_new = np.asarray(fun(x_new), float)
@@ -163,14 +175,50 @@ def least_squares_tr(
         if not accepted:  # converged on a rejected step, or the budget is spent
             break
         x, f, cost = x_new, f_new, cost_new
-        j = np.asarray(jac(x), float)
+        j, (gram, grad) = _derivatives(x, f, jac, normal)
         njev += 1
     if status is None:
         status = 0
     active = np.where(held & (x <= lo), -1, np.where(held & (x >= hi), 1, 0))
     return TrustRegionResult(
-        x, f, j, cost, nfev, njev, status, _MESSAGES[status], active, optimality
+        x, f, j, cost, nfev, njev, status, _MESSAGES[status], active, optimality, gram
     )
+
+
+def _derivatives(
+    x: np.ndarray,
+    f: np.ndarray,
+    jac: Callable[[np.ndarray], np.ndarray],
+    normal: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]] | None,
+) -> tuple[np.ndarray | None, tuple[np.ndarray, np.ndarray]]:
+    """J (None when ``normal`` gives the normal equations) and ``(JᵀJ, Jᵀf)`` at x."""
+    if normal is not None:
+        gram, grad = normal(x)
+        return None, (np.asarray(gram, float), np.asarray(grad, float))
+    j = np.asarray(jac(x), float)
+    return j, (j.T @ j, j.T @ f)
+
+
+class _LazyJacobian:
+    """J at x, evaluated on first use (only an ill-conditioned step needs it)."""
+
+    def __init__(self, x: np.ndarray, jac: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.x, self.jac = x, jac
+        self.value: np.ndarray | None = None
+
+    def __call__(self) -> np.ndarray:
+        if self.value is None:
+            self.value = np.asarray(self.jac(self.x), float)
+        return self.value
+
+
+def _jacobian_at(
+    x: np.ndarray, j: np.ndarray | None, jac: Callable[[np.ndarray], np.ndarray]
+) -> Callable[[], np.ndarray]:
+    """A function returning J at x: the one at hand, or one evaluated when asked for."""
+    if j is not None:
+        return lambda: j
+    return _LazyJacobian(x, jac)
 
 
 def _variable_scale(gram: np.ndarray, x_scale: str | float, old: np.ndarray | None) -> np.ndarray:
@@ -221,7 +269,7 @@ class _ScaledModel:
         grad: np.ndarray,
         held: np.ndarray,
         scale: np.ndarray,
-        j: np.ndarray,
+        j: Callable[[], np.ndarray],
     ) -> None:
         self.free = np.flatnonzero(~held)
         self.n = grad.size
@@ -230,7 +278,7 @@ class _ScaledModel:
         g = gram[np.ix_(self.free, self.free)] / np.outer(self.scale, self.scale)
         w, v = np.linalg.eigh(g) if self.free.size else (np.zeros(0), np.zeros((0, 0)))
         if w.size and w[0] < _ILL_CONDITIONED * w[-1]:  # rounding of JᵀJ: take J's SVD
-            _, sv, vt = np.linalg.svd(j[:, self.free] / self.scale, full_matrices=False)
+            _, sv, vt = np.linalg.svd(j()[:, self.free] / self.scale, full_matrices=False)
             w, v = sv[::-1] ** 2, vt[::-1].T
         self.w = np.clip(w, 0.0, None)
         self.c = v.T @ gs
@@ -281,7 +329,7 @@ def _bounded_step(
     grad: np.ndarray,
     held: np.ndarray,
     scale: np.ndarray,
-    j: np.ndarray,
+    j: Callable[[], np.ndarray],
     delta: float,
     x: np.ndarray,
     lo: np.ndarray,

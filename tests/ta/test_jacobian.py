@@ -292,7 +292,7 @@ def test_joint_problem_jacobian_matches_central_differences(case: str) -> None:
         PreparedDataset(d, s, model.scheme) for d, s in zip(data, model.datasets, strict=True)
     ]
     ps = model.params
-    fun, jac, joint = make_objective(model, ps, prepared)
+    fun, jac, joint, _ = make_objective(model, ps, prepared)
     assert joint is not None and joint.members == ([1] if "unlinked" in case else [0, 1])
     x = ps.to_vector()
     for name, err in zip(ps.free, _column_errors(fun, jac, x), strict=True):
@@ -368,16 +368,16 @@ def _differenced_spec(case: str) -> dict:
     }
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "nonnegative_backsweep_zero_equal_area",
-        "free_backsweep_period",
-        "nonnegative_artifact_baseline_branching",
-        "multi_gaussian_irf",
-        "width_dispersion_nonnegative",
-    ],
-)
+DIFFERENCED_CASES = [
+    "nonnegative_backsweep_zero_equal_area",
+    "free_backsweep_period",
+    "nonnegative_artifact_baseline_branching",
+    "multi_gaussian_irf",
+    "width_dispersion_nonnegative",
+]
+
+
+@pytest.mark.parametrize("case", DIFFERENCED_CASES)
 def test_differenced_dataset_jacobian_matches_central_differences(case: str) -> None:
     """The projected Jacobian (one solve per point; closed-form column derivatives for rates,
     IRF centre and width, backsweep period, artefact and initial populations, differences of
@@ -391,7 +391,7 @@ def test_differenced_dataset_jacobian_matches_central_differences(case: str) -> 
     prepared = [PreparedDataset(_data(3), model.datasets[0], model.scheme)]
     assert prepared[0].differenced
     ps = model.params
-    fun, jac, _ = make_objective(model, ps, prepared)
+    fun, jac, _, _ = make_objective(model, ps, prepared)
     x = ps.to_vector()
     if prepared[0].nonnegative:
         blocks, coefs, *_ = prepared[0].solved_blocks(ps.from_vector(x))
@@ -589,3 +589,62 @@ def test_condition_check_agrees_with_the_svd_condition_number() -> None:
         for limit in (1e2, 1e4, 1e6):
             assert _condition_exceeds(a, limit) == bool(np.linalg.cond(a) > limit)
     assert _condition_exceeds(np.zeros((3, 3)), 1e4)
+
+
+def _assert_normal_equations_match_the_jacobian(objective, x: np.ndarray) -> None:
+    """``normal(x)`` (accumulated block by block) against ``JᵀJ`` and ``Jᵀr`` of J itself."""
+    j, r = objective.jac(x), objective.fun(x)
+    gram, grad = objective.normal(x)
+    scale = np.sqrt(np.diag(j.T @ j))
+    np.testing.assert_allclose(
+        gram / np.outer(scale, scale), (j.T @ j) / np.outer(scale, scale), atol=1e-10
+    )
+    np.testing.assert_allclose(
+        grad / scale, (j.T @ r) / scale, rtol=1e-9, atol=1e-9 * np.abs(j.T @ r / scale).max()
+    )
+
+
+@pytest.mark.parametrize("case", DIFFERENCED_CASES)
+def test_normal_equations_of_a_differenced_dataset_equal_those_of_its_jacobian(case: str) -> None:
+    from heterolab.kinetics.ta.objective import make_objective
+    from heterolab.kinetics.ta.target import model_from_mapping
+
+    model = model_from_mapping(_differenced_spec(case))
+    prepared = [PreparedDataset(_data(3), model.datasets[0], model.scheme)]
+    _assert_normal_equations_match_the_jacobian(
+        make_objective(model, model.params, prepared), model.params.to_vector()
+    )
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "linked_scale_artifact_constraint",
+        "linked_soft_guide_equal_area",
+        "guide_fixed_unlinked_nonnegative",
+    ],
+)
+def test_normal_equations_of_a_joint_problem_equal_those_of_its_jacobian(case: str) -> None:
+    from heterolab.kinetics.ta.objective import make_objective
+    from heterolab.kinetics.ta.target import model_from_mapping
+
+    model = model_from_mapping(_joint_spec(case))
+    data = [_data(3), _data(4).assign_coords(wavelength=WL + 0.4), _data(5, 0.02)]
+    prepared = [
+        PreparedDataset(d, s, model.scheme) for d, s in zip(data, model.datasets, strict=True)
+    ]
+    _assert_normal_equations_match_the_jacobian(
+        make_objective(model, model.params, prepared), model.params.to_vector()
+    )
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_normal_equations_of_an_analytic_dataset_equal_those_of_its_jacobian(case: str) -> None:
+    from heterolab.kinetics.ta.objective import make_objective
+
+    comps, trans, rates, initial, extra = CASES[case]
+    model = _model(comps, trans, rates, initial, **extra)
+    prepared = [PreparedDataset(_data(3, 0.02), model.datasets[0], model.scheme)]
+    _assert_normal_equations_match_the_jacobian(
+        make_objective(model, model.params, prepared), model.params.to_vector()
+    )

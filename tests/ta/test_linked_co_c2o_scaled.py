@@ -60,7 +60,7 @@ def at_pyglotaran():
 def test_the_same_model_gives_pyglotarans_sum_of_squares(data, at_pyglotaran) -> None:
     model = at_pyglotaran
     prepared = [PreparedDataset(data[s.name], s, model.scheme) for s in model.datasets]
-    fun, _, joint = make_objective(model, model.params, prepared)
+    fun, _, joint, _ = make_objective(model, model.params, prepared)
     assert joint is not None and joint.linked == [0, 1]
     r = fun(model.params.to_vector())
     assert float(r @ r) == pytest.approx(PYGLOTARAN_SSE, rel=1e-8)

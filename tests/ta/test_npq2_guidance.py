@@ -44,7 +44,7 @@ def _objective_at_pyglotarans_optimum():
     for name, value in PG_OPTIMUM.items():
         params.params[name].value = value
     prepared = [PreparedDataset(read(DATA, kind="ta"), model.datasets[0], model.scheme)]
-    fun, jac, _ = make_objective(model, params, prepared)
+    fun, jac, _, _ = make_objective(model, params, prepared)
     return fun, jac, params
 
 

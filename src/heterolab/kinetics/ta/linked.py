@@ -617,6 +617,17 @@ class JointSpectra:
         return v, u
 
     @staticmethod
+    def residual_parts(residual: np.ndarray, parts: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """The residual vector of :meth:`residuals` cut like per-batch arrays ``parts``
+        (n_d, n_cl, n_rows) (the order of :meth:`place_residuals`): arrays (n_cl, n_rows)."""
+        out, start = [], 0
+        for part in parts:
+            size = part[0].size
+            out.append(residual[start : start + size].reshape(part.shape[1:]))
+            start += size
+        return out
+
+    @staticmethod
     def place_residuals(parts: Sequence[np.ndarray], dest: np.ndarray) -> None:
         """Write per-batch arrays (n_d, n_cl, n_rows) into ``dest`` (n_d, total), each row in
         the order of :meth:`residuals`."""

@@ -168,7 +168,7 @@ def _screening_residuals(
     from heterolab.kinetics.ta.objective import make_objective
 
     try:
-        fun, _, _ = make_objective(model, params, prepared)
+        fun = make_objective(model, params, prepared).fun
     except ModelError:
         return lambda: np.concatenate([p.residuals(params.values()) for p in prepared])
     return lambda: fun(params.to_vector())

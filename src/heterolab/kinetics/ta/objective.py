@@ -13,8 +13,8 @@ point costs one solve. The equal-area penalties follow from the derivative of th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from heterolab.kinetics.ta.model import ParameterSet
     from heterolab.kinetics.ta.target import TargetModel
 
-__all__ = ["forward_step", "make_objective"]
+__all__ = ["Objective", "forward_step", "make_objective"]
 
 
 def forward_step(x: float) -> float:
@@ -40,14 +40,31 @@ def forward_step(x: float) -> float:
     return 1e-6 * max(abs(x), 1.0)
 
 
+class Objective(NamedTuple):
+    """What the optimiser minimises, as functions of its vector x.
+
+    Attributes
+    ----------
+    fun, jac
+        Residual vector (m,) and Jacobian (m, n).
+    joint
+        The joint problem, None when no dataset needs one.
+    normal
+        ``(JᵀJ, Jᵀ fun(x))``, accumulated without forming J where it can be.
+    """
+
+    fun: Callable[[np.ndarray], np.ndarray]
+    jac: Callable[[np.ndarray], np.ndarray]
+    joint: JointSpectra | None
+    normal: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
 def make_objective(
     model: TargetModel,
     params: ParameterSet,
     prepared: list[PreparedDataset],
     tick: Callable[..., object] | None = None,
-) -> tuple[
-    Callable[[np.ndarray], np.ndarray], Callable[[np.ndarray], np.ndarray], JointSpectra | None
-]:
+) -> Objective:
     """Residual vector and Jacobian of the optimiser's vector x (``params.to_vector`` space).
 
     Rows: the datasets solved alone (analytic variable-projection Jacobian), then those in
@@ -83,7 +100,21 @@ def make_objective(
             rows.append(projected_rows(x, params, prepared, joint, diffed, penalized))
         return rows[0] if len(rows) == 1 else np.concatenate(rows)
 
-    return fun, jac, joint
+    def normal(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        values = params.from_vector(x)
+        gram, grad = np.zeros((x.size, x.size)), np.zeros(x.size)
+        for p in alone:
+            rows = p.jacobian(values, params.free, positive, params.resolve)
+            gram += rows.T @ rows
+            grad += rows.T @ p.residuals(values)
+        if projected:
+            r = np.concatenate(rest(values))
+            g2, f2 = projected_normal(x, params, prepared, joint, diffed, penalized, r)
+            gram += g2
+            grad += f2
+        return gram, grad
+
+    return Objective(fun, jac, joint, normal)
 
 
 def projected_rows(
@@ -108,63 +139,129 @@ def projected_rows(
     solved alone contribute only penalty rows, differenced through their own (unconstrained,
     cheap) solve.
     """
-    values = params.from_vector(x)
-    comps: list[tuple[Any, list[FactoredBlock], Any]] = []
-    if joint is not None:
-        blocks, coefs, cols = joint.solved_blocks(values)
-        comps.append(
-            (joint, [FactoredBlock(b, a) for b, a in zip(blocks, coefs, strict=True)], cols)
-        )
-    for p in diffed:
-        blocks, coefs, _, labels, act = p.solved_blocks(values)
-        comps.append(
-            (p, [FactoredBlock(b, a) for b, a in zip(blocks, coefs, strict=True)], (labels, act))
-        )
-    base_pen = _penalties_at(values, prepared, joint, diffed, None) if penalized else None
-    steps = np.array([forward_step(float(v)) for v in x])
-    size = sum(fb.block.m.nbytes + fb.block.rhs.nbytes for _, fbs, _ in comps for fb in fbs)
-    chunk = max(1, int(_CHUNK_BYTES // max(3 * size, 1)))  # directions held at once
-    widths = [sum(fb.resid.size for fb in fbs) for _, fbs, _ in comps]
-    n_pen = 0 if base_pen is None else base_pen.size
-    out = np.empty((x.size, sum(widths) + n_pen))  # rows of J^T: J is returned as its F-order view
-    for start in range(0, x.size, chunk):
-        js = range(start, min(start + chunk, x.size))
-        rows = slice(start, js.stop)
-        points = []
-        for j in js:
-            x2 = x.copy()
-            x2[j] += steps[j]
-            points.append(params.from_vector(x2))
-        linear: list[dict[int, Any]] = [{} for _ in js]
-        h = steps[list(js)]
+    problem = _ProjectedProblem(x, params, prepared, joint, diffed, penalized)
+    out = np.empty((x.size, problem.n_rows))  # rows of J^T: J is returned as its F-order view
+    for js, parts, pen in problem.chunks():
         offset = 0
-        for (owner, factored, struct), width in zip(comps, widths, strict=True):
-            lowranks: list[Any] = [()] * len(factored)
-            if owner is joint:
-                vs, us, moved, structs = joint.design_derivatives(
-                    values, points, h, factored, struct
-                )
-            else:
-                vs, us, moved, lowranks = design_derivatives(
-                    owner, values, points, h, factored, struct[1]
-                )
-                structs = [struct] * len(points)
-            drs: list[np.ndarray] = []
-            fulls: list[list[np.ndarray]] = [[] for _ in js]
-            for b, fb in enumerate(factored):
-                dr, da = fb.project(vs[b], us[b], lowranks[b])
-                drs.append(dr)
-                for k, (m, hj) in enumerate(zip(moved, h, strict=True)):
-                    fulls[k].append(m[b].full(fb.coef + hj * da[k]))
-            owner.place_residuals(drs, out[rows, offset : offset + width])
+        for (owner, _, _), width, drs in zip(problem.comps, problem.widths, parts, strict=True):
+            owner.place_residuals(drs, out[js, offset : offset + width])
             offset += width
-            for k in range(len(points)):
-                linear[k][id(owner)] = (moved[k], fulls[k], structs[k])
-        if penalized:
-            for k, (j, v2) in enumerate(zip(js, points, strict=True)):
-                pen = _penalties_at(v2, prepared, joint, diffed, linear[k])
-                out[j, offset:] = (pen - base_pen) / steps[j]
+        if pen is not None:
+            out[js, offset:] = pen
     return out.T
+
+
+def projected_normal(
+    x: np.ndarray,
+    params: ParameterSet,
+    prepared: list[PreparedDataset],
+    joint: JointSpectra | None,
+    diffed: list[PreparedDataset],
+    penalized: bool,
+    residual: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``JᵀJ`` and ``Jᵀr`` of :func:`projected_rows` (``residual``: those rows' residuals,
+    in the same order) accumulated block by block, without placing J's rows (one pass over
+    them fewer, no m x n array); J is formed when its directions do not fit one batch."""
+    problem = _ProjectedProblem(x, params, prepared, joint, diffed, penalized)
+    if problem.chunk < x.size:
+        j = projected_rows(x, params, prepared, joint, diffed, penalized)
+        return j.T @ j, j.T @ residual
+    gram, grad = np.zeros((x.size, x.size)), np.zeros(x.size)
+    offset = 0
+    for _, parts, pen in problem.chunks():
+        for (owner, _, _), width, drs in zip(problem.comps, problem.widths, parts, strict=True):
+            for dr, r in zip(
+                drs, owner.residual_parts(residual[offset : offset + width], drs), strict=True
+            ):
+                flat = dr.reshape(dr.shape[0], -1)
+                gram += flat @ flat.T
+                grad += flat @ r.ravel()
+            offset += width
+        if pen is not None:
+            gram += pen @ pen.T
+            grad += pen @ residual[offset:]
+    return gram, grad
+
+
+class _ProjectedProblem:
+    """The linear problems of :func:`projected_rows` factorised at x, and their projected
+    residual derivatives batch by batch of directions (:meth:`chunks`)."""
+
+    def __init__(
+        self,
+        x: np.ndarray,
+        params: ParameterSet,
+        prepared: list[PreparedDataset],
+        joint: JointSpectra | None,
+        diffed: list[PreparedDataset],
+        penalized: bool,
+    ) -> None:
+        self.x, self.params, self.prepared = x, params, prepared
+        self.joint, self.diffed = joint, diffed
+        self.values = values = params.from_vector(x)
+        self.comps: list[tuple[Any, list[FactoredBlock], Any]] = []
+        if joint is not None:
+            blocks, coefs, cols = joint.solved_blocks(values)
+            factored = [FactoredBlock(b, a) for b, a in zip(blocks, coefs, strict=True)]
+            self.comps.append((joint, factored, cols))
+        for p in diffed:
+            blocks, coefs, _, labels, act = p.solved_blocks(values)
+            factored = [FactoredBlock(b, a) for b, a in zip(blocks, coefs, strict=True)]
+            self.comps.append((p, factored, (labels, act)))
+        self.base_pen = _penalties_at(values, prepared, joint, diffed, None) if penalized else None
+        self.steps = np.array([forward_step(float(v)) for v in x])
+        size = sum(
+            fb.block.m.nbytes + fb.block.rhs.nbytes for _, fbs, _ in self.comps for fb in fbs
+        )
+        self.chunk = max(1, int(_CHUNK_BYTES // max(3 * size, 1)))  # directions held at once
+        self.widths = [sum(fb.resid.size for fb in fbs) for _, fbs, _ in self.comps]
+        n_pen = 0 if self.base_pen is None else self.base_pen.size
+        self.n_rows = sum(self.widths) + n_pen
+
+    def chunks(self) -> Iterator[tuple[slice, list[list[np.ndarray]], np.ndarray | None]]:
+        """Per batch of directions: their slice, each component's per-block ∂r (n_d, ...)
+        and the penalty rows (n_d, n_pen) or None."""
+        x, values, joint = self.x, self.values, self.joint
+        for start in range(0, x.size, self.chunk):
+            js = range(start, min(start + self.chunk, x.size))
+            points = []
+            for j in js:
+                x2 = x.copy()
+                x2[j] += self.steps[j]
+                points.append(self.params.from_vector(x2))
+            linear: list[dict[int, Any]] = [{} for _ in js]
+            h = self.steps[list(js)]
+            parts: list[list[np.ndarray]] = []
+            for owner, factored, struct in self.comps:
+                lowranks: list[Any] = [()] * len(factored)
+                if owner is joint:
+                    assert joint is not None
+                    vs, us, moved, structs = joint.design_derivatives(
+                        values, points, h, factored, struct
+                    )
+                else:
+                    vs, us, moved, lowranks = design_derivatives(
+                        owner, values, points, h, factored, struct[1]
+                    )
+                    structs = [struct] * len(points)
+                drs: list[np.ndarray] = []
+                fulls: list[list[np.ndarray]] = [[] for _ in js]
+                for b, fb in enumerate(factored):
+                    dr, da = fb.project(vs[b], us[b], lowranks[b])
+                    drs.append(dr)
+                    for k, (m, hj) in enumerate(zip(moved, h, strict=True)):
+                        fulls[k].append(m[b].full(fb.coef + hj * da[k]))
+                parts.append(drs)
+                for k in range(len(points)):
+                    linear[k][id(owner)] = (moved[k], fulls[k], structs[k])
+            pen = None
+            if self.base_pen is not None:
+                pen = np.empty((len(js), self.base_pen.size))
+                for k, (j, v2) in enumerate(zip(js, points, strict=True)):
+                    at = _penalties_at(v2, self.prepared, joint, self.diffed, linear[k])
+                    pen[k] = (at - self.base_pen) / self.steps[j]
+            yield slice(start, js.stop), parts, pen
 
 
 _CHUNK_BYTES = 512e6  # memory for the differenced design matrices of one batch of directions

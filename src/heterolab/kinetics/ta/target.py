@@ -381,7 +381,7 @@ def _fit_once(
     x0 = params.to_vector()
     if x0.size == 0:
         raise ParameterError("the model has no free parameter to fit")
-    fun, jac, joint = make_objective(model, params, prepared, tick)
+    fun, jac, joint, normal = make_objective(model, params, prepared, tick)
     if not screening:
         _check_separable(model, prepared, params.values(), joint)
     lo, hi, physical = _fit_bounds(model, params, prepared)
@@ -407,6 +407,7 @@ def _fit_once(
             max_nfev=max_nfev or 100 * (x0.size + 1),
             xtol=1e-8,
             ftol=1e-8,
+            normal=normal,
         )
         wall = _time.perf_counter() - start
         params.set_vector(sol.x)
@@ -415,7 +416,8 @@ def _fit_once(
         )
         res.warnings[:0] = [w for d in matrices for w in d.attrs.get("warnings", [])]
         _diagnose(res, model, params, prepared, sol, x0, (lo, hi, physical), precision)
-        if not screening:
+        if not screening and any(p.spec.shapes for p in prepared):  # needs J's rows
+            sol.jac = jac(sol.x)
             add_shape_results(res, model, params, prepared, sol)
         return res
 
@@ -603,10 +605,9 @@ def _as_list(model: TargetModel, data: Any) -> list[xr.DataArray]:
 
 def _covariance(params: ParameterSet, sol: Any, dof: int) -> tuple[np.ndarray, np.ndarray]:
     """Covariance of the free parameters in their own (not log) space, and correlations."""
-    jac = np.asarray(sol.jac)
     sse = float(np.sum(sol.fun**2))
     s2 = sse / max(dof, 1)
-    jtj = jac.T @ jac
+    jtj = np.asarray(sol.jtj)
     scale = np.sqrt(np.clip(np.diag(jtj), 1e-300, None))
     jn = jtj / np.outer(scale, scale)
     w, v = np.linalg.eigh(jn)

@@ -795,6 +795,13 @@ class PreparedDataset:
         self._solve_cache = (key, out)
         return out
 
+    def residual_parts(self, residual: np.ndarray, parts: Sequence[np.ndarray]) -> list[np.ndarray]:
+        """The residual vector of :meth:`residuals` cut into the blocks' arrays (n_p, n_t),
+        like ``parts`` (n_d, n_p, n_t) (the order of :meth:`place_residuals`)."""
+        del parts  # the groups give the cut
+        full = residual.reshape(self.yw.shape)
+        return [full[g.index] for g in self.groups]
+
     def place_residuals(self, parts: Sequence[np.ndarray], dest: np.ndarray) -> None:
         """Write per-block arrays (n_d, n_p, n_t) into ``dest`` (n_d, n_w n_t), each row in
         the flattened (n_w, n_t) order of :meth:`residuals`."""

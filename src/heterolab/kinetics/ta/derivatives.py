@@ -505,7 +505,7 @@ def design_derivatives(
     terms = derivative_terms(p, values, wanted) if wanted else {}
     closed = [d for d, m in enumerate(moves) if set(m) <= set(terms)]
     directions = scaled_terms([moves[d] for d in closed], terms)
-    vs: list[np.ndarray | None] = [np.empty((len(moves), *fb.resid.shape)) for fb in factored]
+    vs: list[np.ndarray | None] = [None] * len(factored)  # formed where a block needs it
     us = [np.empty((len(moves), *fb.coef.shape)) for fb in factored]
     lowranks: list[list[LowRankChange]] = [[] for _ in factored]
     for b, (g, fb) in enumerate(zip(p.groups, factored, strict=True)):
@@ -518,19 +518,18 @@ def design_derivatives(
         us[b][closed] = back @ blk.t
         if pieces is not None:  # v = -dm: each piece's coefficients change sign
             lowranks[b] = [c._replace(y=-c.y) for c in pieces]
-        vb = vs[b]
-        if dm is None:
-            vs[b] = None
-        elif vb is not None:
-            vb[closed] = -w * dm
+        if dm is not None or len(closed) < len(moves):
+            vb = vs[b] = np.empty((len(moves), *fb.resid.shape))
+            if dm is not None:
+                vb[closed] = -w * dm
     blocks: list[list[LinearBlock]] = [base] * len(moves)
     for d in sorted(set(range(len(moves))) - set(closed)):
         moved = p.linear_blocks(points[d], active)[0]
         for b, (m2, fb) in enumerate(zip(moved, factored, strict=True)):
             v, u = fb.contract(((m2.m - fb.block.m) / steps[d])[None], None)
-            vb = vs[b]
-            assert vb is not None  # formed whenever a direction is differenced
-            vb[d], us[b][d] = v[0], u[0]
+            vd = vs[b]
+            assert vd is not None  # formed whenever a direction is differenced
+            vd[d], us[b][d] = v[0], u[0]
         blocks[d] = moved
     return vs, us, blocks, lowranks
 

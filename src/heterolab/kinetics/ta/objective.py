@@ -100,6 +100,8 @@ def make_objective(
             rows.append(projected_rows(x, params, prepared, joint, diffed, penalized))
         return rows[0] if len(rows) == 1 else np.concatenate(rows)
 
+    buffers: dict[tuple[int, int], np.ndarray] = {}  # the blocks' ∂r, reused call to call
+
     def normal(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         values = params.from_vector(x)
         gram, grad = np.zeros((x.size, x.size)), np.zeros(x.size)
@@ -109,7 +111,7 @@ def make_objective(
             grad += rows.T @ p.residuals(values)
         if projected:
             r = np.concatenate(rest(values))
-            g2, f2 = projected_normal(x, params, prepared, joint, diffed, penalized, r)
+            g2, f2 = projected_normal(x, params, prepared, joint, diffed, penalized, r, buffers)
             gram += g2
             grad += f2
         return gram, grad
@@ -159,11 +161,13 @@ def projected_normal(
     diffed: list[PreparedDataset],
     penalized: bool,
     residual: np.ndarray,
+    buffers: dict[tuple[int, int], np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``JᵀJ`` and ``Jᵀr`` of :func:`projected_rows` (``residual``: those rows' residuals,
     in the same order) accumulated block by block, without placing J's rows (one pass over
-    them fewer, no m x n array); J is formed when its directions do not fit one batch."""
-    problem = _ProjectedProblem(x, params, prepared, joint, diffed, penalized)
+    them fewer, no m x n array); J is formed when its directions do not fit one batch.
+    ``buffers``: arrays kept between calls for the blocks' ∂r (consumed before returning)."""
+    problem = _ProjectedProblem(x, params, prepared, joint, diffed, penalized, buffers)
     if problem.chunk < x.size:
         j = projected_rows(x, params, prepared, joint, diffed, penalized)
         return j.T @ j, j.T @ residual
@@ -196,7 +200,9 @@ class _ProjectedProblem:
         joint: JointSpectra | None,
         diffed: list[PreparedDataset],
         penalized: bool,
+        buffers: dict[tuple[int, int], np.ndarray] | None = None,
     ) -> None:
+        self.buffers = buffers
         self.x, self.params, self.prepared = x, params, prepared
         self.joint, self.diffed = joint, diffed
         self.values = values = params.from_vector(x)
@@ -219,6 +225,18 @@ class _ProjectedProblem:
         n_pen = 0 if self.base_pen is None else self.base_pen.size
         self.n_rows = sum(self.widths) + n_pen
 
+    def _buffer(self, comp: int, block: int, fb: FactoredBlock, n_d: int) -> np.ndarray | None:
+        """A kept array for block ``block`` of component ``comp``'s ∂r (n_d, *resid.shape),
+        reused by the next Jacobian of the same fit (None without a store)."""
+        if self.buffers is None:
+            return None
+        shape = (n_d, *fb.resid.shape)
+        key = (comp, block)
+        kept = self.buffers.get(key)
+        if kept is None or kept.shape != shape:
+            kept = self.buffers[key] = np.empty(shape)
+        return kept
+
     def chunks(self) -> Iterator[tuple[slice, list[list[np.ndarray]], np.ndarray | None]]:
         """Per batch of directions: their slice, each component's per-block ∂r (n_d, ...)
         and the penalty rows (n_d, n_pen) or None."""
@@ -233,7 +251,7 @@ class _ProjectedProblem:
             linear: list[dict[int, Any]] = [{} for _ in js]
             h = self.steps[list(js)]
             parts: list[list[np.ndarray]] = []
-            for owner, factored, struct in self.comps:
+            for c, (owner, factored, struct) in enumerate(self.comps):
                 lowranks: list[Any] = [()] * len(factored)
                 if owner is joint:
                     assert joint is not None
@@ -248,7 +266,7 @@ class _ProjectedProblem:
                 drs: list[np.ndarray] = []
                 fulls: list[list[np.ndarray]] = [[] for _ in js]
                 for b, fb in enumerate(factored):
-                    dr, da = fb.project(vs[b], us[b], lowranks[b])
+                    dr, da = fb.project(vs[b], us[b], lowranks[b], self._buffer(c, b, fb, len(js)))
                     drs.append(dr)
                     for k, (m, hj) in enumerate(zip(moved, h, strict=True)):
                         fulls[k].append(m[b].full(fb.coef + hj * da[k]))

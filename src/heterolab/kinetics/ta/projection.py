@@ -290,9 +290,14 @@ class FactoredBlock:
         v: np.ndarray | None,
         u: np.ndarray,
         lowrank: Sequence[LowRankChange] = (),
+        out: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """∂r and ∂a from the contractions of :meth:`contract` (callers with a closed form
         of ∂m form them without ∂m).
+
+        ``out``: an array (n_d, n_p, n_rows) that ∂r may be written into (with ``lowrank``;
+        callers evaluating many Jacobians reuse it: a fresh multi-megabyte array costs a page
+        fault per 4 kB on first write).
 
         ``v`` may be given in part (or, None, wholly) as ``lowrank`` changes of a shared
         design: with ``v = Σ y Bᵀ``, ``∂r = Σ y Bᵀ - z Qᵀ`` is one product of the stacked
@@ -306,7 +311,7 @@ class FactoredBlock:
             coefficients held at their bound have ∂a = 0.
         """
         if lowrank:
-            return self._project_lowrank(v, u, lowrank)
+            return self._project_lowrank(v, u, lowrank, out)
         assert v is not None
         n_d = v.shape[0]
         dr = np.empty((n_d, *self.resid.shape)) if len(self.groups) != 1 else None
@@ -335,11 +340,16 @@ class FactoredBlock:
         return (dr, da) if self.block.weight is None else (dr * self.block.weight, da)
 
     def _project_lowrank(
-        self, v: np.ndarray | None, u: np.ndarray, lowrank: Sequence[LowRankChange]
+        self,
+        v: np.ndarray | None,
+        u: np.ndarray,
+        lowrank: Sequence[LowRankChange],
+        out: np.ndarray | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """:meth:`project` of a shared design with v in factored form (plus a formed part)."""
         n_d, weight = u.shape[0], self.block.weight
-        dr = np.empty((n_d, *self.resid.shape)) if len(self.groups) != 1 else None
+        shape = (n_d, *self.resid.shape)
+        dr = out if out is not None and out.shape == shape else np.empty(shape)
         da = np.zeros((n_d, *self.coef.shape))
         width = sum(c.basis.shape[1] for c in lowrank)
         for rows, cols, q, rinv in self.groups:
@@ -362,15 +372,15 @@ class FactoredBlock:
                 stacked *= weight[rows][None]
             bases = np.concatenate([*(c.basis for c in lowrank), q], axis=1)
             # one 2-D product (numpy would loop over the directions with a small one each)
-            dr_g = (stacked.reshape(-1, stacked.shape[2]) @ bases.T).reshape(
-                n_d, rows.size, bases.shape[0]
-            )
+            flat = stacked.reshape(-1, stacked.shape[2])
+            if whole:
+                dr_g = dr
+                np.matmul(flat, bases.T, out=dr.reshape(-1, bases.shape[0]))
+            else:
+                dr_g = (flat @ bases.T).reshape(n_d, rows.size, bases.shape[0])
             if vg is not None:
                 dr_g += vg if weight is None else vg * weight[rows][None]
-            if dr is None:
-                dr = dr_g
-            else:
+            if not whole:
                 dr[:, rows] = dr_g
             da[:, rows[:, None], cols[None, :]] = z @ rinv.T
-        assert dr is not None
         return dr, da

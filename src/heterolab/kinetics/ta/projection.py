@@ -107,6 +107,9 @@ class LinearBlock:
     weight
         With a shared design: each problem's row weight, constant over its rows, shape
         (n_p, 1); it leaves the solution unchanged and multiplies the residual. None: 1.
+    factors
+        The stacked QR of ``m`` (Q, R), kept by :func:`solve_block` for
+        :class:`FactoredBlock` (the same design is factorised once per point).
     """
 
     m: np.ndarray
@@ -115,6 +118,7 @@ class LinearBlock:
     t: np.ndarray
     f: np.ndarray | None = None
     weight: np.ndarray | None = None
+    factors: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def shared(self) -> bool:
@@ -168,6 +172,7 @@ def solve_block(block: LinearBlock, guess: np.ndarray | None = None) -> np.ndarr
     if block.shared:
         return np.linalg.lstsq(block.m[0], block.rhs.T, rcond=None)[0].T
     q, r = np.linalg.qr(block.m)
+    block.factors = (q, r)  # FactoredBlock takes them when no coefficient is held
     return triangular_solve(r, np.swapaxes(q, 1, 2) @ block.rhs[:, :, None])[:, :, 0]
 
 
@@ -252,7 +257,8 @@ class FactoredBlock:
             if cols.size == 0:  # every coefficient held: the residual is rhs itself
                 q, rinv = np.zeros((*m.shape[:-1], 0)), np.zeros((*m.shape[:-2], 0, 0))
             else:
-                q, r = np.linalg.qr(m)
+                whole = rows.size == coef.shape[0] and cols.size == coef.shape[1]
+                q, r = block.factors if whole and block.factors else np.linalg.qr(m)
                 rinv = triangular_solve(r, np.broadcast_to(np.eye(cols.size), r.shape))
             self.groups.append((rows, cols, q, rinv))
 

@@ -4,8 +4,9 @@ Rates (and IRF parameters) are shared between datasets by name; each dataset has
 initial populations (e.g. pump 470 nm exciting donor and acceptor, pump 600 nm only the
 acceptor), IRF centre, spectral constraints and weights. The spectra are eliminated by
 variable projection (:mod:`heterolab.kinetics.ta.varpro`); the few nonlinear parameters are
-optimised by a bounded trust region on the normal equations
-(:func:`heterolab._trust_region.least_squares_tr`), positive ones in log space. Standard
+optimised with ``scipy.optimize.least_squares`` (trust-region reflective) from the normal
+equations (:func:`heterolab._normal_lsq.least_squares_normal`: the same steps as on the
+tall problem, without forming its Jacobian), positive ones in log space. Standard
 errors come from the covariance :math:`s^2 (J^TJ)^{-1}` at the optimum with
 :math:`s^2 = \\mathrm{SSE}/(N - n_{nonlin} - n_{lin})` (Bates & Watts, *Nonlinear Regression
 Analysis*, Wiley 1988, §2.3). Parameters the data cannot determine get a NaN
@@ -39,8 +40,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
+from heterolab._normal_lsq import least_squares_normal
 from heterolab._threads import single_threaded_blas
-from heterolab._trust_region import least_squares_tr
 from heterolab.errors import ModelError, ParameterError
 from heterolab.kinetics.ta.choices import LIFETIME_PRECISION
 from heterolab.kinetics.ta.model import (
@@ -300,7 +301,8 @@ def fit_target(
     kind
         Result kind.
     x_scale
-        Variable scaling of the trust region (positive parameters are fitted as logarithms): ``"jac"`` (inverse Jacobian column norms) or a number. ``"jac"`` suits
+        Variable scaling of ``scipy.optimize.least_squares`` (positive parameters are fitted as
+        logarithms): ``"jac"`` (inverse Jacobian column norms) or a number. ``"jac"`` suits
         single datasets (Hippius target fit: 3.1 s, 31 evaluations); on the linked co/c2o model it crawls
         along the flat dispersion valley (~400 evaluations) where ``1.0`` converges in ~20.
     inputs
@@ -397,17 +399,17 @@ def _fit_once(
         start = _time.perf_counter()
         # ftol = xtol = 1e-8: scipy's and pyglotaran's defaults. On the Hippius fit 1e-9 only
         # added 3 evaluations that moved no lifetime by more than 0.001 %.
-        sol = least_squares_tr(
+        sol = least_squares_normal(
             fun,
             x0,
+            normal,
             jac,
-            (lo, hi),
+            bounds=(lo, hi),
             x_scale=x_scale,
             verbose=_VERBOSE,
             max_nfev=max_nfev or 100 * (x0.size + 1),
             xtol=1e-8,
             ftol=1e-8,
-            normal=normal,
         )
         wall = _time.perf_counter() - start
         params.set_vector(sol.x)
@@ -473,7 +475,7 @@ def _fit_bounds(
 
 
 def _inside(x0: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """Start vector moved just inside its bounds (a start on a bound would be held there)."""
+    """Start vector moved just inside its bounds (least_squares needs a strictly feasible x0)."""
     pad = 1e-9 * (np.abs(x0) + 1.0)
     return np.minimum(np.maximum(x0, np.where(np.isfinite(lo), lo + pad, -np.inf)), hi - pad)
 

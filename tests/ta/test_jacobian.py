@@ -273,26 +273,31 @@ def _joint_spec(case: str) -> dict:
     return out
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "linked_scale_artifact_constraint",
-        "linked_soft_guide_equal_area",
-        "guide_fixed_unlinked_nonnegative",
-    ],
-)
-def test_joint_problem_jacobian_matches_central_differences(case: str) -> None:
+JOINT_CASES = [
+    "linked_scale_artifact_constraint",
+    "linked_soft_guide_equal_area",
+    "guide_fixed_unlinked_nonnegative",
+]
+
+
+def _joint_objective(case: str):
+    """The joint case's model and objective on three datasets (the second linked within the
+    1 nm tolerance)."""
     from heterolab.kinetics.ta.objective import make_objective
     from heterolab.kinetics.ta.target import model_from_mapping
 
     model = model_from_mapping(_joint_spec(case))
-    wl_b = WL + 0.4  # linked within the 1 nm tolerance
-    data = [_data(3), _data(4).assign_coords(wavelength=wl_b), _data(5, 0.02)]
+    data = [_data(3), _data(4).assign_coords(wavelength=WL + 0.4), _data(5, 0.02)]
     prepared = [
         PreparedDataset(d, s, model.scheme) for d, s in zip(data, model.datasets, strict=True)
     ]
+    return model, make_objective(model, model.params, prepared)
+
+
+@pytest.mark.parametrize("case", JOINT_CASES)
+def test_joint_problem_jacobian_matches_central_differences(case: str) -> None:
+    model, (fun, jac, joint, _) = _joint_objective(case)
     ps = model.params
-    fun, jac, joint, _ = make_objective(model, ps, prepared)
     assert joint is not None and joint.members == ([1] if "unlinked" in case else [0, 1])
     x = ps.to_vector()
     for name, err in zip(ps.free, _column_errors(fun, jac, x), strict=True):
@@ -616,26 +621,10 @@ def test_normal_equations_of_a_differenced_dataset_equal_those_of_its_jacobian(c
     )
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "linked_scale_artifact_constraint",
-        "linked_soft_guide_equal_area",
-        "guide_fixed_unlinked_nonnegative",
-    ],
-)
+@pytest.mark.parametrize("case", JOINT_CASES)
 def test_normal_equations_of_a_joint_problem_equal_those_of_its_jacobian(case: str) -> None:
-    from heterolab.kinetics.ta.objective import make_objective
-    from heterolab.kinetics.ta.target import model_from_mapping
-
-    model = model_from_mapping(_joint_spec(case))
-    data = [_data(3), _data(4).assign_coords(wavelength=WL + 0.4), _data(5, 0.02)]
-    prepared = [
-        PreparedDataset(d, s, model.scheme) for d, s in zip(data, model.datasets, strict=True)
-    ]
-    _assert_normal_equations_match_the_jacobian(
-        make_objective(model, model.params, prepared), model.params.to_vector()
-    )
+    model, objective = _joint_objective(case)
+    _assert_normal_equations_match_the_jacobian(objective, model.params.to_vector())
 
 
 @pytest.mark.parametrize("case", sorted(CASES))

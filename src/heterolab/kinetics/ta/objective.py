@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from heterolab.kinetics.ta.model import ParameterSet
     from heterolab.kinetics.ta.target import TargetModel
 
-__all__ = ["Objective", "forward_step", "make_objective"]
+__all__ = ["Objective", "ProjectedProblem", "forward_step", "make_objective"]
 
 
 def forward_step(x: float) -> float:
@@ -70,7 +70,7 @@ def make_objective(
     Rows: the datasets solved alone (analytic variable-projection Jacobian), then those in
     a joint problem (linked, scaled or guided; :class:`~heterolab.kinetics.ta.linked.
     JointSpectra`), the datasets without analytic columns, and the equal-area penalties;
-    these last rows get the projected Jacobian of :func:`projected_rows`.
+    these last rows get the projected Jacobian of :class:`ProjectedProblem`.
     ``joint`` is None when no dataset needs the joint problem.
     """
     joint = JointSpectra(model, prepared) if uses_joint(model) else None
@@ -97,7 +97,7 @@ def make_objective(
         values = params.from_vector(x)
         rows = [p.jacobian(values, params.free, positive, params.resolve) for p in alone]
         if projected:
-            rows.append(projected_rows(x, params, prepared, joint, diffed, penalized))
+            rows.append(ProjectedProblem(x, params, prepared, joint, diffed, penalized).rows())
         return rows[0] if len(rows) == 1 else np.concatenate(rows)
 
     buffers: dict[tuple[int, int], np.ndarray] = {}  # the blocks' ∂r, reused call to call
@@ -110,8 +110,8 @@ def make_objective(
             gram += rows.T @ rows
             grad += rows.T @ p.residuals(values)
         if projected:
-            r = np.concatenate(rest(values))
-            g2, f2 = projected_normal(x, params, prepared, joint, diffed, penalized, r, buffers)
+            problem = ProjectedProblem(x, params, prepared, joint, diffed, penalized, buffers)
+            g2, f2 = problem.normal(np.concatenate(rest(values)))
             gram += g2
             grad += f2
         return gram, grad
@@ -119,78 +119,22 @@ def make_objective(
     return Objective(fun, jac, joint, normal)
 
 
-def projected_rows(
-    x: np.ndarray,
-    params: ParameterSet,
-    prepared: list[PreparedDataset],
-    joint: JointSpectra | None,
-    diffed: list[PreparedDataset],
-    penalized: bool,
-) -> np.ndarray:
-    """Jacobian rows (in the optimiser's space) of the joint problem, the datasets without
-    analytic columns and the equal-area penalties, in the order of the residual vector.
+class ProjectedProblem:
+    """The Jacobian of the joint problem, the datasets without analytic columns and the
+    equal-area penalties at x (in the optimiser's space, in the order of the residual
+    vector): as rows (:meth:`rows`) or as normal equations (:meth:`normal`).
 
     Each linear problem's residual derivative is exact given two contractions of the
     derivative of its design matrix and right-hand side (:meth:`~heterolab.kinetics.ta.
     projection.FactoredBlock.project`), formed from closed-form column derivatives
     (:mod:`~heterolab.kinetics.ta.derivatives`) or forward-differenced with
     :func:`forward_step` from an assembly without a solve; all parameters' directions are
-    projected together. The penalties are
-    evaluated on the spectra linearised to each step's point, ``S(a + h ∂a)``: they are
-    linear in the spectra, so their difference quotient is their derivative. Datasets
-    solved alone contribute only penalty rows, differenced through their own (unconstrained,
-    cheap) solve.
+    projected together, in batches that fit :data:`_CHUNK_BYTES` (:meth:`chunks`). The
+    penalties are evaluated on the spectra linearised to each step's point, ``S(a + h ∂a)``:
+    they are linear in the spectra, so their difference quotient is their derivative.
+    Datasets solved alone contribute only penalty rows, differenced through their own
+    (unconstrained, cheap) solve. ``buffers``: arrays kept between calls for the blocks' ∂r.
     """
-    problem = _ProjectedProblem(x, params, prepared, joint, diffed, penalized)
-    out = np.empty((x.size, problem.n_rows))  # rows of J^T: J is returned as its F-order view
-    for js, parts, pen in problem.chunks():
-        offset = 0
-        for (owner, _, _), width, drs in zip(problem.comps, problem.widths, parts, strict=True):
-            owner.place_residuals(drs, out[js, offset : offset + width])
-            offset += width
-        if pen is not None:
-            out[js, offset:] = pen
-    return out.T
-
-
-def projected_normal(
-    x: np.ndarray,
-    params: ParameterSet,
-    prepared: list[PreparedDataset],
-    joint: JointSpectra | None,
-    diffed: list[PreparedDataset],
-    penalized: bool,
-    residual: np.ndarray,
-    buffers: dict[tuple[int, int], np.ndarray] | None = None,
-) -> tuple[np.ndarray, np.ndarray]:
-    """``JᵀJ`` and ``Jᵀr`` of :func:`projected_rows` (``residual``: those rows' residuals,
-    in the same order) accumulated block by block, without placing J's rows (one pass over
-    them fewer, no m x n array); J is formed when its directions do not fit one batch.
-    ``buffers``: arrays kept between calls for the blocks' ∂r (consumed before returning)."""
-    problem = _ProjectedProblem(x, params, prepared, joint, diffed, penalized, buffers)
-    if problem.chunk < x.size:
-        j = projected_rows(x, params, prepared, joint, diffed, penalized)
-        return j.T @ j, j.T @ residual
-    gram, grad = np.zeros((x.size, x.size)), np.zeros(x.size)
-    offset = 0
-    for _, parts, pen in problem.chunks():
-        for (owner, _, _), width, drs in zip(problem.comps, problem.widths, parts, strict=True):
-            for dr, r in zip(
-                drs, owner.residual_parts(residual[offset : offset + width], drs), strict=True
-            ):
-                flat = dr.reshape(dr.shape[0], -1)
-                gram += flat @ flat.T
-                grad += flat @ r.ravel()
-            offset += width
-        if pen is not None:
-            gram += pen @ pen.T
-            grad += pen @ residual[offset:]
-    return gram, grad
-
-
-class _ProjectedProblem:
-    """The linear problems of :func:`projected_rows` factorised at x, and their projected
-    residual derivatives batch by batch of directions (:meth:`chunks`)."""
 
     def __init__(
         self,
@@ -224,6 +168,40 @@ class _ProjectedProblem:
         self.widths = [sum(fb.resid.size for fb in fbs) for _, fbs, _ in self.comps]
         n_pen = 0 if self.base_pen is None else self.base_pen.size
         self.n_rows = sum(self.widths) + n_pen
+
+    def rows(self) -> np.ndarray:
+        """The Jacobian rows, shape (n_rows, n_x)."""
+        out = np.empty((self.x.size, self.n_rows))  # rows of J^T: J is its F-order view
+        for js, parts, pen in self.chunks():
+            offset = 0
+            for (owner, _, _), width, drs in zip(self.comps, self.widths, parts, strict=True):
+                owner.place_residuals(drs, out[js, offset : offset + width])
+                offset += width
+            if pen is not None:
+                out[js, offset:] = pen
+        return out.T
+
+    def normal(self, residual: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``JᵀJ`` and ``Jᵀr`` (``residual``: these rows' residuals, in the same order),
+        accumulated block by block without placing J's rows (one pass over them fewer, no
+        m x n array); from :meth:`rows` when the directions do not fit one batch."""
+        if self.chunk < self.x.size:
+            j = self.rows()
+            return j.T @ j, j.T @ residual
+        gram, grad = np.zeros((self.x.size, self.x.size)), np.zeros(self.x.size)
+        for _, parts, pen in self.chunks():
+            offset = 0
+            for (owner, _, _), width, drs in zip(self.comps, self.widths, parts, strict=True):
+                cut = owner.residual_parts(residual[offset : offset + width], drs)
+                for dr, r in zip(drs, cut, strict=True):
+                    flat = dr.reshape(dr.shape[0], -1)
+                    gram += flat @ flat.T
+                    grad += flat @ r.ravel()
+                offset += width
+            if pen is not None:
+                gram += pen @ pen.T
+                grad += pen @ residual[offset:]
+        return gram, grad
 
     def _buffer(self, comp: int, block: int, fb: FactoredBlock, n_d: int) -> np.ndarray | None:
         """A kept array for block ``block`` of component ``comp``'s ∂r (n_d, *resid.shape),

@@ -33,7 +33,9 @@ both on one BLAS thread): co_c2o tau_k3 -0.0013 %, tau_k4 -0.0001 %, scale2 equa
 1.00000000, 12.0 s vs 27.2 s (2.3x; heterolab's time includes its multi-start). After the block
 contractions and lighter screening fits (quiet machine, later the same day): 2.7 s vs 13.3 s
 (4.8-5.0x in two runs), one local fit without the multi-start 1.75 s (7.6-8.1x), same lifetimes
-and SSE.
+and SSE. After the normal-equation steps (scipy's trf on the (n+1)-row equivalent problem, no
+tall Jacobian formed; load ~1, two runs): 2.4-2.7 s vs 16.1-16.8 s (5.9-7.1x), one local fit
+1.7-1.8 s (8.8-9.8x), tau_k3 -0.0012 %, SSE ratio 1.00000000.
 """
 
 from __future__ import annotations

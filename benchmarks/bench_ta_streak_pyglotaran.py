@@ -20,7 +20,11 @@ Measured 2026-12-02, one BLAS thread, shared 2-core host (three runs): first run
 1.08-1.48 s (3.2-6.6x), warm median 0.16-0.20 s vs 0.50-0.58 s (2.6-3.1x); rates within
 0.003 % of pyglotaran's converged optimum, SSE +1.4e-8 %. Later the same day, after the block
 contractions and the shared-design blocks (quiet machine, 11 runs): first run 0.22 s vs 0.87 s
-(4.0x), warm best/median 0.107/0.111 s vs 0.315/0.335 s (3.0x).
+(4.0x), warm best/median 0.107/0.111 s vs 0.315/0.335 s (3.0x). After the normal-equation steps,
+the factored low-rank projection, warm-started NNLS and kept ∂r buffers (load ~1, two runs of
+15): first run 0.13-0.14 s vs 1.11-1.17 s (8.3-8.6x), warm best 0.052-0.057 s vs 0.33-0.37 s
+(5.8-7.0x), median 0.068-0.072 s vs 0.41-0.46 s (5.6-6.8x); rates within 0.003 % of
+pyglotaran's converged optimum, SSE +1.4e-8 %.
 """
 
 from __future__ import annotations

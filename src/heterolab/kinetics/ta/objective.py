@@ -9,6 +9,10 @@ varpro.PreparedDataset.differenced`) get the projected Jacobian of their linear 
 (:class:`~heterolab.kinetics.ta.projection.FactoredBlock`): the design matrices are
 forward-differenced in the optimiser's space (no solve), the projection is exact, so one
 point costs one solve. The equal-area penalties follow from the derivative of the spectra.
+
+The optimiser reads the Jacobian as normal equations (:attr:`Objective.normal`; steps by
+:func:`heterolab._normal_lsq.least_squares_normal`): ``JᵀJ`` and ``Jᵀr`` are summed block by
+block, so the tall J is formed only where its rows are asked for (:attr:`Objective.jac`).
 """
 
 from __future__ import annotations

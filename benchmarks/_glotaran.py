@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import time
 from collections.abc import Mapping
 from typing import Any
+
+
+def peer_ready(skip: bool) -> bool:
+    """Whether pyglotaran runs (``skip``: ``--skip-pyglotaran``); exit with the remedy when it
+    is asked for but not installed. Imports its optimiser now, so no clock pays for it."""
+    if skip:
+        return False
+    if importlib.util.find_spec("glotaran") is None:
+        sys.exit("error: pyglotaran is not installed in this Python; use --skip-pyglotaran")
+    import glotaran.optimization.optimize  # noqa: F401
+
+    return True
 
 
 def optimize_timed(

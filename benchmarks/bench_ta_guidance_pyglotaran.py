@@ -33,6 +33,8 @@ REPO = Path(__file__).resolve().parents[1]
 if importlib.util.find_spec("heterolab") is None:  # run from a checkout without installing
     sys.path.insert(0, str(REPO / "src"))
 
+from _glotaran import peer_ready  # noqa: E402  (benchmarks/ is the script's folder)
+
 FOLDER = REPO / "examples" / "data" / "pyglotaran_examples" / "ex_spectral_guidance"
 DATA = FOLDER / "Npq2_220219_800target3fasea.ascii"
 GUIDE = FOLDER / "sas5_guide.csv"
@@ -193,11 +195,7 @@ def main() -> None:
     import heterolab.io  # imports before the clocks
     import heterolab.kinetics.ta.target  # noqa: F401
 
-    run_peer = not args.skip_pyglotaran
-    if run_peer and importlib.util.find_spec("glotaran") is None:
-        sys.exit("error: pyglotaran is not installed in this Python; use --skip-pyglotaran")
-    if run_peer:
-        import glotaran.optimization.optimize  # noqa: F401
+    run_peer = peer_ready(args.skip_pyglotaran)
     h, h_sse, h_wall, status = run_heterolab()
     _show("heterolab (multi-start)", h, h_sse, h_wall, status)
     one, one_sse, one_wall, one_status = run_heterolab(multistart=False)

@@ -29,6 +29,9 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 if importlib.util.find_spec("heterolab") is None:  # run from a checkout without installing
     sys.path.insert(0, str(REPO / "src"))
+
+from _glotaran import peer_ready  # noqa: E402  (benchmarks/ is the script's folder)
+
 QUICK_NFEV = 10
 DATA = (
     REPO.parent
@@ -182,12 +185,8 @@ def main() -> None:
         f"heterolab : {h_wall:8.2f} s  SSE {h_sse:.6g}  lifetimes (ps) "
         + ", ".join(f"{k}={v:.4g}" for k, v in h_tau.items())
     )
-    if args.skip_pyglotaran:
+    if not peer_ready(args.skip_pyglotaran):
         return
-    if importlib.util.find_spec("glotaran") is None:
-        sys.exit(
-            "error: pyglotaran is not installed in this Python; use .venv-bench/bin/python or --skip-pyglotaran"
-        )
     g_tau, g_sse, g_wall = run_pyglotaran(start, args.data, nfev)
     print(
         f"pyglotaran: {g_wall:8.2f} s  SSE {g_sse:.6g}  lifetimes (ps) "

@@ -41,6 +41,8 @@ REPO = Path(__file__).resolve().parents[1]
 if importlib.util.find_spec("heterolab") is None:  # run from a checkout without installing
     sys.path.insert(0, str(REPO / "src"))
 
+from _glotaran import peer_ready  # noqa: E402  (benchmarks/ is the script's folder)
+
 SHARED_ACN = REPO.parent / "shared" / "data" / "ta" / "kimopack_ru_dppz_acn"
 SIGMA = 0.12  # ps, KiMoPack's "resolution" of the tutorial, fixed in both programs
 
@@ -195,11 +197,7 @@ def main() -> None:
     solvents = list(MODELS) if args.solvent == "all" else [args.solvent]
     import heterolab.kinetics.ta.target  # noqa: F401  (imports before the clocks)
 
-    run_peer = not args.skip_pyglotaran
-    if run_peer and importlib.util.find_spec("glotaran") is None:
-        sys.exit("error: pyglotaran is not installed in this Python; use --skip-pyglotaran")
-    if run_peer:
-        import glotaran.optimization.optimize  # noqa: F401
+    run_peer = peer_ready(args.skip_pyglotaran)
     for solvent in solvents:
         if not (folder / f"TA_Ru-dppz_400nm_{solvent}.SIA").exists():
             print(f"{solvent}: skipped ({folder} has no file for it)")

@@ -41,6 +41,8 @@ REPO = Path(__file__).resolve().parents[1]
 if importlib.util.find_spec("heterolab") is None:  # run from a checkout without installing
     sys.path.insert(0, str(REPO / "src"))
 
+from _glotaran import peer_ready  # noqa: E402  (benchmarks/ is the script's folder)
+
 DATA = REPO / "examples" / "data" / "pyglotaran_examples" / "study_fluorescence" / "data.ascii"
 MODEL = REPO / "examples" / "models" / "psi_streak_backsweep.toml"
 RATES = ("k3", "k4", "k5", "k6", "k7", "k8")
@@ -176,11 +178,7 @@ def main() -> None:
     import heterolab.io  # imports before the clocks
     import heterolab.kinetics.ta.target  # noqa: F401
 
-    run_peer = not args.skip_pyglotaran
-    if run_peer and importlib.util.find_spec("glotaran") is None:
-        sys.exit("error: pyglotaran is not installed in this Python; use --skip-pyglotaran")
-    if run_peer:
-        import glotaran.optimization.optimize  # noqa: F401
+    run_peer = peer_ready(args.skip_pyglotaran)
     _warm_xarray()
     hs = [run_heterolab() for _ in range(max(args.repeat, 1))]
     h = hs[0]

@@ -108,3 +108,15 @@ def test_rows_from_the_factor_keep_small_singular_values_the_gram_matrix_loses()
     # the product JᵀJ has lost the smallest one (its rounding, 1e-16 of 1, exceeds 1e-18)
     from_gram = np.linalg.svd(equivalent_rows(j.T @ j, j.T @ r, rho), compute_uv=False)
     assert abs(from_gram[-1] - sv[-1]) > 2 * sv[-1]
+
+
+def test_a_non_finite_jacobian_is_a_named_error_not_scipys_svd_failure() -> None:
+    from heterolab._normal_lsq import NonFiniteJacobianError
+
+    fun, _, _, x0, bounds = _exp_problem(0)
+
+    def broken(p: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return np.full((4, 4), np.nan), np.zeros(4)
+
+    with pytest.raises(NonFiniteJacobianError, match="Jacobian is not finite at x"):
+        least_squares_normal(fun, x0, broken, bounds=bounds)

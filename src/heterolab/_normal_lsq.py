@@ -28,7 +28,12 @@ import numpy as np
 import scipy.linalg
 from scipy.optimize import OptimizeResult, least_squares
 
-__all__ = ["equivalent_rows", "least_squares_normal", "rows_from_factor"]
+__all__ = [
+    "NonFiniteJacobianError",
+    "equivalent_rows",
+    "least_squares_normal",
+    "rows_from_factor",
+]
 
 Normal = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -89,6 +94,15 @@ def _ill_conditioned(gram: np.ndarray) -> bool:
 _GRAM_CONDITION = 1e-10
 
 
+class NonFiniteJacobianError(ArithmeticError):
+    """The Jacobian is not finite at a point whose residuals are (scipy would stop with
+    "array must not contain infs or NaNs" from inside its SVD)."""
+
+    def __init__(self, x: np.ndarray) -> None:
+        super().__init__(f"the Jacobian is not finite at x = {np.array2string(x, precision=6)}")
+        self.x = x
+
+
 class _Equivalent:
     """f̃ and J̃ of :func:`equivalent_rows` from the full problem's residuals and normal
     equations (from J's triangular factor where ``JᵀJ`` is ill-conditioned and ``jac`` is
@@ -123,7 +137,7 @@ class _Equivalent:
         gram, grad = self.normal(x)
         gram, grad = np.asarray(gram, float), np.asarray(grad, float)
         if not (np.all(np.isfinite(gram)) and np.all(np.isfinite(grad))):
-            return np.full((self.n + 1, self.n), np.nan)
+            raise NonFiniteJacobianError(x)
         if self.jac is not None and _ill_conditioned(gram):
             rows = rows_from_factor(np.asarray(self.jac(x), float), np.asarray(self.fun(x), float))
             self.last = (key, rows.T @ rows, grad)
@@ -144,6 +158,11 @@ def least_squares_normal(
 
     ``jac`` (optional): the full Jacobian, used at points where ``JᵀJ`` is too
     ill-conditioned to give J̃ accurately (:func:`rows_from_factor`).
+
+    Raises
+    ------
+    NonFiniteJacobianError
+        If ``normal`` is not finite at a point whose residuals are.
 
     Returns
     -------

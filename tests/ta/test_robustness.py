@@ -146,3 +146,20 @@ def test_kinetics_models_a_coherent_spike_by_default() -> None:
     plain = fit_kinetics(da, 500.0, n_exp=1, irf_width=0.1, coherent_artifact=0)
     # left out, the artefact goes into the residuals: a far less precise lifetime
     assert plain["tau_1"].stderr > 3 * res["tau_1"].stderr
+
+
+def test_a_non_finite_jacobian_during_a_fit_is_a_model_error_naming_the_parameters(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import heterolab.kinetics.ta.target as target
+    from heterolab.errors import ModelError
+
+    made = target.make_objective
+
+    def broken(*args, **kwargs):
+        objective = made(*args, **kwargs)
+        return objective._replace(normal=lambda x: (np.full((x.size,) * 2, np.nan), x * 0))
+
+    monkeypatch.setattr(target, "make_objective", broken)
+    with pytest.raises(ModelError, match=r"derivatives are not finite \(\{'k1'"):
+        fit_global(_two_components(5), "sequential", 2, multistart=False)

@@ -194,6 +194,13 @@ def _groups_by_pattern(free: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
     return [(rows, free[rows[0]]) for rows in np.split(order, cuts)]
 
 
+KKT_ROUNDING = 1e-12
+"""Tolerance of the held coefficients' gradient test, relative to max|R| max|Qᵀy|: the
+rounding of ``Rᵀ(R a - Qᵀy)`` in double precision (k ≤ ~10 terms of products of those
+sizes, ~1e-15 each); a stricter test only sends more problems to NNLS, which solves them
+exactly."""
+
+
 def _solve_on_free_sets(
     r: np.ndarray, qty: np.ndarray, lo: np.ndarray, free: np.ndarray, out: np.ndarray
 ) -> np.ndarray:
@@ -223,7 +230,7 @@ def _solve_on_free_sets(
         grad = (a @ r.T - qty[rows]) @ r
         held = bounded & ~mask
         ok = np.all(a[:, bounded & mask] >= 0.0, axis=1) & np.all(
-            grad[:, held] >= -1e-12 * scale, axis=1
+            grad[:, held] >= -KKT_ROUNDING * scale, axis=1
         )
         out[rows[ok]] = a[ok]
         done[rows[ok]] = True

@@ -40,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import xarray as xr
 
-from heterolab._normal_lsq import least_squares_normal
+from heterolab._normal_lsq import NonFiniteJacobianError, least_squares_normal
 from heterolab._threads import single_threaded_blas
 from heterolab.errors import ModelError, ParameterError
 from heterolab.kinetics.ta.choices import LIFETIME_PRECISION
@@ -399,18 +399,26 @@ def _fit_once(
         start = _time.perf_counter()
         # ftol = xtol = 1e-8: scipy's and pyglotaran's defaults. On the Hippius fit 1e-9 only
         # added 3 evaluations that moved no lifetime by more than 0.001 %.
-        sol = least_squares_normal(
-            fun,
-            x0,
-            normal,
-            jac,
-            bounds=(lo, hi),
-            x_scale=x_scale,
-            verbose=_VERBOSE,
-            max_nfev=max_nfev or 100 * (x0.size + 1),
-            xtol=1e-8,
-            ftol=1e-8,
-        )
+        try:
+            sol = least_squares_normal(
+                fun,
+                x0,
+                normal,
+                jac,
+                bounds=(lo, hi),
+                x_scale=x_scale,
+                verbose=_VERBOSE,
+                max_nfev=max_nfev or 100 * (x0.size + 1),
+                xtol=1e-8,
+                ftol=1e-8,
+            )
+        except NonFiniteJacobianError as exc:
+            raise ModelError(
+                f"the fit reached parameters where the model's derivatives are not finite "
+                f"({ {n: v for n, v in params.from_vector(exc.x).items() if n in params.free} }); "
+                "check rates, IRF and bounds",
+                source=model.source,
+            ) from None
         wall = _time.perf_counter() - start
         params.set_vector(sol.x)
         res = _build_result(
